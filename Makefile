@@ -1,0 +1,48 @@
+# `make demo` and `make test` are all a newcomer needs; see README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo test test-postgres test-fast chromium lint serve worker clean
+
+install: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv sync --locked
+	@touch $@
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
+
+test: install chromium
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not browser"
+
+test-postgres: install chromium
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+demo: install
+	DEBUG=1 $(BIN)/cxloop migrate --no-input -v0
+	DEBUG=1 $(BIN)/cxloop demo setup
+	@echo "Starting cxloop on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
+	@DEBUG=1 $(BIN)/cxloop worker & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  DEBUG=1 $(BIN)/cxloop serve --host 127.0.0.1 --port 8000
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""cxloop: the customer-experience loop for online stores."""

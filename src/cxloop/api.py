@@ -1,0 +1,73 @@
+"""The JSON API: one NinjaAPI, each app mounts its router. OpenAPI at /api/docs."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.parser import Parser
+from ninja.security import HttpBearer
+
+from cxloop.core import queries as core_queries
+from cxloop.core import strictjson
+from cxloop.core.errors import DomainError
+
+
+class StrictParser(Parser):
+    """Parse JSON bodies with the strict reader (no NaN, duplicate keys, NUL, ...)."""
+
+    def parse_body(self, request: HttpRequest):
+        return strictjson.loads(request.body)
+
+
+class StoreApiKey(HttpBearer):
+    """`Authorization: Bearer <store API key>`; sets `request.store`."""
+
+    openapi_description = "A store API key (`cxloop store create` prints one)."
+
+    def authenticate(self, request, token):
+        store = core_queries.get_store_for_api_key(token.strip())
+        if store is not None:
+            request.store = store
+        return store
+
+
+api = NinjaAPI(
+    title="cxloop API",
+    version="1",
+    description="Store data in and out of cxloop. Authenticate with a store API key.",
+    parser=StrictParser(),
+    auth=StoreApiKey(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    location = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "payload"))
+    detail = f"{location}: {first.get('msg', 'invalid')}" if location else first.get("msg", "invalid")
+    return api.create_response(
+        request, {"error": "invalid", "detail": detail, "errors": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(
+        request,
+        {"error": "unauthorized", "detail": "A valid store API key is required (Authorization: Bearer <key>)."},  # noqa: E501
+        status=401,
+    )
+
+
+def _mount():
+    from cxloop.commerce.api import router as commerce_router
+
+    api.add_router("/v1/", commerce_router)
+
+
+_mount()

@@ -1,0 +1,68 @@
+"""The `cxloop` console script.
+
+    cxloop serve [--host H] [--port P] [--workers N]   web server (gunicorn)
+    cxloop worker                                      background tasks
+    cxloop store create NAME --currency CUR ...        and other Django commands
+    cxloop bench ingest|seed                           benchmarks (bench/)
+
+Everything else is passed to Django's management commands, so `cxloop migrate`
+and `cxloop shell` work as `manage.py` would.
+"""
+
+import os
+import sys
+
+
+def _serve(argv: list[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="cxloop serve", description="Run the web server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args(argv)
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable, "-m", "gunicorn", "cxloop.wsgi:application",
+            "--bind", f"{args.host}:{args.port}",
+            "--workers", str(args.workers),
+            "--threads", str(args.threads),
+            "--worker-class", "gthread",
+            "--access-logfile", "-",
+            "--timeout", "60",
+        ],
+    )  # fmt: skip
+
+
+def _bench(argv: list[str]) -> None:
+    """Run bench/<name>.py from the source tree: `cxloop bench ingest`."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    names = sorted(p.stem for p in (root / "bench").glob("*.py") if not p.stem.startswith("_"))
+    if not argv or argv[0] not in names:
+        sys.exit(f"usage: cxloop bench {{{'|'.join(names)}}} [options]")
+    sys.path.insert(0, str(root))
+    importlib.import_module(f"bench.{argv[0]}").main(argv[1:])
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxloop.settings")
+    command = argv[0] if argv else "help"
+    if command == "serve":
+        return _serve(argv[1:])
+    if command == "bench":
+        return _bench(argv[1:])
+    if command == "worker":
+        argv = ["db_worker", *argv[1:]]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["cxloop", *argv])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""The store-mirror API: event capture and reads of customers, orders and events."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import OperationalError
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from cxloop.core import strictjson
+from cxloop.core.errors import DomainError, InvalidInput
+
+from . import queries
+from .services import events as event_services
+
+router = Router(tags=["store data"])
+
+
+class EventsAccepted(Schema):
+    accepted: int = Field(description="Events stored by this call.")
+    duplicates: int = Field(description="Events whose event_id was already stored (skipped).")
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: str
+    field: str | None = None
+
+
+EVENTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": (
+                        "One event object, or {\"events\": [event, ...]} with up to 1,000. "
+                        "Event fields: event_id (required, the idempotency key), type "
+                        "(required), occurred_at, anonymous_id, session_id, email, properties."
+                    ),
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/events",
+    response={200: EventsAccepted, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    openapi_extra=EVENTS_BODY,
+    summary="Capture one event or a batch of up to 1,000",
+)
+def capture_events(request):
+    """Store journey events. A batch is all-or-nothing: one invalid item answers
+    422 naming the item and field (`events[3].type`), and nothing is stored."""
+    body = strictjson.loads(request.body)
+    if isinstance(body, dict) and "events" in body:
+        if set(body) != {"events"}:
+            raise InvalidInput("A batch body holds only 'events'.", field=sorted(set(body) - {"events"})[0])  # noqa: E501
+        items = body["events"]
+    elif isinstance(body, dict):
+        items = [body]
+    else:
+        raise InvalidInput("The body must be an event object or {\"events\": [...]}.")
+    events = event_services.parse_events(items)
+    try:
+        result = event_services.record_events(store=request.store, events=events)
+    except OperationalError:
+        raise _Busy() from None
+    return 200, EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)
+
+
+class _Busy(DomainError):
+    status = 503
+    code = "unavailable"
+
+    def __init__(self):
+        super().__init__("Storage is busy; retry with the same event ids.")
+
+
+class CustomerOut(Schema):
+    id: int
+    email: str
+    phone: str
+    first_name: str
+    last_name: str
+    language: str
+    country: str
+    tags: list[str]
+    email_consent: str
+    orders_count: int
+    amount_spent: Decimal
+    currency: str
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_currency(obj, context):
+        return context["request"].store.currency
+
+
+class LineOut(Schema):
+    title: str
+    sku: str
+    quantity: int
+    price: Decimal
+
+
+class OrderOut(Schema):
+    id: int
+    platform: str
+    external_id: str
+    number: str
+    customer_id: int | None
+    email: str
+    currency: str
+    presentment_currency: str
+    subtotal: Decimal
+    total_discounts: Decimal
+    shipping: Decimal
+    tax: Decimal
+    total: Decimal
+    refunded_amount: Decimal
+    financial_status: str
+    fulfillment_status: str
+    source_channel: str
+    created_at: datetime
+    cancelled_at: datetime | None
+    line_items: list[LineOut]
+
+    @staticmethod
+    def resolve_line_items(obj):
+        return list(obj.line_items.all())
+
+
+class EventOut(Schema):
+    id: int
+    event_id: str
+    type: str
+    customer_id: int | None
+    anonymous_id: str
+    session_id: str
+    properties: dict
+    occurred_at: datetime
+    received_at: datetime
+
+
+class CustomerFilter(Schema):
+    email: str | None = Field(None, max_length=254, description="Exact email, case-insensitive.")
+
+
+@router.get("/customers", response=list[CustomerOut], summary="List customers")
+@paginate(LimitOffsetPagination)
+def list_customers(request, filters: Query[CustomerFilter]):
+    if filters.email:
+        return queries.list_customers_by_email(request.store, filters.email)
+    return queries.list_customers(request.store)
+
+
+@router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")
+def get_customer(request, customer_id: int):
+    return queries.get_customer(request.store, customer_id)
+
+
+@router.get("/orders", response=list[OrderOut], summary="List orders")
+@paginate(LimitOffsetPagination)
+def list_orders(request, customer_id: int | None = None):
+    return queries.list_orders(request.store, customer_id=customer_id).prefetch_related("line_items")
+
+
+@router.get("/orders/{order_id}", response=OrderOut, summary="One order")
+def get_order(request, order_id: int):
+    return queries.get_order(request.store, order_id)
+
+
+@router.get("/events", response=list[EventOut], summary="List events")
+@paginate(LimitOffsetPagination)
+def list_events(request, customer_id: int | None = None, type: str = ""):
+    return queries.list_events(request.store, customer_id=customer_id, type=type[:64])

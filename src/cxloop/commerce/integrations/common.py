@@ -1,0 +1,71 @@
+"""What every platform adapter shares: the signature check and small mappings."""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from cxloop.core.errors import InvalidInput
+
+
+@dataclass
+class Outcome:
+    """What applying a delivery did, for the delivery log."""
+
+    status: str
+    reason: str = ""
+    body: str = ""
+
+
+def base64_hmac_sha256(secret: str, message: bytes) -> str:
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signature_matches(secret: str, message: bytes, given: str | None) -> bool:
+    """Constant-time check of a base64 HMAC-SHA256 signature; empty never matches."""
+    if not given or not given.strip():
+        return False
+    expected = base64_hmac_sha256(secret, message)
+    return hmac.compare_digest(expected.encode(), given.strip().encode())
+
+
+LANGUAGE_ALIASES = {"zh": "zh-hans", "zh-cn": "zh-hans", "zh-sg": "zh-hans", "zh-hans": "zh-hans"}
+
+
+def language_code(locale: str | None) -> str:
+    """A cxloop language code from a platform locale ("pl-PL" -> "pl", "zh-CN" -> "zh-hans")."""
+    if not locale or not isinstance(locale, str):
+        return ""
+    value = locale.strip().lower().replace("_", "-")[:16]
+    if value in LANGUAGE_ALIASES:
+        return LANGUAGE_ALIASES[value]
+    return value.split("-")[0][:8] if value.isascii() else ""
+
+
+def country_code(value) -> str:
+    if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isascii() and value.strip().isalpha():
+        return value.strip().upper()
+    return ""
+
+
+def utm(url: str) -> dict[str, str]:
+    """utm_source / utm_medium / utm_campaign from a landing URL."""
+    try:
+        query = parse_qs(urlsplit(url).query)
+    except ValueError:
+        return {}
+    return {k: query[k][0][:200] for k in ("utm_source", "utm_medium", "utm_campaign") if k in query}
+
+
+def tags_from(value) -> list[str]:
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, str):
+        items = value.split(",")
+    elif value is None:
+        return []
+    else:
+        raise InvalidInput("tags must be a string or a list.", field="tags")
+    return [str(t).strip()[:100] for t in items if str(t).strip()][:100]

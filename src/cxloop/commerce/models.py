@@ -1,0 +1,342 @@
+"""The store mirror: customers, products, orders, refunds, checkouts, events.
+
+Every row belongs to a store. Money is Decimal in the order's currency; a
+customer's derived facts (orders_count, amount_spent, first/last order) are
+recomputed by `services.refresh_customer_facts` after every change and only
+ever add amounts in the store's currency.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cxloop.core.models import Platform, StoreScopedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Customer(StoreScopedModel):
+    class Consent(models.TextChoices):
+        SUBSCRIBED = "subscribed", _("Subscribed")
+        NOT_SUBSCRIBED = "not_subscribed", _("Not subscribed")
+        PENDING = "pending", _("Pending confirmation")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        INVALID = "invalid", _("Invalid")
+        REDACTED = "redacted", _("Redacted")
+
+    email = models.CharField(max_length=254, blank=True)
+    email_key = models.CharField(max_length=254, blank=True, help_text="Lower-cased for matching.")
+    phone = models.CharField(max_length=40, blank=True)
+    first_name = models.CharField(max_length=200, blank=True)
+    last_name = models.CharField(max_length=200, blank=True)
+    name_key = models.CharField(max_length=401, blank=True, help_text="Case-folded full name.")
+    surname_key = models.CharField(max_length=200, blank=True, help_text="Case-folded last name.")
+    language = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    email_consent = models.CharField(
+        max_length=20, choices=Consent.choices, default=Consent.NOT_SUBSCRIBED
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    # Derived facts, in the store's currency.
+    orders_count = models.PositiveIntegerField(default=0)
+    amount_spent = models.DecimalField(default=0, **MONEY)
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["store", "email_key"], name="customer_email_idx"),
+            models.Index(fields=["store", "name_key"], name="customer_name_idx"),
+            models.Index(fields=["store", "surname_key"], name="customer_surname_idx"),
+            models.Index(fields=["store", "-created_at"], name="customer_created_idx"),
+            models.Index(fields=["store", "-amount_spent"], name="customer_spent_idx"),
+            models.Index(fields=["store", "-orders_count"], name="customer_orders_idx"),
+            models.Index(fields=["store", "-last_order_at"], name="customer_last_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email or self.phone or f"#{self.pk}"
+
+
+class ExternalId(StoreScopedModel):
+    """A customer's id on a platform (Shopify, WooCommerce, Ecwid, the event API)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="external_ids")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "platform", "external_id"], name="externalid_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+class ConsentRecord(StoreScopedModel):
+    """One entry of the append-only email-marketing consent ledger."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    state = models.CharField(max_length=20, choices=Customer.Consent.choices)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=100)
+    wording = models.TextField(blank=True)
+    wording_version = models.CharField(max_length=50, blank=True)
+    opt_in_level = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="consent_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.state} at {self.occurred_at:%Y-%m-%d}"
+
+
+class Product(StoreScopedModel):
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=100)
+    title = models.CharField(max_length=500)
+    vendor = models.CharField(max_length=200, blank=True)
+    product_type = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "platform", "external_id"], name="product_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Variant(StoreScopedModel):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    external_id = models.CharField(max_length=100)
+    title = models.CharField(max_length=500, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    price = models.DecimalField(null=True, blank=True, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "external_id"], name="variant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} / {self.title}"
+
+
+class Order(StoreScopedModel):
+    class Financial(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        AUTHORIZED = "authorized", _("Authorized")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REFUNDED = "refunded", _("Refunded")
+        VOIDED = "voided", _("Voided")
+
+    class Fulfillment(models.TextChoices):
+        UNFULFILLED = "unfulfilled", _("Unfulfilled")
+        PARTIAL = "partial", _("Partially fulfilled")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        RESTOCKED = "restocked", _("Restocked")
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=100)
+    number = models.CharField(max_length=64)
+    email = models.CharField(max_length=254, blank=True)
+    currency = models.CharField(max_length=3)
+    presentment_currency = models.CharField(max_length=3, blank=True)
+    subtotal = models.DecimalField(default=0, **MONEY)
+    total_discounts = models.DecimalField(default=0, **MONEY)
+    discount_codes = models.JSONField(default=list, blank=True)
+    shipping = models.DecimalField(default=0, **MONEY)
+    tax = models.DecimalField(default=0, **MONEY)
+    total = models.DecimalField(**MONEY)
+    presentment_total = models.DecimalField(null=True, blank=True, **MONEY)
+    financial_status = models.CharField(max_length=20, choices=Financial.choices, blank=True)
+    fulfillment_status = models.CharField(
+        max_length=20, choices=Fulfillment.choices, default=Fulfillment.UNFULFILLED
+    )
+    source_channel = models.CharField(max_length=100, blank=True)
+    landing_page = models.CharField(max_length=2000, blank=True)
+    referrer = models.CharField(max_length=2000, blank=True)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    checkout_token = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    refunded_amount = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "platform", "external_id"], name="order_unique")
+        ]
+        indexes = [
+            models.Index(fields=["store", "-created_at"], name="order_created_idx"),
+            models.Index(fields=["customer", "created_at"], name="order_customer_idx"),
+            models.Index(fields=["store", "number"], name="order_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def net_total(self):
+        return self.total - self.refunded_amount
+
+
+class LineItem(StoreScopedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL)
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL)
+    external_id = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=500)
+    sku = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    price = models.DecimalField(**MONEY)
+    total_discount = models.DecimalField(default=0, **MONEY)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+
+class Refund(StoreScopedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    external_id = models.CharField(max_length=100)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "external_id"], name="refund_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} on {self.order}"
+
+
+class Checkout(StoreScopedModel):
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ABANDONED = "abandoned", _("Abandoned")
+        COMPLETED = "completed", _("Completed")
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkouts"
+    )
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=100)
+    token = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(default=0, **MONEY)
+    line_items = models.JSONField(default=list, blank=True)
+    recovery_url = models.URLField(max_length=2000, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "platform", "external_id"], name="checkout_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "state", "-updated_at"], name="checkout_state_idx")]
+
+    def __str__(self) -> str:
+        return f"checkout {self.external_id}"
+
+
+class Event(StoreScopedModel):
+    """One step of a shopper's journey (page_view, add_to_cart, ...)."""
+
+    event_id = models.CharField(max_length=100, help_text="The sender's idempotency key.")
+    type = models.CharField(max_length=64)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    anonymous_id = models.CharField(max_length=100, blank=True)
+    session_id = models.CharField(max_length=100, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "event_id"], name="event_unique")
+        ]
+        indexes = [
+            models.Index(fields=["store", "type", "occurred_at"], name="event_type_idx"),
+            models.Index(fields=["customer", "occurred_at"], name="event_customer_idx"),
+            models.Index(fields=["store", "anonymous_id"], name="event_anon_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.occurred_at}"
+
+
+class WebhookDelivery(StoreScopedModel):
+    """A webhook as received: the idempotency record and the integrations log.
+
+    Accepted deliveries keep their event id (unique per store and platform), so
+    a retry is recognised. Rejected ones (bad signature) keep no id and no body,
+    so a forged delivery can never use up the genuine one's event id.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSED = "processed", _("Processed")
+        PENDING = "pending", _("Waiting for fetch")
+        STALE = "stale", _("Older than stored data")
+        IGNORED = "ignored", _("Recorded, not used")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    topic = models.CharField(max_length=100, blank=True)
+    delivery_id = models.CharField(max_length=200, null=True, blank=True)
+    webhook_id = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    body = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "platform", "delivery_id"], name="delivery_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "-received_at"], name="delivery_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.topic} {self.status}"

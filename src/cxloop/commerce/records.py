@@ -1,0 +1,99 @@
+"""Platform-neutral shapes of what the integrations deliver.
+
+Each integration (Shopify, WooCommerce, Ecwid, CSV, the event API) parses its
+payload into these dataclasses; the services only ever see these, so the
+rules (idempotency, out-of-order updates, derived facts) live in one place.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass
+class CustomerData:
+    external_id: str | None = None
+    email: str = ""
+    phone: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    language: str = ""
+    country: str = ""
+    tags: list[str] = field(default_factory=list)
+    consent_state: str | None = None
+    consent_at: datetime | None = None
+    consent_level: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass
+class LineData:
+    title: str
+    quantity: int
+    price: Decimal
+    external_id: str = ""
+    sku: str = ""
+    product_external_id: str = ""
+    variant_external_id: str = ""
+    variant_title: str = ""
+    vendor: str = ""
+    total_discount: Decimal = Decimal("0")
+
+
+@dataclass
+class RefundData:
+    external_id: str
+    amount: Decimal
+    currency: str
+    created_at: datetime
+    note: str = ""
+
+
+@dataclass
+class OrderData:
+    external_id: str
+    number: str
+    currency: str
+    total: Decimal
+    created_at: datetime
+    email: str = ""
+    customer: CustomerData | None = None
+    presentment_currency: str = ""
+    presentment_total: Decimal | None = None
+    subtotal: Decimal = Decimal("0")
+    total_discounts: Decimal = Decimal("0")
+    discount_codes: list[dict] = field(default_factory=list)
+    shipping: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+    financial_status: str = ""
+    fulfillment_status: str = "unfulfilled"
+    source_channel: str = ""
+    landing_page: str = ""
+    referrer: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    checkout_token: str = ""
+    note: str = ""
+    processed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    fulfilled_at: datetime | None = None
+    updated_at: datetime | None = None
+    lines: list[LineData] = field(default_factory=list)
+    refunds: list[RefundData] | None = None
+
+
+@dataclass
+class CheckoutData:
+    external_id: str
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+    token: str = ""
+    email: str = ""
+    customer: CustomerData | None = None
+    total: Decimal = Decimal("0")
+    line_items: list[dict] = field(default_factory=list)
+    recovery_url: str = ""
+    completed_at: datetime | None = None

@@ -1,0 +1,27 @@
+"""The store mirror's verbs. Each module holds one topic; import from here."""
+
+from .customers import (
+    casefold_name,
+    record_consent,
+    refresh_customer_facts,
+    upsert_customer,
+)
+from .deliveries import record_rejected_delivery, start_delivery
+from .erasure import erase_customer, erase_store_data
+from .events import record_events
+from .orders import add_refund, upsert_checkout, upsert_order
+
+__all__ = [
+    "add_refund",
+    "casefold_name",
+    "erase_customer",
+    "erase_store_data",
+    "record_consent",
+    "record_events",
+    "record_rejected_delivery",
+    "refresh_customer_facts",
+    "start_delivery",
+    "upsert_checkout",
+    "upsert_customer",
+    "upsert_order",
+]

@@ -1,0 +1,154 @@
+"""Customers: matching, upserts, consent, and the derived facts."""
+
+import unicodedata
+from collections.abc import Iterable
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from cxloop.core.models import Store
+
+from ..models import ConsentRecord, Customer, ExternalId, Order
+from ..records import CustomerData
+
+
+def casefold_name(first: str, last: str) -> str:
+    """The search key of a name: NFKC, case-folded, one space between parts."""
+    joined = " ".join(p for p in (first, last) if p)
+    return unicodedata.normalize("NFKC", joined).casefold()
+
+
+def _find_customer(store: Store, platform: str, data: CustomerData) -> Customer | None:
+    if data.external_id:
+        link = (
+            ExternalId.objects.select_related("customer")
+            .filter(store=store, platform=platform, external_id=data.external_id)
+            .first()
+        )
+        if link:
+            return link.customer
+    if data.email:
+        return (
+            Customer.objects.filter(store=store, email_key=data.email.lower())
+            .order_by("id")
+            .first()
+        )
+    return None
+
+
+def upsert_customer(
+    *, store: Store, platform: str, data: CustomerData, source: str = ""
+) -> tuple[Customer, bool]:
+    """Create or update a customer from a platform record; return (customer, applied).
+
+    Matches by the platform's id, then by email (case-insensitive). An update
+    older than the stored `source_updated_at` changes nothing (applied=False).
+    Call inside a transaction.
+    """
+    now = timezone.now()
+    customer = _find_customer(store, platform, data)
+    if customer is None:
+        customer = Customer(store=store, created_at=data.created_at or now, updated_at=now)
+    elif data.updated_at and customer.source_updated_at and data.updated_at < customer.source_updated_at:
+        _link_external_id(store, platform, data, customer)
+        return customer, False
+    _apply_fields(customer, data)
+    customer.updated_at = now
+    if data.updated_at:
+        customer.source_updated_at = data.updated_at
+    customer.save()
+    _link_external_id(store, platform, data, customer)
+    if data.consent_state and data.consent_state != customer.email_consent:
+        record_consent(
+            customer=customer,
+            state=data.consent_state,
+            occurred_at=data.consent_at or data.updated_at or now,
+            source=source or platform,
+            opt_in_level=data.consent_level,
+        )
+    return customer, True
+
+
+def _apply_fields(customer: Customer, data: CustomerData) -> None:
+    # A platform record that leaves a field empty does not wipe what we know.
+    for name in ("email", "phone", "first_name", "last_name", "language", "country"):
+        value = getattr(data, name)
+        if value:
+            setattr(customer, name, value)
+    if data.tags:
+        customer.tags = data.tags
+    customer.email_key = customer.email.lower()
+    customer.name_key = casefold_name(customer.first_name, customer.last_name)
+    customer.surname_key = casefold_name("", customer.last_name)
+
+
+def _link_external_id(store, platform, data: CustomerData, customer: Customer) -> None:
+    if data.external_id:
+        ExternalId.objects.get_or_create(
+            store=store,
+            platform=platform,
+            external_id=data.external_id,
+            defaults={"customer": customer},
+        )
+
+
+def record_consent(
+    *,
+    customer: Customer,
+    state: str,
+    occurred_at,
+    source: str,
+    wording: str = "",
+    wording_version: str = "",
+    opt_in_level: str = "",
+) -> ConsentRecord:
+    """Append a consent change to the ledger and set the customer's current state."""
+    record = ConsentRecord.objects.create(
+        store_id=customer.store_id,
+        customer=customer,
+        state=state,
+        occurred_at=occurred_at,
+        source=source,
+        wording=wording,
+        wording_version=wording_version,
+        opt_in_level=opt_in_level,
+    )
+    Customer.objects.filter(pk=customer.pk).update(email_consent=state)
+    customer.email_consent = state
+    return record
+
+
+def refresh_customer_facts(store: Store, customer_ids: Iterable[int | None]) -> None:
+    """Recompute orders_count, amount_spent and first/last order for customers.
+
+    Counts orders that are not cancelled; spend is their total net of refunds,
+    in the store's currency only (an order in another currency is counted but
+    never added to an amount in a different currency).
+    """
+    ids = sorted({i for i in customer_ids if i is not None})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        live = Q(cancelled_at__isnull=True)
+        same_currency = live & Q(currency=store.currency)
+        facts = {
+            row["customer_id"]: row
+            for row in Order.objects.filter(store=store, customer_id__in=chunk)
+            .values("customer_id")
+            .annotate(
+                n=Count("id", filter=live),
+                total=Sum("total", filter=same_currency),
+                refunded=Sum("refunded_amount", filter=same_currency),
+                first=Min("created_at", filter=live),
+                last=Max("created_at", filter=live),
+            )
+        }
+        customers = list(Customer.objects.filter(store=store, pk__in=chunk))
+        for customer in customers:
+            row = facts.get(customer.pk, {})
+            customer.orders_count = row.get("n") or 0
+            customer.amount_spent = (row.get("total") or 0) - (row.get("refunded") or 0)
+            customer.first_order_at = row.get("first")
+            customer.last_order_at = row.get("last")
+        Customer.objects.bulk_update(
+            customers, ["orders_count", "amount_spent", "first_order_at", "last_order_at"]
+        )

@@ -1,0 +1,44 @@
+"""Erasure: a customer's personal data, or a whole shop's, removed everywhere."""
+
+from django.db import transaction
+
+from cxloop.core.models import Store
+
+from ..models import Checkout, Customer, Event, ExternalId, Order, Product, WebhookDelivery
+
+
+@transaction.atomic
+def erase_customer(*, store: Store, customer: Customer) -> None:
+    """Erase a customer's personal data everywhere; keep their orders, anonymised.
+
+    Orders stay for accounting with amounts, dates and lines, but lose the
+    link to the person, the email, the note and the landing/referrer URLs
+    (which can carry personal data). Checkouts, journey events (also those
+    of the anonymous ids the customer used), consent records and platform ids
+    go. Repeating the erasure is a no-op.
+    """
+    anonymous_ids = list(
+        Event.objects.filter(customer=customer).exclude(anonymous_id="")
+        .values_list("anonymous_id", flat=True).distinct()
+    )  # fmt: skip
+    Order.objects.filter(store=store, customer=customer).update(
+        customer=None, email="", note="", landing_page="", referrer="", checkout_token=""
+    )
+    if customer.email_key:
+        Order.objects.filter(store=store, email__iexact=customer.email_key).update(email="", note="")
+    Checkout.objects.filter(store=store, customer=customer).delete()
+    if customer.email_key:
+        Checkout.objects.filter(store=store, email__iexact=customer.email_key).delete()
+    Event.objects.filter(store=store, customer=customer).delete()
+    if anonymous_ids:
+        Event.objects.filter(store=store, anonymous_id__in=anonymous_ids).delete()
+    if customer.email_key:
+        WebhookDelivery.objects.filter(store=store, body__icontains=customer.email_key).update(body="")
+    customer.delete()  # cascades to ExternalId and ConsentRecord
+
+
+@transaction.atomic
+def erase_store_data(*, store: Store) -> None:
+    """Erase every customer, order, checkout, event and product a shop mirrored."""
+    for model in (Event, Checkout, Order, ExternalId, Customer, Product, WebhookDelivery):
+        model.objects.filter(store=store).delete()

@@ -1,0 +1,154 @@
+"""Orders, refunds and checkouts."""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from cxloop.core.models import Store
+
+from ..models import Checkout, LineItem, Order, Product, Refund, Variant
+from ..records import CheckoutData, CustomerData, OrderData, RefundData
+from .customers import refresh_customer_facts, upsert_customer
+
+ORDER_FIELDS = (
+    "number", "email", "currency", "presentment_currency", "subtotal", "total_discounts",
+    "discount_codes", "shipping", "tax", "total", "presentment_total", "financial_status",
+    "fulfillment_status", "source_channel", "landing_page", "referrer", "utm_source",
+    "utm_medium", "utm_campaign", "checkout_token",
+    "note", "processed_at", "cancelled_at", "fulfilled_at",
+)  # fmt: skip
+
+
+def _resolve_customer(store, platform, customer: CustomerData | None, email: str):
+    if customer is None and email:
+        customer = CustomerData(email=email)
+    if customer is None or not (customer.external_id or customer.email):
+        return None
+    found, _ = upsert_customer(store=store, platform=platform, data=customer)
+    return found
+
+
+def upsert_order(*, store: Store, platform: str, data: OrderData) -> tuple[Order, bool]:
+    """Create or update an order with its lines and refunds; return (order, applied).
+
+    An update whose `updated_at` is older than the stored one changes nothing
+    (deliveries arrive out of order). Customer facts are refreshed for the
+    old and new customer. Call inside a transaction.
+    """
+    order = Order.objects.filter(store=store, platform=platform, external_id=data.external_id).first()
+    if order and data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
+        return order, False
+    customer = _resolve_customer(store, platform, data.customer, data.email)
+    previous_customer_id = order.customer_id if order else None
+    if order is None:
+        order = Order(store=store, platform=platform, external_id=data.external_id)
+    for name in ORDER_FIELDS:
+        setattr(order, name, getattr(data, name))
+    order.created_at = data.created_at
+    order.source_updated_at = data.updated_at
+    order.customer = customer
+    order.save()
+    _replace_lines(store, platform, order, data)
+    if data.refunds is not None:
+        for refund in data.refunds:
+            _save_refund(order, refund)
+    _refresh_refunded_amount(order)
+    refresh_customer_facts(store, [previous_customer_id, order.customer_id])
+    return order, True
+
+
+def _replace_lines(store, platform, order: Order, data: OrderData) -> None:
+    order.line_items.all().delete()
+    lines = []
+    for line in data.lines:
+        product, variant = _catalog_entry(store, platform, line)
+        lines.append(
+            LineItem(
+                store=store, order=order, product=product, variant=variant,
+                external_id=line.external_id, title=line.title, sku=line.sku,
+                quantity=line.quantity, price=line.price, total_discount=line.total_discount,
+            )
+        )  # fmt: skip
+    LineItem.objects.bulk_create(lines)
+
+
+def _catalog_entry(store, platform, line):
+    if not line.product_external_id:
+        return None, None
+    product, _ = Product.objects.get_or_create(
+        store=store,
+        platform=platform,
+        external_id=line.product_external_id,
+        defaults={"title": line.title, "vendor": line.vendor},
+    )
+    variant = None
+    if line.variant_external_id:
+        variant, _ = Variant.objects.get_or_create(
+            store=store,
+            product=product,
+            external_id=line.variant_external_id,
+            defaults={"title": line.variant_title, "sku": line.sku, "price": line.price},
+        )
+    return product, variant
+
+
+def _save_refund(order: Order, data: RefundData) -> Refund:
+    refund, _ = Refund.objects.update_or_create(
+        order=order,
+        external_id=data.external_id,
+        defaults={
+            "store_id": order.store_id,
+            "amount": data.amount,
+            "currency": data.currency,
+            "created_at": data.created_at,
+            "note": data.note,
+        },
+    )
+    return refund
+
+
+def _refresh_refunded_amount(order: Order) -> None:
+    refunded = order.refunds.filter(currency=order.currency).aggregate(s=Sum("amount"))["s"]
+    order.refunded_amount = refunded or Decimal("0")
+    Order.objects.filter(pk=order.pk).update(refunded_amount=order.refunded_amount)
+
+
+def add_refund(*, store: Store, platform: str, order_external_id: str, data: RefundData) -> Refund | None:
+    """Record a refund on a known order (idempotent by refund id); None if the order is unknown."""
+    order = Order.objects.filter(store=store, platform=platform, external_id=order_external_id).first()
+    if order is None:
+        return None
+    refund = _save_refund(order, data)
+    _refresh_refunded_amount(order)
+    refresh_customer_facts(store, [order.customer_id])
+    return refund
+
+
+def upsert_checkout(*, store: Store, platform: str, data: CheckoutData) -> tuple[Checkout, bool]:
+    """Create or update a checkout (cart); an older update changes nothing."""
+    checkout = Checkout.objects.filter(store=store, platform=platform, external_id=data.external_id).first()
+    if checkout and data.updated_at < checkout.updated_at:
+        return checkout, False
+    customer = _resolve_customer(store, platform, data.customer, data.email)
+    if checkout is None:
+        checkout = Checkout(store=store, platform=platform, external_id=data.external_id)
+    checkout.customer = customer
+    for name in ("token", "email", "currency", "total", "line_items", "recovery_url", "created_at", "updated_at", "completed_at"):  # noqa: E501
+        setattr(checkout, name, getattr(data, name))
+    completed = data.completed_at or _has_order(store, data.token)
+    checkout.state = Checkout.State.COMPLETED if completed else Checkout.State.OPEN
+    checkout.save()
+    return checkout, True
+
+
+def _has_order(store: Store, token: str) -> bool:
+    return bool(token) and Order.objects.filter(store=store, checkout_token=token).exists()
+
+
+def mark_abandoned_checkouts(*, store: Store, older_than) -> int:
+    """Mark open checkouts not updated since `older_than` and with no order as abandoned."""
+    stale = Checkout.objects.filter(store=store, state=Checkout.State.OPEN, updated_at__lt=older_than)
+    completed_tokens = Order.objects.filter(store=store).exclude(checkout_token="").values("checkout_token")
+    stale.filter(token__in=completed_tokens).update(state=Checkout.State.COMPLETED)
+    return stale.exclude(token__in=completed_tokens).update(state=Checkout.State.ABANDONED)
+

@@ -1,0 +1,125 @@
+"""Stores (the tenants), staff memberships, API keys and webhook secrets."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Store(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    currency = models.CharField(max_length=3)
+    timezone = models.CharField(max_length=64, default="UTC")
+    default_language = models.CharField(max_length=16, default="en")
+    shop_domain = models.CharField(
+        max_length=255, blank=True, help_text="The shop's myshopify.com domain, if any."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoreScopedQuerySet(models.QuerySet):
+    def for_store(self, store: Store) -> "StoreScopedQuerySet":
+        return self.filter(store=store)
+
+
+class StoreScopedModel(models.Model):
+    """Base of every domain row: it belongs to exactly one store."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        AGENT = "agent", _("Agent")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "store"], name="membership_unique_user_store")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store} ({self.role})"
+
+
+class ApiKey(StoreScopedModel):
+    """A per-store API key. Only its SHA-256 is stored; the key is shown once.
+
+    Keys carry 256 bits of randomness, so a fast hash is the right tool here
+    (a slow password hash would only slow every API call).
+    """
+
+    PREFIX = "cxk_"
+
+    name = models.CharField(max_length=100, default="default")
+    lookup = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.PREFIX}{self.lookup}… ({self.name})"
+
+    @staticmethod
+    def hash_key(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> tuple[str, str]:
+        """Return (raw key, lookup part); the raw key is `cxk_<lookup>_<secret>`."""
+        lookup = secrets.token_hex(6)
+        return f"{cls.PREFIX}{lookup}_{secrets.token_urlsafe(32)}", lookup
+
+
+class Platform(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    ECWID = "ecwid", "Ecwid"
+    API = "api", "API"
+    CSV = "csv", "CSV import"
+    DEMO = "demo", "Demo"
+
+
+class WebhookSecret(StoreScopedModel):
+    """The shared secret a platform signs its webhooks with, per store.
+
+    For Ecwid, `api_token` and `external_store_id` let cxloop fetch the order or
+    customer an event points at.
+    """
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    secret = models.CharField(max_length=500)
+    api_token = models.CharField(max_length=500, blank=True)
+    external_store_id = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "platform"], name="webhooksecret_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.platform} secret"

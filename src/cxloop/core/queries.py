@@ -1,0 +1,71 @@
+"""Reads for stores, memberships and keys."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import ApiKey, Membership, Platform, Store, WebhookSecret
+
+
+def list_memberships(user) -> QuerySet[Membership]:
+    """The user's memberships, with their stores, by store name."""
+    return Membership.objects.filter(user=user).select_related("store").order_by("store__name")
+
+
+def get_current_membership(user, store_id) -> Membership | None:
+    """The membership for `store_id` if the user has one, else their first; or None."""
+    memberships = list_memberships(user)
+    if store_id is not None:
+        chosen = memberships.filter(store_id=store_id).first()
+        if chosen:
+            return chosen
+    return memberships.first()
+
+
+def get_store_by_slug(slug: str) -> Store:
+    """The store with this slug; raises Http404."""
+    try:
+        return Store.objects.get(slug=slug)
+    except Store.DoesNotExist:
+        raise Http404("No such store.") from None
+
+
+def get_store_for_api_key(raw_key: str) -> Store | None:
+    """The store an API key belongs to, or None for an unknown or revoked key.
+
+    The lookup part selects the row; the full key's SHA-256 is then compared
+    in constant time.
+    """
+    import hmac
+
+    if not raw_key.startswith(ApiKey.PREFIX) or raw_key.count("_") < 2:
+        return None
+    lookup = raw_key[len(ApiKey.PREFIX) :].split("_", 1)[0]
+    key = (
+        ApiKey.objects.select_related("store")
+        .filter(lookup=lookup, revoked_at__isnull=True)
+        .first()
+    )
+    if key is None or not hmac.compare_digest(key.key_hash, ApiKey.hash_key(raw_key)):
+        return None
+    return key.store
+
+
+def get_webhook_secret(store: Store, platform: str) -> WebhookSecret | None:
+    """The store's secret for a platform, or None if none is set."""
+    return WebhookSecret.objects.filter(store=store, platform=platform).first()
+
+
+def list_webhook_secrets(store: Store) -> dict[str, WebhookSecret]:
+    return {s.platform: s for s in WebhookSecret.objects.filter(store=store)}
+
+
+def list_api_keys(store: Store) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(store=store).order_by("-created_at")
+
+
+WEBHOOK_PLATFORMS = [Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID]
+
+
+def now():
+    return timezone.now()

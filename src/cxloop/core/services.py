@@ -1,0 +1,116 @@
+"""Writes for stores, staff and credentials."""
+
+import secrets
+import zoneinfo
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from .errors import Conflict, InvalidInput
+from .models import ApiKey, Membership, Platform, Store, WebhookSecret
+
+SUPPORTED_LANGUAGES = {"en", "pl", "lv", "fa", "zh-hans"}
+
+
+def _check_currency(currency: str) -> str:
+    code = (currency or "").strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise InvalidInput(f"Currency must be a 3-letter ISO code, got {currency!r}.", field="currency")
+    return code
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"Unknown time zone {name!r}.", field="timezone") from None
+    return name
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "store"
+    slug, n = base, 2
+    while Store.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_store(
+    *, name: str, currency: str, timezone: str = "UTC", language: str = "en", slug: str = ""
+) -> tuple[Store, str]:
+    """Create a store and its first API key; return (store, raw key shown once)."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("A store needs a name.", field="name")
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput(
+            f"Language must be one of {', '.join(sorted(SUPPORTED_LANGUAGES))}.", field="language"
+        )
+    if slug and Store.objects.filter(slug=slug).exists():
+        raise Conflict(f"A store with slug {slug!r} already exists.", field="slug")
+    store = Store.objects.create(
+        name=name,
+        slug=slug or _unique_slug(name),
+        currency=_check_currency(currency),
+        timezone=_check_timezone(timezone),
+        default_language=language,
+    )
+    _, raw = create_api_key(store=store, name="default")
+    return store, raw
+
+
+def create_api_key(*, store: Store, name: str = "default") -> tuple[ApiKey, str]:
+    """Create an API key; return (row, raw key). Only the hash is kept."""
+    raw, lookup = ApiKey.generate()
+    key = ApiKey.objects.create(store=store, name=name, lookup=lookup, key_hash=ApiKey.hash_key(raw))
+    return key, raw
+
+
+def set_webhook_secret(
+    *, store: Store, platform: str, secret: str, api_token: str = "", external_store_id: str = ""
+) -> WebhookSecret:
+    """Set (or replace) the secret a platform signs this store's webhooks with."""
+    if platform not in {Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID}:
+        raise InvalidInput("Platform must be shopify, woocommerce or ecwid.", field="platform")
+    secret = (secret or "").strip()
+    if len(secret) < 8:
+        raise InvalidInput("A webhook secret must be at least 8 characters.", field="secret")
+    row, _ = WebhookSecret.objects.update_or_create(
+        store=store,
+        platform=platform,
+        defaults={"secret": secret, "api_token": api_token, "external_store_id": external_store_id},
+    )
+    return row
+
+
+@transaction.atomic
+def add_staff(
+    *, store: Store, email: str, role: str, password: str | None = None
+) -> tuple[object, str | None]:
+    """Give a person a role in a store, creating their account if needed.
+
+    Returns (user, generated password or None). An existing membership has its
+    role changed.
+    """
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput(f"{email!r} is not an email address.", field="email")
+    if role not in Membership.Role.values:
+        raise InvalidInput("Role must be owner, admin or agent.", field="role")
+    User = get_user_model()
+    user = User.objects.filter(username=email).first()
+    generated = None
+    if user is None:
+        if password is None:
+            password = generated = secrets.token_urlsafe(12)
+        try:
+            user = User.objects.create_user(username=email, email=email, password=password)
+        except IntegrityError:
+            raise Conflict(f"A user {email} already exists.") from None
+    elif password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    Membership.objects.update_or_create(user=user, store=store, defaults={"role": role})
+    return user, generated

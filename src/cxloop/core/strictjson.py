@@ -1,0 +1,111 @@
+"""A strict JSON reader for everything that arrives from outside.
+
+Python's `json` accepts things cxloop must refuse: NaN and Infinity, duplicate
+keys (the last silently wins, so a signed body could say one total and the
+parsed dict another), 4,300-digit integers, nesting deep enough to raise
+RecursionError, and strings holding NUL or lone surrogates that SQLite and
+PostgreSQL then refuse at write time. `loads` maps every such case to
+`MalformedBody` with a message naming the problem:
+
+    >>> loads(b'{"total": NaN}')
+    Traceback (most recent call last):
+    cxloop.core.errors.MalformedBody: Invalid JSON: NaN and Infinity are not allowed.
+"""
+
+import json
+
+from .errors import MalformedBody
+
+MAX_DEPTH = 32
+MAX_INT_DIGITS = 30
+MAX_FLOAT_CHARS = 40
+
+
+def _reject_constant(name: str):
+    raise MalformedBody("Invalid JSON: NaN and Infinity are not allowed.")
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise MalformedBody(f"Invalid JSON: duplicate key {key!r}.")
+            seen.add(key)
+    return obj
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise MalformedBody(f"Invalid JSON: number with more than {MAX_INT_DIGITS} digits.")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_FLOAT_CHARS:
+        raise MalformedBody("Invalid JSON: number too long.")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise MalformedBody("Invalid JSON: number out of range.")
+    return value
+
+
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_pairs,
+    parse_constant=_reject_constant,
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+)
+
+
+def _check_string(value: str) -> None:
+    if "\x00" in value:
+        raise MalformedBody("Invalid JSON: strings may not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedBody("Invalid JSON: strings may not contain lone surrogates.") from None
+
+
+def _check_tree(root: object) -> None:
+    stack = [(root, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_string(value)
+        elif isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise MalformedBody(f"Invalid JSON: nested deeper than {MAX_DEPTH} levels.")
+            for key, item in value.items():
+                _check_string(key)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise MalformedBody(f"Invalid JSON: nested deeper than {MAX_DEPTH} levels.")
+            stack.extend((item, depth + 1) for item in value)
+
+
+def loads(raw: bytes | str) -> object:
+    """Parse a JSON document strictly; raise `MalformedBody` naming the problem."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedBody(f"Body is not valid UTF-8 (byte {exc.start}).") from None
+    else:
+        text = raw
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise MalformedBody("Body is empty; a JSON document was expected.")
+    try:
+        value = _decoder.decode(text)
+    except MalformedBody:
+        raise
+    except RecursionError:
+        raise MalformedBody(f"Invalid JSON: nested deeper than {MAX_DEPTH} levels.") from None
+    except (ValueError, TypeError) as exc:
+        raise MalformedBody(f"Invalid JSON: {exc}.") from None
+    _check_tree(value)
+    return value

@@ -1,0 +1,70 @@
+"""Fixtures every app's tests share: two stores, staff of each, API keys."""
+
+import pytest
+from django.test import Client
+
+from cxloop.core import services as core_services
+from cxloop.core.models import Membership
+
+
+@pytest.fixture
+def store(db):
+    store, _ = core_services.create_store(name="Sklep Ania", currency="PLN", slug="sklep-ania")
+    return store
+
+
+@pytest.fixture
+def other_store(db):
+    store, _ = core_services.create_store(name="Other Shop", currency="EUR", slug="other-shop")
+    return store
+
+
+@pytest.fixture
+def api_key(store):
+    _, raw = core_services.create_api_key(store=store, name="tests")
+    return raw
+
+
+@pytest.fixture
+def other_api_key(other_store):
+    _, raw = core_services.create_api_key(store=other_store, name="tests")
+    return raw
+
+
+@pytest.fixture
+def api_client(api_key):
+    return Client(headers={"Authorization": f"Bearer {api_key}"})
+
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_staff(store, role=Membership.Role.OWNER, email=None):
+    user, _ = core_services.add_staff(
+        store=store, email=email or f"{role}@{store.slug}.test", role=role, password=PASSWORD
+    )
+    return user
+
+
+@pytest.fixture
+def owner(store):
+    return make_staff(store, Membership.Role.OWNER)
+
+
+@pytest.fixture
+def agent(store):
+    return make_staff(store, Membership.Role.AGENT)
+
+
+@pytest.fixture
+def staff_client(owner):
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def agent_client(agent):
+    client = Client()
+    client.force_login(agent)
+    return client

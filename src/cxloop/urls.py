@@ -1,0 +1,18 @@
+from django.http import HttpResponse
+from django.urls import include, path
+
+from cxloop.api import api
+from cxloop.commerce import webhooks
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", api.urls),
+    path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
+    path("", include("cxloop.commerce.urls")),
+    path("", include("cxloop.web.urls")),
+]
