@@ -69,7 +69,7 @@ def capture_events(request):
         result = event_services.record_events(store=request.store, events=events)
     except OperationalError:
         raise _Busy() from None
-    return 200, EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)
+    return EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)
 
 
 class _Busy(DomainError):

@@ -27,8 +27,8 @@ from .services import deliveries
 ADAPTERS = {"shopify": shopify, "woocommerce": woocommerce, "ecwid": ecwid}
 
 
-def _answer(status: int, **body) -> JsonResponse:
-    return JsonResponse(body, status=status)
+def _answer(http_status: int, **body) -> JsonResponse:
+    return JsonResponse(body, status=http_status)
 
 
 @csrf_exempt

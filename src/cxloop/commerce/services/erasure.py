@@ -39,6 +39,10 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
 
 @transaction.atomic
 def erase_store_data(*, store: Store) -> None:
-    """Erase every customer, order, checkout, event and product a shop mirrored."""
-    for model in (Event, Checkout, Order, ExternalId, Customer, Product, WebhookDelivery):
+    """Erase every customer, order, checkout, event and product a shop mirrored.
+
+    The delivery log keeps its rows (status, topic, time) but loses any body.
+    """
+    for model in (Event, Checkout, Order, ExternalId, Customer, Product):
         model.objects.filter(store=store).delete()
+    WebhookDelivery.objects.filter(store=store).exclude(body="").update(body="")

@@ -1,0 +1,408 @@
+"""Shopify webhooks through the public door, with captured payloads."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from cxloop.commerce.models import (
+    Checkout, ConsentRecord, Customer, Event, ExternalId, LineItem, Order, Refund, WebhookDelivery,
+)  # fmt: skip
+from cxloop.core import services as core_services
+
+PAYLOADS = Path(__file__).parent / "payloads" / "shopify"
+SECRET = "shpss_test_secret_0123456789"
+BUSINESS_MODELS = (Customer, Order, LineItem, Refund, Checkout, Event, ExternalId, ConsentRecord)
+
+
+def payload(name: str) -> bytes:
+    return (PAYLOADS / f"{name}.json").read_bytes()
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def business_rows() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in BUSINESS_MODELS}
+
+
+@pytest.fixture
+def shopify_store(store):
+    core_services.set_webhook_secret(store=store, platform="shopify", secret=SECRET)
+    return store
+
+
+@pytest.fixture
+def deliver(shopify_store):
+    client = Client()
+
+    def deliver(topic, body, *, event_id="evt-1", signature=None, store=shopify_store, headers=None):
+        return client.post(
+            f"/webhooks/shopify/{store.slug}/",
+            data=body,
+            content_type="application/json",
+            headers={
+                "X-Shopify-Topic": topic,
+                "X-Shopify-Hmac-Sha256": sign(body) if signature is None else signature,
+                "X-Shopify-Event-Id": event_id,
+                "X-Shopify-Webhook-Id": f"wh-{event_id}",
+                "X-Shopify-Shop-Domain": "sklep-ania.myshopify.com",
+                **(headers or {}),
+            },
+        )
+
+    return deliver
+
+
+def test_order_create_stores_order_customer_and_facts(deliver, shopify_store):
+    response = deliver("orders/create", payload("orders_create"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "processed"
+    order = Order.objects.get(store=shopify_store, external_id="5512345678901")
+    assert order.number == "#1042"
+    assert order.total == Decimal("259.00")
+    assert order.currency == "PLN"
+    assert (order.presentment_currency, order.presentment_total) == ("EUR", Decimal("60.23"))
+    assert order.shipping == Decimal("19.00")
+    assert order.discount_codes == [{"code": "JESIEN10", "amount": "24.00", "type": "percentage"}]
+    assert (order.utm_source, order.utm_medium, order.utm_campaign) == ("newsletter", "email", "jesien")
+    assert [(li.title, li.quantity, li.price) for li in order.line_items.order_by("id")] == [
+        ("Wełniany szal", 2, Decimal("89.00")),
+        ("Czapka zimowa", 1, Decimal("86.00")),
+    ]
+    customer = order.customer
+    assert (customer.first_name, customer.email, customer.language, customer.country) == (
+        "Zofia", "Zofia.Nowak@example.pl", "pl", "PL",
+    )  # fmt: skip
+    assert customer.tags == ["vip", "newsletter"]
+    assert customer.email_consent == "subscribed"
+    assert customer.consents.get().opt_in_level == "confirmed_opt_in"
+    assert (customer.orders_count, customer.amount_spent) == (1, Decimal("259.00"))
+
+
+def test_retried_delivery_with_same_event_id_is_stored_once(deliver):
+    for attempt in range(5):
+        response = deliver("orders/create", payload("orders_create"), event_id="evt-retry")
+        assert response.status_code == 200
+
+    assert Order.objects.count() == 1
+    assert LineItem.objects.count() == 2
+    assert WebhookDelivery.objects.filter(delivery_id="evt-retry").count() == 1
+    assert Customer.objects.get().orders_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_are_stored_once(deliver):
+    body = payload("orders_create")
+    statuses = []
+
+    def send():
+        statuses.append(deliver("orders/create", body, event_id="evt-concurrent").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200] * 5
+    assert Order.objects.count() == 1
+    assert LineItem.objects.count() == 2
+
+
+def test_refund_reduces_amount_spent(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+
+    response = deliver("refunds/create", payload("refunds_create"), event_id="e2")
+
+    assert response.status_code == 200
+    customer = Customer.objects.get()
+    assert customer.amount_spent == Decimal("173.00")
+    assert Order.objects.get().refunded_amount == Decimal("86.00")
+
+
+def test_refund_seen_twice_through_order_update_counts_once(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    deliver("refunds/create", payload("refunds_create"), event_id="e2")
+
+    deliver("orders/updated", payload("orders_updated_refunded"), event_id="e3")
+
+    assert Refund.objects.count() == 1
+    assert Customer.objects.get().amount_spent == Decimal("173.00")
+    assert Order.objects.get().fulfillment_status == "fulfilled"
+
+
+def test_older_update_arriving_late_changes_nothing(deliver):
+    # given the newer update (refund, fulfilled) has been applied
+    deliver("orders/updated", payload("orders_updated_refunded"), event_id="new")
+
+    # when the older orders/create arrives afterwards
+    response = deliver("orders/create", payload("orders_create"), event_id="old")
+
+    # then it is recorded as stale and the stored order stays at the newer state
+    assert response.json()["status"] == "stale"
+    order = Order.objects.get()
+    assert order.fulfillment_status == "fulfilled"
+    assert order.financial_status == "partially_refunded"
+    assert order.customer.amount_spent == Decimal("173.00")
+
+
+def test_cancelled_order_no_longer_counts_toward_spend(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    cancelled = json.loads(payload("orders_create"))
+    cancelled.update(cancelled_at="2026-10-03T09:00:00+02:00", updated_at="2026-10-03T09:00:00+02:00")
+
+    deliver("orders/cancelled", json.dumps(cancelled).encode(), event_id="e2")
+
+    customer = Customer.objects.get()
+    assert (customer.orders_count, customer.amount_spent) == (0, Decimal("0"))
+
+
+def test_order_in_another_currency_is_not_added_to_spend(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    other = json.loads(payload("orders_create"))
+    other.update(id=5512345678999, name="#1043", currency="EUR", total_price="50.00")
+
+    deliver("orders/create", json.dumps(other).encode(), event_id="e2")
+
+    customer = Customer.objects.get()
+    assert (customer.orders_count, customer.amount_spent) == (2, Decimal("259.00"))
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["", "   ", "not-base64", sign(b"other body"), hashlib.sha256(b"x").hexdigest(), sign(b"{}", "wrong-secret")],  # noqa: E501
+    ids=["empty", "blank", "garbage", "other-body", "hex", "wrong-secret"],
+)
+def test_bad_signature_is_refused_and_stores_nothing(deliver, signature):
+    before = business_rows()
+
+    response = deliver("orders/create", payload("orders_create"), signature=signature)
+
+    assert response.status_code == 401
+    assert business_rows() == before
+    log = WebhookDelivery.objects.get()
+    assert (log.status, log.delivery_id, log.body) == ("rejected", None, "")
+
+
+def test_signature_over_reserialised_json_is_refused(deliver):
+    body = payload("orders_create")
+    reserialised = json.dumps(json.loads(body)).encode()
+
+    response = deliver("orders/create", body, signature=sign(reserialised))
+
+    assert response.status_code == 401
+
+
+def test_body_altered_by_one_byte_is_refused(deliver):
+    body = payload("orders_create")
+    signature = sign(body)
+
+    response = deliver("orders/create", body.replace(b"259.00", b"959.00", 1), signature=signature)
+
+    assert response.status_code == 401
+    assert Order.objects.count() == 0
+
+
+def test_forged_delivery_does_not_use_up_the_genuine_event_id(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="evt-9", signature="forged")
+
+    response = deliver("orders/create", payload("orders_create"), event_id="evt-9")
+
+    assert response.json()["status"] == "processed"
+    assert Order.objects.count() == 1
+
+
+def test_another_stores_secret_is_refused(deliver, other_store):
+    core_services.set_webhook_secret(store=other_store, platform="shopify", secret="other-secret-123")
+
+    response = deliver("orders/create", payload("orders_create"), store=other_store)
+
+    assert response.status_code == 401
+    assert Order.objects.count() == 0
+
+
+def test_store_without_a_secret_answers_401(store):
+    body = payload("orders_create")
+    response = Client().post(
+        f"/webhooks/shopify/{store.slug}/", data=body, content_type="application/json",
+        headers={"X-Shopify-Topic": "orders/create", "X-Shopify-Hmac-Sha256": sign(body)},
+    )  # fmt: skip
+    assert response.status_code == 401
+
+
+def test_unknown_store_answers_404(db):
+    response = Client().post("/webhooks/shopify/nope/", data=b"{}", content_type="application/json")
+    assert response.status_code == 404
+
+
+def test_shop_domain_of_another_shop_is_refused(deliver, shopify_store):
+    shopify_store.shop_domain = "sklep-ania.myshopify.com"
+    shopify_store.save()
+
+    response = deliver(
+        "orders/create", payload("orders_create"),
+        headers={"X-Shopify-Shop-Domain": "evil.myshopify.com"},
+    )  # fmt: skip
+
+    assert response.status_code == 401
+
+
+def test_unknown_topic_is_recorded_and_answered_200(deliver):
+    response = deliver("products/create", b'{"id": 1, "title": "x"}')
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    assert WebhookDelivery.objects.get().topic == "products/create"
+
+
+def test_stale_replay_is_acknowledged_but_not_applied(deliver):
+    old = (timezone.now() - timezone.timedelta(days=3)).isoformat()
+
+    response = deliver("orders/create", payload("orders_create"), headers={"X-Shopify-Triggered-At": old})  # noqa: E501
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "stale"
+    assert Order.objects.count() == 0
+
+
+BAD_ORDERS = [
+    ({"total_price": "-5.00"}, "total_price"),
+    ({"total_price": "1e40"}, "total_price"),
+    ({"total_price": "abc"}, "total_price"),
+    ({"total_price": True}, "total_price"),
+    ({"created_at": "10000-01-01T00:00:00Z"}, "created_at"),
+    ({"created_at": "1970-01-01T00:00:00Z"}, "created_at"),
+    ({"currency": "ZŁOTY"}, "currency"),
+    ({"id": None}, "id"),
+    ({"id": {"nested": 1}}, "id"),
+    ({"line_items": "many"}, "line_items"),
+    ({"line_items": [{"title": "x", "price": "1.00", "quantity": -1}]}, "line_items[0].quantity"),
+    ({"customer": {"id": 1, "first_name": "Evil\u202etxt.exe"}}, "customer.first_name"),
+    ({"customer": {"id": 1, "last_name": "a\u0007b"}}, "customer.last_name"),
+    ({"email": "not an email"}, "email"),
+]
+
+
+@pytest.mark.parametrize("change,field", BAD_ORDERS, ids=[f for _, f in BAD_ORDERS])
+def test_invalid_order_field_answers_422_naming_it_and_stores_nothing(deliver, change, field):
+    body = json.loads(payload("orders_create"))
+    body.update(change)
+    before = business_rows()
+
+    response = deliver("orders/create", json.dumps(body).encode(), event_id="bad")
+
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert business_rows() == before
+    assert not WebhookDelivery.objects.filter(delivery_id="bad").exists()
+
+
+HOSTILE_BODIES = [
+    (b"", "empty"),
+    (b"{not json", "Invalid JSON"),
+    (b'{"total_price": NaN}', "NaN"),
+    (b'{"id": 1, "id": 2}', "duplicate key"),
+    (b"[" * 5000 + b"]" * 5000, "nested deeper"),
+    (b'{"id": ' + b"9" * 5000 + b"}", "digits"),
+    (b'{"note": "a\\u0000b"}', "NUL"),
+    (b'{"note": "\\ud800"}', "surrogate"),
+    (b'{"note": "\xff\xfe"}', "UTF-8"),
+]
+
+
+@pytest.mark.parametrize("body,problem", HOSTILE_BODIES, ids=[p for _, p in HOSTILE_BODIES])
+def test_hostile_body_answers_400_naming_the_problem(deliver, body, problem):
+    response = deliver("orders/create", body)
+
+    assert response.status_code == 400
+    assert problem.lower() in response.json()["detail"].lower()
+    assert business_rows() == dict.fromkeys(business_rows(), 0)
+
+
+def test_oversized_body_answers_413(deliver):
+    body = b'{"note": "' + b"x" * 1_100_000 + b'"}'
+
+    response = deliver("orders/create", body)
+
+    assert response.status_code == 413
+
+
+def test_checkout_is_stored_with_recovery_url_and_completed_by_its_order(deliver, shopify_store):
+    deliver("checkouts/create", payload("checkouts_create"), event_id="c1")
+    checkout = Checkout.objects.get()
+    assert checkout.recovery_url.startswith("https://checkout.local/")
+    assert checkout.state == "open"
+    assert checkout.customer.first_name == "伟"
+    assert checkout.customer.language == "zh-hans"
+
+    order = json.loads(payload("orders_create"))
+    order.update(checkout_token="ab12cd34ef56")
+    deliver("orders/create", json.dumps(order).encode(), event_id="o1")
+    updated = json.loads(payload("checkouts_create"))
+    updated["updated_at"] = "2026-10-20T09:30:00+08:00"
+    deliver("checkouts/update", json.dumps(updated).encode(), event_id="c2")
+
+    assert Checkout.objects.get().state == "completed"
+
+
+def test_customer_update_keeps_persian_name(deliver):
+    deliver("customers/update", payload("customers_update"))
+
+    customer = Customer.objects.get()
+    assert (customer.first_name, customer.last_name) == ("زهرا", "رضایی")
+    assert customer.name_key == "زهرا رضایی"
+    assert customer.email_key == "zahra.rezaei@example.ir"
+
+
+def test_customers_redact_erases_the_person_and_keeps_anonymous_orders(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    deliver("checkouts/create", payload("checkouts_create"), event_id="e2")
+
+    response = deliver("customers/redact", payload("customers_redact"), event_id="e3")
+
+    assert response.status_code == 200
+    assert not Customer.objects.filter(email_key="zofia.nowak@example.pl").exists()
+    assert not ConsentRecord.objects.exists()
+    order = Order.objects.get()
+    assert (order.customer_id, order.email, order.landing_page) == (None, "", "")
+    assert order.total == Decimal("259.00")
+    assert not Order.objects.filter(email__icontains="zofia").exists()
+
+
+def test_redacting_twice_is_a_no_op(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    deliver("customers/redact", payload("customers_redact"), event_id="e2")
+
+    response = deliver("customers/redact", payload("customers_redact"), event_id="e3")
+
+    assert response.status_code == 200
+    assert Order.objects.count() == 1
+
+
+def test_shop_redact_erases_the_shops_data(deliver, shopify_store):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+
+    deliver("shop/redact", b'{"shop_id": 954889, "shop_domain": "sklep-ania.myshopify.com"}', event_id="e2")  # noqa: E501
+
+    assert business_rows() == dict.fromkeys(business_rows(), 0)
+
+
+def test_data_request_is_recorded(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+
+    response = deliver("customers/data_request", payload("customers_redact"), event_id="e2")
+
+    assert response.status_code == 200
+    assert "Data request recorded" in WebhookDelivery.objects.get(delivery_id="e2").reason
