@@ -28,8 +28,12 @@ def _check_timezone(name: str) -> str:
     return name
 
 
+# Letters that do not decompose into ASCII under NFKD, so slugify would drop them.
+_SLUG_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"})  # noqa: E501
+
+
 def _unique_slug(name: str) -> str:
-    base = slugify(name)[:50] or "store"
+    base = slugify(name.translate(_SLUG_LETTERS))[:50].strip("-") or "store"
     slug, n = base, 2
     while Store.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1

@@ -1,0 +1,148 @@
+"""Stores, staff, API keys and webhook secrets, through services and commands."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from cxloop.core import queries, services
+from cxloop.core.errors import Conflict, InvalidInput
+from cxloop.core.models import ApiKey, Membership, Store, WebhookSecret
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_store_create_command_prints_slug_and_a_working_key(db):
+    output = run("store", "create", "Sklep Łódź", "--currency", "pln", "--timezone", "Europe/Warsaw", "--language", "pl")  # noqa: E501
+
+    store = Store.objects.get()
+    assert (store.slug, store.currency, store.timezone, store.default_language) == (
+        "sklep-lodz", "PLN", "Europe/Warsaw", "pl",
+    )  # fmt: skip
+    raw_key = re.search(r"(cxk_\S+)", output).group(1)
+    assert queries.get_store_for_api_key(raw_key) == store
+
+
+def test_api_key_is_stored_only_as_a_hash(db):
+    _, raw_key = services.create_store(name="Shop", currency="EUR")
+
+    key = ApiKey.objects.get()
+    assert raw_key not in (key.key_hash, key.lookup)
+    assert key.key_hash == ApiKey.hash_key(raw_key)
+
+
+@pytest.mark.parametrize("raw", ["", "cxk_", "cxk_abc", "cxk_abc_def", "Bearer x", " "])
+def test_unknown_or_malformed_api_key_finds_no_store(db, raw):
+    services.create_store(name="Shop", currency="EUR")
+
+    assert queries.get_store_for_api_key(raw) is None
+
+
+def test_revoked_api_key_finds_no_store(db):
+    store, raw_key = services.create_store(name="Shop", currency="EUR")
+    ApiKey.objects.filter(store=store).update(revoked_at="2026-01-01T00:00:00Z")
+
+    assert queries.get_store_for_api_key(raw_key) is None
+
+
+def test_api_key_with_altered_secret_part_finds_no_store(db):
+    _, raw_key = services.create_store(name="Shop", currency="EUR")
+
+    assert queries.get_store_for_api_key(raw_key[:-1] + ("A" if raw_key[-1] != "A" else "B")) is None
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"name": "", "currency": "EUR"}, "name"),
+        ({"name": "S", "currency": "EURO"}, "currency"),
+        ({"name": "S", "currency": "€"}, "currency"),
+        ({"name": "S", "currency": "EUR", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"name": "S", "currency": "EUR", "language": "xx"}, "language"),
+    ],
+)
+def test_invalid_store_is_refused_naming_the_field(db, kwargs, field):
+    with pytest.raises(InvalidInput) as error:
+        services.create_store(**kwargs)
+
+    assert error.value.field == field
+    assert Store.objects.count() == 0
+
+
+def test_same_name_gets_a_distinct_slug(db):
+    first, _ = services.create_store(name="Shop", currency="EUR")
+    second, _ = services.create_store(name="Shop", currency="EUR")
+
+    assert (first.slug, second.slug) == ("shop", "shop-2")
+
+
+def test_explicit_slug_taken_is_a_conflict(db):
+    services.create_store(name="Shop", currency="EUR", slug="shop")
+
+    with pytest.raises(Conflict):
+        services.create_store(name="Other", currency="EUR", slug="shop")
+
+
+def test_store_command_with_bad_currency_fails_clearly(db):
+    with pytest.raises(CommandError, match="3-letter"):
+        run("store", "create", "Shop", "--currency", "euros")
+
+
+def test_secret_command_sets_and_replaces_the_platform_secret(store):
+    run("store", "secret", store.slug, "shopify", "first-secret")
+    run("store", "secret", store.slug, "shopify", "second-secret")
+
+    assert WebhookSecret.objects.get(store=store, platform="shopify").secret == "second-secret"
+
+
+def test_secret_command_for_unknown_store_fails_clearly(db):
+    with pytest.raises(CommandError, match="No store with slug"):
+        run("store", "secret", "nope", "shopify", "a-secret-value")
+
+
+def test_short_secret_is_refused(store):
+    with pytest.raises(CommandError, match="at least 8"):
+        run("store", "secret", store.slug, "woocommerce", "short")
+
+
+def test_user_create_prints_a_generated_password_once(store):
+    output = run("user", "create", "Agent@Example.com", "--store", store.slug, "--role", "agent")
+
+    password = re.search(r"Password \(shown once\): (\S+)", output).group(1)
+    user = get_user_model().objects.get()
+    assert user.username == "agent@example.com"
+    assert user.check_password(password)
+    assert Membership.objects.get(user=user).role == "agent"
+
+
+def test_user_create_again_changes_the_role_not_the_user(store):
+    run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
+
+    run("user", "create", "a@example.com", "--store", store.slug, "--role", "admin")
+
+    assert get_user_model().objects.count() == 1
+    assert Membership.objects.get().role == "admin"
+
+
+def test_user_can_belong_to_two_stores_with_different_roles(store, other_store):
+    services.add_staff(store=store, email="x@example.com", role="owner", password="pw-1234567890")
+    services.add_staff(store=other_store, email="x@example.com", role="agent")
+
+    user = get_user_model().objects.get()
+    assert {(m.store.slug, m.role) for m in queries.list_memberships(user)} == {
+        ("sklep-ania", "owner"), ("other-shop", "agent"),
+    }  # fmt: skip
+
+
+def test_current_membership_ignores_a_store_the_user_does_not_belong_to(store, other_store):
+    user, _ = services.add_staff(store=store, email="x@example.com", role="owner", password="pw-1234567890")  # noqa: E501
+
+    membership = queries.get_current_membership(user, other_store.pk)
+
+    assert membership.store == store
