@@ -9,7 +9,13 @@ from .customers import (
 from .deliveries import record_rejected_delivery, start_delivery
 from .erasure import erase_customer, erase_store_data
 from .events import record_events
-from .orders import add_refund, upsert_checkout, upsert_order
+from .orders import (
+    add_refund,
+    remove_checkout,
+    remove_order,
+    upsert_checkout,
+    upsert_order,
+)
 
 __all__ = [
     "add_refund",
@@ -20,6 +26,8 @@ __all__ = [
     "record_events",
     "record_rejected_delivery",
     "refresh_customer_facts",
+    "remove_checkout",
+    "remove_order",
     "start_delivery",
     "upsert_checkout",
     "upsert_customer",

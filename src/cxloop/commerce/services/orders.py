@@ -113,6 +113,21 @@ def _refresh_refunded_amount(order: Order) -> None:
     Order.objects.filter(pk=order.pk).update(refunded_amount=order.refunded_amount)
 
 
+def remove_order(*, store: Store, platform: str, external_id: str) -> bool:
+    """Remove a platform's deleted order with its lines and refunds; True if it was known.
+
+    The customer's facts are recomputed without it. Removing an unknown order
+    is a no-op, so a repeated delete changes nothing. Call inside a transaction.
+    """
+    order = Order.objects.filter(store=store, platform=platform, external_id=external_id).first()
+    if order is None:
+        return False
+    customer_id = order.customer_id
+    order.delete()  # cascades to LineItem and Refund
+    refresh_customer_facts(store, [customer_id])
+    return True
+
+
 def add_refund(*, store: Store, platform: str, order_external_id: str, data: RefundData) -> Refund | None:
     """Record a refund on a known order (idempotent by refund id); None if the order is unknown."""
     order = Order.objects.filter(store=store, platform=platform, external_id=order_external_id).first()
@@ -139,6 +154,13 @@ def upsert_checkout(*, store: Store, platform: str, data: CheckoutData) -> tuple
     checkout.state = Checkout.State.COMPLETED if completed else Checkout.State.OPEN
     checkout.save()
     return checkout, True
+
+
+def remove_checkout(*, store: Store, platform: str, external_id: str) -> bool:
+    """Remove a platform's deleted checkout (cart); True if it was known. Repeats are no-ops."""
+    checkouts = Checkout.objects.filter(store=store, platform=platform, external_id=external_id)
+    deleted, _ = checkouts.delete()
+    return deleted > 0
 
 
 def _has_order(store: Store, token: str) -> bool:
