@@ -11,7 +11,7 @@
    payload that fails validation rolls back and is answered 4xx.
 """
 
-from django.db import OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -29,6 +29,33 @@ ADAPTERS = {"shopify": shopify, "woocommerce": woocommerce, "ecwid": ecwid}
 
 def _answer(http_status: int, **body) -> JsonResponse:
     return JsonResponse(body, status=http_status)
+
+
+def _apply_once(adapter, request, store, platform, topic, delivery_id, payload):
+    """Record the delivery and apply it in one transaction.
+
+    Two deliveries racing to create the same customer or order (PostgreSQL
+    runs them truly in parallel) make one of them hit a unique constraint;
+    it is retried, and then finds the other's rows.
+    """
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                delivery, is_new = deliveries.start_delivery(
+                    store=store,
+                    platform=platform,
+                    delivery_id=delivery_id,
+                    topic=topic,
+                    webhook_id=adapter.webhook_id_of(request),
+                )
+                if not is_new:
+                    return delivery, False, None
+                outcome = adapter.apply(store, topic, payload, request)
+                deliveries.finish_delivery(delivery, outcome.status, outcome.reason, outcome.body)
+                return delivery, True, outcome
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 @csrf_exempt
@@ -50,18 +77,9 @@ def receive(request, platform: str, store_slug: str):
         payload = strictjson.loads(raw)
         topic = adapter.topic_of(request, payload)
         delivery_id = adapter.delivery_id_of(request, payload, raw)
-        with transaction.atomic():
-            delivery, is_new = deliveries.start_delivery(
-                store=store,
-                platform=platform,
-                delivery_id=delivery_id,
-                topic=topic,
-                webhook_id=adapter.webhook_id_of(request),
-            )
-            if not is_new:
-                return _answer(200, status="duplicate", delivery=delivery.pk)
-            outcome = adapter.apply(store, topic, payload, request)
-            deliveries.finish_delivery(delivery, outcome.status, outcome.reason, outcome.body)
+        delivery, is_new, outcome = _apply_once(adapter, request, store, platform, topic, delivery_id, payload)  # noqa: E501
+        if not is_new:
+            return _answer(200, status="duplicate", delivery=delivery.pk)
     except DomainError as error:
         status = WebhookDelivery.Status.REJECTED if error.status == 401 else WebhookDelivery.Status.FAILED
         deliveries.record_rejected_delivery(
