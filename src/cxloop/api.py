@@ -1,5 +1,6 @@
 """The JSON API: one NinjaAPI, each app mounts its router. OpenAPI at /api/docs."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -37,6 +38,8 @@ api = NinjaAPI(
     parser=StrictParser(),
     auth=StoreApiKey(),
     urls_namespace="api",
+    # The schema and its docs page are for signed-in staff (security.md H4).
+    docs_decorator=login_required,
 )
 
 

@@ -190,8 +190,16 @@ def test_read_api_answers_404_for_another_stores_ids(api_client, other_api_key):
     assert api_client.get("/api/v1/events").json()["count"] == 0
 
 
-def test_openapi_schema_is_published(db):
-    response = Client().get("/api/openapi.json")
+def test_openapi_schema_is_published_to_signed_in_staff(staff_client):
+    response = staff_client.get("/api/openapi.json")
 
     assert response.status_code == 200
     assert "/api/v1/events" in response.json()["paths"]
+    assert staff_client.get("/api/docs").status_code == 200
+
+
+def test_api_docs_need_a_login(db):
+    response = Client().get("/api/docs")
+
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
