@@ -321,7 +321,8 @@ class WebhookDelivery(StoreScopedModel):
 
     platform = models.CharField(max_length=20, choices=Platform.choices)
     topic = models.CharField(max_length=100, blank=True)
-    delivery_id = models.CharField(max_length=200, null=True, blank=True)
+    # NULL (not "") for rejected deliveries: the unique constraint ignores NULLs.
+    delivery_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     webhook_id = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     reason = models.CharField(max_length=500, blank=True)

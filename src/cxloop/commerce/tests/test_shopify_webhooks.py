@@ -14,7 +14,15 @@ from django.test import Client
 from django.utils import timezone
 
 from cxloop.commerce.models import (
-    Checkout, ConsentRecord, Customer, Event, ExternalId, LineItem, Order, Refund, WebhookDelivery,
+    Checkout,
+    ConsentRecord,
+    Customer,
+    Event,
+    ExternalId,
+    LineItem,
+    Order,
+    Refund,
+    WebhookDelivery,
 )  # fmt: skip
 from cxloop.core import services as core_services
 
@@ -91,7 +99,7 @@ def test_order_create_stores_order_customer_and_facts(deliver, shopify_store):
 
 
 def test_retried_delivery_with_same_event_id_is_stored_once(deliver):
-    for attempt in range(5):
+    for _ in range(5):
         response = deliver("orders/create", payload("orders_create"), event_id="evt-retry")
         assert response.status_code == 200
 
