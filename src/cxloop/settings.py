@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cxloop.core.middleware.EventsCorsMiddleware",
     "cxloop.core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -209,3 +210,6 @@ LOGGING = {
 
 # Ecwid: the REST API base (a local fake in tests).
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")
+
+# Tasks the worker enqueues on a timer: dotted path -> interval in seconds.
+CXLOOP_PERIODIC_TASKS: dict[str, int] = {}
