@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 from . import queries
@@ -98,4 +98,37 @@ class SecurityHeadersMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, " + response["Cache-Control"]
+        return response
+
+
+EVENTS_PATH = "/api/v1/events"
+
+
+class EventsCorsMiddleware:
+    """Let storefront pages on any origin send events to /api/v1/events.
+
+    Only that path: the preflight (OPTIONS) is answered here, and every answer
+    carries `Access-Control-Allow-Origin: *`. No cookies are involved (the
+    store's API key is sent as a Bearer token), so a wildcard origin is safe.
+    `navigator.sendBeacon` cannot set headers, so for POSTs to this path
+    without an Authorization header the key may come as `?key=`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path != EVENTS_PATH:
+            return self.get_response(request)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            key = request.GET.get("key", "")
+            if request.method == "POST" and key and not request.META.get("HTTP_AUTHORIZATION"):
+                request.META["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+            response = self.get_response(request)
+        response["Access-Control-Allow-Origin"] = "*"
         return response

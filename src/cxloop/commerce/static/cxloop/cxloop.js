@@ -1,0 +1,278 @@
+/*! cxloop storefront snippet | AGPL-3.0-or-later
+ *
+ * Embed on every storefront page:
+ *   <script src="https://cx.example.com/static/cxloop/cxloop.js"
+ *           data-key="cxk_..." data-endpoint="https://cx.example.com/api/v1/events" async></script>
+ *
+ * Then, anywhere after it:
+ *   window.cxloop = window.cxloop || [];   // calls made before the script loads are queued
+ *   cxloop.productView({product_id: "123", title: "Linen shirt", price: "49.00"});
+ *   cxloop.addToCart({product_id: "123", quantity: 1});
+ *   cxloop.checkoutStarted({total: "98.00", currency: "EUR"});
+ *   cxloop.identify("ana@example.com", {first_name: "Ana", last_name: "Nowak"});
+ *   cxloop.track("newsletter_signup", {form: "footer"});
+ *
+ * Each event carries a unique event_id (the server's idempotency key), its
+ * occurred_at time, an anonymous id kept in localStorage and a session id kept
+ * in sessionStorage that is renewed after 30 minutes without activity. Events
+ * are batched and sent with fetch(keepalive), or navigator.sendBeacon when
+ * fetch is unavailable or the page is being hidden.
+ */
+(function (window, document) {
+  "use strict";
+
+  if (window.cxloop && window.cxloop.__loaded) {
+    return;
+  }
+
+  var script = document.currentScript || document.querySelector("script[data-key][src*='cxloop']");
+  var KEY = script ? script.getAttribute("data-key") || "" : "";
+  var ENDPOINT = script ? script.getAttribute("data-endpoint") || "" : "";
+  if (!ENDPOINT && script && script.src) {
+    ENDPOINT = script.src.replace(/\/static\/cxloop\/cxloop\.js.*$/, "/api/v1/events");
+  }
+
+  var ANON_KEY = "cxloop_aid";
+  var SESSION_KEY = "cxloop_sid";
+  var SESSION_SEEN_KEY = "cxloop_sid_seen";
+  var SESSION_IDLE_MS = 30 * 60 * 1000;
+  var FLUSH_DELAY_MS = 1000;
+  var MAX_BATCH = 50;
+  var KEEPALIVE_LIMIT = 60000; // browsers cap keepalive bodies at 64 KiB in total
+
+  var queue = [];
+  var timer = null;
+  var memory = {};
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < 16; i++) {
+        bytes[i] = Math.floor(Math.random() * 256);
+      }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = [];
+    for (var j = 0; j < 16; j++) {
+      hex.push((bytes[j] + 0x100).toString(16).slice(1));
+    }
+    return (
+      hex.slice(0, 4).join("") + "-" + hex.slice(4, 6).join("") + "-" + hex.slice(6, 8).join("") +
+      "-" + hex.slice(8, 10).join("") + "-" + hex.slice(10, 16).join("")
+    );
+  }
+
+  // Storage can be blocked (privacy modes, sandboxed frames): fall back to memory.
+  function read(storage, key) {
+    try {
+      return window[storage].getItem(key);
+    } catch (e) {
+      return memory[storage + key] || null;
+    }
+  }
+
+  function write(storage, key, value) {
+    try {
+      window[storage].setItem(key, value);
+    } catch (e) {
+      memory[storage + key] = value;
+    }
+  }
+
+  function anonymousId() {
+    var id = read("localStorage", ANON_KEY);
+    if (!id) {
+      id = uuid();
+      write("localStorage", ANON_KEY, id);
+    }
+    return id;
+  }
+
+  function sessionId() {
+    var now = Date.now();
+    var id = read("sessionStorage", SESSION_KEY);
+    var seen = parseInt(read("sessionStorage", SESSION_SEEN_KEY) || "0", 10);
+    if (!id || !seen || now - seen > SESSION_IDLE_MS) {
+      id = uuid();
+      write("sessionStorage", SESSION_KEY, id);
+    }
+    write("sessionStorage", SESSION_SEEN_KEY, String(now));
+    return id;
+  }
+
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  function copy(props) {
+    var out = {};
+    if (isObject(props)) {
+      for (var name in props) {
+        if (Object.prototype.hasOwnProperty.call(props, name) && props[name] !== undefined) {
+          out[name] = props[name];
+        }
+      }
+    }
+    return out;
+  }
+
+  function send(body, keepalive) {
+    window.fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "Authorization": "Bearer " + KEY, "Content-Type": "application/json" },
+      body: body,
+      keepalive: keepalive,
+      credentials: "omit",
+      mode: "cors"
+    }).catch(function () {});
+  }
+
+  function beacon(body) {
+    // A beacon cannot carry headers: the key goes in the query string, and
+    // text/plain keeps it a simple (no preflight) cross-origin request.
+    var url = ENDPOINT + (ENDPOINT.indexOf("?") < 0 ? "?" : "&") + "key=" + encodeURIComponent(KEY);
+    return navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" }));
+  }
+
+  // fetch with keepalive (it outlives the page); sendBeacon when fetch is
+  // missing, or when the page is going away with a body too big for keepalive.
+  function post(body, unloading) {
+    if (!KEY || !ENDPOINT) {
+      return;
+    }
+    var canFetch = typeof window.fetch === "function";
+    var small = body.length < KEEPALIVE_LIMIT;
+    if (canFetch && (small || !unloading)) {
+      try {
+        send(body, small);
+        return;
+      } catch (e) {
+        // an old browser that rejects the keepalive option: try a beacon
+      }
+    }
+    if (navigator.sendBeacon && beacon(body)) {
+      return;
+    }
+    if (canFetch) {
+      send(body, false);
+    }
+  }
+
+  function flush(unloading) {
+    if (timer) {
+      window.clearTimeout(timer);
+      timer = null;
+    }
+    while (queue.length) {
+      post(JSON.stringify({ events: queue.splice(0, MAX_BATCH) }), unloading);
+    }
+  }
+
+  function schedule() {
+    if (queue.length >= MAX_BATCH) {
+      flush(false);
+    } else if (!timer) {
+      timer = window.setTimeout(function () {
+        flush(false);
+      }, FLUSH_DELAY_MS);
+    }
+  }
+
+  function track(type, properties, email) {
+    if (typeof type !== "string" || !type) {
+      return null;
+    }
+    var event = {
+      event_id: uuid(),
+      type: type,
+      occurred_at: new Date().toISOString(),
+      anonymous_id: anonymousId(),
+      session_id: sessionId(),
+      properties: copy(properties)
+    };
+    if (email) {
+      event.email = email;
+    }
+    queue.push(event);
+    schedule();
+    return event.event_id;
+  }
+
+  function pageProperties() {
+    var props = { url: window.location.href, path: window.location.pathname, title: document.title };
+    if (document.referrer) {
+      props.referrer = document.referrer;
+    }
+    var params = new URLSearchParams(window.location.search);
+    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"].forEach(function (name) {
+      if (params.get(name)) {
+        props[name] = params.get(name);
+      }
+    });
+    return props;
+  }
+
+  var api = {
+    __loaded: true,
+    track: track,
+    page: function (properties) {
+      var props = pageProperties();
+      var extra = copy(properties);
+      for (var name in extra) {
+        props[name] = extra[name];
+      }
+      return track("page_view", props);
+    },
+    productView: function (properties) {
+      return track("product_view", properties);
+    },
+    addToCart: function (properties) {
+      return track("add_to_cart", properties);
+    },
+    checkoutStarted: function (properties) {
+      return track("checkout_started", properties);
+    },
+    identify: function (email, traits) {
+      if (typeof email !== "string" || email.indexOf("@") < 1) {
+        return null;
+      }
+      var props = copy(traits);
+      props.email = email;
+      return track("identify", props, email);
+    },
+    flush: function () {
+      flush(false);
+    },
+    anonymousId: anonymousId,
+    sessionId: sessionId
+  };
+
+  // Run calls queued before the script loaded: cxloop.push(["identify", "a@b.c"]).
+  var pending = Array.isArray(window.cxloop) ? window.cxloop : [];
+  api.push = function (call) {
+    if (Array.isArray(call) && typeof api[call[0]] === "function") {
+      api[call[0]].apply(api, call.slice(1));
+    }
+  };
+  window.cxloop = api;
+
+  api.page();
+  for (var i = 0; i < pending.length; i++) {
+    api.push(pending[i]);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      flush(true);
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    flush(true);
+  });
+})(window, document);
