@@ -12,6 +12,7 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.web.urls")),

@@ -113,3 +113,36 @@ def build_timeline(store: Store, customer: Customer, *, limit: int = 100) -> lis
     entries += [TimelineEntry(e.occurred_at, "event", e) for e in Event.objects.filter(store=store, customer=customer).order_by("-occurred_at")[:limit]]  # noqa: E501
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit]
+
+
+def list_consent_records(store: Store, customer: Customer) -> QuerySet:
+    """The customer's consent ledger, newest first."""
+    from .models import ConsentRecord
+
+    records = ConsentRecord.objects.filter(store=store, customer=customer)
+    return records.order_by("-occurred_at", "-id")
+
+
+def list_external_ids(store: Store, customer: Customer) -> QuerySet:
+    """The customer's ids on each platform."""
+    from .models import ExternalId
+
+    return ExternalId.objects.filter(store=store, customer=customer).order_by("platform", "id")
+
+
+def list_order_lines(store: Store, order: Order) -> QuerySet:
+    """An order's lines, each with `line_total` (price × quantity − discount)."""
+    from django.db.models import DecimalField, ExpressionWrapper, F
+
+    from .models import LineItem
+
+    line_total = ExpressionWrapper(
+        F("price") * F("quantity") - F("total_discount"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    lines = LineItem.objects.filter(store=store, order=order)
+    return lines.annotate(line_total=line_total).order_by("id")
+
+
+def list_order_refunds(store: Store, order: Order) -> QuerySet[Refund]:
+    return Refund.objects.filter(store=store, order=order).order_by("created_at", "id")

@@ -1,5 +1,19 @@
 from django.urls import path
 
+from . import views
+
 app_name = "commerce"
-urlpatterns: list = [path]  # staff pages are added with the staff UI
-urlpatterns = []
+urlpatterns = [
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/<int:customer_id>/", views.customer_detail, name="customer-detail"),
+    path("orders/", views.order_list, name="order-list"),
+    path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
+    path("integrations/", views.integrations, name="integrations"),
+    path(
+        "integrations/<str:platform>/secret/",
+        views.set_webhook_secret,
+        name="integrations-secret",
+    ),
+    path("integrations/api-keys/", views.create_api_key, name="integrations-api-key"),
+    path("import/", views.csv_import, name="import"),
+]

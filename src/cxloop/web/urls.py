@@ -5,7 +5,8 @@ from . import views
 
 app_name = "web"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("switch-store/", views.switch_store, name="switch-store"),
     path("", views.overview, name="overview"),
 ]

@@ -1,7 +1,53 @@
+"""The staff shell: sign-in, the overview, and switching stores."""
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from cxloop.core import queries as core_queries
+
+from . import charts, queries
+from .access import store_required
 
 
-@login_required
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+@store_required
 def overview(request):
-    return HttpResponse(f"Overview of {request.store}")
+    store = request.store
+    daily = queries.list_daily_revenue(store)
+    return render(
+        request,
+        "web/overview.html",
+        {
+            "overview": queries.build_overview(store),
+            "chart": charts.build_bar_chart(daily),
+            "period_days": queries.PERIOD_DAYS,
+            "chart_days": queries.CHART_DAYS,
+        },
+    )
+
+
+@require_POST
+@login_required
+def switch_store(request):
+    """Make another of the user's stores the current one; any other id is 404."""
+    membership = core_queries.list_memberships(request.user).filter(
+        store_id=_int_or_none(request.POST.get("store"))
+    ).first()
+    if membership is None:
+        raise Http404("No such store.")
+    request.session["store_id"] = membership.store_id
+    return redirect("web:overview")
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

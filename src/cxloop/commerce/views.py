@@ -1,0 +1,241 @@
+"""Staff pages of the store mirror: customers, orders, integrations, CSV import.
+
+Views are thin: they read through `queries` (always scoped to `request.store`,
+so another store's id is a 404), write through `services`, and render.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cxloop.core import queries as core_queries
+from cxloop.core import services as core_services
+from cxloop.core.errors import DomainError
+from cxloop.core.models import Membership, Platform
+from cxloop.core.roles import check_role
+from cxloop.web.access import store_required, wants_partial
+from cxloop.web.paging import build_page
+
+from . import queries
+from .models import Customer
+
+SORT_CHOICES = [
+    ("newest", gettext_lazy("Newest")),
+    ("spent", gettext_lazy("Most spent")),
+    ("orders", gettext_lazy("Most orders")),
+    ("last_order", gettext_lazy("Last order")),
+    ("name", gettext_lazy("Name")),
+]
+HAS_ORDERS_CHOICES = [
+    ("", gettext_lazy("Any")),
+    ("yes", gettext_lazy("Has orders")),
+    ("no", gettext_lazy("No orders yet")),
+]
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, strip=True)
+    consent = forms.ChoiceField(
+        required=False, choices=[("", gettext_lazy("Any"))] + list(Customer.Consent.choices)
+    )
+    has_orders = forms.ChoiceField(required=False, choices=HAS_ORDERS_CHOICES)
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q", ""),
+            "consent": data.get("consent", ""),
+            "has_orders": data.get("has_orders", ""),
+            "sort": data.get("sort") or "newest",
+        }
+
+
+@store_required
+def customer_list(request):
+    form = CustomerFilterForm(request.GET)
+    filters = form.filters()
+    page = build_page(queries.list_customers(request.store, **filters), request.GET.get("page"))
+    context = {"section": "customers", "form": form, "filters": filters, "page": page}
+    if wants_partial(request, "customer-results"):
+        return render(request, "commerce/customer_list.html#results", context)
+    return render(request, "commerce/customer_list.html", context)
+
+
+@store_required
+def customer_detail(request, customer_id):
+    customer = queries.get_customer(request.store, customer_id)
+    return render(
+        request,
+        "commerce/customer_detail.html",
+        {
+            "section": "customers",
+            "customer": customer,
+            "timeline": queries.build_timeline(request.store, customer),
+            "consents": queries.list_consent_records(request.store, customer)[:10],
+            "external_ids": queries.list_external_ids(request.store, customer),
+        },
+    )
+
+
+@store_required
+def order_list(request):
+    search = request.GET.get("q", "").strip()[:200]
+    page = build_page(queries.list_orders(request.store, search=search), request.GET.get("page"))
+    context = {"section": "orders", "search": search, "page": page}
+    if wants_partial(request, "order-results"):
+        return render(request, "commerce/order_list.html#results", context)
+    return render(request, "commerce/order_list.html", context)
+
+
+@store_required
+def order_detail(request, order_id):
+    order = queries.get_order(request.store, order_id)
+    return render(
+        request,
+        "commerce/order_detail.html",
+        {
+            "section": "orders",
+            "order": order,
+            "lines": queries.list_order_lines(request.store, order),
+            "refunds": queries.list_order_refunds(request.store, order),
+        },
+    )
+
+
+class WebhookSecretForm(forms.Form):
+    secret = forms.CharField(
+        min_length=8, max_length=500, strip=True, widget=forms.PasswordInput(render_value=False)
+    )
+    api_token = forms.CharField(required=False, max_length=500, strip=True)
+    external_store_id = forms.CharField(required=False, max_length=64, strip=True)
+
+
+def _platform_rows(request, forms_by_platform: dict | None = None) -> list[dict]:
+    secrets = core_queries.list_webhook_secrets(request.store)
+    rows = []
+    for platform in core_queries.WEBHOOK_PLATFORMS:
+        url = reverse(
+            "webhook", kwargs={"platform": platform.value, "store_slug": request.store.slug}
+        )
+        row_secret = secrets.get(platform.value)
+        rows.append(
+            {
+                "platform": platform,
+                "url": request.build_absolute_uri(url),
+                "has_secret": row_secret is not None,
+                "updated_at": row_secret.updated_at if row_secret else None,
+                "form": (forms_by_platform or {}).get(platform.value) or WebhookSecretForm(),
+                "needs_api_token": platform == Platform.ECWID,
+            }
+        )
+    return rows
+
+
+def _render_integrations(request, *, forms_by_platform=None, new_key: str = "", status: int = 200):
+    return render(
+        request,
+        "commerce/integrations.html",
+        {
+            "section": "integrations",
+            "platforms": _platform_rows(request, forms_by_platform),
+            "api_keys": core_queries.list_api_keys(request.store),
+            "deliveries": queries.list_deliveries(request.store)[:50],
+            "new_key": new_key,
+            "snippet_src": request.build_absolute_uri(settings.STATIC_URL + "cxloop/cxloop.js"),
+            "events_endpoint": request.build_absolute_uri("/api/v1/events"),
+        },
+        status=status,
+    )
+
+
+@store_required
+def integrations(request):
+    check_role(request, Membership.Role.ADMIN)
+    return _render_integrations(request)
+
+
+@require_POST
+@store_required
+def set_webhook_secret(request, platform):
+    check_role(request, Membership.Role.ADMIN)
+    if platform not in {p.value for p in core_queries.WEBHOOK_PLATFORMS}:
+        raise Http404("Unknown platform.")
+    form = WebhookSecretForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                core_services.set_webhook_secret(
+                    store=request.store, platform=platform, **form.cleaned_data
+                )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    if not form.is_valid():
+        return _render_integrations(request, forms_by_platform={platform: form}, status=422)
+    messages.success(request, _("The webhook secret was saved."))
+    return redirect("commerce:integrations")
+
+
+@require_POST
+@store_required
+def create_api_key(request):
+    check_role(request, Membership.Role.ADMIN)
+    name = request.POST.get("name", "").strip()[:100] or "default"
+    _key, raw = core_services.create_api_key(store=request.store, name=name)
+    return _render_integrations(request, new_key=raw)
+
+
+class ImportForm(forms.Form):
+    KINDS = [
+        ("customers", gettext_lazy("Shopify customers export (customers_export.csv)")),
+        ("orders", gettext_lazy("Shopify orders export (orders_export.csv)")),
+    ]
+    kind = forms.ChoiceField(choices=KINDS, widget=forms.RadioSelect, initial="customers")
+    file = forms.FileField()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CXLOOP_MAX_UPLOAD_BYTES:
+            limit = settings.CXLOOP_MAX_UPLOAD_BYTES // 1_000_000
+            message = _("The file is larger than %(limit)s MB.") % {"limit": limit}
+            raise forms.ValidationError(message)
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(_("Choose a .csv file exported from Shopify."))
+        return upload
+
+
+def _importer(kind: str):
+    """The CSV importer for `kind`, loaded when used; None if not installed."""
+    try:
+        from . import imports
+    except ImportError:
+        return None
+    return getattr(imports, f"import_shopify_{kind}", None)
+
+
+@store_required
+def csv_import(request):
+    check_role(request, Membership.Role.ADMIN)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"section": "import", "form": form}
+    if request.method == "POST" and form.is_valid():
+        importer = _importer(form.cleaned_data["kind"])
+        if importer is None:
+            form.add_error(None, _("CSV import is not available in this installation yet."))
+        else:
+            try:
+                summary = importer(store=request.store, file=form.cleaned_data["file"])
+            except DomainError as error:
+                form.add_error("file" if error.field == "file" else None, error.message)
+            else:
+                context |= {"summary": summary, "kind": form.cleaned_data["kind"]}
+                return render(request, "commerce/import_result.html", context)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "commerce/import.html", context, status=status)

@@ -1,0 +1,112 @@
+"""Server-drawn charts: turn a series into SVG geometry the template prints.
+
+The template only places the numbers computed here, so a chart needs no
+JavaScript and no inline styles (presentation attributes on SVG are enough).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+WIDTH = 1000
+HEIGHT = 260
+PAD_START = 64  # room for the value axis labels
+PAD_END = 24
+PAD_TOP = 12
+PAD_BOTTOM = 28  # room for the date labels
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: Decimal
+
+
+@dataclass
+class Tick:
+    y: float
+    value: Decimal
+
+
+@dataclass
+class DateLabel:
+    x: float
+    text: str
+
+
+@dataclass
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    ticks: list[Tick]
+    date_labels: list[DateLabel]
+    baseline_y: float
+    plot_start: int
+    plot_end: int
+    is_empty: bool
+
+
+def _nice_step(maximum: Decimal, steps: int = 4) -> Decimal:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) covering `maximum`."""
+    raw = maximum / steps
+    power = Decimal(10) ** (len(str(int(raw))) - 1) if raw >= 1 else Decimal(1)
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        if power * factor >= raw:
+            return power * factor
+    return power * 10
+
+
+def build_bar_chart(series, *, value_attr: str = "revenue", date_attr: str = "day") -> BarChart:
+    """A bar per item of `series` (oldest first), with 4-5 value ticks and a
+    date label every 7 days."""
+    values = [Decimal(getattr(item, value_attr)) for item in series]
+    top = max(values, default=Decimal(0))
+    step = _nice_step(top) if top > 0 else Decimal(1)
+    ceiling = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
+    plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM
+    plot_width = WIDTH - PAD_START - PAD_END
+    slot = plot_width / max(len(values), 1)
+    gap = min(2.0, slot * 0.2)
+    baseline = PAD_TOP + plot_height
+    bars = []
+    for index, (item, value) in enumerate(zip(series, values, strict=True)):
+        height = float(value / ceiling) * plot_height if value > 0 else 0.0
+        day = getattr(item, date_attr)
+        bars.append(
+            Bar(
+                x=round(PAD_START + index * slot + gap / 2, 2),
+                y=round(baseline - height, 2),
+                width=round(slot - gap, 2),
+                height=round(height, 2),
+                label=day.isoformat(),
+                value=value,
+            )
+        )
+    ticks = []
+    tick_value = Decimal(0)
+    while tick_value <= ceiling:
+        y = round(baseline - float(tick_value / ceiling) * plot_height, 2)
+        ticks.append(Tick(y=y, value=tick_value))
+        tick_value += step
+    labels = [
+        DateLabel(x=round(bar.x + bar.width / 2, 2), text=day.strftime("%d.%m"))
+        for index, (bar, day) in enumerate(
+            zip(bars, (getattr(item, date_attr) for item in series), strict=True)
+        )
+        if (len(bars) - 1 - index) % 7 == 0
+    ]
+    return BarChart(
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        ticks=ticks,
+        date_labels=labels,
+        baseline_y=baseline,
+        plot_start=PAD_START,
+        plot_end=WIDTH - PAD_END,
+        is_empty=top <= 0,
+    )
