@@ -212,4 +212,9 @@ LOGGING = {
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")
 
 # Tasks the worker enqueues on a timer: dotted path -> interval in seconds.
-CXLOOP_PERIODIC_TASKS: dict[str, int] = {}
+CXLOOP_PERIODIC_TASKS: dict[str, int] = {
+    "cxloop.commerce.tasks.mark_abandoned_checkouts_task": 300,
+    "cxloop.commerce.tasks.requeue_stuck_deliveries_task": 300,
+}
+# An open cart with no order after this long counts as abandoned.
+CXLOOP_ABANDONED_AFTER_MINUTES = int(os.environ.get("CXLOOP_ABANDONED_AFTER_MINUTES", "60"))

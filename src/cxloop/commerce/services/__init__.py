@@ -11,6 +11,7 @@ from .erasure import erase_customer, erase_store_data
 from .events import record_events
 from .orders import (
     add_refund,
+    mark_abandoned_checkouts,
     remove_checkout,
     remove_order,
     upsert_checkout,
@@ -22,6 +23,7 @@ __all__ = [
     "casefold_name",
     "erase_customer",
     "erase_store_data",
+    "mark_abandoned_checkouts",
     "record_consent",
     "record_events",
     "record_rejected_delivery",
