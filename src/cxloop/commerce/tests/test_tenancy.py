@@ -1,0 +1,94 @@
+"""Cross-store sweep: every route that takes an object id answers 404 for
+another store's object, for staff pages and for the JSON API alike."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from cxloop.api import api
+from cxloop.commerce import services
+from cxloop.commerce.models import Order
+from cxloop.commerce.records import CustomerData, OrderData
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def id_taking_html_routes() -> list[str]:
+    return sorted(
+        route for route in _walk(get_resolver().url_patterns)
+        if "<int:" in route and not route.startswith("api/")
+    )  # fmt: skip
+
+
+def id_taking_api_paths() -> list[str]:
+    schema = api.get_openapi_schema()
+    return sorted(path for path in schema["paths"] if re.search(r"\{\w+_id\}", path))
+
+
+@pytest.fixture
+def foreign_objects(other_store):
+    customer, _ = services.upsert_customer(
+        store=other_store, platform="shopify",
+        data=CustomerData(external_id="b-1", email="canary-b@example.com", first_name="CanaryB"),
+    )  # fmt: skip
+    order, _ = services.upsert_order(
+        store=other_store, platform="shopify",
+        data=OrderData(external_id="b-o-1", number="#B1", currency="EUR", total=Decimal("10"),
+                       created_at=timezone.now(), email="canary-b@example.com"),
+    )  # fmt: skip
+    return {"customer_id": customer.pk, "order_id": order.pk}
+
+
+def fill(route: str, ids: dict) -> str:
+    def replace(match):
+        name = match.group(1)
+        assert name in ids, f"the sweep does not know how to fill <int:{name}> in {route}"
+        return str(ids[name])
+
+    return "/" + re.sub(r"<int:(\w+)>", replace, route)
+
+
+def test_the_sweep_covers_the_api_routes():
+    assert {"/api/v1/customers/{customer_id}", "/api/v1/orders/{order_id}"} <= set(id_taking_api_paths())  # noqa: E501
+
+
+def test_every_staff_page_with_an_id_answers_404_for_another_store(staff_client, foreign_objects):
+    for route in id_taking_html_routes():
+        url = fill(route, foreign_objects)
+        for method in ("get", "post"):
+            response = getattr(staff_client, method)(url)
+            assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+
+
+def test_every_api_path_with_an_id_answers_404_for_another_store(api_client, foreign_objects):
+    for path in id_taking_api_paths():
+        url = re.sub(r"\{(\w+)\}", lambda m: str(foreign_objects[m.group(1)]), path)
+        response = api_client.get(url)
+        assert response.status_code == 404, f"GET {url} -> {response.status_code}"
+
+
+def test_lists_never_show_another_stores_rows(api_client, staff_client, foreign_objects):
+    for url in ("/api/v1/customers", "/api/v1/orders", "/api/v1/events"):
+        assert "canary" not in api_client.get(url).content.decode().lower()
+    for route in ("customers/", "orders/", ""):
+        response = Client.get(staff_client, "/" + route)
+        if response.status_code == 200:
+            assert "canary" not in response.content.decode().lower()
+
+
+def test_foreign_order_is_unchanged_after_the_sweep(staff_client, foreign_objects):
+    before = Order.objects.values().get(pk=foreign_objects["order_id"])
+    for route in id_taking_html_routes():
+        staff_client.post(fill(route, foreign_objects))
+
+    assert Order.objects.values().get(pk=foreign_objects["order_id"]) == before
