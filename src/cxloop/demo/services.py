@@ -1,0 +1,65 @@
+"""The demo store: one call sets up a store, its logins and its data."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from cxloop.core import services as core_services
+from cxloop.core.models import Membership, Platform, Store
+
+from .generator import GenerationSummary, generate_store
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Demo Store"
+DEMO_CURRENCY = "EUR"
+DEMO_TIMEZONE = "Europe/Warsaw"
+OWNER_EMAIL = "demo@cxloop.test"
+AGENT_EMAIL = "agent@cxloop.test"
+# A demo only: printed on every `cxloop demo setup`, never used outside it.
+DEMO_PASSWORD = "demo-password"
+DEMO_CUSTOMERS = 2000
+DEMO_SEED = 42
+
+
+@dataclass
+class DemoSetup:
+    store: Store
+    created: bool
+    api_key: str | None = None
+    summary: GenerationSummary | None = None
+
+
+@transaction.atomic
+def ensure_store(*, slug: str) -> tuple[Store, str | None]:
+    """Return the store with this slug, creating it if missing; (store, API key if created).
+
+    The demo store ("demo") comes with an owner, an agent and webhook secrets
+    for Shopify, WooCommerce and Ecwid; any other slug is a bare EUR store.
+    """
+    store = Store.objects.filter(slug=slug).first()
+    if store is not None:
+        return store, None
+    name = DEMO_NAME if slug == DEMO_SLUG else slug.replace("-", " ").title()
+    store, api_key = core_services.create_store(
+        name=name, currency=DEMO_CURRENCY, timezone=DEMO_TIMEZONE, slug=slug
+    )
+    if slug == DEMO_SLUG:
+        core_services.add_staff(
+            store=store, email=OWNER_EMAIL, role=Membership.Role.OWNER, password=DEMO_PASSWORD
+        )
+        core_services.add_staff(
+            store=store, email=AGENT_EMAIL, role=Membership.Role.AGENT, password=DEMO_PASSWORD
+        )
+        for platform in (Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID):
+            core_services.set_webhook_secret(store=store, platform=platform, secret=f"demo-{platform}-secret")
+    return store, api_key
+
+
+def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSetup:
+    """Create and fill the demo store unless it exists; safe to run again (then it changes nothing)."""
+    if Store.objects.filter(slug=DEMO_SLUG).exists():
+        return DemoSetup(store=Store.objects.get(slug=DEMO_SLUG), created=False)
+    store, api_key = ensure_store(slug=DEMO_SLUG)
+    summary = generate_store(store=store, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, progress=progress)
+    return DemoSetup(store=store, created=True, api_key=api_key, summary=summary)

@@ -1,0 +1,240 @@
+import hashlib
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
+
+from cxloop.commerce.models import (
+    Checkout,
+    ConsentRecord,
+    Customer,
+    Event,
+    LineItem,
+    Order,
+    Refund,
+)
+from cxloop.commerce.services.customers import refresh_customer_facts
+from cxloop.core.models import Membership, Store, WebhookSecret
+from cxloop.core.services import create_store
+from cxloop.demo.generator import StoreNotEmpty, generate_store
+
+TODAY = date(2025, 6, 1)
+ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+CJK = re.compile("[\u4e00-\u9fff]")
+FACTS = ["orders_count", "amount_spent", "first_order_at", "last_order_at"]
+
+
+def _generate(store, customers=300, seed=7):
+    return generate_store(store=store, customers=customers, seed=seed, today=TODAY)
+
+
+def _digest(store) -> str:
+    customers = Customer.objects.filter(store=store).order_by("email_key").values_list(
+        "email", "first_name", "last_name", "phone", "language", "country", "tags",
+        "email_consent", "created_at", *FACTS,
+    )  # fmt: skip
+    orders = Order.objects.filter(store=store).order_by("external_id").values_list(
+        "external_id", "number", "email", "subtotal", "total_discounts", "shipping", "tax", "total",
+        "refunded_amount", "financial_status", "fulfillment_status", "created_at", "cancelled_at",
+    )  # fmt: skip
+    lines = (
+        LineItem.objects.filter(store=store)
+        .order_by("external_id")
+        .values_list("external_id", "title", "quantity", "price")
+    )
+    return hashlib.sha256(repr((list(customers), list(orders), list(lines))).encode()).hexdigest()
+
+
+def _twin(store):
+    twin, _ = create_store(name="Twin", currency=store.currency, slug="twin")
+    return twin
+
+
+def test_same_seed_generates_identical_stores(store):
+    # given
+    twin = _twin(store)
+    # when
+    _generate(store, customers=200, seed=7)
+    _generate(twin, customers=200, seed=7)
+    # then
+    assert _digest(store) == _digest(twin)
+    assert Event.objects.filter(store=store).count() == Event.objects.filter(store=twin).count()
+
+
+def test_different_seeds_generate_different_stores(store):
+    twin = _twin(store)
+    _generate(store, customers=200, seed=7)
+    _generate(twin, customers=200, seed=8)
+    assert _digest(store) != _digest(twin)
+
+
+def test_customers_have_names_in_five_languages_and_their_own_scripts(store):
+    # when
+    _generate(store)
+    # then
+    customers = list(Customer.objects.filter(store=store))
+    assert {c.language for c in customers} == {"en", "pl", "lv", "fa", "zh-hans"}
+    persian = [c for c in customers if c.language == "fa"]
+    chinese = [c for c in customers if c.language == "zh-hans"]
+    assert all(ARABIC_SCRIPT.search(c.first_name + c.last_name) for c in persian)
+    assert all(CJK.search(c.first_name + c.last_name) for c in chinese)
+    countries = {"en": {"US", "GB"}, "pl": {"PL"}, "lv": {"LV"}, "fa": {"IR"}, "zh-hans": {"CN", "TW"}}
+    assert all(c.country in countries[c.language] for c in customers)
+
+
+def test_emails_are_ascii_unique_and_some_in_mixed_case(store):
+    _generate(store)
+    emails = list(Customer.objects.filter(store=store).values_list("email", "email_key"))
+    assert all(email.isascii() and key == email.lower() for email, key in emails)
+    assert len({key for _, key in emails}) == 300
+    assert any(email != key for email, key in emails)
+
+
+def test_customer_facts_match_refresh_customer_facts_for_every_customer(store):
+    # given
+    _generate(store)
+    generated = {c.pk: [getattr(c, f) for f in FACTS] for c in Customer.objects.filter(store=store)}
+    # when
+    refresh_customer_facts(store, generated.keys())
+    # then
+    refreshed = {c.pk: [getattr(c, f) for f in FACTS] for c in Customer.objects.filter(store=store)}
+    assert refreshed == generated
+    assert sum(1 for facts in generated.values() if facts[0] > 0) > 150
+
+
+def test_every_order_total_is_subtotal_minus_discounts_plus_shipping_and_tax(store):
+    _generate(store)
+    orders = Order.objects.filter(store=store).annotate(line_discounts=Sum("line_items__total_discount"))
+    assert orders.count() > 200
+    for order in orders:
+        assert order.total == order.subtotal - order.total_discounts + order.shipping + order.tax
+        assert order.line_discounts == order.total_discounts
+        assert order.currency == "PLN"
+
+
+def test_order_subtotal_is_the_sum_of_its_lines(store):
+    _generate(store)
+    for order in Order.objects.filter(store=store).prefetch_related("line_items"):
+        lines = list(order.line_items.all())
+        assert 1 <= len(lines) <= 4
+        assert order.subtotal == sum(line.price * line.quantity for line in lines)
+
+
+def test_refunds_never_exceed_the_order_total(store):
+    _generate(store, customers=1000)
+    refunded = Order.objects.filter(store=store, refunds__isnull=False).annotate(
+        refunds_sum=Sum("refunds__amount")
+    )
+    assert refunded.count() > 10
+    for order in refunded:
+        assert Decimal(0) < order.refunds_sum <= order.total
+        assert order.refunded_amount == order.refunds_sum
+        assert order.financial_status in {"refunded", "partially_refunded"}
+        assert order.cancelled_at is None
+
+
+def test_some_orders_are_cancelled_and_recent_ones_are_unfulfilled(store):
+    _generate(store, customers=1000)
+    orders = Order.objects.filter(store=store)
+    assert orders.filter(cancelled_at__isnull=False).exists()
+    assert not orders.filter(cancelled_at__isnull=False, fulfillment_status="fulfilled").exists()
+    assert not orders.filter(fulfillment_status="fulfilled", fulfilled_at__isnull=True).exists()
+    newest = orders.exclude(source_channel="pos").order_by("-created_at")[0]
+    assert newest.fulfillment_status == "unfulfilled"
+
+
+def test_order_placed_events_match_the_orders(store):
+    _generate(store)
+    events = Event.objects.filter(store=store)
+    assert events.filter(type="order_placed").count() == Order.objects.filter(store=store).count()
+    assert events.values("event_id").distinct().count() == events.count()
+
+
+def test_conversion_rate_is_a_few_percent_of_online_sessions(store):
+    _generate(store)
+    online_orders = Order.objects.filter(store=store).exclude(source_channel="pos").count()
+    sessions = Event.objects.filter(store=store, type="page_view").values("session_id").distinct().count()
+    assert 0.02 <= online_orders / sessions <= 0.04
+    assert Event.objects.filter(store=store, customer__isnull=True).exists()
+
+
+def test_completed_checkouts_link_to_orders_and_abandoned_ones_can_be_recovered(store):
+    _generate(store)
+    online = Order.objects.filter(store=store).exclude(source_channel="pos")
+    completed = Checkout.objects.filter(store=store, state="completed")
+    assert set(completed.values_list("token", flat=True)) == set(
+        online.values_list("checkout_token", flat=True)
+    )
+    abandoned = Checkout.objects.filter(store=store, state="abandoned")
+    assert abandoned.exists()
+    assert all(url.startswith("https://") for url in abandoned.values_list("recovery_url", flat=True))
+
+
+def test_every_subscribed_customer_has_a_demo_consent_record(store):
+    _generate(store)
+    subscribed = Customer.objects.filter(store=store, email_consent="subscribed")
+    assert subscribed.exists()
+    recorded = subscribed.filter(consents__state="subscribed", consents__source="demo").distinct()
+    assert recorded.count() == subscribed.count()
+    assert not ConsentRecord.objects.filter(store=store, customer__email_consent="not_subscribed").exists()
+
+
+def test_a_realistic_share_of_buyers_buy_again(store):
+    summary = _generate(store)
+    counts = Customer.objects.filter(store=store, orders_count__gte=1).values_list("orders_count", flat=True)
+    buyers = list(counts)
+    assert 0.55 <= len(buyers) / 300 <= 0.75
+    assert 0.15 <= sum(1 for n in buyers if n >= 2) / len(buyers) <= 0.5
+    assert summary.parameters["r"] == 0.3 and summary.parameters["time_unit"] == "week"
+
+
+def test_generating_into_a_store_with_customers_is_refused(store):
+    _generate(store, customers=10)
+    with pytest.raises(StoreNotEmpty):
+        _generate(store, customers=10)
+
+
+def test_seed_command_refuses_a_store_that_has_customers(store):
+    _generate(store, customers=10)
+    with pytest.raises(CommandError, match="already has customers"):
+        call_command("seed", "--store", store.slug, "--customers", "10", verbosity=0)
+
+
+def test_seed_command_creates_a_missing_store_and_fills_it(db, capsys):
+    call_command("seed", "--store", "seed-test", "--customers", "50", "--seed", "3", verbosity=0)
+    store = Store.objects.get(slug="seed-test")
+    assert Customer.objects.filter(store=store).count() == 50
+    assert "50 customers" in capsys.readouterr().out
+
+
+def test_demo_setup_creates_the_demo_store_once(db, capsys):
+    # when
+    call_command("demo", "setup", verbosity=0)
+    call_command("demo", "setup", verbosity=0)
+    # then
+    store = Store.objects.get(slug="demo")
+    assert (store.currency, store.timezone) == ("EUR", "Europe/Warsaw")
+    assert Customer.objects.filter(store=store).count() == 2000
+    roles = dict(Membership.objects.filter(store=store).values_list("user__username", "role"))
+    assert roles == {"demo@cxloop.test": "owner", "agent@cxloop.test": "agent"}
+    assert WebhookSecret.objects.filter(store=store).count() == 3
+    out = capsys.readouterr().out
+    assert out.count("API key") == 1
+    assert out.count("http://127.0.0.1:8000") == 2
+    assert "demo@cxloop.test  password: demo-password" in out
+
+
+def test_line_item_counts_per_order_stay_between_one_and_four(store):
+    _generate(store)
+    sizes = Order.objects.filter(store=store).annotate(n=Count("line_items")).values_list("n", flat=True)
+    assert set(sizes) <= {1, 2, 3, 4}
+
+
+def test_create_store_in_other_currency_prices_in_that_currency(db):
+    store, _ = create_store(name="Dollar Shop", currency="USD", slug="dollar-shop")
+    _generate(store, customers=50)
+    assert set(Refund.objects.filter(store=store).values_list("currency", flat=True)) <= {"USD"}
+    assert set(Order.objects.filter(store=store).values_list("currency", flat=True)) == {"USD"}
