@@ -9,7 +9,7 @@ from decimal import Decimal
 
 WIDTH = 1000
 HEIGHT = 260
-PAD_START = 64  # room for the value axis labels
+PAD_START = 72  # room for the value axis labels
 PAD_END = 24
 PAD_TOP = 12
 PAD_BOTTOM = 28  # room for the date labels
@@ -29,6 +29,14 @@ class Bar:
 class Tick:
     y: float
     value: Decimal
+
+    @property
+    def label(self) -> str:
+        """A short axis label: 950, 2.5k, 1.2M."""
+        for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
+            if self.value >= size:
+                return f"{(self.value / size).normalize():f}" + suffix
+        return f"{self.value.normalize():f}"
 
 
 @dataclass
@@ -60,28 +68,36 @@ def _nice_step(maximum: Decimal, steps: int = 4) -> Decimal:
     return power * 10
 
 
-def build_bar_chart(series, *, value_attr: str = "revenue", date_attr: str = "day") -> BarChart:
+def build_bar_chart(
+    series,
+    *,
+    value_attr: str = "revenue",
+    date_attr: str = "day",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    label_every: int = 7,
+) -> BarChart:
     """A bar per item of `series` (oldest first), with 4-5 value ticks and a
-    date label every 7 days."""
+    date label every `label_every` items, counted back from the newest."""
     values = [Decimal(getattr(item, value_attr)) for item in series]
     top = max(values, default=Decimal(0))
     step = _nice_step(top) if top > 0 else Decimal(1)
     ceiling = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
-    plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM
-    plot_width = WIDTH - PAD_START - PAD_END
+    plot_height = height - PAD_TOP - PAD_BOTTOM
+    plot_width = width - PAD_START - PAD_END
     slot = plot_width / max(len(values), 1)
     gap = min(2.0, slot * 0.2)
     baseline = PAD_TOP + plot_height
     bars = []
     for index, (item, value) in enumerate(zip(series, values, strict=True)):
-        height = float(value / ceiling) * plot_height if value > 0 else 0.0
+        bar_height = float(value / ceiling) * plot_height if value > 0 else 0.0
         day = getattr(item, date_attr)
         bars.append(
             Bar(
                 x=round(PAD_START + index * slot + gap / 2, 2),
-                y=round(baseline - height, 2),
+                y=round(baseline - bar_height, 2),
                 width=round(slot - gap, 2),
-                height=round(height, 2),
+                height=round(bar_height, 2),
                 label=day.isoformat(),
                 value=value,
             )
@@ -97,16 +113,16 @@ def build_bar_chart(series, *, value_attr: str = "revenue", date_attr: str = "da
         for index, (bar, day) in enumerate(
             zip(bars, (getattr(item, date_attr) for item in series), strict=True)
         )
-        if (len(bars) - 1 - index) % 7 == 0
+        if (len(bars) - 1 - index) % label_every == 0
     ]
     return BarChart(
-        width=WIDTH,
-        height=HEIGHT,
+        width=width,
+        height=height,
         bars=bars,
         ticks=ticks,
         date_labels=labels,
         baseline_y=baseline,
         plot_start=PAD_START,
-        plot_end=WIDTH - PAD_END,
+        plot_end=width - PAD_END,
         is_empty=top <= 0,
     )

@@ -27,6 +27,7 @@ def overview(request):
         {
             "overview": queries.build_overview(store),
             "chart": charts.build_bar_chart(daily),
+            "compact_chart": charts.build_bar_chart(daily, width=420, height=300, label_every=14),
             "period_days": queries.PERIOD_DAYS,
             "chart_days": queries.CHART_DAYS,
         },

@@ -15,7 +15,7 @@ from cxloop.commerce.services import record_events, upsert_order
 from cxloop.commerce.services.events import parse_events
 from cxloop.core.models import Membership, Platform
 from cxloop.testing.fixtures import PASSWORD, make_staff
-from cxloop.web import queries
+from cxloop.web import charts, queries
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +216,18 @@ def test_pages_carry_the_csp_and_no_inline_script_or_style(staff_client, store):
     assert " style=" not in response.text
     assert "<script>" not in response.text
     assert '"allowEval": false' in response.text
+
+
+def test_chart_keeps_its_size_and_scales_bars_to_the_largest_day():
+    series = [
+        queries.DayRevenue(NOW.date() - timedelta(days=2 - i), Decimal(v))
+        for i, v in enumerate(["0", "50", "100"])
+    ]
+
+    chart = charts.build_bar_chart(series, width=400, height=200, label_every=1)
+
+    assert (chart.width, chart.height) == (400, 200)
+    assert [tick.label for tick in chart.ticks] == ["0", "25", "50", "75", "100"]
+    tallest = chart.baseline_y - chart.ticks[-1].y
+    assert [bar.height for bar in chart.bars] == [0.0, round(tallest / 2, 2), tallest]
+    assert len(chart.date_labels) == 3
