@@ -1,6 +1,7 @@
 """The `cxloop` console script.
 
-    cxloop serve [--host H] [--port P] [--workers N]   web server (gunicorn)
+    cxloop serve [--host H] [--port P] [--workers N] [--threads T] [--no-access-log]
+                                                       web server (gunicorn)
     cxloop worker                                      background tasks
     cxloop store create NAME --currency CUR ...        and other Django commands
     cxloop bench ingest|seed                           benchmarks (bench/)
@@ -20,8 +21,12 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="do not log each request to stdout"
+    )
     args = parser.parse_args(argv)
+    access_log = [] if args.no_access_log else ["--access-logfile", "-"]
     os.execvp(
         sys.executable,
         [
@@ -30,7 +35,7 @@ def _serve(argv: list[str]) -> None:
             "--workers", str(args.workers),
             "--threads", str(args.threads),
             "--worker-class", "gthread",
-            "--access-logfile", "-",
+            *access_log,
             "--timeout", "60",
         ],
     )  # fmt: skip
@@ -58,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     if command == "bench":
         return _bench(argv[1:])
     if command == "worker":
-        argv = ["db_worker", *argv[1:]]
+        argv = ["worker", "--no-reload", *argv[1:]]
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["cxloop", *argv])

@@ -1,0 +1,1 @@
+"""Benchmarks run by `cxloop bench NAME` (each module has `main(argv)`)."""
