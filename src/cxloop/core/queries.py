@@ -1,5 +1,9 @@
 """Reads for stores, memberships and keys."""
 
+import copy
+import time
+
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -30,24 +34,45 @@ def get_store_by_slug(slug: str) -> Store:
         raise Http404("No such store.") from None
 
 
+# Per-process cache of key hash -> (expiry, store) for the machine API: every
+# event batch authenticates, and the lookup cost two queries per request.
+# A revoked key keeps working for at most API_KEY_CACHE_SECONDS in a process
+# that has just seen it (settings.CXLOOP_API_KEY_CACHE_SECONDS; 0 turns it off).
+API_KEY_CACHE_SECONDS = 5.0
+API_KEY_CACHE_SIZE = 1024
+_api_key_cache: dict[str, tuple[float, Store]] = {}
+
+
 def get_store_for_api_key(raw_key: str) -> Store | None:
     """The store an API key belongs to, or None for an unknown or revoked key.
 
     The lookup part selects the row; the full key's SHA-256 is then compared
-    in constant time.
+    in constant time. A key that was found is remembered for a few seconds
+    (see API_KEY_CACHE_SECONDS); unknown keys are looked up every time.
     """
     import hmac
 
     if not raw_key.startswith(ApiKey.PREFIX) or raw_key.count("_") < 2:
         return None
+    key_hash = ApiKey.hash_key(raw_key)
+    now = time.monotonic()
+    cached = _api_key_cache.get(key_hash)
+    if cached is not None and cached[0] > now:
+        return copy.copy(cached[1])
     lookup = raw_key[len(ApiKey.PREFIX) :].split("_", 1)[0]
     key = (
         ApiKey.objects.select_related("store")
         .filter(lookup=lookup, revoked_at__isnull=True)
         .first()
     )
-    if key is None or not hmac.compare_digest(key.key_hash, ApiKey.hash_key(raw_key)):
+    if key is None or not hmac.compare_digest(key.key_hash, key_hash):
+        _api_key_cache.pop(key_hash, None)
         return None
+    max_age = getattr(settings, "CXLOOP_API_KEY_CACHE_SECONDS", API_KEY_CACHE_SECONDS)
+    if max_age > 0:
+        if len(_api_key_cache) >= API_KEY_CACHE_SIZE:
+            _api_key_cache.clear()
+        _api_key_cache[key_hash] = (now + max_age, copy.copy(key.store))
     return key.store
 
 
