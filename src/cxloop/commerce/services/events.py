@@ -1,11 +1,27 @@
-"""Journey events from the event API and the storefront snippet."""
+"""Journey events from the event API and the storefront snippet.
 
+This is cxloop's hottest write path (every page view of every store), so it
+stays close to the database: `parse_events` validates a batch into small
+`EventIn` records (no model instances), and `record_events` writes them with
+one `INSERT ... ON CONFLICT (store_id, event_id) DO NOTHING` in one
+transaction, counting the rows actually inserted instead of first selecting
+the ids already stored. The checks are those of `parsing` and `textchecks`;
+each fast path only accepts what they would accept unchanged and hands
+anything else to them, so the answers and their wording stay the same.
+"""
+
+import fcntl
 import json
+import os
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 
-from django.db import transaction
+import orjson
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cxloop.core.errors import InvalidInput
@@ -20,13 +36,45 @@ from .customers import upsert_customer
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 16_000
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-ALLOWED_KEYS = {"event_id", "type", "occurred_at", "anonymous_id", "session_id", "email", "properties"}
+ALLOWED_KEYS = frozenset(
+    {"event_id", "type", "occurred_at", "anonymous_id", "session_id", "email", "properties"}
+)
+# What textchecks.find_forbidden_character refuses, as one regex: the C0 and C1
+# controls (Unicode category Cc is exactly U+0000-001F and U+007F-009F) and
+# the bidirectional controls. Only used to let clean text skip the slow check.
+FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# In properties as orjson writes them: any escape (control characters come out
+# escaped), DEL, or a C1 or bidi control in UTF-8. Properties without any of
+# these need no walk through their strings.
+PROPERTIES_NEED_WALK = re.compile(
+    rb"[\\\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+)
+EVENT_COLUMNS = (
+    "store_id", "event_id", "type", "customer_id", "anonymous_id", "session_id",
+    "properties", "occurred_at", "received_at",
+)  # fmt: skip
 
 
 @dataclass
 class EventsResult:
     accepted: int
     duplicates: int
+
+
+@dataclass(slots=True)
+class EventIn:
+    """A validated event, ready to insert."""
+
+    event_id: str
+    type: str
+    anonymous_id: str
+    session_id: str
+    email: str
+    properties: dict
+    properties_json: str
+    occurred_at: datetime
+    received_at: datetime
+    customer_id: int | None = None
 
 
 class ItemError(InvalidInput):
@@ -37,10 +85,111 @@ class ItemError(InvalidInput):
         self.index = index
 
 
-def _check_properties(value, index: int) -> dict:
+# -- validation --------------------------------------------------------------
+
+
+def parse_events(items: list) -> list[EventIn]:
+    """Validate a batch; raise ItemError naming the first bad item and field."""
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("events must be a non-empty list.", field="events")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"A batch holds at most {MAX_BATCH} events.", field="events")
+    now = timezone.now()
+    # A batch's events usually share a few timestamps; parse each text once.
+    timestamps: dict[str, datetime] = {}
+    events = []
+    for index, raw in enumerate(items):
+        try:
+            events.append(_parse_item(raw, now, timestamps))
+        except InvalidInput as error:
+            raise ItemError(index, error) from None
+    return events
+
+
+def _parse_item(raw, now: datetime, timestamps: dict) -> EventIn:
+    if not isinstance(raw, dict):
+        raise InvalidInput("Each event must be an object.")
+    if not ALLOWED_KEYS.issuperset(raw):
+        unknown = sorted(set(raw) - ALLOWED_KEYS)[0]
+        raise InvalidInput(f"Unknown field {unknown!r}.", field=unknown)
+    event_id = _identifier(raw.get("event_id"))
+    event_type = raw.get("type")
+    if not isinstance(event_type, str) or not EVENT_TYPE.match(event_type):
+        raise InvalidInput(
+            "type must be 1-64 lower-case letters, digits or _.:- starting with a letter.",
+            field="type",
+        )
+    occurred = _occurred_at(raw.get("occurred_at"), now, timestamps)
+    anonymous_id = _text(raw.get("anonymous_id"), "anonymous_id")
+    session_id = _text(raw.get("session_id"), "session_id")
+    properties, properties_json = _properties(raw.get("properties"))
+    email = raw.get("email")
+    return EventIn(
+        event_id=event_id,
+        type=event_type,
+        anonymous_id=anonymous_id,
+        session_id=session_id,
+        email=parsing.email(email).lower() if email is not None else "",
+        properties=properties,
+        properties_json=properties_json,
+        occurred_at=occurred,
+        received_at=now,
+    )
+
+
+def _is_clean_text(value, max_length: int) -> bool:
+    """True if parsing.text would return `value` unchanged."""
+    return (
+        type(value) is str
+        and len(value) <= max_length
+        and not (value and (value[0].isspace() or value[-1].isspace()))
+        and not FORBIDDEN_IN_TEXT.search(value)
+    )
+
+
+def _text(value, field: str, max_length: int = 100) -> str:
+    if _is_clean_text(value, max_length):
+        return value
+    return parsing.text(value, field, max_length=max_length)
+
+
+def _identifier(value) -> str:
+    if value and _is_clean_text(value, 100):
+        return value
+    return parsing.identifier(value, "event_id")
+
+
+def _occurred_at(value, now: datetime, timestamps: dict) -> datetime:
+    if type(value) is str and value in timestamps:
+        return timestamps[value]
+    occurred = parsing.timestamp(value, "occurred_at", required=False) or now
+    if occurred > now + timedelta(days=1):
+        raise InvalidInput("occurred_at is in the future.", field="occurred_at")
+    if type(value) is str:
+        timestamps[value] = occurred
+    return occurred
+
+
+def _properties(value) -> tuple[dict, str]:
+    """The properties and their JSON text, as stored.
+
+    orjson writes at most a third of the characters `json.dumps` counts for
+    the size limit, so only large properties need the exact count.
+    """
     props = parsing.obj(value, "properties")
+    try:
+        encoded = orjson.dumps(props)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
+        _check_properties(props)
+        return props, json.dumps(props, ensure_ascii=False)
+    if len(encoded) * 3 > MAX_PROPERTIES_BYTES or PROPERTIES_NEED_WALK.search(encoded):
+        _check_properties(props)
+    return props, encoded.decode()
+
+
+def _check_properties(props: dict) -> None:
     if len(json.dumps(props, ensure_ascii=False)) > MAX_PROPERTIES_BYTES:
-        raise InvalidInput(f"properties are larger than {MAX_PROPERTIES_BYTES} bytes.", field="properties")
+        raise InvalidInput(f"properties are larger than {MAX_PROPERTIES_BYTES} bytes.", field="properties")  # noqa: E501
     stack = [props]
     while stack:
         item = stack.pop()
@@ -53,82 +202,154 @@ def _check_properties(value, index: int) -> dict:
             problem = find_forbidden_character(item, allow_newlines=True)
             if problem:
                 raise InvalidInput(f"properties contain a {problem}.", field="properties")
-    return props
 
 
-def _parse_item(raw, now) -> Event:
-    if not isinstance(raw, dict):
-        raise InvalidInput("Each event must be an object.")
-    unknown = sorted(set(raw) - ALLOWED_KEYS)
-    if unknown:
-        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
-    event_id = parsing.identifier(raw.get("event_id"), "event_id")
-    event_type = raw.get("type")
-    if not isinstance(event_type, str) or not EVENT_TYPE.match(event_type):
-        raise InvalidInput(
-            "type must be 1-64 lower-case letters, digits or _.:- starting with a letter.",
-            field="type",
-        )
-    occurred = parsing.timestamp(raw.get("occurred_at"), "occurred_at", required=False) or now
-    if occurred > now + timedelta(days=1):
-        raise InvalidInput("occurred_at is in the future.", field="occurred_at")
-    event = Event(
-        event_id=event_id,
-        type=event_type,
-        anonymous_id=parsing.text(raw.get("anonymous_id"), "anonymous_id", max_length=100),
-        session_id=parsing.text(raw.get("session_id"), "session_id", max_length=100),
-        properties=_check_properties(raw.get("properties"), 0),
-        occurred_at=occurred,
-        received_at=now,
-    )
-    event._email = parsing.email(raw.get("email")).lower()
-    return event
+# -- writing -----------------------------------------------------------------
 
 
-def parse_events(items: list) -> list[Event]:
-    """Validate a batch; raise ItemError naming the first bad item and field."""
-    if not isinstance(items, list) or not items:
-        raise InvalidInput("events must be a non-empty list.", field="events")
-    if len(items) > MAX_BATCH:
-        raise InvalidInput(f"A batch holds at most {MAX_BATCH} events.", field="events")
-    now = timezone.now()
-    events = []
-    for index, raw in enumerate(items):
-        try:
-            events.append(_parse_item(raw, now))
-        except InvalidInput as error:
-            raise ItemError(index, error) from None
-    return events
-
-
-@transaction.atomic
-def record_events(*, store: Store, events: list[Event]) -> EventsResult:
+def record_events(*, store: Store, events: list[EventIn]) -> EventsResult:
     """Store a validated batch in one transaction; an event id already seen is skipped.
 
+    All or nothing: the batch commits as a whole before this returns. Repeats
+    (within the batch or of stored events, also from a concurrent request)
+    are counted as duplicates thanks to the (store, event_id) constraint.
     `identify` events (properties.email and optional first_name/last_name)
     create or update the customer and link the anonymous id's past events.
     """
-    ids = {e.event_id for e in events}
-    seen = set(Event.objects.filter(store=store, event_id__in=ids).values_list("event_id", flat=True))
-    fresh, batch_ids = [], set()
+    first_seen: dict[str, EventIn] = {}
     for event in events:
-        if event.event_id in seen or event.event_id in batch_ids:
-            continue
-        batch_ids.add(event.event_id)
-        event.store = store
-        fresh.append(event)
-    _link_customers(store, fresh)
-    Event.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
-    return EventsResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
+        first_seen.setdefault(event.event_id, event)
+    fresh = list(first_seen.values())
+    with _sqlite_writer_turn(), transaction.atomic():
+        if any(event.type == "identify" for event in fresh):
+            # A repeated identify must not change the customer again.
+            fresh = _without_stored(store, fresh)
+        _link_customers(store, fresh)
+        accepted = _insert(store, fresh)
+    return EventsResult(accepted=accepted, duplicates=len(events) - accepted)
 
 
-def _link_customers(store: Store, events: list[Event]) -> None:
+def _without_stored(store: Store, events: list[EventIn]) -> list[EventIn]:
+    ids = [event.event_id for event in events]
+    stored = set(
+        Event.objects.filter(store=store, event_id__in=ids).values_list("event_id", flat=True)
+    )
+    return [event for event in events if event.event_id not in stored]
+
+
+def _insert(store: Store, events: list[EventIn]) -> int:
+    """Insert the events, skipping ids the store already has; return the rows inserted."""
+    if not events:
+        return 0
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(store, events)
+    adapt = connection.ops.adapt_datetimefield_value
+    adapted: dict[datetime, object] = {}
+    rows = []
+    for event in events:
+        occurred, received = event.occurred_at, event.received_at
+        if occurred not in adapted:
+            adapted[occurred] = adapt(occurred)
+        if received not in adapted:
+            adapted[received] = adapt(received)
+        rows.append((
+            store.pk, event.event_id, event.type, event.customer_id, event.anonymous_id,
+            event.session_id, event.properties_json, adapted[occurred], adapted[received],
+        ))  # fmt: skip
+    with connection.cursor() as cursor:
+        # One prepared statement run per row: SQLite's fastest bulk path.
+        cursor.executemany(_insert_sql(), rows)
+        return cursor.rowcount
+
+
+@lru_cache(maxsize=1)
+def _insert_sql() -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(Event._meta.db_table)} ({', '.join(map(quote, EVENT_COLUMNS))}) "
+        f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))}) "
+        f"ON CONFLICT ({quote('store_id')}, {quote('event_id')}) DO NOTHING"
+    )
+
+
+POSTGRESQL_INSERT = """
+    INSERT INTO commerce_event (store_id, event_id, type, customer_id, anonymous_id, session_id,
+                                properties, occurred_at, received_at)
+    SELECT %s, e.event_id, e.type, e.customer_id, e.anonymous_id, e.session_id,
+           e.properties::jsonb, e.occurred_at, %s
+    FROM unnest(%b::text[], %b::text[], %b::int8[], %b::text[], %b::text[], %b::text[],
+                %b::timestamptz[])
+         AS e(event_id, type, customer_id, anonymous_id, session_id, properties, occurred_at)
+    ON CONFLICT (store_id, event_id) DO NOTHING
+"""
+
+
+def _insert_postgresql(store: Store, events: list[EventIn]) -> int:
+    """One statement with a column array per field, bound server-side.
+
+    Django's default client-side binding spent 5 ms per 100 events splitting
+    a 900-placeholder query; seven arrays, sent in binary (%b: no escaping),
+    make one small statement that psycopg prepares once per connection.
+    """
+    import psycopg
+
+    params = (
+        store.pk,
+        events[0].received_at,
+        [e.event_id for e in events],
+        [e.type for e in events],
+        [e.customer_id for e in events],
+        [e.anonymous_id for e in events],
+        [e.session_id for e in events],
+        [e.properties_json for e in events],
+        [e.occurred_at for e in events],
+    )
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(POSTGRESQL_INSERT, params)
+        return cursor.rowcount
+
+
+_lock_files = threading.local()
+
+
+@contextmanager
+def _sqlite_writer_turn():
+    """On SQLite, queue for the single writer slot instead of polling for it.
+
+    SQLite's busy handler retries a locked database with sleeps of up to
+    100 ms; with 8 concurrent writers that gave a p99 of 1.4 s. A blocking
+    flock on a file next to the database (one open file per thread, so it
+    queues threads and worker processes alike) wakes the next writer as soon
+    as the previous one commits. Other writers still rely on busy_timeout.
+    Inside an outer transaction the connection already holds the writer lock
+    (transactions are IMMEDIATE), so waiting here could only deadlock.
+    """
+    if (
+        connection.vendor != "sqlite"
+        or connection.in_atomic_block
+        or connection.is_in_memory_db()
+    ):
+        yield
+        return
+    fd = getattr(_lock_files, "fd", None)
+    if fd is None:
+        path = f"{connection.settings_dict['NAME']}.write-lock"
+        fd = _lock_files.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _link_customers(store: Store, events: list[EventIn]) -> None:
     from ..models import Customer
 
     for event in events:
         if event.type == "identify":
             _identify(store, event)
-    emails = {e._email for e in events if e._email and e.customer_id is None}
+    emails = {e.email for e in events if e.email and e.customer_id is None}
     if not emails:
         return
     by_email = dict(
@@ -136,13 +357,13 @@ def _link_customers(store: Store, events: list[Event]) -> None:
         .order_by("-id").values_list("email_key", "id")
     )  # fmt: skip
     for event in events:
-        if event.customer_id is None and event._email in by_email:
-            event.customer_id = by_email[event._email]
+        if event.customer_id is None and event.email in by_email:
+            event.customer_id = by_email[event.email]
 
 
-def _identify(store: Store, event: Event) -> None:
+def _identify(store: Store, event: EventIn) -> None:
     props = event.properties
-    email = parsing.email(props.get("email") or event._email, "properties.email")
+    email = parsing.email(props.get("email") or event.email, "properties.email")
     if not email:
         return
     customer, _ = upsert_customer(
