@@ -182,7 +182,12 @@ def _properties(value) -> tuple[dict, str]:
     except orjson.JSONEncodeError:  # an integer beyond 64 bits
         _check_properties(props)
         return props, json.dumps(props, ensure_ascii=False)
-    if len(encoded) * 3 > MAX_PROPERTIES_BYTES or PROPERTIES_NEED_WALK.search(encoded):
+    if len(encoded) * 3 > MAX_PROPERTIES_BYTES or (
+        # isascii and `in` are much cheaper than the regex, which only non-ASCII text needs.
+        (b"\\" in encoded or b"\x7f" in encoded)
+        if encoded.isascii()
+        else PROPERTIES_NEED_WALK.search(encoded)
+    ):
         _check_properties(props)
     return props, encoded.decode()
 
