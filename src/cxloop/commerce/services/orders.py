@@ -28,12 +28,16 @@ def _resolve_customer(store, platform, customer: CustomerData | None, email: str
     return found
 
 
-def upsert_order(*, store: Store, platform: str, data: OrderData) -> tuple[Order, bool]:
+def upsert_order(
+    *, store: Store, platform: str, data: OrderData, refresh_facts: bool = True
+) -> tuple[Order, bool]:
     """Create or update an order with its lines and refunds; return (order, applied).
 
     An update whose `updated_at` is older than the stored one changes nothing
     (deliveries arrive out of order). Customer facts are refreshed for the
-    old and new customer. Call inside a transaction.
+    old and new customer, unless `refresh_facts` is False: then the caller
+    (a bulk import) must call `refresh_customer_facts` for both itself.
+    Call inside a transaction.
     """
     order = Order.objects.filter(store=store, platform=platform, external_id=data.external_id).first()
     if order and data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
@@ -53,7 +57,8 @@ def upsert_order(*, store: Store, platform: str, data: OrderData) -> tuple[Order
         for refund in data.refunds:
             _save_refund(order, refund)
     _refresh_refunded_amount(order)
-    refresh_customer_facts(store, [previous_customer_id, order.customer_id])
+    if refresh_facts:
+        refresh_customer_facts(store, [previous_customer_id, order.customer_id])
     return order, True
 
 

@@ -1,0 +1,117 @@
+"""Shopify's customers export (Customers > Export) into the store mirror.
+
+Rows merge with what Shopify's webhooks delivered: a customer is matched by
+Shopify customer id, then by email (case-insensitively), under the platform
+"shopify". `Total Spent` and `Total Orders` are not copied: cxloop derives
+them from the orders it holds (import the orders export for them).
+"""
+
+from cxloop.core.errors import InvalidInput
+from cxloop.core.models import Platform, Store
+
+from .. import parsing as p
+from .. import services
+from ..integrations.common import country_code, tags_from
+from ..models import Customer, ExternalId
+from ..records import CustomerData
+from . import fields
+from .batches import Progress, run_in_batches
+from .reading import Row, open_export
+from .summary import ImportSummary
+
+CONSENT_SOURCE = "shopify csv import"
+
+# Current 20-column export first; legacy names after.
+COLUMNS = {
+    "id": ("Customer ID",),
+    "first_name": ("First Name",),
+    "last_name": ("Last Name",),
+    "email": ("Email",),
+    "accepts_email": ("Accepts Email Marketing", "Accepts Marketing"),
+    "phone": ("Phone",),
+    "address_phone": ("Default Address Phone",),
+    "country": ("Default Address Country Code", "Country Code"),
+    "tags": ("Tags",),
+}
+REQUIRED = ("first_name", "last_name", "email", "accepts_email")
+
+# The export does not say when consent was given, so it never re-subscribes
+# someone who opted out (perhaps in cxloop, after the export was made).
+CONSENT_KEPT = {
+    Customer.Consent.UNSUBSCRIBED,
+    Customer.Consent.INVALID,
+    Customer.Consent.REDACTED,
+}
+
+
+def import_shopify_customers(*, store: Store, file, progress: Progress | None = None) -> ImportSummary:
+    """Import Shopify's customers CSV export (current or legacy columns) into `store`.
+
+    Guarantees: a file without the export's columns raises InvalidInput and
+    imports nothing; a row that cannot be used (bad email, no email and no
+    customer id) is reported with its line and skipped, the others are
+    imported; re-importing the same file creates nothing and changes no
+    amounts. Email-marketing consent from "Accepts Email Marketing" is
+    recorded (source "shopify csv import") only when it changes, and never
+    turns an unsubscribed customer back into a subscribed one. Commits every
+    500 rows, so an interrupted import keeps what it committed and can be re-run.
+    """
+    summary = ImportSummary()
+    with open_export(file, columns=COLUMNS, required=REQUIRED, kind="customers") as export:
+        run_in_batches(
+            export.rows,
+            handle=lambda row: _import_row(store, row, summary),
+            reject=lambda row, error: summary.skip(row.line, fields.reason(error, "skipped")),
+            rows_in=lambda row: 1,
+            total=export.total,
+            progress=progress,
+        )
+    return summary
+
+
+def parse_customer_row(row: Row) -> CustomerData:
+    """The CustomerData of one export row; raises InvalidInput naming the column."""
+    accepts = fields.yes_no(row["accepts_email"], "Accepts Email Marketing")
+    return CustomerData(
+        external_id=fields.shopify_id(row["id"], "Customer ID"),
+        email=p.email(row["email"], "Email"),
+        phone=fields.phone(row["phone"] or row["address_phone"], "Phone"),
+        first_name=p.text(row["first_name"], "First Name", max_length=200),
+        last_name=p.text(row["last_name"], "Last Name", max_length=200),
+        country=country_code(row["country"]),
+        tags=tags_from(p.text(row["tags"], "Tags", max_length=5000)),
+        consent_state=None if accepts is None else _consent(accepts),
+    )
+
+
+def _consent(accepts: bool) -> str:
+    return Customer.Consent.SUBSCRIBED if accepts else Customer.Consent.NOT_SUBSCRIBED
+
+
+def _import_row(store: Store, row: Row, summary: ImportSummary) -> None:
+    data = parse_customer_row(row)
+    if not (data.external_id or data.email):
+        raise InvalidInput("blank email and no customer id")
+    existing = find_customer(store, data)
+    if existing and existing.email_consent in CONSENT_KEPT:
+        data.consent_state = None
+    services.upsert_customer(store=store, platform=Platform.SHOPIFY, data=data, source=CONSENT_SOURCE)
+    if existing:
+        summary.updated += 1
+    else:
+        summary.created += 1
+
+
+def find_customer(store: Store, data: CustomerData) -> Customer | None:
+    """The customer `upsert_customer` will match: by Shopify id, then by email."""
+    if data.external_id:
+        link = (
+            ExternalId.objects.select_related("customer")
+            .filter(store=store, platform=Platform.SHOPIFY, external_id=data.external_id)
+            .first()
+        )
+        if link:
+            return link.customer
+    if data.email:
+        return Customer.objects.filter(store=store, email_key=data.email.lower()).order_by("id").first()
+    return None

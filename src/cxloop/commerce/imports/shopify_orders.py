@@ -1,0 +1,290 @@
+"""Shopify's orders export (Orders > Export) into the store mirror.
+
+The export has one row per line item. `Name`, `Email`, `Created at`, the
+`Lineitem …` columns and `Vendor` are on every row; the order's own values
+(status, currency, totals, `Id`, refunds) only on its first row. Rows are
+grouped by `Name` and order values are read from the first row only — a
+`Total` is never summed over rows.
+
+Orders are stored under the platform "shopify" with the Shopify order id
+(`Id`, or the `Name` when `Id` is blank), so an order that webhooks already
+delivered is updated, keeping what the export does not carry (landing page,
+checkout token, line items linked to products). The export's
+`Refunded Amount` becomes one refund "csv-refund-<order id>", reduced by
+refunds cxloop already knows from webhooks so none is counted twice.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cxloop.core.errors import InvalidInput
+from cxloop.core.models import Platform, Store
+
+from .. import parsing as p
+from .. import services
+from ..models import ExternalId, Order
+from ..records import CustomerData, LineData, OrderData, RefundData
+from . import fields
+from .batches import Progress, run_in_batches
+from .reading import Row, open_export
+from .summary import ImportSummary
+
+ZERO = Decimal("0")
+
+COLUMNS = {
+    "name": ("Name",),
+    "email": ("Email",),
+    "financial_status": ("Financial Status",),
+    "paid_at": ("Paid at",),
+    "fulfillment_status": ("Fulfillment Status",),
+    "fulfilled_at": ("Fulfilled at",),
+    "currency": ("Currency",),
+    "subtotal": ("Subtotal",),
+    "shipping": ("Shipping",),
+    "taxes": ("Taxes",),
+    "total": ("Total",),
+    "discount_code": ("Discount Code",),
+    "discount_amount": ("Discount Amount",),
+    "created_at": ("Created at",),
+    "quantity": ("Lineitem quantity",),
+    "line_name": ("Lineitem name",),
+    "line_price": ("Lineitem price",),
+    "line_sku": ("Lineitem sku",),
+    "line_discount": ("Lineitem discount",),
+    "vendor": ("Vendor",),
+    "notes": ("Notes",),
+    "cancelled_at": ("Cancelled at",),
+    "refunded_amount": ("Refunded Amount",),
+    "id": ("Id",),
+    "source": ("Source",),
+}
+REQUIRED = (
+    "name", "email", "financial_status", "currency", "subtotal", "shipping", "taxes",
+    "total", "created_at", "quantity", "line_name", "line_price",
+)  # fmt: skip
+
+# What the export does not carry; kept from an order that webhooks delivered.
+KEPT_WHEN_BLANK = (
+    "presentment_currency", "presentment_total", "landing_page", "referrer", "utm_source",
+    "utm_medium", "utm_campaign", "checkout_token", "processed_at", "note",
+)  # fmt: skip
+
+
+@dataclass
+class OrderBlock:
+    """The consecutive rows of one order (one per line item)."""
+
+    name: str
+    rows: list[Row]
+
+    @property
+    def line(self) -> int:
+        return self.rows[0].line
+
+
+def import_shopify_orders(*, store: Store, file, progress: Progress | None = None) -> ImportSummary:
+    """Import Shopify's orders CSV export into `store`; counts are orders, not rows.
+
+    Guarantees: a file without the export's columns raises InvalidInput and
+    imports nothing; an order with a bad row (a date, an amount) is reported
+    with that row's line and skipped whole, the others are imported; when an
+    order's Name appears again later in the file, the first block is kept and
+    the later one reported. Re-importing the same file creates nothing and
+    leaves every amount as it was. Customers are matched by email (or kept,
+    for orders webhooks delivered), and their orders_count and amount_spent
+    are recomputed: non-cancelled orders in the store's currency, net of
+    refunds. Commits every 500 orders.
+    """
+    run = _OrdersImport(store)
+    with open_export(file, columns=COLUMNS, required=REQUIRED, kind="orders") as export:
+        run_in_batches(
+            _blocks(export.rows),
+            handle=run.import_block,
+            reject=run.reject,
+            finish_batch=run.refresh_customers,
+            rows_in=lambda block: len(block.rows),
+            total=export.total,
+            progress=progress,
+        )
+    return run.summary
+
+
+def _blocks(rows):
+    block = None
+    for row in rows:
+        name = row["name"].strip()
+        if block and name == block.name:
+            block.rows.append(row)
+            continue
+        if block:
+            yield block
+        block = OrderBlock(name, [row])
+    if block:
+        yield block
+
+
+class _OrdersImport:
+    """One run over a file: its summary, the Names seen, the customers to refresh."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.summary = ImportSummary()
+        self.first_lines: dict[str, int] = {}
+        self.customer_ids: set[int | None] = set()
+
+    def import_block(self, block: OrderBlock) -> None:
+        if block.name in self.first_lines:
+            raise InvalidInput(
+                f"appears again after line {self.first_lines[block.name]} (the first rows are kept)"
+            )
+        self.first_lines[block.name] = block.line
+        data, refunded = parse_order_block(block)
+        existing = (
+            Order.objects.filter(store=self.store, platform=Platform.SHOPIFY, external_id=data.external_id)
+            .select_related("customer")
+            .first()
+        )
+        if existing:
+            _keep_what_the_export_lacks(data, existing)
+        data.refunds = _csv_refunds(data, refunded, existing)
+        # Customer facts are refreshed once per batch, not once per order.
+        order, _ = services.upsert_order(
+            store=self.store, platform=Platform.SHOPIFY, data=data, refresh_facts=False
+        )
+        self.customer_ids.update((existing.customer_id if existing else None, order.customer_id))
+        if existing:
+            self.summary.updated += 1
+        else:
+            self.summary.created += 1
+
+    def reject(self, block: OrderBlock, error: InvalidInput) -> None:
+        line = getattr(error, "line", block.line)
+        prefix = f"order {block.name}: " if block.name else ""
+        self.summary.skip(line, prefix + fields.reason(error, "skipped"))
+
+    def refresh_customers(self) -> None:
+        services.refresh_customer_facts(self.store, self.customer_ids)
+        self.customer_ids.clear()
+
+
+def parse_order_block(block: OrderBlock) -> tuple[OrderData, Decimal]:
+    """The order of a block of rows and its refunded amount; raises InvalidRow."""
+    first = block.rows[0]
+    try:
+        if not block.name:
+            raise InvalidInput("Name is blank", field="Name")
+        data = _order_of(p.text(block.name, "Name", max_length=64), first)
+        refunded = p.money(first["refunded_amount"], "Refunded Amount", default=ZERO)
+    except InvalidInput as error:
+        raise fields.InvalidRow(first.line, error) from None
+    data.lines = [_line_of(row) for row in block.rows]
+    return data, refunded
+
+
+def _order_of(name: str, row: Row) -> OrderData:
+    discount = p.money(row["discount_amount"], "Discount Amount", default=ZERO)
+    code = p.text(row["discount_code"], "Discount Code", max_length=100)
+    return OrderData(
+        external_id=fields.shopify_id(row["id"], "Id") or name,
+        number=name,
+        email=p.email(row["email"], "Email"),
+        currency=p.currency(row["currency"], "Currency"),
+        total=p.money(row["total"], "Total"),
+        subtotal=p.money(row["subtotal"], "Subtotal", default=ZERO),
+        shipping=p.money(row["shipping"], "Shipping", default=ZERO),
+        tax=p.money(row["taxes"], "Taxes", default=ZERO),
+        total_discounts=discount,
+        discount_codes=[{"code": code, "amount": str(discount), "type": ""}] if code else [],
+        financial_status=_status(row["financial_status"], "Financial Status"),
+        fulfillment_status=_status(row["fulfillment_status"], "Fulfillment Status")
+        or Order.Fulfillment.UNFULFILLED,
+        source_channel=p.text(row["source"], "Source", max_length=100),
+        note=p.text(row["notes"], "Notes", max_length=5000, allow_newlines=True),
+        created_at=p.timestamp(row["created_at"], "Created at"),
+        processed_at=p.timestamp(row["paid_at"], "Paid at", required=False),
+        cancelled_at=p.timestamp(row["cancelled_at"], "Cancelled at", required=False),
+        fulfilled_at=p.timestamp(row["fulfilled_at"], "Fulfilled at", required=False),
+    )
+
+
+def _status(value: str, field: str) -> str:
+    # Older exports write "partially refunded"; the API writes partially_refunded.
+    return "_".join(p.text(value, field, max_length=20).casefold().split())
+
+
+def _line_of(row: Row) -> LineData:
+    try:
+        return LineData(
+            title=p.text(row["line_name"], "Lineitem name") or "Item",
+            quantity=p.count(row["quantity"], "Lineitem quantity"),
+            price=p.money(row["line_price"], "Lineitem price"),
+            sku=p.text(row["line_sku"], "Lineitem sku", max_length=100),
+            vendor=p.text(row["vendor"], "Vendor", max_length=200),
+            total_discount=p.money(row["line_discount"], "Lineitem discount", default=ZERO),
+        )
+    except InvalidInput as error:
+        raise fields.InvalidRow(row.line, error) from None
+
+
+def _keep_what_the_export_lacks(data: OrderData, order: Order) -> None:
+    for name in KEPT_WHEN_BLANK:
+        if not getattr(data, name):
+            setattr(data, name, getattr(order, name))
+    data.updated_at = order.source_updated_at
+    if order.customer:
+        data.customer = _reference_to(order.customer)
+    if order.line_items.exclude(external_id="").exists():
+        data.lines = _lines_of(order)
+
+
+def _reference_to(customer) -> CustomerData | None:
+    shopify_id = (
+        ExternalId.objects.filter(customer=customer, platform=Platform.SHOPIFY)
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if shopify_id:
+        return CustomerData(external_id=shopify_id)
+    return CustomerData(email=customer.email) if customer.email else None
+
+
+def _lines_of(order: Order) -> list[LineData]:
+    return [
+        LineData(
+            title=line.title,
+            quantity=line.quantity,
+            price=line.price,
+            external_id=line.external_id,
+            sku=line.sku,
+            total_discount=line.total_discount,
+            product_external_id=line.product.external_id if line.product else "",
+            vendor=line.product.vendor if line.product else "",
+            variant_external_id=line.variant.external_id if line.variant else "",
+            variant_title=line.variant.title if line.variant else "",
+        )  # fmt: skip
+        for line in order.line_items.select_related("product", "variant").order_by("id")
+    ]
+
+
+def _csv_refunds(data: OrderData, refunded: Decimal, order: Order | None) -> list[RefundData]:
+    refund_id = f"csv-refund-{data.external_id}"
+    known, had_csv_refund = ZERO, False
+    for refund in order.refunds.filter(currency=data.currency) if order else ():
+        if refund.external_id == refund_id:
+            had_csv_refund = True
+        else:
+            known += refund.amount
+    amount = max(refunded - known, ZERO)
+    if not amount and not had_csv_refund:
+        return []
+    # The export does not say when the refund happened: use its latest known date.
+    dates = (data.created_at, data.processed_at, data.fulfilled_at, data.cancelled_at)
+    return [
+        RefundData(
+            external_id=refund_id,
+            amount=amount,
+            currency=data.currency,
+            created_at=max(d for d in dates if d),
+            note="From a Shopify orders export (Refunded Amount).",
+        )
+    ]
