@@ -59,13 +59,10 @@ def test_customers_export_imports_good_rows_and_reports_bad_ones_by_line(store):
     assert (summary.created, summary.updated, summary.skipped) == (6, 0, 3)
     assert summary.problems == [
         RowProblem(9, "blank email and no customer id; skipped"),
-        RowProblem(
-            10, "Email is not an email address: 'tomasz.lewandowski(at)example.pl'; skipped"
-        ),
+        RowProblem(10, "Email is not an email address: 'tomasz.lewandowski(at)example.pl'; skipped"),
         RowProblem(
             11,
-            "Customer ID is not a Shopify id: '8.77976E+12' "
-            "(a spreadsheet may have rounded it); skipped",
+            "Customer ID is not a Shopify id: '8.77976E+12' (a spreadsheet may have rounded it); skipped",
         ),
     ]
     assert str(summary.problems[0]) == "line 9: blank email and no customer id; skipped"
@@ -76,9 +73,7 @@ def test_customer_id_and_phone_lose_the_spreadsheet_apostrophe(store):
     import_file(import_shopify_customers, store, CUSTOMERS)
 
     anna = customer(store, "anna.kowalska@example.pl")
-    assert list(anna.external_ids.values_list("platform", "external_id")) == [
-        ("shopify", "8779761975521")
-    ]
+    assert list(anna.external_ids.values_list("platform", "external_id")) == [("shopify", "8779761975521")]
     assert anna.phone == "+48601234567"
     assert anna.country == "PL"
     assert anna.tags == ["vip", "newsletter"]
@@ -276,8 +271,7 @@ def test_orders_export_reports_bad_orders_with_the_line_of_the_bad_row(store):
     summary = import_file(import_shopify_orders, store, ORDERS)
 
     assert [str(problem) for problem in summary.problems] == [
-        "line 11: order #1005: Created at is not a valid date: "
-        "'2024-03-32 09:15:00 +0100'; skipped",
+        "line 11: order #1005: Created at is not a valid date: '2024-03-32 09:15:00 +0100'; skipped",
         "line 17: order #1009: Lineitem quantity must be a whole number from 0 to 100000; skipped",
         "line 18: order #1002: appears again after line 5 (the first rows are kept); skipped",
     ]
@@ -396,9 +390,7 @@ def test_csv_order_updates_the_webhook_order_without_doubling_its_refund(store):
     order = Order.objects.get(store=store, external_id="5512345678902")
     assert (order.refunded_amount, order.refunds.count()) == (Decimal("49.99"), 1)
     assert (order.utm_source, order.checkout_token) == ("newsletter", "tok-1002")
-    assert list(order.line_items.values_list("external_id", "product__external_id")) == [
-        ("1", "77")
-    ]
+    assert list(order.line_items.values_list("external_id", "product__external_id")) == [("1", "77")]
     assert order.discount_codes == [{"code": "WIOSNA10", "amount": "20.00", "type": ""}]
     assert customer(store, "piotr.nowak@example.com").amount_spent == Decimal("269.97")
 
