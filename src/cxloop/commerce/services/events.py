@@ -35,7 +35,7 @@ from .customers import upsert_customer
 
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 16_000
-EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
+EVENT_TYPE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
 ALLOWED_KEYS = frozenset(
     {"event_id", "type", "occurred_at", "anonymous_id", "session_id", "email", "properties"}
 )
@@ -114,7 +114,7 @@ def _parse_item(raw, now: datetime, timestamps: dict) -> EventIn:
         raise InvalidInput(f"Unknown field {unknown!r}.", field=unknown)
     event_id = _identifier(raw.get("event_id"))
     event_type = raw.get("type")
-    if not isinstance(event_type, str) or not EVENT_TYPE.match(event_type):
+    if not isinstance(event_type, str) or not EVENT_TYPE.fullmatch(event_type):
         raise InvalidInput(
             "type must be 1-64 lower-case letters, digits or _.:- starting with a letter.",
             field="type",

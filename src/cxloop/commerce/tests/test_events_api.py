@@ -69,6 +69,7 @@ def test_one_invalid_item_names_item_and_field_and_stores_nothing(api_client):
         ({"event_id": "x" * 101}, "events[0].event_id"),
         ({"event_id": 1.5}, "events[0].event_id"),
         ({"type": None}, "events[0].type"),
+        ({"type": "page_view\n"}, "events[0].type"),
         ({"occurred_at": "10000-01-01T00:00:00Z"}, "events[0].occurred_at"),
         ({"occurred_at": "2999-01-01T00:00:00Z"}, "events[0].occurred_at"),
         ({"occurred_at": "yesterday"}, "events[0].occurred_at"),
