@@ -5,9 +5,8 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.parser import Parser
-from ninja.security import HttpBearer
 
-from cxloop.core import queries as core_queries
+from cxloop.core.apiauth import StoreApiKey
 from cxloop.core import strictjson
 from cxloop.core.errors import DomainError
 
@@ -17,18 +16,6 @@ class StrictParser(Parser):
 
     def parse_body(self, request: HttpRequest):
         return strictjson.loads(request.body)
-
-
-class StoreApiKey(HttpBearer):
-    """`Authorization: Bearer <store API key>`; sets `request.store`."""
-
-    openapi_description = "A store API key (`cxloop store create` prints one)."
-
-    def authenticate(self, request, token):
-        store = core_queries.get_store_for_api_key(token.strip())
-        if store is not None:
-            request.store = store
-        return store
 
 
 api = NinjaAPI(

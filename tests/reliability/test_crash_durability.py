@@ -61,7 +61,7 @@ def installation(tmp_path):
     env.pop("CXLOOP_TESTING", None)
     cxloop(env, "migrate", "--no-input", "-v0")
     output = cxloop(env, "store", "create", "Crash Shop", "--currency", "EUR")
-    key = output.split("API key (shown once, keep it safe): ")[1].strip()
+    key = output.split("API key (shown once, keep it safe): ")[1].split()[0]
     return env, key, tmp_path / "cxloop.sqlite3"
 
 

@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from cxloop.core import strictjson
+from cxloop.core.apiauth import StoreApiKey
 from cxloop.core.errors import DomainError, InvalidInput
 
 from . import queries
@@ -50,6 +51,8 @@ EVENTS_BODY = {
     "/events",
     response={200: EventsAccepted, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     openapi_extra=EVENTS_BODY,
+    # Publishable keys sit in storefront pages; they may send events, nothing else.
+    auth=StoreApiKey(allow_publishable=True),
     summary="Capture one event or a batch of up to 1,000",
 )
 def capture_events(request):

@@ -188,7 +188,10 @@ def set_webhook_secret(request, platform):
 def create_api_key(request):
     check_role(request, Membership.Role.ADMIN)
     name = request.POST.get("name", "").strip()[:100] or "default"
-    _key, raw = core_services.create_api_key(store=request.store, name=name)
+    kind = request.POST.get("kind", "secret")
+    if kind not in ("secret", "publishable"):
+        kind = "secret"
+    _key, raw = core_services.create_api_key(store=request.store, name=name, kind=kind)
     return _render_integrations(request, new_key=raw)
 
 

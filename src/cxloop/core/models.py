@@ -71,9 +71,15 @@ class ApiKey(StoreScopedModel):
     (a slow password hash would only slow every API call).
     """
 
+    class Kind(models.TextChoices):
+        SECRET = "secret", _("Secret: the whole API")
+        PUBLISHABLE = "publishable", _("Publishable: send events only (storefront)")
+
     PREFIX = "cxk_"
+    PREFIXES = {Kind.SECRET: "cxk_", Kind.PUBLISHABLE: "cxpk_"}
 
     name = models.CharField(max_length=100, default="default")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SECRET)
     lookup = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,17 +87,25 @@ class ApiKey(StoreScopedModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.PREFIX}{self.lookup}… ({self.name})"
+        return f"{self.prefix}{self.lookup}… ({self.name})"
+
+    @property
+    def prefix(self) -> str:
+        return self.PREFIXES[self.kind]
 
     @staticmethod
     def hash_key(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def generate(cls) -> tuple[str, str]:
-        """Return (raw key, lookup part); the raw key is `cxk_<lookup>_<secret>`."""
+    def generate(cls, kind: str = "secret") -> tuple[str, str]:
+        """Return (raw key, lookup part): `cxk_<lookup>_<secret>`, or `cxpk_...` if publishable.
+
+        A publishable key is meant to sit in a storefront page, visible to anyone:
+        it can only send events, never read customer data.
+        """
         lookup = secrets.token_hex(6)
-        return f"{cls.PREFIX}{lookup}_{secrets.token_urlsafe(32)}", lookup
+        return f"{cls.PREFIXES[kind]}{lookup}_{secrets.token_urlsafe(32)}", lookup
 
 
 class Platform(models.TextChoices):

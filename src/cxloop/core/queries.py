@@ -43,37 +43,46 @@ API_KEY_CACHE_SIZE = 1024
 _api_key_cache: dict[str, tuple[float, Store]] = {}
 
 
-def get_store_for_api_key(raw_key: str) -> Store | None:
+def get_store_for_api_key(raw_key: str, *, allow_publishable: bool = False) -> Store | None:
     """The store an API key belongs to, or None for an unknown or revoked key.
 
-    The lookup part selects the row; the full key's SHA-256 is then compared
-    in constant time. A key that was found is remembered for a few seconds
-    (see API_KEY_CACHE_SECONDS); unknown keys are looked up every time.
+    Publishable keys (`cxpk_`, embedded in storefront pages) count only where
+    `allow_publishable` is set: the event API. The lookup part selects the row;
+    the full key's SHA-256 is then compared in constant time. A key that was
+    found is remembered for a few seconds (see API_KEY_CACHE_SECONDS); unknown
+    keys are looked up every time.
     """
     import hmac
 
-    if not raw_key.startswith(ApiKey.PREFIX) or raw_key.count("_") < 2:
+    prefix = next((p for p in ApiKey.PREFIXES.values() if raw_key.startswith(p)), None)
+    if prefix is None or raw_key.count("_") < 2:
         return None
     key_hash = ApiKey.hash_key(raw_key)
     now = time.monotonic()
     cached = _api_key_cache.get(key_hash)
-    if cached is not None and cached[0] > now:
-        return copy.copy(cached[1])
-    lookup = raw_key[len(ApiKey.PREFIX) :].split("_", 1)[0]
-    key = (
-        ApiKey.objects.select_related("store")
-        .filter(lookup=lookup, revoked_at__isnull=True)
-        .first()
-    )
-    if key is None or not hmac.compare_digest(key.key_hash, key_hash):
-        _api_key_cache.pop(key_hash, None)
+    if cached is None or cached[0] <= now:
+        lookup = raw_key[len(prefix) :].split("_", 1)[0]
+        key = (
+            ApiKey.objects.select_related("store")
+            .filter(lookup=lookup, revoked_at__isnull=True)
+            .first()
+        )
+        if key is None or key.prefix != prefix or not hmac.compare_digest(key.key_hash, key_hash):
+            _api_key_cache.pop(key_hash, None)
+            return None
+        cached = (now + _cache_seconds(), copy.copy(key.store), key.kind)
+        if cached[0] > now:
+            if len(_api_key_cache) >= API_KEY_CACHE_SIZE:
+                _api_key_cache.clear()
+            _api_key_cache[key_hash] = cached
+    _, store, kind = cached
+    if kind == ApiKey.Kind.PUBLISHABLE and not allow_publishable:
         return None
-    max_age = getattr(settings, "CXLOOP_API_KEY_CACHE_SECONDS", API_KEY_CACHE_SECONDS)
-    if max_age > 0:
-        if len(_api_key_cache) >= API_KEY_CACHE_SIZE:
-            _api_key_cache.clear()
-        _api_key_cache[key_hash] = (now + max_age, copy.copy(key.store))
-    return key.store
+    return copy.copy(store)
+
+
+def _cache_seconds() -> float:
+    return getattr(settings, "CXLOOP_API_KEY_CACHE_SECONDS", API_KEY_CACHE_SECONDS)
 
 
 def get_webhook_secret(store: Store, platform: str) -> WebhookSecret | None:

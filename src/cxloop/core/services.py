@@ -65,10 +65,17 @@ def create_store(
     return store, raw
 
 
-def create_api_key(*, store: Store, name: str = "default") -> tuple[ApiKey, str]:
-    """Create an API key; return (row, raw key). Only the hash is kept."""
-    raw, lookup = ApiKey.generate()
-    key = ApiKey.objects.create(store=store, name=name, lookup=lookup, key_hash=ApiKey.hash_key(raw))
+def create_api_key(*, store: Store, name: str = "default", kind: str = "secret") -> tuple[ApiKey, str]:
+    """Create an API key; return (row, raw key). Only the hash is kept.
+
+    A publishable key (for the storefront snippet) can only send events.
+    """
+    if kind not in ApiKey.Kind.values:
+        raise InvalidInput("Key kind must be secret or publishable.", field="kind")
+    raw, lookup = ApiKey.generate(kind)
+    key = ApiKey.objects.create(
+        store=store, name=name, kind=kind, lookup=lookup, key_hash=ApiKey.hash_key(raw)
+    )
     return key, raw
 
 

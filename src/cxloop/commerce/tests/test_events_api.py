@@ -204,3 +204,31 @@ def test_api_docs_need_a_login(db):
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+@pytest.fixture
+def publishable_client(store):
+    from cxloop.core import services as core_services
+
+    _, raw = core_services.create_api_key(store=store, name="storefront", kind="publishable")
+    assert raw.startswith("cxpk_")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def test_publishable_key_may_send_events(publishable_client, store):
+    response = post(publishable_client, event())
+
+    assert response.status_code == 200
+    assert Event.objects.get().store == store
+
+
+@pytest.mark.parametrize("url", ["/api/v1/customers", "/api/v1/orders", "/api/v1/events"])
+def test_publishable_key_cannot_read_store_data(publishable_client, url):
+    assert publishable_client.get(url).status_code == 401
+
+
+def test_publishable_key_relabelled_as_secret_is_refused(publishable_client, store):
+    raw = publishable_client.defaults["HTTP_AUTHORIZATION"].split()[1]
+    forged = Client(headers={"Authorization": "Bearer cxk_" + raw[len("cxpk_"):]})
+
+    assert forged.get("/api/v1/customers").status_code == 401

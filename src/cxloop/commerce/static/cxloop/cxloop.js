@@ -2,7 +2,7 @@
  *
  * Embed on every storefront page:
  *   <script src="https://cx.example.com/static/cxloop/cxloop.js"
- *           data-key="cxk_..." data-endpoint="https://cx.example.com/api/v1/events" async></script>
+ *           data-key="cxpk_..." data-endpoint="https://cx.example.com/api/v1/events" async></script>
  *
  * Then, anywhere after it:
  *   window.cxloop = window.cxloop || [];   // calls made before the script loads are queued

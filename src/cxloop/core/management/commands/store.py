@@ -24,6 +24,7 @@ class Command(BaseCommand):
         key = sub.add_parser("apikey", help="Create another API key for a store.")
         key.add_argument("slug")
         key.add_argument("--name", default="default")
+        key.add_argument("--publishable", action="store_true", help="Events only, for storefronts.")
 
     def handle(self, *args, action, **options):
         try:
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Created store {store.name!r} slug={store.slug}")
         self.stdout.write(f"API key (shown once, keep it safe): {raw_key}")
+        _, publishable = services.create_api_key(store=store, name="storefront", kind="publishable")
+        self.stdout.write(f"Publishable key for the storefront snippet (events only): {publishable}")
 
     def _secret(self, slug, platform, secret, api_token, external_store_id, **_):
         store = _store(slug)
@@ -46,8 +49,9 @@ class Command(BaseCommand):
         )  # fmt: skip
         self.stdout.write(f"Set the {platform} webhook secret of {store.slug}.")
 
-    def _apikey(self, slug, name, **_):
-        _, raw_key = services.create_api_key(store=_store(slug), name=name)
+    def _apikey(self, slug, name, publishable, **_):
+        kind = "publishable" if publishable else "secret"
+        _, raw_key = services.create_api_key(store=_store(slug), name=name, kind=kind)
         self.stdout.write(f"API key (shown once, keep it safe): {raw_key}")
 
 
