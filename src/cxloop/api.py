@@ -6,8 +6,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.parser import Parser
 
-from cxloop.core.apiauth import StoreApiKey
 from cxloop.core import strictjson
+from cxloop.core.apiauth import StoreApiKey
 from cxloop.core.errors import DomainError
 
 
