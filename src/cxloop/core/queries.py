@@ -6,7 +6,6 @@ import time
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from .models import ApiKey, Membership, Platform, Store, WebhookSecret
 
@@ -100,6 +99,3 @@ def list_api_keys(store: Store) -> QuerySet[ApiKey]:
 
 WEBHOOK_PLATFORMS = [Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID]
 
-
-def now():
-    return timezone.now()

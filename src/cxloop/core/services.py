@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from .errors import Conflict, InvalidInput
-from .models import ApiKey, Membership, Platform, Store, WebhookSecret
+from .models import ApiKey, Membership, Store, WebhookSecret
+from .queries import WEBHOOK_PLATFORMS
 
 SUPPORTED_LANGUAGES = {"en", "pl", "lv", "fa", "zh-hans"}
 
@@ -83,7 +84,7 @@ def set_webhook_secret(
     *, store: Store, platform: str, secret: str, api_token: str = "", external_store_id: str = ""
 ) -> WebhookSecret:
     """Set (or replace) the secret a platform signs this store's webhooks with."""
-    if platform not in {Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID}:
+    if platform not in WEBHOOK_PLATFORMS:
         raise InvalidInput("Platform must be shopify, woocommerce or ecwid.", field="platform")
     secret = (secret or "").strip()
     if len(secret) < 8:

@@ -45,8 +45,11 @@ def language_code(locale: str | None) -> str:
 
 
 def country_code(value) -> str:
-    if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isascii() and value.strip().isalpha():
-        return value.strip().upper()
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    if len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
     return ""
 
 

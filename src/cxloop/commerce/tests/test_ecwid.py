@@ -20,8 +20,9 @@ from django.utils import timezone
 from django_tasks import task_backends
 
 from cxloop.commerce import tasks
-from cxloop.commerce.models import Checkout, Customer, Event, LineItem, Order, WebhookDelivery
+from cxloop.commerce.models import Checkout, Customer, Order, WebhookDelivery
 from cxloop.commerce.tests.fakes import FakeEcwidApi
+from cxloop.commerce.tests.helpers import business_rows, hmac_b64
 from cxloop.core import services as core_services
 
 PAYLOADS = Path(__file__).parent / "payloads" / "ecwid"
@@ -41,12 +42,7 @@ def event(name: str, **fields) -> dict:
 
 
 def sign(body: dict, secret: str = CLIENT_SECRET) -> str:
-    message = f"{body['eventCreated']}.{body['eventId']}".encode()
-    return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
-
-
-def business_rows() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in (Customer, Order, LineItem, Checkout, Event)}
+    return hmac_b64(secret, f"{body['eventCreated']}.{body['eventId']}".encode())
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Shopify webhooks through the public door, with captured payloads."""
 
-import base64
 import hashlib
-import hmac
 import json
 import threading
 from decimal import Decimal
@@ -17,18 +15,16 @@ from cxloop.commerce.models import (
     Checkout,
     ConsentRecord,
     Customer,
-    Event,
-    ExternalId,
     LineItem,
     Order,
     Refund,
     WebhookDelivery,
 )  # fmt: skip
+from cxloop.commerce.tests.helpers import business_rows, hmac_b64
 from cxloop.core import services as core_services
 
 PAYLOADS = Path(__file__).parent / "payloads" / "shopify"
 SECRET = "shpss_test_secret_0123456789"
-BUSINESS_MODELS = (Customer, Order, LineItem, Refund, Checkout, Event, ExternalId, ConsentRecord)
 
 
 def payload(name: str) -> bytes:
@@ -36,11 +32,7 @@ def payload(name: str) -> bytes:
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def business_rows() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in BUSINESS_MODELS}
+    return hmac_b64(secret, body)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ The payloads are PHP `json_encode` output (compact, `\\/`, `\\uXXXX`) and are
 signed over those exact bytes, as WooCommerce does.
 """
 
-import base64
 import hashlib
 import hmac
 import json
@@ -15,20 +14,18 @@ import pytest
 from django.test import Client
 
 from cxloop.commerce.models import (
-    ConsentRecord,
     Customer,
-    Event,
     ExternalId,
     LineItem,
     Order,
     Refund,
     WebhookDelivery,
 )
+from cxloop.commerce.tests.helpers import business_rows, hmac_b64
 from cxloop.core import services as core_services
 
 PAYLOADS = Path(__file__).parent / "payloads" / "woocommerce"
 SECRET = "wc-webhook-secret-5f2a9c"
-BUSINESS_MODELS = (Customer, Order, LineItem, Refund, Event, ExternalId, ConsentRecord)
 
 
 def payload(name: str) -> bytes:
@@ -42,11 +39,7 @@ def changed(name: str, **fields) -> bytes:
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def business_rows() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in BUSINESS_MODELS}
+    return hmac_b64(secret, body)
 
 
 @pytest.fixture
