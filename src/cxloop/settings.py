@@ -9,6 +9,7 @@ service. Production differs only by its environment variables:
     DATABASE_URL     e.g. postgres://user@host:5432/cxloop (default: SQLite in var/)
     EMAIL_URL-like   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
                      EMAIL_USE_TLS, DEFAULT_FROM_EMAIL, EMAIL_BACKEND
+    CXLOOP_PUBLIC_URL  the address customers use, for links in emails
     CXLOOP_HTTPS     "1" when served over TLS (secure cookies, HSTS, redirect)
 """
 
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cxloop.core",
     "cxloop.commerce",
+    "cxloop.flows",
+    "cxloop.surveys",
     "cxloop.web",
     "cxloop.demo",
 ]
@@ -180,6 +183,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cxloop <noreply@localhost>")
+# Where customers reach this installation: the base of survey and unsubscribe links in emails.
+CXLOOP_PUBLIC_URL = os.environ.get("CXLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Security headers. Behind TLS (CXLOOP_HTTPS=1) cookies are Secure and HSTS is on.
 HTTPS = _flag("CXLOOP_HTTPS", "0" if (DEBUG or TESTING) else "1")
@@ -215,6 +220,7 @@ ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3"
 CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.commerce.tasks.mark_abandoned_checkouts_task": 300,
     "cxloop.commerce.tasks.requeue_stuck_deliveries_task": 300,
+    "cxloop.surveys.tasks.schedule_order_invitations_task": 300,
 }
 # An open cart with no order after this long counts as abandoned.
 CXLOOP_ABANDONED_AFTER_MINUTES = int(os.environ.get("CXLOOP_ABANDONED_AFTER_MINUTES", "60"))

@@ -4,6 +4,7 @@ from .customers import (
     casefold_name,
     record_consent,
     refresh_customer_facts,
+    tag_customer,
     upsert_customer,
 )
 from .deliveries import record_rejected_delivery, start_delivery
@@ -17,6 +18,7 @@ from .orders import (
     upsert_checkout,
     upsert_order,
 )
+from .system_events import record_system_event
 
 __all__ = [
     "add_refund",
@@ -27,10 +29,12 @@ __all__ = [
     "record_consent",
     "record_events",
     "record_rejected_delivery",
+    "record_system_event",
     "refresh_customer_facts",
     "remove_checkout",
     "remove_order",
     "start_delivery",
+    "tag_customer",
     "upsert_checkout",
     "upsert_customer",
     "upsert_order",

@@ -152,3 +152,14 @@ def refresh_customer_facts(store: Store, customer_ids: Iterable[int | None]) -> 
         Customer.objects.bulk_update(
             customers, ["orders_count", "amount_spent", "first_order_at", "last_order_at"]
         )
+
+
+def tag_customer(*, customer: Customer, tag: str) -> bool:
+    """Add a tag to a customer unless it is there already; return whether it was added."""
+    tag = tag.strip()
+    current = Customer.objects.filter(pk=customer.pk).values_list("tags", flat=True).first() or []
+    if not tag or tag in current:
+        return False
+    customer.tags = [*current, tag]
+    Customer.objects.filter(pk=customer.pk).update(tags=customer.tags)
+    return True

@@ -1,0 +1,144 @@
+"""Verbs of the contact-pressure policy: reserve a contact, unsubscribe.
+
+Every feature that emails a customer unasked calls `reserve_contact` in the
+transaction that creates its message. The call refuses (raises
+`ContactRefused` with a reason) when the customer has no address, opted out,
+never opted in while the store requires it, is suppressed, was erased, or
+was already contacted within the policy's window; otherwise it appends to
+the ledger, so the next feature sees this contact.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cxloop.commerce import services as commerce_services
+from cxloop.commerce.models import Customer
+from cxloop.core.errors import DomainError
+from cxloop.core.models import Store
+
+from . import queries
+from .models import Contact, ContactPolicy, Suppression
+
+
+class ContactRefused(DomainError):
+    status = 409
+    code = "contact_refused"
+
+    REASONS = {
+        "no_email": _("The customer has no email address."),
+        "erased": _("The customer's data was erased."),
+        "suppressed": _("The address unsubscribed, bounced or complained."),
+        "no_consent": _("The customer has not agreed to receive email."),
+        "throttled": _("The customer was contacted too recently."),
+    }
+
+    def __init__(self, reason: str):
+        super().__init__(str(self.REASONS[reason]), code="contact_refused")
+        self.reason = reason
+
+
+ALLOWED_CONSENT = {
+    ContactPolicy.Audience.OPTED_IN: {Customer.Consent.SUBSCRIBED},
+    ContactPolicy.Audience.NOT_OPTED_OUT: {Customer.Consent.SUBSCRIBED, Customer.Consent.NOT_SUBSCRIBED},
+}
+
+
+def check_can_contact(*, store: Store, customer: Customer, kind: str, now: datetime | None = None) -> None:
+    """Raise ContactRefused if the policy forbids emailing this customer now."""
+    now = now or timezone.now()
+    if customer.erased_at is not None:
+        raise ContactRefused("erased")
+    if not customer.email_key:
+        raise ContactRefused("no_email")
+    if queries.is_suppressed(store, customer.email_key):
+        raise ContactRefused("suppressed")
+    policy = queries.get_contact_policy(store)
+    if customer.email_consent not in ALLOWED_CONSENT[policy.survey_audience]:
+        raise ContactRefused("no_consent")
+    allowed_at = queries.next_contact_allowed_at(store, customer.pk, kind)
+    if allowed_at is not None and allowed_at > now:
+        raise ContactRefused("throttled")
+
+
+@transaction.atomic
+def reserve_contact(
+    *, store: Store, customer: Customer, kind: str, reference: str, now: datetime | None = None
+) -> Contact:
+    """Check the policy and record the contact, or raise ContactRefused.
+
+    The customer row is locked first, so two features reserving the same
+    customer at once cannot both pass the window check.
+    """
+    now = now or timezone.now()
+    customer = Customer.objects.select_for_update().get(store=store, pk=customer.pk)
+    check_can_contact(store=store, customer=customer, kind=kind, now=now)
+    return Contact.objects.create(
+        store=store, customer=customer, kind=kind, reference=reference, contacted_at=now
+    )
+
+
+@transaction.atomic
+def release_contact(*, store: Store, reference: str) -> int:
+    """Forget a reserved contact that was never sent (its message failed for good)."""
+    deleted, _ = Contact.objects.filter(store=store, reference=reference).delete()
+    return deleted
+
+
+@transaction.atomic
+def unsubscribe(*, store: Store, email: str, source: str, now: datetime | None = None) -> Suppression:
+    """Stop all unasked mail to an address, and record the opt-out in the consent ledger.
+
+    Idempotent: unsubscribing twice keeps one suppression and one ledger entry.
+    """
+    now = now or timezone.now()
+    email_key = email.strip().lower()
+    suppression, created = Suppression.objects.get_or_create(
+        store=store,
+        email_key=email_key,
+        defaults={"reason": Suppression.Reason.UNSUBSCRIBED, "source": source},
+    )
+    if created:
+        for customer in Customer.objects.filter(store=store, email_key=email_key, erased_at__isnull=True):
+            if customer.email_consent != Customer.Consent.UNSUBSCRIBED:
+                commerce_services.record_consent(
+                    customer=customer,
+                    state=Customer.Consent.UNSUBSCRIBED,
+                    occurred_at=now,
+                    source=source,
+                    wording="List-Unsubscribe",
+                )
+    return suppression
+
+
+@transaction.atomic
+def set_contact_policy(*, store: Store, survey_window_days: int, survey_audience: str) -> ContactPolicy:
+    """Change the store's contact-pressure policy."""
+    policy, _ = ContactPolicy.objects.update_or_create(
+        store=store,
+        defaults={"survey_window_days": survey_window_days, "survey_audience": survey_audience},
+    )
+    return policy
+
+
+UNSUBSCRIBE = "flows.unsubscribe"
+
+
+def unsubscribe_token(contact: Contact) -> str:
+    """The token of a message's one-click unsubscribe link (it names the contact, not the address)."""
+    from cxloop.core.signedlinks import make_token
+
+    return make_token(UNSUBSCRIBE, str(contact.pk))
+
+
+def read_unsubscribe_token(token: str) -> Contact | None:
+    """The contact an unsubscribe token names, or None for an altered or unknown token."""
+    from cxloop.core.signedlinks import BadToken, read_token
+
+    try:
+        pk = int(read_token(UNSUBSCRIBE, token))
+    except (BadToken, ValueError):
+        return None
+    return Contact.objects.select_related("store", "customer").filter(pk=pk).first()

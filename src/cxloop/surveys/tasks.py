@@ -1,0 +1,73 @@
+"""Background entry points of surveys: load by id, call one service. Each is safe to run twice."""
+
+import logging
+
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django_tasks import task
+
+from cxloop.core.models import Membership, Store
+
+from . import services
+from .models import Response
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_invitation_task(invitation_id: int) -> str:
+    """Email one invitation (skipped if already sent or no longer queued)."""
+    return services.deliver_invitation(invitation_id=invitation_id)
+
+
+@task()
+def schedule_order_invitations_task() -> int:
+    """Periodic: invite customers whose order was placed or fulfilled a survey's delay ago."""
+    services.fail_interrupted_sends()
+    return sum(services.schedule_order_invitations(store=store) for store in Store.objects.all())
+
+
+@task()
+def handle_low_score_task(response_id: int) -> bool:
+    """Apply the survey's low-score rule to a response (once)."""
+    response = (
+        Response.objects.select_related("survey", "survey__store", "customer").filter(pk=response_id).first()
+    )
+    if response is None:
+        return False
+    return services.follow_up_low_score(response=response)
+
+
+@task()
+def analyse_comment_task(response_id: int) -> str:
+    """Detect the language of a response's comment."""
+    from .language import detect_comment_language
+
+    response = Response.objects.filter(pk=response_id).first()
+    if response is None or not response.comment:
+        return ""
+    language = detect_comment_language(response.comment)
+    Response.objects.filter(pk=response_id, comment=response.comment).update(comment_language=language)
+    return language
+
+
+@task()
+def notify_staff_of_low_score_task(response_id: int) -> int:
+    """Email the staff the survey names about a low score; returns how many were told."""
+    response = (
+        Response.objects.select_related("survey", "survey__store", "customer").filter(pk=response_id).first()
+    )
+    if response is None:
+        return 0
+    survey = response.survey
+    recipients = list(
+        Membership.objects.filter(store=survey.store, user_id__in=survey.notify_user_ids).values_list(
+            "user__email", flat=True
+        )
+    )
+    if not recipients:
+        return 0
+    context = {"response": response, "survey": survey, "store": survey.store}
+    subject = render_to_string("surveys/email/low_score_subject.txt", context).strip()
+    body = render_to_string("surveys/email/low_score.txt", context)
+    return send_mail(subject, body, None, recipients)
