@@ -7,6 +7,8 @@ ledger under the store's single policy, so no feature can flood a customer
 that another feature already asked.
 """
 
+import hashlib
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,22 +67,30 @@ class Contact(StoreScopedModel):
 
 
 class Suppression(StoreScopedModel):
-    """An address the store must not send unasked mail to (unsubscribed, bounced, complained)."""
+    """An address the store must not send unasked mail to (unsubscribed, bounced, complained).
+
+    Only a digest of the address is kept, so the suppression outlives the
+    customer's erasure without keeping their email.
+    """
 
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Marked as spam")
 
-    email_key = models.CharField(max_length=254)
+    email_digest = models.CharField(max_length=64)
     reason = models.CharField(max_length=20, choices=Reason.choices)
     source = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "email_key"], name="suppression_unique_email"),
+            models.UniqueConstraint(fields=["store", "email_digest"], name="suppression_unique_email"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.email_key} ({self.reason})"
+        return f"{self.email_digest[:12]}… ({self.reason})"
+
+    @staticmethod
+    def digest(email: str) -> str:
+        return hashlib.sha256(email.strip().lower().encode()).hexdigest()

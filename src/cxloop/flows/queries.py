@@ -14,7 +14,7 @@ def get_contact_policy(store: Store) -> ContactPolicy:
 
 def is_suppressed(store: Store, email_key: str) -> bool:
     """Whether unasked mail to this (lower-cased) address is refused."""
-    return Suppression.objects.filter(store=store, email_key=email_key).exists()
+    return Suppression.objects.filter(store=store, email_digest=Suppression.digest(email_key)).exists()
 
 
 def last_contact_at(store: Store, customer_id: int, kind: str) -> datetime | None:

@@ -97,7 +97,7 @@ def unsubscribe(*, store: Store, email: str, source: str, now: datetime | None =
     email_key = email.strip().lower()
     suppression, created = Suppression.objects.get_or_create(
         store=store,
-        email_key=email_key,
+        email_digest=Suppression.digest(email_key),
         defaults={"reason": Suppression.Reason.UNSUBSCRIBED, "source": source},
     )
     if created:

@@ -11,7 +11,8 @@ Orders are stored under the platform "shopify" with the Shopify order id
 delivered is updated, keeping what the export does not carry (landing page,
 checkout token, line items linked to products). The export's
 `Refunded Amount` becomes one refund "csv-refund-<order id>", reduced by
-refunds cxloop already knows from webhooks so none is counted twice.
+refunds cxloop already knows from webhooks, and reduced again by each refund
+a webhook delivers later (`services.orders`), so none is counted twice.
 """
 
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .. import parsing as p
 from .. import services
 from ..models import ExternalId, Order
 from ..records import CustomerData, LineData, OrderData, RefundData
+from ..services.orders import REPORTED_REFUND_PREFIX
 from . import fields
 from .batches import Progress, run_in_batches
 from .reading import Row, open_export
@@ -267,11 +269,12 @@ def _lines_of(order: Order) -> list[LineData]:
 
 
 def _csv_refunds(data: OrderData, refunded: Decimal, order: Order | None) -> list[RefundData]:
-    refund_id = f"csv-refund-{data.external_id}"
-    known, had_csv_refund = ZERO, False
+    # An order first imported without its Id keeps the refund id it got then.
+    refund_id, known = f"{REPORTED_REFUND_PREFIX}{data.external_id}", ZERO
+    had_csv_refund = False
     for refund in order.refunds.filter(currency=data.currency) if order else ():
-        if refund.external_id == refund_id:
-            had_csv_refund = True
+        if refund.external_id.startswith(REPORTED_REFUND_PREFIX):
+            refund_id, had_csv_refund = refund.external_id, True
         else:
             known += refund.amount
     amount = max(refunded - known, ZERO)

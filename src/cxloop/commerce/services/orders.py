@@ -18,6 +18,10 @@ ORDER_FIELDS = (
     "note", "processed_at", "cancelled_at", "fulfilled_at",
 )  # fmt: skip
 
+# A refund an export reports only as a sum (Shopify's orders CSV: "Refunded
+# Amount"), without the refunds it is made of. Its id ends in the order's id.
+REPORTED_REFUND_PREFIX = "csv-refund-"
+
 
 def _resolve_customer(store, platform, customer: CustomerData | None, email: str):
     if customer is None and email:
@@ -98,7 +102,7 @@ def _catalog_entry(store, platform, line):
 
 
 def _save_refund(order: Order, data: RefundData) -> Refund:
-    refund, _ = Refund.objects.update_or_create(
+    refund, created = Refund.objects.update_or_create(
         order=order,
         external_id=data.external_id,
         defaults={
@@ -109,7 +113,24 @@ def _save_refund(order: Order, data: RefundData) -> Refund:
             "note": data.note,
         },
     )
+    if created and not refund.external_id.startswith(REPORTED_REFUND_PREFIX):
+        _absorb_into_reported_refund(order, refund)
     return refund
+
+
+def _absorb_into_reported_refund(order: Order, refund: Refund) -> None:
+    """Take a newly known refund out of the export's sum, which already counted its money.
+
+    The order then counts max(reported sum, itemised refunds): a refund made
+    after the export is undercounted until Shopify's next order update lists
+    every refund, never counted twice.
+    """
+    reported = order.refunds.filter(
+        external_id__startswith=REPORTED_REFUND_PREFIX, currency=refund.currency, amount__gt=0
+    ).first()
+    if reported:
+        reported.amount = max(reported.amount - refund.amount, Decimal("0"))
+        reported.save(update_fields=["amount"])
 
 
 def _refresh_refunded_amount(order: Order) -> None:
