@@ -341,3 +341,22 @@ class WebhookDelivery(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.topic} {self.status}"
+
+
+class ErasedIdentity(StoreScopedModel):
+    """An email or platform id of an erased customer, kept only as a SHA-256 digest.
+
+    Imports of old exports check it so an erased customer never comes back;
+    the digest lets cxloop recognise the person without storing who they were.
+    """
+
+    digest = models.CharField(max_length=64)
+    erased_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "digest"], name="erasedidentity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"erased {self.digest[:12]}"

@@ -16,6 +16,7 @@ from ..models import Customer, ExternalId
 from ..records import CustomerData
 from . import fields
 from .batches import Progress, run_in_batches
+from .erased import ErasedCustomers
 from .reading import Row, open_export
 from .summary import ImportSummary
 
@@ -53,14 +54,17 @@ def import_shopify_customers(*, store: Store, file, progress: Progress | None = 
     imported; re-importing the same file creates nothing and changes no
     amounts. Email-marketing consent from "Accepts Email Marketing" is
     recorded (source "shopify csv import") only when it changes, and never
-    turns an unsubscribed customer back into a subscribed one. Commits every
-    500 rows, so an interrupted import keeps what it committed and can be re-run.
+    turns an unsubscribed customer back into a subscribed one. A customer
+    erased at their request (and not back since) is skipped with that reason.
+    Commits every 500 rows, so an interrupted import keeps what it committed
+    and can be re-run.
     """
     summary = ImportSummary()
+    erased = ErasedCustomers(store)
     with open_export(file, columns=COLUMNS, required=REQUIRED, kind="customers") as export:
         run_in_batches(
             export.rows,
-            handle=lambda row: _import_row(store, row, summary),
+            handle=lambda row: _import_row(store, row, summary, erased),
             reject=lambda row, error: summary.skip(row.line, fields.reason(error, "skipped")),
             rows_in=lambda row: 1,
             total=export.total,
@@ -88,11 +92,14 @@ def _consent(accepts: bool) -> str:
     return Customer.Consent.SUBSCRIBED if accepts else Customer.Consent.NOT_SUBSCRIBED
 
 
-def _import_row(store: Store, row: Row, summary: ImportSummary) -> None:
+def _import_row(store: Store, row: Row, summary: ImportSummary, erased: ErasedCustomers) -> None:
     data = parse_customer_row(row)
     if not (data.external_id or data.email):
         raise InvalidInput("blank email and no customer id")
     existing = find_customer(store, data)
+    if existing is None and erased.include(email=data.email, shopify_id=data.external_id):
+        summary.skip(row.line, "this customer was erased at their request; skipped")
+        return
     if existing and existing.email_consent in CONSENT_KEPT:
         data.consent_state = None
     services.upsert_customer(store=store, platform=Platform.SHOPIFY, data=data, source=CONSENT_SOURCE)

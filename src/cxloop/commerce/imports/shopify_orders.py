@@ -23,11 +23,12 @@ from cxloop.core.models import Platform, Store
 
 from .. import parsing as p
 from .. import services
-from ..models import ExternalId, Order
+from ..models import Customer, ExternalId, Order
 from ..records import CustomerData, LineData, OrderData, RefundData
 from ..services.orders import REPORTED_REFUND_PREFIX
 from . import fields
 from .batches import Progress, run_in_batches
+from .erased import ErasedCustomers
 from .reading import Row, open_export
 from .summary import ImportSummary
 
@@ -133,6 +134,7 @@ class _OrdersImport:
         self.summary = ImportSummary()
         self.first_lines: dict[str, int] = {}
         self.customer_ids: set[int | None] = set()
+        self.erased = ErasedCustomers(store)
 
     def import_block(self, block: OrderBlock) -> None:
         if block.name in self.first_lines:
@@ -148,6 +150,10 @@ class _OrdersImport:
         )
         if existing:
             _keep_what_the_export_lacks(data, existing)
+        if self._was_erased(data):
+            data.email, data.note, data.customer = "", "", None
+            reason = "its customer was erased at their request; imported without their email and note"
+            self.summary.note(block.line, f"order {block.name}: {reason}")
         data.refunds = _csv_refunds(data, refunded, existing)
         # Customer facts are refreshed once per batch, not once per order.
         order, _ = services.upsert_order(
@@ -158,6 +164,11 @@ class _OrdersImport:
             self.summary.updated += 1
         else:
             self.summary.created += 1
+
+    def _was_erased(self, data: OrderData) -> bool:
+        if data.customer or not self.erased.include(email=data.email):
+            return False
+        return not Customer.objects.filter(store=self.store, email_key=data.email.lower()).exists()
 
     def reject(self, block: OrderBlock, error: InvalidInput) -> None:
         line = getattr(error, "line", block.line)

@@ -32,6 +32,10 @@ class ImportSummary:
         self.skipped += 1
         self.problems.append(RowProblem(line, reason))
 
+    def note(self, line: int, reason: str) -> None:
+        """Report a row that was imported only in part (it is counted as created or updated)."""
+        self.problems.append(RowProblem(line, reason))
+
     def counts(self) -> str:
         """The one-line summary: "created 120, updated 3, skipped 2"."""
         return f"created {self.created}, updated {self.updated}, skipped {self.skipped}"

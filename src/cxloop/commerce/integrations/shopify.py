@@ -19,6 +19,7 @@ from .. import parsing as p
 from .. import services
 from ..models import Customer, Order, WebhookDelivery
 from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData
+from ..services.erasure import record_erasure
 from .common import Outcome, country_code, language_code, signature_matches, tags_from, utm
 
 PLATFORM = Platform.SHOPIFY
@@ -306,6 +307,13 @@ def handle_redact(store: Store, payload: dict) -> Outcome:
     customers = _customers_matching(store, payload)
     for customer in customers:
         services.erase_customer(store=store, customer=customer)
+    # Also someone cxloop never saw: an old CSV export may still hold them.
+    person = p.obj(payload.get("customer", payload), "customer")
+    record_erasure(
+        store=store,
+        emails=[p.email(person.get("email"), "customer.email")],
+        external_ids=[(PLATFORM, p.identifier(person.get("id"), "customer.id", required=False) or "")],
+    )
     for i, order_id in enumerate(p.items(payload.get("orders_to_redact"), "orders_to_redact")):
         ext = p.identifier(order_id, f"orders_to_redact[{i}]")
         Order.objects.filter(store=store, platform=PLATFORM, external_id=ext).update(

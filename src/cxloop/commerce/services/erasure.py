@@ -1,10 +1,14 @@
 """Erasure: a customer's personal data, or a whole shop's, removed everywhere."""
 
+import hashlib
+from collections.abc import Iterable
+
 from django.db import transaction
+from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from ..models import Checkout, Customer, Event, ExternalId, Order, Product, WebhookDelivery
+from ..models import Checkout, Customer, ErasedIdentity, Event, ExternalId, Order, Product, WebhookDelivery
 
 
 @transaction.atomic
@@ -16,7 +20,14 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
     (which can carry personal data). Checkouts, journey events (also those
     of the anonymous ids the customer used), consent records and platform ids
     go. Repeating the erasure is a no-op.
+    An ErasedIdentity remembers their email and platform ids, hashed, so an
+    import of an old export does not bring them back.
     """
+    record_erasure(
+        store=store,
+        emails=[customer.email_key],
+        external_ids=customer.external_ids.values_list("platform", "external_id"),
+    )
     anonymous_ids = list(
         Event.objects.filter(customer=customer).exclude(anonymous_id="")
         .values_list("anonymous_id", flat=True).distinct()
@@ -35,6 +46,25 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
     if customer.email_key:
         WebhookDelivery.objects.filter(store=store, body__icontains=customer.email_key).update(body="")
     customer.delete()  # cascades to ExternalId and ConsentRecord
+
+
+def identity_digest(kind: str, value: str) -> str:
+    """The digest an ErasedIdentity keeps: kind is "email" (value lower-cased) or a platform."""
+    value = value.strip().lower() if kind == "email" else value.strip()
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def record_erasure(
+    *, store: Store, emails: Iterable[str] = (), external_ids: Iterable[tuple[str, str]] = ()
+) -> None:
+    """Remember erased emails and (platform, id) pairs, hashed; recording one again is a no-op."""
+    digests = {identity_digest("email", email) for email in emails if email}
+    digests |= {identity_digest(platform, ext) for platform, ext in external_ids if ext}
+    now = timezone.now()
+    ErasedIdentity.objects.bulk_create(
+        [ErasedIdentity(store=store, digest=digest, erased_at=now) for digest in sorted(digests)],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic

@@ -3,18 +3,20 @@
 Imports replay tests/payloads/shopify_csv; webhooks replay tests/payloads/shopify.
 """
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
-from cxloop.commerce.imports import import_shopify_orders
-from cxloop.commerce.models import Customer, Order, Refund
+from cxloop.commerce import services
+from cxloop.commerce.imports import RowProblem, import_shopify_customers, import_shopify_orders
+from cxloop.commerce.models import Customer, ErasedIdentity, ExternalId, Order
+from cxloop.commerce.records import CustomerData
 from cxloop.commerce.tests.helpers import hmac_b64
 from cxloop.core import services as core_services
 
 PAYLOADS = Path(__file__).parent / "payloads"
+CUSTOMERS = PAYLOADS / "shopify_csv" / "customers_export.csv"
 ORDERS = PAYLOADS / "shopify_csv" / "orders_export.csv"
 SECRET = "shpss_test_secret_0123456789"
 
@@ -47,67 +49,75 @@ def deliver(store):
     return deliver
 
 
-def order_1002(store) -> Order:
-    return Order.objects.get(store=store, number="#1002")
+# A customer erased at their request ------------------------------------------------
 
 
-def spent(store, email: str) -> Decimal:
-    return Customer.objects.get(store=store, email_key=email).amount_spent
+def test_customer_erased_by_redact_is_not_brought_back_by_an_old_export(store, deliver):
+    # given Anna was imported, then erased at her request
+    import_file(import_shopify_customers, store, CUSTOMERS)
+    deliver("customers/redact", "customers_redact_anna", event_id="x-1")
+
+    # when the same export is imported again
+    summary = import_file(import_shopify_customers, store, CUSTOMERS)
+
+    # then her row is skipped with the reason, the others are updated
+    assert (summary.created, summary.updated, summary.skipped) == (0, 5, 4)
+    assert summary.problems[0] == RowProblem(2, "this customer was erased at their request; skipped")
+    assert not Customer.objects.filter(store=store, email_key="anna.kowalska@example.pl").exists()
+    assert not ExternalId.objects.filter(store=store, external_id="8779761975521").exists()
 
 
-# A refund the export reports as a sum, then a webhook itemises ---------------------
+def test_erasure_keeps_only_digests_of_the_email_and_the_shopify_id(store, deliver):
+    import_file(import_shopify_customers, store, CUSTOMERS)
+
+    deliver("customers/redact", "customers_redact_anna", event_id="x-1")
+
+    digests = list(ErasedIdentity.objects.filter(store=store).values_list("digest", flat=True))
+    assert len(digests) == 2
+    assert all(len(digest) == 64 and "anna" not in digest for digest in digests)
 
 
-def test_refund_webhook_after_the_export_does_not_count_the_refund_twice(store, deliver):
-    # given the export says #1002 was refunded 49.99
+def test_customer_redacted_before_any_import_is_not_imported(store, deliver):
+    deliver("customers/redact", "customers_redact_anna", event_id="x-1")
+
+    summary = import_file(import_shopify_customers, store, CUSTOMERS)
+
+    assert (summary.created, summary.skipped) == (5, 4)
+    assert not Customer.objects.filter(store=store, email_key="anna.kowalska@example.pl").exists()
+
+
+def test_orders_of_an_erased_customer_are_imported_without_their_email(store, deliver):
+    # given Anna and her orders were imported, then erased
+    import_file(import_shopify_customers, store, CUSTOMERS)
     import_file(import_shopify_orders, store, ORDERS)
+    deliver("customers/redact", "customers_redact_anna", event_id="x-1")
 
-    # when Shopify's refunds/create for that same refund arrives
-    result = deliver("refunds/create", "refunds_create_1002", event_id="r-1")
+    # when the orders export is imported again
+    summary = import_file(import_shopify_orders, store, ORDERS)
 
-    # then the order still counts 49.99 refunded, now itemised
-    assert result["status"] == "processed"
-    order = order_1002(store)
-    assert order.refunded_amount == Decimal("49.99")
-    assert sorted(order.refunds.values_list("external_id", "amount")) == [
-        ("9912345678902", Decimal("49.99")),
-        ("csv-refund-5512345678902", Decimal("0.00")),
+    # then her orders stay anonymous, and the summary says why
+    assert (summary.created, summary.updated, summary.skipped) == (0, 7, 3)
+    assert [str(p) for p in summary.problems if "erased" in p.reason] == [
+        "line 2: order #1001: its customer was erased at their request; imported without their email and note",  # noqa: E501
+        "line 13: order #1006: its customer was erased at their request; imported without their email and note",  # noqa: E501
     ]
-    assert spent(store, "piotr.nowak@example.com") == Decimal("269.97")
+    for order in Order.objects.filter(store=store, number__in=["#1001", "#1006"]):
+        assert (order.customer_id, order.email, order.note) == (None, "", "")
+    assert not Customer.objects.filter(store=store, email_key="anna.kowalska@example.pl").exists()
 
 
-def test_reimporting_the_export_after_the_refund_webhook_keeps_one_refund(store, deliver):
-    # given
-    import_file(import_shopify_orders, store, ORDERS)
-    deliver("refunds/create", "refunds_create_1002", event_id="r-1")
+def test_customer_who_came_back_after_erasure_is_updated_by_the_export(store, deliver):
+    # given Anna was erased, then signed up again under a new Shopify id
+    import_file(import_shopify_customers, store, CUSTOMERS)
+    deliver("customers/redact", "customers_redact_anna", event_id="x-1")
+    services.upsert_customer(
+        store=store, platform="shopify",
+        data=CustomerData(external_id="8779761999999", email="anna.kowalska@example.pl", first_name="Anna"),
+    )  # fmt: skip
 
     # when
-    import_file(import_shopify_orders, store, ORDERS)
+    summary = import_file(import_shopify_customers, store, CUSTOMERS)
 
-    # then
-    assert order_1002(store).refunded_amount == Decimal("49.99")
-    assert spent(store, "piotr.nowak@example.com") == Decimal("269.97")
-
-
-def test_order_update_listing_every_refund_counts_each_one_once(store, deliver):
-    # given the export's 49.99, and a later refund of 30.00 made after the export
-    import_file(import_shopify_orders, store, ORDERS)
-
-    # when an order update lists both refunds
-    deliver("orders/updated", "orders_updated_1002_two_refunds", event_id="u-1")
-
-    # then
-    order = order_1002(store)
-    assert order.refunded_amount == Decimal("79.99")
-    assert Refund.objects.filter(order=order).exclude(amount=0).count() == 2
-    assert spent(store, "piotr.nowak@example.com") == Decimal("239.97")
-
-
-def test_the_same_refund_delivered_twice_is_taken_out_of_the_sum_once(store, deliver):
-    import_file(import_shopify_orders, store, ORDERS)
-    deliver("refunds/create", "refunds_create_1002", event_id="r-1")
-
-    deliver("refunds/create", "refunds_create_1002", event_id="r-1-retry")
-    deliver("orders/updated", "orders_updated_1002_two_refunds", event_id="u-1")
-
-    assert order_1002(store).refunded_amount == Decimal("79.99")
+    # then she is updated like everyone else
+    assert summary.skipped == 3
+    assert Customer.objects.filter(store=store, email_key="anna.kowalska@example.pl").count() == 1

@@ -5,12 +5,12 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods
 
-from . import queries, services
-from .errors import InvalidAnswer, LinkExpired, SurveyClosed, UnknownLink
-from .models import Invitation
-from .scoring import SCALES, ScoreError, parse_score
-from .texts import build_texts
-from .tokens import read_invitation_token
+from .. import queries, services
+from ..errors import InvalidAnswer, LinkExpired, SurveyClosed, UnknownLink
+from ..models import Invitation
+from ..scoring import SCALES, ScoreError, parse_score
+from ..texts import build_texts
+from ..tokens import read_invitation_token
 
 
 @require_http_methods(["GET", "POST"])
