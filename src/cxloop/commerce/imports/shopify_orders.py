@@ -7,12 +7,14 @@ grouped by `Name` and order values are read from the first row only — a
 `Total` is never summed over rows.
 
 Orders are stored under the platform "shopify" with the Shopify order id
-(`Id`, or the `Name` when `Id` is blank), so an order that webhooks already
-delivered is updated, keeping what the export does not carry (landing page,
-checkout token, line items linked to products). The export's
-`Refunded Amount` becomes one refund "csv-refund-<order id>", reduced by
-refunds cxloop already knows from webhooks, and reduced again by each refund
-a webhook delivers later (`services.orders`), so none is counted twice.
+(`Id`, or the `Name` when `Id` is blank; a row without `Id` matches an order
+of that name, and a webhook with the id later takes a name-keyed order over),
+so an order that webhooks already delivered is updated, keeping what the
+export does not carry (landing page, checkout token, line items linked to
+products). The export's `Refunded Amount` becomes one refund
+"csv-refund-<order id>", reduced by refunds cxloop already knows from
+webhooks, and reduced again by each refund a webhook delivers later
+(`services.orders`), so none is counted twice.
 """
 
 from dataclasses import dataclass
@@ -143,11 +145,7 @@ class _OrdersImport:
             )
         self.first_lines[block.name] = block.line
         data, refunded = parse_order_block(block)
-        existing = (
-            Order.objects.filter(store=self.store, platform=Platform.SHOPIFY, external_id=data.external_id)
-            .select_related("customer")
-            .first()
-        )
+        existing = find_order(self.store, data)
         if existing:
             _keep_what_the_export_lacks(data, existing)
         if self._was_erased(data):
@@ -178,6 +176,27 @@ class _OrdersImport:
     def refresh_customers(self) -> None:
         services.refresh_customer_facts(self.store, self.customer_ids)
         self.customer_ids.clear()
+
+
+def find_order(store: Store, data: OrderData) -> Order | None:
+    """The order a block updates: by Shopify id, else by its name within the store.
+
+    A row without "Id" is keyed by its name; it matches the order a webhook
+    (or an export with ids) stored under that name, and takes that order's id.
+    A row with an id matches an order an export without ids stored under its
+    name, which `upsert_order` then moves to the id.
+    """
+    orders = Order.objects.filter(store=store, platform=Platform.SHOPIFY).select_related("customer")
+    order = orders.filter(external_id=data.external_id).first()
+    if order is None:
+        has_id = data.external_id != data.number
+        by_name = orders.filter(number=data.number)
+        if has_id:
+            by_name = by_name.filter(external_id=data.number)
+        order = by_name.order_by("id").first()
+        if order and not has_id:
+            data.external_id = order.external_id
+    return order
 
 
 def parse_order_block(block: OrderBlock) -> tuple[OrderData, Decimal]:

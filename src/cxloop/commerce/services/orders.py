@@ -38,18 +38,20 @@ def upsert_order(
     """Create or update an order with its lines and refunds; return (order, applied).
 
     An update whose `updated_at` is older than the stored one changes nothing
-    (deliveries arrive out of order). Customer facts are refreshed for the
+    (deliveries arrive out of order). An order an export stored under its
+    name, for want of an id, is found by that name and moved to the id. Customer facts are refreshed for the
     old and new customer, unless `refresh_facts` is False: then the caller
     (a bulk import) must call `refresh_customer_facts` for both itself.
     Call inside a transaction.
     """
-    order = Order.objects.filter(store=store, platform=platform, external_id=data.external_id).first()
+    order = _find_order(store, platform, data)
     if order and data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
         return order, False
     customer = _resolve_customer(store, platform, data.customer, data.email)
     previous_customer_id = order.customer_id if order else None
     if order is None:
         order = Order(store=store, platform=platform, external_id=data.external_id)
+    order.external_id = data.external_id
     for name in ORDER_FIELDS:
         setattr(order, name, getattr(data, name))
     order.created_at = data.created_at
@@ -64,6 +66,16 @@ def upsert_order(
     if refresh_facts:
         refresh_customer_facts(store, [previous_customer_id, order.customer_id])
     return order, True
+
+
+def _find_order(store: Store, platform: str, data: OrderData) -> Order | None:
+    orders = Order.objects.filter(store=store, platform=platform)
+    order = orders.filter(external_id=data.external_id).first()
+    if order is None and data.number and data.number != data.external_id:
+        # An export without ids (Shopify's orders CSV without "Id") keyed the
+        # order by its name; the first delivery that knows its id takes it over.
+        order = orders.filter(external_id=data.number, number=data.number).first()
+    return order
 
 
 def _replace_lines(store, platform, order: Order, data: OrderData) -> None:

@@ -3,6 +3,7 @@
 Imports replay tests/payloads/shopify_csv; webhooks replay tests/payloads/shopify.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from django.test import Client
 
 from cxloop.commerce import services
 from cxloop.commerce.imports import RowProblem, import_shopify_customers, import_shopify_orders
-from cxloop.commerce.models import Customer, ErasedIdentity, ExternalId, Order
+from cxloop.commerce.models import Customer, ErasedIdentity, ExternalId, Order, Refund
 from cxloop.commerce.records import CustomerData
 from cxloop.commerce.tests.helpers import hmac_b64
 from cxloop.core import services as core_services
@@ -47,6 +48,122 @@ def deliver(store):
         return response.json()
 
     return deliver
+
+
+def order_1002(store) -> Order:
+    return Order.objects.get(store=store, number="#1002")
+
+
+def spent(store, email: str) -> Decimal:
+    return Customer.objects.get(store=store, email_key=email).amount_spent
+
+
+# A refund the export reports as a sum, then a webhook itemises ---------------------
+
+
+def test_refund_webhook_after_the_export_does_not_count_the_refund_twice(store, deliver):
+    # given the export says #1002 was refunded 49.99
+    import_file(import_shopify_orders, store, ORDERS)
+
+    # when Shopify's refunds/create for that same refund arrives
+    result = deliver("refunds/create", "refunds_create_1002", event_id="r-1")
+
+    # then the order still counts 49.99 refunded, now itemised
+    assert result["status"] == "processed"
+    order = order_1002(store)
+    assert order.refunded_amount == Decimal("49.99")
+    assert sorted(order.refunds.values_list("external_id", "amount")) == [
+        ("9912345678902", Decimal("49.99")),
+        ("csv-refund-5512345678902", Decimal("0.00")),
+    ]
+    assert spent(store, "piotr.nowak@example.com") == Decimal("269.97")
+
+
+def test_reimporting_the_export_after_the_refund_webhook_keeps_one_refund(store, deliver):
+    # given
+    import_file(import_shopify_orders, store, ORDERS)
+    deliver("refunds/create", "refunds_create_1002", event_id="r-1")
+
+    # when
+    import_file(import_shopify_orders, store, ORDERS)
+
+    # then
+    assert order_1002(store).refunded_amount == Decimal("49.99")
+    assert spent(store, "piotr.nowak@example.com") == Decimal("269.97")
+
+
+def test_order_update_listing_every_refund_counts_each_one_once(store, deliver):
+    # given the export's 49.99, and a later refund of 30.00 made after the export
+    import_file(import_shopify_orders, store, ORDERS)
+
+    # when an order update lists both refunds
+    deliver("orders/updated", "orders_updated_1002_two_refunds", event_id="u-1")
+
+    # then
+    order = order_1002(store)
+    assert order.refunded_amount == Decimal("79.99")
+    assert Refund.objects.filter(order=order).exclude(amount=0).count() == 2
+    assert spent(store, "piotr.nowak@example.com") == Decimal("239.97")
+
+
+def test_the_same_refund_delivered_twice_is_taken_out_of_the_sum_once(store, deliver):
+    import_file(import_shopify_orders, store, ORDERS)
+    deliver("refunds/create", "refunds_create_1002", event_id="r-1")
+
+    deliver("refunds/create", "refunds_create_1002", event_id="r-1-retry")
+    deliver("orders/updated", "orders_updated_1002_two_refunds", event_id="u-1")
+
+    assert order_1002(store).refunded_amount == Decimal("79.99")
+
+
+# An order the export has no Id for -----------------------------------------------
+
+
+def test_webhook_for_an_order_imported_without_id_updates_it(store, deliver):
+    # given #1008 came from the export, whose row has no Id
+    import_file(import_shopify_orders, store, ORDERS)
+    imported = Order.objects.get(store=store, number="#1008")
+
+    # when Shopify sends that order with its id
+    deliver("orders/updated", "orders_updated_1008", event_id="u-1008")
+
+    # then it is the same order, now under Shopify's id
+    order = Order.objects.get(store=store, number="#1008")
+    assert (order.pk, order.external_id, order.utm_source) == (imported.pk, "5512345678908", "instagram")
+    assert Order.objects.filter(store=store).count() == 7
+    assert Customer.objects.get(store=store, email_key="piotr.nowak@example.com").orders_count == 2
+
+
+def test_export_without_id_matches_the_order_a_webhook_delivered_by_name(store, deliver):
+    # given the webhook delivered #1008 first
+    deliver("orders/updated", "orders_updated_1008", event_id="u-1008")
+
+    # when
+    summary = import_file(import_shopify_orders, store, ORDERS)
+
+    # then the export's #1008 updates that order instead of adding a second one
+    assert (summary.created, summary.updated, summary.skipped) == (6, 1, 3)
+    order = Order.objects.get(store=store, number="#1008")
+    assert (order.external_id, order.checkout_token) == ("5512345678908", "d9e8f7a6b5c41008")
+
+
+def test_reimporting_after_the_webhook_took_the_order_over_creates_nothing(store, deliver):
+    import_file(import_shopify_orders, store, ORDERS)
+    deliver("orders/updated", "orders_updated_1008", event_id="u-1008")
+
+    summary = import_file(import_shopify_orders, store, ORDERS)
+
+    assert (summary.created, summary.updated) == (0, 7)
+    assert Order.objects.filter(store=store, number="#1008").count() == 1
+
+
+def test_orders_of_other_stores_with_the_same_name_are_never_matched(store, other_store, deliver):
+    import_file(import_shopify_orders, other_store, ORDERS)
+
+    deliver("orders/updated", "orders_updated_1008", event_id="u-1008")
+
+    assert Order.objects.get(store=other_store, number="#1008").external_id == "#1008"
+    assert Order.objects.get(store=store, number="#1008").external_id == "5512345678908"
 
 
 # A customer erased at their request ------------------------------------------------
