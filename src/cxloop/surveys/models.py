@@ -207,3 +207,50 @@ class Response(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"Response {self.pk} to survey {self.survey_id}"
+
+
+class ManualSend(StoreScopedModel):
+    """A staff member's send of a survey to a filtered list or an uploaded list of customers.
+
+    Large sends run in the background in customer-id order; `last_customer_id`
+    moves with each invitation in the same transaction, so a send interrupted
+    by a restart resumes where it stopped and invites nobody twice.
+    """
+
+    class Source(models.TextChoices):
+        FILTER = "filter", _("Customers matching a filter")
+        UPLOAD = "upload", _("An uploaded list of emails")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to start")
+        RUNNING = "running", _("Sending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped by an error")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="manual_sends")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filters = models.JSONField(default=dict, blank=True, help_text="Customer-list filters.")
+    customer_ids = models.JSONField(default=list, blank=True, help_text="The matched customers of an upload.")
+    unknown_emails = models.JSONField(default=list, blank=True, help_text="Uploaded emails of no customer.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=dict, blank=True, help_text='Skipped per reason: {"throttled": 3}.')
+    last_customer_id = models.BigIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Send {self.pk} of survey {self.survey_id}"
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.total else min(100, self.processed * 100 // self.total)

@@ -71,3 +71,11 @@ def notify_staff_of_low_score_task(response_id: int) -> int:
     subject = render_to_string("surveys/email/low_score_subject.txt", context).strip()
     body = render_to_string("surveys/email/low_score.txt", context)
     return send_mail(subject, body, None, recipients)
+
+
+@task()
+def run_manual_send_task(send_id: int) -> int:
+    """Invite the customers of a staff member's send (resumes where a previous run stopped)."""
+    from .services.sends import run_manual_send
+
+    return run_manual_send(send_id=send_id).processed

@@ -1,0 +1,122 @@
+"""Send a survey by hand: to the customers matching a filter, or to an uploaded list.
+
+A send is a `ManualSend` row that counts what happened (queued, skipped per
+reason). Small sends run in the request; larger ones in the background
+(`run_manual_send_task`). Customers are invited in id order, and each
+invitation moves the send's bookmark in the same transaction, so a send
+stopped by a restart resumes after the last customer it invited.
+"""
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cxloop.commerce import queries as commerce_queries
+from cxloop.commerce.models import Customer
+from cxloop.core.errors import InvalidInput
+
+from ..errors import SurveyClosed
+from ..models import ManualSend, Survey
+from .invitations import check_open, invite_customer
+
+INLINE_LIMIT = 200  # sends up to this many customers finish before the page answers
+BATCH = 500
+MAX_UPLOAD_CUSTOMERS = 10_000
+FILTER_KEYS = ("search", "consent", "has_orders")
+
+
+def list_filter_customers(survey: Survey, filters: dict) -> QuerySet[Customer]:
+    """The customers a filter send reaches, in id order (the order a send walks them)."""
+    filters = {key: str(filters.get(key) or "") for key in FILTER_KEYS}
+    return commerce_queries.list_customers(survey.store, **filters).order_by("pk")
+
+
+def start_manual_send(
+    *,
+    survey: Survey,
+    filters: dict | None = None,
+    customer_ids: list[int] | None = None,
+    unknown_emails: list[str] | None = None,
+    actor=None,
+    inline_limit: int = INLINE_LIMIT,
+) -> ManualSend:
+    """Start sending a survey to a filtered list (`filters`) or to matched uploaded customers.
+
+    Raises SurveyClosed for a survey that is not active, InvalidInput for an
+    empty or oversized list. Small lists are invited before this returns.
+    """
+    check_open(survey)
+    if (filters is None) == (customer_ids is None):
+        raise InvalidInput("Send either to a filter or to a list of customers.")
+    if customer_ids is not None:
+        ids = sorted({int(i) for i in customer_ids})
+        if len(ids) > MAX_UPLOAD_CUSTOMERS:
+            raise InvalidInput(f"At most {MAX_UPLOAD_CUSTOMERS:,} customers at once.", field="file")
+        send = ManualSend(source=ManualSend.Source.UPLOAD, customer_ids=ids, total=len(ids))
+        send.unknown_emails = list(unknown_emails or [])[:MAX_UPLOAD_CUSTOMERS]
+    else:
+        clean = {key: str(filters.get(key) or "") for key in FILTER_KEYS}
+        send = ManualSend(source=ManualSend.Source.FILTER, filters=clean)
+        send.total = list_filter_customers(survey, clean).count()
+    if not send.total:
+        raise InvalidInput("No customers to send to.", field="customers")
+    send.store = survey.store
+    send.survey = survey
+    send.created_by = actor
+    send.save()
+    if send.total <= inline_limit:
+        return run_manual_send(send_id=send.pk)
+    _enqueue(send.pk)
+    return send
+
+
+def _enqueue(send_id: int) -> None:
+    from ..tasks import run_manual_send_task
+
+    transaction.on_commit(lambda: run_manual_send_task.enqueue(send_id))
+
+
+def _next_customers(send: ManualSend) -> list[Customer]:
+    if send.source == ManualSend.Source.UPLOAD:
+        ids = [i for i in send.customer_ids if i > send.last_customer_id][:BATCH]
+        return list(Customer.objects.filter(store=send.store, pk__in=ids).order_by("pk"))
+    customers = list_filter_customers(send.survey, send.filters)
+    return list(customers.filter(pk__gt=send.last_customer_id)[:BATCH])
+
+
+def run_manual_send(*, send_id: int) -> ManualSend:
+    """Invite the customers of a send not invited yet; safe to run twice or after a crash."""
+    send = ManualSend.objects.select_related("survey", "survey__store", "store").get(pk=send_id)
+    if send.status in (ManualSend.Status.DONE, ManualSend.Status.FAILED):
+        return send
+    ManualSend.objects.filter(pk=send.pk).update(status=ManualSend.Status.RUNNING)
+    while batch := _next_customers(send):
+        survey = Survey.objects.select_related("store").get(pk=send.survey_id)  # closed meanwhile?
+        for customer in batch:
+            try:
+                _invite_one(send, survey, customer)
+            except SurveyClosed:
+                return _finish(send, ManualSend.Status.FAILED, "The survey was closed during the send.")
+        send.refresh_from_db(fields=["last_customer_id"])
+    return _finish(send, ManualSend.Status.DONE)
+
+
+@transaction.atomic
+def _invite_one(send: ManualSend, survey: Survey, customer: Customer) -> None:
+    locked = ManualSend.objects.select_for_update().get(pk=send.pk)
+    if customer.pk <= locked.last_customer_id:
+        return  # another worker already invited this one
+    invitation = invite_customer(survey=survey, customer=customer)
+    locked.processed += 1
+    if invitation.skip_reason:
+        locked.skipped[invitation.skip_reason] = locked.skipped.get(invitation.skip_reason, 0) + 1
+    else:
+        locked.queued += 1
+    locked.last_customer_id = customer.pk
+    locked.save(update_fields=["processed", "queued", "skipped", "last_customer_id"])
+
+
+def _finish(send: ManualSend, status: str, error: str = "") -> ManualSend:
+    ManualSend.objects.filter(pk=send.pk).update(status=status, error=error, finished_at=timezone.now())
+    send.refresh_from_db()
+    return send
