@@ -4,5 +4,22 @@ from . import views
 
 app_name = "surveys"
 urlpatterns = [
+    path("s/w/<str:public_id>/", views.web_answer, name="web-answer"),
+    path("s/w/<str:public_id>/thanks/", views.web_thanks, name="web-thanks"),
     path("s/<str:token>/", views.answer, name="answer"),
+    path("s/<str:token>/thanks/", views.answer_thanks, name="answer-thanks"),
+    path("survey-logos/<str:public_id>/", views.survey_logo, name="logo"),
+    path("surveys/", views.survey_list, name="survey-list"),
+    path("surveys/new/", views.survey_new, name="survey-new"),
+    path("surveys/new/<str:kind>/", views.survey_create, name="survey-create"),
+    path("surveys/new/<str:kind>/preview/", views.survey_preview, name="survey-create-preview"),
+    path("surveys/previews/<str:key>/<str:part>/", views.preview_document, name="preview-document"),
+    path("surveys/<int:survey_id>/", views.survey_detail, name="survey-detail"),
+    path("surveys/<int:survey_id>/edit/", views.survey_edit, name="survey-edit"),
+    path("surveys/<int:survey_id>/preview/", views.survey_preview, name="survey-preview"),
+    path("surveys/<int:survey_id>/activate/", views.survey_activate, name="survey-activate"),
+    path("surveys/<int:survey_id>/close/", views.survey_close, name="survey-close"),
+    path("surveys/<int:survey_id>/send/", views.survey_send, name="survey-send"),
+    path("surveys/<int:survey_id>/sends/<int:send_id>/", views.send_detail, name="send-detail"),
+    path("surveys/<int:survey_id>/invitations/", views.invitation_list, name="invitation-list"),
 ]

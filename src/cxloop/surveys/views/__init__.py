@@ -1,5 +1,36 @@
-"""Survey pages: public pages customers reach (public.py) and staff pages (staff.py)."""
+"""Survey pages: public pages customers reach (public.py) and staff pages (staff.py, sending.py)."""
 
-from .public import answer
+from .logo import survey_logo
+from .preview import preview_document
+from .public import answer, answer_thanks, web_answer, web_thanks
+from .sending import invitation_list, send_detail, survey_send
+from .staff import (
+    survey_activate,
+    survey_close,
+    survey_create,
+    survey_detail,
+    survey_edit,
+    survey_list,
+    survey_new,
+    survey_preview,
+)
 
-__all__ = ["answer"]
+__all__ = [
+    "answer",
+    "answer_thanks",
+    "invitation_list",
+    "preview_document",
+    "send_detail",
+    "survey_activate",
+    "survey_close",
+    "survey_create",
+    "survey_detail",
+    "survey_edit",
+    "survey_list",
+    "survey_logo",
+    "survey_new",
+    "survey_preview",
+    "survey_send",
+    "web_answer",
+    "web_thanks",
+]
