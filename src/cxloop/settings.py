@@ -11,6 +11,8 @@ service. Production differs only by its environment variables:
                      EMAIL_USE_TLS, DEFAULT_FROM_EMAIL, EMAIL_BACKEND
     CXLOOP_PUBLIC_URL  the address customers use, for links in emails
     CXLOOP_HTTPS     "1" when served over TLS (secure cookies, HSTS, redirect)
+    CXLOOP_REDIS_URL  e.g. redis://127.0.0.1:6379/0: keep the shared cache (rate-limit
+                     counters) in Redis instead of a database table (pip install "cxloop[redis]")
 """
 
 import os
@@ -124,6 +126,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache every worker process shares: rate-limit counters must count across
+# gunicorn workers, so no per-process memory cache. A database table by default
+# (created by `cxloop migrate`; SQLite and PostgreSQL alike), Redis when
+# CXLOOP_REDIS_URL is set.
+CXLOOP_REDIS_URL = os.environ.get("CXLOOP_REDIS_URL", "")
+if CXLOOP_REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CXLOOP_REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cxloop_cache",
+            # The table is culled past this many rows; live counters must not be.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -192,6 +213,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The one framable page: a survey's web link in widget mode (?embed=1), which
+# the storefront snippet shows in an iframe. Space-separated storefront origins;
+# any by default, since cxloop does not know every domain a store sells on.
+CXLOOP_WIDGET_FRAME_ANCESTORS = os.environ.get("CXLOOP_WIDGET_FRAME_ANCESTORS", "*").strip() or "*"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
@@ -200,7 +225,9 @@ SECURE_SSL_REDIRECT = HTTPS and _flag("CXLOOP_SSL_REDIRECT", "1")
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if _flag("CXLOOP_BEHIND_PROXY"):
+# Behind a reverse proxy, the client address is the last one it appends to X-Forwarded-For.
+CXLOOP_BEHIND_PROXY = _flag("CXLOOP_BEHIND_PROXY")
+if CXLOOP_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health check answers on plain HTTP for load balancers.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

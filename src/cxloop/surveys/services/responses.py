@@ -184,7 +184,7 @@ def _upsert(survey: Survey, key: dict, answer: Answer, values: dict, now: dateti
                 response = Response.objects.select_for_update().filter(**key).first()
                 if response is None:
                     response = Response.objects.create(
-                        store=survey.store, survey=survey, **key, **values, **changes,
+                        store=survey.store, **({"survey": survey} | key), **values, **changes,
                         created_at=now, updated_at=now,
                     )  # fmt: skip
                 else:

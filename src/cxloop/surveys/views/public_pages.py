@@ -1,0 +1,332 @@
+"""What the public survey pages show: the store's branding, the score scale, custom questions, errors.
+
+Everything here builds template context without writing anything, so the
+builder's live preview can render the same answer page for a survey that is
+not saved yet (`build_form_context` with `preview=True`).
+
+The store's brand colour reaches the page as one small `<style>` element,
+`:root{--brand:#2563eb;--brand-ink:#fff;--brand-text:#2563eb}`, allowed by
+its SHA-256 in the page's Content-Security-Policy (`page_csp`): no inline
+style attributes, no 'unsafe-inline', and nothing but a checked #RRGGBB
+colour is ever written into it.
+"""
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cxloop.core.middleware import CSP
+
+from ..errors import InvalidAnswer
+from ..models import Question, Response, Survey
+from ..scoring import SCALES, Kind
+from ..services.responses import MAX_COMMENT_LENGTH
+from ..texts import SurveyTexts, normalize_language
+
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_BRAND = "#2563eb"
+DARK_INK = "#111827"
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+# -- Branding and headers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brand:
+    color: str
+    css: str
+
+    @property
+    def csp_hash(self) -> str:
+        digest = hashlib.sha256(self.css.encode()).digest()
+        return "sha256-" + base64.b64encode(digest).decode()
+
+
+def _luminance(color: str) -> float:
+    channels = []
+    for start in (1, 3, 5):
+        value = int(color[start : start + 2], 16) / 255
+        channels.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def build_brand(color: str) -> Brand:
+    """The page's colours from the survey's brand colour: text on it, and a readable link colour."""
+    color = color if isinstance(color, str) and COLOR.fullmatch(color) else DEFAULT_BRAND
+    light = _luminance(color)
+    on_white = 1.05 / (light + 0.05)
+    on_dark = (light + 0.05) / (_luminance(DARK_INK) + 0.05)
+    ink = "#ffffff" if on_white >= on_dark else DARK_INK
+    text = color if on_white >= 4.5 else DARK_INK
+    css = f":root{{--brand:{color};--brand-ink:{ink};--brand-text:{text}}}"
+    return Brand(color=color.lower(), css=css)
+
+
+def page_csp(brand: Brand, *, embed: bool) -> str:
+    """The site's policy, plus the page's brand <style> and, in widget mode, framing by storefronts."""
+    directives = dict(part.split(" ", 1) for part in CSP.split("; "))
+    directives["style-src"] = f"'self' '{brand.csp_hash}'"
+    if embed:
+        directives["frame-ancestors"] = settings.CXLOOP_WIDGET_FRAME_ANCESTORS
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def logo_url(survey: Survey) -> str:
+    if not survey.logo_type or not survey.public_id:
+        return ""
+    version = int(survey.updated_at.timestamp()) if survey.updated_at else 0
+    return f"{reverse('surveys:logo', args=[survey.public_id])}?v={version}"
+
+
+def show_number(number, language: str) -> str:
+    """A number as the page's language writes it: Persian digits in Persian."""
+    text = str(number)
+    return text.translate(PERSIAN_DIGITS) if language == "fa" else text
+
+
+def localized(texts: dict, language: str, store_language: str) -> str:
+    """A text of a custom question in the page's language, else the store's, English, or any."""
+    if not isinstance(texts, dict):
+        return ""
+    store_language = normalize_language(store_language)
+    for candidate in (language, language.split("-")[0], store_language, "en"):
+        if texts.get(candidate):
+            return str(texts[candidate])
+    return next((str(value) for value in texts.values() if value), "")
+
+
+# -- The form ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """What the form holds: sent by the customer, clicked in the email, or recorded before."""
+
+    score: str = ""
+    comment: str = ""
+    answers: dict = field(default_factory=dict)
+    submission_key: str = ""
+
+    @classmethod
+    def from_post(cls, post, questions: list[Question]) -> "Entry":
+        answers = {}
+        for question in questions:
+            name = f"q{question.pk}"
+            if question.kind == Question.QuestionKind.MULTIPLE:
+                values = post.getlist(name)
+                if values:
+                    answers[str(question.pk)] = values
+            elif post.get(name, "") != "":
+                answers[str(question.pk)] = post.get(name)
+        return cls(
+            score=post.get("score", ""),
+            comment=post.get("comment", ""),
+            answers=answers,
+            submission_key=post.get("submission_key", ""),
+        )
+
+    @classmethod
+    def from_response(cls, response: Response | None) -> "Entry":
+        if response is None:
+            return cls()
+        score = "" if response.score is None else str(response.score)
+        answers = {key: value for key, value in (response.answers or {}).items()}
+        return cls(score=score, comment=response.comment, answers=answers)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    checked: bool
+    band: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionField:
+    name: str
+    kind: str
+    text: str
+    required: bool
+    options: list[Option]
+    value: str
+    error: str
+
+
+def build_scale(survey: Survey, texts: SurveyTexts, chosen: str) -> list[Option]:
+    scale = SCALES.get(survey.kind)
+    if scale is None:
+        return []
+    return [
+        Option(
+            value=str(score),
+            label=show_number(score, texts.language),
+            checked=chosen == str(score),
+            band=scale.band(score),
+        )
+        for score in scale.scores
+    ]
+
+
+def chosen_band(survey: Survey, score: str) -> str:
+    scale = SCALES.get(survey.kind)
+    if scale is None or not score.isascii() or not score.isdigit() or int(score) not in scale.scores:
+        return ""
+    return scale.band(int(score))
+
+
+def build_questions(survey: Survey, texts: SurveyTexts, questions, entry: Entry, errors: dict):
+    """The custom questions as form fields, in the page's language, with what the customer chose."""
+    store_language = survey.store.default_language if survey.store_id else "en"
+    fields = []
+    for question in questions:
+        key = str(question.pk)
+        value = entry.answers.get(key, "")
+        chosen = {str(v) for v in value} if isinstance(value, list) else {str(value)}
+        if question.kind == Question.QuestionKind.RATING:
+            options = [
+                Option(value=str(n), label=show_number(n, texts.language), checked=str(n) in chosen)
+                for n in range(1, question.scale_max + 1)
+            ]
+        else:
+            options = [
+                Option(
+                    value=str(choice["key"]),
+                    label=localized(choice.get("labels", {}), texts.language, store_language),
+                    checked=str(choice["key"]) in chosen,
+                )
+                for choice in question.choices or []
+            ]
+        fields.append(
+            QuestionField(
+                name=f"q{key}",
+                kind=question.kind,
+                text=localized(question.texts, texts.language, store_language),
+                required=question.required,
+                options=options,
+                value=value if isinstance(value, str) else "",
+                error=errors.get(f"q{key}", ""),
+            )
+        )
+    return fields
+
+
+def build_form_context(
+    survey: Survey,
+    texts: SurveyTexts,
+    *,
+    entry: Entry | None = None,
+    questions=None,
+    errors: dict | None = None,
+    preview: bool = False,
+) -> dict:
+    """Context of the answer page's form; `questions` may be unsaved (the builder's preview)."""
+    entry = entry or Entry()
+    errors = errors or {}
+    questions = list(questions if questions is not None else saved_questions(survey))
+    band = chosen_band(survey, entry.score)
+    return {
+        "entry": entry,
+        "errors": errors,
+        "scale": build_scale(survey, texts, entry.score),
+        "follow_ups": {band: texts.follow_up(band) for band in ("low", "mid", "high")},
+        "follow_up": texts.follow_up(band) if band else _("Tell us more"),
+        "questions": build_questions(survey, texts, questions, entry, errors),
+        "is_custom": survey.kind == Kind.CUSTOM,
+        "comment_limit": MAX_COMMENT_LENGTH,
+        "preview": preview,
+    }
+
+
+def saved_questions(survey: Survey):
+    if survey.kind != Kind.CUSTOM or survey.pk is None:
+        return []
+    return list(survey.questions.all())
+
+
+def base_context(survey: Survey, texts: SurveyTexts, *, embed: bool = False) -> dict:
+    brand = build_brand(survey.brand_color)
+    return {
+        "survey": survey,
+        "store": survey.store,
+        "texts": texts,
+        "brand": brand,
+        "logo_url": logo_url(survey),
+        "embed": embed,
+    }
+
+
+# -- What was recorded ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedItem:
+    question: str
+    answer: str
+
+
+def describe_response(survey: Survey, texts: SurveyTexts, response: Response, questions) -> dict:
+    """A recorded answer as the customer reads it back: the score on its scale, comment, custom answers."""
+    scale = SCALES.get(survey.kind)
+    score = ""
+    if scale is not None and response.score is not None:
+        score = _("%(score)s out of %(high)s") % {
+            "score": show_number(response.score, texts.language),
+            "high": show_number(scale.high, texts.language),
+        }
+    fields = build_questions(survey, texts, questions, Entry.from_response(response), {})
+    items = []
+    for question in fields:
+        if question.kind == Question.QuestionKind.TEXT:
+            answer = question.value
+        else:
+            answer = ", ".join(option.label for option in question.options if option.checked)
+        if answer:
+            items.append(RecordedItem(question=question.text, answer=answer))
+    return {"score": score, "comment": response.comment, "items": items, "updated_at": response.updated_at}
+
+
+# -- Errors, in the customer's language ----------------------------------------------------------------
+
+
+def explain(exc: InvalidAnswer, survey: Survey, entry: Entry, questions) -> dict:
+    """The form errors of a refused answer, keyed by form field, in the active language."""
+    field_name = exc.field or ""
+    if field_name == "score":
+        scale = SCALES[survey.kind]
+        if entry.score.strip() == "":
+            return {"score": _("Choose a score.")}
+        return {
+            "score": _("Choose a score from %(low)s to %(high)s.") % {"low": scale.low, "high": scale.high}
+        }
+    if field_name == "comment":
+        if len(entry.comment.strip()) > MAX_COMMENT_LENGTH:
+            return {
+                "comment": _("Your comment is %(count)s characters long; the limit is %(limit)s.")
+                % {"count": len(entry.comment.strip()), "limit": MAX_COMMENT_LENGTH}
+            }
+        return {"comment": _("Your comment contains an invisible control character; please remove it.")}
+    if field_name.startswith("answers."):
+        key = field_name.split(".", 1)[1]
+        question = next((q for q in questions if str(q.pk) == key), None)
+        if question is not None:
+            return {f"q{key}": _question_error(question, entry.answers.get(key))}
+    return {"form": _("This form is out of date. Reload the page and answer again.")}
+
+
+def _question_error(question: Question, value) -> str:
+    if value in (None, "", []):
+        return _("This question needs an answer.")
+    kinds = Question.QuestionKind
+    if question.kind == kinds.RATING:
+        return _("Choose from 1 to %(high)s.") % {"high": question.scale_max}
+    if question.kind == kinds.TEXT:
+        return _("Your answer is too long or contains a control character.")
+    return _("Choose one of the given answers.")
