@@ -1,0 +1,248 @@
+"""The surveys API: create and list surveys, send invitations, list responses, and the public answer.
+
+Every endpoint but the answer needs a secret store API key (publishable
+keys get 401); a survey id of another store is 404. The answer endpoint
+takes no key: the signed invitation token in the body is the credential,
+exactly as on the survey page.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db import transaction
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
+
+from cxloop.commerce.models import Customer
+from cxloop.core.errors import InvalidInput
+
+from . import audience, queries, services
+from .services.surveys import MAX_QUESTIONS
+from .tokens import read_invitation_token
+
+router = Router(tags=["surveys"])
+MAX_INVITES_PER_CALL = 1000
+
+
+class StrictIn(Schema):
+    """Input schemas name every field they take; anything else is refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: str
+    field: str | None = None
+
+
+class ChoiceIn(StrictIn):
+    labels: dict[str, StrictStr] = Field(description='The choice per language: {"en": "Yes"}.')
+
+
+class QuestionIn(StrictIn):
+    kind: Literal["rating", "single", "multiple", "text"]
+    required: StrictBool = False
+    scale_max: StrictInt = Field(5, description="Ratings run from 1 to this (2-10).")
+    texts: dict[str, StrictStr] = Field(description='The question per language: {"en": "..."}.')
+    choices: list[ChoiceIn] = Field(default_factory=list, description="2-20 choices for choice questions.")
+
+
+class SurveyIn(StrictIn):
+    name: StrictStr = Field(max_length=200)
+    kind: Literal["nps", "csat", "ces", "custom"]
+    trigger: Literal["manual", "order_placed", "order_fulfilled", "helpdesk_resolved"] = "manual"
+    delay_days: StrictInt = Field(3, description="Days after the order (order triggers).")
+    sampling_percent: StrictInt = Field(100, description="Share of customers asked, 1-100.")
+    link_valid_days: StrictInt = Field(14, description="Days an invitation link works, 1-14.")
+    texts: dict[str, dict[str, StrictStr]] = Field(
+        default_factory=dict, description='Customer-facing texts per language: {"pl": {"question": "..."}}.'
+    )
+    brand_color: StrictStr = "#2563eb"
+    low_score_rule: StrictBool = True
+    low_score_tag: StrictStr = "low-score"
+    notify_user_ids: list[StrictInt] = Field(default_factory=list)
+    questions: list[QuestionIn] | None = Field(None, max_length=MAX_QUESTIONS, description="Custom surveys.")
+    active: StrictBool = Field(False, description="Activate the survey at once.")
+
+
+class QuestionOut(Schema):
+    id: int
+    position: int
+    kind: str
+    required: bool
+    scale_max: int
+    texts: dict
+    choices: list
+
+
+class SurveyOut(Schema):
+    id: int
+    name: str
+    kind: str
+    status: str
+    trigger: str
+    delay_days: int
+    sampling_percent: int
+    link_valid_days: int
+    texts: dict
+    brand_color: str
+    low_score_rule: bool
+    low_score_tag: str
+    notify_user_ids: list[int]
+    questions: list[QuestionOut]
+    created_at: datetime
+    updated_at: datetime
+    activated_at: datetime | None
+
+    @staticmethod
+    def resolve_questions(obj):
+        return list(obj.questions.all())
+
+
+@router.post(
+    "/surveys",
+    response={201: SurveyOut, 401: ErrorOut, 422: ErrorOut},
+    summary="Create a survey",
+)
+def create_survey(request, payload: SurveyIn):
+    """Create a survey (a draft unless `active` is true). Custom surveys take their `questions`."""
+    values = payload.model_dump(exclude_unset=True)
+    questions = values.pop("questions", None)
+    active = values.pop("active", False)
+    with transaction.atomic():
+        survey = services.create_survey(store=request.store, **values)
+        if questions is not None:
+            services.set_questions(survey=survey, questions=questions)
+        if active:
+            services.activate_survey(survey=survey)
+    return Status(201, queries.get_survey(request.store, survey.pk))
+
+
+@router.get("/surveys", response=list[SurveyOut], summary="List surveys")
+@paginate(LimitOffsetPagination)
+def list_surveys(request):
+    return queries.list_surveys(request.store).prefetch_related("questions")
+
+
+@router.get("/surveys/{survey_id}", response={200: SurveyOut, 404: ErrorOut}, summary="One survey")
+def get_survey(request, survey_id: int):
+    return queries.get_survey(request.store, survey_id)
+
+
+class InvitationsIn(StrictIn):
+    customer_ids: list[StrictInt] | None = Field(None, max_length=MAX_INVITES_PER_CALL)
+    emails: list[StrictStr] | None = Field(
+        None, max_length=MAX_INVITES_PER_CALL, description="Matched to customers case-insensitively."
+    )
+
+
+class InvitationsOut(Schema):
+    queued: int = Field(description="Invitations that will be emailed.")
+    skipped: dict[str, int] = Field(
+        description="Customers not invited, per reason: throttled, no_consent, suppressed, no_email, "
+        "erased, sampled_out."
+    )
+    unknown_emails: list[str] = Field(description="Emails of no customer of the store (nobody was created).")
+
+
+@router.post(
+    "/surveys/{survey_id}/invitations",
+    response={200: InvitationsOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Invite customers to a survey",
+)
+def invite(request, survey_id: int, payload: InvitationsIn):
+    """Invite customers by id or by email, at most 1,000 per call. The policy decides who is skipped."""
+    survey = queries.get_survey(request.store, survey_id)
+    if (payload.customer_ids is None) == (payload.emails is None):
+        raise InvalidInput("Give either customer_ids or emails.", field="customer_ids")
+    unknown: list[str] = []
+    if payload.customer_ids is not None:
+        customers = _customers_by_id(request.store, payload.customer_ids)
+    else:
+        emails = list(dict.fromkeys(email.strip().lower() for email in payload.emails))
+        ids, unknown = audience.match_emails(request.store, emails)
+        customers = list(Customer.objects.filter(store=request.store, pk__in=ids).order_by("pk"))
+    summary = services.invite_customers(survey=survey, customers=customers)
+    return InvitationsOut(queued=len(summary.queued), skipped=summary.skipped, unknown_emails=unknown)
+
+
+def _customers_by_id(store, ids: list[int]) -> list[Customer]:
+    wanted = list(dict.fromkeys(ids))
+    customers = {c.pk: c for c in Customer.objects.filter(store=store, pk__in=wanted)}
+    if missing := [i for i in wanted if i not in customers]:
+        raise InvalidInput(f"Customer {missing[0]} is not a customer of this store.", field="customer_ids")
+    return [customers[i] for i in wanted]
+
+
+class ResponseOut(Schema):
+    id: int
+    survey_id: int
+    customer_id: int | None
+    score: int | None
+    band: str
+    comment: str
+    comment_language: str
+    answers: dict
+    language: str
+    channel: str
+    country: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ResponseFilter(Schema):
+    since: datetime | None = Field(None, description="Answers recorded or changed at or after this time.")
+
+
+@router.get(
+    "/surveys/{survey_id}/responses",
+    response={200: list[ResponseOut], 404: ErrorOut},
+    summary="List a survey's responses",
+)
+@paginate(LimitOffsetPagination)
+def list_responses(request, survey_id: int, filters: Query[ResponseFilter]):
+    survey = queries.get_survey(request.store, survey_id)
+    responses = queries.list_responses(request.store, survey=survey)
+    if filters.since is not None:
+        responses = responses.filter(updated_at__gte=filters.since)
+    return responses
+
+
+class AnswerIn(StrictIn):
+    token: StrictStr = Field(max_length=300, description="The token of the invitation link (/s/<token>/).")
+    score: StrictInt | StrictStr | None = Field(None, description="The score on the survey's scale.")
+    comment: StrictStr = ""
+    answers: dict[str, Any] | None = Field(None, description="Custom questions: {question id: answer}.")
+
+
+class AnswerOut(Schema):
+    id: int
+    survey_id: int
+    score: int | None
+    band: str
+    comment: str
+    answers: dict
+    created_at: datetime
+    updated_at: datetime
+
+
+@router.post(
+    "/survey-answers",
+    auth=None,
+    response={200: AnswerOut, 201: AnswerOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut, 422: ErrorOut},
+    summary="Answer a survey invitation (public, token-based)",
+)
+def answer(request, payload: AnswerIn):
+    """Record the answer to an invitation: 201 the first time, 200 when it changes the answer.
+
+    404 for an altered or unknown token, 410 for an expired link, 409 for a
+    closed survey, 422 for a score outside the scale or a bad comment.
+    """
+    invitation = read_invitation_token(payload.token)
+    cleaned = services.clean_answer(
+        invitation.survey, score=payload.score, comment=payload.comment, answers=payload.answers
+    )
+    response = services.record_invitation_answer(invitation=invitation, answer=cleaned)
+    return Status(201 if response.created_at == response.updated_at else 200, response)
