@@ -25,9 +25,9 @@ from .. import queries
 from ..emails import build_invitation_context
 from ..forms import QuestionDraft
 from ..models import Invitation, Question, Survey
-from ..scoring import SCALES
 from ..services.surveys import COLOR
 from ..texts import build_texts, normalize_language
+from . import public_pages
 
 SESSION_KEY = "survey_previews"
 KEPT_PREVIEWS = 6
@@ -142,20 +142,10 @@ def render_email(survey: Survey, language: str) -> tuple[str, str]:
 def render_page(request, survey: Survey, language: str, questions: list[Question]) -> str:
     """The answer page for a sample customer, as the survey link opens it."""
     texts = build_texts(survey, language)
-    scale = SCALES.get(survey.kind)
-    context = {
-        "survey": survey,
-        "store": survey.store,
-        "texts": texts,
-        "invitation": _sample_invitation(survey, language),
-        "response": None,
-        "chosen": None,
-        "comment": "",
-        "scores": list(scale.scores) if scale else [],
-        "questions": questions,
-        "preview": True,
-    }
     with translation.override(language):
+        context = public_pages.base_context(survey, texts) | public_pages.build_form_context(
+            survey, texts, questions=questions, preview=True
+        )
         return render_to_string("surveys/answer_page.html", context, request=request)
 
 
