@@ -176,6 +176,32 @@ def _customers_by_id(store, ids: list[int]) -> list[Customer]:
     return [customers[i] for i in wanted]
 
 
+class InvitationOut(Schema):
+    id: int
+    survey_id: int
+    customer_id: int | None
+    status: str = Field(description="queued, sending, sent, failed or skipped.")
+    skip_reason: str
+    channel: str
+    language: str
+    created_at: datetime
+    sent_at: datetime | None
+    opened_at: datetime | None
+    answered_at: datetime | None
+    expires_at: datetime
+
+
+@router.get(
+    "/surveys/{survey_id}/invitations",
+    response={200: list[InvitationOut], 404: ErrorOut},
+    summary="List a survey's invitations",
+)
+@paginate(LimitOffsetPagination)
+def list_invitations(request, survey_id: int):
+    survey = queries.get_survey(request.store, survey_id)
+    return queries.list_invitations(request.store, survey=survey)
+
+
 class ResponseOut(Schema):
     id: int
     survey_id: int

@@ -190,6 +190,14 @@ def test_inviting_to_a_draft_survey_is_409(api_client, store):
     assert response.json()["error"] == "survey_closed"
 
 
+def test_invitations_are_listed_with_their_skip_reason(api_client, store):
+    survey = make_survey(store)
+    services.invite_customer(survey=survey, customer=make_customer(store, consent="not_subscribed"))
+    items = api_client.get(f"/api/v1/surveys/{survey.pk}/invitations").json()["items"]
+    assert [(item["status"], item["skip_reason"]) for item in items] == [("skipped", "no_consent")]
+    assert "nonce" not in items[0]
+
+
 # -- Responses -----------------------------------------------------------------------------------------
 
 

@@ -6,11 +6,10 @@ close and send (agents get 403 on those).
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from cxloop.core.errors import DomainError
 from cxloop.core.models import Membership
@@ -214,12 +213,13 @@ def _build_preview(request, form, drafts, *, survey, kind, language) -> dict:
     }
 
 
-@require_POST
 @store_required
 def survey_preview(request, survey_id: int | None = None, kind: str = ""):
     """htmx: the preview panel for the builder's current (unsaved) form."""
     check_role(request, Membership.Role.ADMIN)
     survey = queries.get_survey(request.store, survey_id) if survey_id else None
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     kind = survey.kind if survey else kind
     if kind not in Kind.values:
         raise Http404("No such kind of survey.")
@@ -277,11 +277,12 @@ def skip_rows(skipped: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(reason, skip_reason_label(reason), skipped[reason]) for reason in order if skipped.get(reason)]
 
 
-@require_POST
 @store_required
 def survey_activate(request, survey_id: int):
     check_role(request, Membership.Role.ADMIN)
-    survey = queries.get_survey(request.store, survey_id)
+    survey = queries.get_survey(request.store, survey_id)  # another store's id: 404 before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.activate_survey(survey=survey)
     except DomainError as error:
@@ -291,11 +292,12 @@ def survey_activate(request, survey_id: int):
     return redirect("surveys:survey-detail", survey_id=survey.pk)
 
 
-@require_POST
 @store_required
 def survey_close(request, survey_id: int):
     check_role(request, Membership.Role.ADMIN)
-    survey = queries.get_survey(request.store, survey_id)
+    survey = queries.get_survey(request.store, survey_id)  # another store's id: 404 before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     services.close_survey(survey=survey)
     messages.success(request, _("The survey is closed. Links show recorded answers but take no new ones."))
     return redirect("surveys:survey-detail", survey_id=survey.pk)
