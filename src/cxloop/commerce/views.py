@@ -22,6 +22,7 @@ from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
+from cxloop.web.timeline import build_customer_timeline
 
 from . import queries
 from .models import Customer
@@ -78,7 +79,7 @@ def customer_detail(request, customer_id):
         {
             "section": "customers",
             "customer": customer,
-            "timeline": queries.build_timeline(request.store, customer),
+            "timeline": build_customer_timeline(request.store, customer),
             "consents": queries.list_consent_records(request.store, customer)[:10],
             "external_ids": queries.list_external_ids(request.store, customer),
         },

@@ -13,6 +13,7 @@ from cxloop.api import api
 from cxloop.commerce import services
 from cxloop.commerce.models import Order
 from cxloop.commerce.records import CustomerData, OrderData
+from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
 
 def _walk(patterns, prefix=""):
@@ -46,7 +47,8 @@ def foreign_objects(other_store):
         data=OrderData(external_id="b-o-1", number="#B1", currency="EUR", total=Decimal("10"),
                        created_at=timezone.now(), email="canary-b@example.com"),
     )  # fmt: skip
-    return {"customer_id": customer.pk, "order_id": order.pk}
+    surveys = make_foreign_survey_objects(other_store)
+    return {**surveys, "customer_id": customer.pk, "order_id": order.pk}
 
 
 def fill(route: str, ids: dict) -> str:
