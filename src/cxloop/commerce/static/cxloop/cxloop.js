@@ -11,12 +11,19 @@
  *   cxloop.checkoutStarted({total: "98.00", currency: "EUR"});
  *   cxloop.identify("ana@example.com", {first_name: "Ana", last_name: "Nowak"});
  *   cxloop.track("newsletter_signup", {form: "footer"});
+ *   cxloop.survey("<survey public id>");   // the survey's web link in a small panel
  *
  * Each event carries a unique event_id (the server's idempotency key), its
  * occurred_at time, an anonymous id kept in localStorage and a session id kept
  * in sessionStorage that is renewed after 30 minutes without activity. Events
  * are batched and sent with fetch(keepalive), or navigator.sendBeacon when
  * fetch is unavailable or the page is being hidden.
+ *
+ * cxloop.survey(id, {lang, customer}) opens the survey's web link in an
+ * iframe in a fixed panel, at most once per browser within the store's
+ * survey window (remembered in localStorage; the survey page reports the
+ * window, and whether the survey is closed). `customer` is an identified
+ * link's token; `lang` defaults to the page's <html lang>.
  */
 (function (window, document) {
   "use strict";
@@ -39,6 +46,16 @@
   var FLUSH_DELAY_MS = 1000;
   var MAX_BATCH = 50;
   var KEEPALIVE_LIMIT = 60000; // browsers cap keepalive bodies at 64 KiB in total
+
+  var ORIGIN = "";
+  try {
+    ORIGIN = new URL(script && script.src ? script.src : ENDPOINT, window.location.href).origin;
+  } catch (e) {
+    // no URL support or no address: surveys stay off, events still work
+  }
+  var SURVEY_KEY = "cxloop_survey_";
+  var DAY_MS = 24 * 60 * 60 * 1000;
+  var SURVEY_DAYS = 90; // the default window, until the survey page reports the store's
 
   var queue = [];
   var timer = null;
@@ -218,6 +235,96 @@
     return props;
   }
 
+  var panel = null;
+
+  function css(element, styles) {
+    for (var name in styles) {
+      element.style[name] = styles[name];
+    }
+  }
+
+  function hideSurveyFor(id, days) {
+    write("localStorage", SURVEY_KEY + id, String(Date.now() + days * DAY_MS));
+  }
+
+  function closeSurvey() {
+    if (panel && panel.parentNode) {
+      panel.parentNode.removeChild(panel);
+    }
+    panel = null;
+  }
+
+  function showSurvey(id, options) {
+    var params = "embed=1";
+    var lang = options.lang || document.documentElement.lang;
+    if (lang) {
+      params += "&lang=" + encodeURIComponent(lang);
+    }
+    if (typeof options.customer === "string" && options.customer) {
+      params += "&c=" + encodeURIComponent(options.customer);
+    }
+    panel = document.createElement("div");
+    panel.setAttribute("data-cxloop-survey", id);
+    css(panel, {
+      position: "fixed", bottom: "16px", insetInlineEnd: "16px", zIndex: "2147483000",
+      width: "min(380px, calc(100vw - 32px))", height: "min(480px, calc(100vh - 32px))",
+      background: "#fff", borderRadius: "14px", overflow: "hidden",
+      boxShadow: "0 8px 32px rgba(16, 24, 40, 0.28)"
+    });
+    var frame = document.createElement("iframe");
+    frame.src = ORIGIN + "/s/w/" + encodeURIComponent(id) + "/?" + params;
+    frame.title = options.title || "Survey";
+    css(frame, { border: "0", width: "100%", height: "100%", display: "block" });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "\u00d7";
+    close.setAttribute("aria-label", options.closeLabel || "Close");
+    css(close, {
+      position: "absolute", top: "8px", insetInlineEnd: "8px", width: "32px", height: "32px",
+      border: "0", borderRadius: "50%", background: "rgba(17, 24, 39, 0.08)", color: "#111827",
+      font: "20px/32px system-ui, sans-serif", cursor: "pointer", padding: "0"
+    });
+    close.addEventListener("click", closeSurvey);
+    panel.appendChild(frame);
+    panel.appendChild(close);
+    document.body.appendChild(panel);
+  }
+
+  // Show a survey's web link in a small panel, unless this browser saw it within the window.
+  function survey(id, options) {
+    var opts = isObject(options) ? options : {};
+    if (typeof id !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(id) || !ORIGIN || panel) {
+      return false;
+    }
+    var until = parseInt(read("localStorage", SURVEY_KEY + id) || "0", 10);
+    if (until > Date.now()) {
+      return false;
+    }
+    hideSurveyFor(id, SURVEY_DAYS);
+    if (document.body) {
+      showSurvey(id, opts);
+    } else {
+      document.addEventListener("DOMContentLoaded", function () {
+        showSurvey(id, opts);
+      });
+    }
+    return true;
+  }
+
+  // The survey page in the panel reports the store's window, and closes the panel if the survey is.
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (event.origin !== ORIGIN || !isObject(data) || data.type !== "cxloop:survey") {
+      return;
+    }
+    if (typeof data.survey === "string" && typeof data.windowDays === "number" && data.windowDays > 0) {
+      hideSurveyFor(data.survey, data.windowDays);
+    }
+    if (data.state === "closed") {
+      closeSurvey();
+    }
+  });
+
   var api = {
     __loaded: true,
     track: track,
@@ -249,6 +356,7 @@
     flush: function () {
       flush(false);
     },
+    survey: survey,
     anonymousId: anonymousId,
     sessionId: sessionId
   };
