@@ -10,7 +10,10 @@ that the events table holds exactly the acknowledged events (0 lost,
 0 duplicated), then measures the raw insert rate of the same number of
 equivalent rows into the same table on the same database (SQLite: one
 `executemany` transaction with the server's PRAGMAs; PostgreSQL: one
-`COPY ... FROM STDIN`).
+`COPY ... FROM STDIN`). On Linux it also reports the CPU time spent per event
+by the server, the PostgreSQL backends and the load generator, and by
+PostgreSQL per row of the baseline: on a shared machine these vary much less
+than the rates.
 
     cxloop bench ingest --db both --seconds 20 --connections 8 --batch 100
 
@@ -24,6 +27,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -68,7 +72,7 @@ def main(argv: list[str]) -> None:
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cxloop bench ingest", description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--batch", type=int, default=100)
@@ -82,6 +86,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.batch < 1 or args.batch > 1000 or args.connections < 1 or args.seconds <= 0:
         parser.error("--batch must be 1-1000, --connections >= 1, --seconds > 0")
+    args.db = {"postgresql": "postgres"}.get(args.db, args.db)
     return args
 
 
@@ -104,7 +109,13 @@ def _run(db: str, args: argparse.Namespace) -> dict:
         server = _start_server(env, port, args, workdir)
         print(f"== {db}: {args.connections} connections, batches of {args.batch}, "
               f"{args.seconds:g} s against {args.workers}x{args.threads} gunicorn", flush=True)  # fmt: skip
+        cpu_before = (_group_cpu_seconds(server.pid), _children_cpu_seconds())
         load = _run_loadgen(port, api_key, args, workdir)
+        cpu = {
+            "server": _cpu_delta(_group_cpu_seconds(server.pid), cpu_before[0]),
+            "database": database.backends_cpu_seconds(),
+            "loadgen": _children_cpu_seconds() - cpu_before[1],
+        }
         _stop_server(server)
         server = None
         stored = database.scalar(f"SELECT count(*) FROM commerce_event WHERE store_id = {store_id}")
@@ -114,8 +125,8 @@ def _run(db: str, args: argparse.Namespace) -> dict:
         print(f"== {db}: acknowledged {load['acknowledged']}, stored {stored} "
               f"(distinct {distinct}); raw baseline...", flush=True)  # fmt: skip
         rows = _baseline_rows(store_id, stored)
-        baseline_seconds = database.raw_insert(rows)
-        return _summarise(db, args, load, stored, distinct, len(rows), baseline_seconds)
+        baseline_seconds, cpu["baseline_database"] = database.raw_insert(rows)
+        return _summarise(db, args, load, stored, distinct, len(rows), baseline_seconds, cpu)
     finally:
         if server is not None:
             _stop_server(server)
@@ -126,7 +137,7 @@ def _run(db: str, args: argparse.Namespace) -> dict:
             print(f"kept {workdir}")
 
 
-def _summarise(db, args, load, stored, distinct, baseline_rows, baseline_seconds) -> dict:
+def _summarise(db, args, load, stored, distinct, baseline_rows, baseline_seconds, cpu) -> dict:
     latencies = sorted(load["latencies_ms"])
     rate = load["timed_events"] / load["timed_seconds"] if load["timed_seconds"] else 0.0
     baseline_rate = baseline_rows / baseline_seconds if baseline_seconds else 0.0
@@ -153,7 +164,18 @@ def _summarise(db, args, load, stored, distinct, baseline_rows, baseline_seconds
         "ratio_goal": GOALS[db],
         "p99_goal_ms": P99_GOAL_MS,
         "goal_met": ratio >= GOALS[db] and p99 <= P99_GOAL_MS,
+        # CPU per acknowledged event (warm-up included), and per baseline row.
+        "cpu_us_per_event": {
+            name: _per_million(seconds, load["acknowledged"])
+            for name, seconds in cpu.items()
+            if name != "baseline_database"
+        },
+        "baseline_cpu_us_per_row": _per_million(cpu["baseline_database"], baseline_rows),
     }
+
+
+def _per_million(seconds: float | None, count: int) -> float | None:
+    return round(seconds / count * 1e6, 1) if seconds is not None and count else None
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -183,13 +205,16 @@ class _SqliteDb:
         with contextlib.closing(sqlite3.connect(self.path)) as conn:
             return conn.execute(sql).fetchone()[0]
 
+    def backends_cpu_seconds(self) -> None:
+        return None  # SQLite runs inside the server processes
+
     def snapshot_empty(self) -> None:
         with contextlib.closing(sqlite3.connect(self.path)) as src:
             with contextlib.closing(sqlite3.connect(self.empty_copy)) as dst:
                 src.backup(dst)
 
-    def raw_insert(self, rows: list[tuple]) -> float:
-        """Insert rows into the empty copy in one transaction; return seconds."""
+    def raw_insert(self, rows: list[tuple]) -> tuple[float, float]:
+        """Insert rows into the empty copy in one transaction; return seconds and CPU seconds."""
         conn = sqlite3.connect(self.empty_copy, isolation_level=None)
         try:
             conn.executescript(SQLITE_PRAGMAS)
@@ -197,13 +222,13 @@ class _SqliteDb:
                 f"INSERT INTO commerce_event ({', '.join(EVENT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
             )
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(sql, rows)
             conn.execute("COMMIT")
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             assert conn.execute("SELECT count(*) FROM commerce_event").fetchone()[0] == len(rows)
-            return elapsed
+            return elapsed, cpu
         finally:
             conn.close()
 
@@ -246,23 +271,39 @@ class _PostgresDb:
     def snapshot_empty(self) -> None:
         pass  # the baseline truncates the table instead
 
-    def raw_insert(self, rows: list[tuple]) -> float:
-        """TRUNCATE, then COPY the rows in one transaction; return seconds."""
+    def backends_cpu_seconds(self) -> float | None:
+        """CPU time of the backends now connected to the scratch database (the server's)."""
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            pids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ]
+        times = [_process_cpu_seconds(pid) for pid in pids]
+        return None if not times or None in times else sum(times)
+
+    def raw_insert(self, rows: list[tuple]) -> tuple[float, float | None]:
+        """TRUNCATE, then COPY the rows in one transaction; return seconds and backend CPU seconds."""
         import psycopg
 
         with psycopg.connect(self.url) as conn:
             conn.execute("TRUNCATE commerce_event")
             conn.commit()
             conn.execute("CHECKPOINT")  # the load's dirty pages should not tax the baseline
-            started = time.perf_counter()
+            backend = conn.info.backend_pid
+            started, cpu_started = time.perf_counter(), _process_cpu_seconds(backend)
             with conn.cursor() as cur:
                 with cur.copy(f"COPY commerce_event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:  # noqa: E501
                     for row in rows:
                         copy.write_row(row)
             conn.commit()
-            elapsed = time.perf_counter() - started
+            elapsed, cpu_ended = time.perf_counter() - started, _process_cpu_seconds(backend)
             assert conn.execute("SELECT count(*) FROM commerce_event").fetchone()[0] == len(rows)
-            return elapsed
+            return elapsed, _cpu_delta(cpu_ended, cpu_started)
 
     def drop(self) -> None:
         with contextlib.suppress(Exception):
@@ -283,6 +324,40 @@ def _baseline_rows(store_id: int, count: int) -> list[tuple]:
             event["session_id"], orjson.dumps(event["properties"]).decode(), stamp, stamp,
         ))  # fmt: skip
     return rows
+
+
+# -- CPU accounting (Linux /proc; None elsewhere) ------------------------------
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds of the live processes of a process group (the server and its workers)."""
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid:
+                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    found = True
+    return total if found else None
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_delta(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
 
 
 # -- server ----------------------------------------------------------------
@@ -538,6 +613,10 @@ def _print_table(results: list[dict]) -> None:
         print(f"{r['db']}: lost {max(lost, 0)}, duplicated {dup}, extra {max(-lost, 0)}, "
               f"non-2xx {r['non_2xx'] or 0}, retries {r['retries']}, "
               f"failed {r['failed_batches']}")  # fmt: skip
+        cpu = ", ".join(f"{name} {us:g}" for name, us in r["cpu_us_per_event"].items() if us is not None)
+        if cpu:
+            print(f"{r['db']}: CPU µs per event: {cpu}; "
+                  f"baseline {r['baseline_cpu_us_per_row']} per row")  # fmt: skip
 
 
 def _write_json(results: list[dict], args) -> Path:
@@ -548,8 +627,11 @@ def _write_json(results: list[dict], args) -> Path:
     doc = {
         "benchmark": "ingest",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},  # fmt: skip
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "options": {k: v for k, v in vars(args).items() if k != "keep"},
         "results": results,
     }
