@@ -3,11 +3,13 @@
 This is cxloop's hottest write path (every page view of every store), so it
 stays close to the database: `parse_events` validates a batch into small
 `EventIn` records (no model instances), and `record_events` writes them with
-one `INSERT ... ON CONFLICT (store_id, event_id) DO NOTHING` in one
-transaction, counting the rows actually inserted instead of first selecting
-the ids already stored. The checks are those of `parsing` and `textchecks`;
-each fast path only accepts what they would accept unchanged and hands
-anything else to them, so the answers and their wording stay the same.
+one statement. On PostgreSQL that is a `COPY` which is its own transaction;
+if an event id is already stored, and always on SQLite, it is
+`INSERT ... ON CONFLICT (store_id, event_id) DO NOTHING` in one transaction,
+counting the rows actually inserted instead of first selecting the ids
+already stored. The checks are those of `parsing` and `textchecks`; each
+fast path only accepts what they would accept unchanged and hands anything
+else to them, so the answers and their wording stay the same.
 """
 
 import fcntl
@@ -21,8 +23,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import orjson
-from django.db import connection, transaction
+import psycopg
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from cxloop.core.errors import InvalidInput
 from cxloop.core.models import Platform, Store
@@ -225,13 +231,44 @@ def record_events(*, store: Store, events: list[EventIn]) -> EventsResult:
     for event in events:
         first_seen.setdefault(event.event_id, event)
     fresh = list(first_seen.values())
-    with _sqlite_writer_turn(), transaction.atomic():
-        if any(event.type == "identify" for event in fresh):
-            # A repeated identify must not change the customer again.
-            fresh = _without_stored(store, fresh)
-        _link_customers(store, fresh)
-        accepted = _insert(store, fresh)
+    accepted = _copy_new_batch(store, fresh)
+    if accepted is None:
+        with _sqlite_writer_turn(), transaction.atomic():
+            if any(event.type == "identify" for event in fresh):
+                # A repeated identify must not change the customer again.
+                fresh = _without_stored(store, fresh)
+            _link_customers(store, fresh)
+            accepted = _insert(store, fresh)
     return EventsResult(accepted=accepted, duplicates=len(events) - accepted)
+
+
+def _copy_new_batch(store: Store, events: list[EventIn]) -> int | None:
+    """On PostgreSQL, store a batch of new events with one COPY; None if it stored nothing.
+
+    Outside a transaction the COPY is a transaction of its own, committed
+    (and flushed: synchronous_commit) before PostgreSQL answers it, so the
+    batch needs two round trips instead of BEGIN, INSERT and COMMIT, and
+    PostgreSQL fills heap pages in batches rather than inserting tuple by
+    tuple with speculative insertion. An event id already stored (a retry)
+    fails the whole COPY on the (store, event_id) constraint; the caller then
+    takes the INSERT ... ON CONFLICT path, which counts what is new.
+    Batches with `identify` events, and calls inside a transaction, take
+    that path directly.
+    """
+    if (
+        connection.vendor != "postgresql"
+        or not connection.get_autocommit()
+        or any(event.type == "identify" for event in events)
+    ):
+        return None
+    _link_customers(store, events)  # only email look-ups without identify events
+    try:
+        with connection.wrap_database_errors:
+            return _copy_postgresql(connection.connection, store, events)
+    except IntegrityError as error:
+        if isinstance(error.__cause__, psycopg.errors.UniqueViolation):
+            return None
+        raise
 
 
 def _without_stored(store: Store, events: list[EventIn]) -> list[EventIn]:
@@ -247,7 +284,8 @@ def _insert(store: Store, events: list[EventIn]) -> int:
     if not events:
         return 0
     if connection.vendor == "postgresql":
-        return _insert_postgresql(store, events)
+        with connection.wrap_database_errors:
+            return _insert_on_conflict_postgresql(connection.connection, store, events)
     adapt = connection.ops.adapt_datetimefield_value
     adapted: dict[datetime, object] = {}
     rows = []
@@ -277,6 +315,10 @@ def _insert_sql() -> str:
     )
 
 
+POSTGRESQL_COPY = f"COPY commerce_event ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+POSTGRESQL_COPY_TYPES = (
+    "int8", "text", "text", "int8", "text", "text", "jsonb", "timestamptz", "timestamptz",
+)  # fmt: skip
 POSTGRESQL_INSERT = """
     INSERT INTO commerce_event (store_id, event_id, type, customer_id, anonymous_id, session_id,
                                 properties, occurred_at, received_at)
@@ -289,15 +331,38 @@ POSTGRESQL_INSERT = """
 """
 
 
-def _insert_postgresql(store: Store, events: list[EventIn]) -> int:
+def _copy_postgresql(conn: psycopg.Connection, store: Store, events: list[EventIn]) -> int:
+    """COPY the events in binary: no text to escape or parse on either side."""
+    with psycopg.Cursor(conn) as cursor:
+        cursor.adapters.register_dumper(None, _JsonbTextBinaryDumper)
+        with cursor.copy(POSTGRESQL_COPY) as copy:
+            copy.set_types(POSTGRESQL_COPY_TYPES)
+            store_id, write_row = store.pk, copy.write_row
+            for e in events:
+                write_row((
+                    store_id, e.event_id, e.type, e.customer_id, e.anonymous_id, e.session_id,
+                    e.properties_json, e.occurred_at, e.received_at,
+                ))  # fmt: skip
+    return len(events)
+
+
+class _JsonbTextBinaryDumper(Dumper):
+    """Binary jsonb from JSON text already serialised (psycopg's would quote it as a string)."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: str) -> bytes:
+        return b"\x01" + obj.encode()  # jsonb's binary format: version 1, then the text
+
+
+def _insert_on_conflict_postgresql(conn: psycopg.Connection, store: Store, events: list[EventIn]) -> int:
     """One statement with a column array per field, bound server-side.
 
     Django's default client-side binding spent 5 ms per 100 events splitting
     a 900-placeholder query; seven arrays, sent in binary (%b: no escaping),
     make one small statement that psycopg prepares once per connection.
     """
-    import psycopg
-
     params = (
         store.pk,
         events[0].received_at,
@@ -309,8 +374,7 @@ def _insert_postgresql(store: Store, events: list[EventIn]) -> int:
         [e.properties_json for e in events],
         [e.occurred_at for e in events],
     )
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(conn) as cursor:
         cursor.execute(POSTGRESQL_INSERT, params)
         return cursor.rowcount
 
