@@ -2,11 +2,9 @@
 
 import logging
 
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django_tasks import task
 
-from cxloop.core.models import Membership, Store
+from cxloop.core.models import Store
 
 from . import services
 from .models import Response
@@ -59,18 +57,7 @@ def notify_staff_of_low_score_task(response_id: int) -> int:
     )
     if response is None:
         return 0
-    survey = response.survey
-    recipients = list(
-        Membership.objects.filter(store=survey.store, user_id__in=survey.notify_user_ids).values_list(
-            "user__email", flat=True
-        )
-    )
-    if not recipients:
-        return 0
-    context = {"response": response, "survey": survey, "store": survey.store}
-    subject = render_to_string("surveys/email/low_score_subject.txt", context).strip()
-    body = render_to_string("surveys/email/low_score.txt", context)
-    return send_mail(subject, body, None, recipients)
+    return services.delivery.notify_staff_of_low_score(response=response)
 
 
 @task()

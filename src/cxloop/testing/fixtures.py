@@ -6,6 +6,9 @@ from django.test import Client
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership
 
+from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server for the test)
+from .worker import task_worker  # noqa: F401 (a fixture: runs queued tasks on demand)
+
 
 @pytest.fixture
 def store(db):

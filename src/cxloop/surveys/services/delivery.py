@@ -1,33 +1,49 @@
-"""Send an invitation email: once, retried only when the SMTP server refused it.
+"""Send an invitation email: once, retried only when the SMTP server did not take it.
 
-The send is claimed first (status queued -> sending, in one UPDATE), so two
-workers running the same task cannot both send. An SMTP error (connection
-refused, 4xx/5xx answer) means the server did not take the message: the
-invitation goes back to queued and the task runs again later, up to
-`RETRY_DELAYS`; after the last try it fails and its contact is released, so
-the policy does not count a message that never left. A worker killed between
-handing over the message and recording it leaves the invitation "sending":
-it is never sent again automatically (a second copy would be worse than a
-missing one); `fail_interrupted_sends` marks it failed after an hour.
+The send is claimed first (status queued -> sending, in one UPDATE, only
+once `send_after` has come), so two workers running the same task cannot
+both send. Then, in order:
+
+- Reasons not to send any more (checked again at send time, since the
+  invitation may have waited): the survey closed, the link expired, the
+  address is missing or malformed, the address unsubscribed or the customer
+  withdrew consent. The invitation is skipped with that reason and its
+  contact released, so the policy does not count a message never sent.
+- The SMTP server refuses (connection refused, a 4xx/5xx reply): the
+  invitation goes back to queued with `last_error`, `send_after` moves to
+  the next try and the task is enqueued for then (`RETRY_DELAYS`). After
+  the last try it fails ("smtp_error") and its contact is released. A
+  permanent refusal of the recipient (5xx at RCPT) fails at once
+  ("recipient_refused"): the same address would be refused again.
+- The server took it: sent, with the Message-ID recorded.
+
+A worker killed between handing over the message and recording it leaves
+the invitation "sending": it is never sent again automatically (a second
+copy would be worse than a missing one); `fail_interrupted_sends` marks it
+failed ("interrupted") after an hour. When the connection drops after the
+message was handed over but before the server answered, SMTP cannot tell
+whether it was taken; that counts as a failure and is retried, and the
+retry carries the same Message-ID (emails.message_id), so the copies are
+recognisably one message.
 """
 
 import logging
 import smtplib
-from datetime import timedelta
-from email.utils import formataddr, make_msgid, parseaddr
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import get_connection
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cxloop.core.models import Membership
+from cxloop.flows import queries as flows_queries
 from cxloop.flows import services as flows_services
 from cxloop.flows.models import Contact
-from cxloop.flows.queries import is_suppressed
 
-from ..emails import build_invitation_email
-from ..models import Invitation
+from ..emails import build_invitation_email, build_low_score_email
+from ..models import Invitation, Response
 
 logger = logging.getLogger(__name__)
 
@@ -36,71 +52,94 @@ INTERRUPTED_AFTER = timedelta(hours=1)
 
 
 def deliver_invitation(*, invitation_id: int) -> str:
-    """Send one queued invitation; return its new status. Safe to call twice."""
+    """Send one queued invitation whose time has come; return its status. Safe to call twice."""
     now = timezone.now()
-    claimed = Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.QUEUED).update(
-        status=Invitation.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
-    )
+    claimed = Invitation.objects.filter(
+        pk=invitation_id, status=Invitation.Status.QUEUED, send_after__lte=now
+    ).update(status=Invitation.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
     invitation = Invitation.objects.select_related("survey", "survey__store", "customer").get(
         pk=invitation_id
     )
     if not claimed:
         return invitation.status
-    if reason := _reason_not_to_send(invitation, now):
+    if reason := reason_not_to_send(invitation, now):
         return _give_up(invitation, Invitation.Status.SKIPPED, reason)
     contact = Contact.objects.filter(
-        store=invitation.store_id, reference=f"survey-invitation:{invitation.nonce}"
+        store=invitation.store_id, reference=contact_reference(invitation)
     ).first()
-    message = build_invitation_email(invitation, contact)
-    message.extra_headers["Message-ID"] = invitation.message_id or _message_id()
+    try:
+        message = build_invitation_email(invitation, contact)
+    except Exception:
+        logger.exception("Survey invitation %s could not be built", invitation.pk)
+        return _give_up(invitation, Invitation.Status.FAILED, "message_error")
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
         return _after_failure(invitation, error)
-    Invitation.objects.filter(pk=invitation.pk).update(
+    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENDING).update(
         status=Invitation.Status.SENT, sent_at=timezone.now(), message_id=message.extra_headers["Message-ID"],
         last_error="",
     )  # fmt: skip
     return Invitation.Status.SENT
 
 
-def _reason_not_to_send(invitation: Invitation, now) -> str:
+def contact_reference(invitation: Invitation) -> str:
+    """The contact-ledger reference of an invitation (reserved when it was queued)."""
+    return f"survey-invitation:{invitation.nonce}"
+
+
+def reason_not_to_send(invitation: Invitation, now: datetime) -> str:
+    """Why a claimed invitation must not be emailed now ("" if it may)."""
+    store = invitation.survey.store
     if not invitation.survey.is_open:
         return "survey_closed"
     if invitation.expires_at <= now:
         return "expired"
-    if not invitation.email:
+    if not invitation.email.strip():
         return "no_email"
-    if is_suppressed(invitation.survey.store, invitation.email.strip().lower()):
+    try:
+        sanitize_address(invitation.email, "utf-8")
+    except ValueError:
+        return "invalid_email"
+    if flows_queries.is_suppressed(store, invitation.email.strip().lower()):
         return "suppressed"
+    customer = invitation.customer
+    if customer is not None:
+        if customer.erased_at is not None:
+            return "erased"
+        audience = flows_queries.get_contact_policy(store).survey_audience
+        if customer.email_consent not in flows_services.ALLOWED_CONSENT[audience]:
+            return "no_consent"
     return ""
-
-
-def _message_id() -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return make_msgid(idstring="survey", domain=domain)
 
 
 def _after_failure(invitation: Invitation, error: Exception) -> str:
     text = f"{type(error).__name__}: {error}"[:500]
     logger.warning("Survey invitation %s not sent (attempt %s): %s", invitation.pk, invitation.attempts, text)
+    Invitation.objects.filter(pk=invitation.pk).update(last_error=text)
+    if _is_permanent_refusal(error):
+        return _give_up(invitation, Invitation.Status.FAILED, "recipient_refused")
     if invitation.attempts > len(RETRY_DELAYS):
-        Invitation.objects.filter(pk=invitation.pk).update(last_error=text)
         return _give_up(invitation, Invitation.Status.FAILED, "smtp_error")
-    Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.QUEUED, last_error=text)
+    retry_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[invitation.attempts - 1])
+    Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.QUEUED, send_after=retry_at)
     from ..tasks import send_invitation_task
 
-    delay = RETRY_DELAYS[invitation.attempts - 1]
-    send_invitation_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(invitation.pk)
+    send_invitation_task.using(run_after=retry_at).enqueue(invitation.pk)
     return Invitation.Status.QUEUED
+
+
+def _is_permanent_refusal(error: Exception) -> bool:
+    """The server refused every recipient with a 5xx reply (retrying the same address cannot help)."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(code >= 500 for code, _reply in error.recipients.values())
 
 
 @transaction.atomic
 def _give_up(invitation: Invitation, status: str, reason: str) -> str:
     Invitation.objects.filter(pk=invitation.pk).update(status=status, skip_reason=reason)
-    flows_services.release_contact(
-        store=invitation.survey.store, reference=f"survey-invitation:{invitation.nonce}"
-    )
+    flows_services.release_contact(store=invitation.survey.store, reference=contact_reference(invitation))
     return status
 
 
@@ -112,19 +151,23 @@ def fail_interrupted_sends(*, now=None) -> int:
     ).update(status=Invitation.Status.FAILED, skip_reason="interrupted")
 
 
-def sender_address(store_name: str) -> str:
-    """From: the store's name with the installation's sending address."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@localhost"
-    return formataddr((store_name.replace("\r", " ").replace("\n", " "), address))
+def notify_staff_of_low_score(*, response: Response) -> int:
+    """Email each staff member the survey names about a low score; return how many were emailed.
 
-
-def build_message(*, subject, text, html, to, store_name, headers) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=subject.replace("\r", " ").replace("\n", " "),
-        body=text,
-        from_email=sender_address(store_name),
-        to=[to],
-        headers=headers,
+    Only current members of the survey's store with an address are told (a
+    user removed from the store since is not). One message per person, so
+    nobody sees the others' addresses; its Message-ID is fixed per response
+    and person.
+    """
+    survey = response.survey
+    user_ids = [user_id for user_id in survey.notify_user_ids or [] if isinstance(user_id, int)]
+    members = (
+        Membership.objects.filter(store=survey.store, user_id__in=user_ids, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user_id", "user__email")
+        .order_by("user_id")
     )
-    message.attach_alternative(html, "text/html")
-    return message
+    messages = [build_low_score_email(response, to=email, user_id=user_id) for user_id, email in members]
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
