@@ -22,4 +22,10 @@ urlpatterns = [
     path("surveys/<int:survey_id>/send/", views.survey_send, name="survey-send"),
     path("surveys/<int:survey_id>/sends/<int:send_id>/", views.send_detail, name="send-detail"),
     path("surveys/<int:survey_id>/invitations/", views.invitation_list, name="invitation-list"),
+    path("surveys/<int:survey_id>/results/", views.survey_results, name="survey-results"),
+    path("surveys/<int:survey_id>/comments/", views.survey_comments, name="survey-comments"),
+    path("surveys/<int:survey_id>/responses.csv", views.survey_export, name="survey-export"),
+    path("surveys/results/<str:kind>/", views.kind_results, name="kind-results"),
+    path("surveys/results/<str:kind>/comments/", views.kind_comments, name="kind-comments"),
+    path("surveys/results/<str:kind>/responses.csv", views.kind_export, name="kind-export"),
 ]
