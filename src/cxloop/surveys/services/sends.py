@@ -38,7 +38,7 @@ def start_manual_send(
     customer_ids: list[int] | None = None,
     unknown_emails: list[str] | None = None,
     actor=None,
-    inline_limit: int = INLINE_LIMIT,
+    inline_limit: int | None = None,
 ) -> ManualSend:
     """Start sending a survey to a filtered list (`filters`) or to matched uploaded customers.
 
@@ -64,7 +64,7 @@ def start_manual_send(
     send.survey = survey
     send.created_by = actor
     send.save()
-    if send.total <= inline_limit:
+    if send.total <= (INLINE_LIMIT if inline_limit is None else inline_limit):
         return run_manual_send(send_id=send.pk)
     _enqueue(send.pk)
     return send
