@@ -9,6 +9,7 @@ from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
 
 from .generator import GenerationSummary, generate_store
+from .surveys import generate_surveys
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Store"
@@ -62,4 +63,5 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
         return DemoSetup(store=Store.objects.get(slug=DEMO_SLUG), created=False)
     store, api_key = ensure_store(slug=DEMO_SLUG)
     summary = generate_store(store=store, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, progress=progress)
+    generate_surveys(store=store, seed=DEMO_SEED)
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary)
