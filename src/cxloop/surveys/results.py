@@ -34,6 +34,7 @@ from typing import Literal
 from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Trunc
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from cxloop.core.models import Store
@@ -385,3 +386,101 @@ def _tag_breakdown(responses: QuerySet, kind: str, limit: int) -> list[Breakdown
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     return [BreakdownRow(row["value"], _scores(row, kind)) for row in rows]
+
+
+def format_measure(kind: str, value: float | None) -> str:
+    """A measure as staff read it: NPS "+25" (whole points), CSAT "75%" or "66.7%", CES "4.5"."""
+    if value is None:
+        return ""
+    if kind == Kind.NPS:
+        return f"{round(value):+d}" if round(value) else "0"
+    if kind == Kind.CSAT:
+        return floatformat(value, -1) + "%"
+    return floatformat(value, 1)
+
+
+@dataclass
+class ScoreCard:
+    """A kind's measure over the last days against the days before, for the overview."""
+
+    kind: str
+    current: Scores
+    previous: Scores
+    since: date
+    until: date
+
+    @property
+    def change(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return self.current.value - self.previous.value
+
+    @property
+    def direction(self) -> str:
+        change = self.change
+        if change is None or abs(change) < 0.05:
+            return "flat"
+        return "up" if change > 0 else "down"
+
+    @property
+    def value_text(self) -> str:
+        return format_measure(self.kind, self.current.value)
+
+    @property
+    def previous_text(self) -> str:
+        return format_measure(self.kind, self.previous.value)
+
+    @property
+    def change_text(self) -> str:
+        """The size of the change: whole points for NPS, percentage points for CSAT, CES units."""
+        change = self.change
+        if change is None:
+            return ""
+        if self.kind == Kind.NPS:
+            return str(abs(round(self.current.value) - round(self.previous.value)))
+        return floatformat(abs(change), 1)
+
+
+def build_score_cards(store: Store, *, days: int = 30, now: datetime | None = None) -> list[ScoreCard]:
+    """NPS, CSAT and CES of the last `days` days against the `days` before, for the kinds the store
+    has surveys of. One grouped query over the answers of both windows."""
+    now = now or timezone.now()
+    kinds = [kind for kind in (Kind.NPS, Kind.CSAT, Kind.CES) if kind in _survey_kinds(store)]
+    if not kinds:
+        return []
+    current_start, previous_start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    current, previous = Q(created_at__gte=current_start), Q(created_at__lt=current_start)
+    aggregates = {}
+    for score in range(0, 11):
+        aggregates[f"c{score}"] = Count("id", filter=current & Q(score=score))
+        aggregates[f"p{score}"] = Count("id", filter=previous & Q(score=score))
+    rows = {
+        row["survey__kind"]: row
+        for row in Response.objects.filter(
+            store=store, created_at__gte=previous_start, created_at__lt=now, survey__kind__in=kinds
+        )
+        .values("survey__kind")
+        .annotate(**aggregates)
+        .order_by()
+    }
+    today = timezone.localtime(now, store_timezone(store)).date()
+    cards = []
+    for kind in kinds:
+        row = rows.get(kind, {})
+        window = {prefix: {f"s{s}": row.get(f"{prefix}{s}", 0) for s in range(0, 11)} for prefix in "cp"}
+        for counts in window.values():
+            counts["answered"] = sum(counts.values())
+        cards.append(
+            ScoreCard(
+                kind=kind,
+                current=_scores(window["c"], kind),
+                previous=_scores(window["p"], kind),
+                since=today - timedelta(days=days - 1),
+                until=today,
+            )
+        )
+    return cards
+
+
+def _survey_kinds(store: Store) -> set[str]:
+    return set(Survey.objects.filter(store=store).values_list("kind", flat=True).distinct())

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cxloop.core import queries as core_queries
+from cxloop.surveys import queries as survey_queries
 
 from . import charts, queries
 from .access import store_required
@@ -30,6 +31,7 @@ def overview(request):
             "compact_chart": charts.build_bar_chart(daily, width=420, height=300, label_every=14),
             "period_days": queries.PERIOD_DAYS,
             "chart_days": queries.CHART_DAYS,
+            "score_cards": survey_queries.build_score_cards(store, days=queries.PERIOD_DAYS),
         },
     )
 

@@ -13,7 +13,7 @@ from cxloop.commerce.records import LineData, OrderData
 from cxloop.commerce.services import upsert_order
 from cxloop.core.models import Store
 from cxloop.surveys.models import Invitation, Response
-from cxloop.surveys.results import compute_results, period_starts
+from cxloop.surveys.results import build_score_cards, compute_results, period_starts
 from cxloop.surveys.scoring import SCALES
 
 from .factories import make_customer, make_survey
@@ -303,3 +303,32 @@ def test_results_without_answers_are_empty_not_errors(warsaw):
     assert results.overall.ces is None and results.overall.interval is None
     assert [p.scores.n for p in results.periods] == [0]
     assert all(rows == [] for rows in results.breakdowns.values())
+
+
+def test_score_cards_compare_the_last_30_days_with_the_30_before(warsaw):
+    now = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
+    nps, csat = make_survey(warsaw, kind="nps"), make_survey(warsaw, kind="csat")
+    make_survey(warsaw, kind="custom")
+    answer_many(nps, {10: 3, 0: 1}, at=now - timedelta(days=2))  # +50 now
+    answer_many(nps, {10: 1, 0: 1, 8: 2}, at=now - timedelta(days=45))  # 0 before
+    answer_many(nps, {0: 5}, at=now - timedelta(days=61))  # older than both windows
+    answer_many(csat, {5: 1, 2: 1}, at=now - timedelta(days=29))
+
+    cards = build_score_cards(warsaw, now=now)
+
+    assert [card.kind for card in cards] == ["nps", "csat"]
+    nps_card, csat_card = cards
+    assert (nps_card.value_text, nps_card.previous_text, nps_card.change_text, nps_card.direction) == (
+        "+50", "0", "50", "up",
+    )  # fmt: skip
+    assert (nps_card.current.n, nps_card.previous.n) == (4, 4)
+    assert (csat_card.value_text, csat_card.previous_text, csat_card.change, csat_card.direction) == (
+        "50%", "", None, "flat",
+    )  # fmt: skip
+    assert (nps_card.since, nps_card.until) == (date(2025, 3, 2), date(2025, 3, 31))
+
+
+def test_no_score_cards_without_scored_surveys(warsaw):
+    make_survey(warsaw, kind="custom")
+
+    assert build_score_cards(warsaw) == []

@@ -160,3 +160,22 @@ def test_comment_list_is_paginated(staff_client, store):
 
     assert "comment number 00" in first and "comment number 24" in first and "comment number 25" not in first
     assert "comment number 25" in second and "comment number 29" in second
+
+
+def test_overview_shows_a_card_per_scored_kind_linking_to_its_results(staff_client, store):
+    survey = make_survey(store, kind="nps")
+    make_survey(store, kind="ces")
+    answer(survey, 10, days_ago=3)
+    answer(survey, 9, days_ago=40)
+    answer(survey, 0, days_ago=41)
+
+    page = staff_client.get("/").content.decode()
+
+    assert "Customer feedback" in page
+    assert ">+100<" in page and "100 pts" in page and ">0<" in page
+    assert 'href="/surveys/results/nps/?since=' in page and 'href="/surveys/results/ces/?since=' in page
+    assert "/surveys/results/csat/" not in page
+
+
+def test_overview_without_surveys_has_no_feedback_cards(staff_client, store):
+    assert "Customer feedback" not in staff_client.get("/").content.decode()

@@ -34,6 +34,7 @@ from ..results import (
     Results,
     Scores,
     compute_results,
+    format_measure,
     list_range_responses,
     store_timezone,
 )
@@ -249,12 +250,10 @@ def _measure(scores: Scores) -> dict:
     value, interval = scores.value, scores.interval
     if value is None:
         return {"value": "", "interval": ""}
-    if scores.kind == Kind.NPS:
-        text = lambda v: f"{round(v):+d}" if round(v) else "0"  # noqa: E731
-    elif scores.kind == Kind.CSAT:
-        text = lambda v: _number(v) + "%"  # noqa: E731
-    else:
-        text = lambda v: floatformat(v, 1)  # noqa: E731
+
+    def text(v: float) -> str:
+        return format_measure(scores.kind, v)
+
     range_text = ""
     if interval is not None:
         range_text = _("%(low)s to %(high)s") % {"low": text(interval.low), "high": text(interval.high)}
