@@ -1,23 +1,85 @@
-"""Public pages of messaging: one-click unsubscribe (RFC 8058)."""
+"""Public pages of messaging: unsubscribing from a store's unasked email, in one click (RFC 8058).
 
+    GET  /u/<token>/   asks to confirm: link scanners and previews fetch every URL, so a GET
+                       changes nothing
+    POST /u/<token>/   unsubscribes: the page's button (then a "done" page), or a mailbox
+                       provider's one-click POST with the body "List-Unsubscribe=One-Click"
+                       (form-encoded or multipart), answered 200 in plain text, no redirect
+
+The token in the link is the only credential: it is signed, names one
+message's entry in the contact ledger (so the address it stops is the one
+that message went to), and needs no session or cookie. So this view is
+exempt from CSRF checks: RFC 8058 section 3.1 has the provider POST
+"without any cookies or authentication", and there is no ambient
+credential a forged request could ride on. An altered, unknown or empty
+token is a 404. The page speaks the customer's language when cxloop
+ships it, else the store's.
+"""
+
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import queries, services
+from .models import Contact
+
+ONE_CLICK = "One-Click"
 
 
-@csrf_exempt  # RFC 8058: the mailbox provider POSTs without cookies; the token is the credential.
+@csrf_exempt  # RFC 8058: the mailbox provider POSTs without cookies; the signed token is the credential.
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    """GET asks to confirm (link scanners fetch URLs); POST unsubscribes, with no redirect."""
+    """GET asks to confirm; POST unsubscribes (the page's button, or a provider's one-click POST)."""
     contact = services.read_unsubscribe_token(token)
     if contact is None:
         raise Http404("This unsubscribe link is not valid.")
-    if request.method == "GET":
-        return render(request, "flows/unsubscribe_confirm.html", {"store": contact.store})
-    services.unsubscribe(store=contact.store, email=contact.customer.email, source="list-unsubscribe")
-    if request.POST.get("List-Unsubscribe") == "One-Click":
-        return HttpResponse("Unsubscribed.", content_type="text/plain")
-    return render(request, "flows/unsubscribe_done.html", {"store": contact.store})
+    customer = contact.customer
+    if request.method == "POST":
+        if customer.email_key:
+            services.unsubscribe(store=contact.store, email=customer.email_key, source="list-unsubscribe")
+        if request.POST.get("List-Unsubscribe") == ONE_CLICK:
+            return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
+    done = request.method == "POST" or _is_unsubscribed(contact)
+    language = page_language(customer.language, contact.store.default_language)
+    context = {
+        "store": contact.store,
+        "address": mask_email(customer.email_key),
+        "already": done and request.method == "GET",
+        "language": language,
+        "rtl": translation.get_language_info(language)["bidi"],
+    }
+    template = "flows/unsubscribe_done.html" if done else "flows/unsubscribe_confirm.html"
+    with translation.override(language):
+        response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _is_unsubscribed(contact: Contact) -> bool:
+    email_key = contact.customer.email_key
+    return not email_key or queries.is_suppressed(contact.store, email_key)
+
+
+def page_language(*candidates: str) -> str:
+    """The first candidate (a language tag like "pl", "pl_PL", "zh-CN") cxloop ships, else English."""
+    shipped = {code for code, _name in settings.LANGUAGES}
+    for raw in candidates:
+        code = (raw or "").strip().lower().replace("_", "-")
+        if code.startswith("zh"):
+            code = "zh-hans"
+        for candidate in (code, code.split("-")[0]):
+            if candidate in shipped:
+                return candidate
+    return settings.LANGUAGE_CODE
+
+
+def mask_email(email: str) -> str:
+    """An address shown on a page anyone with the link may see: "a***@example.pl"."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return ""
+    return f"{local[:1]}***@{domain}"
