@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db import transaction
+from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
@@ -17,7 +18,7 @@ from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 from cxloop.commerce.models import Customer
 from cxloop.core.errors import InvalidInput
 
-from . import audience, queries, services
+from . import audience, queries, ratelimit, services
 from .services.surveys import MAX_QUESTIONS
 from .tokens import read_invitation_token
 
@@ -257,18 +258,43 @@ class AnswerOut(Schema):
 @router.post(
     "/survey-answers",
     auth=None,
-    response={200: AnswerOut, 201: AnswerOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut, 422: ErrorOut},
+    response={
+        200: AnswerOut,
+        201: AnswerOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        410: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     summary="Answer a survey invitation (public, token-based)",
 )
 def answer(request, payload: AnswerIn):
     """Record the answer to an invitation: 201 the first time, 200 when it changes the answer.
 
     404 for an altered or unknown token, 410 for an expired link, 409 for a
-    closed survey, 422 for a score outside the scale or a bad comment.
+    closed survey, 422 for a score outside the scale or a bad comment, 429
+    (with Retry-After) past 10 answers a minute from one address, the same
+    limit as the survey page's.
     """
+    decision = ratelimit.hit(
+        "survey-submit",
+        ratelimit.client_address(request),
+        limit=ratelimit.SURVEY_SUBMITS_PER_MINUTE,
+        period=60,
+    )
+    if not decision.allowed:
+        refused = JsonResponse(
+            {"error": "rate_limited", "detail": "Too many answers from this address; retry soon."}, status=429
+        )
+        refused["Retry-After"] = str(decision.retry_after)
+        return refused
     invitation = read_invitation_token(payload.token)
     cleaned = services.clean_answer(
         invitation.survey, score=payload.score, comment=payload.comment, answers=payload.answers
     )
+    answered_before = queries.get_invitation_response(invitation) is not None
     response = services.record_invitation_answer(invitation=invitation, answer=cleaned)
-    return Status(201 if response.created_at == response.updated_at else 200, response)
+    # A concurrent first answer may have won between the check and the write: then this one changed it.
+    created = not answered_before and response.created_at == response.updated_at
+    return Status(201 if created else 200, response)

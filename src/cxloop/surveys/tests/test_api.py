@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -300,3 +301,17 @@ def test_nul_in_a_comment_is_refused_by_the_json_reader(invitation):
     response = post(Client(), "/api/v1/survey-answers", body)
     assert response.status_code == 400
     assert Response.objects.count() == 0
+
+
+def test_the_eleventh_answer_in_a_minute_from_one_address_is_429(invitation):
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        body = {"token": invitation_token(invitation), "score": 9}
+        answers = [post(client, "/api/v1/survey-answers", body) for _ in range(10)]
+        refused = post(client, "/api/v1/survey-answers", body | {"score": 2})
+        elsewhere = post(Client(REMOTE_ADDR="198.51.100.9"), "/api/v1/survey-answers", body | {"score": 8})
+    assert [answer.status_code for answer in answers] == [201] + [200] * 9
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "55"
+    assert elsewhere.status_code == 200
+    assert Response.objects.get().score == 8
