@@ -1,15 +1,19 @@
 """Running an import in batches: one transaction per batch, one savepoint per item."""
 
-from collections.abc import Callable, Iterable
-from itertools import islice
+import time
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import transaction
 
 from cxloop.core.errors import InvalidInput
 
 BATCH_SIZE = 500
+# A batch also ends after this long: on SQLite it holds the only write lock,
+# and webhooks arriving meanwhile wait for it (busy_timeout is 10 seconds).
+BATCH_SECONDS = 2.0
 
 Progress = Callable[[int, int], None]
+_END = object()
 
 
 def run_in_batches(
@@ -21,27 +25,51 @@ def run_in_batches(
     rows_in: Callable[[object], int],
     total: int,
     progress: Progress | None,
+    skip_rows: int = 0,
+    passed: Callable[[object], None] = lambda item: None,
 ) -> None:
-    """Call `handle(item)` for every item, committing every BATCH_SIZE items.
+    """Call `handle(item)` for every item, committing every BATCH_SIZE items or BATCH_SECONDS.
 
     Each call runs in its own savepoint: when it raises InvalidInput, what it
     wrote is rolled back, `reject(item, error)` records why, and the batch
-    goes on. `finish_batch()` runs last in each batch's transaction. A
-    committed batch stays committed if a later one fails.
+    goes on. `finish_batch()` and then `progress(rows done, total)` run last
+    in each batch's transaction, so what progress records commits with the
+    batch (and an exception it raises rolls the batch back). A committed
+    batch stays committed if a later one fails.
+
+    To resume, `skip_rows` (a count a progress call reported) passes over the
+    items already imported, handing each to `passed(item)` instead.
     """
-    done = 0
     iterator = iter(items)
+    done = _pass_over(iterator, skip_rows, rows_in, passed)
     if progress:
-        progress(0, total)
-    while batch := list(islice(iterator, BATCH_SIZE)):
+        progress(done, total)
+    while (item := next(iterator, _END)) is not _END:
         with transaction.atomic():
-            for item in batch:
-                try:
-                    with transaction.atomic():
-                        handle(item)
-                except InvalidInput as error:
-                    reject(item, error)
+            done += _run_batch(item, iterator, handle, reject, rows_in)
             finish_batch()
-        done += sum(rows_in(item) for item in batch)
-        if progress:
-            progress(done, total)
+            if progress:
+                progress(done, total)
+
+
+def _run_batch(item, iterator: Iterator, handle: Callable, reject: Callable, rows_in: Callable) -> int:
+    count, rows, deadline = 0, 0, time.monotonic() + BATCH_SECONDS
+    while item is not _END:
+        try:
+            with transaction.atomic():
+                handle(item)
+        except InvalidInput as error:
+            reject(item, error)
+        count, rows = count + 1, rows + rows_in(item)
+        if count >= BATCH_SIZE or time.monotonic() >= deadline:
+            break
+        item = next(iterator, _END)
+    return rows
+
+
+def _pass_over(iterator: Iterator, rows: int, rows_in: Callable, passed: Callable) -> int:
+    done = 0
+    while done < rows and (item := next(iterator, _END)) is not _END:
+        passed(item)
+        done += rows_in(item)
+    return done

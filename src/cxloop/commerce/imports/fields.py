@@ -4,6 +4,8 @@ Shopify writes ids and phone numbers with a leading apostrophe
 (`'8779761975521`) so spreadsheets keep them as text, and booleans as yes/no.
 """
 
+from django.utils.translation import gettext as _
+
 from cxloop.core.errors import InvalidInput
 
 from .. import parsing as p
@@ -24,7 +26,8 @@ def shopify_id(value: str, field: str) -> str | None:
         return None
     if not (value.isascii() and value.isdigit()) or len(value) > 30:
         raise InvalidInput(
-            f"{field} is not a Shopify id: {value[:40]!r} (a spreadsheet may have rounded it)",
+            _("%(field)s is not a Shopify id: %(value)s (a spreadsheet may have rounded it)")
+            % {"field": field, "value": repr(value[:40])},
             field=field,
         )
     return value
@@ -43,12 +46,13 @@ def yes_no(value: str, field: str) -> bool | None:
         return True
     if word in NO:
         return False
-    raise InvalidInput(f"{field} must be yes or no, not {word[:20]!r}", field=field)
+    message = _("%(field)s must be yes or no, not %(value)s") % {"field": field, "value": repr(word[:20])}
+    raise InvalidInput(message, field=field)
 
 
-def reason(error: InvalidInput, outcome: str) -> str:
-    """A store owner's reason: the parser's message, then what happened to the row."""
-    return f"{error.message.rstrip('.')}; {outcome}"
+def skipped_because(error: InvalidInput) -> str:
+    """A store owner's reason: the parser's message, then that the row was skipped."""
+    return _("%(problem)s; skipped") % {"problem": error.message.rstrip(".")}
 
 
 class InvalidRow(InvalidInput):

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from cxloop.core.errors import InvalidInput
 
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # a non-seekable upload larger than this goes to disk
@@ -96,12 +98,14 @@ def _count_rows(stream) -> int:
             records = sum(1 for values in csv.reader(text) if _has_content(values))
         except UnicodeDecodeError:
             raise InvalidInput(
-                "The file is not UTF-8 text. Export it from Shopify again, or save it as "
-                "CSV UTF-8 from your spreadsheet.",
+                _(
+                    "The file is not UTF-8 text. Export it from Shopify again, or save it as "
+                    "CSV UTF-8 from your spreadsheet."
+                ),
                 field="file",
             ) from None
         except csv.Error as error:
-            message = f"The file is not a readable CSV file: {error}."
+            message = _("The file is not a readable CSV file: %(error)s.") % {"error": error}
             raise InvalidInput(message, field="file") from None
     return max(records - 1, 0)
 
@@ -125,12 +129,16 @@ def _column_index(header, columns, required, kind) -> dict[str, int]:
             index[key] = found[0]
     missing = [columns[key][0] for key in required if key not in index]
     if missing:
-        raise InvalidInput(
-            f"This is not a Shopify {kind} export: the column(s) {', '.join(missing)} "
-            "are missing. Nothing was imported.",
-            field="file",
-        )
+        message = _(
+            "This is not a Shopify %(kind)s export: the column(s) %(columns)s are missing. "
+            "Nothing was imported."
+        ) % {"kind": _kind_name(kind), "columns": ", ".join(missing)}
+        raise InvalidInput(message, field="file")
     return index
+
+
+def _kind_name(kind: str) -> str:
+    return {"customers": _("customers"), "orders": _("orders")}.get(kind, kind)
 
 
 def _rows(reader, index: dict[str, int]) -> Iterator[Row]:

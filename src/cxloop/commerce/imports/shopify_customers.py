@@ -6,6 +6,8 @@ Shopify customer id, then by email (case-insensitively), under the platform
 them from the orders it holds (import the orders export for them).
 """
 
+from django.utils.translation import gettext as _
+
 from cxloop.core.errors import InvalidInput
 from cxloop.core.models import Platform, Store
 
@@ -45,7 +47,14 @@ CONSENT_KEPT = {
 }
 
 
-def import_shopify_customers(*, store: Store, file, progress: Progress | None = None) -> ImportSummary:
+def import_shopify_customers(
+    *,
+    store: Store,
+    file,
+    progress: Progress | None = None,
+    summary: ImportSummary | None = None,
+    skip_rows: int = 0,
+) -> ImportSummary:
     """Import Shopify's customers CSV export (current or legacy columns) into `store`.
 
     Guarantees: a file without the export's columns raises InvalidInput and
@@ -57,18 +66,20 @@ def import_shopify_customers(*, store: Store, file, progress: Progress | None = 
     turns an unsubscribed customer back into a subscribed one. A customer
     erased at their request (and not back since) is skipped with that reason.
     Commits every 500 rows, so an interrupted import keeps what it committed
-    and can be re-run.
+    and can be re-run, or resumed: pass the `summary` it had counted and the
+    rows its last progress call reported as `skip_rows`.
     """
-    summary = ImportSummary()
+    summary = ImportSummary() if summary is None else summary
     erased = ErasedCustomers(store)
     with open_export(file, columns=COLUMNS, required=REQUIRED, kind="customers") as export:
         run_in_batches(
             export.rows,
             handle=lambda row: _import_row(store, row, summary, erased),
-            reject=lambda row, error: summary.skip(row.line, fields.reason(error, "skipped")),
+            reject=lambda row, error: summary.skip(row.line, fields.skipped_because(error)),
             rows_in=lambda row: 1,
             total=export.total,
             progress=progress,
+            skip_rows=skip_rows,
         )
     return summary
 
@@ -95,10 +106,10 @@ def _consent(accepts: bool) -> str:
 def _import_row(store: Store, row: Row, summary: ImportSummary, erased: ErasedCustomers) -> None:
     data = parse_customer_row(row)
     if not (data.external_id or data.email):
-        raise InvalidInput("blank email and no customer id")
+        raise InvalidInput(_("blank email and no customer id"))
     existing = find_customer(store, data)
     if existing is None and erased.include(email=data.email, shopify_id=data.external_id):
-        summary.skip(row.line, "this customer was erased at their request; skipped")
+        summary.skip(row.line, _("this customer was erased at their request; skipped"))
         return
     if existing and existing.email_consent in CONSENT_KEPT:
         data.consent_state = None

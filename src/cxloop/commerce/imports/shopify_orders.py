@@ -20,6 +20,8 @@ webhooks, and reduced again by each refund a webhook delivers later
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 from cxloop.core.errors import InvalidInput
 from cxloop.core.models import Platform, Store
 
@@ -68,6 +70,10 @@ REQUIRED = (
     "total", "created_at", "quantity", "line_name", "line_price",
 )  # fmt: skip
 
+ERASED_CUSTOMER = gettext_noop(
+    "its customer was erased at their request; imported without their email and note"
+)
+
 # What the export does not carry; kept from an order that webhooks delivered.
 KEPT_WHEN_BLANK = (
     "presentment_currency", "presentment_total", "landing_page", "referrer", "utm_source",
@@ -87,7 +93,14 @@ class OrderBlock:
         return self.rows[0].line
 
 
-def import_shopify_orders(*, store: Store, file, progress: Progress | None = None) -> ImportSummary:
+def import_shopify_orders(
+    *,
+    store: Store,
+    file,
+    progress: Progress | None = None,
+    summary: ImportSummary | None = None,
+    skip_rows: int = 0,
+) -> ImportSummary:
     """Import Shopify's orders CSV export into `store`; counts are orders, not rows.
 
     Guarantees: a file without the export's columns raises InvalidInput and
@@ -98,9 +111,11 @@ def import_shopify_orders(*, store: Store, file, progress: Progress | None = Non
     leaves every amount as it was. Customers are matched by email (or kept,
     for orders webhooks delivered), and their orders_count and amount_spent
     are recomputed: non-cancelled orders in the store's currency, net of
-    refunds. Commits every 500 orders.
+    refunds. Commits every 500 orders; an interrupted import can be re-run,
+    or resumed with the `summary` it had counted and the rows its last
+    progress call reported as `skip_rows`.
     """
-    run = _OrdersImport(store)
+    run = _OrdersImport(store, ImportSummary() if summary is None else summary)
     with open_export(file, columns=COLUMNS, required=REQUIRED, kind="orders") as export:
         run_in_batches(
             _blocks(export.rows),
@@ -110,6 +125,8 @@ def import_shopify_orders(*, store: Store, file, progress: Progress | None = Non
             rows_in=lambda block: len(block.rows),
             total=export.total,
             progress=progress,
+            skip_rows=skip_rows,
+            passed=run.remember,
         )
     return run.summary
 
@@ -131,18 +148,21 @@ def _blocks(rows):
 class _OrdersImport:
     """One run over a file: its summary, the Names seen, the customers to refresh."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, summary: ImportSummary):
         self.store = store
-        self.summary = ImportSummary()
+        self.summary = summary
         self.first_lines: dict[str, int] = {}
         self.customer_ids: set[int | None] = set()
         self.erased = ErasedCustomers(store)
 
+    def remember(self, block: OrderBlock) -> None:
+        """Note the Name of a block imported before a resume, to report it if it appears again."""
+        self.first_lines.setdefault(block.name, block.line)
+
     def import_block(self, block: OrderBlock) -> None:
         if block.name in self.first_lines:
-            raise InvalidInput(
-                f"appears again after line {self.first_lines[block.name]} (the first rows are kept)"
-            )
+            message = gettext("appears again after line %(line)s (the first rows are kept)")
+            raise InvalidInput(message % {"line": self.first_lines[block.name]})
         self.first_lines[block.name] = block.line
         data, refunded = parse_order_block(block)
         existing = find_order(self.store, data)
@@ -150,8 +170,7 @@ class _OrdersImport:
             _keep_what_the_export_lacks(data, existing)
         if self._was_erased(data):
             data.email, data.note, data.customer = "", "", None
-            reason = "its customer was erased at their request; imported without their email and note"
-            self.summary.note(block.line, f"order {block.name}: {reason}")
+            self.summary.note(block.line, _about(block, gettext(ERASED_CUSTOMER)))
         data.refunds = _csv_refunds(data, refunded, existing)
         # Customer facts are refreshed once per batch, not once per order.
         order, _ = services.upsert_order(
@@ -170,12 +189,17 @@ class _OrdersImport:
 
     def reject(self, block: OrderBlock, error: InvalidInput) -> None:
         line = getattr(error, "line", block.line)
-        prefix = f"order {block.name}: " if block.name else ""
-        self.summary.skip(line, prefix + fields.reason(error, "skipped"))
+        self.summary.skip(line, _about(block, fields.skipped_because(error)))
 
     def refresh_customers(self) -> None:
         services.refresh_customer_facts(self.store, self.customer_ids)
         self.customer_ids.clear()
+
+
+def _about(block: OrderBlock, reason: str) -> str:
+    if not block.name:
+        return reason
+    return gettext("order %(name)s: %(reason)s") % {"name": block.name, "reason": reason}
 
 
 def find_order(store: Store, data: OrderData) -> Order | None:
@@ -204,7 +228,7 @@ def parse_order_block(block: OrderBlock) -> tuple[OrderData, Decimal]:
     first = block.rows[0]
     try:
         if not block.name:
-            raise InvalidInput("Name is blank", field="Name")
+            raise InvalidInput(gettext("Name is blank"), field="Name")
         data = _order_of(p.text(block.name, "Name", max_length=64), first)
         refunded = p.money(first["refunded_amount"], "Refunded Amount", default=ZERO)
     except InvalidInput as error:

@@ -398,6 +398,7 @@ def test_csv_order_updates_the_webhook_order_without_doubling_its_refund(store):
 def test_progress_reports_rows_done_out_of_the_total(store, monkeypatch):
     # given batches of four orders
     monkeypatch.setattr(batches, "BATCH_SIZE", 4)
+    monkeypatch.setattr(batches, "BATCH_SECONDS", 60)
     calls = []
 
     # when
@@ -405,6 +406,18 @@ def test_progress_reports_rows_done_out_of_the_total(store, monkeypatch):
 
     # then: 16 data rows (one spans two lines); #1001-#1004 hold 8, #1005-#1008 five more
     assert calls == [(0, 16), (8, 16), (13, 16), (16, 16)]
+
+
+def test_a_batch_ends_early_when_it_runs_long(store, monkeypatch):
+    # given batches that may last no time at all
+    monkeypatch.setattr(batches, "BATCH_SECONDS", 0)
+    calls = []
+
+    # when
+    import_file(import_shopify_orders, store, ORDERS, progress=lambda *a: calls.append(a))
+
+    # then every order commits on its own
+    assert [done for done, _ in calls] == [0, 2, 5, 6, 8, 10, 11, 12, 13, 15, 16]
 
 
 def test_a_file_that_is_not_an_orders_export_imports_nothing(store):
