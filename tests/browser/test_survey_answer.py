@@ -232,3 +232,18 @@ def test_the_storefront_widget_asks_once_per_window(page: Page, live_server, sho
     page.evaluate(f"localStorage.setItem('cxloop_survey_{survey.public_id}', '{passed}')")
     page.goto(shop_url + "/")
     expect(panel).to_be_visible()
+
+
+def test_the_answer_page_works_without_javascript(browser, live_server, shop):
+    _, _, _, invitation = shop
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto(live_server.url + reverse("surveys:answer", args=[invitation_token(invitation)]) + "?score=3")
+    expect(page.get_by_role("radio", name="۳", exact=True)).to_be_checked()
+    page.get_by_label(PERSIAN_TEXTS["follow_up_low"]).fill("دیر رسید")
+    page.get_by_role("button").click()
+
+    expect(page.get_by_role("heading", name=PERSIAN_TEXTS["thank_you"])).to_be_visible()
+    assert Response.objects.values_list("score", "comment").get() == (3, "دیر رسید")
+    context.close()

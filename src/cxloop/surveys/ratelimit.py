@@ -8,7 +8,7 @@ INSERT against the table's primary key, SET NX in Redis). Exactly `limit`
 requests per window get a slot, however many arrive at once; the rest are
 told how many seconds remain in the window (HTTP Retry-After)::
 
-    decision = hit("survey-submit", client_address(request), limit=10, period=60)
+    decision = survey_submit(request)  # hit("survey-submit", <client IP>, limit=10, period=60)
     if not decision.allowed:
         ...  # 429 with Retry-After: decision.retry_after
 
@@ -57,3 +57,8 @@ def hit(scope: str, identity: str, *, limit: int, period: int, now: float | None
             cache.set(base, slot, timeout)
             return Decision(allowed=True, retry_after=retry_after)
     return Decision(allowed=False, retry_after=retry_after)
+
+
+def survey_submit(request) -> Decision:
+    """Count one survey submit (the answer page, the widget or the public API) from the client's address."""
+    return hit("survey-submit", client_address(request), limit=SURVEY_SUBMITS_PER_MINUTE, period=60)

@@ -286,12 +286,7 @@ def _web_url(request, page: Page, name: str, **extra) -> str:
 
 def _refuse_if_limited(request, page: Page, entry, response) -> HttpResponse | None:
     """429 with Retry-After for the 11th submit in a minute from one address; the form keeps its input."""
-    decision = ratelimit.hit(
-        "survey-submit",
-        ratelimit.client_address(request),
-        limit=ratelimit.SURVEY_SUBMITS_PER_MINUTE,
-        period=60,
-    )
+    decision = ratelimit.survey_submit(request)
     if decision.allowed:
         return None
     with translation.override(page.language):

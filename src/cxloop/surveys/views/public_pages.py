@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxloop.core.middleware import CSP
@@ -303,9 +304,9 @@ def explain(exc: InvalidAnswer, survey: Survey, entry: Entry, questions) -> dict
         scale = SCALES[survey.kind]
         if entry.score.strip() == "":
             return {"score": _("Choose a score.")}
-        return {
-            "score": _("Choose a score from %(low)s to %(high)s.") % {"low": scale.low, "high": scale.high}
-        }
+        language = get_language()
+        bounds = {"low": show_number(scale.low, language), "high": show_number(scale.high, language)}
+        return {"score": _("Choose a score from %(low)s to %(high)s.") % bounds}
     if field_name == "comment":
         if len(entry.comment.strip()) > MAX_COMMENT_LENGTH:
             return {
