@@ -6,6 +6,7 @@ recomputed by `services.refresh_customer_facts` after every change and only
 ever add amounts in the store's currency.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -360,3 +361,90 @@ class ErasedIdentity(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"erased {self.digest[:12]}"
+
+
+class ImportJob(StoreScopedModel):
+    """A CSV export uploaded for import, and how its background run is going.
+
+    The file lives in the database (`ImportFileChunk`), so a worker on another
+    machine can read it, and is deleted once the run ends. Counts and
+    `rows_processed` are saved with each committed batch, so a run that
+    stopped half-way resumes where it was.
+    """
+
+    class Kind(models.TextChoices):
+        SHOPIFY_CUSTOMERS = "shopify_customers", _("Shopify customers export")
+        SHOPIFY_ORDERS = "shopify_orders", _("Shopify orders export")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    language = models.CharField(max_length=16, blank=True, help_text="Of the problem reasons.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempt = models.PositiveIntegerField(default=0, help_text="Which run owns the job now.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at"], name="importjob_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Whole percent of rows processed; 100 once done."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_processed * 100 // self.rows_total)
+
+
+class ImportFileChunk(StoreScopedModel):
+    """Up to 4 MB of an import's file, in order."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="importchunk_unique")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of import {self.job_id}"
+
+
+class ImportProblem(StoreScopedModel):
+    """A row an import skipped or imported only in part: its CSV line and why."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    line = models.PositiveIntegerField()
+    reason = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "id"], name="importproblem_job_idx")]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"

@@ -9,6 +9,7 @@ from django_tasks import task
 from cxloop.core.models import Store
 
 from . import services
+from .imports import jobs
 from .integrations import ecwid
 from .models import WebhookDelivery
 
@@ -20,6 +21,17 @@ def fetch_ecwid_event_task(delivery_id: int) -> None:
     Safe to run twice: a delivery that is no longer pending is left alone.
     """
     ecwid.process_event(delivery_id)
+
+
+@task()
+def run_import_task(job_id: int) -> str | None:
+    """Run an uploaded CSV import in batches; return its final status.
+
+    Safe to run twice: a finished job is left alone, a running one is left to
+    its run, and a stalled one is resumed after its last committed batch.
+    """
+    job = jobs.run_import(job_id=job_id)
+    return job.status if job else None
 
 
 @task()

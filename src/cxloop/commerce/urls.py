@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("integrations/api-keys/", views.create_api_key, name="integrations-api-key"),
     path("import/", views.csv_import, name="import"),
+    path("import/<int:job_id>/", views.import_job, name="import-job"),
+    path("import/<int:job_id>/resume/", views.resume_import, name="import-resume"),
 ]

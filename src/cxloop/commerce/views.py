@@ -8,11 +8,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxloop.core import queries as core_queries
@@ -25,8 +25,12 @@ from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
 from . import queries
-from .models import Customer
+from .imports import jobs as import_jobs
+from .imports import queries as import_queries
+from .models import Customer, ImportJob
 
+RECENT_IMPORTS = 10
+PROBLEMS_PER_PAGE = 100
 SORT_CHOICES = [
     ("newest", gettext_lazy("Newest")),
     ("spent", gettext_lazy("Most spent")),
@@ -198,11 +202,24 @@ def create_api_key(request):
 
 class ImportForm(forms.Form):
     KINDS = [
-        ("customers", gettext_lazy("Shopify customers export (customers_export.csv)")),
-        ("orders", gettext_lazy("Shopify orders export (orders_export.csv)")),
+        (ImportJob.Kind.SHOPIFY_CUSTOMERS, gettext_lazy("Shopify customers export (customers_export.csv)")),
+        (ImportJob.Kind.SHOPIFY_ORDERS, gettext_lazy("Shopify orders export (orders_export.csv)")),
     ]
-    kind = forms.ChoiceField(choices=KINDS, widget=forms.RadioSelect, initial="customers")
-    file = forms.FileField()
+    kind = forms.ChoiceField(
+        choices=KINDS,
+        widget=forms.RadioSelect,
+        initial=ImportJob.Kind.SHOPIFY_CUSTOMERS,
+        error_messages={
+            "required": gettext_lazy("Choose what the file holds."),
+            "invalid_choice": gettext_lazy("Choose what the file holds."),
+        },
+    )
+    file = forms.FileField(
+        error_messages={
+            "required": gettext_lazy("Choose a CSV file."),
+            "empty": gettext_lazy("The file is empty."),
+        }
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -215,31 +232,63 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _importer(kind: str):
-    """The CSV importer for `kind`, loaded when used; None if not installed."""
-    try:
-        from . import imports
-    except ImportError:
-        return None
-    return getattr(imports, f"import_shopify_{kind}", None)
+@store_required
+def csv_import(request):
+    """The upload page: check the file, queue its import, and go to the job's page."""
+    check_role(request, Membership.Role.ADMIN)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_jobs.queue_import(
+                store=request.store,
+                kind=form.cleaned_data["kind"],
+                file=form.cleaned_data["file"],
+                file_name=form.cleaned_data["file"].name,
+                actor=request.user,
+                language=get_language() or "",
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("commerce:import-job", job_id=job.pk)
+    context = {
+        "section": "import",
+        "form": form,
+        "jobs": import_queries.list_import_jobs(request.store)[:RECENT_IMPORTS],
+        "max_mb": settings.CXLOOP_MAX_UPLOAD_BYTES // 1_000_000,
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "commerce/import.html", context, status=status)
 
 
 @store_required
-def csv_import(request):
+def import_job(request, job_id):
+    """One import: a progress bar while it runs (htmx polls the status partial), then its summary."""
     check_role(request, Membership.Role.ADMIN)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"section": "import", "form": form}
-    if request.method == "POST" and form.is_valid():
-        importer = _importer(form.cleaned_data["kind"])
-        if importer is None:
-            form.add_error(None, _("CSV import is not available in this installation yet."))
-        else:
-            try:
-                summary = importer(store=request.store, file=form.cleaned_data["file"])
-            except DomainError as error:
-                form.add_error("file" if error.field == "file" else None, error.message)
-            else:
-                context |= {"summary": summary, "kind": form.cleaned_data["kind"]}
-                return render(request, "commerce/import_result.html", context)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "commerce/import.html", context, status=status)
+    job = import_queries.get_import_job(request.store, job_id)
+    problems = build_page(
+        import_queries.list_import_problems(job), request.GET.get("page"), per_page=PROBLEMS_PER_PAGE
+    )
+    context = {
+        "section": "import",
+        "job": job,
+        "problems": problems,
+        "stalled": import_jobs.is_stalled(job),
+    }
+    if wants_partial(request, "import-status"):
+        return render(request, "commerce/import_job.html#status", context)
+    return render(request, "commerce/import_job.html", context)
+
+
+@store_required
+def resume_import(request, job_id):
+    """Queue a new run for an import whose worker stopped; it goes on after the last saved batch."""
+    check_role(request, Membership.Role.ADMIN)
+    job = import_queries.get_import_job(request.store, job_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    with transaction.atomic():
+        resumed = import_jobs.resume_import(job=job)
+    if resumed:
+        messages.success(request, _("The import will go on where it stopped."))
+    return redirect("commerce:import-job", job_id=job.pk)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cxloop.api import api
 from cxloop.commerce import services
-from cxloop.commerce.models import Order
+from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
@@ -47,8 +47,11 @@ def foreign_objects(other_store):
         data=OrderData(external_id="b-o-1", number="#B1", currency="EUR", total=Decimal("10"),
                        created_at=timezone.now(), email="canary-b@example.com"),
     )  # fmt: skip
+    job = ImportJob.objects.create(
+        store=other_store, kind="shopify_orders", file_name="orders_export.csv", created_at=timezone.now()
+    )
     surveys = make_foreign_survey_objects(other_store)
-    return {**surveys, "customer_id": customer.pk, "order_id": order.pk}
+    return {**surveys, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk}
 
 
 def fill(route: str, ids: dict) -> str:
@@ -88,9 +91,15 @@ def test_lists_never_show_another_stores_rows(api_client, staff_client, foreign_
             assert "canary" not in response.content.decode().lower()
 
 
+def test_the_sweep_covers_the_import_pages():
+    assert {"import/<int:job_id>/", "import/<int:job_id>/resume/"} <= set(id_taking_html_routes())
+
+
 def test_foreign_order_is_unchanged_after_the_sweep(staff_client, foreign_objects):
     before = Order.objects.values().get(pk=foreign_objects["order_id"])
+    job_before = ImportJob.objects.values().get(pk=foreign_objects["job_id"])
     for route in id_taking_html_routes():
         staff_client.post(fill(route, foreign_objects))
 
     assert Order.objects.values().get(pk=foreign_objects["order_id"]) == before
+    assert ImportJob.objects.values().get(pk=foreign_objects["job_id"]) == job_before

@@ -286,26 +286,3 @@ def test_import_page_renders_for_the_owner(staff_client):
 
     assert response.status_code == 200
     assert 'type="file"' in response.text
-
-
-def test_import_page_imports_a_shopify_customers_export(staff_client, store):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from cxloop.commerce.models import Customer
-
-    csv = (
-        "First Name,Last Name,Email,Accepts Email Marketing,Default Address Country Code,"
-        "Phone,Total Spent,Total Orders,Tags,Customer ID\n"
-        "Zahra,Rezaei,zahra@example.ir,yes,IR,,0.00,0,,1001\n"
-        "Nobody,,not-an-email,no,PL,,0.00,0,,\n"
-    )
-    upload = SimpleUploadedFile("customers_export.csv", csv.encode(), content_type="text/csv")
-
-    response = staff_client.post(reverse("commerce:import"), {"kind": "customers", "file": upload})
-
-    assert response.status_code == 200, response.text
-    summary = response.context["summary"]
-    assert summary.created == 1
-    assert summary.skipped == 1
-    assert [problem.line for problem in summary.problems] == [3]
-    assert Customer.objects.filter(store=store, email_key="zahra@example.ir").exists()
