@@ -115,9 +115,13 @@ def test_a_persian_customer_answers_from_the_invitation_link_and_staff_see_the_a
     expect(row).to_be_visible()
     expect(row.get_by_role("cell", name=re.compile(r"^9\b"))).to_be_visible()
 
-    # The customer's name there leads to their page.
+    # The customer's name there leads to their page, where the answer is on the timeline.
     row.get_by_role("link", name="زهرا رضایی").click()
     expect(page.get_by_role("heading", name="زهرا رضایی")).to_be_visible()
+    timeline = page.get_by_role("region", name="Timeline")
+    entry = timeline.get_by_role("listitem").filter(has_text=COMMENT)
+    expect(entry).to_be_visible()
+    expect(entry.get_by_role("link", name=survey.name)).to_be_visible()
     assert dialogs == []
 
 
