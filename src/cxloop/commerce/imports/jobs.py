@@ -58,29 +58,30 @@ class RunTakenOver(Exception):
     """Another run owns the job now: this one stops, and its open batch rolls back."""
 
 
-@transaction.atomic
 def queue_import(*, store: Store, kind: str, file, file_name: str, actor, language: str = "") -> ImportJob:
     """Check an uploaded export, store it, and queue its import; the task is enqueued after commit.
 
     Raises InvalidInput (field "file", or "kind") and stores nothing when the
     file is empty, not UTF-8 text, not CSV, lacks the columns of the `kind`
-    of export, or has no rows below its header.
+    of export, or has no rows below its header. The file is read through
+    before the transaction opens, so SQLite's write lock is not held for it.
     """
     if kind not in IMPORTERS:
         raise InvalidInput(_("Choose what the file holds."), field="kind")
     rows = count_rows(kind, file)
-    job = ImportJob.objects.create(
-        store=store,
-        kind=kind,
-        file_name=file_name[-255:],
-        language=language,
-        rows_total=rows,
-        created_by=actor,
-        created_at=timezone.now(),
-    )
-    job.file_size = _store_file(job, file)
-    job.save(update_fields=["file_size"])
-    transaction.on_commit(partial(_enqueue, job.pk))
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            store=store,
+            kind=kind,
+            file_name=file_name[-255:],
+            language=language,
+            rows_total=rows,
+            created_by=actor,
+            created_at=timezone.now(),
+        )
+        job.file_size = _store_file(job, file)
+        job.save(update_fields=["file_size"])
+        transaction.on_commit(partial(_enqueue, job.pk))
     return job
 
 
