@@ -2,7 +2,8 @@
 
 The send is claimed first (status queued -> sending, in one UPDATE, only
 once `send_after` has come), so two workers running the same task cannot
-both send. Then, in order:
+both send; a task run before `send_after` enqueues itself for then. Then,
+in order:
 
 - Reasons not to send any more (checked again at send time, since the
   invitation may have waited): the survey closed, the link expired, the
@@ -61,6 +62,9 @@ def deliver_invitation(*, invitation_id: int) -> str:
         pk=invitation_id
     )
     if not claimed:
+        if invitation.status == Invitation.Status.QUEUED and invitation.send_after > now:
+            # Run before its time (a duplicate of an earlier try, or clocks apart): come back then.
+            _enqueue(invitation.pk, run_after=invitation.send_after)
         return invitation.status
     if reason := reason_not_to_send(invitation, now):
         return _give_up(invitation, Invitation.Status.SKIPPED, reason)
@@ -123,10 +127,14 @@ def _after_failure(invitation: Invitation, error: Exception) -> str:
         return _give_up(invitation, Invitation.Status.FAILED, "smtp_error")
     retry_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[invitation.attempts - 1])
     Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.QUEUED, send_after=retry_at)
+    _enqueue(invitation.pk, run_after=retry_at)
+    return Invitation.Status.QUEUED
+
+
+def _enqueue(invitation_id: int, *, run_after: datetime) -> None:
     from ..tasks import send_invitation_task
 
-    send_invitation_task.using(run_after=retry_at).enqueue(invitation.pk)
-    return Invitation.Status.QUEUED
+    send_invitation_task.using(run_after=run_after).enqueue(invitation_id)
 
 
 def _is_permanent_refusal(error: Exception) -> bool:

@@ -164,6 +164,22 @@ def test_a_refused_send_is_queued_again_and_then_sent_exactly_once(store, smtp_s
     assert smtp_server.messages[0]["Message-ID"] == invitation.message_id
 
 
+def test_a_task_run_before_the_retrys_time_sends_nothing_early(store, smtp_server, task_worker, clock):
+    # given a refused first attempt, and the first task delivered twice by the queue
+    smtp_server.refuse_next(1)
+    invitation = invite(task_worker, make_survey(store), make_customer(store))
+    task_worker.run_ready()
+
+    # when the duplicate runs at once
+    assert tasks.send_invitation_task.call(invitation.pk) == "queued"
+
+    # then nothing was sent early; at the retry's time it is sent once
+    assert smtp_server.received == []
+    clock.shift(60)
+    assert sorted(task_worker.run_ready()) == ["sent", "sent"]
+    assert len(smtp_server.received) == 1
+
+
 def test_retries_keep_the_message_id_and_wait_longer_each_time(store, smtp_server, task_worker, clock):
     smtp_server.refuse_next(2, code=421, text="4.7.0 Too many connections")
     invitation = invite(task_worker, make_survey(store), make_customer(store))
