@@ -262,3 +262,11 @@ def test_customer_timeline_has_no_other_customers_answers(staff_client, store):
     services.record_invitation_answer(invitation=invitation, answer=services.clean_answer(survey, score=1))
     customer = make_customer(store, email="me@example.pl")
     assert "NPS survey" not in staff_client.get(f"/customers/{customer.pk}/").content.decode()
+
+
+def test_no_send_button_when_the_policy_allows_nobody(staff_client, store):
+    survey = make_survey(store)
+    make_customer(store, email="nie@example.pl", consent=Customer.Consent.NOT_SUBSCRIBED)
+    page = staff_client.get(f"/surveys/{survey.pk}/send/").content.decode()
+    assert "allows asking none of these customers now" in page
+    assert 'value="send-filter"' not in page
