@@ -65,4 +65,5 @@ def run_manual_send_task(send_id: int) -> int:
     """Invite the customers of a staff member's send (resumes where a previous run stopped)."""
     from .services.sends import run_manual_send
 
-    return run_manual_send(send_id=send_id).processed
+    send = run_manual_send(send_id=send_id)
+    return send.processed if send is not None else 0

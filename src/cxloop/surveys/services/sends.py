@@ -84,9 +84,14 @@ def _next_customers(send: ManualSend) -> list[Customer]:
     return list(customers.filter(pk__gt=send.last_customer_id)[:BATCH])
 
 
-def run_manual_send(*, send_id: int) -> ManualSend:
-    """Invite the customers of a send not invited yet; safe to run twice or after a crash."""
-    send = ManualSend.objects.select_related("survey", "survey__store", "store").get(pk=send_id)
+def run_manual_send(*, send_id: int) -> ManualSend | None:
+    """Invite the customers of a send not invited yet; safe to run twice or after a crash.
+
+    None if the send is gone (its survey was deleted meanwhile).
+    """
+    send = ManualSend.objects.select_related("survey", "survey__store", "store").filter(pk=send_id).first()
+    if send is None:
+        return None
     if send.status in (ManualSend.Status.DONE, ManualSend.Status.FAILED):
         return send
     ManualSend.objects.filter(pk=send.pk).update(status=ManualSend.Status.RUNNING)

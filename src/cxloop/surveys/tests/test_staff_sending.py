@@ -110,6 +110,16 @@ def test_send_stops_when_the_survey_is_closed(store, people):
     )
 
 
+def test_send_task_of_a_deleted_survey_does_nothing(store, people):
+    from cxloop.surveys.tasks import run_manual_send_task
+
+    survey = make_survey(store)
+    send = ManualSend.objects.create(store=store, survey=survey, source="filter", total=5)
+    survey.delete()
+    assert run_manual_send_task.call(send.pk) == 0
+    assert Invitation.objects.count() == 1  # only the people fixture's earlier survey
+
+
 def test_draft_survey_cannot_be_sent(staff_client, store, people):
     survey = make_survey(store, active=False)
     page = staff_client.get(f"/surveys/{survey.pk}/send/").content.decode()
