@@ -42,7 +42,7 @@ def test_owner_builds_a_persian_survey_with_a_live_preview(page: Page, live_serv
     page.get_by_label("Name").fill("پس از خرید")
 
     # The Persian tab: typing the question updates the sandboxed email preview.
-    page.get_by_role("radiogroup", name="Language of the texts").get_by_text("فارسی").click()
+    page.get_by_role("group", name="Language of the texts").get_by_text("فارسی").click()
     persian = page.locator(".lang-tabs__panel[lang=fa]")
     persian.get_by_label("Question").fill("چقدر احتمال دارد ما را به دوستان خود پیشنهاد کنید؟")
     persian.get_by_label("Email subject").fill("نظر شما مهم است")
