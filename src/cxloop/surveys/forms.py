@@ -223,7 +223,7 @@ class QuestionDraft:
         return self.kind == Question.QuestionKind.RATING
 
     def to_service(self, number: int) -> dict:
-        """The question as `services.set_questions` takes it; InvalidInput-like ValueError on bad choices."""
+        """The question as `services.set_questions` takes it; ChoicesMismatch on uneven choices."""
         raw = {
             "kind": self.kind,
             "required": self.required,
@@ -233,6 +233,10 @@ class QuestionDraft:
         if self.has_choices:
             raw["choices"] = _choices_from_lines(self.choices, number)
         return raw
+
+
+class ChoicesMismatch(ValueError):
+    """A choice question's languages list different numbers of choices."""
 
 
 def _choices_from_lines(lines_by_language: dict[str, str], number: int) -> list[dict]:
@@ -245,7 +249,7 @@ def _choices_from_lines(lines_by_language: dict[str, str], number: int) -> list[
             split[language] = lines
     counts = {len(lines) for lines in split.values()}
     if len(counts) > 1:
-        raise ValueError(
+        raise ChoicesMismatch(
             _("Question %(number)s: give the same number of choices, one per line, in every language.")
             % {"number": number}
         )

@@ -23,7 +23,7 @@ from cxloop.web.access import store_required
 
 from .. import queries
 from ..emails import build_invitation_context
-from ..forms import QuestionDraft
+from ..forms import ChoicesMismatch, QuestionDraft
 from ..models import Invitation, Question, Survey
 from ..services.surveys import COLOR
 from ..texts import build_texts, normalize_language
@@ -111,7 +111,7 @@ def _questions(state: dict) -> list[Question]:
         draft = QuestionDraft(**raw)
         try:
             service = draft.to_service(index + 1)
-        except ValueError:
+        except ChoicesMismatch:
             service = {"texts": draft.texts, "choices": []}
         questions.append(
             Question(

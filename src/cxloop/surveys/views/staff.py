@@ -19,6 +19,7 @@ from cxloop.web.paging import build_page
 
 from .. import queries, services
 from ..forms import (
+    ChoicesMismatch,
     QuestionDraft,
     SurveyForm,
     apply_question_action,
@@ -105,7 +106,7 @@ def _builder(request, *, kind: str, survey: Survey | None):
                 question_errors.append(error.message)
             else:
                 form.add_service_error(error)
-        except ValueError as error:
+        except ChoicesMismatch as error:
             question_errors.append(str(error))
         else:
             messages.success(request, _("The survey was saved."))
