@@ -1,0 +1,44 @@
+import pytest
+
+from cxloop.surveys import services
+from cxloop.surveys.texts import EDITABLE_FIELDS, build_texts, pick_language
+
+from .factories import make_survey
+
+SHIPPED = ["pl", "lv", "fa", "zh-hans"]
+
+
+@pytest.mark.parametrize("kind", ["nps", "csat", "ces"])
+@pytest.mark.parametrize("language", SHIPPED)
+def test_every_default_text_ships_translated(store, kind, language):
+    survey = make_survey(store, kind=kind)
+    english = build_texts(survey, "en")
+    translated = build_texts(survey, language)
+    for field in EDITABLE_FIELDS:
+        assert getattr(translated, field), field
+        assert getattr(translated, field) != getattr(english, field), field
+    assert store.name in translated.question
+
+
+def test_persian_texts_are_right_to_left_and_others_are_not(store):
+    survey = make_survey(store)
+    assert build_texts(survey, "fa").rtl is True
+    assert [build_texts(survey, lang).rtl for lang in ("en", "pl", "lv", "zh-hans")] == [False] * 4
+
+
+def test_owner_text_wins_and_missing_fields_fall_back_to_the_shipped_translation(store):
+    survey = make_survey(store)
+    services.update_survey(survey=survey, texts={"pl": {"question": "Czy polecisz nas?"}})
+    texts = build_texts(survey, "pl")
+    assert texts.question == "Czy polecisz nas?"
+    assert texts.thank_you == "Dziękujemy za opinię!"
+
+
+@pytest.mark.parametrize(
+    ("customer_language", "expected"),
+    [("pl-PL", "pl"), ("zh_CN", "zh-hans"), ("zh-TW", "zh-hans"), ("FA", "fa"), ("de", "pl"), ("", "pl")],
+)
+def test_the_customer_language_picks_the_version_else_the_store_language(store, customer_language, expected):
+    store.default_language = "pl"
+    survey = make_survey(store)
+    assert pick_language(survey, customer_language) == expected
