@@ -277,12 +277,7 @@ def answer(request, payload: AnswerIn):
     (with Retry-After) past 10 answers a minute from one address, the same
     limit as the survey page's.
     """
-    decision = ratelimit.hit(
-        "survey-submit",
-        ratelimit.client_address(request),
-        limit=ratelimit.SURVEY_SUBMITS_PER_MINUTE,
-        period=60,
-    )
+    decision = ratelimit.survey_submit(request)
     if not decision.allowed:
         refused = JsonResponse(
             {"error": "rate_limited", "detail": "Too many answers from this address; retry soon."}, status=429
