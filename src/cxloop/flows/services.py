@@ -115,7 +115,19 @@ def unsubscribe(*, store: Store, email: str, source: str, now: datetime | None =
 
 @transaction.atomic
 def set_contact_policy(*, store: Store, survey_window_days: int, survey_audience: str) -> ContactPolicy:
-    """Change the store's contact-pressure policy."""
+    """Change the store's contact-pressure policy; InvalidInput names a bad value."""
+    from cxloop.core.errors import InvalidInput
+
+    if (
+        isinstance(survey_window_days, bool)
+        or not isinstance(survey_window_days, int)
+        or not (1 <= survey_window_days <= 365)
+    ):
+        raise InvalidInput(
+            "The survey window is a whole number of days from 1 to 365.", field="survey_window_days"
+        )
+    if survey_audience not in ContactPolicy.Audience.values:
+        raise InvalidInput("Unknown audience.", field="survey_audience")
     policy, _ = ContactPolicy.objects.update_or_create(
         store=store,
         defaults={"survey_window_days": survey_window_days, "survey_audience": survey_audience},

@@ -105,7 +105,7 @@ def test_the_button_unsubscribes_and_shows_the_done_page(path, customer, store):
     response = Client().post(path)
 
     assert response.status_code == 200
-    assert "You are unsubscribed" in response.content.decode()
+    assert "Wypisano Cię" in response.content.decode()  # Polish customer
     assert Suppression.objects.filter(store=store, reason="unsubscribed").count() == 1
     [record] = ConsentRecord.objects.filter(customer=customer)
     assert (record.state, record.source) == ("unsubscribed", "list-unsubscribe")
@@ -146,7 +146,7 @@ def test_opening_the_link_again_says_already_unsubscribed(path):
     response = Client().get(path)
 
     assert response.status_code == 200
-    assert "You are already unsubscribed" in response.content.decode()
+    assert "Już jesteś wypisany" in response.content.decode()
     assert "<form" not in response.content.decode()
 
 

@@ -49,7 +49,7 @@ def test_a_scanner_fetching_a_score_link_records_nothing_but_marks_the_link_open
     assert invitation.answered_at is None
     html = page.content.decode()
     assert 'value="9" data-band="high" required checked' in html
-    assert "Thank you! What did you love?" in html  # the follow-up of the clicked score's band
+    assert "Dziękujemy! Co Ci się najbardziej podobało?" in html  # the follow-up of the clicked score's band
 
 
 def test_submitting_the_page_records_the_answer_and_thanks_the_customer(store):
@@ -179,7 +179,7 @@ def test_an_expired_link_answers_410_and_stores_nothing(store):
     sent = Client().post(link(invitation), {"score": "9"})
 
     assert (shown.status_code, sent.status_code) == (410, 410)
-    assert "This survey link has expired" in sent.content.decode()
+    assert "Ten link do ankiety wygasł" in sent.content.decode()
     assert Response.objects.count() == 0
 
 
@@ -278,7 +278,7 @@ def test_a_used_link_shows_the_recorded_answer_and_lets_the_customer_change_it(s
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert "You answered on" in html
+    assert "Odpowiedziałeś" in html
     assert 'value="5" data-band="low" required checked' in html
     assert ">Średnio</textarea>" in html
     assert changed.status_code == 302
@@ -295,7 +295,7 @@ def test_a_closed_survey_shows_the_recorded_answer_read_only(store):
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert "This survey is closed" in html
+    assert "Ta ankieta jest zamknięta" in html
     assert "Dobrze" in html
     assert "<form" not in html
     assert refused.status_code == 409

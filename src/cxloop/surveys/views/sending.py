@@ -23,8 +23,9 @@ from cxloop.web.paging import build_page
 from .. import audience, queries
 from ..forms import EmailUploadForm, SendFilterForm
 from ..models import Invitation, ManualSend
+from ..reasons import skip_reason_label
 from ..services import sends
-from .staff import skip_reason_label, skip_rows
+from .staff import skip_rows
 
 UPLOAD_SALT = "surveys.upload-send"
 UPLOAD_MAX_AGE = 3600

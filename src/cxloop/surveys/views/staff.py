@@ -29,6 +29,7 @@ from ..forms import (
     language_name,
 )
 from ..models import ManualSend, Question, Survey
+from ..reasons import SKIP_REASONS, skip_reason_label
 from ..scoring import BAND_NAMES, Kind
 from ..services.branding import remove_logo, set_logo
 from ..summaries import build_summaries
@@ -258,18 +259,6 @@ def survey_detail(request, survey_id: int):
     return render(request, "surveys/survey_detail.html", context)
 
 
-SKIP_REASONS = {
-    "throttled": gettext_lazy("Asked too recently"),
-    "no_consent": gettext_lazy("No email consent"),
-    "suppressed": gettext_lazy("Unsubscribed or bounced"),
-    "no_email": gettext_lazy("No email address"),
-    "sampled_out": gettext_lazy("Not in the sample"),
-    "erased": gettext_lazy("Data erased"),
-}
-
-
-def skip_reason_label(reason: str) -> str:
-    return str(SKIP_REASONS.get(reason, reason))
 
 
 def skip_rows(skipped: dict[str, int]) -> list[tuple[str, str, int]]:

@@ -29,6 +29,7 @@ from ..charts import build_score_chart
 from ..comments import NO_LANGUAGE, CommentFilters, filter_responses, list_comment_languages, list_comments
 from ..exports import stream_responses_csv
 from ..models import Channel, Survey
+from ..reasons import SKIP_REASONS
 from ..results import (
     MIN_ANSWERS_FOR_INTERVAL,
     Results,
@@ -47,14 +48,6 @@ MAX_DAYS = 3 * 366
 MAX_THEME_COMMENTS = 2000
 COMMENTS_PER_PAGE = 25
 
-SKIP_REASONS = {
-    "throttled": gettext_lazy("Asked too recently"),
-    "no_consent": gettext_lazy("No email consent"),
-    "suppressed": gettext_lazy("Unsubscribed or bounced"),
-    "no_email": gettext_lazy("No email address"),
-    "sampled_out": gettext_lazy("Not in the sample"),
-    "erased": gettext_lazy("Data erased"),
-}
 DIMENSION_TITLES = {
     "country": gettext_lazy("By country"),
     "language": gettext_lazy("By language"),
