@@ -259,8 +259,6 @@ def survey_detail(request, survey_id: int):
     return render(request, "surveys/survey_detail.html", context)
 
 
-
-
 def skip_rows(skipped: dict[str, int]) -> list[tuple[str, str, int]]:
     """(reason, label, count) for each reason with a count, in a fixed order."""
     order = [*SKIP_REASONS, *sorted(set(skipped) - set(SKIP_REASONS))]
