@@ -54,7 +54,10 @@ def test_export_round_trips_hostile_comments_and_names(staff_client, store):
         store, email="=evil@example.com", first_name="@Zahra", last_name="+رضایی", country="IR"
     )
     at = datetime(2025, 3, 12, 20, 45, tzinfo=UTC)  # 00:15 on 13 March in Tehran
-    comments = FORMULA_PAYLOADS + SAFE_TEXT
+    # NUL never reaches the database (answers refuse control characters, and
+    # PostgreSQL text cannot hold it); neutralize() itself is tested with it above.
+    storable = [payload for payload in FORMULA_PAYLOADS if "\0" not in payload]
+    comments = storable + SAFE_TEXT
     for index, comment in enumerate(comments):
         Response.objects.create(
             store=store, survey=survey, customer=customer, channel="email", language="fa",
@@ -82,7 +85,7 @@ def test_export_round_trips_hostile_comments_and_names(staff_client, store):
     assert first[0] == "2025-03-13 00:15"
     assert first[1:4] == ["NPS survey", "0", "Detractor"]
     assert first[6:] == ["'=evil@example.com", "'@Zahra +رضایی", "IR", "Email"]
-    assert [row[4] for row in body] == ["'" + c for c in FORMULA_PAYLOADS] + SAFE_TEXT
+    assert [row[4] for row in body] == ["'" + c for c in storable] + SAFE_TEXT
     assert [int(row[2]) for row in body] == [index % 11 for index in range(len(comments))]
     for row in body:
         for cell in row[:2] + row[3:]:
