@@ -107,6 +107,13 @@ SCORE_WEIGHTS = {
         Band.HIGH: {4: 0.38, 5: 0.62},
     },
 }
+# What this shop's customers write about most: fast delivery and nice packaging when
+# happy, sizes and prices when lukewarm, late parcels, sizes and slow replies when not.
+THEME_WEIGHTS = {
+    Band.HIGH: {"delivery": 3.0, "packaging": 2.0, "quality": 2.0},
+    Band.MID: {"size": 2.5, "price": 2.0, "delivery": 1.5},
+    Band.LOW: {"delivery": 3.0, "size": 2.0, "service": 2.0},
+}
 CSAT_TEXTS = {
     "en": {"question": "How satisfied are you with the help you got from our team?"},
     "pl": {"question": "Jak bardzo jesteś zadowolony z pomocy naszego zespołu?"},
@@ -494,7 +501,7 @@ def _comment(rng: random.Random, language: str, band: str, kind: str, ask: _Ask)
 
 
 def _theme_weight(theme: str, band: str, kind: str, ask: _Ask) -> float:
-    weight = 1.0
+    weight = THEME_WEIGHTS[band].get(theme, 1.0)
     if kind == Kind.CSAT and theme == "service":
         weight *= 4
     if band != Band.HIGH and theme == "delivery" and ask.person.country in FAR_COUNTRIES:
