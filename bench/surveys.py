@@ -237,6 +237,7 @@ def _part_send(env: dict, workdir: Path, database, prepared: dict, args) -> dict
         "duplicates": len(received) - len(set(received)),
         "statuses": dict(statuses),
         "worker_cpu_seconds": round(sum(w["cpu"] for w in workers), 2),
+        "worker_cpu_ms_per_invitation": round(sum(w["cpu"] for w in workers) * 1000 / n, 2),
         "baseline_seconds": round(baseline_seconds, 2),
         "baseline_per_second": round(baseline_rate, 1),
         "ratio": round(rate / baseline_rate, 4),
@@ -352,7 +353,7 @@ def _part_page(env: dict, workdir: Path, database, prepared: dict, args) -> dict
             {"name": "healthz", "method": "GET", "paths": ["/healthz"]},
             {"name": "submit", "method": "POST", "paths": [f"/s/{t}/" for t in tokens[half:]]},
         ]  # fmt: skip
-        load = _run_loadgen(port, phases, args, workdir)
+        load = _run_loadgen(port, phases, args, workdir, server.pid, database)
     finally:
         _stop_server(server)
     answered = database.scalar(
@@ -404,9 +405,10 @@ def _stop_server(server: subprocess.Popen) -> None:
     server.log.close()
 
 
-def _run_loadgen(port: int, phases: list[dict], args, workdir: Path) -> dict:
+def _run_loadgen(port: int, phases: list[dict], args, workdir: Path, server_pgid: int, database) -> dict:
     config = {"port": port, "phases": phases, "seconds": args.seconds, "connections": args.connections,
-              "out": str(workdir / "loadgen.json")}  # fmt: skip
+              "out": str(workdir / "loadgen.json"), "server_pgid": server_pgid,
+              "database_url": database.env().get("DATABASE_URL", "")}  # fmt: skip
     config_path = workdir / "loadgen-config.json"
     config_path.write_text(json.dumps(config))
     subprocess.run(
@@ -449,12 +451,16 @@ async def _load_phase(config: dict, phase: dict) -> dict:
     ]
     while len(ready) < connections and not any(t.done() for t in tasks):
         await asyncio.sleep(0.02)
+    server_cpu, database_cpu = _group_cpu_seconds(config["server_pgid"]), _backend_cpu(config["database_url"])
     cpu, started = time.process_time(), time.perf_counter()
     stats["deadline"] = started + config["seconds"]
     gate.set()
     await asyncio.gather(*tasks)
     elapsed = max(stats.get("last_done", started), started) - started
     cpu = time.process_time() - cpu
+    server_cpu = _group_cpu_seconds(config["server_pgid"]) - server_cpu
+    after = _backend_cpu(config["database_url"])
+    database_cpu = sum(seconds - database_cpu.get(pid, 0.0) for pid, seconds in after.items())
     for client in clients:
         await client.aclose()
     latencies = sorted(stats["latencies"])
@@ -468,6 +474,12 @@ async def _load_phase(config: dict, phase: dict) -> dict:
         "distinct_ok": len(stats["ok_paths"]),
         "retries": dict(stats["retries"]),
         "loadgen_cpu_seconds": round(cpu, 2),
+        # CPU per request varies much less than the rates on a shared machine.
+        "cpu_ms_per_request": {
+            "server": _per_request(server_cpu, stats["timed"]),
+            "database": _per_request(database_cpu, stats["timed"]) if config["database_url"] else None,
+            "loadgen": _per_request(cpu, stats["timed"]),
+        },
     }
 
 
@@ -525,6 +537,40 @@ async def _send_request(client, request, stats) -> str:
             stats["retries"][type(error).__name__] += 1
             if attempt == 2:
                 return type(error).__name__
+
+
+def _per_request(seconds: float, requests: int) -> float | None:
+    return round(seconds * 1000 / requests, 2) if requests else None
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of the live processes of a process group (the server and its workers)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid:
+                    total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _backend_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the scratch database ({} for SQLite)."""
+    if not url:
+        return {}
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )]  # fmt: skip
+    seconds, tick = {}, os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return seconds
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -938,6 +984,15 @@ def _print_table(results: list[dict]) -> None:
     print()
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    for r in results:
+        if send := r.get("send"):
+            print(f"{r['db']} send: worker CPU {send['worker_cpu_ms_per_invitation']} ms per invitation")
+        if page := r.get("page"):
+            for phase in ("page", "healthz", "submit"):
+                cpu = ", ".join(
+                    f"{k} {v:g}" for k, v in page[phase]["cpu_ms_per_request"].items() if v is not None
+                )
+                print(f"{r['db']} {phase}: CPU ms per request: {cpu}")
 
 
 def _latency(phase: dict) -> str:
