@@ -131,7 +131,7 @@ def create_catalogue(*, store: Store, rng: np.random.Generator, writer: RowWrite
     n_products = len(specs)
     writer.insert(Product, {
         "id": product_ids.tolist(), "store_id": [store.pk] * n_products,
-        "platform": [Platform.DEMO] * n_products, **products,
+        "platform": [Platform.DEMO.value] * n_products, **products,
     })  # fmt: skip
     writer.insert(Variant, {
         "id": variant_ids.tolist(), "store_id": [store.pk] * len(prices), **variants,

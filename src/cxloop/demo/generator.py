@@ -4,22 +4,29 @@
 
 fills an empty store with 18 months of a believable shop: customers in five
 languages, a catalogue, orders from a buy-till-you-die process (see
-`behaviour`), refunds, checkouts and the shoppers' journeys as events. The
-same seed and `today` give the same data, row for row (ids aside).
+`behaviour`), refunds, checkouts and the shoppers' journeys as events (see
+`journeys`). The same seed and `today` give the same data, row for row (ids
+aside).
 
 Customers are generated and written in chunks of `CHUNK` with one transaction
 each, so memory stays flat however many are asked for; each chunk draws from
-its own random stream, derived from the seed and the chunk's number.
+its own random stream, derived from the seed and the chunk's number. With
+more than one chunk, a worker process plans the next chunk's rows (all the
+text is built there) while this process writes the current one, so both
+cores work: on SQLite the writing alone takes about as long as the planning.
 """
 
-import json
+import multiprocessing
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Max, Min, Model
 from django.utils import timezone
 
 from cxloop.core.models import Platform, Store
@@ -37,12 +44,19 @@ from ..commerce.models import (
 )
 from .behaviour import DemoParameters, Purchases, draw_purchases
 from .catalogue import Catalogue, create_catalogue, currency_factor
-from .journeys import Journeys, build_journeys, uuid_like
+from .columns import concat, datetimes, money, objects, texts
+from .journeys import ANONYMOUS_DAYS, TYPES, Journeys, build_journeys
 from .orders import OrderBatch, build_orders
-from .people import CustomerBatch, build_name_pools, draw_customers
-from .writer import RowWriter
+from .people import TAG_JSON, VIP_TAG_JSON, CustomerBatch, NamePools, build_name_pools, draw_customers
+from .writer import Constant, Ids, RowWriter
 
-CHUNK = 5000
+CHUNK = 10_000
+# From this many customers on, and when the new events outnumber the table's,
+# indexes are built once at the end instead of row by row (see RowWriter.bulk_load).
+REBUILD_INDEXES_FROM = 50_000
+EVENTS_PER_CUSTOMER = 22
+LOADED = (Customer, ExternalId, ConsentRecord, Order, LineItem, Refund, Event, Checkout)
+PLAN_AHEAD = True  # plan chunks in a worker process when there is more than one
 HISTORY_DAYS = 548  # 18 months
 CONSENT_WORDING = "Email me news and offers. I can unsubscribe at any time."
 
@@ -51,8 +65,12 @@ class StoreNotEmpty(Exception):
     pass
 
 
+class PlanningFailed(Exception):
+    pass
+
+
 @dataclass
-class GenerationSummary:
+class Counts:
     customers: int = 0
     buyers: int = 0
     repeat_buyers: int = 0
@@ -61,12 +79,18 @@ class GenerationSummary:
     line_items: int = 0
     refunds: int = 0
     checkouts: int = 0
+    checkouts_completed: int = 0
     sessions: int = 0
     events: int = 0
     consent_records: int = 0
+    window_orders: int = 0  # online orders in the last ANONYMOUS_DAYS
+    window_sessions: int = 0  # online sessions that began then
+
+
+@dataclass
+class GenerationSummary(Counts):
     products: int = 0
     variants: int = 0
-    checkouts_completed: int = 0
     rows: int = 0
     elapsed_seconds: float = 0.0
     parameters: dict = field(default_factory=dict)
@@ -77,25 +101,69 @@ class GenerationSummary:
 
     @property
     def conversion_rate(self) -> float:
-        online_sessions = self.sessions - (self.orders - self.checkouts_completed)
-        return (self.checkouts_completed / online_sessions) if online_sessions else 0.0
+        """Share of online sessions that ended in an order, over the last ANONYMOUS_DAYS."""
+        return self.window_orders / self.window_sessions if self.window_sessions else 0.0
+
+    def add(self, counts: Counts) -> None:
+        for f in fields(Counts):
+            setattr(self, f.name, getattr(self, f.name) + getattr(counts, f.name))
 
 
 @dataclass
-class _Run:
-    store: Store
+class ChunkRows:
+    """One chunk's rows, table by table (parents first), with `Ids` for the keys to reserve."""
+
+    reserve: dict[type[Model], int]
+    tables: list[tuple[type[Model], dict]]
+    counts: Counts
+
+
+@dataclass
+class _Planner:
+    """Everything a chunk needs; picklable, and never touches the database."""
+
+    store_pk: int
+    store_slug: str
+    currency: str
     seed: int
     params: DemoParameters
     catalogue: Catalogue
-    pools: list
-    writer: RowWriter
+    pools: NamePools
     start: np.datetime64
     end: np.datetime64
-    summary: GenerationSummary
+    datetime_suffix: str
+    orders_so_far: int = 0
 
     @property
     def end_us(self) -> int:
         return int(self.end.astype(np.int64))
+
+    def times(self, micros) -> np.ndarray:
+        return datetimes(micros, self.datetime_suffix)
+
+    def plan(self, chunk: int, first: int, count: int) -> ChunkRows:
+        rng = np.random.default_rng([self.seed, 1, chunk])
+        people = draw_customers(rng, self.pools, count=count, first_ordinal=first + 1, start=self.start,
+                                end=self.end)  # fmt: skip
+        signup_us = people.created_at.astype(np.int64)
+        purchases = draw_purchases(rng, self.params, signup=people.created_at, end=self.end)
+        orders = build_orders(
+            rng, purchases, catalogue=self.catalogue, countries=people.country,
+            factor=currency_factor(self.currency), first_ordinal=self.orders_so_far + 1, end_us=self.end_us,
+        )  # fmt: skip
+        self.orders_so_far += len(orders)
+        journeys = build_journeys(
+            rng, orders=orders, customers=count, signup_us=signup_us, catalogue=self.catalogue,
+            currency=self.currency, recovery_base=f"https://{self.store_slug}.shop.example",
+            end_us=self.end_us, conversion_rate=self.params.conversion_rate,
+        )  # fmt: skip
+        tables = [
+            *_customer_tables(self, people, orders, purchases),
+            *_order_tables(self, orders, people),
+            *_journey_tables(self, chunk, journeys, people),
+        ]
+        reserve = {Customer: count, Order: len(orders)}
+        return ChunkRows(reserve, tables, _count(people, orders, journeys))
 
 
 def generate_store(
@@ -104,61 +172,96 @@ def generate_store(
     customers: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
     today: date | None = None,
 ) -> GenerationSummary:
     """Fill an empty store with `customers` demo customers and everything they did.
 
     Deterministic for a seed and `today` (default: the current date). Each
-    chunk of customers is one transaction. Raises StoreNotEmpty if the store
-    already has customers or products.
+    chunk of customers is one transaction. `progress(done, total)` follows
+    the customers written; `notify(text)` hears of the steps after them.
+    Raises StoreNotEmpty if the store already has customers or products.
     """
     began = time.perf_counter()
     if Customer.objects.filter(store=store).exists() or Product.objects.filter(store=store).exists():
         raise StoreNotEmpty(f"Store {store.slug!r} already has customers or products.")
     end = np.datetime64(today or timezone.now().date(), "us")
-    factor = currency_factor(store.currency)
-    params = DemoParameters().in_currency(factor)
+    params = DemoParameters().in_currency(currency_factor(store.currency))
     writer = RowWriter()
     with transaction.atomic():
         catalogue = create_catalogue(store=store, rng=np.random.default_rng([seed, 0, 0]), writer=writer)
     summary = GenerationSummary(
         products=len(catalogue.product_ids), variants=len(catalogue.variant_ids),
-        parameters={**params.as_dict(), "seed": seed, "currency": store.currency, "end": str(end)},
+        parameters={**params.as_dict(), "seed": seed, "currency": store.currency, "end": str(end),
+                    "anonymous_days": ANONYMOUS_DAYS},
     )  # fmt: skip
-    run = _Run(store, seed, params, catalogue, build_name_pools(seed), writer,
-               end - np.timedelta64(HISTORY_DAYS, "D"), end, summary)  # fmt: skip
-    with writer.bulk_load():
-        for chunk, first in enumerate(range(0, customers, CHUNK)):
+    planner = _Planner(store.pk, store.slug, store.currency, seed, params, catalogue, build_name_pools(seed),
+                       end - np.timedelta64(HISTORY_DAYS, "D"), end, writer.datetime_suffix)  # fmt: skip
+    starts = range(0, customers, CHUNK)
+    chunks = [(chunk, first, min(CHUNK, customers - first)) for chunk, first in enumerate(starts)]
+    rebuild = customers >= REBUILD_INDEXES_FROM and customers * EVENTS_PER_CUSTOMER > _approximate_rows(Event)
+    with writer.bulk_load(LOADED, rebuild_indexes=rebuild, notify=notify), _planned(planner, chunks) as plans:
+        for rows in plans:
             with transaction.atomic():
-                _generate_chunk(run, chunk, first, min(CHUNK, customers - first))
+                _write(writer, rows)
+            summary.add(rows.counts)
             if progress:
-                progress(min(first + CHUNK, customers), customers)
+                progress(summary.customers, customers)
     summary.rows = writer.rows_written
     summary.elapsed_seconds = time.perf_counter() - began
     return summary
 
 
-def _generate_chunk(run: _Run, chunk: int, first: int, count: int) -> None:
-    rng = np.random.default_rng([run.seed, 1, chunk])
-    people = draw_customers(
-        rng, run.pools, count=count, first_ordinal=first + 1, start=run.start, end=run.end
-    )  # noqa: E501
-    signup_us = people.created_at.astype(np.int64)
-    purchases = draw_purchases(rng, run.params, signup=people.created_at, end=run.end)
-    orders = build_orders(
-        rng, purchases, catalogue=run.catalogue, countries=people.country,
-        factor=currency_factor(run.store.currency), first_ordinal=run.summary.orders + 1, end_us=run.end_us,
-    )  # fmt: skip
-    journeys = build_journeys(
-        rng, orders=orders, customers=count, signup_us=signup_us, catalogue=run.catalogue,
-        currency=run.store.currency, recovery_base=f"https://{run.store.slug}.shop.example",
-        start_us=int(run.start.astype(np.int64)), end_us=run.end_us,
-        conversion_rate=run.params.conversion_rate,
-    )  # fmt: skip
-    customer_ids = _write_customers(run, people, orders, purchases)
-    order_ids = _write_orders(run, orders, people, customer_ids)
-    _write_journeys(run, chunk, journeys, people, customer_ids)
-    _count(run.summary, people, orders, journeys, order_ids)
+def _approximate_rows(model: type[Model]) -> int:
+    """The span of the table's ids: at least its row count, and found without a scan."""
+    ids = model.objects.aggregate(low=Min("id"), high=Max("id"))
+    return ids["high"] - ids["low"] + 1 if ids["high"] is not None else 0
+
+
+@contextmanager
+def _planned(planner: _Planner, chunks: list[tuple[int, int, int]]) -> Iterator[Iterator[ChunkRows]]:
+    """The chunks' rows in order; planned one chunk ahead in a forked worker when there are several."""
+    if not PLAN_AHEAD or len(chunks) < 2:
+        yield (planner.plan(*chunk) for chunk in chunks)
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_plan_all, args=(planner, chunks, sender), daemon=True)
+    worker.start()
+    sender.close()
+    try:
+        yield _receive(receiver, len(chunks))
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+
+
+def _plan_all(planner: _Planner, chunks, sender) -> None:
+    """The worker: plan every chunk and send it (sending waits while the writer is busy)."""
+    try:
+        for chunk in chunks:
+            sender.send(planner.plan(*chunk))
+    except BaseException:
+        sender.send(PlanningFailed(traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _receive(receiver, count: int) -> Iterator[ChunkRows]:
+    for _ in range(count):
+        rows = receiver.recv()
+        if isinstance(rows, PlanningFailed):
+            raise rows
+        yield rows
+
+
+def _write(writer: RowWriter, rows: ChunkRows) -> None:
+    for model, count in rows.reserve.items():
+        writer.reserve(model, count)
+    for model, columns in rows.tables:
+        writer.insert(model, columns)
 
 
 def _facts(orders: OrderBatch, count: int) -> dict[str, np.ndarray]:
@@ -175,158 +278,135 @@ def _facts(orders: OrderBatch, count: int) -> dict[str, np.ndarray]:
     return {"count": np.bincount(who, minlength=count), "spent": spent, "first": first, "last": last}
 
 
-def _write_customers(
-    run: _Run, people: CustomerBatch, orders: OrderBatch, purchases: Purchases
-) -> np.ndarray:  # noqa: E501
-    w, n = run.writer, len(people)
-    ids = w.reserve_ids(Customer, n)
+def _customer_tables(plan: _Planner, people: CustomerBatch, orders: OrderBatch, purchases: Purchases) -> list:
+    n, store = len(people), Constant(plan.store_pk)
     facts = _facts(orders, n)
-    vip = facts["spent"] >= 5 * run.params.mean_order_value * 100
-    tags = [
-        json.dumps(sorted([*t, "vip"]) if v else t, ensure_ascii=False)
-        for t, v in zip(people.tags, vip.tolist(), strict=True)
-    ]  # noqa: E501
-    updated = np.maximum(people.created_at.astype(np.int64), facts["last"])
-    w.insert(Customer, {
-        "id": ids.tolist(), "store_id": [run.store.pk] * n, "email": people.email,
-        "email_key": [e.lower() for e in people.email], "phone": people.phone,
-        "first_name": people.first_name, "last_name": people.last_name, "name_key": people.name_keys,
-        "surname_key": people.surname_keys, "language": people.language,
-        "country": people.country, "tags": w.json(tags), "email_consent": people.consent.tolist(),
-        "created_at": w.datetimes(people.created_at), "updated_at": _times(w, updated),
-        "orders_count": facts["count"].tolist(), "amount_spent": w.money(facts["spent"]),
-        "first_order_at": _times(w, facts["first"]), "last_order_at": _times(w, facts["last"]),
-    })  # fmt: skip
-    w.insert(ExternalId, {
-        "store_id": [run.store.pk] * n, "customer_id": ids.tolist(), "platform": [Platform.DEMO.value] * n,
-        "external_id": [f"demo-customer-{i}" for i in range(people.first_ordinal, people.first_ordinal + n)],
-    })  # fmt: skip
-    _write_consents(run, people, ids)
-    return ids
+    vip = facts["spent"] >= 5 * plan.params.mean_order_value * 100
+    rows = Ids(Customer, np.arange(n))
+    customers = {
+        "id": rows, "store_id": store, "email": people.email,
+        "email_key": objects([e.lower() for e in people.email.tolist()]), "phone": people.phone,
+        "first_name": people.first_name, "last_name": people.last_name, "name_key": people.name_key,
+        "surname_key": people.surname_key, "language": people.language, "country": people.country,
+        "tags": np.where(vip, VIP_TAG_JSON[people.tag_code], TAG_JSON[people.tag_code]),
+        "email_consent": people.consent, "created_at": plan.times(people.created_at.astype(np.int64)),
+        "updated_at": plan.times(np.maximum(people.created_at.astype(np.int64), facts["last"])),
+        "orders_count": facts["count"], "amount_spent": money(facts["spent"]),
+        "first_order_at": plan.times(facts["first"]), "last_order_at": plan.times(facts["last"]),
+    }  # fmt: skip
+    ordinals = texts(np.arange(people.first_ordinal, people.first_ordinal + n))
+    external_ids = {
+        "store_id": store, "customer_id": rows, "platform": Constant(Platform.DEMO.value),
+        "external_id": concat("demo-customer-", ordinals),
+    }  # fmt: skip
+    return [(Customer, customers), (ExternalId, external_ids), (ConsentRecord, _consents(plan, people))]
 
 
-def _write_consents(run: _Run, people: CustomerBatch, ids: np.ndarray) -> None:
+def _consents(plan: _Planner, people: CustomerBatch) -> dict:
     """The consent ledger: every customer who ever opted in, and what changed since."""
-    w, rng = run.writer, np.random.default_rng([run.seed, 2, people.first_ordinal])
+    rng = np.random.default_rng([plan.seed, 2, people.first_ordinal])
     consent, created = people.consent, people.created_at.astype(np.int64)
     opted_in = np.flatnonzero(np.isin(consent, ["subscribed", "unsubscribed", "invalid"]))
     changed = np.flatnonzero(np.isin(consent, ["unsubscribed", "invalid"]))
     pending = np.flatnonzero(consent == "pending")
-    later = created[changed] + ((run.end_us - created[changed]) * rng.random(len(changed))).astype(np.int64)
+    later = created[changed] + ((plan.end_us - created[changed]) * rng.random(len(changed))).astype(np.int64)
     who = np.concatenate([opted_in, pending, changed])
-    at = np.concatenate([created[opted_in], created[pending], later])
-    state = ["subscribed"] * len(opted_in) + ["pending"] * len(pending) + consent[changed].tolist()
-    level = ["confirmed_opt_in"] * len(opted_in) + ["confirmed_opt_in"] * len(pending) + [""] * len(changed)
-    times = _times(w, at)
-    w.insert(ConsentRecord, {
-        "store_id": [run.store.pk] * len(who), "customer_id": ids[who].tolist(), "state": state,
-        "occurred_at": times, "recorded_at": times, "source": ["demo"] * len(who),
-        "wording": [CONSENT_WORDING if s != "invalid" else "" for s in state],
-        "wording_version": ["demo-1"] * len(who), "opt_in_level": level,
-    })  # fmt: skip
-    run.summary.consent_records += len(who)
+    at = plan.times(np.concatenate([created[opted_in], created[pending], later]))
+    state = np.concatenate([np.full(len(opted_in), "subscribed", dtype=object),
+                            np.full(len(pending), "pending", dtype=object), consent[changed]])  # fmt: skip
+    confirmed = np.arange(len(who)) < len(opted_in) + len(pending)
+    level = np.where(confirmed, "confirmed_opt_in", "").astype(object)
+    return {
+        "store_id": Constant(plan.store_pk), "customer_id": Ids(Customer, who), "state": state,
+        "occurred_at": at, "recorded_at": at, "source": Constant("demo"),
+        "wording": np.where(state != "invalid", CONSENT_WORDING, "").astype(object),
+        "wording_version": Constant("demo-1"), "opt_in_level": level,
+    }  # fmt: skip
 
 
-def _write_orders(
-    run: _Run, orders: OrderBatch, people: CustomerBatch, customer_ids: np.ndarray
-) -> np.ndarray:  # noqa: E501
-    w, n, store = run.writer, len(orders), run.store
-    ids = w.reserve_ids(Order, n)
-    totals = w.money(orders.total)
-    w.insert(Order, {
-        "id": ids.tolist(), "store_id": [store.pk] * n,
-        "customer_id": customer_ids[orders.customer].tolist(), "platform": [Platform.DEMO.value] * n,
-        "external_id": [orders.external_id(o) for o in range(n)],
-        "number": [orders.number(o) for o in range(n)],
-        "email": [people.email[c] for c in orders.customer.tolist()],
-        "currency": [store.currency] * n, "presentment_currency": [store.currency] * n,
-        "subtotal": w.money(orders.subtotal), "total_discounts": w.money(orders.discount),
-        "discount_codes": w.json(orders.discount_codes), "shipping": w.money(orders.shipping),
-        "tax": w.money(orders.tax), "total": totals, "presentment_total": totals,
-        "financial_status": orders.financial.tolist(), "fulfillment_status": orders.fulfillment.tolist(),
-        "source_channel": orders.channel.tolist(), "landing_page": orders.landing_page,
-        "referrer": orders.referrer, "utm_source": [u[0] for u in orders.utm],
-        "utm_medium": [u[1] for u in orders.utm], "utm_campaign": [u[2] for u in orders.utm],
-        "checkout_token": orders.checkout_token, "note": orders.note,
-        "created_at": _times(w, orders.created), "processed_at": _times(w, orders.created),
-        "cancelled_at": _times(w, orders.cancelled), "fulfilled_at": _times(w, orders.fulfilled),
-        "source_updated_at": _times(w, orders.updated), "refunded_amount": w.money(orders.refunded),
-    })  # fmt: skip
-    _write_lines(run, orders, ids)
+def _order_tables(plan: _Planner, orders: OrderBatch, people: CustomerBatch) -> list:
+    n, store, currency = len(orders), Constant(plan.store_pk), Constant(plan.currency)
+    rows, totals = Ids(Order, np.arange(n)), money(orders.total)
+    created = plan.times(orders.created)
+    order_rows = {
+        "id": rows, "store_id": store, "customer_id": Ids(Customer, orders.customer),
+        "platform": Constant(Platform.DEMO.value), "external_id": orders.external_id, "number": orders.number,
+        "email": people.email[orders.customer], "currency": currency, "presentment_currency": currency,
+        "subtotal": money(orders.subtotal), "total_discounts": money(orders.discount),
+        "discount_codes": orders.discount_codes, "shipping": money(orders.shipping),
+        "tax": money(orders.tax), "total": totals, "presentment_total": totals,
+        "financial_status": orders.financial, "fulfillment_status": orders.fulfillment,
+        "source_channel": orders.channel, "landing_page": orders.landing_page, "referrer": orders.referrer,
+        "utm_source": orders.utm_source, "utm_medium": orders.utm_medium, "utm_campaign": orders.utm_campaign,
+        "checkout_token": orders.checkout_token, "note": orders.note, "created_at": created,
+        "processed_at": created, "cancelled_at": plan.times(orders.cancelled),
+        "fulfilled_at": plan.times(orders.fulfilled), "source_updated_at": plan.times(orders.updated),
+        "refunded_amount": money(orders.refunded),
+    }  # fmt: skip
     refunded = orders.refund_order
-    w.insert(Refund, {
-        "store_id": [store.pk] * len(refunded), "order_id": ids[refunded].tolist(),
-        "external_id": [f"demo-refund-{orders.ordinal[o]}" for o in refunded.tolist()],
-        "amount": w.money(orders.refund_amount), "currency": [store.currency] * len(refunded),
-        "note": orders.refund_note, "created_at": _times(w, orders.refund_at),
-    })  # fmt: skip
-    return ids
+    refunds = {
+        "store_id": store, "order_id": Ids(Order, refunded),
+        "external_id": concat("demo-refund-", texts(orders.ordinal[refunded])),
+        "amount": money(orders.refund_amount), "currency": currency, "note": orders.refund_note,
+        "created_at": plan.times(orders.refund_at),
+    }  # fmt: skip
+    return [(Order, order_rows), (LineItem, _lines(plan, orders)), (Refund, refunds)]
 
 
-def _write_lines(run: _Run, orders: OrderBatch, order_ids: np.ndarray) -> None:
-    w, c = run.writer, run.catalogue
-    owner = np.repeat(np.arange(len(orders)), orders.line_count)
-    v = orders.line_variant
-    n = len(v)
-    w.insert(LineItem, {
-        "store_id": [run.store.pk] * n, "order_id": order_ids[owner].tolist(),
-        "product_id": c.product_ids[c.variant_product[v]].tolist(), "variant_id": c.variant_ids[v].tolist(),
-        "external_id": [f"demo-line-{orders.ordinal[o]}-{i}" for o, i in zip(owner.tolist(), (np.arange(n) - orders.line_start[owner]).tolist(), strict=True)],  # noqa: E501
-        "title": [c.variant_titles[i] for i in v.tolist()], "sku": [c.variant_skus[i] for i in v.tolist()],
-        "quantity": orders.line_quantity.tolist(), "price": w.money(c.variant_prices[v]),
-        "total_discount": w.money(orders.line_discount),
-    })  # fmt: skip
+def _lines(plan: _Planner, orders: OrderBatch) -> dict:
+    c, owner, v = plan.catalogue, orders.line_owner, orders.line_variant
+    index = np.arange(len(v)) - orders.line_start[owner]
+    return {
+        "store_id": Constant(plan.store_pk), "order_id": Ids(Order, owner),
+        "product_id": c.product_ids[c.variant_product[v]], "variant_id": c.variant_ids[v],
+        "external_id": concat("demo-line-", texts(orders.ordinal[owner]), "-", texts(index)),
+        "title": objects(c.variant_titles)[v], "sku": objects(c.variant_skus)[v],
+        "quantity": orders.line_quantity, "price": money(c.variant_prices[v]),
+        "total_discount": money(orders.line_discount),
+    }  # fmt: skip
 
 
-def _write_journeys(
-    run: _Run, chunk: int, journeys: Journeys, people: CustomerBatch, customer_ids: np.ndarray
-) -> None:  # noqa: E501
-    w, store, rng = run.writer, run.store, np.random.default_rng([run.seed, 3, chunk])
+def _journey_tables(plan: _Planner, chunk: int, journeys: Journeys, people: CustomerBatch) -> list:
     s, e, c = journeys.sessions, journeys.events, journeys.checkouts
-    session_ids = uuid_like(rng, len(s.customer))
-    customer_of = [None if i < 0 else int(customer_ids[i]) for i in s.customer]
-    n = len(e.session)
-    occurred = np.array(e.at, dtype=np.int64)
-    received = occurred + rng.integers(50_000, 2_000_000, n)
-    types = ["page_view", "product_view", "add_to_cart", "checkout_started", "order_placed"]
-    w.insert(Event, {
-        "store_id": [store.pk] * n, "event_id": [f"demo-{chunk:05d}-{i:07d}" for i in range(n)],
-        "type": [types[t] for t in e.type], "customer_id": [customer_of[i] for i in e.session],
-        "anonymous_id": [s.anonymous_id[i] for i in e.session],
-        "session_id": [session_ids[i] for i in e.session], "properties": w.json(e.properties),
-        "occurred_at": _times(w, occurred), "received_at": _times(w, received),
-    })  # fmt: skip
-    m = len(c.token)
-    w.insert(Checkout, {
-        "store_id": [store.pk] * m, "customer_id": [None if i < 0 else int(customer_ids[i]) for i in c.customer],  # noqa: E501
-        "platform": [Platform.DEMO.value] * m, "external_id": c.token, "token": c.token,
-        "email": ["" if i < 0 else people.email[i] for i in c.customer],
-        "currency": [store.currency] * m, "total": w.money(np.array(c.total, dtype=np.int64)),
-        "line_items": w.json(c.line_items), "recovery_url": c.recovery_url, "state": c.state,
-        "created_at": _times(w, np.array(c.created, dtype=np.int64)),
-        "updated_at": _times(w, np.maximum(c.created, c.completed)),
-        "completed_at": _times(w, np.array(c.completed, dtype=np.int64)),
-    })  # fmt: skip
+    rng = np.random.default_rng([plan.seed, 3, chunk])
+    store = Constant(plan.store_pk)
+    received = e.at + rng.integers(50_000, 2_000_000, len(e.at))
+    events = {
+        "store_id": store, "event_id": concat(f"demo-{chunk:05d}-", _zero_padded(len(e.at), 7)),
+        "type": TYPES[e.type], "customer_id": Ids(Customer, s.customer[e.session]),
+        "anonymous_id": s.anonymous_id[e.session], "session_id": s.session_id[e.session],
+        "properties": e.properties, "occurred_at": plan.times(e.at), "received_at": plan.times(received),
+    }  # fmt: skip
+    emails = np.where(c.customer >= 0, people.email[np.maximum(c.customer, 0)], "")
+    checkouts = {
+        "store_id": store, "customer_id": Ids(Customer, c.customer),
+        "platform": Constant(Platform.DEMO.value),
+        "external_id": c.token, "token": c.token, "email": emails, "currency": Constant(plan.currency),
+        "total": money(c.total), "line_items": c.line_items, "recovery_url": c.recovery_url, "state": c.state,
+        "created_at": plan.times(c.created), "updated_at": plan.times(np.maximum(c.created, c.completed)),
+        "completed_at": plan.times(c.completed),
+    }  # fmt: skip
+    return [(Event, events), (Checkout, checkouts)]
 
 
-def _times(w: RowWriter, micros) -> list:
-    """Database values for int64 microseconds since the epoch; negative means NULL."""
-    micros = np.asarray(micros, dtype=np.int64)
-    values = micros.astype("datetime64[us]")
-    values[micros < 0] = np.datetime64("NaT")
-    return w.datetimes(values)
+def _zero_padded(n: int, digits: int) -> np.ndarray:
+    """ "0000000", "0000001", ... as an object array of text."""
+    if n >= 10**digits:
+        raise ValueError(f"{n} rows do not fit {digits} digits.")
+    text = (np.arange(n) + 10**digits).astype(f"U{digits + 1}")
+    return text.view(np.uint32).reshape(n, digits + 1)[:, 1:].copy().view(f"U{digits}").ravel().astype(object)
 
 
-def _count(summary: GenerationSummary, people, orders: OrderBatch, journeys: Journeys, order_ids) -> None:
+def _count(people: CustomerBatch, orders: OrderBatch, journeys: Journeys) -> Counts:
     per_customer = np.bincount(orders.customer[orders.cancelled < 0], minlength=len(people))
-    summary.customers += len(people)
-    summary.buyers += int((per_customer >= 1).sum())
-    summary.repeat_buyers += int((per_customer >= 2).sum())
-    summary.orders += len(orders)
-    summary.cancelled_orders += int((orders.cancelled >= 0).sum())
-    summary.line_items += len(orders.line_variant)
-    summary.refunds += len(orders.refund_order)
-    summary.checkouts += len(journeys.checkouts.token)
-    summary.checkouts_completed += sum(1 for s in journeys.checkouts.state if s == "completed")
-    summary.sessions += len(journeys.sessions.customer)
-    summary.events += len(journeys.events.session)
+    return Counts(
+        customers=len(people), buyers=int((per_customer >= 1).sum()),
+        repeat_buyers=int((per_customer >= 2).sum()), orders=len(orders),
+        cancelled_orders=int((orders.cancelled >= 0).sum()), line_items=len(orders.line_variant),
+        refunds=len(orders.refund_order), checkouts=len(journeys.checkouts.token),
+        checkouts_completed=int((journeys.checkouts.state == Checkout.State.COMPLETED.value).sum()),
+        sessions=len(journeys.sessions.customer), events=len(journeys.events.at),
+        consent_records=int(np.isin(people.consent, ["subscribed", "pending"]).sum()
+                            + 2 * np.isin(people.consent, ["unsubscribed", "invalid"]).sum()),
+        window_orders=journeys.window_orders, window_sessions=journeys.window_sessions,
+    )  # fmt: skip

@@ -2,63 +2,67 @@
 
 Every online order is the end of a session: page_view, then a product_view
 and add_to_cart per line, checkout_started and order_placed at the order's
-time. A point-of-sale order has only its order_placed event. Around them are
-sessions that do not convert, from customers and from anonymous visitors, so
-that about `conversion_rate` of online sessions end in an order. Half of
-those bounce; a few reach the checkout and leave an abandoned checkout with a
-recovery link behind.
+time. A point-of-sale order has only its order_placed event. Signed-in
+customers also browse without buying, more often the more they buy. Half of
+the sessions that do not convert bounce; a few reach the checkout and leave an
+abandoned checkout with a recovery link behind.
+
+Visitors who never sign up are kept for the last `ANONYMOUS_DAYS` only, as a
+storefront that forgets anonymous visitors after two months would (the
+customers' own events are kept for the whole history). Within that window
+there are enough of them that about `conversion_rate` of online sessions end
+in an order. Keeping 18 months of anonymous traffic would mean about 70
+events per customer instead of about 20, for no page that looks further back
+than 60 days.
 """
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..commerce.models import Checkout
 from .catalogue import Catalogue
+from .columns import concat, hex_ids, json_strings, money, objects
 from .orders import HOUR, OrderBatch
 
 PAGE_VIEW, PRODUCT_VIEW, ADD_TO_CART, CHECKOUT_STARTED, ORDER_PLACED = range(5)
-TYPES = np.array(
-    ["page_view", "product_view", "add_to_cart", "checkout_started", "order_placed"], dtype=object
-)  # noqa: E501
+TYPES = objects(["page_view", "product_view", "add_to_cart", "checkout_started", "order_placed"])
 PAGES = [
-    "/",
-    "/collections/all",
-    "/collections/new-arrivals",
-    "/pages/about",
-    "/blogs/news",
-    "/search?q=gift",
-]  # noqa: E501
-REFERRERS = ["", "", "", "https://www.google.com/", "https://www.instagram.com/", "https://duckduckgo.com/"]  # noqa: E501
+    "/", "/collections/all", "/collections/new-arrivals", "/pages/about", "/blogs/news", "/search?q=gift",
+]  # fmt: skip
+REFERRERS = ["", "", "", "https://www.google.com/", "https://www.instagram.com/", "https://duckduckgo.com/"]
 SECOND = 1_000_000
+DAY = 24 * HOUR
+ANONYMOUS_DAYS = 60
 
 
 @dataclass
 class Sessions:
-    customer: list = field(default_factory=list)  # customer index in the batch, or -1
-    anonymous_id: list = field(default_factory=list)
-    start: list = field(default_factory=list)
+    customer: np.ndarray  # customer index in the batch, or -1
+    anonymous_id: np.ndarray
+    session_id: np.ndarray
 
 
 @dataclass
 class EventColumns:
-    session: list = field(default_factory=list)
-    type: list = field(default_factory=list)
-    at: list = field(default_factory=list)  # int64 microseconds
-    properties: list = field(default_factory=list)
+    """Events in the order they happened (int64 microseconds in `at`)."""
+
+    session: np.ndarray
+    type: np.ndarray  # index into TYPES
+    at: np.ndarray
+    properties: np.ndarray
 
 
 @dataclass
 class CheckoutColumns:
-    customer: list = field(default_factory=list)  # customer index in the batch, or -1
-    token: list = field(default_factory=list)
-    total: list = field(default_factory=list)  # cents
-    line_items: list = field(default_factory=list)  # JSON
-    recovery_url: list = field(default_factory=list)
-    state: list = field(default_factory=list)
-    created: list = field(default_factory=list)
-    completed: list = field(default_factory=list)  # int64 microseconds, or -1
+    customer: np.ndarray  # customer index in the batch, or -1
+    token: np.ndarray
+    total: np.ndarray  # cents
+    line_items: np.ndarray  # JSON
+    recovery_url: np.ndarray
+    state: np.ndarray
+    created: np.ndarray
+    completed: np.ndarray  # int64 microseconds, or -1
 
 
 @dataclass
@@ -66,11 +70,8 @@ class Journeys:
     sessions: Sessions
     events: EventColumns
     checkouts: CheckoutColumns
-
-
-def uuid_like(rng: np.random.Generator, n: int) -> list[str]:
-    raw = rng.integers(0, 2**63, size=(n, 2)).tolist()
-    return [f"{a:016x}{b:016x}" for a, b in raw]
+    window_orders: int  # online orders in the anonymous window
+    window_sessions: int  # online sessions that began in it
 
 
 @dataclass
@@ -81,106 +82,144 @@ class _Place:
     recovery_base: str
     end_us: int
     page_views: np.ndarray
-    product_views: np.ndarray
-    cart_adds: np.ndarray
+    product_views: np.ndarray  # by variant
+    cart_adds: np.ndarray  # by quantity - 1, variant
+    checkout_lines: np.ndarray  # by quantity - 1, variant
 
     @classmethod
     def build(cls, catalogue: Catalogue, recovery_base: str, end_us: int) -> "_Place":
-        products = [f"/products/{handle}" for handle in catalogue.product_handles]
-        pages = [_json(path=path, referrer=ref) for path in PAGES + products for ref in REFERRERS]
-        return cls(
-            catalogue, recovery_base, end_us, _objects(pages),
-            _objects(catalogue.product_view_json), _objects(catalogue.add_to_cart_json),
-        )  # fmt: skip
+        paths = objects(PAGES + [f"/products/{handle}" for handle in catalogue.product_handles])
+        path, referrer = np.repeat(paths, len(REFERRERS)), np.tile(objects(REFERRERS), len(paths))
+        page_views = concat('{"path": ', json_strings(path), ', "referrer": ', json_strings(referrer), "}")
+        carts = objects(catalogue.add_to_cart_json)
+        cart_adds = objects([carts] + [[p.replace('"quantity": 1', f'"quantity": {q}') for p in carts]
+                                       for q in (2, 3)])  # fmt: skip
+        product = objects(catalogue.product_external_ids)[catalogue.variant_product]
+        price = money(catalogue.variant_prices)
+        lines = objects([concat('{"title": ', json_strings(objects(catalogue.variant_titles)),
+                                f', "quantity": {q}, "price": "', price, '", "product_id": "', product, '"}')
+                         for q in (1, 2, 3)])  # fmt: skip
+        return cls(catalogue, recovery_base, end_us, page_views, objects(catalogue.product_view_json),
+                   cart_adds, lines)  # fmt: skip
+
+
+@dataclass
+class _Part:
+    """Events and checkouts of some sessions, numbered from 0 within the part."""
+
+    events: EventColumns
+    checkouts: CheckoutColumns
 
 
 def build_journeys(
     rng: np.random.Generator, *, orders: OrderBatch, customers: int, signup_us: np.ndarray,
-    catalogue: Catalogue, currency: str, recovery_base: str, start_us: int, end_us: int,
-    conversion_rate: float,
+    catalogue: Catalogue, currency: str, recovery_base: str, end_us: int, conversion_rate: float,
 ) -> Journeys:  # fmt: skip
     """Build the sessions, events and checkouts of a batch of customers and their orders."""
-    journeys = Journeys(Sessions(), EventColumns(), CheckoutColumns())
     place = _Place.build(catalogue, recovery_base, end_us)
-    visitor_ids = uuid_like(rng, customers)
-    _order_sessions(rng, journeys, orders, visitor_ids, catalogue, currency)
-    online = int((orders.channel != "pos").sum())
-    browsing = int(rng.poisson(online * (1 - conversion_rate) / conversion_rate))
+    window = end_us - ANONYMOUS_DAYS * DAY
+    visitor_ids = hex_ids(rng, customers)
+    ordered = _order_sessions(rng, place, orders, currency)
     # Customers browse while signed in, more often the more they buy.
     per_customer = rng.poisson(1.0 + 2.0 * np.bincount(orders.customer, minlength=customers))
     owner = np.repeat(np.arange(customers), per_customer)
-    window = np.maximum(end_us - 2 * HOUR - signup_us[owner], 0)
-    begin = signup_us[owner] + (window * rng.random(len(owner))).astype(np.int64)
-    owner_ids = [visitor_ids[c] for c in owner.tolist()]
-    _browsing_sessions(rng, journeys, place, owner, owner_ids, begin)
-    # Everyone else is an anonymous visitor.
-    visitor, visitor_begin = _anonymous_visitors(rng, max(0, browsing - len(owner)), start_us, end_us)
-    anonymous_ids = uuid_like(rng, int(visitor.max()) + 1 if len(visitor) else 0)
-    anonymous = [anonymous_ids[v] for v in visitor.tolist()]
-    _browsing_sessions(rng, journeys, place, np.full(len(visitor), -1), anonymous, visitor_begin)
-    return journeys
+    span = np.maximum(end_us - 2 * HOUR - signup_us[owner], 0)
+    begin = signup_us[owner] + (span * rng.random(len(owner))).astype(np.int64)
+    # Everyone else is an anonymous visitor, and only the last ANONYMOUS_DAYS are kept.
+    online_in_window = int(((orders.channel != "pos") & (orders.created >= window)).sum())
+    browsing_in_window = int((begin >= window).sum())
+    wanted = rng.poisson(online_in_window * (1 - conversion_rate) / conversion_rate)
+    visitor, visitor_begin = _anonymous_visitors(rng, max(0, wanted - browsing_in_window), window, end_us)
+    anonymous_ids = hex_ids(rng, int(visitor.max()) + 1 if len(visitor) else 0)
+    browsing = _browsing_sessions(rng, place, np.concatenate([owner, np.full(len(visitor), -1)]),
+                                  np.concatenate([begin, visitor_begin]))  # fmt: skip
+    session_customer = np.concatenate([orders.customer, owner, np.full(len(visitor), -1)])
+    anonymous = [visitor_ids[orders.customer], visitor_ids[owner], anonymous_ids[visitor]]
+    sessions = Sessions(session_customer, np.concatenate(anonymous), hex_ids(rng, len(session_customer)))
+    return Journeys(
+        sessions, _in_time_order(_join(ordered, browsing, first_session=len(orders))),
+        _join_checkouts(ordered.checkouts, browsing.checkouts),
+        window_orders=online_in_window,
+        window_sessions=online_in_window + browsing_in_window + len(visitor),
+    )  # fmt: skip
 
 
-def _order_sessions(
-    rng, journeys: Journeys, orders: OrderBatch, visitor_ids, catalogue: Catalogue, currency: str
-) -> None:  # noqa: E501
-    s, e, c = journeys.sessions, journeys.events, journeys.checkouts
-    gaps = (rng.exponential(45.0, size=(len(orders), 12)) * SECOND).astype(np.int64) + SECOND
-    for o in range(len(orders)):
-        customer, created, total = int(orders.customer[o]), int(orders.created[o]), _money(orders.total[o])
-        session = len(s.customer)
-        s.customer.append(customer)
-        s.anonymous_id.append(visitor_ids[customer])
-        placed = _json(
-            order_id=orders.external_id(o), order_number=orders.number(o), total=total, currency=currency
-        )  # noqa: E501
-        if orders.channel[o] == "pos":
-            s.start.append(created)
-            _add(e, session, ORDER_PLACED, created, placed)
-            continue
-        first, count = int(orders.line_start[o]), int(orders.line_count[o])
-        steps = [(PAGE_VIEW, _json(path=orders.landing_page[o], referrer=orders.referrer[o]))]
-        lines = []
-        for line in range(first, first + count):
-            v, qty = int(orders.line_variant[line]), int(orders.line_quantity[line])
-            steps.append((PRODUCT_VIEW, catalogue.product_view_json[v]))
-            steps.append(
-                (
-                    ADD_TO_CART,
-                    catalogue.add_to_cart_json[v]
-                    if qty == 1
-                    else _with_quantity(catalogue.add_to_cart_json[v], qty),
-                )
-            )  # noqa: E501
-            lines.append(_checkout_line(catalogue, v, qty))
-        token = orders.checkout_token[o]
-        steps.append((CHECKOUT_STARTED, _json(checkout_token=token, total=total)))
-        steps.append((ORDER_PLACED, placed))
-        times = created - np.concatenate([np.cumsum(gaps[o, : len(steps) - 1][::-1])[::-1], [0]])
-        s.start.append(int(times[0]))
-        for (kind, properties), at in zip(steps, times.tolist(), strict=True):
-            _add(e, session, kind, at, properties)
-        _add_checkout(c, customer, token, int(orders.total[o]), "[" + ", ".join(lines) + "]", "",
-                      Checkout.State.COMPLETED.value, int(times[-2]), created)  # fmt: skip
+def _order_sessions(rng, place: _Place, orders: OrderBatch, currency: str) -> _Part:
+    """One session per order, numbered as the orders: the journey that ends in it."""
+    n, online = len(orders), orders.channel != "pos"
+    size = np.where(online, 3 + 2 * orders.line_count, 1)
+    owner = np.repeat(np.arange(n), size)
+    offset = np.cumsum(size) - size
+    position = np.arange(len(owner)) - offset[owner]
+    lines = orders.line_count[owner]
+    kind = np.select(
+        [~online[owner], position == 0, position <= 2 * lines, position == 2 * lines + 1],
+        [ORDER_PLACED, PAGE_VIEW, np.where(position % 2 == 1, PRODUCT_VIEW, ADD_TO_CART), CHECKOUT_STARTED],
+        ORDER_PLACED,
+    )
+    # The steps are a few seconds to minutes apart; the last one is the order itself.
+    gaps = (rng.exponential(45.0, len(owner)) * SECOND).astype(np.int64) + SECOND
+    gaps[offset] = 0
+    elapsed = np.cumsum(gaps)
+    elapsed -= elapsed[offset][owner]
+    at = orders.created[owner] - (elapsed[offset + size - 1][owner] - elapsed)
+    line = orders.line_start[owner] + (position - 1) // 2
+    variant, quantity = orders.line_variant, orders.line_quantity
+    total = money(orders.total)
+    properties = np.empty(len(owner), dtype=object)
+    _put(
+        properties,
+        kind == PAGE_VIEW,
+        owner,
+        concat(
+            '{"path": ',
+            json_strings(orders.landing_page),
+            ', "referrer": ',
+            json_strings(orders.referrer),
+            "}",
+        ),
+    )
+    viewed, carted = kind == PRODUCT_VIEW, kind == ADD_TO_CART
+    properties[viewed] = place.product_views[variant[line[viewed]]]
+    properties[carted] = place.cart_adds[quantity[line[carted]] - 1, variant[line[carted]]]
+    _put(
+        properties,
+        kind == CHECKOUT_STARTED,
+        owner,
+        concat('{"checkout_token": "', orders.checkout_token, '", "total": "', total, '"}'),
+    )
+    _put(properties, kind == ORDER_PLACED, owner, concat(
+        '{"order_id": "', orders.external_id, '", "order_number": "', orders.number, '", "total": "', total,
+        f'", "currency": "{currency}"}}'))  # fmt: skip
+    started = np.flatnonzero(kind == CHECKOUT_STARTED)
+    paid = owner[started]
+    checkouts = CheckoutColumns(
+        customer=orders.customer[paid], token=orders.checkout_token[paid], total=orders.total[paid],
+        line_items=_checkout_lines(place, orders)[paid], recovery_url=np.full(len(paid), "", dtype=object),
+        state=np.full(len(paid), Checkout.State.COMPLETED.value, dtype=object),
+        created=at[started], completed=orders.created[paid],
+    )  # fmt: skip
+    return _Part(EventColumns(owner, kind, at, properties), checkouts)
 
 
-def _browsing_sessions(
-    rng,
-    journeys: Journeys,
-    place: "_Place",
-    customer: np.ndarray,
-    anonymous_ids: list[str],
-    begin: np.ndarray,
-) -> None:  # noqa: E501
+def _put(target: np.ndarray, where: np.ndarray, owner: np.ndarray, per_owner: np.ndarray) -> None:
+    target[where] = per_owner[owner[where]]
+
+
+def _checkout_lines(place: _Place, orders: OrderBatch) -> np.ndarray:
+    """The line_items JSON of each order's checkout: its lines as a list."""
+    text = place.checkout_lines[orders.line_quantity - 1, orders.line_variant]
+    start, count = orders.line_start, orders.line_count
+    lines = concat("[", text[start]) if len(start) else objects([])
+    for k in range(1, int(count.max()) if len(count) else 0):
+        more = count > k
+        lines[more] = concat(lines[more], ", ", text[start[more] + k])
+    return concat(lines, "]") if len(start) else lines
+
+
+def _browsing_sessions(rng, place: _Place, customer: np.ndarray, begin: np.ndarray) -> _Part:
     """Sessions that do not end in an order: bounces, browsing, carts, abandoned checkouts."""
     n = len(customer)
-    if n == 0:
-        return
-    s, e = journeys.sessions, journeys.events
-    first_session = len(s.customer)
-    s.customer.extend(customer.tolist())
-    s.anonymous_id.extend(anonymous_ids)
-    s.start.extend(begin.tolist())
     depth = rng.choice(4, size=n, p=[0.5, 0.33, 0.11, 0.06])
     views = np.where(depth == 0, 0, 1 + rng.poisson(0.8, n))
     size = 1 + views + (depth >= 2) + (depth >= 3)
@@ -188,11 +227,11 @@ def _browsing_sessions(
     offset = np.cumsum(size) - size
     position = np.arange(len(session)) - offset[session]
     k = views[session]
-    kind = np.where(
-        position == 0,
-        PAGE_VIEW,
-        np.where(position <= k, PRODUCT_VIEW, np.where(position == k + 1, ADD_TO_CART, CHECKOUT_STARTED)),
-    )  # noqa: E501
+    kind = np.select(
+        [position == 0, position <= k, position == k + 1],
+        [PAGE_VIEW, PRODUCT_VIEW, ADD_TO_CART],
+        CHECKOUT_STARTED,
+    )
     gaps = (rng.exponential(40.0, len(session)) * SECOND).astype(np.int64) + SECOND
     gaps[offset] = 0
     elapsed = np.cumsum(gaps)
@@ -205,80 +244,52 @@ def _browsing_sessions(
     pages = kind == PAGE_VIEW
     properties[pages] = place.page_views[rng.integers(0, len(place.page_views), int(pages.sum()))]
     properties[kind == PRODUCT_VIEW] = place.product_views[variant[kind == PRODUCT_VIEW]]
-    properties[carted] = place.cart_adds[variant[carted]]
-    for index in np.flatnonzero(kind == CHECKOUT_STARTED).tolist():
-        properties[index] = _abandon(
-            rng, journeys, place, int(customer[session[index]]), int(variant[index - 1]), int(at[index])
-        )  # noqa: E501
-    e.session.extend((session + first_session).tolist())
-    e.type.extend(kind.tolist())
-    e.at.extend(at.tolist())
-    e.properties.extend(properties.tolist())
+    properties[carted] = place.cart_adds[0, variant[carted]]
+    started = np.flatnonzero(kind == CHECKOUT_STARTED)
+    checkouts = _abandoned(rng, place, customer[session[started]], variant[started - 1], at[started])
+    properties[started] = concat('{"checkout_token": "', checkouts.token, '", "total": "',
+                                 money(checkouts.total), '"}')  # fmt: skip
+    return _Part(EventColumns(session, kind, at, properties), checkouts)
 
 
-def _abandon(rng, journeys: Journeys, place: "_Place", customer: int, v: int, at: int) -> str:
-    """Record the checkout a session left behind; return its checkout_started properties."""
-    token = uuid_like(rng, 1)[0]
-    price = int(place.catalogue.variant_prices[v])
-    state = Checkout.State.ABANDONED if at < place.end_us - HOUR else Checkout.State.OPEN
-    _add_checkout(journeys.checkouts, customer, token, price, "[" + _checkout_line(place.catalogue, v, 1) + "]",  # noqa: E501
-                  f"{place.recovery_base}/checkouts/{token}/recover", state.value, at, -1)  # fmt: skip
-    return _json(checkout_token=token, total=_money(price))
+def _abandoned(rng, place: _Place, customer, variant, at: np.ndarray) -> CheckoutColumns:
+    """The checkouts that sessions left behind, one variant each; the last hour's are still open."""
+    token = hex_ids(rng, len(at))
+    state = np.where(at < place.end_us - HOUR, Checkout.State.ABANDONED.value, Checkout.State.OPEN.value)
+    return CheckoutColumns(
+        customer=customer, token=token, total=place.catalogue.variant_prices[variant],
+        line_items=concat("[", place.checkout_lines[0, variant], "]"),
+        recovery_url=concat(f"{place.recovery_base}/checkouts/", token, "/recover"),
+        state=state.astype(object), created=at, completed=np.full(len(at), -1, np.int64),
+    )  # fmt: skip
 
 
-def _anonymous_visitors(rng, sessions: int, start_us: int, end_us: int) -> tuple[np.ndarray, np.ndarray]:
+def _anonymous_visitors(rng, sessions: int, window: int, end_us: int) -> tuple[np.ndarray, np.ndarray]:
     """Visitors who never sign up: 1.7 sessions each, within a month of their first visit."""
-    if sessions == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     per_visitor = rng.geometric(0.6, size=int(sessions / 1.6) + 10)
     visitor = np.repeat(np.arange(len(per_visitor)), per_visitor)[:sessions]
-    first = start_us + ((end_us - start_us) * rng.random(len(per_visitor))).astype(np.int64)
-    later = (rng.random(len(visitor)) ** 2 * 30 * 24 * HOUR).astype(np.int64)
-    return visitor, np.minimum(first[visitor] + later, end_us - 2 * HOUR)
+    length = end_us - 2 * HOUR - window
+    first = (length * rng.random(len(per_visitor))).astype(np.int64)
+    later = (rng.random(len(visitor)) ** 2 * 30 * DAY).astype(np.int64)
+    later[np.flatnonzero(np.diff(visitor, prepend=-1))] = 0  # the first visit
+    # A visit that would fall after today wraps round to the window's start.
+    return visitor, window + (first[visitor] + later) % length
 
 
-def _add(e: EventColumns, session: int, kind: int, at: int, properties: str) -> None:
-    e.session.append(session)
-    e.type.append(kind)
-    e.at.append(at)
-    e.properties.append(properties)
+def _join(ordered: _Part, browsing: _Part, *, first_session: int) -> EventColumns:
+    a, b = ordered.events, browsing.events
+    return EventColumns(
+        session=np.concatenate([a.session, b.session + first_session]),
+        type=np.concatenate([a.type, b.type]).astype(np.int8), at=np.concatenate([a.at, b.at]),
+        properties=np.concatenate([a.properties, b.properties]),
+    )  # fmt: skip
 
 
-def _add_checkout(c: CheckoutColumns, customer, token, total, lines, recovery, state, created, completed):  # noqa: E501
-    c.customer.append(customer)
-    c.token.append(token)
-    c.total.append(total)
-    c.line_items.append(lines)
-    c.recovery_url.append(recovery)
-    c.state.append(state)
-    c.created.append(created)
-    c.completed.append(completed)
+def _in_time_order(events: EventColumns) -> EventColumns:
+    order = np.argsort(events.at, kind="stable")
+    return EventColumns(events.session[order], events.type[order], events.at[order], events.properties[order])
 
 
-def _checkout_line(catalogue: Catalogue, v: int, quantity: int) -> str:
-    product = int(catalogue.variant_product[v])
-    return _json(
-        title=catalogue.variant_titles[v],
-        quantity=quantity,
-        price=_money(catalogue.variant_prices[v]),
-        product_id=catalogue.product_external_ids[product],
-    )
-
-
-def _with_quantity(properties: str, quantity: int) -> str:
-    return properties.replace('"quantity": 1', f'"quantity": {quantity}')
-
-
-def _objects(items: list[str]) -> np.ndarray:
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array
-
-
-def _json(**values) -> str:
-    return json.dumps(values, ensure_ascii=False)
-
-
-def _money(cents) -> str:
-    cents = int(cents)
-    return f"{cents // 100}.{cents % 100:02d}"
+def _join_checkouts(*parts: CheckoutColumns) -> CheckoutColumns:
+    names = CheckoutColumns.__dataclass_fields__
+    return CheckoutColumns(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in names})

@@ -6,7 +6,6 @@ Statuses follow the order's age: the last day's orders are mostly unfulfilled
 and sometimes only authorised; about 1% are cancelled and 4% refunded.
 """
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,10 +13,11 @@ import numpy as np
 from ..commerce.models import Order
 from .behaviour import MICROS_PER_DAY, Purchases
 from .catalogue import Catalogue, nice_price_cents
+from .columns import concat, hex_ids, money, objects, texts
 
 HOUR = 3_600_000_000
 TAX_RATES = {"US": 0.07, "GB": 0.20, "PL": 0.23, "LV": 0.21, "IR": 0.09, "CN": 0.13, "TW": 0.05}
-CHANNELS = np.array(["web", "mobile", "pos"])
+CHANNELS = objects(["web", "mobile", "pos"])
 FIRST_ORDER_CODE = ("WELCOME10", 10)
 CODES = [("SPRING15", 15), ("VIP20", 20), ("SAVE10", 10), ("FRIENDS15", 15)]
 CAMPAIGNS = [
@@ -27,9 +27,9 @@ CAMPAIGNS = [
     ("newsletter", "email", "weekly_digest", ""),
     ("tiktok", "paid_social", "summer_drop", "https://www.tiktok.com/"),
 ]
-REFERRERS = ["", "", "https://www.google.com/", "https://duckduckgo.com/", "https://www.bing.com/"]
-REFUND_NOTES = ["Returned: wrong size", "Damaged in transit", "Changed mind", "Late delivery", ""]
-ORDER_NOTES = ["Please gift wrap.", "Leave with the neighbour.", "Call before delivery."]
+REFERRERS = objects(["", "", "https://www.google.com/", "https://duckduckgo.com/", "https://www.bing.com/"])
+REFUND_NOTES = objects(["Returned: wrong size", "Damaged in transit", "Changed mind", "Late delivery", ""])
+ORDER_NOTES = objects(["Please gift wrap.", "Leave with the neighbour.", "Call before delivery."])
 
 
 @dataclass
@@ -43,13 +43,16 @@ class OrderBatch:
     tax: np.ndarray
     total: np.ndarray
     refunded: np.ndarray
-    discount_codes: list[str]  # JSON
+    # Text columns are object arrays of str.
+    discount_codes: np.ndarray  # JSON
     channel: np.ndarray
-    landing_page: list[str]
-    referrer: list[str]
-    utm: list[tuple[str, str, str]]
-    checkout_token: list[str]
-    note: list[str]
+    landing_page: np.ndarray
+    referrer: np.ndarray
+    utm_source: np.ndarray
+    utm_medium: np.ndarray
+    utm_campaign: np.ndarray
+    checkout_token: np.ndarray  # "" for point-of-sale orders
+    note: np.ndarray
     financial: np.ndarray
     fulfillment: np.ndarray
     cancelled: np.ndarray  # int64 microseconds, or -1
@@ -65,20 +68,27 @@ class OrderBatch:
     refund_order: np.ndarray
     refund_amount: np.ndarray
     refund_at: np.ndarray
-    refund_note: list[str]
+    refund_note: np.ndarray
 
     def __len__(self) -> int:
         return len(self.customer)
 
-    def external_id(self, o: int) -> str:
-        return f"demo-order-{self.ordinal[o]}"
+    @property
+    def external_id(self) -> np.ndarray:
+        return concat("demo-order-", texts(self.ordinal))
 
-    def number(self, o: int) -> str:
-        return f"#{1000 + self.ordinal[o]}"
+    @property
+    def number(self) -> np.ndarray:
+        return concat("#", texts(1000 + self.ordinal))
+
+    @property
+    def line_owner(self) -> np.ndarray:
+        """The order of each line."""
+        return np.repeat(np.arange(len(self)), self.line_count)
 
 
 def build_orders(
-    rng: np.random.Generator, purchases: Purchases, *, catalogue: Catalogue, countries: list[str],
+    rng: np.random.Generator, purchases: Purchases, *, catalogue: Catalogue, countries: np.ndarray,
     factor: float, first_ordinal: int, end_us: int,
 ) -> OrderBatch:  # fmt: skip
     """Build the orders of a batch's purchases, numbered from `first_ordinal` by time."""
@@ -95,21 +105,24 @@ def build_orders(
     free_from = nice_price_cents(np.array([100]), factor)[0] + 1
     rate = np.where(rng.random(n) < 0.7, *nice_price_cents(np.array([5, 10]), factor))
     shipping = np.where((channel == "pos") | (subtotal - discount >= free_from), 0, rate)
-    tax_rate = np.array([TAX_RATES[countries[c]] for c in purchases.customer.tolist()])
+    rates = {country: TAX_RATES[country] for country in set(countries.tolist())}
+    tax_rate = np.array([rates[c] for c in countries[purchases.customer].tolist()], dtype=float)
     tax = np.round((subtotal - discount + shipping) * tax_rate).astype(np.int64)
+    empty = np.full(n, "", dtype=object)
     batch = OrderBatch(
         customer=purchases.customer, ordinal=first_ordinal + rank, created=created,
         subtotal=subtotal, discount=discount, shipping=shipping, tax=tax,
         total=subtotal - discount + shipping + tax, refunded=np.zeros(n, np.int64),
-        discount_codes=codes, channel=channel, landing_page=[], referrer=[], utm=[],
-        checkout_token=_tokens(rng, n, channel != "pos"), note=_notes(rng, n),
+        discount_codes=codes, channel=channel, landing_page=empty, referrer=empty,
+        utm_source=empty, utm_medium=empty, utm_campaign=empty,
+        checkout_token=np.where(channel != "pos", hex_ids(rng, n), ""), note=_notes(rng, n),
         financial=np.full(n, Order.Financial.PAID.value, dtype=object),
         fulfillment=np.full(n, Order.Fulfillment.UNFULFILLED.value, dtype=object),
         cancelled=np.full(n, -1, np.int64), fulfilled=np.full(n, -1, np.int64), updated=created.copy(),
         line_start=lines["start"], line_count=lines["count"], line_variant=lines["variant"],
         line_quantity=lines["quantity"], line_discount=line_discount,
         refund_order=np.zeros(0, np.int64), refund_amount=np.zeros(0, np.int64),
-        refund_at=np.zeros(0, np.int64), refund_note=[],
+        refund_at=np.zeros(0, np.int64), refund_note=objects([]),
     )  # fmt: skip
     _draw_landing(rng, batch, catalogue)
     _draw_statuses(rng, batch, end_us)
@@ -132,20 +145,19 @@ def _draw_lines(rng, value_cents: np.ndarray, catalogue: Catalogue) -> dict:
     }  # fmt: skip
 
 
-def _draw_discounts(rng, subtotal: np.ndarray, is_first: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _draw_discounts(rng, subtotal: np.ndarray, is_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(subtotal)
     has_code = rng.random(n) < np.where(is_first, 0.3, 0.15)
     pick = rng.integers(0, len(CODES), size=n)
-    discount = np.zeros(n, np.int64)
-    codes = []
-    for o in range(n):
-        if not has_code[o]:
-            codes.append("[]")
-            continue
-        code, percent = FIRST_ORDER_CODE if is_first[o] else CODES[pick[o]]
-        amount = int(round(int(subtotal[o]) * percent / 100))
-        discount[o] = amount
-        codes.append(json.dumps([{"code": code, "amount": _money(amount), "type": "percentage"}]))
+    names = objects([code for code, _ in CODES])[pick]
+    percent = np.array([p for _, p in CODES])[pick]
+    names[is_first] = FIRST_ORDER_CODE[0]
+    percent[is_first] = FIRST_ORDER_CODE[1]
+    # The same rounding as round(subtotal * percent / 100) in Python: half to even.
+    discount = np.where(has_code, np.round(subtotal * percent / 100), 0).astype(np.int64)
+    codes = np.full(n, "[]", dtype=object)
+    codes[has_code] = concat('[{"code": "', names[has_code], '", "amount": "', money(discount[has_code]),
+                             '", "type": "percentage"}]')  # fmt: skip
     return discount, codes
 
 
@@ -158,47 +170,34 @@ def _spread(line_amount, start, count, subtotal, discount) -> np.ndarray:
     return shares
 
 
-def _tokens(rng, n: int, needed: np.ndarray) -> list[str]:
-    raw = rng.integers(0, 2**63, size=(n, 2))
-    return [
-        f"{a:016x}{b:016x}" if ok else "" for (a, b), ok in zip(raw.tolist(), needed.tolist(), strict=True)
-    ]
-
-
-def _notes(rng, n: int) -> list[str]:
+def _notes(rng, n: int) -> np.ndarray:
     roll = rng.random(n)
     pick = rng.integers(0, len(ORDER_NOTES), size=n)
-    return [ORDER_NOTES[p] if r < 0.03 else "" for r, p in zip(roll.tolist(), pick.tolist(), strict=True)]
+    return np.where(roll < 0.03, ORDER_NOTES[pick], "")
 
 
 def _draw_landing(rng, batch: OrderBatch, catalogue: Catalogue) -> None:
+    """Landing page, referrer and UTM parameters: 30% of online orders come from a campaign."""
     n = len(batch)
     roll, campaign, referrer, page = (
-        rng.random(n),
-        rng.integers(0, len(CAMPAIGNS), n),
-        rng.integers(0, len(REFERRERS), n),
+        rng.random(n), rng.integers(0, len(CAMPAIGNS), n), rng.integers(0, len(REFERRERS), n),
         rng.integers(0, 4, n),
-    )  # noqa: E501
-    first_product = catalogue.variant_product[batch.line_variant[batch.line_start]] if n else []
-    for o in range(n):
-        if batch.channel[o] == "pos":
-            batch.landing_page.append("")
-            batch.referrer.append("")
-            batch.utm.append(("", "", ""))
-            continue
-        handle = catalogue.product_handles[first_product[o]]
-        path = ["/", "/collections/all", f"/products/{handle}", "/collections/new-arrivals"][page[o]]
-        if roll[o] < 0.3:
-            source, medium, name, ref = CAMPAIGNS[campaign[o]]
-            batch.landing_page.append(
-                f"/products/{handle}?utm_source={source}&utm_medium={medium}&utm_campaign={name}"
-            )  # noqa: E501
-            batch.referrer.append(ref)
-            batch.utm.append((source, medium, name))
-        else:
-            batch.landing_page.append(path)
-            batch.referrer.append(REFERRERS[referrer[o]])
-            batch.utm.append(("", "", ""))
+    )  # fmt: skip
+    if n == 0:
+        return
+    product = concat("/products/", objects(catalogue.product_handles)[
+        catalogue.variant_product[batch.line_variant[batch.line_start]]])  # fmt: skip
+    source, medium, name, ref = (objects([c[i] for c in CAMPAIGNS])[campaign] for i in range(4))
+    pages = objects(["/", "/collections/all", "", "/collections/new-arrivals"])[page]
+    path = np.where(page == 2, product, pages)
+    tagged = concat(product, "?utm_source=", source, "&utm_medium=", medium, "&utm_campaign=", name)
+    online, from_campaign = batch.channel != "pos", roll < 0.3
+    by_campaign = online & from_campaign
+    batch.landing_page = np.where(online, np.where(from_campaign, tagged, path), "")
+    batch.referrer = np.where(online, np.where(from_campaign, ref, REFERRERS[referrer]), "")
+    batch.utm_source = np.where(by_campaign, source, "")
+    batch.utm_medium = np.where(by_campaign, medium, "")
+    batch.utm_campaign = np.where(by_campaign, name, "")
 
 
 def _draw_statuses(rng, batch: OrderBatch, end_us: int) -> None:
@@ -235,7 +234,7 @@ def _draw_refunds(rng, batch: OrderBatch, end_us: int) -> None:
     at = np.minimum(batch.fulfilled[refunded] + after, end_us - 1)
     notes = rng.integers(0, len(REFUND_NOTES), len(refunded))
     batch.refund_order, batch.refund_amount, batch.refund_at = refunded, amount, at
-    batch.refund_note = [REFUND_NOTES[i] for i in notes.tolist()]
+    batch.refund_note = REFUND_NOTES[notes]
     batch.refunded[refunded] = amount
     batch.financial[refunded] = np.where(
         full, Order.Financial.REFUNDED.value, Order.Financial.PARTIALLY_REFUNDED.value
@@ -243,7 +242,3 @@ def _draw_refunds(rng, batch: OrderBatch, end_us: int) -> None:
     restocked = refunded[full & (rng.random(len(refunded)) < 0.5)]
     batch.fulfillment[restocked] = Order.Fulfillment.RESTOCKED.value
     batch.updated[refunded] = np.maximum(batch.updated[refunded], at)
-
-
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"

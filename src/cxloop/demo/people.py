@@ -8,6 +8,7 @@ the store however the names repeat. Their domains are reserved for examples
 (example.com, *.example), so a demo store can never email a real person.
 """
 
+import json
 import unicodedata
 from dataclasses import dataclass
 
@@ -16,8 +17,10 @@ from faker import Faker
 
 from ..commerce.models import Customer
 from ..commerce.services.customers import casefold_name
+from .columns import concat, objects, texts
 
 POOL_SIZE = 400
+GENDERS = ("m", "f")  # index 0 and 1 of the pools
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ LATIN_HANDLES = {
          "sadeghi", "kazemi", "hashemi", "ebrahimi", "ghasemi", "najafi", "tehrani"],
     ),
 }  # fmt: skip
-CONSENT_STATES = np.array([
+CONSENT_STATES = objects([
     Customer.Consent.SUBSCRIBED.value, Customer.Consent.NOT_SUBSCRIBED.value,
     Customer.Consent.UNSUBSCRIBED.value, Customer.Consent.PENDING.value,
     Customer.Consent.INVALID.value,
@@ -67,6 +70,7 @@ PHONE_FORMATS = {
     "CN": lambda a, b, c: f"+86 13{a % 10} {b % 10000:04d} {c % 10000:04d}",
     "TW": lambda a, b, c: f"+886 9{a % 100:02d} {b % 1000:03d} {c % 1000:03d}",
 }
+EMAIL_SEPARATORS = objects([".", "", ".", "_", "."])  # by pattern, see _email_locals
 
 
 def to_ascii(text: str) -> str:
@@ -76,47 +80,74 @@ def to_ascii(text: str) -> str:
     return "".join(c for c in decomposed if c.isascii() and c.isalpha()).lower()
 
 
+def _tag_sets() -> list[list[str]]:
+    """Every tag set a customer can have, by code: none, one tag (1-8), two picks (9-72)."""
+    sets = [[]] + [[tag] for tag in TAGS]
+    sets += [sorted({a, b}) for a in TAGS for b in TAGS]
+    return sets
+
+
+TAG_SETS = _tag_sets()
+TAG_JSON = objects([json.dumps(tags, ensure_ascii=False) for tags in TAG_SETS])
+VIP_TAG_JSON = objects([json.dumps(sorted([*tags, "vip"]), ensure_ascii=False) for tags in TAG_SETS])
+
+
 @dataclass
-class NamePool:
-    first: dict[str, list[str]]  # by gender "m"/"f"
-    last: dict[str, list[str]]
-    ascii_first: dict[str, list[str]]
-    ascii_last: dict[str, list[str]]
+class NamePools:
+    """Names as arrays indexed [locale, gender, pool index]."""
+
+    first: np.ndarray
+    last: np.ndarray
+    first_key: np.ndarray  # casefold_name of each name
+    last_key: np.ndarray
+    ascii_first: np.ndarray
+    ascii_initial: np.ndarray
+    ascii_last: np.ndarray
 
 
-def build_name_pools(seed: int) -> list[NamePool]:
+def build_name_pools(seed: int) -> NamePools:
     """Faker name pools per locale, the same for the same seed."""
-    pools = []
+    shape = (len(LOCALES), len(GENDERS), POOL_SIZE)
+    first, last, ascii_first, ascii_last = (np.empty(shape, dtype=object) for _ in range(4))
     for index, locale in enumerate(LOCALES):
         fake = Faker(locale.faker)
         fake.seed_instance(seed * 31 + index)
-        first = {g: [getattr(fake, f"first_name_{s}")() for _ in range(POOL_SIZE)]
-                 for g, s in (("m", "male"), ("f", "female"))}  # fmt: skip
-        last = {g: [getattr(fake, f"last_name_{s}")() for _ in range(POOL_SIZE)]
-                for g, s in (("m", "male"), ("f", "female"))}  # fmt: skip
-        if locale.faker == "zh_CN":
-            ascii_first = {g: [fake.first_romanized_name().lower() for _ in range(POOL_SIZE)] for g in "mf"}
-            ascii_last = {g: [fake.last_romanized_name().lower() for _ in range(POOL_SIZE)] for g in "mf"}
-        elif locale.faker in LATIN_HANDLES:
-            firsts, lasts = LATIN_HANDLES[locale.faker]
-            ascii_first = {g: [firsts[i % len(firsts)] for i in range(POOL_SIZE)] for g in "mf"}
-            ascii_last = {g: [lasts[i % len(lasts)] for i in range(POOL_SIZE)] for g in "mf"}
-        else:
-            ascii_first = {g: [to_ascii(n) or "shopper" for n in first[g]] for g in "mf"}
-            ascii_last = {g: [to_ascii(n) or "buyer" for n in last[g]] for g in "mf"}
-        pools.append(NamePool(first, last, ascii_first, ascii_last))
-    return pools
+        for g, sex in enumerate(("male", "female")):
+            first[index, g] = [getattr(fake, f"first_name_{sex}")() for _ in range(POOL_SIZE)]
+        for g, sex in enumerate(("male", "female")):
+            last[index, g] = [getattr(fake, f"last_name_{sex}")() for _ in range(POOL_SIZE)]
+        for g in range(len(GENDERS)):
+            ascii_first[index, g], ascii_last[index, g] = _ascii_names(fake, locale, first[index, g],
+                                                                       last[index, g])  # fmt: skip
+    key = np.vectorize(lambda name: casefold_name("", name), otypes=[object])
+    initial = np.vectorize(lambda name: name[:1], otypes=[object])
+    return NamePools(first, last, key(first), key(last), ascii_first, initial(ascii_first), ascii_last)
+
+
+def _ascii_names(fake: Faker, locale: Locale, first, last) -> tuple[list[str], list[str]]:
+    if locale.faker == "zh_CN":
+        return ([fake.first_romanized_name().lower() for _ in range(POOL_SIZE)],
+                [fake.last_romanized_name().lower() for _ in range(POOL_SIZE)])  # fmt: skip
+    if locale.faker in LATIN_HANDLES:
+        firsts, lasts = LATIN_HANDLES[locale.faker]
+        return ([firsts[i % len(firsts)] for i in range(POOL_SIZE)],
+                [lasts[i % len(lasts)] for i in range(POOL_SIZE)])  # fmt: skip
+    return [to_ascii(n) or "shopper" for n in first], [to_ascii(n) or "buyer" for n in last]
 
 
 @dataclass
 class CustomerBatch:
-    first_name: list[str]
-    last_name: list[str]
-    email: list[str]
-    phone: list[str]
-    language: list[str]
-    country: list[str]
-    tags: list[list[str]]
+    """A batch of customers as columns (object arrays of str, except where noted)."""
+
+    first_name: np.ndarray
+    last_name: np.ndarray
+    name_key: np.ndarray  # casefold_name(first, last)
+    surname_key: np.ndarray  # casefold_name("", last)
+    email: np.ndarray
+    phone: np.ndarray
+    language: np.ndarray
+    country: np.ndarray
+    tag_code: np.ndarray  # int, index into TAG_SETS
     consent: np.ndarray
     created_at: np.ndarray  # datetime64[us], UTC
     first_ordinal: int = 1
@@ -125,22 +156,18 @@ class CustomerBatch:
         return len(self.email)
 
     @property
-    def name_keys(self) -> list[str]:
-        return [casefold_name(f, last) for f, last in zip(self.first_name, self.last_name, strict=True)]
-
-    @property
-    def surname_keys(self) -> list[str]:
-        return [casefold_name("", last) for last in self.last_name]
+    def tags(self) -> list[list[str]]:
+        return [TAG_SETS[code] for code in self.tag_code.tolist()]
 
 
 def draw_customers(
-    rng: np.random.Generator, pools: list[NamePool], *, count: int, first_ordinal: int,
+    rng: np.random.Generator, pools: NamePools, *, count: int, first_ordinal: int,
     start: np.datetime64, end: np.datetime64,
 ) -> CustomerBatch:  # fmt: skip
     """Draw `count` customers numbered from `first_ordinal`, signed up between start and end."""
     weights = np.array([loc.weight for loc in LOCALES])
     locale_of = rng.choice(len(LOCALES), size=count, p=weights / weights.sum())
-    gender = np.where(rng.random(count) < 0.55, "f", "m")
+    gender = (rng.random(count) < 0.55).astype(np.intp)  # 1 = "f"
     name_index = rng.integers(0, POOL_SIZE, size=(count, 2))
     pattern = rng.integers(0, 5, size=count)
     domain_pick = rng.integers(0, 16, size=count)
@@ -151,65 +178,66 @@ def draw_customers(
     # Signups grow over time: more customers joined recently.
     span = (end - start).astype("timedelta64[us]").astype(np.int64)
     created = start + (span * rng.random(count) ** 0.8).astype("timedelta64[us]")
-    batch = CustomerBatch(
-        [], [], [], [], [], [], _draw_tags(rng, count), _draw_consent(rng, count), created, first_ordinal
-    )
-    for i in range(count):
-        locale, pool, g = LOCALES[locale_of[i]], pools[locale_of[i]], gender[i]
-        f, last = name_index[i]
-        country = _pick_country(locale, country_roll[i])
-        batch.first_name.append(pool.first[g][f])
-        batch.last_name.append(pool.last[g][last])
-        local = _email_local(pattern[i], pool.ascii_first[g][f], pool.ascii_last[g][last], first_ordinal + i)
-        domain = locale.domains[domain_pick[i] % len(locale.domains)]
-        batch.email.append(_vary_case(f"{local}@{domain}", case_roll[i]))
-        batch.phone.append(PHONE_FORMATS[country](*phone_digits[i].tolist()) if has_phone[i] else "")
-        batch.language.append(locale.language)
-        batch.country.append(country)
-    return batch
+    tag_code = _draw_tags(rng, count)
+    consent = CONSENT_STATES[rng.choice(len(CONSENT_STATES), size=count, p=CONSENT_WEIGHTS)]
+    first_at, last_at = (locale_of, gender, name_index[:, 0]), (locale_of, gender, name_index[:, 1])
+    ordinals = texts(np.arange(first_ordinal, first_ordinal + count))
+    local = _email_locals(pattern, pools.ascii_first[first_at], pools.ascii_initial[first_at],
+                          pools.ascii_last[last_at], ordinals)  # fmt: skip
+    email = concat(local, "@", _domains()[locale_of, domain_pick])
+    _vary_case(email, case_roll)
+    country = _draw_countries(locale_of, country_roll)
+    return CustomerBatch(
+        first_name=pools.first[first_at], last_name=pools.last[last_at],
+        name_key=concat(pools.first_key[first_at], " ", pools.last_key[last_at]),
+        surname_key=pools.last_key[last_at], email=email,
+        phone=_draw_phones(country, phone_digits, has_phone),
+        language=objects([loc.language for loc in LOCALES])[locale_of], country=country,
+        tag_code=tag_code, consent=consent, created_at=created, first_ordinal=first_ordinal,
+    )  # fmt: skip
 
 
-def _pick_country(locale: Locale, roll: float) -> str:
-    cumulative = 0.0
-    for country, weight in zip(locale.countries, locale.country_weights, strict=True):
-        cumulative += weight
-        if roll < cumulative:
-            return country
-    return locale.countries[-1]
+def _domains() -> np.ndarray:
+    """Email domains as [locale, pick], each locale's list repeated to 16 picks."""
+    return objects([[loc.domains[i % len(loc.domains)] for i in range(16)] for loc in LOCALES])
 
 
-def _email_local(pattern: int, first: str, last: str, ordinal: int) -> str:
-    if pattern == 0:
-        return f"{first}.{last}{ordinal}"
-    if pattern == 1:
-        return f"{first}{last}{ordinal}"
-    if pattern == 2:
-        return f"{first[:1]}.{last}{ordinal}"
-    if pattern == 3:
-        return f"{first}_{last}{ordinal}"
-    return f"{last}.{first}{ordinal}"
+def _draw_countries(locale_of: np.ndarray, roll: np.ndarray) -> np.ndarray:
+    first = objects([loc.countries[0] for loc in LOCALES])
+    second = objects([loc.countries[-1] for loc in LOCALES])
+    threshold = np.array([loc.country_weights[0] if len(loc.countries) > 1 else 2.0 for loc in LOCALES])
+    return np.where(roll < threshold[locale_of], first[locale_of], second[locale_of])
 
 
-def _vary_case(email: str, roll: float) -> str:
+def _email_locals(pattern, first, initial, last, ordinals) -> np.ndarray:
+    """first.last7, firstlast7, f.last7, first_last7 or last.first7, by pattern 0-4."""
+    head = np.where(pattern == 4, last, np.where(pattern == 2, initial, first))
+    tail = np.where(pattern == 4, first, last)
+    return concat(head, EMAIL_SEPARATORS[pattern], tail, ordinals)
+
+
+def _vary_case(email: np.ndarray, roll: np.ndarray) -> None:
     # Some people type their address with capitals; the store keeps what they typed.
-    if roll < 0.01:
-        return email.upper()
-    if roll < 0.07:
-        local, domain = email.split("@")
+    for i in np.flatnonzero(roll < 0.07).tolist():
+        if roll[i] < 0.01:
+            email[i] = email[i].upper()
+            continue
+        local, domain = email[i].split("@")
         title = ".".join(part[:1].upper() + part[1:] for part in local.split("."))
-        return f"{title}@{domain[:1].upper()}{domain[1:]}"
-    return email
+        email[i] = f"{title}@{domain[:1].upper()}{domain[1:]}"
 
 
-def _draw_tags(rng: np.random.Generator, count: int) -> list[list[str]]:
+def _draw_phones(country: np.ndarray, digits: np.ndarray, has_phone: np.ndarray) -> np.ndarray:
+    phone = np.full(len(country), "", dtype=object)
+    for code, fmt in PHONE_FORMATS.items():
+        who = np.flatnonzero(has_phone & (country == code))
+        phone[who] = [fmt(a, b, c) for a, b, c in digits[who].tolist()]
+    return phone
+
+
+def _draw_tags(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Codes into TAG_SETS: no tag, one tag or two picks (which may be the same tag)."""
     how_many = rng.choice(3, size=count, p=[0.55, 0.3, 0.15])
     picks = rng.integers(0, len(TAGS), size=(count, 2))
-    tags = []
-    for n, (a, b) in zip(how_many.tolist(), picks.tolist(), strict=True):
-        chosen = [TAGS[a], TAGS[b]][:n]
-        tags.append(sorted(set(chosen)))
-    return tags
-
-
-def _draw_consent(rng: np.random.Generator, count: int) -> np.ndarray:
-    return CONSENT_STATES[rng.choice(len(CONSENT_STATES), size=count, p=CONSENT_WEIGHTS)]
+    one, two = 1 + picks[:, 0], 1 + len(TAGS) + picks[:, 0] * len(TAGS) + picks[:, 1]
+    return np.select([how_many == 0, how_many == 1], [0, one], two)

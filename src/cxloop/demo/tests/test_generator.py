@@ -1,6 +1,7 @@
 import hashlib
 import re
-from datetime import date
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,12 +17,15 @@ from cxloop.commerce.models import (
     Order,
     Refund,
 )
-from cxloop.commerce.services.customers import refresh_customer_facts
+from cxloop.commerce.services.customers import casefold_name, refresh_customer_facts
 from cxloop.core.models import Membership, Store, WebhookSecret
 from cxloop.core.services import create_store
+from cxloop.demo import generator
 from cxloop.demo.generator import StoreNotEmpty, generate_store
+from cxloop.demo.journeys import ANONYMOUS_DAYS
 
 TODAY = date(2025, 6, 1)
+WINDOW_START = datetime(2025, 6, 1, tzinfo=UTC) - timedelta(days=ANONYMOUS_DAYS)
 ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
 CJK = re.compile("[\u4e00-\u9fff]")
 FACTS = ["orders_count", "amount_spent", "first_order_at", "last_order_at"]
@@ -83,6 +87,14 @@ def test_customers_have_names_in_five_languages_and_their_own_scripts(store):
     assert all(CJK.search(c.first_name + c.last_name) for c in chinese)
     countries = {"en": {"US", "GB"}, "pl": {"PL"}, "lv": {"LV"}, "fa": {"IR"}, "zh-hans": {"CN", "TW"}}
     assert all(c.country in countries[c.language] for c in customers)
+
+
+def test_name_keys_are_the_case_folded_names(store):
+    _generate(store)
+    for first, last, name_key, surname_key in Customer.objects.filter(store=store).values_list(
+        "first_name", "last_name", "name_key", "surname_key"
+    ):
+        assert (name_key, surname_key) == (casefold_name(first, last), casefold_name("", last))
 
 
 def test_emails_are_ascii_unique_and_some_in_mixed_case(store):
@@ -153,12 +165,55 @@ def test_order_placed_events_match_the_orders(store):
     assert events.values("event_id").distinct().count() == events.count()
 
 
-def test_conversion_rate_is_a_few_percent_of_online_sessions(store):
-    _generate(store)
-    online_orders = Order.objects.filter(store=store).exclude(source_channel="pos").count()
-    sessions = Event.objects.filter(store=store, type="page_view").values("session_id").distinct().count()
+def test_conversion_rate_is_a_few_percent_of_online_sessions_in_the_anonymous_window(store):
+    # given
+    summary = _generate(store, customers=1000)
+    since = WINDOW_START
+    # when
+    orders = Order.objects.filter(store=store, created_at__gte=since)
+    online_orders = orders.exclude(source_channel="pos").count()
+    sessions = (
+        Event.objects.filter(store=store, type="page_view", occurred_at__gte=since)
+        .values("session_id").distinct().count()
+    )  # fmt: skip
+    # then
     assert 0.02 <= online_orders / sessions <= 0.04
-    assert Event.objects.filter(store=store, customer__isnull=True).exists()
+    assert summary.conversion_rate == pytest.approx(online_orders / sessions, rel=0.02)
+
+
+def test_anonymous_visitors_are_kept_for_the_window_and_customers_events_for_the_whole_history(store):
+    _generate(store)
+    anonymous = Event.objects.filter(store=store, customer__isnull=True)
+    assert anonymous.filter(occurred_at__gte=WINDOW_START).count() > 1000
+    assert not anonymous.filter(occurred_at__lt=WINDOW_START).exists()
+    a_year_earlier = WINDOW_START - timedelta(days=300)
+    assert Event.objects.filter(store=store, type="page_view", customer__isnull=False,
+                                occurred_at__lt=a_year_earlier).exists()  # fmt: skip
+    assert Event.objects.filter(store=store, type="order_placed", occurred_at__lt=a_year_earlier).exists()
+
+
+def test_every_order_ends_its_own_session_with_one_view_and_cart_add_per_line(store):
+    # given
+    _generate(store)
+    orders = {o.external_id: o for o in Order.objects.filter(store=store).annotate(lines=Count("line_items"))}
+    sessions = defaultdict(list)
+    for event in Event.objects.filter(store=store).order_by("occurred_at", "id"):
+        sessions[event.session_id].append(event)
+    # when
+    journeys = {s[-1].properties["order_id"]: s for s in sessions.values() if s[-1].type == "order_placed"}
+    # then
+    assert journeys.keys() == orders.keys()
+    for external_id, events in journeys.items():
+        order = orders[external_id]
+        assert events[-1].occurred_at == order.created_at
+        assert events[-1].properties["order_number"] == order.number
+        assert {e.customer_id for e in events} == {order.customer_id}
+        if order.source_channel == "pos":
+            assert [e.type for e in events] == ["order_placed"]
+            continue
+        lines = ["product_view", "add_to_cart"] * order.lines
+        assert [e.type for e in events] == ["page_view", *lines, "checkout_started", "order_placed"]
+        assert events[-2].properties["checkout_token"] == order.checkout_token
 
 
 def test_completed_checkouts_link_to_orders_and_abandoned_ones_can_be_recovered(store):
@@ -238,3 +293,17 @@ def test_create_store_in_other_currency_prices_in_that_currency(db):
     _generate(store, customers=50)
     assert set(Refund.objects.filter(store=store).values_list("currency", flat=True)) <= {"USD"}
     assert set(Order.objects.filter(store=store).values_list("currency", flat=True)) == {"USD"}
+
+
+def test_chunks_planned_in_a_worker_process_give_the_same_store(store, monkeypatch):
+    # given
+    twin = _twin(store)
+    monkeypatch.setattr(generator, "CHUNK", 120)
+    # when
+    _generate(store, customers=300)
+    monkeypatch.setattr(generator, "PLAN_AHEAD", False)
+    _generate(twin, customers=300)
+    # then
+    assert _digest(store) == _digest(twin)
+    assert Customer.objects.filter(store=store).count() == 300
+    assert Event.objects.filter(store=store).count() == Event.objects.filter(store=twin).count()

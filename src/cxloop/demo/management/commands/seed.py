@@ -29,6 +29,7 @@ class Command(BaseCommand):
                 summary = generate_store(
                     store=target, customers=customers, seed=seed,
                     progress=lambda done, total: bar.update(done - bar.n),
+                    notify=lambda text: bar.set_postfix_str(text, refresh=True),
                 )  # fmt: skip
             except StoreNotEmpty as error:
                 raise CommandError(str(error)) from None
