@@ -52,9 +52,7 @@ FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # In properties as orjson writes them: any escape (control characters come out
 # escaped), DEL, or a C1 or bidi control in UTF-8. Properties without any of
 # these need no walk through their strings.
-PROPERTIES_NEED_WALK = re.compile(
-    rb"[\\\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
-)
+PROPERTIES_NEED_WALK = re.compile(rb"[\\\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 EVENT_COLUMNS = (
     "store_id", "event_id", "type", "customer_id", "anonymous_id", "session_id",
     "properties", "occurred_at", "received_at",
@@ -273,9 +271,7 @@ def _copy_new_batch(store: Store, events: list[EventIn]) -> int | None:
 
 def _without_stored(store: Store, events: list[EventIn]) -> list[EventIn]:
     ids = [event.event_id for event in events]
-    stored = set(
-        Event.objects.filter(store=store, event_id__in=ids).values_list("event_id", flat=True)
-    )
+    stored = set(Event.objects.filter(store=store, event_id__in=ids).values_list("event_id", flat=True))
     return [event for event in events if event.event_id not in stored]
 
 
@@ -394,11 +390,7 @@ def _sqlite_writer_turn():
     Inside an outer transaction the connection already holds the writer lock
     (transactions are IMMEDIATE), so waiting here could only deadlock.
     """
-    if (
-        connection.vendor != "sqlite"
-        or connection.in_atomic_block
-        or connection.is_in_memory_db()
-    ):
+    if connection.vendor != "sqlite" or connection.in_atomic_block or connection.is_in_memory_db():
         yield
         return
     fd = getattr(_lock_files, "fd", None)
