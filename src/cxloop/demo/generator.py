@@ -11,21 +11,22 @@ aside).
 Customers are generated and written in chunks of `CHUNK` with one transaction
 each, so memory stays flat however many are asked for; each chunk draws from
 its own random stream, derived from the seed and the chunk's number. With
-more than one chunk, a worker process plans the next chunk's rows (all the
-text is built there) while this process writes the current one, so both
-cores work: on SQLite the writing alone takes about as long as the planning.
+more than one chunk, a worker process plans the next chunks' rows (all the
+text is built there) while this process writes the current one (see
+`staging`). Large loads build their indexes once at the end (see
+`RowWriter.bulk_load`).
 """
 
-import multiprocessing
+import shutil
+import tempfile
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min, Model
 from django.utils import timezone
 
@@ -48,7 +49,8 @@ from .columns import concat, datetimes, money, objects, texts
 from .journeys import ANONYMOUS_DAYS, TYPES, Journeys, build_journeys
 from .orders import OrderBatch, build_orders
 from .people import TAG_JSON, VIP_TAG_JSON, CustomerBatch, NamePools, build_name_pools, draw_customers
-from .writer import Constant, Ids, RowWriter
+from .staging import planned
+from .writer import ChunkRows, Constant, Ids, RowWriter
 
 CHUNK = 10_000
 # From this many customers on, and when the new events outnumber the table's,
@@ -62,10 +64,6 @@ CONSENT_WORDING = "Email me news and offers. I can unsubscribe at any time."
 
 
 class StoreNotEmpty(Exception):
-    pass
-
-
-class PlanningFailed(Exception):
     pass
 
 
@@ -107,15 +105,6 @@ class GenerationSummary(Counts):
     def add(self, counts: Counts) -> None:
         for f in fields(Counts):
             setattr(self, f.name, getattr(self, f.name) + getattr(counts, f.name))
-
-
-@dataclass
-class ChunkRows:
-    """One chunk's rows, table by table (parents first), with `Ids` for the keys to reserve."""
-
-    reserve: dict[type[Model], int]
-    tables: list[tuple[type[Model], dict]]
-    counts: Counts
 
 
 @dataclass
@@ -200,10 +189,13 @@ def generate_store(
     starts = range(0, customers, CHUNK)
     chunks = [(chunk, first, min(CHUNK, customers - first)) for chunk, first in enumerate(starts)]
     rebuild = customers >= REBUILD_INDEXES_FROM and customers * EVENTS_PER_CUSTOMER > _approximate_rows(Event)
-    with writer.bulk_load(LOADED, rebuild_indexes=rebuild, notify=notify), _planned(planner, chunks) as plans:
+    with (
+        writer.bulk_load(LOADED, rebuild_indexes=rebuild, notify=notify),
+        _stage_dir(writer) as stage_dir,
+        planned(planner.plan, chunks, worker=PLAN_AHEAD and len(chunks) > 1, stage_dir=stage_dir) as plans,
+    ):
         for rows in plans:
-            with transaction.atomic():
-                _write(writer, rows)
+            writer.write_chunk(rows)
             summary.add(rows.counts)
             if progress:
                 progress(summary.customers, customers)
@@ -212,56 +204,23 @@ def generate_store(
     return summary
 
 
+@contextmanager
+def _stage_dir(writer: RowWriter) -> Iterator[str | None]:
+    """A temporary folder for staged chunks on SQLite (which cannot attach a file inside a transaction)."""
+    if writer.vendor != "sqlite" or connection.in_atomic_block:
+        yield None
+        return
+    folder = tempfile.mkdtemp(prefix="cxloop-seed-")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _approximate_rows(model: type[Model]) -> int:
     """The span of the table's ids: at least its row count, and found without a scan."""
     ids = model.objects.aggregate(low=Min("id"), high=Max("id"))
     return ids["high"] - ids["low"] + 1 if ids["high"] is not None else 0
-
-
-@contextmanager
-def _planned(planner: _Planner, chunks: list[tuple[int, int, int]]) -> Iterator[Iterator[ChunkRows]]:
-    """The chunks' rows in order; planned one chunk ahead in a forked worker when there are several."""
-    if not PLAN_AHEAD or len(chunks) < 2:
-        yield (planner.plan(*chunk) for chunk in chunks)
-        return
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_plan_all, args=(planner, chunks, sender), daemon=True)
-    worker.start()
-    sender.close()
-    try:
-        yield _receive(receiver, len(chunks))
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-
-
-def _plan_all(planner: _Planner, chunks, sender) -> None:
-    """The worker: plan every chunk and send it (sending waits while the writer is busy)."""
-    try:
-        for chunk in chunks:
-            sender.send(planner.plan(*chunk))
-    except BaseException:
-        sender.send(PlanningFailed(traceback.format_exc()))
-    finally:
-        sender.close()
-
-
-def _receive(receiver, count: int) -> Iterator[ChunkRows]:
-    for _ in range(count):
-        rows = receiver.recv()
-        if isinstance(rows, PlanningFailed):
-            raise rows
-        yield rows
-
-
-def _write(writer: RowWriter, rows: ChunkRows) -> None:
-    for model, count in rows.reserve.items():
-        writer.reserve(model, count)
-    for model, columns in rows.tables:
-        writer.insert(model, columns)
 
 
 def _facts(orders: OrderBatch, count: int) -> dict[str, np.ndarray]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 BULK_CACHE_KIB = 1024 * 1024  # 1 GiB of page cache while loading
@@ -62,6 +62,15 @@ class Constant:
     """The same value in every row."""
 
     value: object
+
+
+@dataclass
+class ChunkRows:
+    """One chunk's rows, table by table (parents first), with `Ids` for the keys to reserve."""
+
+    reserve: dict[type[Model], int]
+    tables: list[tuple[type[Model], dict]]
+    counts: object
 
 
 class RowWriter:
@@ -140,6 +149,51 @@ class RowWriter:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA synchronous={int(synchronous)}")
                 cursor.execute(f"PRAGMA cache_size={int(cache_size)}")
+
+    def write_chunk(self, rows) -> None:
+        """Write a chunk in one transaction: `ChunkRows`, or a `staging.StagedChunk` (then deleted)."""
+        if isinstance(rows, ChunkRows):
+            with transaction.atomic():
+                for model, count in rows.reserve.items():
+                    self.reserve(model, count)
+                for model, columns in rows.tables:
+                    self.insert(model, columns)
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ATTACH DATABASE %s AS stage", [rows.path])
+        try:
+            with transaction.atomic():
+                self._copy_staged(rows)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DETACH DATABASE stage")
+            os.remove(rows.path)
+
+    def _copy_staged(self, rows) -> None:
+        for model, count in rows.reserve.items():
+            self.reserve(model, count)
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for model, names, keys in rows.tables:
+                cursor.execute(f"SELECT COUNT(*) FROM stage.{quote(model._meta.db_table)}")
+                count = cursor.fetchone()[0]
+                if count == 0:
+                    continue
+                first = {m: int(self._first(m)) for m in set(keys.values())}
+                # Reserved SQLite keys are consecutive: row number n gets the first key + n.
+                values = [f"{quote(n)} + {first[keys[n]]}" if n in keys else quote(n) for n in names]
+                if "id" not in names:
+                    before_first = int(self.reserve_ids(model, count)[0]) - 1
+                    names, values = ["id", *names], [f"rowid + {before_first}", *values]
+                cursor.execute(
+                    f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(n) for n in names)}) "
+                    f"SELECT {', '.join(values)} FROM stage.{quote(model._meta.db_table)} ORDER BY rowid"
+                )
+                self.rows_written += count
+
+    def _first(self, model: type[Model]) -> int:
+        ids = self.reserved[model]
+        return ids[0] if len(ids) else 0
 
     def reserve(self, model: type[Model], count: int) -> np.ndarray:
         """Reserve `count` primary keys of `model` for the `Ids` of this chunk (call inside a transaction)."""
