@@ -1,0 +1,231 @@
+"""`cxloop bench search`: the customers page at a million customers.
+
+Opens the database of --database-url (default: var/bench/search.sqlite3,
+migrated and seeded with --customers demo customers in --store if that store
+is missing), signs a staff member of the store in through Django's test
+Client, and times the real customers page (`/customers/`, the htmx results
+partial as the search box requests it) for each case: no filter, an email
+prefix, an exact email, a Persian, a Chinese and a Polish name, a filter with
+a sort, and the deepest page. The search terms are taken from the store's own
+customers, so every case finds someone. For each case it also times the query
+the page runs (`list_customers` and one page of it) and, as the baseline, one
+hand-written SQL query answering the same question through a plain cursor; it
+checks that both return the same customers, and prints p50 and p99 of each
+with the ratio of the page and of the query to the baseline.
+
+    cxloop bench search --database-url sqlite:///var/million.sqlite3 --store million
+
+Results are printed and written to var/bench/search-<timestamp>.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PER_PAGE = 50
+ORDER = {"newest": "created_at DESC, id", "spent": "amount_spent DESC, id"}  # tie-breaker as in the index
+STORE = object()  # stands for the store's id in a case's arguments
+BENCH_USER = "search-bench@cxloop.test"
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="cxloop bench search", description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench/search.sqlite3")
+    parser.add_argument("--store", default="search-bench", help="store slug; seeded if missing")
+    parser.add_argument("--customers", type=int, default=1_000_000, help="customers to seed if missing")
+    parser.add_argument("--repeat", type=int, default=30, help="timed runs per case")
+    args = parser.parse_args(argv)
+    _setup_django(args.database_url)
+    store = _store(args.store, args.customers)
+    results = [_measure(store, case, args.repeat) for case in _cases(store)]
+    _print_table(results)
+    print(f"\nresults: {_write_json(store, results, args)}")
+
+
+def _setup_django(url: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxloop.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["DATABASE_URL"] = url
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    call_command("migrate", verbosity=0)
+
+
+def _store(slug: str, customers: int):
+    """The store to search, seeded with `customers` demo customers if it does not exist."""
+    from tqdm import tqdm
+
+    from cxloop.core.models import Store
+    from cxloop.demo.generator import generate_store
+    from cxloop.demo.services import ensure_store
+
+    store = Store.objects.filter(slug=slug).first()
+    if store is None:
+        store, _ = ensure_store(slug=slug)
+        with tqdm(total=customers, unit="customer", desc="seeding") as bar:
+            generate_store(
+                store=store, customers=customers, seed=42,
+                progress=lambda done, total: bar.update(done - bar.n),
+                notify=lambda text: bar.set_postfix_str(text, refresh=True),
+            )  # fmt: skip
+    return store
+
+
+class Case:
+    """One question asked of the customers page, with its hand-written SQL."""
+
+    def __init__(self, name: str, params: dict, where: str = "", args: tuple = (), sort: str = "newest"):
+        self.name, self.params, self.where, self.args, self.sort = name, params, where, args, sort
+
+    def baseline_sql(self) -> str:
+        where = f" AND ({self.where})" if self.where else ""
+        page = int(self.params.get("page", 1))
+        return (
+            f"SELECT * FROM commerce_customer WHERE store_id = %s{where} "
+            f"ORDER BY {ORDER[self.sort]} LIMIT {PER_PAGE + 1} OFFSET {(page - 1) * PER_PAGE}"
+        )
+
+
+class Search(Case):
+    """A search: the matches found through the key indexes, then sorted (COALESCE: not by an index)."""
+
+    def __init__(self, name: str, query: str, ranges: list[tuple[str, str]], family_name: str = ""):
+        selects, args = [], []
+        for column, start in ranges:
+            family = " AND surname_key = %s" if family_name else ""
+            selects.append(
+                f"SELECT id FROM commerce_customer WHERE store_id = %s "
+                f"AND {column} >= %s AND {column} < %s{family}"
+            )
+            args += [STORE, start, start + "\U0010ffff", *([family_name] if family_name else [])]
+        super().__init__(name, {"q": query}, f"id IN ({' UNION ALL '.join(selects)})", tuple(args))
+
+    def baseline_sql(self) -> str:
+        return (
+            f"SELECT * FROM commerce_customer WHERE store_id = %s AND ({self.where}) "
+            f"ORDER BY COALESCE(created_at, created_at) DESC, id LIMIT {PER_PAGE + 1}"
+        )
+
+
+def _keys(term: str) -> list[tuple[str, str]]:
+    return [("email_key", term), ("name_key", term), ("surname_key", term)]
+
+
+def _cases(store) -> list[Case]:
+    from cxloop.commerce.models import Customer
+    from cxloop.commerce.services.customers import casefold_name
+
+    customers = Customer.objects.filter(store=store)
+    middle = customers.order_by("id")[customers.count() // 2]
+    persian = customers.filter(language="fa").order_by("id").first()
+    chinese = customers.filter(language="zh-hans").order_by("id").first()
+    polish = customers.filter(language="pl", last_name__regex="[ąćęłńóśźż]").order_by("id").first()
+    prefix = middle.email_key[:5]
+    persian_name, polish_name = casefold_name("", persian.first_name), casefold_name("", polish.last_name)
+    given, family = casefold_name("", chinese.first_name), casefold_name("", chinese.last_name)
+    return [
+        Case("no filter, first page", {}),
+        Search(f"email prefix {prefix}", prefix, _keys(prefix)),
+        Search("exact email", middle.email, _keys(middle.email_key)),
+        Search(f"Persian name {persian.first_name}", persian.first_name, _keys(persian_name)),
+        Search(f"Chinese name {chinese.last_name}{chinese.first_name}",
+               chinese.last_name + chinese.first_name, [("name_key", given)], family),
+        Search(f"Polish name {polish.last_name}", polish.last_name, _keys(polish_name)),
+        Case("subscribed buyers, most spent", {"consent": "subscribed", "has_orders": "yes", "sort": "spent"},
+             "email_consent = %s AND orders_count + 0 > 0", ("subscribed",), sort="spent"),
+        Case("deepest page (2000)", {"page": "2000"}),
+    ]  # fmt: skip
+
+
+def _measure(store, case: Case, repeat: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from cxloop.commerce import queries
+    from cxloop.core.models import Membership
+    from cxloop.core.services import add_staff
+    from cxloop.web.paging import build_page
+
+    user = get_user_model().objects.filter(username=BENCH_USER).first()
+    if user is None or not Membership.objects.filter(user=user, store=store).exists():
+        user, _ = add_staff(store=store, email=BENCH_USER, role=Membership.Role.ADMIN)
+    client = Client()
+    client.force_login(user)
+    htmx = {"HX-Request": "true", "HX-Target": "customer-results"}
+    get = case.params.get
+    filters = {"search": get("q", ""), "consent": get("consent", ""), "has_orders": get("has_orders", ""),
+               "sort": get("sort", "newest")}  # fmt: skip
+
+    def page():
+        response = client.get("/customers/", case.params, headers=htmx)
+        assert response.status_code == 200, response.status_code
+
+    def query():
+        return [c.pk for c in build_page(queries.list_customers(store, **filters), get("page")).items]
+
+    def baseline():
+        with connection.cursor() as cursor:
+            args = [store.pk, *(store.pk if a is STORE else a for a in case.args)]
+            cursor.execute(case.baseline_sql(), args)
+            return [row[0] for row in cursor.fetchall()[:PER_PAGE]]
+
+    found = query()
+    same = found == baseline()
+    return {
+        "case": case.name, "found": len(found), "same_as_baseline": same, "params": case.params,
+        "page": _timings(page, repeat), "query": _timings(query, repeat),
+        "baseline": _timings(baseline, repeat),
+    }  # fmt: skip
+
+
+def _timings(run, repeat: int) -> dict:
+    run()  # warm the page cache and the code paths
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(p99, 2)}
+
+
+def _print_table(results: list[dict]) -> None:
+    head = (f"{'case':38} {'found':>5} {'page p50':>9} {'p99':>8} {'query p50':>9} {'p99':>8} "
+            f"{'SQL p50':>8} {'p99':>8} {'page/SQL':>8} {'query/SQL':>9} same")  # fmt: skip
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        page, query, base = r["page"], r["query"], r["baseline"]
+        print(
+            f"{r['case'][:38]:38} {r['found']:>5} {page['p50_ms']:>9.1f} {page['p99_ms']:>8.1f} "
+            f"{query['p50_ms']:>9.1f} {query['p99_ms']:>8.1f} {base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} "
+            f"{page['p50_ms'] / base['p50_ms']:>8.1f} {query['p50_ms'] / base['p50_ms']:>9.1f} "
+            f"{'yes' if r['same_as_baseline'] else 'NO'}"
+        )
+
+
+def _write_json(store, results: list[dict], args) -> Path:
+    from django.db import connection
+
+    from cxloop.commerce.models import Customer
+
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"search-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps({
+        "database": connection.vendor, "store": store.slug,
+        "customers": Customer.objects.filter(store=store).count(), "repeat": args.repeat,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()},
+        "results": results,
+    }, indent=2, ensure_ascii=False))  # fmt: skip
+    return path
