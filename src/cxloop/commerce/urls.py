@@ -14,6 +14,7 @@ urlpatterns = [
         views.set_webhook_secret,
         name="integrations-secret",
     ),
+    path("integrations/storefront/", views.set_storefront_origins, name="integrations-storefront"),
     path("integrations/api-keys/", views.create_api_key, name="integrations-api-key"),
     path("import/", views.csv_import, name="import"),
     path("import/<int:job_id>/", views.import_job, name="import-job"),

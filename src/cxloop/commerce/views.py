@@ -127,9 +127,7 @@ def _platform_rows(request, forms_by_platform: dict | None = None) -> list[dict]
     secrets = core_queries.list_webhook_secrets(request.store)
     rows = []
     for platform in core_queries.WEBHOOK_PLATFORMS:
-        url = reverse(
-            "webhook", kwargs={"platform": platform.value, "store_slug": request.store.slug}
-        )
+        url = reverse("webhook", kwargs={"platform": platform.value, "store_slug": request.store.slug})
         row_secret = secrets.get(platform.value)
         rows.append(
             {
@@ -144,7 +142,9 @@ def _platform_rows(request, forms_by_platform: dict | None = None) -> list[dict]
     return rows
 
 
-def _render_integrations(request, *, forms_by_platform=None, new_key: str = "", status: int = 200):
+def _render_integrations(
+    request, *, forms_by_platform=None, new_key: str = "", origins_error: str = "", status: int = 200
+):
     return render(
         request,
         "commerce/integrations.html",
@@ -156,6 +156,13 @@ def _render_integrations(request, *, forms_by_platform=None, new_key: str = "", 
             "new_key": new_key,
             "snippet_src": request.build_absolute_uri(settings.STATIC_URL + "cxloop/cxloop.js"),
             "events_endpoint": request.build_absolute_uri("/api/v1/events"),
+            "origins_value": request.POST.get("storefront_origins", request.store.storefront_origins)
+            if origins_error
+            else request.store.storefront_origins,
+            "origins_error": origins_error,
+            "widget_default": _("any site")
+            if settings.CXLOOP_WIDGET_FRAME_ANCESTORS == "*"
+            else settings.CXLOOP_WIDGET_FRAME_ANCESTORS,
         },
         status=status,
     )
@@ -177,14 +184,26 @@ def set_webhook_secret(request, platform):
     if form.is_valid():
         try:
             with transaction.atomic():
-                core_services.set_webhook_secret(
-                    store=request.store, platform=platform, **form.cleaned_data
-                )
+                core_services.set_webhook_secret(store=request.store, platform=platform, **form.cleaned_data)
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
     if not form.is_valid():
         return _render_integrations(request, forms_by_platform={platform: form}, status=422)
     messages.success(request, _("The webhook secret was saved."))
+    return redirect("commerce:integrations")
+
+
+@require_POST
+@store_required
+def set_storefront_origins(request):
+    check_role(request, Membership.Role.ADMIN)
+    try:
+        core_services.set_storefront_origins(
+            store=request.store, origins=request.POST.get("storefront_origins", "")[:5000]
+        )
+    except DomainError as error:
+        return _render_integrations(request, origins_error=error.message, status=422)
+    messages.success(request, _("The storefront addresses were saved."))
     return redirect("commerce:integrations")
 
 

@@ -17,6 +17,11 @@ class Store(models.Model):
     shop_domain = models.CharField(
         max_length=255, blank=True, help_text="The shop's myshopify.com domain, if any."
     )
+    storefront_origins = models.TextField(
+        blank=True,
+        default="",
+        help_text="Storefront origins (https://shop.example), one per line, allowed to frame the widget.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -24,6 +29,10 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def storefront_origin_list(self) -> list[str]:
+        return self.storefront_origins.split()
 
 
 class StoreScopedQuerySet(models.QuerySet):

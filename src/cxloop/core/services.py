@@ -1,7 +1,9 @@
 """Writes for stores, staff and credentials."""
 
+import re
 import secrets
 import zoneinfo
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -30,7 +32,9 @@ def _check_timezone(name: str) -> str:
 
 
 # Letters that do not decompose into ASCII under NFKD, so slugify would drop them.
-_SLUG_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"})  # noqa: E501
+_SLUG_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"}
+)  # noqa: E501
 
 
 def _unique_slug(name: str) -> str:
@@ -78,6 +82,55 @@ def create_api_key(*, store: Store, name: str = "default", kind: str = "secret")
         store=store, name=name, kind=kind, lookup=lookup, key_hash=ApiKey.hash_key(raw)
     )
     return key, raw
+
+
+MAX_STOREFRONT_ORIGINS = 20
+HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _check_origin(text: str) -> str:
+    """One storefront origin in the form a CSP source takes: scheme://host[:port], host in ASCII."""
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    problem = InvalidInput(
+        f"{shown!r} is not a storefront address like https://shop.example.com.", field="storefront_origins"
+    )
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise problem from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+        raise problem
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise problem
+    wildcard = parts.hostname.startswith("*.")
+    host = parts.hostname[2:] if wildcard else parts.hostname
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise problem from None
+    labels = host.split(".")
+    if len(host) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
+        raise problem
+    origin = f"{parts.scheme}://{'*.' if wildcard else ''}{host}"
+    return f"{origin}:{port}" if port else origin
+
+
+def set_storefront_origins(*, store: Store, origins: str) -> list[str]:
+    """Set the storefront addresses that may show the survey widget (one per line or space apart).
+
+    An empty list falls back to the installation's CXLOOP_WIDGET_FRAME_ANCESTORS.
+    """
+    entries = (origins or "").split()
+    if len(entries) > MAX_STOREFRONT_ORIGINS:
+        raise InvalidInput(
+            f"At most {MAX_STOREFRONT_ORIGINS} storefront addresses, not {len(entries)}.",
+            field="storefront_origins",
+        )
+    checked = list(dict.fromkeys(_check_origin(entry) for entry in entries))
+    store.storefront_origins = "\n".join(checked)
+    store.save(update_fields=["storefront_origins"])
+    return checked
 
 
 def set_webhook_secret(

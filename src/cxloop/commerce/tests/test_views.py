@@ -124,9 +124,7 @@ def test_customer_list_pages_without_counting(staff_client, store):
     assert "Showing 51–51" in second.text
 
 
-def test_customer_list_uses_a_bounded_number_of_queries(
-    staff_client, store, django_assert_max_num_queries
-):
+def test_customer_list_uses_a_bounded_number_of_queries(staff_client, store, django_assert_max_num_queries):
     for i in range(30):
         make_customer(store, email=f"c{i}@example.com", first_name=f"Name{i}")
 
@@ -136,9 +134,7 @@ def test_customer_list_uses_a_bounded_number_of_queries(
     assert response.status_code == 200
 
 
-def test_order_list_uses_a_bounded_number_of_queries(
-    staff_client, store, django_assert_max_num_queries
-):
+def test_order_list_uses_a_bounded_number_of_queries(staff_client, store, django_assert_max_num_queries):
     for i in range(10):
         make_order(store, number=f"#{2000 + i}", email=f"c{i}@example.com")
 
@@ -264,6 +260,39 @@ def test_a_short_webhook_secret_is_refused(staff_client, store):
 
     assert response.status_code == 422
     assert core_queries.get_webhook_secret(store, "shopify") is None
+
+
+def test_owner_lists_the_storefront_addresses_that_may_show_the_widget(staff_client, store):
+    response = staff_client.post(
+        reverse("commerce:integrations-storefront"),
+        {"storefront_origins": "https://shop.example.com/\nhttps://www.shop.example.com"},
+    )
+
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert store.storefront_origin_list == ["https://shop.example.com", "https://www.shop.example.com"]
+    page = staff_client.get(reverse("commerce:integrations")).content.decode()
+    assert "https://www.shop.example.com</textarea>" in page
+
+
+def test_a_bad_storefront_address_is_named_and_nothing_changes(staff_client, agent_client, store):
+    response = staff_client.post(
+        reverse("commerce:integrations-storefront"),
+        {"storefront_origins": "https://ok.example\nhttps://x.example; script-src *"},
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "is not a storefront address" in page
+    assert "script-src *</textarea>" in page  # what was typed stays in the box to fix
+    assert (
+        agent_client.post(
+            reverse("commerce:integrations-storefront"), {"storefront_origins": "https://a.example"}
+        ).status_code
+        == 403
+    )
+    store.refresh_from_db()
+    assert store.storefront_origins == ""
 
 
 def test_creating_an_api_key_shows_the_raw_key_once(staff_client, store):

@@ -19,7 +19,17 @@ def run(*args) -> str:
 
 
 def test_store_create_command_prints_slug_and_a_working_key(db):
-    output = run("store", "create", "Sklep Łódź", "--currency", "pln", "--timezone", "Europe/Warsaw", "--language", "pl")  # noqa: E501
+    output = run(
+        "store",
+        "create",
+        "Sklep Łódź",
+        "--currency",
+        "pln",
+        "--timezone",
+        "Europe/Warsaw",
+        "--language",
+        "pl",
+    )  # noqa: E501
 
     store = Store.objects.get()
     assert (store.slug, store.currency, store.timezone, store.default_language) == (
@@ -122,7 +132,17 @@ def test_user_create_prints_a_generated_password_once(store):
 
 
 def test_user_create_again_changes_the_role_not_the_user(store):
-    run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
+    run(
+        "user",
+        "create",
+        "a@example.com",
+        "--store",
+        store.slug,
+        "--role",
+        "agent",
+        "--password",
+        "pw-1234567890",
+    )  # noqa: E501
 
     run("user", "create", "a@example.com", "--store", store.slug, "--role", "admin")
 
@@ -146,3 +166,60 @@ def test_current_membership_ignores_a_store_the_user_does_not_belong_to(store, o
     membership = queries.get_current_membership(user, other_store.pk)
 
     assert membership.store == store
+
+
+def test_storefront_origins_are_stored_as_csp_sources(db):
+    store, _ = services.create_store(name="Sklep", currency="PLN")
+
+    saved = services.set_storefront_origins(
+        store=store,
+        origins="https://Shop.Example.com/\n https://żabka.pl  http://localhost:8080\nhttps://*.example.com "
+        "https://shop.example.com",
+    )
+
+    assert saved == [
+        "https://shop.example.com",
+        "https://xn--abka-99a.pl",
+        "http://localhost:8080",
+        "https://*.example.com",
+    ]
+    store.refresh_from_db()
+    assert store.storefront_origin_list == saved
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "shop.example.com",
+        "javascript:alert(1)",
+        "https://shop.example.com/path",
+        "https://shop.example.com/?q=1",
+        "https://user:pw@shop.example.com",
+        "https://shop.example.com:99999",
+        "https://shop;script-src",
+        "https://'unsafe-inline'",
+        "ftp://shop.example.com",
+        "https://-bad-.example.com",
+    ],
+)
+def test_a_bad_storefront_origin_is_named_and_changes_nothing(db, bad):
+    store, _ = services.create_store(name="Sklep", currency="PLN")
+    services.set_storefront_origins(store=store, origins="https://keep.example")
+
+    with pytest.raises(InvalidInput) as error:
+        services.set_storefront_origins(store=store, origins=f"https://fine.example\n{bad}")
+
+    assert bad[:20] in error.value.message
+    assert error.value.field == "storefront_origins"
+    store.refresh_from_db()
+    assert store.storefront_origins == "https://keep.example"
+
+
+def test_at_most_twenty_storefront_origins(db):
+    store, _ = services.create_store(name="Sklep", currency="PLN")
+    origins = " ".join(f"https://shop{n}.example" for n in range(21))
+
+    with pytest.raises(InvalidInput, match="At most 20"):
+        services.set_storefront_origins(store=store, origins=origins)
+
+    assert services.set_storefront_origins(store=store, origins="") == []

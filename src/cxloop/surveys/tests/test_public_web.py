@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from cxloop.core import services as core_services
 from cxloop.flows import services as flows_services
 from cxloop.surveys import ratelimit, services
 from cxloop.surveys.models import Response
@@ -191,6 +192,24 @@ def test_only_the_widget_page_may_be_framed_and_its_answers_count_as_widget(stor
     assert "frame-ancestors *" in widget["Content-Security-Policy"]
     assert 'data-window-days="30"' in widget.content.decode()
     assert Response.objects.get().channel == "widget"
+
+
+def test_the_widget_may_be_framed_only_by_the_stores_own_storefront_once_listed(store, settings):
+    settings.CXLOOP_WIDGET_FRAME_ANCESTORS = "https://default.example"
+    survey = make_survey(store)
+    before = Client().get(web_link(survey, "?embed=1"))
+    core_services.set_storefront_origins(
+        store=store, origins="https://shop.example.com https://*.shop.example"
+    )
+
+    widget = Client().get(web_link(survey, "?embed=1"))
+
+    assert "frame-ancestors https://default.example;" in before["Content-Security-Policy"] + ";"
+    assert "frame-ancestors https://shop.example.com https://*.shop.example;" in (
+        widget["Content-Security-Policy"] + ";"
+    )
+    plain = Client().get(web_link(survey))
+    assert "frame-ancestors 'none'" in plain["Content-Security-Policy"]
 
 
 def test_the_widget_thanks_page_stays_framable(store):

@@ -20,8 +20,10 @@ browsers withhold cookies.
 Framing: every page of cxloop refuses to be framed (X-Frame-Options DENY,
 CSP frame-ancestors 'none') except the web link in widget mode, which the
 storefront snippet shows in an iframe on the store's own site. That page
-may be framed by the origins in settings.CXLOOP_WIDGET_FRAME_ANCESTORS (any,
-by default: cxloop does not know every domain a store sells on). Framing
+may be framed by the store's storefront origins (set on the integrations
+page), or, for a store that has set none, by the origins in
+settings.CXLOOP_WIDGET_FRAME_ANCESTORS (any, by default: cxloop does not
+know every domain a store sells on). Framing
 it gains a hostile site nothing: the page holds no session, and what it can
 submit is an anonymous answer anyone may submit.
 """
@@ -332,7 +334,7 @@ def _render(request, page: Page, template: str, context: dict, status: int) -> H
             ContactKind.SURVEY
         )
     response = render(request, template, context, status=status)
-    return _secure(response, context["brand"], embed=page.embed)
+    return _secure(response, context["brand"], embed=page.embed, store=page.survey.store)
 
 
 def _unknown_link(request) -> HttpResponse:
@@ -343,8 +345,8 @@ def _unknown_link(request) -> HttpResponse:
     return _secure(response, brand, embed=request.GET.get("embed") == "1")
 
 
-def _secure(response: HttpResponse, brand: pages.Brand, *, embed: bool) -> HttpResponse:
-    response["Content-Security-Policy"] = pages.page_csp(brand, embed=embed)
+def _secure(response: HttpResponse, brand: pages.Brand, *, embed: bool, store=None) -> HttpResponse:
+    response["Content-Security-Policy"] = pages.page_csp(brand, embed=embed, store=store)
     # The pages show a customer's answer: no shared cache may keep them.
     response["Cache-Control"] = "no-store"
     if embed:

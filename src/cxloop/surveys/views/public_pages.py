@@ -70,12 +70,18 @@ def build_brand(color: str) -> Brand:
     return Brand(color=color.lower(), css=css)
 
 
-def page_csp(brand: Brand, *, embed: bool) -> str:
+def widget_frame_ancestors(store) -> str:
+    """Who may frame the widget: the store's storefront origins, else the installation's setting."""
+    origins = store.storefront_origin_list if store is not None else []
+    return " ".join(origins) or settings.CXLOOP_WIDGET_FRAME_ANCESTORS
+
+
+def page_csp(brand: Brand, *, embed: bool, store=None) -> str:
     """The site's policy, plus the page's brand <style> and, in widget mode, framing by storefronts."""
     directives = dict(part.split(" ", 1) for part in CSP.split("; "))
     directives["style-src"] = f"'self' '{brand.csp_hash}'"
     if embed:
-        directives["frame-ancestors"] = settings.CXLOOP_WIDGET_FRAME_ANCESTORS
+        directives["frame-ancestors"] = widget_frame_ancestors(store)
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
