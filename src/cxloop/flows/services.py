@@ -113,6 +113,20 @@ def unsubscribe(*, store: Store, email: str, source: str, now: datetime | None =
     return suppression
 
 
+def suppress_bounced(*, store: Store, email: str, source: str) -> Suppression:
+    """Stop mail to an address the receiving server says does not exist (a hard bounce).
+
+    Consent is left as it is: the customer did not opt out, their address is
+    just undeliverable. An address already suppressed keeps its first reason.
+    """
+    suppression, _ = Suppression.objects.get_or_create(
+        store=store,
+        email_digest=Suppression.digest(email),
+        defaults={"reason": Suppression.Reason.BOUNCED, "source": source[:100]},
+    )
+    return suppression
+
+
 @transaction.atomic
 def set_contact_policy(*, store: Store, survey_window_days: int, survey_audience: str) -> ContactPolicy:
     """Change the store's contact-pressure policy; InvalidInput names a bad value."""

@@ -190,6 +190,9 @@ class Response(StoreScopedModel):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     low_score_handled_at = models.DateTimeField(null=True, blank=True)
+    notified_user_ids = models.JSONField(
+        default=list, blank=True, help_text="Staff already emailed about this low score."
+    )
 
     class Meta:
         constraints = [

@@ -1,7 +1,10 @@
 """Background entry points of surveys: load by id, call one service. Each is safe to run twice."""
 
 import logging
+import smtplib
+from datetime import timedelta
 
+from django.utils import timezone
 from django_tasks import task
 
 from cxloop.core.models import Store
@@ -50,14 +53,30 @@ def analyse_comment_task(response_id: int) -> str:
 
 
 @task()
-def notify_staff_of_low_score_task(response_id: int) -> int:
-    """Email the staff the survey names about a low score; returns how many were told."""
+def notify_staff_of_low_score_task(response_id: int, attempt: int = 1) -> int:
+    """Email the staff the survey names about a low score; returns how many were told.
+
+    When the SMTP server fails, the task comes back later (`services.delivery.RETRY_DELAYS`)
+    for the people not told yet.
+    """
     response = (
         Response.objects.select_related("survey", "survey__store", "customer").filter(pk=response_id).first()
     )
     if response is None:
         return 0
-    return services.delivery.notify_staff_of_low_score(response=response)
+    try:
+        return services.delivery.notify_staff_of_low_score(response=response)
+    except (smtplib.SMTPException, OSError) as error:
+        delays = services.delivery.RETRY_DELAYS
+        if attempt > len(delays):
+            logger.error(
+                "Low-score alert for response %s not sent after %s tries: %s", response_id, attempt, error
+            )
+            return 0
+        logger.warning("Low-score alert for response %s failed (try %s): %s", response_id, attempt, error)
+        run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
+        notify_staff_of_low_score_task.using(run_after=run_after).enqueue(response_id, attempt + 1)
+        return 0
 
 
 @task()

@@ -69,15 +69,24 @@ class SmtpServer:
         self._controller.stop()
 
     def refuse_next(
-        self, count: int = 1, *, code: int = 451, text: str = "4.3.0 Try again later", stage: str = "data"
+        self,
+        count: int = 1,
+        *,
+        code: int = 451,
+        text: str = "4.3.0 Try again later",
+        stage: str = "data",
+        after: int = 0,
     ) -> None:
-        """Refuse the next `count` messages with `code text`: at the end of DATA, or at RCPT TO."""
+        """Refuse the next `count` messages with `code text`: at the end of DATA, or at RCPT TO.
+
+        With `after`, that many messages (or recipients) are accepted first.
+        """
         if not 400 <= code <= 599:
             raise ValueError("a refusal is a 4xx or 5xx reply")
         if stage not in self._refusals:
             raise ValueError("stage is 'rcpt' or 'data'")
         with self._lock:
-            self._refusals[stage].extend([f"{code} {text}"] * count)
+            self._refusals[stage].extend([None] * after + [f"{code} {text}"] * count)
 
     @property
     def received(self) -> list[Received]:
@@ -98,15 +107,15 @@ class SmtpServer:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         with self._lock:
-            if self._refusals["rcpt"]:
-                return self._refusals["rcpt"].pop(0)
+            if self._refusals["rcpt"] and (refusal := self._refusals["rcpt"].pop(0)):
+                return refusal
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         with self._lock:
-            if self._refusals["data"]:
-                return self._refusals["data"].pop(0)
+            if self._refusals["data"] and (refusal := self._refusals["data"].pop(0)):
+                return refusal
             self._received.append(
                 Received(
                     mail_from=envelope.mail_from,

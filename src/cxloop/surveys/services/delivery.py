@@ -15,7 +15,13 @@ in order:
   the next try and the task is enqueued for then (`RETRY_DELAYS`). After
   the last try it fails ("smtp_error") and its contact is released. A
   permanent refusal of the recipient (5xx at RCPT) fails at once
-  ("recipient_refused"): the same address would be refused again.
+  ("recipient_refused"): the same address would be refused again. When the
+  reply's enhanced status code says the address itself is bad (5.1.x: no
+  such user, bad domain, bad syntax, moved; not 5.1.7/5.1.8, which are
+  about the sender), the address is also suppressed as bounced, so no later
+  mail of the store tries it. Other 5xx refusals (a
+  relay or policy refusal, 5.7.x, or no enhanced code at all) may be the
+  sending setup's fault and would suppress every address; they are not.
 - The server took it: sent, with the Message-ID recorded.
 
 A worker killed between handing over the message and recording it leaves
@@ -29,6 +35,7 @@ recognisably one message.
 """
 
 import logging
+import re
 import smtplib
 from datetime import datetime, timedelta
 
@@ -122,6 +129,12 @@ def _after_failure(invitation: Invitation, error: Exception) -> str:
     logger.warning("Survey invitation %s not sent (attempt %s): %s", invitation.pk, invitation.attempts, text)
     Invitation.objects.filter(pk=invitation.pk).update(last_error=text)
     if _is_permanent_refusal(error):
+        if _is_bad_address(error):
+            flows_services.suppress_bounced(
+                store=invitation.survey.store,
+                email=invitation.email,
+                source=f"survey-invitation:{invitation.pk}",
+            )
         return _give_up(invitation, Invitation.Status.FAILED, "recipient_refused")
     if invitation.attempts > len(RETRY_DELAYS):
         return _give_up(invitation, Invitation.Status.FAILED, "smtp_error")
@@ -144,6 +157,15 @@ def _is_permanent_refusal(error: Exception) -> bool:
     return all(code >= 500 for code, _reply in error.recipients.values())
 
 
+# RFC 3463 / 7505 statuses about the recipient's address (5.1.7 and 5.1.8 are the sender's).
+BAD_ADDRESS = re.compile(rb"^\s*5\.1\.(0|1|2|3|4|6|10)\b")
+
+
+def _is_bad_address(error: smtplib.SMTPRecipientsRefused) -> bool:
+    """Every refusal carries an RFC 3463 status 5.1.x: the address, not the sender, is the problem."""
+    return all(BAD_ADDRESS.match(reply) for _code, reply in error.recipients.values())
+
+
 @transaction.atomic
 def _give_up(invitation: Invitation, status: str, reason: str) -> str:
     Invitation.objects.filter(pk=invitation.pk).update(status=status, skip_reason=reason)
@@ -160,22 +182,37 @@ def fail_interrupted_sends(*, now=None) -> int:
 
 
 def notify_staff_of_low_score(*, response: Response) -> int:
-    """Email each staff member the survey names about a low score; return how many were emailed.
+    """Email each staff member the survey names about a low score; return how many were emailed now.
 
     Only current members of the survey's store with an address are told (a
     user removed from the store since is not). One message per person, so
     nobody sees the others' addresses; its Message-ID is fixed per response
-    and person.
+    and person. Each person is recorded on the response once their message
+    is handed over, so running the task again (a retry after an SMTP
+    failure part way through the list) emails only those not yet told.
     """
     survey = response.survey
     user_ids = [user_id for user_id in survey.notify_user_ids or [] if isinstance(user_id, int)]
+    told = set(
+        Response.objects.filter(pk=response.pk).values_list("notified_user_ids", flat=True).first() or []
+    )
     members = (
         Membership.objects.filter(store=survey.store, user_id__in=user_ids, user__is_active=True)
         .exclude(user__email="")
+        .exclude(user_id__in=told)
         .values_list("user_id", "user__email")
         .order_by("user_id")
     )
-    messages = [build_low_score_email(response, to=email, user_id=user_id) for user_id, email in members]
-    if not messages:
+    pending = [
+        (user_id, build_low_score_email(response, to=email, user_id=user_id)) for user_id, email in members
+    ]
+    if not pending:
         return 0
-    return get_connection().send_messages(messages) or 0
+    sent = 0
+    with get_connection() as connection:
+        for user_id, message in pending:
+            connection.send_messages([message])
+            told.add(user_id)
+            sent += 1
+            Response.objects.filter(pk=response.pk).update(notified_user_ids=sorted(told))
+    return sent

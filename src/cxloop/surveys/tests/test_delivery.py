@@ -17,7 +17,7 @@ from django.utils import timezone
 from cxloop.commerce import services as commerce_services
 from cxloop.commerce.models import Customer
 from cxloop.flows import services as flows_services
-from cxloop.flows.models import Contact
+from cxloop.flows.models import Contact, Suppression
 from cxloop.surveys import emails, services, tasks
 from cxloop.surveys.models import Invitation, Response
 
@@ -233,6 +233,47 @@ def test_a_recipient_refused_for_good_is_not_retried(store, smtp_server, task_wo
     assert "5.1.1 No such user" in invitation.last_error
     assert task_worker.ready() == [] and smtp_server.received == []
     assert Contact.objects.filter(store=store).count() == 0
+
+
+def test_a_mailbox_that_does_not_exist_is_suppressed_as_a_bounce(store, smtp_server, task_worker):
+    # given the receiving server says the mailbox does not exist
+    smtp_server.refuse_next(1, code=550, text="5.1.1 The email account does not exist", stage="rcpt")
+    customer = make_customer(store, email="Nie.Ma@Example.PL")
+    invite(task_worker, make_survey(store), customer)
+
+    # when the invitation is sent
+    assert task_worker.run_ready() == ["failed"]
+
+    # then the address is suppressed as bounced (not unsubscribed: consent is the customer's) ...
+    suppression = Suppression.objects.get(store=store)
+    assert suppression.email_digest == Suppression.digest("nie.ma@example.pl")
+    assert suppression.reason == "bounced"
+    customer.refresh_from_db()
+    assert customer.email_consent == "subscribed"
+    # ... so the store's next survey does not try it again
+    later = invite(task_worker, make_survey(store, kind="csat"), customer)
+    assert later.status == "skipped" and later.skip_reason == "suppressed"
+    assert smtp_server.received == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        (554, "5.7.1 Relay access denied"),
+        (550, "Relaying denied"),
+        (553, "5.1.8 Sender address rejected: domain not found"),
+    ],
+)
+def test_a_refusal_that_may_be_the_senders_fault_suppresses_nothing(store, smtp_server, task_worker, reply):
+    code, text = reply
+    smtp_server.refuse_next(1, code=code, text=text, stage="rcpt")
+    invitation = invite(task_worker, make_survey(store), make_customer(store))
+
+    assert task_worker.run_ready() == ["failed"]
+
+    invitation.refresh_from_db()
+    assert invitation.skip_reason == "recipient_refused"
+    assert Suppression.objects.filter(store=store).count() == 0
 
 
 def test_an_smtp_server_that_is_down_counts_as_a_failure_to_retry(

@@ -3,6 +3,7 @@
 import html
 
 import pytest
+from django.utils import timezone
 
 from cxloop.core.models import Membership
 from cxloop.surveys import services, tasks
@@ -96,3 +97,28 @@ def test_an_anonymous_answer_links_to_the_survey(store, owner, smtp_server):
     text = message.get_body(("plain",)).get_content()
     assert f"https://cx.example.com/surveys/{survey.pk}/" in text
     assert "Anonymous" in text and "(no comment)" in text
+
+
+def test_the_alert_goes_once_to_each_person_even_when_the_task_runs_again_after_a_failure(
+    store, owner, agent, smtp_server, task_worker, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    # given two staff chosen, and a server that takes the first message and refuses the second
+    survey = make_survey(store, notify_user_ids=[owner.pk, agent.pk])
+    response = answer(task_worker, survey, make_customer(store), score=2)
+    smtp_server.clear()
+    smtp_server.refuse_next(1, code=451, text="4.3.0 Try again later", after=1)
+
+    # when the worker handles the answer, then the retry a minute later, then the task once more
+    task_worker.run_ready()
+    first = [item.rcpt_tos for item in smtp_server.received]
+    time_machine.shift(60)
+    task_worker.run_ready()
+    assert tasks.notify_staff_of_low_score_task.call(response.pk) == 0
+
+    # then each person got exactly one message
+    received = sorted(item.rcpt_tos[0] for item in smtp_server.received)
+    assert len(first) == 1
+    assert received == ["agent@sklep-ania.test", "owner@sklep-ania.test"]
+    response.refresh_from_db()
+    assert sorted(response.notified_user_ids) == sorted([owner.pk, agent.pk])
