@@ -10,17 +10,20 @@ and is produced row by row so a million responses never sit in memory.
 """
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxloop.core.models import Store
 
-from .models import Channel, Response
+from .models import Channel, Question, Response
+from .question_results import answer_texts
 from .results import store_timezone
 from .scoring import BAND_NAMES
+from .texts import localized
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BYTE_ORDER_MARK = "\ufeff"
@@ -46,12 +49,33 @@ def header() -> list[str]:
     ]  # fmt: skip
 
 
-def build_rows(store: Store, responses: QuerySet[Response]) -> Iterator[list]:
-    """One list per response: text cells neutralised, the score an int (or "" when none)."""
+def build_rows(
+    store: Store, responses: QuerySet[Response], questions: Sequence[Question] = ()
+) -> Iterator[list]:
+    """One list per response: text cells neutralised, the score an int (or "" when none).
+
+    With a custom survey's `questions`, each row ends with one cell per
+    question: the rating, the chosen answers' labels, or the written text.
+    """
     tz = store_timezone(store)
     channels = dict(Channel.choices)
-    for row in responses.values_list(*_FIELDS).iterator(chunk_size=2000):
-        (created_at, survey, kind, score, band, comment, language, email, first, last, country, channel) = row
+    language = get_language() or store.default_language
+    for row in responses.values_list(*_FIELDS, "answers").iterator(chunk_size=2000):
+        (
+            created_at,
+            survey,
+            kind,
+            score,
+            band,
+            comment,
+            language_,
+            email,
+            first,
+            last,
+            country,
+            channel,
+            answers,
+        ) = row
         band_name = BAND_NAMES.get(kind, {}).get(band, "") if band else ""
         name = " ".join(part for part in (first or "", last or "") if part)
         texts = [
@@ -60,12 +84,22 @@ def build_rows(store: Store, responses: QuerySet[Response]) -> Iterator[list]:
             None,
             str(band_name),
             comment,
-            language,
+            language_,
             email or "",
             name,
             country,
             str(channels.get(channel, channel)),
         ]
+        answers = answers if isinstance(answers, dict) else {}
+        for question in questions:
+            texts.append(
+                answer_texts(
+                    question,
+                    answers.get(str(question.pk)),
+                    language=language,
+                    store_language=store.default_language,
+                )
+            )
         cells = [neutralize(text) if isinstance(text, str) else text for text in texts]
         cells[2] = score if score is not None else ""
         yield cells
@@ -92,7 +126,11 @@ def stream_csv(rows: Iterable[list], *, head: list[str]) -> Iterator[str]:
         yield "".join(chunk)
 
 
-def stream_responses_csv(store: Store, responses: QuerySet[Response]) -> Iterator[str]:
-    """The responses as CSV text, in chunks, oldest first."""
+def stream_responses_csv(
+    store: Store, responses: QuerySet[Response], questions: Sequence[Question] = ()
+) -> Iterator[str]:
+    """The responses as CSV text, in chunks, oldest first; a column per custom question given."""
     ordered = responses.order_by("created_at", "pk")
-    return stream_csv(build_rows(store, ordered), head=header())
+    language = get_language() or store.default_language
+    head = header() + [localized(q.texts, language, store.default_language) for q in questions]
+    return stream_csv(build_rows(store, ordered, questions), head=head)

@@ -136,3 +136,14 @@ def _known(language: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def localized(texts: dict, language: str, store_language: str) -> str:
+    """A text of a custom question in the page's language, else the store's, English, or any."""
+    if not isinstance(texts, dict):
+        return ""
+    store_language = normalize_language(store_language)
+    for candidate in (language, language.split("-")[0], store_language, "en"):
+        if texts.get(candidate):
+            return str(texts[candidate])
+    return next((str(value) for value in texts.values() if value), "")

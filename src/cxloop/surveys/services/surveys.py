@@ -158,14 +158,34 @@ def close_survey(*, survey: Survey) -> Survey:
 
 @transaction.atomic
 def set_questions(*, survey: Survey, questions: list[dict]) -> list[Question]:
-    """Replace a custom survey's questions (kind, prompt texts, choices, required)."""
+    """Set a custom survey's questions (kind, prompt texts, choices, required), in order.
+
+    A question that keeps its place and its kind is edited in place and keeps
+    its id, so the answers already given to it stay attached (fixing a typo
+    or adding a language loses nothing). A question whose kind changes, or
+    that is gone, is a new question: its earlier answers stay in the
+    responses but no longer show in the results.
+    """
     if survey.kind != Kind.CUSTOM:
         raise InvalidInput("Only custom surveys have their own questions.", field="questions")
     if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_QUESTIONS:
         raise InvalidInput(f"A custom survey has 1 to {MAX_QUESTIONS} questions.", field="questions")
     built = [_build_question(survey, position, raw) for position, raw in enumerate(questions)]
-    survey.questions.all().delete()
-    return Question.objects.bulk_create(built)
+    existing = {question.position: question for question in survey.questions.all()}
+    kept, added = [], []
+    for question in built:
+        current = existing.get(question.position)
+        if current is not None and current.kind == question.kind:
+            question.pk = current.pk
+            kept.append(question)
+        else:
+            added.append(question)
+    kept_ids = {question.pk for question in kept}
+    survey.questions.exclude(pk__in=kept_ids).delete()
+    if kept:
+        Question.objects.bulk_update(kept, ["required", "scale_max", "texts", "choices"])
+    Question.objects.bulk_create(added)
+    return sorted(kept + added, key=lambda question: question.position)
 
 
 def _build_question(survey: Survey, position: int, raw) -> Question:

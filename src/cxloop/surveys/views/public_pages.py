@@ -27,7 +27,7 @@ from ..errors import InvalidAnswer
 from ..models import Question, Response, Survey
 from ..scoring import SCALES, Kind
 from ..services.responses import MAX_COMMENT_LENGTH
-from ..texts import SurveyTexts, normalize_language
+from ..texts import SurveyTexts, localized
 
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 DEFAULT_BRAND = "#2563eb"
@@ -96,17 +96,6 @@ def show_number(number, language: str) -> str:
     """A number as the page's language writes it: Persian digits in Persian."""
     text = str(number)
     return text.translate(PERSIAN_DIGITS) if language == "fa" else text
-
-
-def localized(texts: dict, language: str, store_language: str) -> str:
-    """A text of a custom question in the page's language, else the store's, English, or any."""
-    if not isinstance(texts, dict):
-        return ""
-    store_language = normalize_language(store_language)
-    for candidate in (language, language.split("-")[0], store_language, "en"):
-        if texts.get(candidate):
-            return str(texts[candidate])
-    return next((str(value) for value in texts.values() if value), "")
 
 
 # -- The form ------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cxloop.core.errors import DomainError
 from cxloop.core.models import Membership
@@ -29,11 +29,12 @@ from ..forms import (
     language_name,
 )
 from ..models import ManualSend, Question, Survey
+from ..question_results import answer_texts
 from ..reasons import SKIP_REASONS, skip_reason_label
 from ..scoring import BAND_NAMES, Kind
 from ..services.branding import remove_logo, set_logo
 from ..summaries import build_summaries
-from ..texts import normalize_language
+from ..texts import localized, normalize_language
 from . import preview as preview_views
 
 KIND_HELP = {
@@ -242,8 +243,11 @@ def survey_detail(request, survey_id: int):
     summary = build_summaries(request.store, [survey])[survey.pk]
     responses = list(queries.list_responses(request.store, survey=survey)[:10])
     band_names = BAND_NAMES.get(survey.kind, {})
+    questions = list(survey.questions.order_by("position", "pk")) if survey.kind == Kind.CUSTOM else []
+    language = get_language() or request.store.default_language
     for response in responses:
         response.band_name = band_names.get(response.band, "")
+        response.answer_lines = _answer_lines(questions, response, language, request.store.default_language)
     context = {
         "section": "surveys",
         "survey": survey,
@@ -257,6 +261,19 @@ def survey_detail(request, survey_id: int):
         ).select_related("user"),
     }
     return render(request, "surveys/survey_detail.html", context)
+
+
+def _answer_lines(questions, response, language: str, store_language: str) -> list[tuple[str, str]]:
+    """(question, answer) for each custom question the response answered, as staff read them."""
+    answers = response.answers if isinstance(response.answers, dict) else {}
+    lines = []
+    for question in questions:
+        text = answer_texts(
+            question, answers.get(str(question.pk)), language=language, store_language=store_language
+        )
+        if text:
+            lines.append((localized(question.texts, language, store_language), text))
+    return lines
 
 
 def skip_rows(skipped: dict[str, int]) -> list[tuple[str, str, int]]:

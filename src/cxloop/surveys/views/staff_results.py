@@ -16,7 +16,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import get_language, get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from cxloop.core.models import Membership
@@ -29,6 +29,7 @@ from ..charts import build_score_chart
 from ..comments import NO_LANGUAGE, CommentFilters, filter_responses, list_comment_languages, list_comments
 from ..exports import stream_responses_csv
 from ..models import Channel, Survey
+from ..question_results import question_results
 from ..reasons import SKIP_REASONS
 from ..results import (
     MIN_ANSWERS_FOR_INTERVAL,
@@ -183,6 +184,10 @@ def _results_page(request, scope: Scope):
         )
         results = compute_results(request.store, scope.survey, since, until, bucket, kind=scope.kind)
         context.update(_results_context(results))
+        if scope.survey is not None and scope.kind == Kind.CUSTOM:
+            responses = list_range_responses(request.store, scope.survey, since, until)
+            language = get_language() or request.store.default_language
+            context["questions"] = question_results(scope.survey, responses, language=language)
         context["quick_ranges"] = _quick_ranges(_today(request), bucket)
     else:
         status = 400
@@ -410,6 +415,12 @@ def kind_export(request, kind: str):
     return _export(request, _kind_scope(kind))
 
 
+def _custom_questions(scope: Scope) -> list:
+    if scope.survey is None or scope.survey.kind != Kind.CUSTOM:
+        return []
+    return list(scope.survey.questions.order_by("position", "pk"))
+
+
 def _export(request, scope: Scope):
     check_role(request, Membership.Role.ADMIN)
     form = CommentFilterForm(request.GET, today=_today(request), kind=scope.kind)
@@ -431,7 +442,7 @@ def _export(request, scope: Scope):
     )
     name = slugify(scope.survey.name if scope.survey else scope.kind) or "survey"
     response = StreamingHttpResponse(
-        stream_responses_csv(request.store, responses.select_related(None)),
+        stream_responses_csv(request.store, responses.select_related(None), _custom_questions(scope)),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"{name}-responses-{filters.since.isoformat()}-{filters.until.isoformat()}.csv"
