@@ -8,6 +8,7 @@ from django.db import transaction
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
 
+from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
 from .surveys import generate_surveys
 
@@ -64,4 +65,5 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     store, api_key = ensure_store(slug=DEMO_SLUG)
     summary = generate_store(store=store, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, progress=progress)
     generate_surveys(store=store, seed=DEMO_SEED)
+    generate_custom_survey(store=store, seed=DEMO_SEED)
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary)

@@ -23,6 +23,7 @@ from cxloop.core.services import create_store
 from cxloop.demo import generator
 from cxloop.demo.generator import StoreNotEmpty, generate_store
 from cxloop.demo.journeys import ANONYMOUS_DAYS
+from cxloop.surveys.models import Response, Survey
 
 TODAY = date(2025, 6, 1)
 WINDOW_START = datetime(2025, 6, 1, tzinfo=UTC) - timedelta(days=ANONYMOUS_DAYS)
@@ -276,6 +277,11 @@ def test_demo_setup_creates_the_demo_store_once(db, capsys):
     roles = dict(Membership.objects.filter(store=store).values_list("user__username", "role"))
     assert roles == {"demo@cxloop.test": "owner", "agent@cxloop.test": "agent"}
     assert WebhookSecret.objects.filter(store=store).count() == 3
+    kinds = dict(Survey.objects.filter(store=store).values_list("kind", "status"))
+    assert kinds == {"nps": "active", "csat": "active", "custom": "active"}
+    custom = Survey.objects.get(store=store, kind="custom")
+    assert (custom.name, custom.questions.count()) == ("After delivery", 4)
+    assert Response.objects.filter(survey=custom, channel="web").count() >= 100
     out = capsys.readouterr().out
     assert out.count("API key") == 1
     assert out.count("http://127.0.0.1:8000") == 2
