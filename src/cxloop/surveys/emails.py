@@ -109,6 +109,7 @@ def build_invitation_context(invitation: Invitation) -> dict:
     texts = build_texts(survey, invitation.language)
     scale = SCALES.get(survey.kind)
     scores = scale.scores if scale else []
+    answer_url = invitation_url(invitation)  # signs the token once for every link
     return {
         "survey": survey,
         "store": survey.store,
@@ -116,9 +117,9 @@ def build_invitation_context(invitation: Invitation) -> dict:
         "brand": build_brand(survey.brand_color),
         "logo_url": logo_url(survey),
         "customer_name": invitation.customer.first_name.strip() if invitation.customer else "",
-        "answer_url": invitation_url(invitation),
+        "answer_url": answer_url,
         "score_links": [
-            ScoreLink(score, show_number(score, texts.language), invitation_url(invitation, score))
+            ScoreLink(score, show_number(score, texts.language), f"{answer_url}?score={score}")
             for score in scores
         ],
         "start": "right" if texts.rtl else "left",

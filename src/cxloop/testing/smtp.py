@@ -23,6 +23,8 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
+from cxloop.core import mailer
+
 
 @dataclass(frozen=True)
 class Received:
@@ -54,6 +56,7 @@ class SmtpServer:
         self.host = host
         self._received: list[Received] = []
         self._refusals: dict[str, list[str]] = {"rcpt": [], "data": []}
+        self._greetings = 0
         self._lock = threading.Lock()
         self._controller = _FreePortController(self, hostname=host)
 
@@ -97,6 +100,12 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         return [item.message for item in self.received]
 
+    @property
+    def greetings(self) -> int:
+        """How many EHLO/HELO greetings the server got: one per connection a client opened."""
+        with self._lock:
+            return self._greetings
+
     def clear(self) -> None:
         with self._lock:
             self._received.clear()
@@ -104,6 +113,18 @@ class SmtpServer:
                 refusals.clear()
 
     # aiosmtpd's hooks: the return value is the server's reply.
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:  # noqa: N802
+        with self._lock:
+            self._greetings += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname) -> str:  # noqa: N802
+        with self._lock:
+            self._greetings += 1
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         with self._lock:
@@ -139,7 +160,9 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 10
+    mailer.close()  # a worker's kept connection belongs to an earlier test's server
     try:
         yield server
     finally:
+        mailer.close()
         server.stop()
