@@ -60,4 +60,4 @@ def list_invitations(store: Store, *, survey: Survey | None = None) -> QuerySet[
 
 
 def get_invitation_response(invitation: Invitation) -> Response | None:
-    return Response.objects.filter(invitation=invitation).first()
+    return next(iter(Response.objects.filter(invitation=invitation)[:1]), None)  # one at most: no ORDER BY

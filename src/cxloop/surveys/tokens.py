@@ -31,11 +31,14 @@ def read_invitation_token(token: str) -> Invitation:
         pk = int(pk)
     except (BadToken, ValueError) as exc:
         raise UnknownLink("This survey link is not valid.") from exc
-    invitation = (
+    # The survey's logo is served by its own view; a page need not read the blob. [:1] instead of
+    # first(): the id is unique, and ORDER BY costs the ORM more than the query costs the database.
+    found = (
         Invitation.objects.select_related("survey", "survey__store", "customer")
-        .filter(pk=pk, nonce=nonce)
-        .first()
+        .defer("survey__logo")
+        .filter(pk=pk, nonce=nonce)[:1]
     )
+    invitation = next(iter(found), None)
     if invitation is None:
         raise UnknownLink("This survey link is not valid.")
     return invitation

@@ -214,7 +214,9 @@ def web_thanks(request, public_id):
 
 
 def _web_page(request, public_id: str) -> Page | None:
-    survey = Survey.objects.filter(public_id=public_id).select_related("store").first()
+    survey = next(
+        iter(Survey.objects.filter(public_id=public_id).select_related("store").defer("logo")[:1]), None
+    )
     if survey is None:
         return None
     customer = None
