@@ -61,6 +61,11 @@ class Contact(StoreScopedModel):
         indexes = [
             models.Index(fields=["store", "customer", "kind", "-contacted_at"], name="contact_recent_idx"),
         ]
+        constraints = [
+            # Each message reserves one entry, found again by its reference when it is sent or
+            # released: unique, and indexed so that lookup does not read every contact of the store.
+            models.UniqueConstraint(fields=["store", "reference"], name="contact_unique_reference"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to customer {self.customer_id} at {self.contacted_at:%Y-%m-%d}"
