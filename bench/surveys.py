@@ -803,7 +803,7 @@ def _insert_responses(store, survey, count: int) -> dict:
         "created_at": times, "updated_at": times,
     }  # fmt: skip
     fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
-    values = [columns[f.attname] if f.attname in columns else [f.get_default()] * count for f in fields]
+    values = [columns[f.attname] if f.attname in columns else [_default(f)] * count for f in fields]
     started = time.perf_counter()
     with transaction.atomic():
         for chunk in range(0, count, RESULTS_CHUNK):
@@ -811,6 +811,14 @@ def _insert_responses(store, survey, count: int) -> dict:
             _raw_insert(connection, Response._meta.db_table, [f.column for f in fields], rows)
     in_range = int(((at >= bounds[0]) & (at < bounds[1])).sum())
     return {"total": count, "in_range": in_range, "seconds": time.perf_counter() - started}
+
+
+def _default(field):
+    """A field's default as the raw insert takes it (JSON fields as their text)."""
+    from django.db.models import JSONField
+
+    value = field.get_default()
+    return json.dumps(value) if isinstance(field, JSONField) else value
 
 
 def _db_value(value):
