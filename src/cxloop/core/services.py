@@ -32,9 +32,7 @@ def _check_timezone(name: str) -> str:
 
 
 # Letters that do not decompose into ASCII under NFKD, so slugify would drop them.
-_SLUG_LETTERS = str.maketrans(
-    {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"}
-)  # noqa: E501
+_SLUG_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"})  # noqa: E501
 
 
 def _unique_slug(name: str) -> str:

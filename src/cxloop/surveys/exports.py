@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from cxloop.core.models import Store
 
 from .models import Channel, Question, Response
-from .question_results import answer_texts
+from .question_results import answer_text
 from .results import store_timezone
 from .scoring import BAND_NAMES
 from .texts import localized
@@ -59,23 +59,10 @@ def build_rows(
     """
     tz = store_timezone(store)
     channels = dict(Channel.choices)
-    language = get_language() or store.default_language
+    staff_language = get_language() or store.default_language
     for row in responses.values_list(*_FIELDS, "answers").iterator(chunk_size=2000):
-        (
-            created_at,
-            survey,
-            kind,
-            score,
-            band,
-            comment,
-            language_,
-            email,
-            first,
-            last,
-            country,
-            channel,
-            answers,
-        ) = row
+        (created_at, survey, kind, score, band, comment, language, email, first, last, country, channel,
+         answers) = row  # fmt: skip
         band_name = BAND_NAMES.get(kind, {}).get(band, "") if band else ""
         name = " ".join(part for part in (first or "", last or "") if part)
         texts = [
@@ -84,7 +71,7 @@ def build_rows(
             None,
             str(band_name),
             comment,
-            language_,
+            language,
             email or "",
             name,
             country,
@@ -93,10 +80,10 @@ def build_rows(
         answers = answers if isinstance(answers, dict) else {}
         for question in questions:
             texts.append(
-                answer_texts(
+                answer_text(
                     question,
                     answers.get(str(question.pk)),
-                    language=language,
+                    language=staff_language,
                     store_language=store.default_language,
                 )
             )

@@ -124,7 +124,7 @@ def _keys(value: str) -> list[str]:
     return [str(key) for key in keys] if isinstance(keys, list) else []
 
 
-def answer_texts(question: Question, value, *, language: str, store_language: str) -> str:
+def answer_text(question: Question, value, *, language: str, store_language: str) -> str:
     """One stored answer as a person reads it: the rating, the chosen labels, or the text."""
     if value is None or value == "" or value == []:
         return ""

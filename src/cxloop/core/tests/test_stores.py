@@ -19,17 +19,7 @@ def run(*args) -> str:
 
 
 def test_store_create_command_prints_slug_and_a_working_key(db):
-    output = run(
-        "store",
-        "create",
-        "Sklep Łódź",
-        "--currency",
-        "pln",
-        "--timezone",
-        "Europe/Warsaw",
-        "--language",
-        "pl",
-    )  # noqa: E501
+    output = run("store", "create", "Sklep Łódź", "--currency", "pln", "--timezone", "Europe/Warsaw", "--language", "pl")  # noqa: E501
 
     store = Store.objects.get()
     assert (store.slug, store.currency, store.timezone, store.default_language) == (
@@ -132,17 +122,7 @@ def test_user_create_prints_a_generated_password_once(store):
 
 
 def test_user_create_again_changes_the_role_not_the_user(store):
-    run(
-        "user",
-        "create",
-        "a@example.com",
-        "--store",
-        store.slug,
-        "--role",
-        "agent",
-        "--password",
-        "pw-1234567890",
-    )  # noqa: E501
+    run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
 
     run("user", "create", "a@example.com", "--store", store.slug, "--role", "admin")
 

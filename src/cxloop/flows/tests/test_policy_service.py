@@ -40,7 +40,7 @@ def test_a_reference_is_reserved_once_per_store_and_looked_up_through_its_index(
             kind="survey",
             reference="survey-invitation:x",
             contacted_at=now,
-        )  # noqa: E501
+        )
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Contact.objects.create(
@@ -49,7 +49,7 @@ def test_a_reference_is_reserved_once_per_store_and_looked_up_through_its_index(
             kind="survey",
             reference="survey-invitation:x",
             contacted_at=now,
-        )  # noqa: E501
+        )
 
     sql, params = Contact.objects.filter(store=store, reference="survey-invitation:x").query.sql_with_params()
     with connection.cursor() as cursor:

@@ -44,7 +44,6 @@ import re
 import smtplib
 from datetime import datetime, timedelta
 
-from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import F
@@ -199,9 +198,7 @@ def notify_staff_of_low_score(*, response: Response) -> int:
     """
     survey = response.survey
     user_ids = [user_id for user_id in survey.notify_user_ids or [] if isinstance(user_id, int)]
-    told = set(
-        Response.objects.filter(pk=response.pk).values_list("notified_user_ids", flat=True).first() or []
-    )
+    told = set(response.notified_user_ids or [])
     members = (
         Membership.objects.filter(store=survey.store, user_id__in=user_ids, user__is_active=True)
         .exclude(user__email="")
@@ -212,13 +209,8 @@ def notify_staff_of_low_score(*, response: Response) -> int:
     pending = [
         (user_id, build_low_score_email(response, to=email, user_id=user_id)) for user_id, email in members
     ]
-    if not pending:
-        return 0
-    sent = 0
-    with get_connection() as connection:
-        for user_id, message in pending:
-            connection.send_messages([message])
-            told.add(user_id)
-            sent += 1
-            Response.objects.filter(pk=response.pk).update(notified_user_ids=sorted(told))
-    return sent
+    for user_id, message in pending:
+        mailer.send(message)
+        told.add(user_id)
+        Response.objects.filter(pk=response.pk).update(notified_user_ids=sorted(told))
+    return len(pending)

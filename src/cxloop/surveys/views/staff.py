@@ -29,7 +29,7 @@ from ..forms import (
     language_name,
 )
 from ..models import ManualSend, Question, Survey
-from ..question_results import answer_texts
+from ..question_results import answer_text
 from ..reasons import SKIP_REASONS, skip_reason_label
 from ..scoring import BAND_NAMES, Kind
 from ..services.branding import remove_logo, set_logo
@@ -268,7 +268,7 @@ def _answer_lines(questions, response, language: str, store_language: str) -> li
     answers = response.answers if isinstance(response.answers, dict) else {}
     lines = []
     for question in questions:
-        text = answer_texts(
+        text = answer_text(
             question, answers.get(str(question.pk)), language=language, store_language=store_language
         )
         if text:
