@@ -308,13 +308,17 @@ class WebhookDelivery(StoreScopedModel):
     """A webhook as received: the idempotency record and the integrations log.
 
     Accepted deliveries keep their event id (unique per store and platform), so
-    a retry is recognised. Rejected ones (bad signature) keep no id and no body,
-    so a forged delivery can never use up the genuine one's event id.
+    a retry is recognised. Where the platform signs the whole body (Shopify,
+    WooCommerce) they also keep its SHA-256, unique per store and platform, so
+    the same signed body is applied once even under a new, unsigned event id.
+    Rejected ones (bad signature) keep no id, no digest and no body, so a forged
+    delivery can never use up the genuine one's event id.
     """
 
     class Status(models.TextChoices):
         PROCESSED = "processed", _("Processed")
         PENDING = "pending", _("Waiting for fetch")
+        # Applied in updated_at order and found older than what is stored.
         STALE = "stale", _("Older than stored data")
         IGNORED = "ignored", _("Recorded, not used")
         REJECTED = "rejected", _("Rejected")
@@ -325,6 +329,8 @@ class WebhookDelivery(StoreScopedModel):
     # NULL (not "") for rejected deliveries: the unique constraint ignores NULLs.
     delivery_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     webhook_id = models.CharField(max_length=200, blank=True)
+    # SHA-256 (hex) of the signed body; NULL where the body is not what is signed.
+    body_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=20, choices=Status.choices)
     reason = models.CharField(max_length=500, blank=True)
     body = models.TextField(blank=True)
@@ -336,7 +342,10 @@ class WebhookDelivery(StoreScopedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "platform", "delivery_id"], name="delivery_unique"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["store", "platform", "body_sha256"], name="delivery_body_unique"
+            ),
         ]
         indexes = [models.Index(fields=["store", "-received_at"], name="delivery_recent_idx")]
 

@@ -6,9 +6,15 @@
 2. The signature is checked over the raw bytes (401 and a log line otherwise;
    the delivery's event id is not taken).
 3. The body is parsed strictly (400 naming the problem).
-4. In one transaction the delivery's event id is recorded and its effect
-   applied. A retry finds the id and is answered 200 with no new rows; a
-   payload that fails validation rolls back and is answered 4xx.
+4. In one transaction the delivery's event id (and, where the platform signs
+   the whole body, the body's SHA-256) is recorded and its effect applied. A
+   retry finds the id, a resend of the same signed body under a new event id
+   finds the digest: both are answered 200 "duplicate" naming the first
+   delivery, with no new rows. A payload that fails validation rolls back and
+   is answered 4xx.
+
+A delivery is applied however late it arrives: ordering comes from the
+records' own `updated_at`, never from when the delivery was sent.
 """
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -31,7 +37,7 @@ def _answer(http_status: int, **body) -> JsonResponse:
     return JsonResponse(body, status=http_status)
 
 
-def _apply_once(adapter, request, store, platform, topic, delivery_id, payload):
+def _apply_once(adapter, request, store, platform, topic, delivery_id, payload, body_sha256):
     """Record the delivery and apply it in one transaction.
 
     Two deliveries racing to create the same customer or order (PostgreSQL
@@ -47,6 +53,7 @@ def _apply_once(adapter, request, store, platform, topic, delivery_id, payload):
                     delivery_id=delivery_id,
                     topic=topic,
                     webhook_id=adapter.webhook_id_of(request),
+                    body_sha256=body_sha256,
                 )
                 if not is_new:
                     return delivery, False, None
@@ -77,7 +84,10 @@ def receive(request, platform: str, store_slug: str):
         payload = strictjson.loads(raw)
         topic = adapter.topic_of(request, payload)
         delivery_id = adapter.delivery_id_of(request, payload, raw)
-        delivery, is_new, outcome = _apply_once(adapter, request, store, platform, topic, delivery_id, payload)  # noqa: E501
+        body_sha256 = adapter.signed_digest_of(topic, raw)
+        delivery, is_new, outcome = _apply_once(
+            adapter, request, store, platform, topic, delivery_id, payload, body_sha256
+        )
         if not is_new:
             return _answer(200, status="duplicate", delivery=delivery.pk)
     except DomainError as error:

@@ -18,6 +18,11 @@ class Outcome:
     body: str = ""
 
 
+def body_sha256(raw: bytes) -> str:
+    """The hex SHA-256 of a delivery's raw body: its key when the body is what is signed."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 def base64_hmac_sha256(secret: str, message: bytes) -> str:
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode()

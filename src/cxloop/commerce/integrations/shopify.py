@@ -2,15 +2,30 @@
 
 Shopify signs the raw body: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret,
 body)). A retry carries the same X-Shopify-Event-Id under a new webhook id,
-so the event id is the idempotency key. Top-level money strings are in the
-shop currency; `*_set.presentment_money` is what the buyer paid in.
+so the event id is one idempotency key. The event id header is not signed,
+though: the body is. So the body's SHA-256 is a second key, and the same
+signed body is applied once whatever the headers say (Shopify never reuses a
+customer or order id, so two genuine events never share a body).
+
+Deliveries are applied however late they arrive (Shopify's retries, a store's
+server down over a weekend, a backfill): records carry `updated_at`, and an
+update older than the stored one changes nothing; privacy topics are always
+applied.
+
+`shop/redact` is the exception: its body (`{"shop_id", "shop_domain"}`) is the
+same every time, so it is not keyed by its body, and it is honoured only while
+the shop is disconnected: the shop's latest verified delivery, privacy topics
+aside, is `app/uninstalled`. Any later verified delivery of another topic means
+the app was installed again, and a replayed `shop/redact` is then recorded
+and ignored. (Shopify sends `shop/redact` 48 hours after `app/uninstalled`, so
+the store must subscribe to `app/uninstalled` for it to be honoured.)
+
+Top-level money strings are in the shop currency; `*_set.presentment_money` is
+what the buyer paid in.
 """
 
 import hashlib
-from datetime import timedelta
 from decimal import Decimal
-
-from django.utils import timezone
 
 from cxloop.core.errors import InvalidInput, Unauthorized
 from cxloop.core.models import Platform, Store
@@ -20,10 +35,20 @@ from .. import services
 from ..models import Customer, Order, WebhookDelivery
 from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData
 from ..services.erasure import record_erasure
-from .common import Outcome, country_code, language_code, signature_matches, tags_from, utm
+from .common import (
+    Outcome,
+    body_sha256,
+    country_code,
+    language_code,
+    signature_matches,
+    tags_from,
+    utm,
+)
 
 PLATFORM = Platform.SHOPIFY
-STALE_AFTER = timedelta(hours=48)
+UNINSTALLED = "app/uninstalled"
+# Topics a shop may still be sent after uninstalling: they say nothing about reconnection.
+PRIVACY_TOPICS = {"customers/redact", "customers/data_request", "shop/redact"}
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 CONSENT_STATES = set(Customer.Consent.values)
 
@@ -55,14 +80,14 @@ def webhook_id_of(request) -> str:
     return request.headers.get("X-Shopify-Webhook-Id", "")
 
 
+def signed_digest_of(topic: str, raw: bytes) -> str | None:
+    """The body's SHA-256, which keys the delivery; none for shop/redact (same body every time)."""
+    return None if topic == "shop/redact" else body_sha256(raw)
+
+
 def apply(store: Store, topic: str, payload, request=None) -> Outcome:
     if not isinstance(payload, dict):
         raise InvalidInput("The body must be a JSON object.")
-    triggered = request.headers.get("X-Shopify-Triggered-At") if request else None
-    if triggered:
-        when = p.timestamp(triggered, "X-Shopify-Triggered-At")
-        if when < timezone.now() - STALE_AFTER:
-            return Outcome(WebhookDelivery.Status.STALE, "Triggered more than 48 hours ago; not applied.")
     handler = HANDLERS.get(topic)
     if handler is None:
         return Outcome(WebhookDelivery.Status.IGNORED, f"Topic {topic!r} is not used by cxloop.")
@@ -328,7 +353,26 @@ def handle_data_request(store: Store, payload: dict) -> Outcome:
     return Outcome(WebhookDelivery.Status.PROCESSED, f"Data request recorded for customer(s): {ids}.")
 
 
+def is_disconnected(store: Store) -> bool:
+    """Whether the shop's latest verified delivery, privacy topics aside, is app/uninstalled."""
+    latest = (
+        WebhookDelivery.objects.filter(store=store, platform=PLATFORM, delivery_id__isnull=False)
+        .exclude(topic__in=PRIVACY_TOPICS)
+        .order_by("-pk")
+        .values_list("topic", flat=True)
+        .first()
+    )
+    return latest == UNINSTALLED
+
+
+def handle_uninstalled(store: Store, payload: dict) -> Outcome:
+    return Outcome(WebhookDelivery.Status.PROCESSED, "The app was uninstalled from the shop.")
+
+
 def handle_shop_redact(store: Store, payload: dict) -> Outcome:
+    if not is_disconnected(store):
+        reason = "The shop is connected (no app/uninstalled since its last delivery); nothing erased."
+        return Outcome(WebhookDelivery.Status.IGNORED, reason)
     services.erase_store_data(store=store)
     return Outcome(WebhookDelivery.Status.PROCESSED, "All shop data erased.")
 
@@ -347,6 +391,7 @@ HANDLERS = {
     "customers/redact": handle_redact,
     "customers/data_request": handle_data_request,
     "shop/redact": handle_shop_redact,
+    UNINSTALLED: handle_uninstalled,
     "checkouts/create": handle_checkout,
     "checkouts/update": handle_checkout,
 }

@@ -14,6 +14,11 @@ Orders are the REST API v3 representation:
 
 `*_gmt` dates are UTC without an offset; `date_modified_gmt` orders updates.
 Deletes carry only `{"id": <id>}`.
+
+The delivery id header is not signed, so the body's SHA-256 also keys the
+delivery: the same signed body is applied once whatever its headers say. (So
+an order trashed, restored and trashed again sends `{"id": <id>}` twice, and
+the second is recorded as a duplicate.)
 """
 
 import hashlib
@@ -27,7 +32,7 @@ from .. import parsing as p
 from .. import services
 from ..models import Customer, ExternalId, Order, WebhookDelivery
 from ..records import CustomerData, LineData, OrderData, RefundData
-from .common import Outcome, country_code, signature_matches
+from .common import Outcome, body_sha256, country_code, signature_matches
 
 PLATFORM = Platform.WOOCOMMERCE
 PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
@@ -87,6 +92,11 @@ def delivery_id_of(request, payload, raw: bytes) -> str:
 
 def webhook_id_of(request) -> str:
     return request.headers.get("X-WC-Webhook-ID", "")
+
+
+def signed_digest_of(topic: str, raw: bytes) -> str | None:
+    """The body's SHA-256: the delivery id header is not signed, the body is."""
+    return body_sha256(raw)
 
 
 def apply(store: Store, topic: str, payload, request=None) -> Outcome:

@@ -322,6 +322,20 @@ def test_duplicate_event_id_is_stored_once(deliver, worker, ecwid_api):
     assert Order.objects.count() == 1
 
 
+def test_a_signed_event_id_resent_with_other_unsigned_fields_is_a_duplicate(deliver, worker, ecwid_api):
+    # Ecwid signs only eventCreated and eventId, so the event id is what keys a delivery
+    ecwid_api.answer(ORDER_PATH, 200, payload("api_order_XJ12H"))
+    first = deliver(event("order_created_event"))
+
+    response = deliver(event("order_created_event", eventType="order.deleted", data={"orderId": "OTHER1"}))
+    worker.run_all()
+
+    assert response.json() == {"status": "duplicate", "delivery": first.json()["delivery"]}
+    assert WebhookDelivery.objects.get().topic == "order.created"
+    assert ecwid_api.paths() == [ORDER_PATH]
+    assert Order.objects.count() == 1
+
+
 def test_event_for_another_ecwid_store_is_refused(deliver, queue):
     before = business_rows()
 

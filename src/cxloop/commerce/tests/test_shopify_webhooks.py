@@ -267,14 +267,120 @@ def test_unknown_topic_is_recorded_and_answered_200(deliver):
     assert WebhookDelivery.objects.get().topic == "products/create"
 
 
-def test_stale_replay_is_acknowledged_but_not_applied(deliver):
-    old = (timezone.now() - timezone.timedelta(days=3)).isoformat()
+def days_ago(days: int) -> str:
+    return (timezone.now() - timezone.timedelta(days=days)).isoformat()
 
-    response = deliver("orders/create", payload("orders_create"), headers={"X-Shopify-Triggered-At": old})  # noqa: E501
 
+def test_a_delivery_triggered_days_ago_is_applied(deliver):
+    # when an order arrives three days after Shopify triggered it (the store's server was down)
+    response = deliver("orders/create", payload("orders_create"), headers={"X-Shopify-Triggered-At": days_ago(3)})  # noqa: E501
+
+    # then it is applied like any other
     assert response.status_code == 200
+    assert response.json()["status"] == "processed"
+    assert Order.objects.get().number == "#1042"
+
+
+def test_a_late_customers_redact_is_applied(deliver):
+    # given a customer with an order
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+
+    # when their redaction request arrives a week after it was triggered
+    response = deliver("customers/redact", payload("customers_redact"), event_id="e2", headers={"X-Shopify-Triggered-At": days_ago(7)})  # noqa: E501
+
+    # then they are erased all the same
+    assert response.json()["status"] == "processed"
+    assert not Customer.objects.filter(email_key="zofia.nowak@example.pl").exists()
+    assert Order.objects.get().customer_id is None
+
+
+def test_a_late_older_order_update_never_overwrites_the_newer_one(deliver):
+    # given the newer update (refund, fulfilled) has been applied
+    deliver("orders/updated", payload("orders_updated_refunded"), event_id="new")
+
+    # when the older orders/create arrives days late
+    response = deliver("orders/create", payload("orders_create"), event_id="old", headers={"X-Shopify-Triggered-At": days_ago(3)})  # noqa: E501
+
+    # then it is recorded as older than what is stored, and changes nothing
     assert response.json()["status"] == "stale"
-    assert Order.objects.count() == 0
+    order = Order.objects.get()
+    assert (order.fulfillment_status, order.financial_status) == ("fulfilled", "partially_refunded")
+    assert order.customer.amount_spent == Decimal("173.00")
+
+
+def test_a_late_older_customer_update_never_overwrites_the_newer_one(deliver):
+    # given the customer's newer record has been applied
+    newer = json.loads(payload("customers_update"))
+    newer.update(first_name="Zari", updated_at="2026-09-20T12:00:00+03:30")
+    deliver("customers/update", json.dumps(newer).encode(), event_id="new")
+
+    # when the older record arrives days late
+    response = deliver("customers/update", payload("customers_update"), event_id="old", headers={"X-Shopify-Triggered-At": days_ago(5)})  # noqa: E501
+
+    # then the newer name stays
+    assert response.json()["status"] == "stale"
+    assert Customer.objects.get().first_name == "Zari"
+
+
+def test_the_same_signed_body_under_a_new_event_id_is_a_duplicate(deliver):
+    # given an order was applied
+    first = deliver("orders/create", payload("orders_create"), event_id="evt-1")
+
+    # when its captured body is sent again under a new (unsigned) event id
+    response = deliver("orders/create", payload("orders_create"), event_id="evt-forged")
+
+    # then it is answered as a duplicate of the first delivery and nothing more is stored
+    assert response.status_code == 200
+    assert response.json() == {"status": "duplicate", "delivery": first.json()["delivery"]}
+    assert WebhookDelivery.objects.count() == 1
+    assert (Order.objects.count(), LineItem.objects.count()) == (1, 2)
+
+
+def test_the_same_body_under_another_topic_is_a_duplicate(deliver):
+    # the topic header is not signed either
+    first = deliver("customers/update", payload("customers_update"), event_id="evt-1")
+
+    response = deliver("customers/delete", payload("customers_update"), event_id="evt-2")
+
+    assert response.json() == {"status": "duplicate", "delivery": first.json()["delivery"]}
+    assert Customer.objects.get().first_name == "زهرا"
+
+
+def test_a_replayed_customers_redact_does_not_erase_a_customer_who_signed_up_again(deliver):
+    # given Zofia was redacted
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    redacted = deliver("customers/redact", payload("customers_redact"), event_id="e2")
+    # and signed up again later (Shopify gives her a new id)
+    again = json.loads(payload("customers_update"))
+    again.update(id=6612345679999, email="zofia.nowak@example.pl", first_name="Zofia", last_name="Nowak")
+    deliver("customers/create", json.dumps(again).encode(), event_id="e3")
+
+    # when the captured redaction is replayed under a new event id
+    response = deliver("customers/redact", payload("customers_redact"), event_id="e-replayed")
+
+    # then it is a duplicate of the first, and she is still there
+    assert response.json() == {"status": "duplicate", "delivery": redacted.json()["delivery"]}
+    assert Customer.objects.get().email_key == "zofia.nowak@example.pl"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_body_sent_concurrently_under_different_event_ids_is_applied_once(deliver):
+    body = payload("orders_create")
+    answers = []
+
+    def send(n):
+        answers.append(deliver("orders/create", body, event_id=f"evt-{n}").json()["status"])
+        connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == ["duplicate"] * 4 + ["processed"]
+    assert WebhookDelivery.objects.count() == 1
+    assert (Order.objects.count(), LineItem.objects.count()) == (1, 2)
 
 
 BAD_ORDERS = [
@@ -385,17 +491,80 @@ def test_redacting_twice_is_a_no_op(deliver):
     deliver("orders/create", payload("orders_create"), event_id="e1")
     deliver("customers/redact", payload("customers_redact"), event_id="e2")
 
-    response = deliver("customers/redact", payload("customers_redact"), event_id="e3")
+    response = deliver("customers/redact", payload("customers_redact"), event_id="e2")
 
     assert response.status_code == 200
+    assert response.json()["status"] == "duplicate"
     assert Order.objects.count() == 1
 
 
-def test_shop_redact_erases_the_shops_data(deliver, shopify_store):
+SHOP_REDACT = b'{"shop_id": 954889, "shop_domain": "sklep-ania.myshopify.com"}'
+UNINSTALLED = b'{"id": 954889, "domain": "sklep-ania.myshopify.com", "updated_at": "2026-10-05T10:00:00+02:00"}'  # noqa: E501
+
+
+def test_shop_redact_after_the_app_was_uninstalled_erases_the_shops_data(deliver, shopify_store):
     deliver("orders/create", payload("orders_create"), event_id="e1")
+    deliver("app/uninstalled", UNINSTALLED, event_id="e2")
 
-    deliver("shop/redact", b'{"shop_id": 954889, "shop_domain": "sklep-ania.myshopify.com"}', event_id="e2")  # noqa: E501
+    response = deliver("shop/redact", SHOP_REDACT, event_id="e3")
 
+    assert response.json()["status"] == "processed"
+    assert business_rows() == dict.fromkeys(business_rows(), 0)
+
+
+def test_shop_redact_while_the_shop_is_connected_erases_nothing(deliver):
+    # given a connected shop (it never uninstalled the app)
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    before = business_rows()
+
+    # when a shop/redact arrives (a captured one, replayed)
+    response = deliver("shop/redact", SHOP_REDACT, event_id="e-replayed")
+
+    # then it is recorded as ignored and every row stays
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    assert business_rows() == before
+    assert "connected" in WebhookDelivery.objects.get(delivery_id="e-replayed").reason
+
+
+def test_shop_redact_after_the_shop_reconnected_erases_nothing(deliver):
+    # given the shop uninstalled the app, then installed it again and sent an order
+    deliver("app/uninstalled", UNINSTALLED, event_id="e1")
+    deliver("orders/create", payload("orders_create"), event_id="e2")
+    before = business_rows()
+
+    # when the shop/redact of the first uninstall arrives
+    response = deliver("shop/redact", SHOP_REDACT, event_id="e3")
+
+    # then nothing is erased
+    assert response.json()["status"] == "ignored"
+    assert business_rows() == before
+
+
+def test_a_customers_redact_after_uninstalling_does_not_count_as_reconnecting(deliver):
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    deliver("app/uninstalled", UNINSTALLED, event_id="e2")
+    deliver("customers/redact", payload("customers_redact"), event_id="e3")
+
+    response = deliver("shop/redact", SHOP_REDACT, event_id="e4")
+
+    assert response.json()["status"] == "processed"
+    assert business_rows() == dict.fromkeys(business_rows(), 0)
+
+
+def test_shop_redact_is_honoured_again_after_a_second_uninstall(deliver):
+    # given a shop that uninstalled, was redacted, came back and uninstalled again
+    deliver("app/uninstalled", UNINSTALLED, event_id="e1")
+    deliver("shop/redact", SHOP_REDACT, event_id="e2")
+    deliver("orders/create", payload("orders_create"), event_id="e3")
+    second = UNINSTALLED.replace(b"2026-10-05", b"2026-11-20")
+    deliver("app/uninstalled", second, event_id="e4")
+
+    # when the second shop/redact arrives, with the very same body as the first
+    response = deliver("shop/redact", SHOP_REDACT, event_id="e5")
+
+    # then it is honoured: its body is not what keys it
+    assert response.json()["status"] == "processed"
     assert business_rows() == dict.fromkeys(business_rows(), 0)
 
 

@@ -279,9 +279,35 @@ def test_order_restored_brings_the_order_back(deliver):
     deliver("order.created", payload("order_created"), delivery_id="d-1")
     deliver("order.deleted", payload("order_deleted"), delivery_id="d-2")
 
-    deliver("order.restored", payload("order_created"), delivery_id="d-3")
+    # restoring from the trash changes the order, so its body is a new one
+    deliver("order.restored", changed("order_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3")  # noqa: E501
 
     assert Customer.objects.get().orders_count == 1
+
+
+def test_the_same_signed_body_under_a_new_delivery_id_is_a_duplicate(deliver):
+    first = deliver("order.created", payload("order_created"), delivery_id="d-1")
+
+    response = deliver("order.created", payload("order_created"), delivery_id="d-forged")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "duplicate", "delivery": first.json()["delivery"]}
+    assert WebhookDelivery.objects.count() == 1
+    assert (Order.objects.count(), LineItem.objects.count()) == (1, 2)
+
+
+def test_a_replayed_delete_does_not_remove_a_restored_order(deliver):
+    # given an order that was trashed and then restored
+    deliver("order.created", payload("order_created"), delivery_id="d-1")
+    deleted = deliver("order.deleted", payload("order_deleted"), delivery_id="d-2")
+    deliver("order.restored", changed("order_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3")  # noqa: E501
+
+    # when the captured delete is replayed under a new delivery id
+    response = deliver("order.deleted", payload("order_deleted"), delivery_id="d-replayed")
+
+    # then it is a duplicate of the first delete and the order stays
+    assert response.json() == {"status": "duplicate", "delivery": deleted.json()["delivery"]}
+    assert Order.objects.count() == 1
 
 
 def test_customer_created_stores_the_person_with_polish_letters(deliver):
