@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.wsgi import LimitedStream, WSGIRequest
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -19,10 +20,15 @@ def too_large_response() -> JsonResponse:
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 to API and webhook bodies over CXLOOP_MAX_BODY_BYTES.
+    """Read API and webhook bodies whole, and answer 413 past CXLOOP_MAX_BODY_BYTES.
 
-    The declared Content-Length is checked before anything is read; a body
-    without one (chunked) is read up to the limit and refused past it.
+    A declared Content-Length over the limit is refused before anything is
+    read. Otherwise the body is read here, at most one byte past the limit, and
+    the limit holds on what was actually read. A chunked body (no
+    Content-Length) is read from the server's de-chunked input: Django on its
+    own reads a WSGI body only as far as Content-Length says, so it would see
+    nothing. A server that hands chunked bodies over still encoded (it does not
+    set `wsgi.input_terminated`; gunicorn does) gets 411, not an empty body.
     """
 
     def __init__(self, get_response):
@@ -30,19 +36,36 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request):
         if request.path.startswith(MACHINE_PREFIXES) and request.method in ("POST", "PUT", "PATCH"):
-            limit = settings.CXLOOP_MAX_BODY_BYTES
-            try:
-                declared = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                declared = 0
-            if declared > limit:
-                return too_large_response()
-            try:
-                if len(request.body) > limit:
-                    return too_large_response()
-            except RequestDataTooBig:
-                return too_large_response()
+            refusal = read_body_within_limit(request, settings.CXLOOP_MAX_BODY_BYTES)
+            if refusal is not None:
+                return refusal
         return self.get_response(request)
+
+
+def read_body_within_limit(request, limit: int) -> JsonResponse | None:
+    """Read `request.body` (chunked too); return the 4xx answer when it cannot be taken."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return too_large_response()
+    if not declared and isinstance(request, WSGIRequest):
+        environ = request.environ
+        if environ.get("wsgi.input_terminated"):
+            # The server de-chunked the body and ends the stream at its end.
+            request._stream = LimitedStream(environ["wsgi.input"], limit + 1)
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return JsonResponse(
+                {"error": "length_required", "detail": "Send the body with a Content-Length."},
+                status=411,
+            )
+    try:
+        if len(request.body) > limit:
+            return too_large_response()
+    except RequestDataTooBig:
+        return too_large_response()
+    return None
 
 
 class CurrentStoreMiddleware:
