@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from cxloop.core.errors import InvalidInput
+from cxloop.core.models import Store
+
+from ..models import ErasedIdentity
+from ..records import CustomerData, OrderData
+from ..services.erasure import identity_digest
 
 
 @dataclass
@@ -21,6 +26,39 @@ class Outcome:
 def body_sha256(raw: bytes) -> str:
     """The hex SHA-256 of a delivery's raw body: its key when the body is what is signed."""
     return hashlib.sha256(raw).hexdigest()
+
+
+ERASED_SINCE = "Older than the customer's erasure; not applied."
+
+
+def erased_since(store: Store, platform: str, person: CustomerData | None, email: str, updated_at) -> bool:  # noqa: E501
+    """Whether the person a platform record names was erased after the record was last updated.
+
+    Deliveries are applied however late they arrive, and the stored
+    `updated_at` that keeps an older update from overwriting a newer one is
+    gone with an erased customer: the ErasedIdentity's time takes its place.
+    Someone who signed up again after their erasure has newer records, which
+    are applied. A record without a time is taken as older.
+    """
+    digests = {identity_digest("email", email)} if email else set()
+    if person is not None:
+        if person.email:
+            digests.add(identity_digest("email", person.email))
+        if person.external_id:
+            digests.add(identity_digest(platform, person.external_id))
+    if not digests:
+        return False
+    erased = ErasedIdentity.objects.filter(store=store, digest__in=digests)
+    return erased.filter(erased_at__gt=updated_at).exists() if updated_at else erased.exists()
+
+
+def without_erased_person(store: Store, platform: str, data: OrderData) -> OrderData:
+    """The order as erasure leaves it (no person, email, note or URLs) if its customer was
+    erased after the order was last updated; otherwise unchanged."""
+    if erased_since(store, platform, data.customer, data.email, data.updated_at):
+        data.customer, data.email, data.note = None, "", ""
+        data.landing_page, data.referrer, data.checkout_token = "", "", ""
+    return data
 
 
 def base64_hmac_sha256(secret: str, message: bytes) -> str:

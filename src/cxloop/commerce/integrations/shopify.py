@@ -36,13 +36,16 @@ from ..models import Customer, Order, WebhookDelivery
 from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData
 from ..services.erasure import record_erasure
 from .common import (
+    ERASED_SINCE,
     Outcome,
     body_sha256,
     country_code,
+    erased_since,
     language_code,
     signature_matches,
     tags_from,
     utm,
+    without_erased_person,
 )
 
 PLATFORM = Platform.SHOPIFY
@@ -284,7 +287,8 @@ def _processed(applied: bool, what: str) -> Outcome:
 
 
 def handle_order(store: Store, payload: dict) -> Outcome:
-    order, applied = services.upsert_order(store=store, platform=PLATFORM, data=parse_order(payload))
+    data = without_erased_person(store, PLATFORM, parse_order(payload))
+    order, applied = services.upsert_order(store=store, platform=PLATFORM, data=data)
     return _processed(applied, f"Order {order.number}")
 
 
@@ -304,6 +308,8 @@ def handle_customer(store: Store, payload: dict) -> Outcome:
     data = parse_customer(payload)
     if data is None or not (data.external_id or data.email):
         raise InvalidInput("The customer has neither id nor email.", field="id")
+    if erased_since(store, PLATFORM, data, data.email, data.updated_at):
+        return Outcome(WebhookDelivery.Status.STALE, ERASED_SINCE)
     customer, applied = services.upsert_customer(store=store, platform=PLATFORM, data=data)
     return _processed(applied, f"Customer {customer.pk}")
 
@@ -378,7 +384,10 @@ def handle_shop_redact(store: Store, payload: dict) -> Outcome:
 
 
 def handle_checkout(store: Store, payload: dict) -> Outcome:
-    checkout, applied = services.upsert_checkout(store=store, platform=PLATFORM, data=parse_checkout(payload))  # noqa: E501
+    data = parse_checkout(payload)
+    if erased_since(store, PLATFORM, data.customer, data.email, data.updated_at):
+        return Outcome(WebhookDelivery.Status.STALE, ERASED_SINCE)
+    checkout, applied = services.upsert_checkout(store=store, platform=PLATFORM, data=data)
     return _processed(applied, f"Checkout {checkout.external_id}")
 
 

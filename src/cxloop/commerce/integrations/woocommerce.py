@@ -32,7 +32,15 @@ from .. import parsing as p
 from .. import services
 from ..models import Customer, ExternalId, Order, WebhookDelivery
 from ..records import CustomerData, LineData, OrderData, RefundData
-from .common import Outcome, body_sha256, country_code, signature_matches
+from .common import (
+    ERASED_SINCE,
+    Outcome,
+    body_sha256,
+    country_code,
+    erased_since,
+    signature_matches,
+    without_erased_person,
+)
 
 PLATFORM = Platform.WOOCOMMERCE
 PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
@@ -297,7 +305,7 @@ def _processed(applied: bool, what: str) -> Outcome:
 
 
 def handle_order(store: Store, payload: dict) -> Outcome:
-    data = parse_order(payload)
+    data = without_erased_person(store, PLATFORM, parse_order(payload))
     order, applied = services.upsert_order(store=store, platform=PLATFORM, data=data)
     return _processed(applied, f"Order {order.number}")
 
@@ -311,6 +319,8 @@ def handle_order_delete(store: Store, payload: dict) -> Outcome:
 
 def handle_customer(store: Store, payload: dict) -> Outcome:
     data = parse_customer(payload)
+    if erased_since(store, PLATFORM, data, data.email, data.updated_at):
+        return Outcome(WebhookDelivery.Status.STALE, ERASED_SINCE)
     customer, applied = services.upsert_customer(store=store, platform=PLATFORM, data=data)
     return _processed(applied, f"Customer {customer.pk}")
 

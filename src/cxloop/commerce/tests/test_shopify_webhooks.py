@@ -346,20 +346,87 @@ def test_the_same_body_under_another_topic_is_a_duplicate(deliver):
     assert Customer.objects.get().first_name == "زهرا"
 
 
-def test_a_replayed_customers_redact_does_not_erase_a_customer_who_signed_up_again(deliver):
-    # given Zofia was redacted
-    deliver("orders/create", payload("orders_create"), event_id="e1")
-    redacted = deliver("customers/redact", payload("customers_redact"), event_id="e2")
-    # and signed up again later (Shopify gives her a new id)
+def zofia_signing_up_again() -> bytes:
+    """Zofia's record after she signed up again in November: Shopify gave her a new id."""
     again = json.loads(payload("customers_update"))
-    again.update(id=6612345679999, email="zofia.nowak@example.pl", first_name="Zofia", last_name="Nowak")
-    deliver("customers/create", json.dumps(again).encode(), event_id="e3")
+    again.update(
+        id=6612345679999, email="zofia.nowak@example.pl", first_name="Zofia", last_name="Nowak",
+        created_at="2026-11-01T10:00:00+01:00", updated_at="2026-11-01T10:00:00+01:00",
+    )  # fmt: skip
+    return json.dumps(again).encode()
+
+
+def zofias_older_record() -> bytes:
+    """Zofia's customer record as it was on 1 October, before her redaction."""
+    older = json.loads(payload("customers_update"))
+    older.update(
+        id=6612345678901, email="zofia.nowak@example.pl", first_name="Zofia", last_name="Nowak",
+        updated_at="2026-10-01T10:00:00+02:00",
+    )  # fmt: skip
+    return json.dumps(older).encode()
+
+
+@pytest.fixture
+def redacted_zofia(deliver, time_machine):
+    """Zofia ordered on 2 October and was redacted on 15 October; returns the redaction's answer."""
+    time_machine.move_to("2026-10-15T12:00:00+00:00", tick=False)
+    deliver("orders/create", payload("orders_create"), event_id="zofia-order")
+    return deliver("customers/redact", payload("customers_redact"), event_id="zofia-redact")
+
+
+def test_a_replayed_customers_redact_does_not_erase_a_customer_who_signed_up_again(deliver, redacted_zofia, time_machine):  # noqa: E501
+    # given Zofia was redacted and signed up again in November
+    time_machine.move_to("2026-11-01T12:00:00+00:00", tick=False)
+    assert deliver("customers/create", zofia_signing_up_again(), event_id="e3").json()["status"] == "processed"  # noqa: E501
+    redacted = redacted_zofia
 
     # when the captured redaction is replayed under a new event id
     response = deliver("customers/redact", payload("customers_redact"), event_id="e-replayed")
 
     # then it is a duplicate of the first, and she is still there
     assert response.json() == {"status": "duplicate", "delivery": redacted.json()["delivery"]}
+    assert Customer.objects.get().email_key == "zofia.nowak@example.pl"
+
+
+def test_a_late_order_update_from_before_a_redaction_is_applied_without_the_person(deliver, redacted_zofia):  # noqa: E501
+    # when an order update from 9 October arrives after her redaction
+    response = deliver("orders/updated", payload("orders_updated_refunded"), event_id="late")
+
+    # then the order is updated, but she does not come back with it
+    assert response.json()["status"] == "processed"
+    order = Order.objects.get()
+    assert order.fulfillment_status == "fulfilled"
+    assert (order.customer_id, order.email, order.landing_page) == (None, "", "")
+    assert not Customer.objects.exists()
+
+
+def test_a_late_customer_update_from_before_a_redaction_is_not_applied(deliver, redacted_zofia):
+    response = deliver("customers/update", zofias_older_record(), event_id="late")
+
+    assert response.json()["status"] == "stale"
+    assert "erasure" in WebhookDelivery.objects.get(delivery_id="late").reason
+    assert not Customer.objects.exists()
+
+
+def test_a_late_checkout_from_before_a_redaction_is_not_applied(deliver, time_machine):
+    # given the checkout's customer was redacted after the checkout was last updated
+    time_machine.move_to("2026-10-25T12:00:00+00:00", tick=False)
+    checkout = json.loads(payload("checkouts_create"))
+    redact = {"shop_id": 954889, "customer": {"id": checkout["customer"]["id"], "email": checkout["email"]}}
+    deliver("customers/redact", json.dumps(redact).encode(), event_id="redact")
+
+    # when the checkout arrives late
+    response = deliver("checkouts/create", payload("checkouts_create"), event_id="late")
+
+    # then nothing of it is stored
+    assert response.json()["status"] == "stale"
+    assert (Checkout.objects.count(), Customer.objects.count()) == (0, 0)
+
+
+def test_a_customer_who_signed_up_again_after_a_redaction_is_applied(deliver, redacted_zofia):
+    response = deliver("customers/create", zofia_signing_up_again(), event_id="again")
+
+    assert response.json()["status"] == "processed"
     assert Customer.objects.get().email_key == "zofia.nowak@example.pl"
 
 

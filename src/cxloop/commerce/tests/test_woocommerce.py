@@ -310,6 +310,34 @@ def test_a_replayed_delete_does_not_remove_a_restored_order(deliver):
     assert Order.objects.count() == 1
 
 
+def test_a_late_order_update_from_before_the_customer_was_deleted_is_applied_without_the_person(deliver, time_machine):  # noqa: E501
+    # given the customer of an order was deleted (erased) on 5 October
+    deliver("order.created", payload("order_created"), delivery_id="d-1")
+    time_machine.move_to("2026-10-05T12:00:00+00:00", tick=False)
+    deliver("customer.deleted", payload("customer_deleted"), delivery_id="d-2")
+
+    # when an update of the order from 3 October arrives late
+    late = changed("order_created", status="completed", date_modified_gmt="2026-10-03T08:00:00")
+    response = deliver("order.updated", late, delivery_id="d-3")
+
+    # then the order is updated, but the person does not come back with it
+    assert response.json()["status"] == "processed"
+    order = Order.objects.get()
+    assert (order.financial_status, order.customer_id, order.email) == ("paid", None, "")
+    assert not Customer.objects.exists()
+
+
+def test_a_late_customer_update_from_before_their_deletion_is_not_applied(deliver, time_machine):
+    deliver("customer.created", payload("customer_created"), delivery_id="d-1")
+    time_machine.move_to("2026-10-05T12:00:00+00:00", tick=False)
+    deliver("customer.deleted", payload("customer_deleted"), delivery_id="d-2")
+
+    response = deliver("customer.updated", changed("customer_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3")  # noqa: E501
+
+    assert response.json()["status"] == "stale"
+    assert not Customer.objects.exists()
+
+
 def test_customer_created_stores_the_person_with_polish_letters(deliver):
     response = deliver("customer.created", payload("customer_created"))
 
