@@ -10,6 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from cxloop.core import strictjson
 from cxloop.core.apiauth import StoreApiKey
 from cxloop.core.errors import DomainError, InvalidInput
+from cxloop.core.models import ApiKey
 
 from . import queries
 from .services import events as event_services
@@ -38,7 +39,12 @@ EVENTS_BODY = {
                     "description": (
                         "One event object, or {\"events\": [event, ...]} with up to 1,000. "
                         "Event fields: event_id (required, the idempotency key), type "
-                        "(required), occurred_at, anonymous_id, session_id, email, properties."
+                        "(required), occurred_at, anonymous_id, session_id, email, "
+                        "identity_hash, properties. With a publishable key, an email counts "
+                        "only with identity_hash: the hex HMAC-SHA256 of the trimmed, "
+                        "lower-cased email under the store's identity secret, computed by the "
+                        "store's server (docs/identity.md). An unsigned or wrongly signed event "
+                        "is stored and answered the same, attributed to no customer."
                     ),
                 }
             }
@@ -69,7 +75,12 @@ def capture_events(request):
         raise InvalidInput("The body must be an event object or {\"events\": [...]}.")
     events = event_services.parse_events(items)
     try:
-        result = event_services.record_events(store=request.store, events=events)
+        result = event_services.record_events(
+            store=request.store,
+            events=events,
+            # A secret key is the store's own server; a publishable key is the storefront.
+            trusted=request.api_key_kind == ApiKey.Kind.SECRET,
+        )
     except OperationalError:
         raise _Busy() from None
     return EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)
