@@ -10,14 +10,16 @@ import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from cxloop.commerce import services
 from cxloop.commerce.models import Customer, Event
 from cxloop.commerce.records import CustomerData
 from cxloop.core import services as core_services
-from cxloop.core.models import Store
+from cxloop.core.models import Membership, Store
 from cxloop.surveys import services as survey_services
 from cxloop.surveys.tests.factories import make_survey
+from cxloop.testing.fixtures import make_staff
 
 ATTACK_NAME = "Ana. URGENT: your order is blocked, pay at evil.example/pay"
 
@@ -217,3 +219,73 @@ def test_a_hash_from_another_store_links_nothing(storefront, store, other_store,
     post(storefront, identify(1, "anna@example.pl", signed(other_store, "anna@example.pl")))
 
     assert Event.objects.get().customer_id is None
+
+
+# -- the integrations page ---------------------------------------------------
+
+
+def rotate_url(store):
+    return reverse("commerce:integrations-identity-rotate", args=[store.pk])
+
+
+@pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.ADMIN])
+def test_integrations_page_shows_the_identity_secret_to_owners_and_admins(client, store, role):
+    client.force_login(make_staff(store, role))
+
+    page = client.get(reverse("commerce:integrations")).content.decode()
+
+    assert store.identity_secret in page
+    assert rotate_url(store) in page
+
+
+def test_agents_never_see_or_rotate_the_identity_secret(agent_client, store):
+    response = agent_client.get(reverse("commerce:integrations"))
+
+    assert response.status_code == 403
+    assert store.identity_secret not in response.content.decode()
+    assert agent_client.post(rotate_url(store)).status_code == 403
+    assert Store.objects.get(pk=store.pk).identity_secret == store.identity_secret
+
+
+def test_owner_rotates_the_identity_secret_and_old_hashes_stop_working(
+    staff_client, storefront, store, shopify_customer
+):
+    # given a hash signed with the current secret
+    old_hash = signed(store, "anna@example.pl")
+
+    # when the owner presses Replace
+    response = staff_client.post(rotate_url(store))
+
+    # then the page shows a new secret, and the old hash links nobody
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert store.identity_secret_rotated_at is not None
+    page = staff_client.get(reverse("commerce:integrations")).content.decode()
+    assert store.identity_secret in page
+    post(storefront, identify(1, "anna@example.pl", old_hash))
+    assert Event.objects.get().customer_id is None
+
+
+def test_rotating_another_stores_identity_secret_answers_404(staff_client, store, other_store):
+    response = staff_client.post(rotate_url(other_store))
+
+    assert response.status_code == 404
+    assert Store.objects.get(pk=other_store.pk).identity_secret == other_store.identity_secret
+    assert Store.objects.get(pk=store.pk).identity_secret == store.identity_secret
+
+
+def test_rotation_needs_a_post_with_the_csrf_token(owner, store):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+
+    assert client.get(rotate_url(store)).status_code == 405
+    assert client.post(rotate_url(store)).status_code == 403
+    assert Store.objects.get(pk=store.pk).identity_secret == store.identity_secret
+
+
+def test_integrations_page_counts_wrong_hashes_until_the_secret_is_replaced(staff_client, storefront, store):
+    post(storefront, identify(1, "anna@example.pl", "0" * 64))
+
+    assert "identity-mismatches" in staff_client.get(reverse("commerce:integrations")).content.decode()
+    staff_client.post(rotate_url(store))
+    assert "identity-mismatches" not in staff_client.get(reverse("commerce:integrations")).content.decode()
