@@ -29,23 +29,54 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
+EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["event_id", "type"],
+    "additionalProperties": False,
+    "properties": {
+        "event_id": {"type": ["string", "integer"], "description": "The idempotency key (≤ 100 characters)."},
+        "type": {"type": "string", "pattern": "^[a-z][a-z0-9_.:-]{0,63}$"},
+        "occurred_at": {"type": ["string", "number"], "description": "ISO 8601 or unix seconds."},
+        "anonymous_id": {"type": "string", "maxLength": 100},
+        "session_id": {"type": "string", "maxLength": 100},
+        "email": {"type": "string", "maxLength": 254},
+        "identity_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{64}$",
+            "description": (
+                "Hex HMAC-SHA256 of the trimmed, lower-cased email under the store's identity "
+                "secret, computed by the store's server (docs/identity.md). With a publishable "
+                "key, an email links the event to a customer only with a matching hash; an "
+                "unsigned or wrongly signed event is stored and answered the same, attributed "
+                "to no customer. Checked, never stored."
+            ),
+        },
+        "properties": {
+            "type": "object",
+            "description": "For identify: email, first_name, last_name (storefronts fill empty names only).",
+        },
+    },
+}
 EVENTS_BODY = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
                 "schema": {
-                    "type": "object",
-                    "description": (
-                        "One event object, or {\"events\": [event, ...]} with up to 1,000. "
-                        "Event fields: event_id (required, the idempotency key), type "
-                        "(required), occurred_at, anonymous_id, session_id, email, "
-                        "identity_hash, properties. With a publishable key, an email counts "
-                        "only with identity_hash: the hex HMAC-SHA256 of the trimmed, "
-                        "lower-cased email under the store's identity secret, computed by the "
-                        "store's server (docs/identity.md). An unsigned or wrongly signed event "
-                        "is stored and answered the same, attributed to no customer."
-                    ),
+                    "description": "One event object, or {\"events\": [event, ...]} with up to 1,000.",
+                    "oneOf": [
+                        EVENT_SCHEMA,
+                        {
+                            "type": "object",
+                            "required": ["events"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "events": {
+                                    "type": "array", "items": EVENT_SCHEMA, "minItems": 1, "maxItems": 1000,
+                                },  # fmt: skip
+                            },
+                        },
+                    ],
                 }
             }
         },

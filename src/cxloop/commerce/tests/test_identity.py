@@ -289,3 +289,12 @@ def test_integrations_page_counts_wrong_hashes_until_the_secret_is_replaced(staf
     assert "identity-mismatches" in staff_client.get(reverse("commerce:integrations")).content.decode()
     staff_client.post(rotate_url(store))
     assert "identity-mismatches" not in staff_client.get(reverse("commerce:integrations")).content.decode()
+
+
+def test_event_api_schema_documents_identity_hash(staff_client):
+    schema = staff_client.get("/api/openapi.json").json()
+
+    body = schema["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    single, batch = body["oneOf"]
+    assert single["properties"]["identity_hash"]["pattern"] == "^[0-9a-fA-F]{64}$"
+    assert batch["properties"]["events"]["items"] == single
