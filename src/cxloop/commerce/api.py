@@ -10,6 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from cxloop.core import strictjson
 from cxloop.core.apiauth import StoreApiKey
 from cxloop.core.errors import DomainError, InvalidInput
+from cxloop.core.models import ApiKey
 
 from . import queries
 from .services import events as event_services
@@ -28,18 +29,54 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
+EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["event_id", "type"],
+    "additionalProperties": False,
+    "properties": {
+        "event_id": {"type": ["string", "integer"], "description": "The idempotency key (≤ 100 characters)."},
+        "type": {"type": "string", "pattern": "^[a-z][a-z0-9_.:-]{0,63}$"},
+        "occurred_at": {"type": ["string", "number"], "description": "ISO 8601 or unix seconds."},
+        "anonymous_id": {"type": "string", "maxLength": 100},
+        "session_id": {"type": "string", "maxLength": 100},
+        "email": {"type": "string", "maxLength": 254},
+        "identity_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{64}$",
+            "description": (
+                "Hex HMAC-SHA256 of the trimmed, lower-cased email under the store's identity "
+                "secret, computed by the store's server (docs/identity.md). With a publishable "
+                "key, an email links the event to a customer only with a matching hash; an "
+                "unsigned or wrongly signed event is stored and answered the same, attributed "
+                "to no customer. Checked, never stored."
+            ),
+        },
+        "properties": {
+            "type": "object",
+            "description": "For identify: email, first_name, last_name (storefronts fill empty names only).",
+        },
+    },
+}
 EVENTS_BODY = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
                 "schema": {
-                    "type": "object",
-                    "description": (
-                        "One event object, or {\"events\": [event, ...]} with up to 1,000. "
-                        "Event fields: event_id (required, the idempotency key), type "
-                        "(required), occurred_at, anonymous_id, session_id, email, properties."
-                    ),
+                    "description": "One event object, or {\"events\": [event, ...]} with up to 1,000.",
+                    "oneOf": [
+                        EVENT_SCHEMA,
+                        {
+                            "type": "object",
+                            "required": ["events"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "events": {
+                                    "type": "array", "items": EVENT_SCHEMA, "minItems": 1, "maxItems": 1000,
+                                },  # fmt: skip
+                            },
+                        },
+                    ],
                 }
             }
         },
@@ -69,7 +106,12 @@ def capture_events(request):
         raise InvalidInput("The body must be an event object or {\"events\": [...]}.")
     events = event_services.parse_events(items)
     try:
-        result = event_services.record_events(store=request.store, events=events)
+        result = event_services.record_events(
+            store=request.store,
+            events=events,
+            # A secret key is the store's own server; a publishable key is the storefront.
+            trusted=request.api_key_kind == ApiKey.Kind.SECRET,
+        )
     except OperationalError:
         raise _Busy() from None
     return EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)

@@ -163,6 +163,7 @@ def _render_integrations(
             "widget_default": _("any site")
             if settings.CXLOOP_WIDGET_FRAME_ANCESTORS == "*"
             else settings.CXLOOP_WIDGET_FRAME_ANCESTORS,
+            "identity_store": request.store,
         },
         status=status,
     )
@@ -217,6 +218,27 @@ def create_api_key(request):
         kind = "secret"
     _key, raw = core_services.create_api_key(store=request.store, name=name, kind=kind)
     return _render_integrations(request, new_key=raw)
+
+
+@store_required
+def rotate_identity_secret(request, store_id):
+    """Replace the secret the store's server signs storefront identities with.
+
+    The form names the store its page showed, so a page left open on another
+    store cannot rotate this one's secret (another store's id is a 404).
+    """
+    check_role(request, Membership.Role.ADMIN)
+    if store_id != request.store.pk:
+        raise Http404("No such store.")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    core_services.rotate_identity_secret(store=request.store)
+    messages.success(
+        request,
+        _("The identity secret was replaced. Put the new one on your server now: "
+          "hashes signed with the old one no longer link visitors to customers."),
+    )  # fmt: skip
+    return redirect(reverse("commerce:integrations") + "#identity-title")
 
 
 class ImportForm(forms.Form):

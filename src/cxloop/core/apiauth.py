@@ -3,10 +3,11 @@
 from ninja.security import HttpBearer
 
 from . import queries as core_queries
+from .models import ApiKey
 
 
 class StoreApiKey(HttpBearer):
-    """`Authorization: Bearer <store API key>`; sets `request.store`."""
+    """`Authorization: Bearer <store API key>`; sets `request.store` and `request.api_key_kind`."""
 
     openapi_description = "A store API key (`cxloop store create` prints one)."
 
@@ -15,9 +16,16 @@ class StoreApiKey(HttpBearer):
         self.allow_publishable = allow_publishable
 
     def authenticate(self, request, token):
-        store = core_queries.get_store_for_api_key(
-            token.strip(), allow_publishable=self.allow_publishable
-        )
+        token = token.strip()
+        store = core_queries.get_store_for_api_key(token, allow_publishable=self.allow_publishable)
         if store is not None:
             request.store = store
+            request.api_key_kind = api_key_kind(token)
         return store
+
+
+def api_key_kind(raw_key: str) -> str:
+    """The kind of a key that authenticated: a key is only found under its own kind's prefix."""
+    if raw_key.startswith(ApiKey.PREFIXES[ApiKey.Kind.PUBLISHABLE]):
+        return ApiKey.Kind.PUBLISHABLE
+    return ApiKey.Kind.SECRET

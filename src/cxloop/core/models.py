@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .identity import generate_identity_secret
+
 
 class Store(models.Model):
     name = models.CharField(max_length=200)
@@ -23,6 +25,14 @@ class Store(models.Model):
         help_text="Storefront origins (https://shop.example), one per line, allowed to frame the widget.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Signs storefront identities (core/identity.py). Kept readable, like a
+    # WebhookSecret: cxloop computes the HMAC with it and shows it to owners and admins.
+    identity_secret = models.CharField(max_length=80, default=generate_identity_secret)
+    identity_secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    identity_mismatches = models.PositiveIntegerField(
+        default=0, help_text="Storefront identify calls whose identity_hash did not match."
+    )
+    identity_mismatch_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

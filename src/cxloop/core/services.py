@@ -7,9 +7,12 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .errors import Conflict, InvalidInput
+from .identity import generate_identity_secret
 from .models import ApiKey, Membership, Store, WebhookSecret
 from .queries import WEBHOOK_PLATFORMS
 
@@ -177,3 +180,31 @@ def add_staff(
         user.save(update_fields=["password"])
     Membership.objects.update_or_create(user=user, store=store, defaults={"role": role})
     return user, generated
+
+
+def rotate_identity_secret(*, store: Store) -> str:
+    """Replace the store's identity secret; return the new one.
+
+    The old secret stops working at once, with no grace period: an identify
+    signed with it is still stored, only attributed to no customer, and the
+    next identify signed with the new secret links that visitor's earlier
+    events. A leaked secret, on the other hand, must not keep working.
+    """
+    store.identity_secret = generate_identity_secret()
+    store.identity_secret_rotated_at = timezone.now()
+    store.identity_mismatches = 0
+    store.identity_mismatch_at = None
+    store.save(
+        update_fields=[
+            "identity_secret", "identity_secret_rotated_at", "identity_mismatches", "identity_mismatch_at",
+        ]
+    )  # fmt: skip
+    return store.identity_secret
+
+
+def record_identity_mismatches(*, store: Store, count: int) -> None:
+    """Count storefront identify calls whose identity_hash did not match (shown on the integrations page)."""
+    if count:
+        Store.objects.filter(pk=store.pk).update(
+            identity_mismatches=F("identity_mismatches") + count, identity_mismatch_at=timezone.now()
+        )

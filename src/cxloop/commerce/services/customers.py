@@ -69,6 +69,35 @@ def upsert_customer(
     return customer, True
 
 
+IDENTITY_FIELDS = ["email", "email_key", "first_name", "last_name", "name_key", "surname_key"]
+
+
+def identify_customer(*, store: Store, email: str, first_name: str = "", last_name: str = "") -> Customer:
+    """The customer a signed storefront identity names, created for a new email.
+
+    Storefront traits only fill fields that are empty: a name a platform or
+    staff set is never overwritten (the greeting of survey emails comes from
+    it). Call inside a transaction.
+    """
+    now = timezone.now()
+    customer = _find_customer(store, "", CustomerData(email=email))
+    if customer is None:
+        customer = Customer(store=store, created_at=now, updated_at=now)
+    empty_only = CustomerData(
+        email="" if customer.email else email,
+        first_name="" if customer.first_name else first_name,
+        last_name="" if customer.last_name else last_name,
+    )
+    if customer.pk is None:
+        _apply_fields(customer, empty_only)
+        customer.save()
+    elif any((empty_only.email, empty_only.first_name, empty_only.last_name)):
+        _apply_fields(customer, empty_only)
+        customer.updated_at = now
+        customer.save(update_fields=[*IDENTITY_FIELDS, "updated_at"])
+    return customer
+
+
 def _apply_fields(customer: Customer, data: CustomerData) -> None:
     # A platform record that leaves a field empty does not wipe what we know.
     for name in ("email", "phone", "first_name", "last_name", "language", "country"):

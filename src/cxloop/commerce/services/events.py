@@ -31,19 +31,21 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
 from cxloop.core.errors import InvalidInput
+from cxloop.core.identity import IDENTITY_HASH, is_signed_identity
 from cxloop.core.models import Platform, Store
+from cxloop.core.services import record_identity_mismatches
 from cxloop.core.textchecks import find_forbidden_character
 
 from .. import parsing
 from ..models import Event
 from ..records import CustomerData
-from .customers import upsert_customer
+from .customers import identify_customer, upsert_customer
 
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 16_000
 EVENT_TYPE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
 ALLOWED_KEYS = frozenset(
-    {"event_id", "type", "occurred_at", "anonymous_id", "session_id", "email", "properties"}
+    {"event_id", "type", "occurred_at", "anonymous_id", "session_id", "email", "identity_hash", "properties"}
 )
 # What textchecks.find_forbidden_character refuses, as one regex: the C0 and C1
 # controls (Unicode category Cc is exactly U+0000-001F and U+007F-009F) and
@@ -79,6 +81,7 @@ class EventIn:
     occurred_at: datetime
     received_at: datetime
     customer_id: int | None = None
+    identity_hash: str = ""  # checked, never stored
 
 
 class ItemError(InvalidInput):
@@ -128,17 +131,37 @@ def _parse_item(raw, now: datetime, timestamps: dict) -> EventIn:
     session_id = _text(raw.get("session_id"), "session_id")
     properties, properties_json = _properties(raw.get("properties"))
     email = raw.get("email")
+    email = parsing.email(email).lower() if email is not None else ""
     return EventIn(
         event_id=event_id,
         type=event_type,
         anonymous_id=anonymous_id,
         session_id=session_id,
-        email=parsing.email(email).lower() if email is not None else "",
+        email=email,
         properties=properties,
         properties_json=properties_json,
         occurred_at=occurred,
         received_at=now,
+        identity_hash=_identity_hash(raw.get("identity_hash"), email or properties.get("email")),
     )
+
+
+def _identity_hash(value, email) -> str:
+    """The hex HMAC a store's server sent with an email, lower-cased; "" if none.
+
+    Only its form is checked here: a wrong hash is not an error (the event is
+    stored, attributed to no customer), so the answer says nothing about it.
+    """
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not IDENTITY_HASH.fullmatch(value):
+        raise InvalidInput(
+            "identity_hash must be 64 hexadecimal characters: HMAC-SHA256 of the email.",
+            field="identity_hash",
+        )
+    if not email:
+        raise InvalidInput("identity_hash signs an email, and this event has none.", field="identity_hash")
+    return value.lower()
 
 
 def _is_clean_text(value, max_length: int) -> bool:
@@ -216,31 +239,39 @@ def _check_properties(props: dict) -> None:
 # -- writing -----------------------------------------------------------------
 
 
-def record_events(*, store: Store, events: list[EventIn]) -> EventsResult:
+def record_events(*, store: Store, events: list[EventIn], trusted: bool = False) -> EventsResult:
     """Store a validated batch in one transaction; an event id already seen is skipped.
 
     All or nothing: the batch commits as a whole before this returns. Repeats
     (within the batch or of stored events, also from a concurrent request)
     are counted as duplicates thanks to the (store, event_id) constraint.
-    `identify` events (properties.email and optional first_name/last_name)
-    create or update the customer and link the anonymous id's past events.
+
+    `trusted` is for the store's own server (a secret API key): its `identify`
+    events (properties.email and optional first_name/last_name) create or
+    update the customer, and any event's email attributes it to that customer.
+    Anything else is storefront data, unverified unless its email comes with
+    the identity_hash the store's server signed (core/identity.py): a signed
+    `identify` links the visitor to the customer (created for a new email) and
+    fills only the customer's empty names; an unsigned or wrongly signed event
+    is stored all the same, attributed to no customer, and changes no customer.
+    Either way an identify links the anonymous id's events, stored and in the batch.
     """
     first_seen: dict[str, EventIn] = {}
     for event in events:
         first_seen.setdefault(event.event_id, event)
     fresh = list(first_seen.values())
-    accepted = _copy_new_batch(store, fresh)
+    accepted = _copy_new_batch(store, fresh, trusted)
     if accepted is None:
         with _sqlite_writer_turn(), transaction.atomic():
             if any(event.type == "identify" for event in fresh):
                 # A repeated identify must not change the customer again.
                 fresh = _without_stored(store, fresh)
-            _link_customers(store, fresh)
+            _link_customers(store, fresh, trusted=trusted)
             accepted = _insert(store, fresh)
     return EventsResult(accepted=accepted, duplicates=len(events) - accepted)
 
 
-def _copy_new_batch(store: Store, events: list[EventIn]) -> int | None:
+def _copy_new_batch(store: Store, events: list[EventIn], trusted: bool) -> int | None:
     """On PostgreSQL, store a batch of new events with one COPY; None if it stored nothing.
 
     Outside a transaction the COPY is a transaction of its own, committed
@@ -259,7 +290,7 @@ def _copy_new_batch(store: Store, events: list[EventIn]) -> int | None:
         or any(event.type == "identify" for event in events)
     ):
         return None
-    _link_customers(store, events)  # only email look-ups without identify events
+    _link_customers(store, events, trusted=trusted)  # only email look-ups without identify events
     try:
         with connection.wrap_database_errors:
             return _copy_postgresql(connection.connection, store, events)
@@ -404,40 +435,66 @@ def _sqlite_writer_turn():
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _link_customers(store: Store, events: list[EventIn]) -> None:
+def _link_customers(store: Store, events: list[EventIn], *, trusted: bool) -> None:
+    """Attribute events to customers: identify first, then known emails (trusted or signed only)."""
     from ..models import Customer
 
+    secret = "" if trusted else _identity_secret(store, events)
+    mismatches = 0
     for event in events:
-        if event.type == "identify":
-            _identify(store, event)
-    emails = {e.email for e in events if e.email and e.customer_id is None}
-    if not emails:
+        if event.type == "identify" and not _identify(store, event, events, trusted=trusted, secret=secret):
+            mismatches += bool(event.identity_hash)
+    record_identity_mismatches(store=store, count=mismatches)
+    linkable = [
+        event for event in events
+        if event.email and event.customer_id is None
+        and (trusted or is_signed_identity(secret, event.email, event.identity_hash))
+    ]  # fmt: skip
+    if not linkable:
         return
     by_email = dict(
-        Customer.objects.filter(store=store, email_key__in=emails)
+        Customer.objects.filter(store=store, email_key__in={e.email for e in linkable})
         .order_by("-id").values_list("email_key", "id")
     )  # fmt: skip
-    for event in events:
-        if event.customer_id is None and event.email in by_email:
-            event.customer_id = by_email[event.email]
+    for event in linkable:
+        event.customer_id = by_email.get(event.email)
 
 
-def _identify(store: Store, event: EventIn) -> None:
+def _identity_secret(store: Store, events: list[EventIn]) -> str:
+    """The store's identity secret if any event is signed.
+
+    Read now rather than taken from `store`, which the API key cache may have
+    kept for a few seconds: a rotated secret stops working at once.
+    """
+    if not any(event.identity_hash for event in events):
+        return ""
+    return Store.objects.filter(pk=store.pk).values_list("identity_secret", flat=True).first() or ""
+
+
+def _identify(store: Store, event: EventIn, batch: list[EventIn], *, trusted: bool, secret: str) -> bool:
+    """Link an identify event's visitor to its customer; False if its email is not vouched for."""
     props = event.properties
     email = parsing.email(props.get("email") or event.email, "properties.email")
     if not email:
-        return
-    customer, _ = upsert_customer(
-        store=store,
-        platform=Platform.API,
-        data=CustomerData(
-            email=email,
-            first_name=parsing.text(props.get("first_name"), "properties.first_name", max_length=200),
-            last_name=parsing.text(props.get("last_name"), "properties.last_name", max_length=200),
-        ),
-    )
+        return False
+    first_name = parsing.text(props.get("first_name"), "properties.first_name", max_length=200)
+    last_name = parsing.text(props.get("last_name"), "properties.last_name", max_length=200)
+    if trusted:
+        customer, _ = upsert_customer(
+            store=store,
+            platform=Platform.API,
+            data=CustomerData(email=email, first_name=first_name, last_name=last_name),
+        )
+    elif is_signed_identity(secret, email, event.identity_hash):
+        customer = identify_customer(store=store, email=email, first_name=first_name, last_name=last_name)
+    else:
+        return False
     event.customer_id = customer.pk
     if event.anonymous_id:
         Event.objects.filter(store=store, anonymous_id=event.anonymous_id, customer__isnull=True).update(
             customer=customer
         )
+        for other in batch:
+            if other.anonymous_id == event.anonymous_id and other.customer_id is None:
+                other.customer_id = customer.pk
+    return True

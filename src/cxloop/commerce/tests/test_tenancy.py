@@ -51,7 +51,8 @@ def foreign_objects(other_store):
         store=other_store, kind="shopify_orders", file_name="orders_export.csv", created_at=timezone.now()
     )
     surveys = make_foreign_survey_objects(other_store)
-    return {**surveys, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk}
+    return {**surveys, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
+            "store_id": other_store.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:

@@ -9,9 +9,17 @@
  *   cxloop.productView({product_id: "123", title: "Linen shirt", price: "49.00"});
  *   cxloop.addToCart({product_id: "123", quantity: 1});
  *   cxloop.checkoutStarted({total: "98.00", currency: "EUR"});
- *   cxloop.identify("ana@example.com", {first_name: "Ana", last_name: "Nowak"});
+ *   cxloop.identify("ana@example.com", {first_name: "Ana"}, "<identity_hash from your server>");
  *   cxloop.track("newsletter_signup", {form: "footer"});
  *   cxloop.survey("<survey public id>");   // the survey's web link in a small panel
+ *
+ * identify links this browser's visitor to a customer only with the
+ * identity_hash that the store's server computed for the signed-in customer:
+ * hex HMAC-SHA256 of the trimmed, lower-cased email under the store's identity
+ * secret (integrations page; docs/identity.md). Never compute it in the page:
+ * the secret must stay on the server. Without it, or with a wrong one, the
+ * event is stored but linked to no customer. Traits only fill a customer's
+ * empty fields; a name from the shop platform is never changed.
  *
  * Each event carries a unique event_id (the server's idempotency key), its
  * occurred_at time, an anonymous id kept in localStorage and a session id kept
@@ -201,7 +209,7 @@
     }
   }
 
-  function track(type, properties, email) {
+  function track(type, properties, email, identityHash) {
     if (typeof type !== "string" || !type) {
       return null;
     }
@@ -215,6 +223,9 @@
     };
     if (email) {
       event.email = email;
+    }
+    if (email && typeof identityHash === "string" && identityHash) {
+      event.identity_hash = identityHash;
     }
     queue.push(event);
     schedule();
@@ -345,13 +356,13 @@
     checkoutStarted: function (properties) {
       return track("checkout_started", properties);
     },
-    identify: function (email, traits) {
+    identify: function (email, traits, identityHash) {
       if (typeof email !== "string" || email.indexOf("@") < 1) {
         return null;
       }
       var props = copy(traits);
       props.email = email;
-      return track("identify", props, email);
+      return track("identify", props, email, identityHash);
     },
     flush: function () {
       flush(false);
@@ -361,7 +372,7 @@
     sessionId: sessionId
   };
 
-  // Run calls queued before the script loaded: cxloop.push(["identify", "a@b.c"]).
+  // Run calls queued before the script loaded: cxloop.push(["identify", "a@b.c", {}, "<hash>"]).
   var pending = Array.isArray(window.cxloop) ? window.cxloop : [];
   api.push = function (call) {
     if (Array.isArray(call) && typeof api[call[0]] === "function") {
