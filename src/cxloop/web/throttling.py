@@ -12,11 +12,13 @@ cannot keep the owner out:
   attempt is even checked: 30 s, 1 min, 2 min, ... at most `MAX_DELAY`.
   Never a lockout: the delay is bounded, a correct sign-in clears the count,
   and so does a password reset (which a stranger cannot complete), so the
-  owner always has a way in::
+  owner always has a way in. One attempt per account is checked at a time
+  (a "turn" claimed with the cache's atomic `add`), so a burst of parallel
+  guesses cannot all slip in before the first wrong one is counted::
 
       refusal = check_sign_in(request, username)   # None, or when to retry
       ...
-      record_failure(username)   |   clear_account(username)
+      record_failure(username)   |   clear_account(username)   (both end the turn)
 
 Password-reset requests count per address (429 past the limit) and per
 account address (silently no more mail past the limit, so the answer stays
@@ -47,6 +49,8 @@ FIRST_DELAY = 30
 MAX_DELAY = 15 * 60
 # An account's failures are forgotten a day after the last one.
 ACCOUNT_MEMORY = 24 * 60 * 60
+# A turn whose attempt never reported back (a crashed process) is free again after this.
+TURN_TIMEOUT = 60
 
 RESET_REQUESTS_PER_ADDRESS = 20
 RESET_REQUESTS_PER_ACCOUNT = 3
@@ -78,6 +82,18 @@ def delay_after(failures: int) -> int:
     return min(MAX_DELAY, FIRST_DELAY * 2 ** (failures - FREE_FAILURES - 1))
 
 
+def _turn_key(username: str) -> str:
+    return f"{_account_cache_key(username)}:turn"
+
+
+def _claim_turn(username: str) -> bool:
+    try:
+        return caches["default"].add(_turn_key(username), 1, TURN_TIMEOUT)
+    except Exception:
+        logger.exception("sign-in throttle: cache add failed")
+        return True
+
+
 def _read(username: str) -> dict:
     try:
         return caches["default"].get(_account_cache_key(username)) or {}
@@ -87,12 +103,14 @@ def _read(username: str) -> dict:
 
 
 def _write(username: str, state: dict | None) -> None:
+    """Save the account's state (None: forget it) and end the attempt's turn."""
     cache = caches["default"]
     try:
         if state is None:
             cache.delete(_account_cache_key(username))
         else:
             cache.set(_account_cache_key(username), state, ACCOUNT_MEMORY)
+        cache.delete(_turn_key(username))
     except Exception:
         logger.exception("sign-in throttle: cache write failed")
 
@@ -106,11 +124,21 @@ def check_sign_in(request, username: str, *, now: float | None = None) -> Refusa
     wait_until = _read(username).get("until", 0)
     if wait_until > now:
         return Refusal("account", max(1, math.ceil(wait_until - now)))
+    if not _claim_turn(username):
+        return Refusal("account", 1)  # another attempt at this account is being checked
     return None
 
 
+def end_turn(username: str) -> None:
+    """End an attempt that was neither a wrong password nor a sign-in (an incomplete form)."""
+    try:
+        caches["default"].delete(_turn_key(username))
+    except Exception:
+        logger.exception("sign-in throttle: cache delete failed")
+
+
 def record_failure(username: str, *, now: float | None = None) -> int:
-    """Count a wrong password for the account; return the seconds it must now wait."""
+    """Count a wrong password for the account and end the turn; return the seconds it must now wait."""
     now = time.time() if now is None else now
     failures = _read(username).get("failures", 0) + 1
     delay = delay_after(failures)
@@ -119,7 +147,7 @@ def record_failure(username: str, *, now: float | None = None) -> int:
 
 
 def clear_account(username: str) -> None:
-    """Forget the account's wrong passwords (after a correct sign-in or a password reset)."""
+    """Forget the account's wrong passwords (after a correct sign-in or a password reset); end the turn."""
     _write(username, None)
 
 

@@ -67,6 +67,8 @@ class LoginView(auth_views.LoginView):
         username = form.data.get("username", "")
         if username and form.data.get("password"):
             throttling.record_failure(username)
+        else:
+            throttling.end_turn(username)
         return super().form_invalid(form)
 
 

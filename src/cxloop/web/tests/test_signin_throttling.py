@@ -1,16 +1,21 @@
 """Guessing passwords is slow: a block per client address, growing delays per account."""
 
 import re
+import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cxloop.core import services as core_services
+from cxloop.core.models import Membership
 from cxloop.testing.fixtures import PASSWORD
 from cxloop.web import throttling
 
@@ -158,3 +163,39 @@ def test_delays_grow_and_stop_at_the_longest():
     delays = [throttling.delay_after(failures) for failures in range(1, 14)]
 
     assert delays == [0, 0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_parallel_guesses_gets_no_more_checks_than_one_guess_after_another(settings):
+    # given an account, and 20 guesses sent at once from 20 addresses (each thread has its own
+    # database connection and cache object, as separate workers would)
+    cache.clear()  # counters live in the cache table, which transactional tests do not empty
+    # The production hasher: checking a password takes long enough for guesses to overlap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    store, _ = core_services.create_store(name="Sklep", currency="PLN", slug="sklep")
+    core_services.add_staff(
+        store=store, email="owner@sklep.test", role=Membership.Role.OWNER, password=PASSWORD
+    )
+    start = threading.Barrier(20)
+    statuses = []
+
+    def guess(number):
+        try:
+            start.wait()
+            response = sign_in("owner@sklep.test", f"guess {number}", address=f"192.0.2.{number}")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=guess, args=(number,)) for number in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then at most the free guesses and the one that starts the first delay were checked
+    assert len(statuses) == 20
+    assert statuses.count(200) <= throttling.FREE_FAILURES + 1
+    assert statuses.count(429) == 20 - statuses.count(200)
+    cache.clear()
