@@ -14,7 +14,12 @@ def get_contact_policy(store: Store) -> ContactPolicy:
 
 def is_suppressed(store: Store, email_key: str) -> bool:
     """Whether unasked mail to this (lower-cased) address is refused."""
-    return Suppression.objects.filter(store=store, email_digest=Suppression.digest(email_key)).exists()
+    return is_suppressed_digest(store, Suppression.digest(email_key))
+
+
+def is_suppressed_digest(store: Store, email_digest: str) -> bool:
+    """Whether unasked mail to the address with this Suppression.digest is refused."""
+    return Suppression.objects.filter(store=store, email_digest=email_digest).exists()
 
 
 def last_contact_at(store: Store, customer_id: int, kind: str) -> datetime | None:

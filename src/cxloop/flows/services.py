@@ -8,6 +8,8 @@ was already contacted within the policy's window; otherwise it appends to
 the ledger, so the next feature sees this contact.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -151,20 +153,89 @@ def set_contact_policy(*, store: Store, survey_window_days: int, survey_audience
 
 UNSUBSCRIBE = "flows.unsubscribe"
 
+# Message kinds that can say which address one of their messages went to, by the
+# prefix of its contact reference ("survey-invitation:<nonce>"): filled in by each
+# app's AppConfig.ready(), so flows imports none of them.
+_RECIPIENT_LOOKUPS: dict[str, Callable[[Store, str], str | None]] = {}
 
-def unsubscribe_token(contact: Contact) -> str:
-    """The token of a message's one-click unsubscribe link (it names the contact, not the address)."""
+
+def register_recipient_lookup(prefix: str, lookup: Callable[[Store, str], str | None]) -> None:
+    """Let unsubscribe links made before tokens named the address find the address a message went to."""
+    _RECIPIENT_LOOKUPS[prefix] = lookup
+
+
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    """What an unsubscribe token names: the message's ledger entry and the address it went to."""
+
+    contact: Contact
+    email_digest: str  # Suppression.digest of the address the message went to
+    email: str = ""  # the address itself, when known (to show it masked)
+
+    @property
+    def is_current_address(self) -> bool:
+        key = self.contact.customer.email_key
+        return bool(key) and Suppression.digest(key) == self.email_digest
+
+
+def unsubscribe_token(contact: Contact, email: str) -> str:
+    """The token of a message's one-click unsubscribe link: the message's contact and its address.
+
+    The address is carried as its suppression digest (never in plain), so the
+    link stops the address the message was sent to, even after the customer's
+    address changes.
+    """
     from cxloop.core.signedlinks import make_token
 
-    return make_token(UNSUBSCRIBE, str(contact.pk))
+    return make_token(UNSUBSCRIBE, f"{contact.pk}.{Suppression.digest(email)}")
 
 
-def read_unsubscribe_token(token: str) -> Contact | None:
-    """The contact an unsubscribe token names, or None for an altered or unknown token."""
+def read_unsubscribe_token(token: str) -> UnsubscribeLink | None:
+    """What an unsubscribe token names, or None for an altered or unknown token.
+
+    Tokens made before they named the address carry only the contact: the
+    address is then the one the message itself records (the invitation's
+    email), else the customer's current address, so an opt-out from an old
+    message is never dropped.
+    """
     from cxloop.core.signedlinks import BadToken, read_token
 
     try:
-        pk = int(read_token(UNSUBSCRIBE, token))
+        pk, _, digest = read_token(UNSUBSCRIBE, token).partition(".")
+        contact = Contact.objects.select_related("store", "customer").filter(pk=int(pk)).first()
     except (BadToken, ValueError):
         return None
-    return Contact.objects.select_related("store", "customer").filter(pk=pk).first()
+    if contact is None:
+        return None
+    if digest:
+        current = contact.customer.email_key
+        shown = current if current and Suppression.digest(current) == digest else ""
+        return UnsubscribeLink(contact, digest, shown)
+    email = _recorded_recipient(contact) or contact.customer.email_key
+    return UnsubscribeLink(contact, Suppression.digest(email), email.strip().lower()) if email else None
+
+
+def _recorded_recipient(contact: Contact) -> str | None:
+    prefix, _, key = contact.reference.partition(":")
+    lookup = _RECIPIENT_LOOKUPS.get(prefix)
+    return lookup(contact.store, key) if lookup is not None and key else None
+
+
+@transaction.atomic
+def unsubscribe_link(*, link: UnsubscribeLink, source: str, now: datetime | None = None) -> Suppression:
+    """Stop unasked mail to the address a message went to (a click on its unsubscribe link).
+
+    While that is still the customer's address, this is the customer's opt-out
+    and the consent ledger records it (`unsubscribe`). An address the customer
+    no longer has is suppressed alone: the customer's consent and current
+    address stay as they are. Idempotent.
+    """
+    contact = link.contact
+    if link.is_current_address:
+        return unsubscribe(store=contact.store, email=contact.customer.email_key, source=source, now=now)
+    suppression, _ = Suppression.objects.get_or_create(
+        store=contact.store,
+        email_digest=link.email_digest,
+        defaults={"reason": Suppression.Reason.UNSUBSCRIBED, "source": source},
+    )
+    return suppression

@@ -7,8 +7,11 @@
                        (form-encoded or multipart), answered 200 in plain text, no redirect
 
 The token in the link is the only credential: it is signed, names one
-message's entry in the contact ledger (so the address it stops is the one
-that message went to), and needs no session or cookie. So this view is
+message's entry in the contact ledger and the address that message went to
+(as a digest), and needs no session or cookie. The address it stops is the
+one the message went to, even after the customer's address changed: then
+only that old address is suppressed, and the customer's consent and new
+address are left alone (flows.services.unsubscribe_link). So this view is
 exempt from CSRF checks: RFC 8058 section 3.1 has the provider POST
 "without any cookies or authentication", and there is no ambient
 credential a forged request could ride on. An altered, unknown or empty
@@ -24,7 +27,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import queries, services
-from .models import Contact
 
 ONE_CLICK = "One-Click"
 
@@ -33,20 +35,19 @@ ONE_CLICK = "One-Click"
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """GET asks to confirm; POST unsubscribes (the page's button, or a provider's one-click POST)."""
-    contact = services.read_unsubscribe_token(token)
-    if contact is None:
+    link = services.read_unsubscribe_token(token)
+    if link is None:
         raise Http404("This unsubscribe link is not valid.")
-    customer = contact.customer
+    contact, customer = link.contact, link.contact.customer
     if request.method == "POST":
-        if customer.email_key:
-            services.unsubscribe(store=contact.store, email=customer.email_key, source="list-unsubscribe")
+        services.unsubscribe_link(link=link, source="list-unsubscribe")
         if request.POST.get("List-Unsubscribe") == ONE_CLICK:
             return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
-    done = request.method == "POST" or _is_unsubscribed(contact)
+    done = request.method == "POST" or queries.is_suppressed_digest(contact.store, link.email_digest)
     language = page_language(customer.language, contact.store.default_language)
     context = {
         "store": contact.store,
-        "address": mask_email(customer.email_key),
+        "address": mask_email(link.email),
         "already": done and request.method == "GET",
         "language": language,
         "rtl": translation.get_language_info(language)["bidi"],
@@ -57,11 +58,6 @@ def unsubscribe(request, token):
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-def _is_unsubscribed(contact: Contact) -> bool:
-    email_key = contact.customer.email_key
-    return not email_key or queries.is_suppressed(contact.store, email_key)
 
 
 def page_language(*candidates: str) -> str:

@@ -5,3 +5,10 @@ class SurveysConfig(AppConfig):
     name = "cxloop.surveys"
     label = "surveys"
     verbose_name = "Surveys"
+
+    def ready(self):
+        from cxloop.flows import services as flows_services
+
+        from .queries import get_invitation_recipient
+
+        flows_services.register_recipient_lookup("survey-invitation", get_invitation_recipient)

@@ -139,7 +139,8 @@ def build_invitation_email(invitation: Invitation, contact: Contact | None) -> E
     context = build_invitation_context(invitation)
     headers = {"Message-ID": message_id(invitation)}
     if contact is not None:
-        unsubscribe = public_url(reverse("flows:unsubscribe", args=[unsubscribe_token(contact)]))
+        token = unsubscribe_token(contact, invitation.email)  # the address this message goes to
+        unsubscribe = public_url(reverse("flows:unsubscribe", args=[token]))
         context["unsubscribe_url"] = unsubscribe
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -61,3 +61,11 @@ def list_invitations(store: Store, *, survey: Survey | None = None) -> QuerySet[
 
 def get_invitation_response(invitation: Invitation) -> Response | None:
     return next(iter(Response.objects.filter(invitation=invitation)[:1]), None)  # one at most: no ORDER BY
+
+
+def get_invitation_recipient(store: Store, nonce: str) -> str | None:
+    """The address an invitation was sent to, by its nonce; None if there is no such invitation.
+
+    Unsubscribe links made before tokens named the address find it here.
+    """
+    return Invitation.objects.filter(store=store, nonce=nonce).values_list("email", flat=True).first()

@@ -1,12 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_auth
 
 app_name = "web"
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", views_auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views_auth.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", views_auth.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views_auth.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views_auth.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("switch-store/", views.switch_store, name="switch-store"),
     path("", views.overview, name="overview"),
 ]

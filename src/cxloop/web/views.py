@@ -1,6 +1,5 @@
-"""The staff shell: sign-in, the overview, and switching stores."""
+"""The staff shell: the overview and switching stores (signing in: views_auth.py)."""
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,11 +10,6 @@ from cxloop.surveys import queries as survey_queries
 
 from . import charts, queries
 from .access import store_required
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
 
 
 @store_required

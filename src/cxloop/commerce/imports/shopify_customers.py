@@ -63,7 +63,11 @@ def import_shopify_customers(
     imported; re-importing the same file creates nothing and changes no
     amounts. Email-marketing consent from "Accepts Email Marketing" is
     recorded (source "shopify csv import") only when it changes, and never
-    turns an unsubscribed customer back into a subscribed one. A customer
+    turns an unsubscribed customer back into a subscribed one. A row that
+    changes nothing counts as neither created nor updated. A second row of
+    the same customer (the same email or customer id as an earlier row) is
+    skipped with the earlier row's line, so the two rows cannot overwrite
+    each other on every import. A customer
     erased at their request (and not back since) is skipped with that reason.
     Commits every 500 rows, so an interrupted import keeps what it committed
     and can be re-run, or resumed: pass the `summary` it had counted and the
@@ -71,10 +75,11 @@ def import_shopify_customers(
     """
     summary = ImportSummary() if summary is None else summary
     erased = ErasedCustomers(store)
+    seen: dict[int, int] = {}  # customer id -> the line of this file that imported it
     with open_export(file, columns=COLUMNS, required=REQUIRED, kind="customers") as export:
         run_in_batches(
             export.rows,
-            handle=lambda row: _import_row(store, row, summary, erased),
+            handle=lambda row: _import_row(store, row, summary, erased, seen),
             reject=lambda row, error: summary.skip(row.line, fields.skipped_because(error)),
             rows_in=lambda row: 1,
             total=export.total,
@@ -103,7 +108,9 @@ def _consent(accepts: bool) -> str:
     return Customer.Consent.SUBSCRIBED if accepts else Customer.Consent.NOT_SUBSCRIBED
 
 
-def _import_row(store: Store, row: Row, summary: ImportSummary, erased: ErasedCustomers) -> None:
+def _import_row(
+    store: Store, row: Row, summary: ImportSummary, erased: ErasedCustomers, seen: dict[int, int]
+) -> None:
     data = parse_customer_row(row)
     if not (data.external_id or data.email):
         raise InvalidInput(_("blank email and no customer id"))
@@ -111,13 +118,33 @@ def _import_row(store: Store, row: Row, summary: ImportSummary, erased: ErasedCu
     if existing is None and erased.include(email=data.email, shopify_id=data.external_id):
         summary.skip(row.line, _("this customer was erased at their request; skipped"))
         return
+    if existing is not None and existing.pk in seen:
+        summary.skip(
+            row.line,
+            _("the same customer as line %(line)d (same email or customer id); skipped")
+            % {"line": seen[existing.pk]},
+        )
+        return
     if existing and existing.email_consent in CONSENT_KEPT:
         data.consent_state = None
-    services.upsert_customer(store=store, platform=Platform.SHOPIFY, data=data, source=CONSENT_SOURCE)
+    if existing is not None and not _would_change(store, existing, data):
+        seen[existing.pk] = row.line
+        return
+    customer, _applied = services.upsert_customer(
+        store=store, platform=Platform.SHOPIFY, data=data, source=CONSENT_SOURCE
+    )
+    seen[customer.pk] = row.line
     if existing:
         summary.updated += 1
     else:
         summary.created += 1
+
+
+def _would_change(store: Store, customer: Customer, data: CustomerData) -> bool:
+    unlinked = bool(data.external_id) and not ExternalId.objects.filter(
+        store=store, platform=Platform.SHOPIFY, external_id=data.external_id
+    ).exists()
+    return unlinked or services.would_change_customer(customer, data)
 
 
 def find_customer(store: Store, data: CustomerData) -> Customer | None:

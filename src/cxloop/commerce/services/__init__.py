@@ -6,6 +6,7 @@ from .customers import (
     refresh_customer_facts,
     tag_customer,
     upsert_customer,
+    would_change_customer,
 )
 from .deliveries import record_rejected_delivery, start_delivery
 from .erasure import erase_customer, erase_store_data
@@ -38,4 +39,5 @@ __all__ = [
     "upsert_checkout",
     "upsert_customer",
     "upsert_order",
+    "would_change_customer",
 ]

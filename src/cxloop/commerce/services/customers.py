@@ -111,6 +111,22 @@ def _apply_fields(customer: Customer, data: CustomerData) -> None:
     customer.surname_key = casefold_name("", customer.last_name)
 
 
+APPLIED_FIELDS = ("email", "email_key", "phone", "first_name", "last_name", "language", "country", "tags")
+
+
+def would_change_customer(customer: Customer, data: CustomerData) -> bool:
+    """Whether `upsert_customer` with `data` would change this customer's fields or consent.
+
+    (A platform id not yet linked to the customer is a change too; that is
+    the caller's to check, as it knows the platform.)
+    """
+    if data.consent_state and data.consent_state != customer.email_consent:
+        return True
+    probe = Customer(**{name: getattr(customer, name) for name in APPLIED_FIELDS})
+    _apply_fields(probe, data)
+    return any(getattr(probe, name) != getattr(customer, name) for name in APPLIED_FIELDS)
+
+
 def _link_external_id(store, platform, data: CustomerData, customer: Customer) -> None:
     if data.external_id:
         ExternalId.objects.get_or_create(

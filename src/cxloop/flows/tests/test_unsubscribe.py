@@ -28,7 +28,7 @@ def unsubscribe_path(store, customer) -> str:
     contact = services.reserve_contact(
         store=store, customer=customer, kind=ContactKind.SURVEY, reference="survey-invitation:test"
     )
-    return reverse("flows:unsubscribe", args=[services.unsubscribe_token(contact)])
+    return reverse("flows:unsubscribe", args=[services.unsubscribe_token(contact, customer.email)])
 
 
 def one_click(path: str, **extra):
@@ -208,3 +208,74 @@ def test_the_one_click_link_of_a_sent_invitation_unsubscribes(store, smtp_server
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     later = survey_services.invite_customer(survey=make_survey(store, kind="csat"), customer=customer)
     assert later.skip_reason == "suppressed"
+
+
+def change_address(customer, email):
+    customer.email, customer.email_key = email, email.lower()
+    customer.save(update_fields=["email", "email_key"])
+
+
+def test_a_link_in_mail_sent_to_an_old_address_stops_that_address_only(store, customer):
+    # given a message sent to u1, then the customer's address changes to u2
+    old_path = unsubscribe_path(store, customer)
+    change_address(customer, "ania.nowa@example.pl")
+
+    # when the link in the message to u1 is clicked
+    response = one_click(old_path)
+
+    # then u1 is suppressed; u2 and the customer's consent are left as they are
+    assert response.status_code == 200
+    assert services.queries.is_suppressed(store, "ania@example.pl")
+    assert not services.queries.is_suppressed(store, "ania.nowa@example.pl")
+    assert ConsentRecord.objects.filter(customer=customer).count() == 0
+    customer.refresh_from_db()
+    assert customer.email_consent == Customer.Consent.SUBSCRIBED
+    services.check_can_contact(store=store, customer=customer, kind=ContactKind.NEWSLETTER)  # no refusal
+
+
+def test_the_page_of_a_link_to_an_old_address_does_not_show_the_new_one(store, customer):
+    old_path = unsubscribe_path(store, customer)
+    change_address(customer, "ania.nowa@example.pl")
+
+    before = Client().get(old_path)
+    Client().post(old_path)
+    after = Client().get(old_path)
+
+    assert "a***@example.pl" not in before.text and "nowa" not in before.text
+    assert "<form" in before.text
+    assert "Już jesteś wypisany" in after.text
+
+
+def legacy_path(contact) -> str:
+    """A link made before tokens named the address: it carries the contact only."""
+    return reverse("flows:unsubscribe", args=[make_token(services.UNSUBSCRIBE, str(contact.pk))])
+
+
+def test_an_old_style_link_in_a_sent_invitation_stops_the_address_the_invitation_went_to(store, customer):
+    # given an invitation sent to u1 with an old-style link, then the address changes to u2
+    invitation = survey_services.invite_customer(survey=make_survey(store), customer=customer)
+    contact = services.Contact.objects.get(store=store, reference=f"survey-invitation:{invitation.nonce}")
+    change_address(customer, "ania.nowa@example.pl")
+
+    # when
+    response = one_click(legacy_path(contact))
+
+    # then
+    assert response.status_code == 200
+    assert services.queries.is_suppressed(store, "ania@example.pl")
+    assert not services.queries.is_suppressed(store, "ania.nowa@example.pl")
+    customer.refresh_from_db()
+    assert customer.email_consent == Customer.Consent.SUBSCRIBED
+
+
+def test_an_old_style_link_whose_message_is_unknown_stops_the_customers_address(store, customer):
+    contact = services.reserve_contact(
+        store=store, customer=customer, kind=ContactKind.SURVEY, reference="survey-invitation:gone"
+    )
+
+    response = one_click(legacy_path(contact))
+
+    assert response.status_code == 200
+    assert services.queries.is_suppressed(store, "ania@example.pl")
+    [record] = ConsentRecord.objects.filter(customer=customer)
+    assert record.state == "unsubscribed"

@@ -179,3 +179,26 @@ def test_overview_shows_a_card_per_scored_kind_linking_to_its_results(staff_clie
 
 def test_overview_without_surveys_has_no_feedback_cards(staff_client, store):
     assert "Customer feedback" not in staff_client.get("/").content.decode()
+
+
+def test_short_comments_of_no_sure_language_show_as_not_detected_and_make_no_theme(staff_client, store):
+    # given short comments whose language a detector would guess wrong, analysed as after an answer
+    from cxloop.surveys import tasks
+
+    survey = make_survey(store, kind="csat")
+    for comment in ("Polecam!", "As described", "Polecam!", "As described"):
+        response = answer(survey, 5, comment)
+        Response.objects.filter(pk=response.pk).update(comment_language="")
+        tasks.analyse_comment_task.call(response.pk)
+
+    # when
+    page = staff_client.get(f"/surveys/{survey.pk}/comments/").content.decode()
+
+    # then
+    assert set(Response.objects.values_list("comment_language", flat=True)) == {""}
+    language_filter = page.split('<select id="comment-language" name="language">')[1].split("</select>")[0]
+    assert language_filter.split() == [
+        '<option', 'value="">All', 'languages</option>', '<option', 'value="none">Not', 'detected</option>',
+    ]  # fmt: skip
+    assert page.count('<span lang="">Not detected</span>') == 4
+    assert "Themes appear once comments in a detected language come in." in page

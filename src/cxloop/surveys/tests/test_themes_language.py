@@ -35,6 +35,8 @@ def test_comment_language_is_detected(text, language):
     assert detect_comment_language(text) == language
 
 
-@pytest.mark.parametrize("text", ["", "   ", "10/10 !!!", "👍👍", "ok thanks"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "10/10 !!!", "👍👍", "ok thanks", "Polecam!", "Iesaku šo veikalu", "As described"]
+)
 def test_unsure_or_wordless_comments_have_no_language(text):
     assert detect_comment_language(text) == ""
