@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from cxloop.core import strictjson
 from cxloop.core.apiauth import StoreApiKey
 from cxloop.core.errors import DomainError, InvalidInput
-from cxloop.core.inputs import DbId, LimitOffsetPagination
+from cxloop.core.inputs import DbId, LimitOffsetPagination, QueryText
 
 from . import queries
 from .services import events as event_services
@@ -153,7 +153,7 @@ class EventOut(Schema):
 
 
 class CustomerFilter(Schema):
-    email: str | None = Field(None, max_length=254, description="Exact email, case-insensitive.")
+    email: QueryText | None = Field(None, max_length=254, description="Exact email, case-insensitive.")
 
 
 @router.get("/customers", response=list[CustomerOut], summary="List customers")
@@ -182,5 +182,5 @@ def get_order(request, order_id: DbId):
 
 @router.get("/events", response=list[EventOut], summary="List events")
 @paginate(LimitOffsetPagination)
-def list_events(request, customer_id: DbId | None = None, type: str = ""):
+def list_events(request, customer_id: DbId | None = None, type: QueryText = ""):
     return queries.list_events(request.store, customer_id=customer_id, type=type[:64])

@@ -10,6 +10,7 @@ remember to check it:
     Limit              1 .. 2**63 - 1        ?limit= of a paginated list
     InputDate          1900-01-01 .. 2999-12-31
     InputDateTime      the same days, any time and offset
+    QueryText          a string without NUL (PostgreSQL cannot compare with one)
 
 The date range keeps a day's bounds in any time zone, a week or a month on
 either side, and the conversion to UTC inside the date types Python and both
@@ -18,7 +19,7 @@ databases can hold (9999-12-31 plus one day is an OverflowError).
 For the JSON API they are pydantic types (`customer_id: DbId`); the API
 answers 422 `{"error": "invalid", "detail": "customer_id: ..."}`. For HTML
 forms there is `DateField`; for a bare query-string or form
-value there is `parse_int`; for ids in URL paths the `<id:...>` converter,
+value there are `parse_int` and `parse_text`; for ids in URL paths the `<id:...>` converter,
 which answers 404 for an id no row can have.
 
     path("customers/<id:customer_id>/", views.customer_detail)
@@ -59,12 +60,19 @@ def _check_moment(moment: datetime) -> datetime:
     return moment
 
 
+def _check_text(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 StrictDbId = Annotated[StrictInt, Field(ge=1, le=MAX_DB_INT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
 Limit = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 InputDate = Annotated[date, AfterValidator(_check_day)]
 InputDateTime = Annotated[datetime, AfterValidator(_check_moment)]
+QueryText = Annotated[str, AfterValidator(_check_text)]
 
 
 class LimitOffsetPagination(NinjaLimitOffsetPagination):
@@ -88,6 +96,17 @@ def parse_int(raw, *, minimum: int = MIN_DB_INT, maximum: int = MAX_DB_INT) -> i
         return None
     number = int(text)
     return number if minimum <= number <= maximum else None
+
+
+def parse_text(raw, *, max_length: int) -> str:
+    """A query-string or form text, stripped and cut to `max_length`, without NUL characters.
+
+    No database stores a NUL and PostgreSQL refuses to compare with one, so a
+    search for "a\\x00" searches for "a".
+    """
+    if not isinstance(raw, str):
+        return ""
+    return raw.replace("\x00", "").strip()[:max_length]
 
 
 def parse_db_id(raw) -> int | None:

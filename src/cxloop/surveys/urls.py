@@ -4,11 +4,11 @@ from . import views
 
 app_name = "surveys"
 urlpatterns = [
-    path("s/w/<str:public_id>/", views.web_answer, name="web-answer"),
-    path("s/w/<str:public_id>/thanks/", views.web_thanks, name="web-thanks"),
+    path("s/w/<slug:public_id>/", views.web_answer, name="web-answer"),
+    path("s/w/<slug:public_id>/thanks/", views.web_thanks, name="web-thanks"),
     path("s/<str:token>/", views.answer, name="answer"),
     path("s/<str:token>/thanks/", views.answer_thanks, name="answer-thanks"),
-    path("survey-logos/<str:public_id>/", views.survey_logo, name="logo"),
+    path("survey-logos/<slug:public_id>/", views.survey_logo, name="logo"),
     path("surveys/", views.survey_list, name="survey-list"),
     path("surveys/new/", views.survey_new, name="survey-new"),
     path("surveys/new/<str:kind>/", views.survey_create, name="survey-create"),

@@ -45,6 +45,7 @@ ODD_STRINGS = [
 SWEEP_INTS = [0, -1, 2**63 - 1, 2**63, -(2**63) - 1, 10**30]
 SWEEP_DATETIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59"]
 SWEEP_DATES = ["0001-01-01", "9999-12-31", "9999-12-30"]
+SWEEP_TEXTS = ["a\x00", "\u0661"]  # in a URL only: JSON bodies with NUL are refused whole
 
 
 @dataclass
@@ -245,7 +246,7 @@ class OpenApiStrategies:
         requests = []
         for parameter in parameters:
             name = parameter["name"]
-            for edge in self._edges(parameter.get("schema", {})):
+            for edge in self._edges(parameter.get("schema", {})) + SWEEP_TEXTS:
                 if parameter["in"] == "path":
                     requests.append(build({**path_values, name: _as_text(edge)}, {}, body))
                 elif parameter["in"] == "query":

@@ -5,9 +5,14 @@ integer: the staff pages answer 400 with a form error (the CSV export before
 its first byte), the JSON API 422 in its error shape, URL paths 404.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from cxloop.commerce import services
+from cxloop.commerce.records import OrderData
 from cxloop.core.models import Membership
 from cxloop.surveys.models import Survey
 from cxloop.surveys.tests.factories import make_customer, make_survey
@@ -184,3 +189,33 @@ def test_a_page_number_past_64_bits_shows_the_first_page(client, store):
 
     assert response.status_code == 200
     assert "ania@example.com" in response.content.decode()
+
+
+# Text: PostgreSQL refuses to compare with a NUL character, so one in a filter was a 500 there.
+
+
+@pytest.mark.parametrize("path, parameter", [("/api/v1/events", "type"), ("/api/v1/customers", "email")])
+def test_an_api_text_filter_with_a_nul_character_answers_422_naming_it(api, path, parameter):
+    response = api.get(path, {parameter: "ania\x00"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"query.{parameter}: Value error, must not contain NUL characters"
+
+
+def test_an_order_search_with_a_nul_character_searches_without_it(client, store):
+    make_customer(store, email="ania@example.com")
+    order, _ = services.upsert_order(
+        store=store, platform="shopify",
+        data=OrderData(external_id="o-1", number="#1001", currency="PLN", total=Decimal("10"),
+                       created_at=timezone.now(), email="ania@example.com"),
+    )  # fmt: skip
+
+    response = client.get("/orders/", {"q": "ania\x00"})
+
+    assert response.status_code == 200
+    assert "#1001" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/s/w/{}/", "/s/w/{}/thanks/", "/survey-logos/{}/"])
+def test_a_survey_web_link_id_with_a_nul_character_is_404(client, path):
+    assert client.get(path.format("kO75AQ%00xiR3h8Xds0")).status_code == 404

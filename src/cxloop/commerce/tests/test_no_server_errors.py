@@ -9,6 +9,7 @@ read. Bad input must be a 4xx; whatever raises instead shows up here with
 the smallest request that makes it.
 """
 
+import itertools
 import re
 from decimal import Decimal
 from urllib.parse import quote, urlencode
@@ -49,8 +50,9 @@ PAGE_PARAMETERS = [
     "page", "since", "until", "bucket", "band", "language", "q", "comments", "status", "consent",
     "has_orders", "sort", "score", "k", "c", "lang", "embed", "kind", "next",
 ]  # fmt: skip
-SWEPT_PAGE_PARAMETERS = ["since", "until", "page", "score"]
-PAGE_EDGES = ["0001-01-01", "9999-12-31", str(2**63), "-1"]
+SWEPT_PAGE_PARAMETERS = ["since", "until", "page", "score", "q", "status", "k", "c"]
+PAGE_EDGES = ["0001-01-01", "9999-12-31", str(2**63), "-1", "a\x00"]
+PATH_EDGES = [str(2**63), "a\x00", "\u0661", "%"]
 SKIPPED_ROUTES = ("api/", "webhooks/", "i18n/", "logout/")
 
 
@@ -178,6 +180,16 @@ def test_no_staff_page_answers_a_server_error_to_an_edge_value_in_its_query(staf
         for value in PAGE_EDGES:
             response = staff.get(url, dict.fromkeys(SWEPT_PAGE_PARAMETERS, value))
             assert response.status_code < 500, (url, value, response.status_code)
+
+
+def test_no_staff_page_answers_a_server_error_to_an_edge_value_in_its_path(staff, known):
+    real = known_route_values(known)
+
+    for route in STAFF_ROUTES:
+        for name, value in itertools.product(CONVERTER.findall(route), PATH_EDGES):
+            url = fill(route, {**real, name: value})
+            response = staff.get(url)
+            assert response.status_code < 500, (url, response.status_code)
 
 
 def test_no_staff_page_answers_a_server_error_to_generated_query_strings(staff, known):
