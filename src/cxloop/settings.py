@@ -186,6 +186,8 @@ CXLOOP_MAX_BODY_BYTES = 1_000_000
 CXLOOP_MAX_UPLOAD_BYTES = 200_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The JSON API's `@paginate` reads ?limit= and ?offset= bounded to what SQL can take (core/inputs.py).
+NINJA_PAGINATION_CLASS = "cxloop.core.inputs.LimitOffsetPagination"
 
 TASKS = {
     "default": {

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 from django.db import OperationalError
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cxloop.core import strictjson
 from cxloop.core.apiauth import StoreApiKey
 from cxloop.core.errors import DomainError, InvalidInput
+from cxloop.core.inputs import DbId, LimitOffsetPagination, QueryText
 from cxloop.core.models import ApiKey
 
 from . import queries
@@ -194,7 +195,7 @@ class EventOut(Schema):
 
 
 class CustomerFilter(Schema):
-    email: str | None = Field(None, max_length=254, description="Exact email, case-insensitive.")
+    email: QueryText | None = Field(None, max_length=254, description="Exact email, case-insensitive.")
 
 
 @router.get("/customers", response=list[CustomerOut], summary="List customers")
@@ -206,22 +207,22 @@ def list_customers(request, filters: Query[CustomerFilter]):
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")
-def get_customer(request, customer_id: int):
+def get_customer(request, customer_id: DbId):
     return queries.get_customer(request.store, customer_id)
 
 
 @router.get("/orders", response=list[OrderOut], summary="List orders")
 @paginate(LimitOffsetPagination)
-def list_orders(request, customer_id: int | None = None):
+def list_orders(request, customer_id: DbId | None = None):
     return queries.list_orders(request.store, customer_id=customer_id).prefetch_related("line_items")
 
 
 @router.get("/orders/{order_id}", response=OrderOut, summary="One order")
-def get_order(request, order_id: int):
+def get_order(request, order_id: DbId):
     return queries.get_order(request.store, order_id)
 
 
 @router.get("/events", response=list[EventOut], summary="List events")
 @paginate(LimitOffsetPagination)
-def list_events(request, customer_id: int | None = None, type: str = ""):
+def list_events(request, customer_id: DbId | None = None, type: QueryText = ""):
     return queries.list_events(request.store, customer_id=customer_id, type=type[:64])

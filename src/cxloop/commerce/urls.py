@@ -5,9 +5,9 @@ from . import views
 app_name = "commerce"
 urlpatterns = [
     path("customers/", views.customer_list, name="customer-list"),
-    path("customers/<int:customer_id>/", views.customer_detail, name="customer-detail"),
+    path("customers/<id:customer_id>/", views.customer_detail, name="customer-detail"),
     path("orders/", views.order_list, name="order-list"),
-    path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
+    path("orders/<id:order_id>/", views.order_detail, name="order-detail"),
     path("integrations/", views.integrations, name="integrations"),
     path(
         "integrations/<str:platform>/secret/",
@@ -22,6 +22,6 @@ urlpatterns = [
         name="integrations-identity-rotate",
     ),
     path("import/", views.csv_import, name="import"),
-    path("import/<int:job_id>/", views.import_job, name="import-job"),
-    path("import/<int:job_id>/resume/", views.resume_import, name="import-resume"),
+    path("import/<id:job_id>/", views.import_job, name="import-job"),
+    path("import/<id:job_id>/resume/", views.resume_import, name="import-resume"),
 ]

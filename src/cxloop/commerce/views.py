@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cxloop.core import queries as core_queries
 from cxloop.core import services as core_services
 from cxloop.core.errors import DomainError
+from cxloop.core.inputs import parse_text
 from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role
 from cxloop.web.access import store_required, wants_partial
@@ -92,7 +93,7 @@ def customer_detail(request, customer_id):
 
 @store_required
 def order_list(request):
-    search = request.GET.get("q", "").strip()[:200]
+    search = parse_text(request.GET.get("q"), max_length=200)
     page = build_page(queries.list_orders(request.store, search=search), request.GET.get("page"))
     context = {"section": "orders", "search": search, "page": page}
     if wants_partial(request, "order-results"):

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class CoreConfig(AppConfig):
     name = "cxloop.core"
     label = "core"
     verbose_name = "Stores and staff"
+
+    def ready(self):
+        from .inputs import DbIdConverter
+
+        # `<id:...>` in every app's urls.py: a row id, 404 for one no row can have.
+        register_converter(DbIdConverter, "id")

@@ -12,11 +12,12 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from cxloop.commerce.models import Customer
 from cxloop.core.errors import InvalidInput
+from cxloop.core.inputs import DbId, InputDateTime, LimitOffsetPagination, StrictDbId
 
 from . import audience, queries, ratelimit, services
 from .services.surveys import MAX_QUESTIONS
@@ -63,7 +64,7 @@ class SurveyIn(StrictIn):
     brand_color: StrictStr = "#2563eb"
     low_score_rule: StrictBool = True
     low_score_tag: StrictStr = "low-score"
-    notify_user_ids: list[StrictInt] = Field(default_factory=list)
+    notify_user_ids: list[StrictDbId] = Field(default_factory=list)
     questions: list[QuestionIn] | None = Field(None, max_length=MAX_QUESTIONS, description="Custom surveys.")
     active: StrictBool = Field(False, description="Activate the survey at once.")
 
@@ -128,12 +129,12 @@ def list_surveys(request):
 
 
 @router.get("/surveys/{survey_id}", response={200: SurveyOut, 404: ErrorOut}, summary="One survey")
-def get_survey(request, survey_id: int):
+def get_survey(request, survey_id: DbId):
     return queries.get_survey(request.store, survey_id)
 
 
 class InvitationsIn(StrictIn):
-    customer_ids: list[StrictInt] | None = Field(None, max_length=MAX_INVITES_PER_CALL)
+    customer_ids: list[StrictDbId] | None = Field(None, max_length=MAX_INVITES_PER_CALL)
     emails: list[StrictStr] | None = Field(
         None, max_length=MAX_INVITES_PER_CALL, description="Matched to customers case-insensitively."
     )
@@ -153,7 +154,7 @@ class InvitationsOut(Schema):
     response={200: InvitationsOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Invite customers to a survey",
 )
-def invite(request, survey_id: int, payload: InvitationsIn):
+def invite(request, survey_id: DbId, payload: InvitationsIn):
     """Invite customers by id or by email, at most 1,000 per call. The policy decides who is skipped."""
     survey = queries.get_survey(request.store, survey_id)
     if (payload.customer_ids is None) == (payload.emails is None):
@@ -198,7 +199,7 @@ class InvitationOut(Schema):
     summary="List a survey's invitations",
 )
 @paginate(LimitOffsetPagination)
-def list_invitations(request, survey_id: int):
+def list_invitations(request, survey_id: DbId):
     survey = queries.get_survey(request.store, survey_id)
     return queries.list_invitations(request.store, survey=survey)
 
@@ -220,7 +221,9 @@ class ResponseOut(Schema):
 
 
 class ResponseFilter(Schema):
-    since: datetime | None = Field(None, description="Answers recorded or changed at or after this time.")
+    since: InputDateTime | None = Field(
+        None, description="Answers recorded or changed at or after this time."
+    )
 
 
 @router.get(
@@ -229,7 +232,7 @@ class ResponseFilter(Schema):
     summary="List a survey's responses",
 )
 @paginate(LimitOffsetPagination)
-def list_responses(request, survey_id: int, filters: Query[ResponseFilter]):
+def list_responses(request, survey_id: DbId, filters: Query[ResponseFilter]):
     survey = queries.get_survey(request.store, survey_id)
     responses = queries.list_responses(request.store, survey=survey)
     if filters.since is not None:

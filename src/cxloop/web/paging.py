@@ -7,6 +7,8 @@ page, and never counts.
 
 from dataclasses import dataclass
 
+from cxloop.core.inputs import parse_int
+
 PER_PAGE = 50
 MAX_PAGE = 2000
 
@@ -40,9 +42,9 @@ class Page:
 
 
 def page_number(raw) -> int:
-    try:
-        number = int(raw)
-    except (TypeError, ValueError):
+    """The page a ?page= value asks for: 1 unless it holds a number, at most MAX_PAGE."""
+    number = parse_int(raw)
+    if number is None:
         return 1
     return min(max(number, 1), MAX_PAGE)
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cxloop.core import queries as core_queries
+from cxloop.core.inputs import parse_db_id
 from cxloop.surveys import queries as survey_queries
 
 from . import charts, queries
@@ -35,16 +36,9 @@ def overview(request):
 def switch_store(request):
     """Make another of the user's stores the current one; any other id is 404."""
     membership = core_queries.list_memberships(request.user).filter(
-        store_id=_int_or_none(request.POST.get("store"))
+        store_id=parse_db_id(request.POST.get("store"))
     ).first()
     if membership is None:
         raise Http404("No such store.")
     request.session["store_id"] = membership.store_id
     return redirect("web:overview")
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -354,6 +354,13 @@ def test_preview_of_another_session_is_404(staff_client, client, owner):
     assert staff_client.get(f"/surveys/previews/{key}/other/").status_code == 404
 
 
+def test_a_preview_key_that_is_not_ascii_is_404(staff_client):
+    staff_client.post("/surveys/new/nps/preview/", builder_data())
+
+    for key in ("%C2%80", "%D9%A1%D9%A2", "%F0%9F%98%80"):
+        assert staff_client.get(f"/surveys/previews/{key}/email/").status_code == 404, key
+
+
 # -- Activate and close ---------------------------------------------------------------------------------
 
 

@@ -79,8 +79,9 @@ def _texts_from(form) -> dict:
 
 
 def _load(request, key: str) -> dict:
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters, and the key comes from the URL.
     for item_key, state in request.session.get(SESSION_KEY, []):
-        if secrets.compare_digest(item_key, key):
+        if secrets.compare_digest(item_key.encode(), key.encode()):
             return state
     raise Http404("This preview has expired; edit the survey to refresh it.")
 

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
+from cxloop.core.inputs import DateField
 from cxloop.core.models import Membership
 from cxloop.core.roles import check_role, has_role
 from cxloop.web.access import store_required, wants_partial
@@ -65,8 +66,8 @@ MEASURE_NAMES = {
 
 
 class RangeForm(forms.Form):
-    since = forms.DateField(required=False, label=gettext_lazy("From"))
-    until = forms.DateField(required=False, label=gettext_lazy("To"))
+    since = DateField(required=False, label=gettext_lazy("From"))
+    until = DateField(required=False, label=gettext_lazy("To"))
     bucket = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Per"),
