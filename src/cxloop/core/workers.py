@@ -93,12 +93,6 @@ def unregister_worker(worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
-def is_alive(worker_id: str, *, now: datetime | None = None) -> bool:
-    """Whether a worker's heartbeat is within the lease."""
-    now = now or timezone.now()
-    return WorkerHeartbeat.objects.filter(worker_id=worker_id, last_seen_at__gte=now - lease()).exists()
-
-
 def recover_lost_tasks(*, own_worker_id: str = "", now: datetime | None = None) -> int:
     """Queue again the tasks whose worker stopped mid-run; return how many were queued or failed.
 
