@@ -1,1 +1,1 @@
-from cxloop.testing.processes import installation  # noqa: F401 (a fixture: an installation on its own file)
+from cxloop.testing.processes import installation, postgres_installation  # noqa: F401 (fixtures)

@@ -171,3 +171,53 @@ def test_an_invitation_cut_off_mid_smtp_is_sent_again_with_the_same_message_id(i
     assert message_ids(smtp) == [message_id]
     assert attempts == 2
     assert installation.value("SELECT COUNT(*) FROM flows_contact") == 1  # still reserved: it was sent
+
+
+def test_with_two_workers_on_postgresql_the_live_one_finishes_the_dead_ones_task_and_keeps_its_own(
+    postgres_installation,
+):
+    # given two workers on PostgreSQL, each running a manual send of 200 customers
+    installation = postgres_installation
+    installation.env["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
+    installation.python(
+        seed(400)
+        + """
+from cxloop.surveys.services.sends import start_manual_send
+ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+start_manual_send(survey=survey, customer_ids=ids[:200], inline_limit=0)
+start_manual_send(survey=survey, customer_ids=ids[200:], inline_limit=0)
+"""
+    )
+    first, second = installation.start_worker(), installation.start_worker()
+    both_running = "SELECT COUNT(*) FROM surveys_manualsend WHERE processed >= 5"
+    installation.wait_for(both_running, lambda n: n == 2, what="both sends running")
+
+    # when one worker is killed mid-send (sends frozen by a table lock at that moment)
+    lock = installation.write_lock("surveys_manualsend")
+    [(pid,)] = installation.query(
+        "SELECT h.pid FROM core_workerheartbeat h JOIN django_tasks_database_dbtaskresult t"
+        " ON t.worker_ids ->> 0 = h.worker_id"
+        " WHERE t.status = 'RUNNING' AND t.task_path LIKE '%run_manual_send_task' ORDER BY t.enqueued_at"
+        " LIMIT 1"
+    )
+    killed = first if first.pid == pid else second
+    installation.kill(killed)
+    lock.rollback()
+    lock.close()
+
+    # then, with no restart, the live worker takes the lost send over after the lease and both finish
+    installation.wait_for(
+        "SELECT COUNT(*) FROM surveys_manualsend WHERE status = 'done'", lambda n: n == 2, what="sends"
+    )
+    assert installation.query("SELECT processed, queued FROM surveys_manualsend ORDER BY id") == [
+        (200, 200),
+        (200, 200),
+    ]
+    assert installation.value("SELECT COUNT(DISTINCT customer_id) FROM surveys_invitation") == 400
+    assert installation.value("SELECT COUNT(*) FROM surveys_invitation") == 400
+    # the lost send ran on two workers; the live worker's own send was never taken from it
+    attempts = installation.query(
+        "SELECT jsonb_array_length(worker_ids) FROM django_tasks_database_dbtaskresult"
+        " WHERE task_path LIKE '%run_manual_send_task' ORDER BY enqueued_at"
+    )
+    assert sorted(attempts) == [(1,), (2,)]

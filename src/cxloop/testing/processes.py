@@ -30,18 +30,23 @@ CXLOOP = str(Path(sys.executable).parent / "cxloop")
 # Short enough for a test, long enough that a busy 2-core machine never starves a heartbeat.
 FAST_RECOVERY = {
     "CXLOOP_WORKER_HEARTBEAT_SECONDS": "0.5",
-    "CXLOOP_WORKER_LEASE_SECONDS": "3",
+    "CXLOOP_WORKER_LEASE_SECONDS": "5",
     "CXLOOP_STRANDED_AFTER_SECONDS": "1",
 }
 
 
 class Installation:
-    def __init__(self, root: Path, **env: str):
+    """An installation in `root`, on a SQLite file there, or on PostgreSQL at `database_url`."""
+
+    def __init__(self, root: Path, *, database_url: str = "", **env: str):
         self.root = root
         self.database = root / "cxloop.sqlite3"
+        self.database_url = database_url
         self.env = {**os.environ, "DEBUG": "1", "CXLOOP_VAR_DIR": str(root), "PYTHONUNBUFFERED": "1"}
         self.env.pop("DATABASE_URL", None)
         self.env.pop("CXLOOP_TESTING", None)
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
         self.env.update(FAST_RECOVERY)
         self.env.update(env)
         self.workers: list[subprocess.Popen] = []
@@ -80,9 +85,20 @@ class Installation:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=30)
 
+    def connect(self):
+        """A connection of the test's own, in autocommit mode."""
+        if self.database_url:
+            import psycopg
+
+            return psycopg.connect(self.database_url, autocommit=True)
+        return sqlite3.connect(self.database, timeout=30, isolation_level=None)
+
     def query(self, sql: str, *params) -> list[tuple]:
-        with sqlite3.connect(self.database, timeout=30) as conn:
-            return conn.execute(sql, params).fetchall()
+        conn = self.connect()
+        try:
+            return (conn.execute(sql, params) if params else conn.execute(sql)).fetchall()
+        finally:
+            conn.close()
 
     def value(self, sql: str, *params):
         [(value,)] = self.query(sql, *params)
@@ -102,10 +118,17 @@ class Installation:
                 raise AssertionError(f"{what or sql}: still {value!r} after {timeout}s\n{logs}")
             time.sleep(0.05)
 
-    def write_lock(self) -> sqlite3.Connection:
-        """Take SQLite's write lock (a worker's next write then waits): a moment frozen mid-task."""
-        conn = sqlite3.connect(self.database, timeout=30, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
+    def write_lock(self, table: str = ""):
+        """Freeze the workers' writes (SQLite: the write lock; PostgreSQL: `table` locked).
+
+        A worker's next write then waits: a moment frozen mid-task. Roll back to release.
+        """
+        conn = self.connect()
+        if self.database_url:
+            conn.autocommit = False
+            conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        else:
+            conn.execute("BEGIN IMMEDIATE")
         return conn
 
 
@@ -117,3 +140,25 @@ def installation(tmp_path):
         yield installation
     finally:
         installation.stop_all()
+
+
+@pytest.fixture
+def postgres_installation(tmp_path):
+    """An installation on a PostgreSQL database of its own; only when the suite runs on PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("runs with the suite on PostgreSQL (DATABASE_URL=postgres://...)")
+    import psycopg
+
+    name = f"cxloop_crash_{os.getpid()}"
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    installation = Installation(tmp_path, database_url=f"{base}/{name}")
+    try:
+        yield installation.migrate()
+    finally:
+        installation.stop_all()
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
