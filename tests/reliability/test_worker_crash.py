@@ -188,20 +188,17 @@ start_manual_send(survey=survey, customer_ids=ids[:200], inline_limit=0)
 start_manual_send(survey=survey, customer_ids=ids[200:], inline_limit=0)
 """
     )
-    first, second = installation.start_worker(), installation.start_worker()
+    workers = {name: installation.start_worker(name) for name in ("worker-a", "worker-b")}
     both_running = "SELECT COUNT(*) FROM surveys_manualsend WHERE processed >= 5"
     installation.wait_for(both_running, lambda n: n == 2, what="both sends running")
 
     # when one worker is killed mid-send (sends frozen by a table lock at that moment)
     lock = installation.write_lock("surveys_manualsend")
-    [(pid,)] = installation.query(
-        "SELECT h.pid FROM core_workerheartbeat h JOIN django_tasks_database_dbtaskresult t"
-        " ON t.worker_ids ->> 0 = h.worker_id"
-        " WHERE t.status = 'RUNNING' AND t.task_path LIKE '%run_manual_send_task' ORDER BY t.enqueued_at"
-        " LIMIT 1"
+    [(name,)] = installation.query(
+        "SELECT worker_ids ->> 0 FROM django_tasks_database_dbtaskresult"
+        " WHERE status = 'RUNNING' AND task_path LIKE '%run_manual_send_task' ORDER BY enqueued_at LIMIT 1"
     )
-    killed = first if first.pid == pid else second
-    installation.kill(killed)
+    installation.kill(workers[name])
     lock.rollback()
     lock.close()
 

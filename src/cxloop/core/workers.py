@@ -176,12 +176,22 @@ def connect_task_signals() -> None:
 def pending_task_args(task) -> set:
     """The first argument (an id) of every waiting or running copy of a task."""
     from django_tasks.base import TaskResultStatus
+
+    return _task_args(task, statuses=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+
+
+def enqueued_task_args(task) -> set:
+    """The first argument of every copy of a task still in the queue's table, whatever its state."""
+    return _task_args(task)
+
+
+def _task_args(task, statuses=None) -> set:
     from django_tasks_db.models import DBTaskResult
 
-    rows = DBTaskResult.objects.filter(
-        task_path=task.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    ).values_list("args_kwargs", flat=True)
-    return {args["args"][0] for args in rows if args.get("args")}
+    rows = DBTaskResult.objects.filter(task_path=task.module_path)
+    if statuses is not None:
+        rows = rows.filter(status__in=statuses)
+    return {args["args"][0] for args in rows.values_list("args_kwargs", flat=True) if args.get("args")}
 
 
 def prune_heartbeats(*, now: datetime | None = None) -> int:

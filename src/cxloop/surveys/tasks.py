@@ -35,10 +35,14 @@ def schedule_order_invitations_task() -> int:
 
 @task()
 def requeue_stranded_sends_task() -> int:
-    """Periodic: queue the invitations and manual sends no task will finish (a process died)."""
+    """Periodic: queue the invitations, manual sends and low-score follow-ups no task will do.
+
+    (A process died between committing the work and enqueuing its task.)
+    """
+    from .services.followup import requeue_stranded_low_scores
     from .services.sends import resume_stranded_sends
 
-    return services.requeue_stranded_invitations() + resume_stranded_sends()
+    return services.requeue_stranded_invitations() + resume_stranded_sends() + requeue_stranded_low_scores()
 
 
 @task()

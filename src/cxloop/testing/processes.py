@@ -65,10 +65,11 @@ class Installation:
         """Run code in `cxloop shell` against the installation; return what it printed."""
         return self.cxloop("shell", "-c", code)
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, worker_id: str = "") -> subprocess.Popen:
         log = open(self.root / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115 (kept for the run)
+        named = ["--worker-id", worker_id] if worker_id else []
         worker = subprocess.Popen(
-            [CXLOOP, "worker", "--interval", "0.1", "--no-startup-delay"],
+            [CXLOOP, "worker", "--interval", "0.1", "--no-startup-delay", *named],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.workers.append(worker)
