@@ -252,6 +252,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.commerce.tasks.requeue_stranded_imports_task": 60,
     "cxloop.surveys.tasks.schedule_order_invitations_task": 300,
     "cxloop.surveys.tasks.requeue_stranded_sends_task": 60,
+    "cxloop.core.tasks.prune_finished_tasks_task": 3600,
 }
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every
 # HEARTBEAT seconds; a task still marked running by a worker silent for LEASE seconds is
@@ -262,5 +263,7 @@ CXLOOP_WORKER_LEASE_SECONDS = float(os.environ.get("CXLOOP_WORKER_LEASE_SECONDS"
 CXLOOP_STRANDED_AFTER_SECONDS = float(os.environ.get("CXLOOP_STRANDED_AFTER_SECONDS", "60"))
 # A task whose worker died under it this many times is marked failed, not run again.
 CXLOOP_TASK_MAX_ATTEMPTS = int(os.environ.get("CXLOOP_TASK_MAX_ATTEMPTS", "5"))
+# Finished task rows are deleted after this many days (the sweeps read the queue's table).
+CXLOOP_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CXLOOP_TASK_RESULTS_KEEP_DAYS", "14"))
 # An open cart with no order after this long counts as abandoned.
 CXLOOP_ABANDONED_AFTER_MINUTES = int(os.environ.get("CXLOOP_ABANDONED_AFTER_MINUTES", "60"))

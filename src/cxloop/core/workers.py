@@ -201,6 +201,26 @@ def prune_heartbeats(*, now: datetime | None = None) -> int:
     return deleted
 
 
+def prune_finished_tasks(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete finished task rows kept longer than settings.CXLOOP_TASK_RESULTS_KEEP_DAYS; return how many.
+
+    Keeps the queue's table small, so the sweeps that read it stay cheap.
+    Deletes in batches, so SQLite's write lock is never held for long.
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    old = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=now - timedelta(days=settings.CXLOOP_TASK_RESULTS_KEEP_DAYS),
+    )
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        deleted += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    return deleted
+
+
 def start_heartbeat(worker_id: str) -> threading.Thread:
     """Keep a worker's heartbeat fresh and recover lost tasks, from a daemon thread."""
     stop = threading.Event()

@@ -28,8 +28,7 @@ def lease(settings):
 
 
 def running_task(worker_id: str) -> DBTaskResult:
-    noop_task.enqueue()
-    row = DBTaskResult.objects.latest("enqueued_at")
+    row = DBTaskResult.objects.get(pk=noop_task.enqueue().id)
     row.claim(worker_id)
     return row
 
@@ -181,3 +180,22 @@ def test_old_heartbeat_rows_are_pruned(db, clock):
 
     assert workers.prune_heartbeats() == 1
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["recent"]
+
+
+def test_finished_task_rows_are_pruned_after_the_keep_days_and_waiting_ones_never(db, clock, settings):
+    # given a finished task, a failed one, and one still waiting, all 15 days old
+    settings.CXLOOP_TASK_RESULTS_KEEP_DAYS = 14
+    done, failed = running_task("w"), running_task("w")
+    done.set_successful("done")
+    failed.set_failed(ValueError("boom"))
+    noop_task.enqueue()
+    clock.shift(timedelta(days=15))
+    fresh = running_task("w")
+    fresh.set_successful("done")
+
+    # when the hourly prune runs (in small batches)
+    deleted = workers.prune_finished_tasks(batch=1)
+
+    # then only the old finished rows are gone
+    assert deleted == 2
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["READY", "SUCCESSFUL"]
