@@ -208,6 +208,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cxloop <noreply@localhost>")
+# Seconds one SMTP read or write may take: a hung mail server must not hold a worker forever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Where customers reach this installation: the base of survey and unsubscribe links in emails.
 CXLOOP_PUBLIC_URL = os.environ.get("CXLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -250,8 +252,22 @@ ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3"
 # Tasks the worker enqueues on a timer: dotted path -> interval in seconds.
 CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.commerce.tasks.mark_abandoned_checkouts_task": 300,
-    "cxloop.commerce.tasks.requeue_stuck_deliveries_task": 300,
+    "cxloop.commerce.tasks.requeue_stuck_deliveries_task": 60,
+    "cxloop.commerce.tasks.requeue_stranded_imports_task": 60,
     "cxloop.surveys.tasks.schedule_order_invitations_task": 300,
+    "cxloop.surveys.tasks.requeue_stranded_sends_task": 60,
+    "cxloop.core.tasks.prune_finished_tasks_task": 3600,
 }
+# Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every
+# HEARTBEAT seconds; a task still marked running by a worker silent for LEASE seconds is
+# queued again. Work committed whose task never reached the queue (the process died in
+# between) is queued by the sweeps above once it has waited STRANDED_AFTER seconds.
+CXLOOP_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("CXLOOP_WORKER_HEARTBEAT_SECONDS", "10"))
+CXLOOP_WORKER_LEASE_SECONDS = float(os.environ.get("CXLOOP_WORKER_LEASE_SECONDS", "60"))
+CXLOOP_STRANDED_AFTER_SECONDS = float(os.environ.get("CXLOOP_STRANDED_AFTER_SECONDS", "60"))
+# A task whose worker died under it this many times is marked failed, not run again.
+CXLOOP_TASK_MAX_ATTEMPTS = int(os.environ.get("CXLOOP_TASK_MAX_ATTEMPTS", "5"))
+# Finished task rows are deleted after this many days (the sweeps read the queue's table).
+CXLOOP_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CXLOOP_TASK_RESULTS_KEEP_DAYS", "14"))
 # An open cart with no order after this long counts as abandoned.
 CXLOOP_ABANDONED_AFTER_MINUTES = int(os.environ.get("CXLOOP_ABANDONED_AFTER_MINUTES", "60"))

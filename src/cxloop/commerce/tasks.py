@@ -6,12 +6,12 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from cxloop.core import workers
 from cxloop.core.models import Store
 
-from . import services
+from . import recovery, services
 from .imports import jobs
 from .integrations import ecwid
-from .models import WebhookDelivery
 
 
 @task()
@@ -28,9 +28,10 @@ def run_import_task(job_id: int) -> str | None:
     """Run an uploaded CSV import in batches; return its final status.
 
     Safe to run twice: a finished job is left alone, a running one is left to
-    its run, and a stalled one is resumed after its last committed batch.
+    its run, and a stalled one is resumed after its last committed batch. Run
+    again after its worker was lost, it takes the job over from the lost run.
     """
-    job = jobs.run_import(job_id=job_id)
+    job = jobs.run_import(job_id=job_id, take_over=workers.resumed_after_lost_worker())
     return job.status if job else None
 
 
@@ -46,25 +47,11 @@ def mark_abandoned_checkouts_task() -> int:
 
 @task()
 def requeue_stuck_deliveries_task() -> int:
-    """Periodic: re-enqueue Ecwid fetches whose task was lost (a worker crashed).
+    """Periodic: queue the Ecwid fetches whose task was lost (a process died before enqueuing it)."""
+    return recovery.requeue_stuck_deliveries()
 
-    A pending delivery with no waiting or running task gets a new one; the
-    fetch is safe to run twice, so a race with a slow worker does no harm.
-    """
-    from django_tasks_db.models import DBTaskResult
 
-    path = f"{fetch_ecwid_event_task.func.__module__}.{fetch_ecwid_event_task.func.__name__}"
-    waiting = {
-        args["args"][0]
-        for args in DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"])
-        .values_list("args_kwargs", flat=True)
-        if args.get("args")
-    }
-    stuck = WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PENDING, received_at__lt=timezone.now() - timedelta(minutes=5)
-    ).exclude(pk__in=waiting)
-    count = 0
-    for delivery_id in stuck.values_list("pk", flat=True):
-        fetch_ecwid_event_task.enqueue(delivery_id)
-        count += 1
-    return count
+@task()
+def requeue_stranded_imports_task() -> int:
+    """Periodic: queue the CSV imports whose task was lost or whose run was cut off."""
+    return recovery.requeue_stranded_imports()

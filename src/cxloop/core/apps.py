@@ -9,6 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from .inputs import DbIdConverter
+        from .workers import connect_task_signals
 
         # `<id:...>` in every app's urls.py: a row id, 404 for one no row can have.
         register_converter(DbIdConverter, "id")
+        connect_task_signals()

@@ -156,3 +156,21 @@ class WebhookSecret(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"{self.store} {self.platform} secret"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `cxloop worker`: it refreshes `last_seen_at` while it lives.
+
+    A task row marked running by a worker whose heartbeat is older than the
+    lease (settings.CXLOOP_WORKER_LEASE_SECONDS) belongs to a worker that
+    stopped (kill -9, power loss, out of memory): `core.workers` queues it again.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Worker {self.worker_id} on {self.hostname} (pid {self.pid})"

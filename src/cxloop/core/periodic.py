@@ -4,7 +4,9 @@
 seconds, e.g. {"cxloop.commerce.tasks.mark_abandoned_checkouts_task": 300}.
 `cxloop worker` runs a small scheduler thread beside the task worker that
 enqueues each one when it is due, unless one is already waiting, so several
-workers never pile up copies. Periodic tasks must be safe to run twice.
+workers never pile up copies. Each one is enqueued as soon as the worker
+starts, so the sweeps for stranded work (core.workers) run after a restart.
+Periodic tasks must be safe to run twice.
 """
 
 import logging
@@ -24,8 +26,8 @@ def enqueue_due(last_run: dict[str, float], now: float) -> list[str]:
 
     enqueued = []
     for path, interval in getattr(settings, "CXLOOP_PERIODIC_TASKS", {}).items():
-        if now - last_run.get(path, 0) < interval:
-            continue
+        if path in last_run and now - last_run[path] < interval:
+            continue  # a first tick always enqueues: the sweeps run as soon as a worker starts
         last_run[path] = now
         if DBTaskResult.objects.filter(task_path=path, status="READY").exists():
             continue

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from cxloop.core import workers
 from cxloop.core.models import Store
 
 from . import services
@@ -17,15 +18,31 @@ logger = logging.getLogger(__name__)
 
 @task()
 def send_invitation_task(invitation_id: int) -> str:
-    """Email one invitation (skipped if already sent or no longer queued)."""
-    return services.deliver_invitation(invitation_id=invitation_id)
+    """Email one invitation (skipped if already sent or no longer queued).
+
+    Run again after its worker was lost mid-send, it sends the interrupted
+    invitation again (at least once: see services.delivery).
+    """
+    take_over = workers.resumed_after_lost_worker()
+    return services.deliver_invitation(invitation_id=invitation_id, take_over=take_over)
 
 
 @task()
 def schedule_order_invitations_task() -> int:
     """Periodic: invite customers whose order was placed or fulfilled a survey's delay ago."""
-    services.fail_interrupted_sends()
     return sum(services.schedule_order_invitations(store=store) for store in Store.objects.all())
+
+
+@task()
+def requeue_stranded_sends_task() -> int:
+    """Periodic: queue the invitations, manual sends and low-score follow-ups no task will do.
+
+    (A process died between committing the work and enqueuing its task.)
+    """
+    from .services.followup import requeue_stranded_low_scores
+    from .services.sends import resume_stranded_sends
+
+    return services.requeue_stranded_invitations() + resume_stranded_sends() + requeue_stranded_low_scores()
 
 
 @task()

@@ -3,6 +3,8 @@
     def test_invitation_is_sent(smtp_server, ...):
         smtp_server.refuse_next(1, code=451)      # the next message gets "451 ..." after DATA
         smtp_server.refuse_next(1, code=550, stage="rcpt")   # ... or its recipient is refused
+        smtp_server.hold_next()                    # the next message waits at the end of DATA, no reply
+        smtp_server.held.wait(timeout=30)          # ... until a client is there (then kill it)
         ...                                        # Django's SMTP backend talks to it
         [message] = smtp_server.messages          # email.message.EmailMessage, parsed
         assert message["Subject"] == "..."
@@ -13,6 +15,7 @@ server runs in its own thread, so code under test talks to it over a real
 socket exactly as it would to a mail relay.
 """
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -57,6 +60,9 @@ class SmtpServer:
         self._received: list[Received] = []
         self._refusals: dict[str, list[str]] = {"rcpt": [], "data": []}
         self._greetings = 0
+        self._holds = 0
+        self._released = threading.Event()
+        self.held = threading.Event()
         self._lock = threading.Lock()
         self._controller = _FreePortController(self, hostname=host)
 
@@ -90,6 +96,22 @@ class SmtpServer:
             raise ValueError("stage is 'rcpt' or 'data'")
         with self._lock:
             self._refusals[stage].extend([None] * after + [f"{code} {text}"] * count)
+
+    def hold_next(self) -> None:
+        """Hold the next message at the end of DATA without replying, until `release_held()`.
+
+        The client has handed the message over and waits for "250": the moment
+        where killing the sender leaves it unknown whether the mail went out.
+        A held message is never counted as received (it never got its "250").
+        `held` is set once a message is being held.
+        """
+        with self._lock:
+            self._holds += 1
+        self._released.clear()
+
+    def release_held(self) -> None:
+        """Let a held message go: it is answered with a 451 and not kept."""
+        self._released.set()
 
     @property
     def received(self) -> list[Received]:
@@ -135,6 +157,13 @@ class SmtpServer:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         with self._lock:
+            hold, self._holds = self._holds > 0, max(self._holds - 1, 0)
+        if hold:
+            self.held.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.01)
+            return "451 4.3.0 Not kept"
+        with self._lock:
             if self._refusals["data"] and (refusal := self._refusals["data"].pop(0)):
                 return refusal
             self._received.append(
@@ -165,4 +194,5 @@ def smtp_server(settings):
         yield server
     finally:
         mailer.close()
+        server.release_held()
         server.stop()

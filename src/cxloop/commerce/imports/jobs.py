@@ -118,14 +118,15 @@ def _enqueue(job_id: int) -> None:
     run_import_task.enqueue(job_id)
 
 
-def run_import(*, job_id: int) -> ImportJob | None:
+def run_import(*, job_id: int, take_over: bool = False) -> ImportJob | None:
     """Run a queued import, or resume a stalled one; None when there is nothing to do.
 
     Safe to run twice: a finished job is left alone, and so is a job another
-    run is working on, unless that run stalled. Problem reasons are written
-    in the language of the person who uploaded the file.
+    run is working on, unless that run stalled or `take_over` says its
+    worker is gone (the claim fences the old run out either way). Problem
+    reasons are written in the language of the person who uploaded the file.
     """
-    job = _claim(job_id)
+    job = _claim(job_id, take_over=take_over)
     if job is None:
         return None
     summary = ImportSummary(created=job.created_count, updated=job.updated_count, skipped=job.skipped_count)
@@ -152,9 +153,11 @@ def run_import(*, job_id: int) -> ImportJob | None:
     return job
 
 
-def _claim(job_id: int) -> ImportJob | None:
+def _claim(job_id: int, *, take_over: bool = False) -> ImportJob | None:
     now = timezone.now()
     claimable = Q(status=ImportJob.Status.QUEUED) | _stalled(now)
+    if take_over:
+        claimable |= Q(status=ImportJob.Status.RUNNING)
     claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
         status=ImportJob.Status.RUNNING,
         attempt=F("attempt") + 1,

@@ -484,3 +484,57 @@ def test_immediate_backend_applies_the_event_after_commit(deliver, settings, ecw
     assert response.json()["status"] == "pending"
     assert WebhookDelivery.objects.get().status == "processed"
     assert Order.objects.get().total == Decimal("246.00")
+
+
+def test_a_fetch_whose_worker_was_killed_is_retried_and_applied_once(
+    deliver, ecwid_api, task_worker, time_machine
+):
+    # given an event whose fetch task a worker claimed before it was killed
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from cxloop.commerce import tasks
+    from cxloop.core import workers
+
+    time_machine.move_to(timezone.now(), tick=False)
+    ecwid_api.answer(ORDER_PATH, 200, payload("api_order_XJ12H"))
+    deliver(event("order_created_event"))
+    workers.register_worker("killed")
+    DBTaskResult.objects.get().claim("killed")
+
+    # when the periodic sweeps run after the dead worker's lease
+    time_machine.shift(61)
+    assert tasks.requeue_stuck_deliveries_task.call() == 0  # the task row is not lost, only stuck
+    assert workers.recover_lost_tasks(own_worker_id="new") == 1
+    task_worker.run_ready()
+
+    # then the order is fetched and mirrored once
+    assert WebhookDelivery.objects.get().status == "processed"
+    assert Order.objects.filter(external_id="XJ12H").count() == 1
+    assert len(ecwid_api.requests) == 1
+
+
+def test_a_pending_delivery_whose_fetch_never_reached_the_queue_is_fetched_by_the_sweep(
+    deliver, ecwid_api, task_worker, time_machine
+):
+    # given an event recorded pending by a process that died before enqueuing its fetch
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from cxloop.commerce import tasks
+
+    time_machine.move_to(timezone.now(), tick=False)
+    ecwid_api.answer(ORDER_PATH, 200, payload("api_order_XJ12H"))
+    deliver(event("order_created_event"))
+    DBTaskResult.objects.all().delete()
+
+    # when the sweep runs a minute later, and again
+    time_machine.shift(61)
+    found = tasks.requeue_stuck_deliveries_task.call()
+    again = tasks.requeue_stuck_deliveries_task.call()
+    task_worker.run_ready()
+
+    # then it is fetched once
+    assert (found, again) == (1, 0)
+    assert WebhookDelivery.objects.get().status == "processed"
+    assert len(ecwid_api.requests) == 1

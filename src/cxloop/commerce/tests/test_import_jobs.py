@@ -391,3 +391,65 @@ def test_the_upload_page_answers_in_persian(staff_client, store):
 
     assert response.status_code == 422
     assert "این فایل خروجی مشتریان شاپیفای نیست" in response.text
+
+
+# Crash recovery: a lost worker, a task that never reached the queue -------------------
+
+
+def test_an_import_whose_worker_was_killed_is_taken_over_when_its_task_runs_again(
+    store, monkeypatch, task_worker, time_machine
+):
+    # given a worker that committed two batches, then was killed with its task still running
+    from cxloop.core import workers
+
+    monkeypatch.setattr(batches, "BATCH_SIZE", 4)
+    monkeypatch.setattr(batches, "BATCH_SECONDS", 60)
+    time_machine.move_to(timezone.now(), tick=False)
+    with task_worker.committing():
+        job = queue(store, ORDERS, "shopify_orders")
+    workers.register_worker("killed")
+    row = DBTaskResult.objects.get(task_path=TASK_PATH)
+    row.claim("killed")
+    real_checkpoint = jobs._Checkpoint.__call__
+
+    def dying_checkpoint(self, done, total):
+        if done > 8:
+            raise WorkerDied
+        real_checkpoint(self, done, total)
+
+    monkeypatch.setattr(jobs._Checkpoint, "__call__", dying_checkpoint)
+    with pytest.raises(WorkerDied):
+        jobs.run_import(job_id=job.pk)
+    monkeypatch.setattr(jobs._Checkpoint, "__call__", real_checkpoint)
+
+    # when its lease runs out, a new worker queues the task again and runs it
+    time_machine.shift(61)
+    assert workers.recover_lost_tasks(own_worker_id="new") == 1
+    [status] = task_worker.run_ready()
+
+    # then the run took the job over at once (not ten minutes later) and finished it
+    job.refresh_from_db()
+    assert (status, job.status, job.attempt, job.rows_processed) == ("done", "done", 2, job.rows_total)
+    assert Order.objects.filter(store=store).count() == 7
+
+
+def test_an_import_whose_task_never_reached_the_queue_is_run_by_the_sweep(
+    store, task_worker, time_machine, django_capture_on_commit_callbacks
+):
+    # given an import committed by a process that died before enqueuing its task
+    time_machine.move_to(timezone.now(), tick=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        job = queue(store, CUSTOMERS, "shopify_customers")
+    assert queued_task_args() == []
+
+    # when the periodic sweep runs within and after a minute, and once more
+    early = tasks.requeue_stranded_imports_task.call()
+    time_machine.shift(61)
+    found = tasks.requeue_stranded_imports_task.call()
+    again = tasks.requeue_stranded_imports_task.call()
+
+    # then one task runs the import
+    assert (early, found, again) == (0, 1, 0)
+    assert task_worker.run_ready() == ["done"]
+    job.refresh_from_db()
+    assert job.status == "done"

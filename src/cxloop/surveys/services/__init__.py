@@ -1,6 +1,6 @@
 """The verbs of surveys. Each module holds one topic; import from here."""
 
-from .delivery import deliver_invitation, fail_interrupted_sends
+from .delivery import deliver_invitation, requeue_stranded_invitations, resume_interrupted_send
 from .followup import follow_up_low_score
 from .invitations import (
     InviteSummary,
@@ -20,13 +20,14 @@ __all__ = [
     "close_survey",
     "create_survey",
     "deliver_invitation",
-    "fail_interrupted_sends",
     "follow_up_low_score",
     "invite_after_conversation",
     "invite_customer",
     "invite_customers",
     "record_invitation_answer",
     "record_web_answer",
+    "requeue_stranded_invitations",
+    "resume_interrupted_send",
     "schedule_order_invitations",
     "set_questions",
     "update_survey",

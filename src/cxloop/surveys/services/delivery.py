@@ -29,14 +29,24 @@ reused from the previous invitation and checked with NOOP when it has been
 idle, so a batch of invitations costs one TLS and AUTH handshake, not one
 per message.
 
-A worker killed between handing over the message and recording it leaves
-the invitation "sending": it is never sent again automatically (a second
-copy would be worse than a missing one); `fail_interrupted_sends` marks it
-failed ("interrupted") after an hour. When the connection drops after the
-message was handed over but before the server answered, SMTP cannot tell
-whether it was taken; that counts as a failure and is retried, and the
-retry carries the same Message-ID (emails.message_id), so the copies are
-recognisably one message.
+A worker killed mid-send (kill -9, out of memory, power loss) leaves the
+invitation "sending", and SMTP gives no way to ask whether the server took
+the message. The choice for a survey invitation is **at least once**: the
+send is tried again, with the same Message-ID (emails.message_id), so a
+second copy is recognisably the same message and its link answers the same
+invitation. Killed at a random moment, a worker is far more likely to be
+building the message, connecting or talking SMTP than in the instant
+between the server's "250 OK" and the status update, so retrying turns a
+likely lost survey into a rare duplicate. The interrupted try counts as an
+attempt: after the last one the invitation fails ("interrupted") and its
+contact is released, so the policy does not count a message never known to
+have arrived. The same holds when the connection drops after the message
+was handed over but before the server answered.
+
+The interrupted send is taken up by the task itself when the worker sweep
+queues it again (`core.workers`: the task knows its previous run lost its
+worker) or, failing that, by `requeue_stranded_invitations`, the periodic
+sweep that also queues invitations whose task never reached the queue.
 """
 
 import logging
@@ -49,24 +59,31 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cxloop.core import mailer
+from cxloop.core import mailer, workers
 from cxloop.core.models import Membership
 from cxloop.flows import queries as flows_queries
 from cxloop.flows import services as flows_services
 from cxloop.flows.models import Contact
 
 from ..emails import build_invitation_email, build_low_score_email
-from ..models import Invitation, Response
+from ..models import Channel, Invitation, Response
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds after the 1st, 2nd, 3rd and 4th failure
-INTERRUPTED_AFTER = timedelta(hours=1)
+STRANDED_BATCH = 1000
+SENT_BY_TASK = (Channel.EMAIL, Channel.HELPDESK)
 
 
-def deliver_invitation(*, invitation_id: int) -> str:
-    """Send one queued invitation whose time has come; return its status. Safe to call twice."""
+def deliver_invitation(*, invitation_id: int, take_over: bool = False) -> str:
+    """Send one queued invitation whose time has come; return its status. Safe to call twice.
+
+    `take_over`: this task's previous run lost its worker, so an invitation
+    it left "sending" is an interrupted send, tried again (see the module).
+    """
     now = timezone.now()
+    if take_over:
+        resume_interrupted_send(invitation_id=invitation_id, now=now, enqueue=False)
     claimed = Invitation.objects.filter(
         pk=invitation_id, status=Invitation.Status.QUEUED, send_after__lte=now
     ).update(status=Invitation.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
@@ -178,12 +195,65 @@ def _give_up(invitation: Invitation, status: str, reason: str) -> str:
     return status
 
 
-def fail_interrupted_sends(*, now=None) -> int:
-    """Mark invitations stuck in "sending" for an hour as failed (their worker died mid-send)."""
+@transaction.atomic
+def resume_interrupted_send(*, invitation_id: int, now: datetime | None = None, enqueue: bool = True) -> str:
+    """Queue again an invitation left "sending" by a worker that died; return its status.
+
+    The interrupted try counts as an attempt; after the last one the
+    invitation fails ("interrupted") and its contact is released. Only an
+    invitation still "sending" with the same claim is changed, so two
+    sweepers cannot both resume it.
+    """
     now = now or timezone.now()
-    return Invitation.objects.filter(
-        status=Invitation.Status.SENDING, claimed_at__lt=now - INTERRUPTED_AFTER
-    ).update(status=Invitation.Status.FAILED, skip_reason="interrupted")
+    invitation = Invitation.objects.select_related("survey__store").filter(pk=invitation_id).first()
+    if invitation is None or invitation.status != Invitation.Status.SENDING:
+        return invitation.status if invitation else ""
+    same_claim = Invitation.objects.filter(
+        pk=invitation.pk, status=Invitation.Status.SENDING, claimed_at=invitation.claimed_at
+    )
+    if invitation.attempts > len(RETRY_DELAYS):
+        if not same_claim.update(status=Invitation.Status.FAILED, skip_reason="interrupted"):
+            return Invitation.objects.get(pk=invitation.pk).status
+        flows_services.release_contact(store=invitation.survey.store, reference=contact_reference(invitation))
+        return Invitation.Status.FAILED
+    resumed = same_claim.update(
+        status=Invitation.Status.QUEUED,
+        send_after=now,
+        last_error="Interrupted: the worker stopped mid-send.",
+    )
+    if resumed and enqueue:
+        transaction.on_commit(lambda: _enqueue(invitation_id, run_after=now))
+    return Invitation.Status.QUEUED if resumed else Invitation.objects.get(pk=invitation.pk).status
+
+
+def requeue_stranded_invitations(*, now: datetime | None = None) -> int:
+    """Queue the sends that no task will do: never enqueued, or cut off mid-send. Returns the count.
+
+    An invitation queued (and due) or "sending" for longer than
+    settings.CXLOOP_STRANDED_AFTER_SECONDS with no waiting or running
+    `send_invitation_task` for it was stranded by a process that died
+    between its commit and its enqueue, or during the send. Safe to run
+    twice: what it queues has a waiting task the next time.
+    """
+    from ..tasks import send_invitation_task
+
+    now = now or timezone.now()
+    pending = workers.pending_task_args(send_invitation_task)  # read first: see the grace below
+    before = workers.stranded_before(now)
+    count = 0
+    queued = Invitation.objects.filter(
+        status=Invitation.Status.QUEUED, channel__in=SENT_BY_TASK, send_after__lt=before
+    ).exclude(pk__in=pending)
+    for invitation_id in queued.order_by("pk").values_list("pk", flat=True)[:STRANDED_BATCH]:
+        _enqueue(invitation_id, run_after=now)
+        count += 1
+    sending = Invitation.objects.filter(status=Invitation.Status.SENDING, claimed_at__lt=before).exclude(
+        pk__in=pending
+    )
+    for invitation_id in sending.order_by("pk").values_list("pk", flat=True)[:STRANDED_BATCH]:
+        resume_interrupted_send(invitation_id=invitation_id, now=now)
+        count += 1
+    return count
 
 
 def notify_staff_of_low_score(*, response: Response) -> int:

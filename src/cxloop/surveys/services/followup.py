@@ -1,14 +1,18 @@
 """Closing the loop on a low score: tag the customer, emit an event, tell the chosen staff."""
 
+from datetime import datetime, timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
 from cxloop.commerce import services as commerce_services
+from cxloop.core import workers
 
 from ..models import Response
 from ..scoring import Band
 
 LOW_SCORE_EVENT = "survey_low_score"
+STRANDED_WINDOW = timedelta(days=2)  # older low scores are not followed up late: the moment has passed
 
 
 @transaction.atomic
@@ -50,3 +54,41 @@ def follow_up_low_score(*, response: Response) -> bool:
         response_id = response.pk
         transaction.on_commit(lambda: notify_staff_of_low_score_task.enqueue(response_id))
     return True
+
+
+def requeue_stranded_low_scores(*, now: datetime | None = None) -> int:
+    """Queue the low-score follow-ups and staff alerts whose task never reached the queue.
+
+    A low score recorded (or followed up) by a process that died before
+    enqueuing the next task has no copy of that task in the queue's table at
+    all: it gets one. Only scores of the last STRANDED_WINDOW count, and only
+    once they have waited settings.CXLOOP_STRANDED_AFTER_SECONDS. Safe to run
+    twice: the follow-up runs once per response, and an alert goes only to
+    the people not told yet.
+    """
+    from ..tasks import handle_low_score_task, notify_staff_of_low_score_task
+
+    now = now or timezone.now()
+    before, since = workers.stranded_before(now), now - STRANDED_WINDOW
+    handled = workers.enqueued_task_args(handle_low_score_task)
+    alerted = workers.enqueued_task_args(notify_staff_of_low_score_task)
+    unhandled = Response.objects.filter(
+        band=Band.LOW,
+        survey__low_score_rule=True,
+        low_score_handled_at__isnull=True,
+        updated_at__lt=before,
+        updated_at__gte=since,
+    ).exclude(pk__in=handled)
+    unalerted = (
+        Response.objects.filter(low_score_handled_at__lt=before, low_score_handled_at__gte=since)
+        .exclude(survey__notify_user_ids=[])
+        .exclude(pk__in=alerted)
+    )
+    count = 0
+    for response_id in unhandled.values_list("pk", flat=True):
+        handle_low_score_task.enqueue(response_id)
+        count += 1
+    for response_id in unalerted.values_list("pk", flat=True):
+        notify_staff_of_low_score_task.enqueue(response_id)
+        count += 1
+    return count

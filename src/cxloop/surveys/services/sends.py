@@ -4,7 +4,10 @@ A send is a `ManualSend` row that counts what happened (queued, skipped per
 reason). Small sends run in the request; larger ones in the background
 (`run_manual_send_task`). Customers are invited in id order, and each
 invitation moves the send's bookmark in the same transaction, so a send
-stopped by a restart resumes after the last customer it invited.
+stopped by a restart resumes after the last customer it invited. A send
+whose task was lost (the process died before enqueuing it, or the worker
+was killed and its task failed for good) is queued again by
+`resume_stranded_sends`, which the worker runs every minute.
 """
 
 from django.db import transaction
@@ -13,6 +16,7 @@ from django.utils import timezone
 
 from cxloop.commerce import queries as commerce_queries
 from cxloop.commerce.models import Customer
+from cxloop.core import workers
 from cxloop.core.errors import InvalidInput
 
 from ..errors import SurveyClosed
@@ -125,3 +129,24 @@ def _finish(send: ManualSend, status: str, error: str = "") -> ManualSend:
     ManualSend.objects.filter(pk=send.pk).update(status=status, error=error, finished_at=timezone.now())
     send.refresh_from_db()
     return send
+
+
+def resume_stranded_sends(*, now=None) -> int:
+    """Queue again the sends that stopped with no task to finish them; return how many.
+
+    A send waiting or running for longer than settings.CXLOOP_STRANDED_AFTER_SECONDS
+    with no waiting or running `run_manual_send_task` for it is stranded. Safe
+    to run twice, and safe beside a live run: each invitation is taken under
+    the send's row lock and moves its bookmark, so nobody is invited twice.
+    """
+    from ..tasks import run_manual_send_task
+
+    pending = workers.pending_task_args(run_manual_send_task)
+    stranded = ManualSend.objects.filter(
+        status__in=[ManualSend.Status.PENDING, ManualSend.Status.RUNNING],
+        created_at__lt=workers.stranded_before(now),
+    ).exclude(pk__in=pending)
+    ids = list(stranded.order_by("pk").values_list("pk", flat=True))
+    for send_id in ids:
+        run_manual_send_task.enqueue(send_id)
+    return len(ids)

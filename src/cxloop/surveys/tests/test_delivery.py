@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from cxloop.flows import services as flows_services
 from cxloop.flows.models import Contact, Suppression
 from cxloop.surveys import emails, services, tasks
 from cxloop.surveys.models import Invitation, Response
+from cxloop.surveys.services import delivery
 
 from .factories import make_customer, make_survey
 
@@ -296,24 +298,106 @@ def test_an_smtp_server_that_is_down_counts_as_a_failure_to_retry(
     assert len(smtp_server.received) == 1
 
 
-def test_an_interrupted_send_is_never_sent_again(store, smtp_server, task_worker, clock):
-    # given a worker was killed after claiming the send (the message may have left)
-    invitation = invite(task_worker, make_survey(store), make_customer(store))
+def lose_worker_mid_send(invitation: Invitation, clock) -> None:
+    """A worker claims the invitation's task and the send, then dies (kill -9); its lease runs out."""
+    from django_tasks_db.models import DBTaskResult
+
+    from cxloop.core import workers
+
+    workers.register_worker("killed")
+    DBTaskResult.objects.get(task_path="cxloop.surveys.tasks.send_invitation_task").claim("killed")
     Invitation.objects.filter(pk=invitation.pk).update(
-        status="sending", attempts=1, claimed_at=timezone.now()
+        status="sending", attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
+    clock.shift(61)
+    workers.recover_lost_tasks(own_worker_id="new")
 
-    # when the task runs again, and the periodic sweep runs an hour later
-    assert task_worker.run_ready() == ["sending"]
-    clock.shift(3599)
-    assert services.fail_interrupted_sends() == 0
-    clock.shift(2)
-    assert services.fail_interrupted_sends() == 1
 
-    # then nothing was sent and the invitation is marked interrupted
+def test_a_send_cut_off_by_a_lost_worker_is_sent_again_once_with_the_same_message_id(
+    store, smtp_server, task_worker, clock
+):
+    # given a worker killed mid-send (the message may or may not have left)
+    invitation = invite(task_worker, make_survey(store), make_customer(store))
+    lose_worker_mid_send(invitation, clock)
+
+    # when a worker runs the task queued again
+    assert task_worker.run_ready() == ["sent"]
+
+    # then the invitation was sent (at least once), recognisably the same message, contact kept
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.attempts) == ("sent", 2)
+    assert [m["Message-ID"] for m in smtp_server.messages] == [emails.message_id(invitation)]
+    assert Contact.objects.filter(store=store).count() == 1
+
+
+def test_a_send_cut_off_on_its_last_attempt_fails_and_releases_the_contact(
+    store, smtp_server, task_worker, clock
+):
+    # given an invitation whose last allowed attempt was cut off by a lost worker
+    invitation = invite(task_worker, make_survey(store), make_customer(store))
+    Invitation.objects.filter(pk=invitation.pk).update(attempts=len(delivery.RETRY_DELAYS))
+    lose_worker_mid_send(invitation, clock)
+
+    # when the task runs again
+    assert task_worker.run_ready() == ["failed"]
+
+    # then nothing more is sent, and the customer may be asked again by another survey
     invitation.refresh_from_db()
     assert (invitation.status, invitation.skip_reason) == ("failed", "interrupted")
     assert smtp_server.received == []
+    assert Contact.objects.filter(store=store).count() == 0
+
+
+def test_an_invitation_left_sending_with_no_task_is_resumed_by_the_sweep(
+    store, smtp_server, task_worker, clock
+):
+    # given a send cut off whose task is gone too (failed for good, or never a task: an inline send)
+    invitation = invite(task_worker, make_survey(store), make_customer(store))
+    task_worker.ready()[0].delete()
+    cut_off = {"status": "sending", "attempts": 1, "claimed_at": timezone.now()}
+    Invitation.objects.filter(pk=invitation.pk).update(**cut_off)
+
+    # when the periodic sweep runs before and after the stranded time
+    clock.shift(30)
+    assert services.requeue_stranded_invitations() == 0
+    clock.shift(31)
+    with task_worker.committing():
+        assert services.requeue_stranded_invitations() == 1
+    assert services.requeue_stranded_invitations() == 0  # a task waits for it now
+
+    # then it is sent once
+    assert task_worker.run_ready() == ["sent"]
+    assert len(smtp_server.received) == 1
+
+
+def test_an_invitation_whose_task_never_reached_the_queue_is_sent_by_the_sweep(
+    store, smtp_server, task_worker, clock, django_capture_on_commit_callbacks
+):
+    # given an invitation committed by a process that died before enqueuing its task
+    with django_capture_on_commit_callbacks(execute=False):
+        services.invite_customer(survey=make_survey(store), customer=make_customer(store))
+    assert task_worker.ready() == []
+
+    # when the periodic sweep runs once the invitation has waited a minute, and again
+    clock.shift(61)
+    with task_worker.committing():
+        found = tasks.requeue_stranded_sends_task.call()
+    again = tasks.requeue_stranded_sends_task.call()
+
+    # then one task sends it, once
+    assert (found, again) == (1, 0)
+    assert task_worker.run_ready() == ["sent"]
+    assert len(smtp_server.received) == 1
+
+
+def test_the_sweep_leaves_alone_invitations_whose_task_waits(store, smtp_server, task_worker, clock):
+    # given a queued invitation whose task waits behind a long queue
+    invite(task_worker, make_survey(store), make_customer(store))
+    clock.shift(3600)
+
+    # when the sweep runs, then it queues no second copy
+    assert services.requeue_stranded_invitations() == 0
+    assert len(task_worker.ready()) == 1
 
 
 def test_persian_customer_gets_a_right_to_left_email_in_persian(store, smtp_server, task_worker):

@@ -122,3 +122,57 @@ def test_the_alert_goes_once_to_each_person_even_when_the_task_runs_again_after_
     assert received == ["agent@sklep-ania.test", "owner@sklep-ania.test"]
     response.refresh_from_db()
     assert sorted(response.notified_user_ids) == sorted([owner.pk, agent.pk])
+
+
+def test_a_low_score_whose_follow_up_never_reached_the_queue_alerts_the_staff_once(
+    store, owner, smtp_server, task_worker, time_machine, django_capture_on_commit_callbacks
+):
+    from cxloop.surveys.services.followup import requeue_stranded_low_scores
+
+    # given a low score recorded by a process that died before enqueuing its follow-up
+    time_machine.move_to(timezone.now(), tick=False)
+    survey = make_survey(store, notify_user_ids=[owner.pk])
+    customer = make_customer(store)
+    with task_worker.committing():
+        invitation = services.invite_customer(survey=survey, customer=customer)
+    task_worker.run_ready()
+    with django_capture_on_commit_callbacks(execute=False):
+        low_score = services.clean_answer(survey, score=2)
+        services.record_invitation_answer(invitation=invitation, answer=low_score)
+    smtp_server.clear()  # the invitation
+
+    # when the sweep runs a minute later, its tasks run, and the sweep runs again
+    time_machine.shift(61)
+    first = requeue_stranded_low_scores()
+    with task_worker.committing():
+        task_worker.run_ready()  # the follow-up, which queues the alert on commit
+    time_machine.shift(61)
+    second = requeue_stranded_low_scores()
+
+    # then the customer was followed up and the owner told, once
+    assert (first, second) == (1, 0)
+    assert [item.rcpt_tos for item in smtp_server.received] == [["owner@sklep-ania.test"]]
+
+
+def test_an_alert_whose_task_never_reached_the_queue_is_sent_by_the_sweep(
+    store, owner, smtp_server, task_worker, time_machine, django_capture_on_commit_callbacks
+):
+    from cxloop.surveys.services.followup import requeue_stranded_low_scores
+
+    # given a follow-up that ran, but whose process died before enqueuing the staff alert
+    time_machine.move_to(timezone.now(), tick=False)
+    survey = make_survey(store, notify_user_ids=[owner.pk])
+    response = answer(task_worker, survey, make_customer(store), score=1)
+    with django_capture_on_commit_callbacks(execute=False):
+        tasks.handle_low_score_task.call(response.pk)
+    smtp_server.clear()
+
+    # when the sweep runs a minute later, and again
+    time_machine.shift(61)
+    found = requeue_stranded_low_scores()
+    task_worker.run_ready()
+    again = requeue_stranded_low_scores()
+
+    # then the owner is told once
+    assert (found, again) == (1, 0)
+    assert [item.rcpt_tos for item in smtp_server.received] == [["owner@sklep-ania.test"]]

@@ -280,3 +280,27 @@ def test_no_send_button_when_the_policy_allows_nobody(staff_client, store):
     page = staff_client.get(f"/surveys/{survey.pk}/send/").content.decode()
     assert "allows asking none of these customers now" in page
     assert 'value="send-filter"' not in page
+
+
+def test_a_send_whose_task_never_reached_the_queue_is_finished_by_the_sweep(
+    store, people, task_worker, time_machine, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    # given a background send committed by a process that died before enqueuing its task
+    time_machine.move_to(timezone.now(), tick=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        send = sends.start_manual_send(survey=make_survey(store), filters={}, inline_limit=0)
+    assert task_worker.ready("cxloop.surveys.tasks.run_manual_send_task") == []
+
+    # when the periodic sweep runs a minute later, and again
+    time_machine.shift(61)
+    with task_worker.committing():
+        found = sends.resume_stranded_sends()
+    again = sends.resume_stranded_sends()
+    task_worker.run_ready()
+
+    # then the send ran once to its end
+    send.refresh_from_db()
+    assert (found, again) == (1, 0)
+    assert (send.status, send.processed, send.queued) == ("done", 5, 2)

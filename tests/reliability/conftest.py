@@ -1,0 +1,1 @@
+from cxloop.testing.processes import installation, postgres_installation  # noqa: F401 (fixtures)
