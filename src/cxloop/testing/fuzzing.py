@@ -302,6 +302,10 @@ class OpenApiStrategies:
         while "$ref" in schema:
             *_, section, name = schema["$ref"].split("/")
             schema = self.schema["components"][section][name]
+        if isinstance(schema.get("type"), list):
+            # `{"type": ["string", "integer"]}` is the same as an anyOf of each type.
+            rest = {key: value for key, value in schema.items() if key != "type"}
+            schema = {"anyOf": [{**rest, "type": kind} for kind in schema["type"]]}
         return schema
 
     def _keys(self, schema: dict) -> list[str]:
