@@ -27,24 +27,22 @@ class Actor:
     label: str
     ip: str | None = None
     user_agent: str = ""
+    is_command_line: bool = False
 
     @classmethod
     def from_request(cls, request) -> "Actor":
-        user = request.user
+        """The signed-in user of the request (or nobody yet, on the invitation page)."""
+        user = request.user if request.user.is_authenticated else None
         return cls(
             user=user,
-            label=user.email or user.get_username(),
+            label=(user.email or user.get_username()) if user else "",
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
         )
 
     @classmethod
     def command_line(cls) -> "Actor":
-        return cls(user=None, label=AuditLog.COMMAND_LINE)
-
-    @property
-    def is_command_line(self) -> bool:
-        return self.user is None
+        return cls(user=None, label=AuditLog.COMMAND_LINE, is_command_line=True)
 
 
 def client_ip(request) -> str | None:

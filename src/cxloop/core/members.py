@@ -53,6 +53,8 @@ def authority(store: Store, actor: Actor) -> str:
     """The actor's role in the store if they may manage its team or keys; else raise Forbidden."""
     if actor.is_command_line:
         return Role.OWNER
+    if actor.user is None:
+        raise Forbidden("Only the store's owners and admins may do this.")
     membership = Membership.objects.filter(store=store, user=actor.user).first()
     if membership is None or RANK[membership.role] < RANK[Role.ADMIN]:
         raise Forbidden("Only the store's owners and admins may do this.")
@@ -143,6 +145,8 @@ def remove_member(*, membership: Membership, actor: Actor) -> None:
 def _normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     try:
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise InvalidInput(f"{email[:80]!r} is not an email address.", field="email") from None
@@ -331,6 +335,8 @@ def accept_invitation(*, token: str, actor: Actor) -> Membership:
     with transaction.atomic():
         invitation = get_invitation_by_token(token)
         user = actor.user
+        if user is None:
+            raise Forbidden("Sign in with the invited account first.", code="sign_in_first")
         addresses = {(user.email or "").lower(), user.get_username().lower()}
         if invitation.email not in addresses:
             raise Forbidden(
