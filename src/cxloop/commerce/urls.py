@@ -16,6 +16,16 @@ urlpatterns = [
     ),
     path("integrations/storefront/", views.set_storefront_origins, name="integrations-storefront"),
     path("integrations/api-keys/", views.create_api_key, name="integrations-api-key"),
+    path(
+        "integrations/api-keys/<int:key_id>/revoke/",
+        views.revoke_api_key,
+        name="integrations-api-key-revoke",
+    ),
+    path(
+        "integrations/api-keys/<int:key_id>/rotate/",
+        views.rotate_api_key,
+        name="integrations-api-key-rotate",
+    ),
     path("import/", views.csv_import, name="import"),
     path("import/<int:job_id>/", views.import_job, name="import-job"),
     path("import/<int:job_id>/resume/", views.resume_import, name="import-resume"),
