@@ -142,6 +142,38 @@ def remove_member(*, membership: Membership, actor: Actor) -> None:
         )  # fmt: skip
 
 
+def add_member_with_password(
+    *, store: Store, email: str, role: str, password: str, actor: Actor
+) -> Membership:
+    """Make a person a member with a password chosen by whoever runs the command (no email).
+
+    A new account gets the password; an existing account keeps its own. An
+    existing member is a Conflict: roles change through `change_role`.
+    """
+    email = _normalise_email(email)
+    _check_role_value(role)
+    with transaction.atomic():
+        _lock_team(store)
+        _check_grant(role, authority(store, actor))
+        User = get_user_model()
+        user = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+        if user is None:
+            user = User(username=email, email=email)
+            try:
+                validate_password(password or "", user)
+            except ValidationError as error:
+                raise InvalidInput(" ".join(error.messages), field="password") from None
+            user.set_password(password)
+            user.save()
+        elif Membership.objects.filter(store=store, user=user).exists():
+            raise Conflict(f"{email} is already a member of this store.", field="email")
+        membership = Membership.objects.create(store=store, user=user, role=role)
+        audit.record(
+            store=store, actor=actor, action=AuditLog.Action.MEMBER_ADDED, target=email, detail={"role": role}
+        )
+    return membership
+
+
 def _normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     try:

@@ -196,6 +196,7 @@ class AuditLog(StoreScopedModel):
         INVITATION_RESENT = "invitation.resent", _("Sent an invitation again")
         INVITATION_REVOKED = "invitation.revoked", _("Revoked an invitation")
         INVITATION_ACCEPTED = "invitation.accepted", _("Accepted an invitation")
+        MEMBER_ADDED = "member.added", _("Added a member with a password")
         MEMBER_ROLE_CHANGED = "member.role_changed", _("Changed a member's role")
         MEMBER_REMOVED = "member.removed", _("Removed a member")
         API_KEY_CREATED = "api_key.created", _("Created an API key")

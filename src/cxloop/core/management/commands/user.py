@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cxloop.core import members, services
+from cxloop.core import members
 from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError
 from cxloop.core.management.commands.store import _store
@@ -29,11 +29,13 @@ class Command(BaseCommand):
                     store=store_row, email=email, role=role, actor=Actor.command_line()
                 )
             else:
-                user, _ = services.add_staff(store=store_row, email=email, role=role, password=password)
+                membership = members.add_member_with_password(
+                    store=store_row, email=email, role=role, password=password, actor=Actor.command_line()
+                )
         except DomainError as error:
             raise CommandError(error.message) from None
         if password is not None:
-            self.stdout.write(f"{user.username} is {role} of {store}.")
+            self.stdout.write(f"{membership.user.username} is {role} of {store}.")
         elif sent:
             self.stdout.write(f"Invitation sent to {invitation.email}: the link lets them set a password.")
         else:
