@@ -21,19 +21,44 @@ or key id, answer 404; an agent answers 403; the role rules of
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import SessionAuth
+from ninja.security import APIKeyCookie
+from ninja.utils import check_csrf
 from pydantic import ConfigDict, StrictStr
 
 from . import apikeys, members, queries
 from .audit import Actor
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, NotFound, Unauthorized
 from .models import Membership, Store
 from .roles import has_role
 
-router = Router(tags=["team"], auth=SessionAuth())
+
+class StaffSession(APIKeyCookie):
+    """The signed-in staff session (Django's session cookie), with Django's CSRF check on writes."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+    openapi_description = "The staff session cookie; writes also need the CSRF token in X-CSRFToken."
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        if not request.user.is_authenticated:
+            raise Unauthorized(
+                "Sign in as a member of the store: this API takes the staff session, not a store API key."
+            )
+        if check_csrf(request) is not None:
+            raise Forbidden(
+                "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.",
+                code="csrf_failed",
+            )
+        return request.user
+
+
+router = Router(tags=["team"], auth=StaffSession())
 RoleName = Literal["owner", "admin", "agent"]
 
 

@@ -218,7 +218,10 @@ def test_another_stores_ids_answer_404(store, other_store, owner, owner_api):
 
 
 def test_store_api_key_is_not_enough_for_the_team_api(store, api_client):
-    assert api_client.get(f"{base(store)}/members").status_code == 401
+    answer = api_client.get(f"{base(store)}/members")
+
+    assert (answer.status_code, answer.json()["error"]) == (401, "unauthorized")
+    assert "staff session" in answer.json()["detail"]
 
 
 def test_team_api_checks_the_csrf_token(store, owner):
@@ -226,5 +229,5 @@ def test_team_api_checks_the_csrf_token(store, owner):
 
     answer = call(client, "post", f"{base(store)}/members/invitations", {"email": "x@e.co", "role": "agent"})
 
-    assert answer.status_code == 403
+    assert (answer.status_code, answer.json()["error"]) == (403, "csrf_failed")
     assert MemberInvitation.objects.count() == 0
