@@ -328,10 +328,12 @@ def _join(invitation: MemberInvitation, user, actor: Actor) -> Membership:
     membership, created = Membership.objects.get_or_create(
         user=user, store=invitation.store, defaults={"role": invitation.role}
     )
+    detail = {"role": membership.role, "invitation": invitation.pk}
+    if not created:
+        detail["already_member"] = True
     audit.record(
         store=invitation.store, actor=actor, action=AuditLog.Action.INVITATION_ACCEPTED,
-        target=invitation.email,
-        detail={"role": membership.role, "invitation": invitation.pk, "already_member": not created},
+        target=invitation.email, detail=detail,
     )  # fmt: skip
     return membership
 

@@ -178,7 +178,34 @@ def audit_log(request):
     check_role(request, Role.OWNER)
     entries = core_queries.list_audit_log(request.store)
     page = build_page(entries, request.GET.get("page"), per_page=AUDIT_PER_PAGE)
-    return render(request, "web/audit_log.html", {"section": "audit", "page": page})
+    rows = [{"entry": entry, "details": _details(entry.detail)} for entry in page.items]
+    return render(request, "web/audit_log.html", {"section": "audit", "page": page, "rows": rows})
+
+
+DETAIL_LABELS = {
+    "role": gettext_lazy("Role"),
+    "from": gettext_lazy("Role before"),
+    "to": gettext_lazy("Role after"),
+    "kind": gettext_lazy("Kind"),
+    "replaced_by": gettext_lazy("Replaced by"),
+    "invitation": gettext_lazy("Invitation"),
+    "already_member": gettext_lazy("Was already a member"),
+}
+
+
+def _details(detail: dict) -> list[tuple[str, str]]:
+    """An audit row's details as (label, value) in the reader's language; roles by their names."""
+    roles = dict(Role.choices)
+    shown = []
+    for name, value in detail.items():
+        if value is True:
+            value = _("yes")
+        elif name in ("role", "from", "to"):
+            value = roles.get(value, value)
+        elif name == "invitation":
+            value = f"#{value}"
+        shown.append((DETAIL_LABELS.get(name, name), value))
+    return shown
 
 
 def invitation(request, token):
