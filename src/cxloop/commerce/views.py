@@ -233,11 +233,12 @@ def create_api_key(request):
 # API key actions (revoke, rotate): owners and admins; each is written to the audit log.
 
 
-@require_POST
 @store_required
 def revoke_api_key(request, key_id):
     check_role(request, Membership.Role.ADMIN)
     key = core_queries.get_api_key(request.store, key_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         core_apikeys.revoke_api_key(key=key, actor=Actor.from_request(request))
     except DomainError as error:
@@ -249,11 +250,12 @@ def revoke_api_key(request, key_id):
     return redirect("commerce:integrations")
 
 
-@require_POST
 @store_required
 def rotate_api_key(request, key_id):
     check_role(request, Membership.Role.ADMIN)
     key = core_queries.get_api_key(request.store, key_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         _new, raw = core_apikeys.rotate_api_key(key=key, actor=Actor.from_request(request))
     except DomainError as error:

@@ -60,6 +60,7 @@ class StaffSession(APIKeyCookie):
 
 router = Router(tags=["team"], auth=StaffSession())
 RoleName = Literal["owner", "admin", "agent"]
+AUDIT_MAX_LIMIT = 500
 
 
 class StrictIn(Schema):
@@ -275,6 +276,6 @@ def rotate_api_key(request, store_id: int, key_id: int):
     response={200: list[AuditOut], **ERRORS},
     summary="The audit log, newest first (owners only)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=AUDIT_MAX_LIMIT)
 def audit_log(request, store_id: int):
     return queries.list_audit_log(_store(request, store_id, Membership.Role.OWNER))

@@ -29,7 +29,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 INVITATION_VALID_FOR = timedelta(hours=72)
 TOKEN_PURPOSE = "core.invitation"
+HAS_ACCOUNT = "An account with this address exists: sign in to accept."
 Role = Membership.Role
 
 
@@ -352,7 +353,7 @@ def accept_invitation_with_new_account(
     with transaction.atomic():
         invitation = get_invitation_by_token(token)
         if has_account(invitation.email):
-            raise Conflict("An account with this address exists: sign in to accept.", code="has_account")
+            raise Conflict(HAS_ACCOUNT, code="has_account")
         User = get_user_model()
         user = User(username=invitation.email, email=invitation.email, first_name=name)
         try:
@@ -360,7 +361,11 @@ def accept_invitation_with_new_account(
         except ValidationError as error:
             raise InvalidInput(" ".join(error.messages), field="password") from None
         user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Conflict(HAS_ACCOUNT, code="has_account") from None
         return _join(invitation, user, Actor(user, invitation.email, actor.ip, actor.user_agent))
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,11 +123,12 @@ def _act(request, action, success: str):
     return redirect("web:team")
 
 
-@require_POST
 @store_required
 def change_role(request, membership_id):
     check_role(request, Role.ADMIN)
     membership = core_queries.get_member(request.store, membership_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     role = request.POST.get("role", "")
     return _act(
         request,
@@ -135,11 +137,12 @@ def change_role(request, membership_id):
     )
 
 
-@require_POST
 @store_required
 def remove_member(request, membership_id):
     check_role(request, Role.ADMIN)
     membership = core_queries.get_member(request.store, membership_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     return _act(
         request,
         lambda: members.remove_member(membership=membership, actor=Actor.from_request(request)),
@@ -147,11 +150,12 @@ def remove_member(request, membership_id):
     )
 
 
-@require_POST
 @store_required
 def resend_invitation(request, invitation_id):
     check_role(request, Role.ADMIN)
     invitation = core_queries.get_pending_invitation(request.store, invitation_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         invitation, sent = members.resend_invitation(invitation=invitation, actor=Actor.from_request(request))
     except DomainError as error:
@@ -161,11 +165,12 @@ def resend_invitation(request, invitation_id):
     return redirect("web:team")
 
 
-@require_POST
 @store_required
 def revoke_invitation(request, invitation_id):
     check_role(request, Role.ADMIN)
     invitation = core_queries.get_pending_invitation(request.store, invitation_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     return _act(
         request,
         lambda: members.revoke_invitation(invitation=invitation, actor=Actor.from_request(request)),

@@ -173,6 +173,7 @@ def test_audit_log_shows_changes_newest_first_in_store_time(store, owner, agent)
     assert [e.action for e in entries] == ["member.invited", "member.role_changed"]
     html = page.content.decode()
     assert "198.51.100.23" in html and "Firefox/140" in html
+    assert "Role before: <bdi>Agent</bdi>" in html and "Role after: <bdi>Admin</bdi>" in html
     local = timezone.localtime(entries[0].created_at, timezone.get_fixed_timezone(210))
     assert date_filter(local, "SHORT_DATETIME_FORMAT") in html
     assert date_filter(entries[0].created_at, "SHORT_DATETIME_FORMAT") not in html  # not UTC
