@@ -29,7 +29,7 @@ from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
 from pydantic import ConfigDict, StrictStr
 
-from . import apikeys, members, queries
+from . import apikeys, invitations, members, queries
 from .audit import Actor
 from .errors import Forbidden, NotFound, Unauthorized
 from .models import Membership, Store
@@ -193,7 +193,7 @@ def list_invitations(request, store_id: int):
 )
 def invite(request, store_id: int, payload: InviteIn):
     store = _store(request, store_id, Membership.Role.ADMIN)
-    invitation, sent = members.invite_member(
+    invitation, sent = invitations.invite_member(
         store=store, email=payload.email, role=payload.role, actor=Actor.from_request(request)
     )
     return Status(201, {"invitation": invitation, "email_sent": sent})
@@ -207,7 +207,7 @@ def invite(request, store_id: int, payload: InviteIn):
 def resend_invitation(request, store_id: int, invitation_id: int):
     store = _store(request, store_id, Membership.Role.ADMIN)
     invitation = _found(queries.get_pending_invitation, store, invitation_id)
-    invitation, sent = members.resend_invitation(invitation=invitation, actor=Actor.from_request(request))
+    invitation, sent = invitations.resend_invitation(invitation=invitation, actor=Actor.from_request(request))
     return {"invitation": invitation, "email_sent": sent}
 
 
@@ -219,7 +219,7 @@ def resend_invitation(request, store_id: int, invitation_id: int):
 def revoke_invitation(request, store_id: int, invitation_id: int):
     store = _store(request, store_id, Membership.Role.ADMIN)
     invitation = _found(queries.get_pending_invitation, store, invitation_id)
-    members.revoke_invitation(invitation=invitation, actor=Actor.from_request(request))
+    invitations.revoke_invitation(invitation=invitation, actor=Actor.from_request(request))
     return Status(204, None)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cxloop.core import members
+from cxloop.core import invitations, members
 from cxloop.core import queries as core_queries
 from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError, Gone, NotFound
@@ -87,7 +87,7 @@ def invite(request):
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            invitation, sent = members.invite_member(
+            invitation, sent = invitations.invite_member(
                 store=request.store, actor=Actor.from_request(request), **form.cleaned_data
             )
         except DomainError as error:
@@ -157,7 +157,9 @@ def resend_invitation(request, invitation_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        invitation, sent = members.resend_invitation(invitation=invitation, actor=Actor.from_request(request))
+        invitation, sent = invitations.resend_invitation(
+            invitation=invitation, actor=Actor.from_request(request)
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -173,7 +175,7 @@ def revoke_invitation(request, invitation_id):
         return HttpResponseNotAllowed(["POST"])
     return _act(
         request,
-        lambda: members.revoke_invitation(invitation=invitation, actor=Actor.from_request(request)),
+        lambda: invitations.revoke_invitation(invitation=invitation, actor=Actor.from_request(request)),
         _("The invitation for %(email)s was revoked.") % {"email": invitation.email},
     )
 
@@ -216,10 +218,10 @@ def _details(detail: dict) -> list[tuple[str, str]]:
 def invitation(request, token):
     """The link in an invitation email: set a name and password, or join after signing in."""
     try:
-        found = members.get_invitation_by_token(token)
+        found = invitations.get_invitation_by_token(token)
     except (NotFound, Gone) as error:
         return render(request, "web/invitation.html", {"problem": error.message}, status=error.status)
-    has_account = members.has_account(found.email)
+    has_account = invitations.has_account(found.email)
     signed_in_as_invitee = request.user.is_authenticated and found.email in {
         (request.user.email or "").lower(), request.user.get_username().lower()
     }
@@ -252,10 +254,10 @@ def _accept(request, token, form, has_account: bool, signed_in_as_invitee: bool)
     if has_account:
         if not signed_in_as_invitee:
             raise PermissionDenied("Sign in with the invited account first.")
-        return members.accept_invitation(token=token, actor=Actor.from_request(request))
+        return invitations.accept_invitation(token=token, actor=Actor.from_request(request))
     if not form.is_valid():
         return None
-    membership = members.accept_invitation_with_new_account(
+    membership = invitations.accept_invitation_with_new_account(
         token=token,
         name=form.cleaned_data["name"],
         password=form.cleaned_data["password"],

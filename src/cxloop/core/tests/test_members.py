@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
-from cxloop.core import members, queries
+from cxloop.core import invitations, members, queries
 from cxloop.core.audit import Actor
 from cxloop.core.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from cxloop.core.models import AuditLog, MemberInvitation, Membership
@@ -30,7 +30,7 @@ def membership_of(user, store) -> Membership:
 
 def invite(store, email="new@example.com", role=Role.AGENT, by=None):
     actor = actor_for(by) if by else Actor.command_line()
-    invitation, sent = members.invite_member(store=store, email=email, role=role, actor=actor)
+    invitation, sent = invitations.invite_member(store=store, email=email, role=role, actor=actor)
     assert sent
     return invitation, link_token(mail.outbox[-1].body)
 
@@ -176,13 +176,13 @@ def test_invitation_follows_the_role_rules(store, actor_role, role, outcome):
     actor = make_staff(store, actor_role, email="actor@example.com")
 
     if outcome == "ok":
-        invitation, sent = members.invite_member(
+        invitation, sent = invitations.invite_member(
             store=store, email="new@example.com", role=role, actor=actor_for(actor)
         )
         assert (sent, invitation.role, len(mail.outbox)) == (True, role, 1)
     else:
         with pytest.raises(outcome):
-            members.invite_member(store=store, email="new@example.com", role=role, actor=actor_for(actor))
+            invitations.invite_member(store=store, email="new@example.com", role=role, actor=actor_for(actor))
         assert (MemberInvitation.objects.count(), len(mail.outbox)) == (0, 0)
 
 
@@ -203,7 +203,7 @@ def test_invitation_email_carries_a_link_and_the_store_keeps_only_a_hash(store, 
 @pytest.mark.parametrize("email", ["", "not-an-address", "a@", "@b.example", "x" * 250 + "@example.com"])
 def test_invitation_to_a_bad_address_is_refused(store, owner, email):
     with pytest.raises(InvalidInput) as error:
-        members.invite_member(store=store, email=email, role=Role.AGENT, actor=actor_for(owner))
+        invitations.invite_member(store=store, email=email, role=Role.AGENT, actor=actor_for(owner))
 
     assert error.value.field == "email"
     assert MemberInvitation.objects.count() == 0
@@ -211,13 +211,15 @@ def test_invitation_to_a_bad_address_is_refused(store, owner, email):
 
 def test_inviting_an_existing_member_is_a_conflict(store, owner, agent):
     with pytest.raises(Conflict):
-        members.invite_member(store=store, email=agent.email.upper(), role=Role.ADMIN, actor=actor_for(owner))
+        invitations.invite_member(
+            store=store, email=agent.email.upper(), role=Role.ADMIN, actor=actor_for(owner)
+        )
 
 
 def test_new_invitee_sets_name_and_password_and_joins(store, owner):
     _, token = invite(store, by=owner)
 
-    membership = members.accept_invitation_with_new_account(
+    membership = invitations.accept_invitation_with_new_account(
         token=token, name="Zofia Nowak", password=PASSWORD, actor=Actor(None, "", "198.51.100.2")
     )
 
@@ -232,10 +234,10 @@ def test_new_invitee_sets_name_and_password_and_joins(store, owner):
 
 def test_link_works_only_once(store, owner):
     _, token = invite(store, by=owner)
-    members.accept_invitation_with_new_account(token=token, name="Z", password=PASSWORD, actor=NOBODY)
+    invitations.accept_invitation_with_new_account(token=token, name="Z", password=PASSWORD, actor=NOBODY)
 
     with pytest.raises(Gone) as error:
-        members.accept_invitation_with_new_account(
+        invitations.accept_invitation_with_new_account(
             token=token, name="Other", password=PASSWORD + "x", actor=Actor(None, "")
         )
 
@@ -248,7 +250,7 @@ def test_link_expires_after_72_hours(store, owner):
 
     with time_machine.travel(timezone.now() + timedelta(hours=72, seconds=1)):
         with pytest.raises(Gone) as error:
-            members.get_invitation_by_token(token)
+            invitations.get_invitation_by_token(token)
 
     assert error.value.code == "invitation_expired"
 
@@ -257,7 +259,7 @@ def test_link_still_works_just_before_it_expires(store, owner):
     _, token = invite(store, by=owner)
 
     with time_machine.travel(timezone.now() + timedelta(hours=71, minutes=59)):
-        assert members.get_invitation_by_token(token).email == "new@example.com"
+        assert invitations.get_invitation_by_token(token).email == "new@example.com"
 
 
 def tamper(token: str, how: str) -> str:
@@ -281,27 +283,27 @@ def test_altered_link_is_not_found(store, owner, how):
     _, token = invite(store, by=owner)
 
     with pytest.raises(NotFound):
-        members.get_invitation_by_token(tamper(token, how))
+        invitations.get_invitation_by_token(tamper(token, how))
 
 
 def test_sending_again_makes_the_old_link_stop_working(store, owner):
     invitation, old_token = invite(store, by=owner)
 
-    members.resend_invitation(invitation=invitation, actor=actor_for(owner))
+    invitations.resend_invitation(invitation=invitation, actor=actor_for(owner))
     new_token = link_token(mail.outbox[-1].body)
 
     with pytest.raises(NotFound):
-        members.get_invitation_by_token(old_token)
-    assert members.get_invitation_by_token(new_token).pk == invitation.pk
+        invitations.get_invitation_by_token(old_token)
+    assert invitations.get_invitation_by_token(new_token).pk == invitation.pk
 
 
 def test_revoked_invitation_link_is_gone(store, owner):
     invitation, token = invite(store, by=owner)
 
-    members.revoke_invitation(invitation=invitation, actor=actor_for(owner))
+    invitations.revoke_invitation(invitation=invitation, actor=actor_for(owner))
 
     with pytest.raises(Gone) as error:
-        members.get_invitation_by_token(token)
+        invitations.get_invitation_by_token(token)
     assert error.value.code == "invitation_revoked"
     assert queries.list_pending_invitations(store).count() == 0
 
@@ -311,8 +313,8 @@ def test_inviting_the_same_address_again_revokes_the_earlier_link(store, owner):
     _, second = invite(store, by=owner)
 
     with pytest.raises(Gone):
-        members.get_invitation_by_token(first)
-    assert members.get_invitation_by_token(second)
+        invitations.get_invitation_by_token(first)
+    assert invitations.get_invitation_by_token(second)
 
 
 def test_invitee_with_an_account_cannot_set_its_password_through_the_link(store, other_store, owner):
@@ -320,7 +322,7 @@ def test_invitee_with_an_account_cannot_set_its_password_through_the_link(store,
     _, token = invite(store, by=owner)
 
     with pytest.raises(Conflict):
-        members.accept_invitation_with_new_account(
+        invitations.accept_invitation_with_new_account(
             token=token, name="X", password="another pass 123", actor=NOBODY
         )
 
@@ -333,7 +335,7 @@ def test_invitee_with_an_account_joins_after_signing_in(store, other_store, owne
     existing = make_staff(other_store, Role.OWNER, email="new@example.com")
     _, token = invite(store, role=Role.ADMIN, by=owner)
 
-    membership = members.accept_invitation(token=token, actor=actor_for(existing))
+    membership = invitations.accept_invitation(token=token, actor=actor_for(existing))
 
     assert (membership.user, membership.store, membership.role) == (existing, store, Role.ADMIN)
 
@@ -343,7 +345,7 @@ def test_invitation_cannot_be_accepted_by_another_account(store, other_store, ow
     _, token = invite(store, by=owner)
 
     with pytest.raises(Forbidden):
-        members.accept_invitation(token=token, actor=actor_for(someone_else))
+        invitations.accept_invitation(token=token, actor=actor_for(someone_else))
 
     assert not Membership.objects.filter(user=someone_else, store=store).exists()
 
@@ -352,17 +354,17 @@ def test_weak_password_is_refused_and_the_link_still_works(store, owner):
     _, token = invite(store, by=owner)
 
     with pytest.raises(InvalidInput) as error:
-        members.accept_invitation_with_new_account(token=token, name="Z", password="123", actor=NOBODY)
+        invitations.accept_invitation_with_new_account(token=token, name="Z", password="123", actor=NOBODY)
 
     assert error.value.field == "password"
     assert get_user_model().objects.filter(username="new@example.com").count() == 0
-    assert members.get_invitation_by_token(token)
+    assert invitations.get_invitation_by_token(token)
 
 
 def test_invitation_survives_a_mail_server_that_refuses_it(store, owner, smtp_server):
     smtp_server.refuse_next(1, code=550, stage="rcpt", text="5.1.1 No such user")
 
-    invitation, sent = members.invite_member(store=store, email="new@example.com", role=Role.AGENT, actor=actor_for(owner))  # noqa: E501
+    invitation, sent = invitations.invite_member(store=store, email="new@example.com", role=Role.AGENT, actor=actor_for(owner))  # noqa: E501
 
     assert sent is False
     assert queries.list_pending_invitations(store).get() == invitation

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cxloop.core import members
+from cxloop.core import invitations
 from cxloop.core.audit import Actor
 from cxloop.core.models import ApiKey, AuditLog, MemberInvitation, Membership
 from cxloop.testing.fixtures import PASSWORD, make_staff
@@ -32,7 +32,7 @@ def membership_of(user, store) -> Membership:
 
 
 def invite(store, email="new@example.com", role=Role.AGENT) -> tuple[MemberInvitation, str]:
-    invitation, _ = members.invite_member(store=store, email=email, role=role, actor=Actor.command_line())
+    invitation, _ = invitations.invite_member(store=store, email=email, role=role, actor=Actor.command_line())
     return invitation, invitation_path_from_mail()
 
 

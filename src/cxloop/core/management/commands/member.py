@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cxloop.core import members
+from cxloop.core import invitations, members
 from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError
 from cxloop.core.management.commands.store import _store
@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def _invite(self, store, email, role, **_):
         actor = Actor.command_line()
-        invitation, sent = members.invite_member(store=store, email=email, role=role, actor=actor)
+        invitation, sent = invitations.invite_member(store=store, email=email, role=role, actor=actor)
         if not sent:
             raise CommandError(
                 f"The invitation for {invitation.email} is saved but the email could not be sent; "

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cxloop.core import members
+from cxloop.core import invitations, members
 from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError
 from cxloop.core.management.commands.store import _store
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         store_row = _store(store)
         try:
             if password is None:
-                invitation, sent = members.invite_member(
+                invitation, sent = invitations.invite_member(
                     store=store_row, email=email, role=role, actor=Actor.command_line()
                 )
             else:
