@@ -56,10 +56,12 @@ def auth_error(request, exc):
 
 def _mount():
     from cxloop.commerce.api import router as commerce_router
+    from cxloop.core.api import router as team_router
     from cxloop.surveys.api import router as surveys_router
 
     api.add_router("/v1/", commerce_router)
     api.add_router("/v1/", surveys_router)
+    api.add_router("/v1/", team_router)
 
 
 _mount()

@@ -4,6 +4,8 @@
                                                        web server (gunicorn)
     cxloop worker                                      background tasks
     cxloop store create NAME --currency CUR ...        and other Django commands
+    cxloop member invite|role|remove EMAIL --store S   the team (emailed one-time links)
+    cxloop apikey list|revoke|rotate --store S [KEY]   API keys
     cxloop bench ingest|seed                           benchmarks (bench/)
 
 Everything else is passed to Django's management commands, so `cxloop migrate`

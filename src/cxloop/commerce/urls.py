@@ -17,9 +17,19 @@ urlpatterns = [
     path("integrations/storefront/", views.set_storefront_origins, name="integrations-storefront"),
     path("integrations/api-keys/", views.create_api_key, name="integrations-api-key"),
     path(
-        "integrations/identity-secret/<int:store_id>/rotate/",
+        "integrations/identity-secret/<id:store_id>/rotate/",
         views.rotate_identity_secret,
         name="integrations-identity-rotate",
+    ),
+    path(
+        "integrations/api-keys/<id:key_id>/revoke/",
+        views.revoke_api_key,
+        name="integrations-api-key-revoke",
+    ),
+    path(
+        "integrations/api-keys/<id:key_id>/rotate/",
+        views.rotate_api_key,
+        name="integrations-api-key-rotate",
     ),
     path("import/", views.csv_import, name="import"),
     path("import/<id:job_id>/", views.import_job, name="import-job"),

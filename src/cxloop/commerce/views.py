@@ -15,8 +15,10 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cxloop.core import apikeys as core_apikeys
 from cxloop.core import queries as core_queries
 from cxloop.core import services as core_services
+from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_text
 from cxloop.core.models import Membership, Platform
@@ -144,7 +146,13 @@ def _platform_rows(request, forms_by_platform: dict | None = None) -> list[dict]
 
 
 def _render_integrations(
-    request, *, forms_by_platform=None, new_key: str = "", origins_error: str = "", status: int = 200
+    request,
+    *,
+    forms_by_platform=None,
+    new_key: str = "",
+    rotated_key=None,
+    origins_error: str = "",
+    status: int = 200,
 ):
     return render(
         request,
@@ -155,6 +163,7 @@ def _render_integrations(
             "api_keys": core_queries.list_api_keys(request.store),
             "deliveries": queries.list_deliveries(request.store)[:50],
             "new_key": new_key,
+            "rotated_key": rotated_key,
             "snippet_src": request.build_absolute_uri(settings.STATIC_URL + "cxloop/cxloop.js"),
             "events_endpoint": request.build_absolute_uri("/api/v1/events"),
             "origins_value": request.POST.get("storefront_origins", request.store.storefront_origins)
@@ -217,7 +226,9 @@ def create_api_key(request):
     kind = request.POST.get("kind", "secret")
     if kind not in ("secret", "publishable"):
         kind = "secret"
-    _key, raw = core_services.create_api_key(store=request.store, name=name, kind=kind)
+    _key, raw = core_apikeys.create_api_key(
+        store=request.store, name=name, kind=kind, actor=Actor.from_request(request)
+    )
     return _render_integrations(request, new_key=raw)
 
 
@@ -240,6 +251,40 @@ def rotate_identity_secret(request, store_id):
           "hashes signed with the old one no longer link visitors to customers."),
     )  # fmt: skip
     return redirect(reverse("commerce:integrations") + "#identity-title")
+
+
+# API key actions (revoke, rotate): owners and admins; each is written to the audit log.
+
+
+@store_required
+def revoke_api_key(request, key_id):
+    check_role(request, Membership.Role.ADMIN)
+    key = core_queries.get_api_key(request.store, key_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        core_apikeys.revoke_api_key(key=key, actor=Actor.from_request(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The API key %(key)s was revoked.") % {"key": f"{key.prefix}{key.lookup}"}
+        )
+    return redirect("commerce:integrations")
+
+
+@store_required
+def rotate_api_key(request, key_id):
+    check_role(request, Membership.Role.ADMIN)
+    key = core_queries.get_api_key(request.store, key_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        _new, raw = core_apikeys.rotate_api_key(key=key, actor=Actor.from_request(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("commerce:integrations")
+    return _render_integrations(request, new_key=raw, rotated_key=key)
 
 
 class ImportForm(forms.Form):

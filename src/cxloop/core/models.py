@@ -174,3 +174,78 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"Worker {self.worker_id} on {self.hostname} (pid {self.pid})"
+
+
+class MemberInvitation(StoreScopedModel):
+    """An email invitation to join a store with a role, redeemed once through a link.
+
+    The link carries the row's id and a random nonce, signed (see
+    `core.invitations`); only the nonce's SHA-256 is kept, so neither the
+    database nor the signing key alone can make a working link. A link works
+    until `expires_at`, once, and not after it was revoked or sent again.
+    """
+
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    nonce_hash = models.CharField(max_length=64)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "email"], name="invitation_store_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.store} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class AuditLog(StoreScopedModel):
+    """Who changed a store's staff or credentials, what, when and from where.
+
+    Written in the same transaction as the change it records. `actor` is the
+    staff member (null for the command line, or once the account is gone);
+    `actor_label` keeps their email, or "command line", for good.
+    """
+
+    class Action(models.TextChoices):
+        MEMBER_INVITED = "member.invited", _("Invited a member")
+        INVITATION_RESENT = "invitation.resent", _("Sent an invitation again")
+        INVITATION_REVOKED = "invitation.revoked", _("Revoked an invitation")
+        INVITATION_ACCEPTED = "invitation.accepted", _("Accepted an invitation")
+        MEMBER_ADDED = "member.added", _("Added a member with a password")
+        MEMBER_ROLE_CHANGED = "member.role_changed", _("Changed a member's role")
+        MEMBER_REMOVED = "member.removed", _("Removed a member")
+        API_KEY_CREATED = "api_key.created", _("Created an API key")
+        API_KEY_REVOKED = "api_key.revoked", _("Revoked an API key")
+        API_KEY_ROTATED = "api_key.rotated", _("Rotated an API key")
+
+    COMMAND_LINE = "command line"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    target = models.CharField(max_length=254)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at", "-id"], name="auditlog_store_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"

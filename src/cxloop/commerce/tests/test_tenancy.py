@@ -13,6 +13,7 @@ from cxloop.api import api
 from cxloop.commerce import services
 from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
+from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
 ID_PARAMETER = re.compile(r"<(?:int|id):(\w+)>")
@@ -31,6 +32,11 @@ def id_taking_html_routes() -> list[str]:
         route for route in _walk(get_resolver().url_patterns)
         if ID_PARAMETER.search(route) and not route.startswith("api/")
     )  # fmt: skip
+
+
+def schema_methods(path: str) -> set[str]:
+    """The methods the API declares for a path; the sweep uses one that needs no body."""
+    return set(api.get_openapi_schema()["paths"][path])
 
 
 def id_taking_api_paths() -> list[str]:
@@ -53,7 +59,8 @@ def foreign_objects(other_store):
         store=other_store, kind="shopify_orders", file_name="orders_export.csv", created_at=timezone.now()
     )
     surveys = make_foreign_survey_objects(other_store)
-    return {**surveys, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
+    team = make_foreign_team_objects(other_store)
+    return {**surveys, **team, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk}  # fmt: skip
 
 
@@ -68,6 +75,9 @@ def fill(route: str, ids: dict) -> str:
 
 def test_the_sweep_covers_the_api_routes():
     assert {"/api/v1/customers/{customer_id}", "/api/v1/orders/{order_id}"} <= set(id_taking_api_paths())  # noqa: E501
+    assert {
+        "/api/v1/stores/{store_id}/members/{member_id}", "/api/v1/stores/{store_id}/api-keys/{key_id}/rotate",
+    } <= set(id_taking_api_paths())  # fmt: skip
 
 
 def test_every_staff_page_with_an_id_answers_404_for_another_store(staff_client, foreign_objects):
@@ -78,11 +88,14 @@ def test_every_staff_page_with_an_id_answers_404_for_another_store(staff_client,
             assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
 
 
-def test_every_api_path_with_an_id_answers_404_for_another_store(api_client, foreign_objects):
+def test_every_api_path_with_an_id_answers_404_for_another_store(api_client, staff_client, foreign_objects):
     for path in id_taking_api_paths():
         url = re.sub(r"\{(\w+)\}", lambda m: str(foreign_objects[m.group(1)]), path)
-        response = api_client.get(url)
-        assert response.status_code == 404, f"GET {url} -> {response.status_code}"
+        # The team API acts for a signed-in person; the rest takes a store API key.
+        client = staff_client if path.startswith("/api/v1/stores/") else api_client
+        method = next(m for m in ("get", "delete", "post") if m in schema_methods(path))
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
 
 
 def test_lists_never_show_another_stores_rows(api_client, staff_client, foreign_objects):

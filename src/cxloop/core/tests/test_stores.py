@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from cxloop.core import queries, services
 from cxloop.core.errors import Conflict, InvalidInput
-from cxloop.core.models import ApiKey, Membership, Store, WebhookSecret
+from cxloop.core.models import ApiKey, AuditLog, Membership, Store, WebhookSecret
 
 
 def run(*args) -> str:
@@ -111,23 +111,33 @@ def test_short_secret_is_refused(store):
         run("store", "secret", store.slug, "woocommerce", "short")
 
 
-def test_user_create_prints_a_generated_password_once(store):
+def test_user_create_emails_an_invitation_and_prints_no_password(store, mailoutbox):
     output = run("user", "create", "Agent@Example.com", "--store", store.slug, "--role", "agent")
 
-    password = re.search(r"Password \(shown once\): (\S+)", output).group(1)
-    user = get_user_model().objects.get()
-    assert user.username == "agent@example.com"
-    assert user.check_password(password)
-    assert Membership.objects.get(user=user).role == "agent"
+    assert output == "Invitation sent to agent@example.com: the link lets them set a password.\n"
+    assert get_user_model().objects.count() == 0
+    [message] = mailoutbox
+    assert message.to == ["agent@example.com"]
+    assert "/invitations/" in message.body
 
 
-def test_user_create_again_changes_the_role_not_the_user(store):
+def test_user_create_with_a_password_adds_the_member_and_audits_it(store):
     run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
 
-    run("user", "create", "a@example.com", "--store", store.slug, "--role", "admin")
+    user = get_user_model().objects.get()
+    assert user.check_password("pw-1234567890")
+    assert Membership.objects.get(user=user).role == "agent"
+    assert AuditLog.objects.get().actor_label == "command line"
 
-    assert get_user_model().objects.count() == 1
-    assert Membership.objects.get().role == "admin"
+
+def test_user_create_for_an_existing_member_changes_nothing(store):
+    run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
+
+    with pytest.raises(CommandError, match="already a member"):
+        run("user", "create", "a@example.com", "--store", store.slug, "--role", "owner", "--password", "x-987654321")  # noqa: E501
+
+    assert get_user_model().objects.get().check_password("pw-1234567890")
+    assert Membership.objects.get().role == "agent"
 
 
 def test_user_can_belong_to_two_stores_with_different_roles(store, other_store):
