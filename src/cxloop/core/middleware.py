@@ -62,10 +62,30 @@ def read_body_within_limit(request, limit: int) -> JsonResponse | None:
             )
     try:
         if len(request.body) > limit:
+            _drain_chunked_rest(request)
             return too_large_response()
     except RequestDataTooBig:
         return too_large_response()
     return None
+
+
+# How much of a refused chunked body is read and thrown away before answering.
+DRAIN_AT_MOST = 16 * 1024 * 1024
+
+
+def _drain_chunked_rest(request) -> None:
+    """Read and discard the rest of a refused chunked body, up to DRAIN_AT_MOST.
+
+    A server that closes its socket with unread data sends a TCP reset, and the
+    client, still sending, then never reads the 413 (it sees a broken pipe).
+    Reading the rest first lets it; past the bound the connection is closed.
+    """
+    environ = getattr(request, "environ", {})
+    if not environ.get("wsgi.input_terminated"):
+        return
+    stream, left = environ["wsgi.input"], DRAIN_AT_MOST
+    while left > 0 and (chunk := stream.read(min(left, 65536))):
+        left -= len(chunk)
 
 
 class CurrentStoreMiddleware:
