@@ -1,16 +1,25 @@
-"""Running an import in batches: one transaction per batch, one savepoint per item."""
+"""Running an import in batches: one transaction per batch, one savepoint per item.
+
+On SQLite a batch holds the database's only write lock, so batches are short
+(BATCH_SIZE items or BATCH_SECONDS, whichever ends first) and, between two
+of them, every writer that queued meanwhile (a login, a customer's answer,
+an event batch) writes first; see core/sqlite/turns.py.
+"""
 
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from cxloop.core.errors import InvalidInput
 
-BATCH_SIZE = 500
-# A batch also ends after this long: on SQLite it holds the only write lock,
-# and webhooks arriving meanwhile wait for it (busy_timeout is 10 seconds).
-BATCH_SECONDS = 2.0
+BATCH_SIZE = 200
+# A batch also ends after this long: a web request that needs to write waits
+# at most about this long for the import.
+BATCH_SECONDS = 0.25
+# How long an import waits, between two batches, for the writers queued
+# behind it; past it the import goes on, so a stream of requests cannot stop it.
+YIELD_SECONDS = 1.0
 
 Progress = Callable[[int, int], None]
 _END = object()
@@ -50,6 +59,13 @@ def run_in_batches(
             finish_batch()
             if progress:
                 progress(done, total)
+        _let_waiting_writers_in()
+
+
+def _let_waiting_writers_in() -> None:
+    let_in = getattr(connection, "let_waiting_writers_in", None)  # the SQLite backend's
+    if let_in is not None and not connection.in_atomic_block:
+        let_in(max_wait=YIELD_SECONDS)
 
 
 def _run_batch(item, iterator: Iterator, handle: Callable, reject: Callable, rows_in: Callable) -> int:
