@@ -18,7 +18,7 @@ away with a process that dies):
   which returns once every writer that was waiting has had its turn (or after
   `max_wait`, so the job always moves on).
 
-A waiting writer looks again every few milliseconds, up to its deadline
+A waiting writer looks again every 2 ms at most, up to its deadline
 (`OPTIONS["write_wait_seconds"]`), then fails as SQLite would, with
 OperationalError("database is locked"). busy_timeout stays as the backstop
 for programs that do not take turns (the sqlite3 shell, a backup).
@@ -37,7 +37,7 @@ import time
 from django.db.utils import OperationalError
 
 FIRST_POLL_SECONDS = 0.0005
-MAX_POLL_SECONDS = 0.005
+MAX_POLL_SECONDS = 0.002
 
 
 class WriterTurn:
