@@ -128,6 +128,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.writer_turn is not None and not in_transaction:
             self.writer_turn.release()
 
+    def has_waiting_writers(self) -> bool:
+        """True when a writer is queued behind this connection (a long job may end its batch)."""
+        return self.writer_turn is not None and self.writer_turn.has_waiting_writers()
+
     def let_waiting_writers_in(self, *, max_wait: float) -> bool:
         """Between two transactions of a long job: let the writers waiting now go first."""
         if self.writer_turn is None or self.in_atomic_block:

@@ -14,9 +14,10 @@ away with a process that dies):
 - `<db>.write-lock` is held exclusively from BEGIN to COMMIT or ROLLBACK, and
   around a write statement run outside a transaction;
 - `<db>.write-queue` is held shared by a writer while it waits for the
-  first. Between two batches, a long job calls `let_waiting_writers_in`,
-  which returns once every writer that was waiting has had its turn (or after
-  `max_wait`, so the job always moves on).
+  first. A long job ends its batch early when `has_waiting_writers`, and
+  before the next one calls `let_waiting_writers_in`, which returns once
+  every writer that was waiting has had its turn (or after `max_wait`, so
+  the job always moves on).
 
 A waiting writer looks again every 2 ms at most, up to its deadline
 (`OPTIONS["write_wait_seconds"]`), then fails as SQLite would, with
@@ -74,6 +75,14 @@ class WriterTurn:
         if self.held:
             self.held = False
             fcntl.flock(self._files[0], fcntl.LOCK_UN)
+
+    def has_waiting_writers(self) -> bool:
+        """True when another writer is queued for the slot (a job may end its batch early)."""
+        queue = self._open()[1]
+        if _try(queue, fcntl.LOCK_EX):
+            fcntl.flock(queue, fcntl.LOCK_UN)
+            return False
+        return True
 
     def let_waiting_writers_in(self, *, max_wait: float) -> bool:
         """Return once every writer waiting now has had its turn; False if some still wait after max_wait.

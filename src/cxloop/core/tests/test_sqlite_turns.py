@@ -54,6 +54,7 @@ def test_a_job_between_batches_lets_the_waiting_writer_in_before_its_next_batch(
     waiter = threading.Thread(target=write_login)
     waiter.start()
     until(lambda: not probe.let_waiting_writers_in(max_wait=0))  # the login queues
+    assert job.has_waiting_writers() is True  # the job ends its batch early
 
     # when the job commits its batch, lets waiting writers in and starts the next batch
     job.release()
@@ -71,6 +72,7 @@ def test_a_job_between_batches_lets_the_waiting_writer_in_before_its_next_batch(
 def test_with_nobody_waiting_a_job_goes_straight_on(tmp_path):
     job = WriterTurn(str(tmp_path / "cxloop.sqlite3"), wait_seconds=30)
 
+    assert job.has_waiting_writers() is False
     assert job.let_waiting_writers_in(max_wait=0) is True
 
 
