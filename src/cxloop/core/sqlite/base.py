@@ -73,13 +73,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.writer_turn: WriterTurn | None = None
 
     def get_connection_params(self):
-        options = self.settings_dict["OPTIONS"]
+        # Django hands OPTIONS to sqlite3.connect, which knows no write_wait_seconds. The
+        # settings dict is shared by every thread's wrapper: swap this wrapper's reference only.
+        settings_dict = self.settings_dict
+        options = settings_dict["OPTIONS"]
         wait = float(options.get("write_wait_seconds", DEFAULT_WAIT_SECONDS))
-        self.settings_dict["OPTIONS"] = {k: v for k, v in options.items() if k != "write_wait_seconds"}
+        self.settings_dict = {
+            **settings_dict,
+            "OPTIONS": {k: v for k, v in options.items() if k != "write_wait_seconds"},
+        }
         try:
             params = super().get_connection_params()
         finally:
-            self.settings_dict["OPTIONS"] = options
+            self.settings_dict = settings_dict
         path = str(params["database"])
         if self.is_in_memory_db():
             self.writer_turn = None
