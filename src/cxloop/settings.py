@@ -112,6 +112,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with writers queueing for SQLite's one write lock
+    # (core/sqlite/turns.py): a long job lets waiting writers in between its
+    # batches, and a web write waits its turn (up to write_wait_seconds)
+    # instead of failing with "database is locked".
+    DATABASES["default"]["ENGINE"] = "cxloop.core.sqlite"
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
     DATABASES["default"]["OPTIONS"] = {
@@ -120,6 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
         ),
         "transaction_mode": "IMMEDIATE",
+        "write_wait_seconds": 30,
     }
     # Tests use a file (not :memory:) so that concurrent writers behave as in
     # production: WAL, busy_timeout and IMMEDIATE transactions, not shared-cache locks.

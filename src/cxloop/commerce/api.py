@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import OperationalError
+from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -29,6 +30,8 @@ class ErrorOut(Schema):
     detail: str
     field: str | None = None
 
+
+BUSY_RETRY_AFTER = "2"  # seconds; a write waits up to 30 s for its turn before the API says busy
 
 EVENT_SCHEMA = {
     "type": "object",
@@ -114,7 +117,10 @@ def capture_events(request):
             trusted=request.api_key_kind == ApiKey.Kind.SECRET,
         )
     except OperationalError:
-        raise _Busy() from None
+        # The snippet (and any client) sends the same event ids again after Retry-After.
+        busy = JsonResponse(_Busy().as_dict(), status=503)
+        busy["Retry-After"] = BUSY_RETRY_AFTER
+        return busy
     return EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)
 
 

@@ -174,4 +174,6 @@ class EventsCorsMiddleware:
                 request.META["HTTP_AUTHORIZATION"] = f"Bearer {key}"
             response = self.get_response(request)
         response["Access-Control-Allow-Origin"] = "*"
+        # A storefront's script may read how long a busy server asks it to wait.
+        response["Access-Control-Expose-Headers"] = "Retry-After"
         return response

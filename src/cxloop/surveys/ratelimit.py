@@ -13,9 +13,16 @@ told how many seconds remain in the window (HTTP Retry-After)::
         ...  # 429 with Retry-After: decision.retry_after
 
 Addresses are hashed before they become cache keys, so the cache holds no IPs.
+
+A cache that fails (Redis down, the cache table locked) lets the request
+through and counts nothing: an error is never mistaken for a taken slot.
+Django's database cache answers False from `add` when its INSERT fails, as
+it does when the slot is taken, so a False is checked by reading the slot
+back: a slot that is not there was not taken, the cache failed.
 """
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -24,6 +31,12 @@ from django.conf import settings
 from django.core.cache import caches
 
 SURVEY_SUBMITS_PER_MINUTE = 10
+
+logger = logging.getLogger(__name__)
+
+
+class CacheFailed(Exception):
+    """The cache could not say whether a slot was free."""
 
 
 @dataclass(frozen=True)
@@ -42,21 +55,34 @@ def client_address(request) -> str:
 
 
 def hit(scope: str, identity: str, *, limit: int, period: int, now: float | None = None) -> Decision:
-    """Count one request of `identity` against `limit` per `period` seconds; say whether it may pass."""
+    """Count one request of `identity` against `limit` per `period` seconds; say whether it may pass.
+
+    Fails open: when the cache fails, the request may pass, and the failure is logged.
+    """
     now = time.time() if now is None else now
     window = int(now // period)
     retry_after = max(1, math.ceil((window + 1) * period - now))
     digest = hashlib.blake2b(f"{scope}:{identity}".encode(), digest_size=12).hexdigest()
     base = f"cxloop:rl:{scope}:{digest}:{window}"
-    cache = caches["default"]
-    timeout = period + 5
+    try:
+        allowed = _claim_slot(caches["default"], base, limit=limit, timeout=period + 5)
+    except Exception:  # any cache backend's error: Redis, the database, a timeout
+        logger.warning("Rate limit %s not counted: the cache failed", scope, exc_info=True)
+        allowed = True
+    return Decision(allowed=allowed, retry_after=retry_after)
+
+
+def _claim_slot(cache, base: str, *, limit: int, timeout: int) -> bool:
     # `base` remembers the last slot taken, so a request usually claims on the first try.
     claimed = cache.get(base, 0)
     for slot in range(claimed + 1, limit + 1):
-        if cache.add(f"{base}:{slot}", 1, timeout):
+        key = f"{base}:{slot}"
+        if cache.add(key, 1, timeout):
             cache.set(base, slot, timeout)
-            return Decision(allowed=True, retry_after=retry_after)
-    return Decision(allowed=False, retry_after=retry_after)
+            return True
+        if cache.get(key) is None:
+            raise CacheFailed(f"add({key!r}) failed and the slot is not taken")
+    return False
 
 
 def survey_submit(request) -> Decision:

@@ -1,16 +1,26 @@
-"""Running an import in batches: one transaction per batch, one savepoint per item."""
+"""Running an import in batches: one transaction per batch, one savepoint per item.
+
+On SQLite a batch holds the database's only write lock, so batches are short:
+BATCH_SIZE items or BATCH_SECONDS, whichever ends first, and sooner when
+another writer (a login, a customer's answer, an event batch) queues for
+the lock. Between two batches, every writer that queued writes first; see
+core/sqlite/turns.py.
+"""
 
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from cxloop.core.errors import InvalidInput
 
-BATCH_SIZE = 500
-# A batch also ends after this long: on SQLite it holds the only write lock,
-# and webhooks arriving meanwhile wait for it (busy_timeout is 10 seconds).
-BATCH_SECONDS = 2.0
+BATCH_SIZE = 200
+# A batch also ends after this long, so progress is saved often (and another
+# process's writes, which do not queue for turns, are not kept waiting long).
+BATCH_SECONDS = 0.25
+# How long an import waits, between two batches, for the writers queued
+# behind it; past it the import goes on, so a stream of requests cannot stop it.
+YIELD_SECONDS = 1.0
 
 Progress = Callable[[int, int], None]
 _END = object()
@@ -29,6 +39,9 @@ def run_in_batches(
     passed: Callable[[object], None] = lambda item: None,
 ) -> None:
     """Call `handle(item)` for every item, committing every BATCH_SIZE items or BATCH_SECONDS.
+
+    On SQLite a batch also commits as soon as another writer waits, and that
+    writer goes before the next batch.
 
     Each call runs in its own savepoint: when it raises InvalidInput, what it
     wrote is rolled back, `reject(item, error)` records why, and the batch
@@ -50,6 +63,18 @@ def run_in_batches(
             finish_batch()
             if progress:
                 progress(done, total)
+        _let_waiting_writers_in()
+
+
+def _writers_waiting() -> bool:
+    waiting = getattr(connection, "has_waiting_writers", None)  # the SQLite backend's
+    return waiting is not None and waiting()
+
+
+def _let_waiting_writers_in() -> None:
+    let_in = getattr(connection, "let_waiting_writers_in", None)  # the SQLite backend's
+    if let_in is not None and not connection.in_atomic_block:
+        let_in(max_wait=YIELD_SECONDS)
 
 
 def _run_batch(item, iterator: Iterator, handle: Callable, reject: Callable, rows_in: Callable) -> int:
@@ -61,7 +86,7 @@ def _run_batch(item, iterator: Iterator, handle: Callable, reject: Callable, row
         except InvalidInput as error:
             reject(item, error)
         count, rows = count + 1, rows + rows_in(item)
-        if count >= BATCH_SIZE or time.monotonic() >= deadline:
+        if count >= BATCH_SIZE or time.monotonic() >= deadline or _writers_waiting():
             break
         item = next(iterator, _END)
     return rows

@@ -12,12 +12,8 @@ fast path only accepts what they would accept unchanged and hands anything
 else to them, so the answers and their wording stay the same.
 """
 
-import fcntl
 import json
-import os
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -262,7 +258,7 @@ def record_events(*, store: Store, events: list[EventIn], trusted: bool = False)
     fresh = list(first_seen.values())
     accepted = _copy_new_batch(store, fresh, trusted)
     if accepted is None:
-        with _sqlite_writer_turn(), transaction.atomic():
+        with transaction.atomic():  # on SQLite, waits its writer turn (core/sqlite)
             if any(event.type == "identify" for event in fresh):
                 # A repeated identify must not change the customer again.
                 fresh = _without_stored(store, fresh)
@@ -404,35 +400,6 @@ def _insert_on_conflict_postgresql(conn: psycopg.Connection, store: Store, event
     with psycopg.Cursor(conn) as cursor:
         cursor.execute(POSTGRESQL_INSERT, params)
         return cursor.rowcount
-
-
-_lock_files = threading.local()
-
-
-@contextmanager
-def _sqlite_writer_turn():
-    """On SQLite, queue for the single writer slot instead of polling for it.
-
-    SQLite's busy handler retries a locked database with sleeps of up to
-    100 ms; with 8 concurrent writers that gave a p99 of 1.4 s. A blocking
-    flock on a file next to the database (one open file per thread, so it
-    queues threads and worker processes alike) wakes the next writer as soon
-    as the previous one commits. Other writers still rely on busy_timeout.
-    Inside an outer transaction the connection already holds the writer lock
-    (transactions are IMMEDIATE), so waiting here could only deadlock.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block or connection.is_in_memory_db():
-        yield
-        return
-    fd = getattr(_lock_files, "fd", None)
-    if fd is None:
-        path = f"{connection.settings_dict['NAME']}.write-lock"
-        fd = _lock_files.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _link_customers(store: Store, events: list[EventIn], *, trusted: bool) -> None:

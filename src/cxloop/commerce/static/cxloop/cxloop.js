@@ -25,7 +25,13 @@
  * occurred_at time, an anonymous id kept in localStorage and a session id kept
  * in sessionStorage that is renewed after 30 minutes without activity. Events
  * are batched and sent with fetch(keepalive), or navigator.sendBeacon when
- * fetch is unavailable or the page is being hidden.
+ * fetch is unavailable or the page is being hidden. A batch that meets a
+ * busy server (502, 503, 504) or a network error is sent again, up to 5
+ * times, after 1, 2, 4, 8 and 16 seconds (each between half and all of
+ * that, so shoppers do not retry in step) or after the server's Retry-After
+ * if it asks for longer (at most a minute). The same event ids go again, so
+ * a batch the server did store is not stored twice. When the page goes away,
+ * batches waiting for a retry are sent at once.
  *
  * cxloop.survey(id, {lang, customer}) opens the survey's web link in an
  * iframe in a fixed panel, at most once per browser within the store's
@@ -54,6 +60,10 @@
   var FLUSH_DELAY_MS = 1000;
   var MAX_BATCH = 50;
   var KEEPALIVE_LIMIT = 60000; // browsers cap keepalive bodies at 64 KiB in total
+  var RETRIES = 5;
+  var RETRY_FIRST_MS = 1000;
+  var RETRY_MAX_MS = 60000;
+  var RETRY_STATUSES = { 502: true, 503: true, 504: true };
 
   var ORIGIN = "";
   try {
@@ -67,6 +77,7 @@
 
   var queue = [];
   var timer = null;
+  var retrying = []; // {body, timer}: batches waiting to be sent again
   var memory = {};
 
   function uuid() {
@@ -147,7 +158,7 @@
     return out;
   }
 
-  function send(body, keepalive) {
+  function send(body, keepalive, attempt) {
     window.fetch(ENDPOINT, {
       method: "POST",
       headers: { "Authorization": "Bearer " + KEY, "Content-Type": "application/json" },
@@ -155,7 +166,47 @@
       keepalive: keepalive,
       credentials: "omit",
       mode: "cors"
-    }).catch(function () {});
+    }).then(function (response) {
+      if (RETRY_STATUSES[response.status]) {
+        retryLater(body, attempt || 0, retryAfterMs(response));
+      }
+    }, function () {
+      retryLater(body, attempt || 0, 0);
+    });
+  }
+
+  // Retry-After in seconds or as an HTTP date; 0 when absent or unreadable.
+  function retryAfterMs(response) {
+    var value = response.headers && response.headers.get("Retry-After");
+    if (!value) {
+      return 0;
+    }
+    if (/^\s*\d+\s*$/.test(value)) {
+      return parseInt(value, 10) * 1000;
+    }
+    var at = Date.parse(value);
+    return isNaN(at) ? 0 : Math.max(0, at - Date.now());
+  }
+
+  function retryLater(body, attempt, serverMs) {
+    if (attempt >= RETRIES) {
+      return;
+    }
+    var backoff = RETRY_FIRST_MS * Math.pow(2, attempt);
+    backoff = backoff / 2 + Math.random() * (backoff / 2);
+    var entry = { body: body, timer: null };
+    entry.timer = window.setTimeout(function () {
+      forget(entry);
+      send(body, body.length < KEEPALIVE_LIMIT, attempt + 1);
+    }, Math.min(RETRY_MAX_MS, Math.max(backoff, serverMs)));
+    retrying.push(entry);
+  }
+
+  function forget(entry) {
+    var at = retrying.indexOf(entry);
+    if (at >= 0) {
+      retrying.splice(at, 1);
+    }
   }
 
   function beacon(body) {
@@ -196,6 +247,12 @@
     }
     while (queue.length) {
       post(JSON.stringify({ events: queue.splice(0, MAX_BATCH) }), unloading);
+    }
+    // Leaving the page: a retry timer would never fire, so go now.
+    while (unloading && retrying.length) {
+      var entry = retrying.shift();
+      window.clearTimeout(entry.timer);
+      post(entry.body, true);
     }
   }
 
