@@ -195,7 +195,12 @@ def set_webhook_secret(request, platform):
     if form.is_valid():
         try:
             with transaction.atomic():
-                core_services.set_webhook_secret(store=request.store, platform=platform, **form.cleaned_data)
+                core_services.set_webhook_secret(
+                    store=request.store,
+                    platform=platform,
+                    actor=Actor.from_request(request),
+                    **form.cleaned_data,
+                )
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
     if not form.is_valid():
@@ -244,7 +249,7 @@ def rotate_identity_secret(request, store_id):
         raise Http404("No such store.")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    core_services.rotate_identity_secret(store=request.store)
+    core_services.rotate_identity_secret(store=request.store, actor=Actor.from_request(request))
     messages.success(
         request,
         _("The identity secret was replaced. Put the new one on your server now: "

@@ -230,6 +230,8 @@ class AuditLog(StoreScopedModel):
         API_KEY_CREATED = "api_key.created", _("Created an API key")
         API_KEY_REVOKED = "api_key.revoked", _("Revoked an API key")
         API_KEY_ROTATED = "api_key.rotated", _("Rotated an API key")
+        WEBHOOK_SECRET_SET = "webhook_secret.set", _("Set a webhook secret")
+        IDENTITY_SECRET_ROTATED = "identity_secret.rotated", _("Replaced the identity secret")
 
     COMMAND_LINE = "command line"
 

@@ -11,9 +11,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import audit
+from .audit import Actor
 from .errors import Conflict, InvalidInput
 from .identity import generate_identity_secret
-from .models import ApiKey, Membership, Store, WebhookSecret
+from .models import ApiKey, AuditLog, Membership, Store, WebhookSecret
 from .queries import WEBHOOK_PLATFORMS
 
 SUPPORTED_LANGUAGES = {"en", "pl", "lv", "fa", "zh-hans"}
@@ -134,10 +136,21 @@ def set_storefront_origins(*, store: Store, origins: str) -> list[str]:
     return checked
 
 
+@transaction.atomic
 def set_webhook_secret(
-    *, store: Store, platform: str, secret: str, api_token: str = "", external_store_id: str = ""
+    *,
+    store: Store,
+    platform: str,
+    secret: str,
+    api_token: str = "",
+    external_store_id: str = "",
+    actor: Actor | None = None,
 ) -> WebhookSecret:
-    """Set (or replace) the secret a platform signs this store's webhooks with."""
+    """Set (or replace) the secret a platform signs this store's webhooks with.
+
+    With an `actor` (staff or the command line), the change is written to the
+    audit log in the same transaction; the secret itself never is.
+    """
     if platform not in WEBHOOK_PLATFORMS:
         raise InvalidInput("Platform must be shopify, woocommerce or ecwid.", field="platform")
     secret = (secret or "").strip()
@@ -148,6 +161,10 @@ def set_webhook_secret(
         platform=platform,
         defaults={"secret": secret, "api_token": api_token, "external_store_id": external_store_id},
     )
+    if actor is not None:
+        audit.record(
+            store=store, actor=actor, action=AuditLog.Action.WEBHOOK_SECRET_SET, target=platform
+        )
     return row
 
 
@@ -182,7 +199,8 @@ def add_staff(
     return user, generated
 
 
-def rotate_identity_secret(*, store: Store) -> str:
+@transaction.atomic
+def rotate_identity_secret(*, store: Store, actor: Actor | None = None) -> str:
     """Replace the store's identity secret; return the new one.
 
     The old secret stops working at once, with no grace period: an identify
@@ -199,6 +217,10 @@ def rotate_identity_secret(*, store: Store) -> str:
             "identity_secret", "identity_secret_rotated_at", "identity_mismatches", "identity_mismatch_at",
         ]
     )  # fmt: skip
+    if actor is not None:
+        audit.record(
+            store=store, actor=actor, action=AuditLog.Action.IDENTITY_SECRET_ROTATED, target=store.slug
+        )
     return store.identity_secret
 
 

@@ -16,7 +16,7 @@ from cxloop.commerce import services
 from cxloop.commerce.models import Customer, Event
 from cxloop.commerce.records import CustomerData
 from cxloop.core import services as core_services
-from cxloop.core.models import Membership, Store
+from cxloop.core.models import AuditLog, Membership, Store
 from cxloop.surveys import services as survey_services
 from cxloop.surveys.tests.factories import make_survey
 from cxloop.testing.fixtures import make_staff
@@ -262,6 +262,8 @@ def test_owner_rotates_the_identity_secret_and_old_hashes_stop_working(
     assert store.identity_secret_rotated_at is not None
     page = staff_client.get(reverse("commerce:integrations")).content.decode()
     assert store.identity_secret in page
+    entry = AuditLog.objects.get(store=store)
+    assert (entry.action, entry.actor_label) == ("identity_secret.rotated", response.wsgi_request.user.email)
     post(storefront, identify(1, "anna@example.pl", old_hash))
     assert Event.objects.get().customer_id is None
 

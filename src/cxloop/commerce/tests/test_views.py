@@ -13,7 +13,7 @@ from cxloop.commerce.models import WebhookDelivery
 from cxloop.commerce.records import CustomerData, LineData, OrderData
 from cxloop.commerce.services import upsert_customer, upsert_order
 from cxloop.core import queries as core_queries
-from cxloop.core.models import ApiKey, Platform
+from cxloop.core.models import ApiKey, AuditLog, Platform
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +251,15 @@ def test_owner_sets_a_webhook_secret(staff_client, store):
 
     assert response.status_code == 302
     assert core_queries.get_webhook_secret(store, "woocommerce").secret == "a-long-enough-secret"
+    entry = AuditLog.objects.get(store=store)
+    assert (entry.action, entry.target, entry.ip) == ("webhook_secret.set", "woocommerce", "127.0.0.1")
+    assert "a-long-enough-secret" not in str(entry.detail)
+
+
+def test_a_refused_webhook_secret_writes_no_audit_row(staff_client, store):
+    staff_client.post(reverse("commerce:integrations-secret", args=["shopify"]), {"secret": "short"})
+
+    assert not AuditLog.objects.filter(store=store).exists()
 
 
 def test_a_short_webhook_secret_is_refused(staff_client, store):

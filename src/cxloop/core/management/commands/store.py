@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cxloop.core import queries, services
+from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError
 
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         store = _store(slug)
         services.set_webhook_secret(
             store=store, platform=platform, secret=secret,
-            api_token=api_token, external_store_id=external_store_id,
+            api_token=api_token, external_store_id=external_store_id, actor=Actor.command_line(),
         )  # fmt: skip
         self.stdout.write(f"Set the {platform} webhook secret of {store.slug}.")
 
