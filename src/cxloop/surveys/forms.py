@@ -23,7 +23,7 @@ from . import audience
 from .models import Question, Survey
 from .scoring import Kind
 from .services.branding import MAX_LOGO_BYTES
-from .services.surveys import COLOR, MAX_QUESTIONS
+from .services.surveys import COLOR, MAX_QUESTIONS, trigger_choices
 from .texts import EDITABLE_FIELDS, MAX_TEXT_LENGTH, build_texts, normalize_language
 
 SCORE_FIELDS = EDITABLE_FIELDS
@@ -107,6 +107,7 @@ class SurveyForm(forms.Form):
         self.kind = kind
         self.survey = survey
         members = Membership.objects.filter(store=store).select_related("user").order_by("user__email")
+        self.fields["trigger"].choices = trigger_choices(survey.trigger if survey else None)
         self.fields["notify_user_ids"].choices = [(m.user_id, m.user.email) for m in members]
         self.languages = builder_languages(store, survey)
         self.text_names = text_fields_for(kind)

@@ -2,6 +2,7 @@
 
 import re
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -122,11 +123,37 @@ def update_survey(*, survey: Survey, **changes) -> Survey:
     return survey
 
 
+def is_trigger_available(trigger: str) -> bool:
+    """Whether a trigger can be chosen now: "after a help-desk conversation" needs the help desk app."""
+    if trigger == Survey.Trigger.HELPDESK_RESOLVED:
+        return apps.is_installed("cxloop.helpdesk")
+    return trigger in Survey.Trigger.values
+
+
+def trigger_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The triggers an owner may choose, as (value, label); a survey's current trigger always stays."""
+    return [
+        (value, label)
+        for value, label in Survey.Trigger.choices
+        if value == current or is_trigger_available(value)
+    ]
+
+
+def _check_trigger(survey: Survey, values: dict) -> None:
+    trigger = values.get("trigger")
+    if trigger is None or trigger == survey.trigger or is_trigger_available(trigger):
+        return
+    raise InvalidInput(
+        "Asking after a help-desk conversation needs the help desk, which is not installed.", field="trigger"
+    )
+
+
 def _apply(survey: Survey, values: dict) -> None:
     unknown = set(values) - SETTABLE
     if unknown:
         raise InvalidInput(f"'{sorted(unknown)[0]}' cannot be set.", field=sorted(unknown)[0])
     _check_settings(values)
+    _check_trigger(survey, values)
     if "texts" in values:
         values["texts"] = clean_texts(values["texts"])
     if "notify_user_ids" in values:

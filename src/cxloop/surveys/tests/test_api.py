@@ -315,3 +315,15 @@ def test_the_eleventh_answer_in_a_minute_from_one_address_is_429(invitation):
     assert refused["Retry-After"] == "55"
     assert elsewhere.status_code == 200
     assert Response.objects.get().score == 8
+
+
+def test_helpdesk_trigger_is_refused_while_no_help_desk_is_installed(api_client):
+    # given no help desk app in this installation
+    # when a survey is created to ask after help-desk conversations
+    body = {"name": "After support", "kind": "csat", "trigger": "helpdesk_resolved"}
+    response = post(api_client, "/api/v1/surveys", body)
+    # then it is refused, naming the trigger, and nothing is stored
+    assert response.status_code == 422
+    assert response.json()["field"] == "trigger"
+    assert "help desk" in response.json()["detail"]
+    assert Survey.objects.count() == 0

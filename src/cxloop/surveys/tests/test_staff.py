@@ -401,3 +401,39 @@ def test_detail_shows_answers_with_comments_escaped(staff_client, store):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; zła obsługa" in page
     assert "<script>alert(1)" not in page
     assert "Detractor" in page
+
+
+# -- Triggers that need another app ---------------------------------------------------------------------
+
+
+def test_builder_does_not_offer_asking_after_help_desk_conversations_without_a_help_desk(staff_client):
+    # given no help desk app in this installation
+    # when the owner opens the builder
+    page = staff_client.get("/surveys/new/nps/").content.decode()
+    # then the trigger list offers only what can happen
+    assert 'value="order_fulfilled"' in page
+    assert 'value="helpdesk_resolved"' not in page
+
+
+def test_builder_refuses_a_posted_help_desk_trigger_and_stores_nothing(staff_client):
+    response = staff_client.post("/surveys/new/nps/", builder_data(trigger="helpdesk_resolved"))
+    assert response.status_code == 422
+    assert Survey.objects.count() == 0
+
+
+def test_survey_that_already_asks_after_help_desk_conversations_still_shows_and_saves(staff_client, store):
+    # given a survey saved with the help-desk trigger (e.g. before the help desk was removed)
+    survey = make_survey(store)
+    Survey.objects.filter(pk=survey.pk).update(trigger=Survey.Trigger.HELPDESK_RESOLVED)
+    # when the owner opens it and its builder, then saves another change
+    detail = staff_client.get(f"/surveys/{survey.pk}/").content.decode()
+    builder = staff_client.get(f"/surveys/{survey.pk}/edit/").content.decode()
+    response = staff_client.post(
+        f"/surveys/{survey.pk}/edit/", builder_data(name="Renamed", trigger="helpdesk_resolved")
+    )
+    # then it shows its trigger, keeps it, and takes the change
+    assert "After a help-desk conversation is resolved" in detail
+    assert 'value="helpdesk_resolved" selected' in builder
+    assert response.status_code == 302
+    survey.refresh_from_db()
+    assert (survey.name, survey.trigger) == ("Renamed", Survey.Trigger.HELPDESK_RESOLVED)
