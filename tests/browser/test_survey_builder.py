@@ -65,7 +65,7 @@ def test_owner_builds_a_persian_survey_with_a_live_preview(page: Page, live_serv
     page.get_by_role("button", name="Yes, activate").click()
     expect(page.get_by_text("The survey is active.")).to_be_visible()
     page.get_by_role("link", name="Send", exact=True).click()
-    expect(page.get_by_role("button", name="Send to 2 customers")).to_be_visible()
+    expect(page.get_by_role("button", name="Send to 1 customer")).to_be_visible()
     expect(page.get_by_text("Skipped: No email consent")).to_be_visible()
 
     survey = Survey.objects.get()

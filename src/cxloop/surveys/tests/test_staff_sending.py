@@ -304,3 +304,33 @@ def test_a_send_whose_task_never_reached_the_queue_is_finished_by_the_sweep(
     send.refresh_from_db()
     assert (found, again) == (1, 0)
     assert (send.status, send.processed, send.queued) == ("done", 5, 2)
+
+
+def button_label(page: str) -> str:
+    return re.search(r'<button type="submit" class="button button--primary">([^<]+)</button>', page).group(1)
+
+
+def test_send_button_names_the_customers_who_will_be_invited_not_all_who_match(staff_client, store, people):
+    # given 5 matching customers of whom the policy lets 2 be asked
+    survey = make_survey(store)
+    # when the owner opens the send page
+    page = staff_client.get(f"/surveys/{survey.pk}/send/").content.decode()
+    # then the button says the same number as "Will be invited", and why the rest are left out
+    assert button_label(page) == "Send to 2 customers"
+    assert "3 customers are skipped, for the reasons above." in page
+
+
+def test_upload_send_button_names_the_customers_who_will_be_invited(staff_client, store, people):
+    # given a file of three customers, one without email consent
+    survey = make_survey(store)
+    upload = csv_file("email\nok1@example.pl\nok2@example.pl\nnie@example.pl\n")
+    # when it is checked
+    page = staff_client.post(
+        f"/surveys/{survey.pk}/send/", {"action": "check-upload", "file": upload}
+    ).content.decode()
+    # then the button counts only the two who will be invited
+    assert button_label(page) == "Send to 2 customers"
+    # and sending invites exactly those two
+    token = re.search(r'name="upload" value="([^"]+)"', page).group(1)
+    staff_client.post(f"/surveys/{survey.pk}/send/", {"action": "send-upload", "upload": token})
+    assert ManualSend.objects.get().queued == 2
