@@ -66,6 +66,11 @@ class ScoreChart:
     plot_end: int
     is_empty: bool
 
+    @property
+    def has_intervals(self) -> bool:
+        """Whether any bar carries an interval whisker (the legend promises lines only then)."""
+        return any(bar.whisker_top is not None for bar in self.bars)
+
 
 def build_score_chart(
     periods: list[Period], kind: str, *, bucket: str, width: int = WIDTH, height: int = HEIGHT

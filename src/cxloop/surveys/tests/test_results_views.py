@@ -202,3 +202,29 @@ def test_short_comments_of_no_sure_language_show_as_not_detected_and_make_no_the
     ]  # fmt: skip
     assert page.count('<span lang="">Not detected</span>') == 4
     assert "Themes appear once comments in a detected language come in." in page
+
+
+def test_chart_legend_promises_no_interval_lines_when_no_week_has_enough_answers(staff_client, store):
+    # given a few answers, far fewer than an interval needs in any week
+    survey = make_survey(store, kind="nps")
+    for score in (10, 9, 3):
+        answer(survey, score)
+    # when the owner opens the results per week
+    page = staff_client.get(f"/surveys/{survey.pk}/results/").content.decode()
+    # then bars are drawn without whiskers, and the legend says why instead of promising lines
+    assert "chart__bar" in page
+    assert "chart__whisker" not in page
+    assert "Lines show the 95% interval" not in page
+    assert "No week has 30 answers, so no 95% interval is drawn." in page
+
+
+def test_chart_legend_explains_the_interval_lines_it_draws(staff_client, store):
+    # given a week with 30 answers
+    survey = make_survey(store, kind="nps")
+    for index in range(30):
+        answer(survey, 10 if index % 2 else 5)
+    # when the owner opens the results
+    page = staff_client.get(f"/surveys/{survey.pk}/results/").content.decode()
+    # then the whisker is drawn and the legend explains it
+    assert "chart__whisker" in page
+    assert "Lines show the 95% interval where there are enough answers." in page
