@@ -216,6 +216,7 @@ def test_chart_legend_promises_no_interval_lines_when_no_week_has_enough_answers
     assert "chart__whisker" not in page
     assert "Lines show the 95% interval" not in page
     assert "No week has 30 answers, so no 95% interval is drawn." in page
+    assert 'bucket=month">See it per month</a>' in page
 
 
 def test_chart_legend_explains_the_interval_lines_it_draws(staff_client, store):
