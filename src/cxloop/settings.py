@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    # Serves Swagger UI's files from /static/ninja/ (no CDN, so the project's CSP holds).
+    "ninja",
     "cxloop.core",
     "cxloop.commerce",
     "cxloop.flows",
