@@ -7,7 +7,7 @@ Swagger UI's files are served from this server (`ninja` in INSTALLED_APPS),
 so the page renders under the project's Content-Security-Policy.
 """
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.openapi.docs import Swagger
@@ -40,6 +40,13 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    # The API's error shape for a store-scoped lookup that found nothing ("No such customer.").
+    detail = str(exc) or "Not found."
+    return api.create_response(request, {"error": "not_found", "detail": detail}, status=404)
 
 
 @api.exception_handler(ValidationError)

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cxloop.core.middleware.CurrentStoreMiddleware",
     "cxloop.core.middleware.SecurityHeadersMiddleware",
+    # With DEBUG on too, a missing page is the product's 404, not Django's list of URL patterns.
+    "cxloop.web.errors.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "cxloop.urls"
