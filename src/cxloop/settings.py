@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    # Serves Swagger UI's files from /static/ninja/ (no CDN, so the project's CSP holds).
+    "ninja",
     "cxloop.core",
     "cxloop.commerce",
     "cxloop.flows",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cxloop.core.middleware.CurrentStoreMiddleware",
     "cxloop.core.middleware.SecurityHeadersMiddleware",
+    # With DEBUG on too, a missing page is the product's 404, not Django's list of URL patterns.
+    "cxloop.web.errors.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "cxloop.urls"

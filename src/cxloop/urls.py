@@ -19,3 +19,7 @@ urlpatterns = [
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.web.urls")),
 ]
+
+# The product's 404 and 500 pages (JSON under /api/ and /webhooks/); see web/errors.py.
+handler404 = "cxloop.web.errors.not_found"
+handler500 = "cxloop.web.errors.server_error"
