@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cxloop.core.models import Platform, StoreScopedModel
+from cxloop.core.names import person_name
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -63,7 +64,8 @@ class Customer(StoreScopedModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        """Family name first with no space for CJK names (王伟), "First Last" otherwise."""
+        return person_name(self.first_name, self.last_name)
 
     @property
     def display_name(self) -> str:

@@ -16,11 +16,12 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language, get_language_info, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from cxloop.core.inputs import DateField
 from cxloop.core.models import Membership
+from cxloop.core.names import country_name, language_name
 from cxloop.core.roles import check_role, has_role
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
@@ -310,6 +311,8 @@ def _group_label(dimension: str, key, channels: dict) -> str:
         return _("Unknown")
     if dimension == "language":
         return language_label(key)
+    if dimension == "country":
+        return country_name(key)
     if dimension == "channel":
         return str(channels.get(key, key))
     return str(key)
@@ -318,10 +321,7 @@ def _group_label(dimension: str, key, channels: dict) -> str:
 def language_label(code: str) -> str:
     if not code:
         return _("Not detected")
-    try:
-        return get_language_info(code)["name_local"]
-    except KeyError:
-        return code
+    return language_name(code)
 
 
 # Comments

@@ -1,9 +1,14 @@
 """Presentation-only filters for staff pages."""
 
+import re
+
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from cxloop.core import names
 
 register = template.Library()
 
@@ -30,11 +35,29 @@ EVENT_LABELS = {
     "checkout_started": _("Started checkout"),
     "order_placed": _("Placed an order"),
     "identify": _("Identified"),
+    "survey_low_score": _("Low survey score"),
 }
 
 
 @register.filter
 def event_label(event_type: str) -> str:
-    """A readable name for the journey event types cxloop knows; others as sent."""
+    """A translated name for the journey event types cxloop knows; others humanised.
+
+    "survey_low_score" -> "Low survey score"; "wishlist_add" -> "Wishlist add".
+    """
     label = EVENT_LABELS.get(event_type)
-    return str(label) if label else event_type
+    if label:
+        return str(label)
+    return capfirst(" ".join(re.split(r"[_.:-]+", event_type or "")).strip())
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """`"zh-hans"|language_name` -> "Simplified Chinese", in the reader's language."""
+    return names.language_name(code)
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """`"US"|country_name` -> "United States", in the reader's language."""
+    return names.country_name(code)
