@@ -261,7 +261,7 @@ class OutboxMessage(models.Model):
     a store: the outbox shows the installation's mail, and only in development.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     from_email = models.CharField(max_length=254)
     to = models.TextField(help_text="Every recipient (to, cc, bcc), comma-separated.")
     subject = models.TextField()
