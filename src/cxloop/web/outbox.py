@@ -56,22 +56,22 @@ def outbox_required(view):
     return wrapper
 
 
-@require_GET
 @outbox_required
+@require_GET
 def outbox(request):
     page = build_page(core_queries.list_outbox(), request.GET.get("page"), per_page=OUTBOX_PER_PAGE)
     return render(request, "web/outbox.html", {"section": "outbox", "page": page})
 
 
-@require_GET
 @outbox_required
+@require_GET
 def outbox_message(request, message_id: int):
     message = core_queries.get_outbox_message(message_id)
     return render(request, "web/outbox_message.html", {"section": "outbox", "message": message})
 
 
-@require_GET
 @outbox_required
+@require_GET
 @xframe_options_sameorigin
 def outbox_message_html(request, message_id: int):
     """The HTML part alone, for the sandboxed frame on the message page."""

@@ -159,6 +159,7 @@ def test_with_the_outbox_off_every_outbox_page_is_a_404_and_the_link_is_gone(sta
         reverse("web:outbox-message-html", args=[kept.pk]),
     ):
         assert staff_client.get(url).status_code == 404
+        assert staff_client.post(url).status_code == 404
     assert reverse("web:outbox") not in staff_client.get(reverse("web:overview")).content.decode()
 
 
