@@ -203,7 +203,7 @@ TASKS = {
     }
 }
 
-# The development outbox (/outbox/, staff only): every message sent is kept in
+# The development outbox (/outbox/, store owners only): every message sent is kept in
 # the database and listed there. On with DEBUG, or with CXLOOP_DEV_OUTBOX=1;
 # the page is a 404 otherwise. Never turn it on in production.
 CXLOOP_DEV_OUTBOX = _flag("CXLOOP_DEV_OUTBOX", "1" if DEBUG else "0")

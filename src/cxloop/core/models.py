@@ -254,7 +254,7 @@ class AuditLog(StoreScopedModel):
 
 
 class OutboxMessage(models.Model):
-    """An email as sent in development, kept so staff can read it on the outbox page.
+    """An email as sent in development, kept so store owners can read it on the outbox page.
 
     Written by `cxloop.core.mail_outbox.OutboxBackend` from whichever process
     sends (web server or worker), hence a table and not memory. Not scoped to

@@ -1,4 +1,4 @@
-"""The development outbox: mail the demo sent, readable by staff (DEBUG or CXLOOP_DEV_OUTBOX only).
+"""The development outbox: mail the demo sent, readable by store owners (DEBUG or CXLOOP_DEV_OUTBOX only).
 
 The HTML part of a message is never put into a staff page: it is served on
 its own address under a CSP `sandbox` with no script source, and framed by
@@ -15,6 +15,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from cxloop.core import queries as core_queries
+from cxloop.core.models import Membership
+from cxloop.core.roles import check_role
 
 from .access import store_required
 from .paging import build_page
@@ -45,13 +47,23 @@ def is_outbox_on() -> bool:
 
 
 def outbox_required(view):
-    """A 404 unless the development outbox is on; then a signed-in store member only."""
+    """A 404 unless the development outbox is on; then a store owner only.
+
+    The outbox holds every store's mail, password-reset and invitation links
+    included, so it is for the people who run the installation, not agents.
+    """
+
+    @store_required
+    @wraps(view)
+    def for_owners(request, *args, **kwargs):
+        check_role(request, Membership.Role.OWNER)
+        return view(request, *args, **kwargs)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_outbox_on():
             raise Http404("The outbox is a development page.")
-        return store_required(view)(request, *args, **kwargs)
+        return for_owners(request, *args, **kwargs)
 
     return wrapper
 

@@ -149,6 +149,21 @@ def test_a_signed_in_user_who_is_no_stores_member_sees_no_mail():
         assert "How likely" not in response.content.decode()
 
 
+@outbox_on
+def test_agents_see_no_mail_and_no_link_since_the_outbox_holds_everyones_reset_links(agent_client):
+    kept = send()
+
+    for url in (
+        reverse("web:outbox"),
+        reverse("web:outbox-message", args=[kept.pk]),
+        reverse("web:outbox-message-html", args=[kept.pk]),
+    ):
+        response = agent_client.get(url)
+        assert response.status_code == 403
+        assert "Your opinion, please" not in response.content.decode()
+    assert reverse("web:outbox") not in agent_client.get(reverse("web:overview")).content.decode()
+
+
 @outbox_off
 def test_with_the_outbox_off_every_outbox_page_is_a_404_and_the_link_is_gone(staff_client):
     kept = send()
