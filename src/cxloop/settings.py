@@ -11,6 +11,7 @@ service. Production differs only by its environment variables:
                      EMAIL_USE_TLS, DEFAULT_FROM_EMAIL, EMAIL_BACKEND
     CXLOOP_PUBLIC_URL  the address customers use, for links in emails
     CXLOOP_HTTPS     "1" when served over TLS (secure cookies, HSTS, redirect)
+    CXLOOP_DEV_OUTBOX  "1" to keep sent mail and show it on /outbox/ (on with DEBUG)
     CXLOOP_REDIS_URL  e.g. redis://127.0.0.1:6379/0: keep the shared cache (rate-limit
                      counters) in Redis instead of a database table (pip install "cxloop[redis]")
 """
@@ -206,10 +207,14 @@ TASKS = {
     }
 }
 
+# The development outbox (/outbox/, store owners only): every message sent is kept in
+# the database and listed there. On with DEBUG, or with CXLOOP_DEV_OUTBOX=1;
+# the page is a 404 otherwise. Never turn it on in production.
+CXLOOP_DEV_OUTBOX = _flag("CXLOOP_DEV_OUTBOX", "1" if DEBUG else "0")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    "cxloop.core.mail_outbox.OutboxBackend"
+    if (DEBUG or CXLOOP_DEV_OUTBOX)
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

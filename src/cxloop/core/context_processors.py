@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from . import queries
 
 
@@ -7,6 +9,7 @@ def current_store(request):
     if store is None:
         return {"current_store": None, "my_memberships": []}
     return {
+        "dev_outbox": bool(settings.DEBUG or getattr(settings, "CXLOOP_DEV_OUTBOX", False)),
         "current_store": store,
         "current_role": request.membership.role,
         "my_memberships": queries.list_memberships(request.user),

@@ -251,3 +251,26 @@ class AuditLog(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"
+
+
+class OutboxMessage(models.Model):
+    """An email as sent in development, kept so store owners can read it on the outbox page.
+
+    Written by `cxloop.core.mail_outbox.OutboxBackend` from whichever process
+    sends (web server or worker), hence a table and not memory. Not scoped to
+    a store: the outbox shows the installation's mail, and only in development.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    from_email = models.CharField(max_length=254)
+    to = models.TextField(help_text="Every recipient (to, cc, bcc), comma-separated.")
+    subject = models.TextField()
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    raw = models.TextField(help_text="The whole message as it would go over SMTP.")
+
+    class Meta:
+        indexes = [models.Index(fields=["-created_at", "-id"], name="outbox_newest_first")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

@@ -7,7 +7,16 @@ from django.conf import settings
 from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 
-from .models import ApiKey, AuditLog, MemberInvitation, Membership, Platform, Store, WebhookSecret
+from .models import (
+    ApiKey,
+    AuditLog,
+    MemberInvitation,
+    Membership,
+    OutboxMessage,
+    Platform,
+    Store,
+    WebhookSecret,
+)
 
 
 def list_memberships(user) -> QuerySet[Membership]:
@@ -167,3 +176,16 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def list_outbox() -> QuerySet[OutboxMessage]:
+    """Mail kept by the development outbox, newest first."""
+    return OutboxMessage.objects.order_by("-created_at", "-pk")
+
+
+def get_outbox_message(message_id: int) -> OutboxMessage:
+    """One kept message; raises Http404."""
+    try:
+        return OutboxMessage.objects.get(pk=message_id)
+    except OutboxMessage.DoesNotExist:
+        raise Http404("No such message in the outbox.") from None

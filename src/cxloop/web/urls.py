@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import team, views, views_auth
+from . import outbox, team, views, views_auth
 
 app_name = "web"
 urlpatterns = [
@@ -28,5 +28,8 @@ urlpatterns = [
     path("team/invitations/<id:invitation_id>/resend/", team.resend_invitation, name="team-resend"),
     path("team/invitations/<id:invitation_id>/revoke/", team.revoke_invitation, name="team-revoke"),
     path("audit-log/", team.audit_log, name="audit-log"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<id:message_id>/", outbox.outbox_message, name="outbox-message"),
+    path("outbox/<id:message_id>/html/", outbox.outbox_message_html, name="outbox-message-html"),
     path("invitations/<str:token>/", team.invitation, name="invitation"),
 ]

@@ -13,6 +13,7 @@ from cxloop.api import api
 from cxloop.commerce import services
 from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
+from cxloop.core.models import OutboxMessage
 from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
@@ -60,8 +61,10 @@ def foreign_objects(other_store):
     )
     surveys = make_foreign_survey_objects(other_store)
     team = make_foreign_team_objects(other_store)
+    # The development outbox belongs to no store; it is off here, so its pages are a 404 for everyone.
+    kept = OutboxMessage.objects.create(from_email="shop@example.com", to="canary-b@example.com", subject="B")
     return {**surveys, **team, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
-            "store_id": other_store.pk}  # fmt: skip
+            "store_id": other_store.pk, "message_id": kept.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:
