@@ -32,6 +32,7 @@ from pydantic import ConfigDict, StrictStr
 from . import apikeys, invitations, members, queries
 from .audit import Actor
 from .errors import Forbidden, NotFound, Unauthorized
+from .inputs import DbId
 from .models import Membership, Store
 from .roles import has_role
 
@@ -149,7 +150,7 @@ class AuditOut(Schema):
     user_agent: str
 
 
-def _store(request, store_id: int, minimum: str) -> Store:
+def _store(request, store_id: DbId, minimum: str) -> Store:
     """The store if the user is a member (else 404) with at least `minimum` (else 403)."""
     membership = (
         Membership.objects.select_related("store").filter(user=request.user, store_id=store_id).first()
@@ -173,7 +174,7 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 @router.get("/stores/{store_id}/members", response={200: list[MemberOut], **ERRORS}, summary="List members")
-def list_members(request, store_id: int):
+def list_members(request, store_id: DbId):
     return list(queries.list_members(_store(request, store_id, Membership.Role.ADMIN)))
 
 
@@ -182,7 +183,7 @@ def list_members(request, store_id: int):
     response={200: list[InvitationOut], **ERRORS},
     summary="List pending invitations",
 )
-def list_invitations(request, store_id: int):
+def list_invitations(request, store_id: DbId):
     return list(queries.list_pending_invitations(_store(request, store_id, Membership.Role.ADMIN)))
 
 
@@ -191,7 +192,7 @@ def list_invitations(request, store_id: int):
     response={201: InviteOut, **ERRORS},
     summary="Invite a person by email",
 )
-def invite(request, store_id: int, payload: InviteIn):
+def invite(request, store_id: DbId, payload: InviteIn):
     store = _store(request, store_id, Membership.Role.ADMIN)
     invitation, sent = invitations.invite_member(
         store=store, email=payload.email, role=payload.role, actor=Actor.from_request(request)
@@ -204,7 +205,7 @@ def invite(request, store_id: int, payload: InviteIn):
     response={200: InviteOut, **ERRORS},
     summary="Send an invitation again (a new link; the old one stops working)",
 )
-def resend_invitation(request, store_id: int, invitation_id: int):
+def resend_invitation(request, store_id: DbId, invitation_id: DbId):
     store = _store(request, store_id, Membership.Role.ADMIN)
     invitation = _found(queries.get_pending_invitation, store, invitation_id)
     invitation, sent = invitations.resend_invitation(invitation=invitation, actor=Actor.from_request(request))
@@ -216,7 +217,7 @@ def resend_invitation(request, store_id: int, invitation_id: int):
     response={204: None, **ERRORS},
     summary="Revoke an invitation",
 )
-def revoke_invitation(request, store_id: int, invitation_id: int):
+def revoke_invitation(request, store_id: DbId, invitation_id: DbId):
     store = _store(request, store_id, Membership.Role.ADMIN)
     invitation = _found(queries.get_pending_invitation, store, invitation_id)
     invitations.revoke_invitation(invitation=invitation, actor=Actor.from_request(request))
@@ -226,7 +227,7 @@ def revoke_invitation(request, store_id: int, invitation_id: int):
 @router.patch(
     "/stores/{store_id}/members/{member_id}", response={200: MemberOut, **ERRORS}, summary="Change a role"
 )
-def change_role(request, store_id: int, member_id: int, payload: RoleIn):
+def change_role(request, store_id: DbId, member_id: DbId, payload: RoleIn):
     store = _store(request, store_id, Membership.Role.ADMIN)
     membership = _found(queries.get_member, store, member_id)
     return members.change_role(membership=membership, role=payload.role, actor=Actor.from_request(request))
@@ -235,7 +236,7 @@ def change_role(request, store_id: int, member_id: int, payload: RoleIn):
 @router.delete(
     "/stores/{store_id}/members/{member_id}", response={204: None, **ERRORS}, summary="Remove a member"
 )
-def remove_member(request, store_id: int, member_id: int):
+def remove_member(request, store_id: DbId, member_id: DbId):
     store = _store(request, store_id, Membership.Role.ADMIN)
     membership = _found(queries.get_member, store, member_id)
     members.remove_member(membership=membership, actor=Actor.from_request(request))
@@ -243,7 +244,7 @@ def remove_member(request, store_id: int, member_id: int):
 
 
 @router.get("/stores/{store_id}/api-keys", response={200: list[ApiKeyOut], **ERRORS}, summary="List API keys")
-def list_api_keys(request, store_id: int):
+def list_api_keys(request, store_id: DbId):
     return list(queries.list_api_keys(_store(request, store_id, Membership.Role.ADMIN)))
 
 
@@ -252,7 +253,7 @@ def list_api_keys(request, store_id: int):
     response={200: ApiKeyOut, **ERRORS},
     summary="Revoke an API key",
 )
-def revoke_api_key(request, store_id: int, key_id: int):
+def revoke_api_key(request, store_id: DbId, key_id: DbId):
     store = _store(request, store_id, Membership.Role.ADMIN)
     key = _found(queries.get_api_key, store, key_id)
     return apikeys.revoke_api_key(key=key, actor=Actor.from_request(request))
@@ -263,7 +264,7 @@ def revoke_api_key(request, store_id: int, key_id: int):
     response={201: RotatedOut, **ERRORS},
     summary="Replace an API key with a new one",
 )
-def rotate_api_key(request, store_id: int, key_id: int):
+def rotate_api_key(request, store_id: DbId, key_id: DbId):
     store = _store(request, store_id, Membership.Role.ADMIN)
     key = _found(queries.get_api_key, store, key_id)
     new_key, raw = apikeys.rotate_api_key(key=key, actor=Actor.from_request(request))
@@ -277,5 +278,5 @@ def rotate_api_key(request, store_id: int, key_id: int):
     summary="The audit log, newest first (owners only)",
 )
 @paginate(LimitOffsetPagination, max_limit=AUDIT_MAX_LIMIT)
-def audit_log(request, store_id: int):
+def audit_log(request, store_id: DbId):
     return queries.list_audit_log(_store(request, store_id, Membership.Role.OWNER))

@@ -231,3 +231,11 @@ def test_team_api_checks_the_csrf_token(store, owner):
 
     assert (answer.status_code, answer.json()["error"]) == (403, "csrf_failed")
     assert MemberInvitation.objects.count() == 0
+
+
+def test_an_id_no_row_can_have_is_a_422_naming_it_not_a_server_error(staff_client, store):
+    # an id past 2^63 cannot be stored by SQLite or PostgreSQL; it is refused where it is parsed
+    response = staff_client.get(f"/api/v1/stores/{2**63}/api-keys")
+
+    assert response.status_code == 422
+    assert "store_id" in response.content.decode()
