@@ -175,6 +175,7 @@ LANGUAGES = [
     ("lv", "Latviešu"),
     ("fa", "فارسی"),
     ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"

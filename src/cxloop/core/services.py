@@ -18,7 +18,7 @@ from .identity import generate_identity_secret
 from .models import ApiKey, AuditLog, Membership, Store, WebhookSecret
 from .queries import WEBHOOK_PLATFORMS
 
-SUPPORTED_LANGUAGES = {"en", "pl", "lv", "fa", "zh-hans"}
+SUPPORTED_LANGUAGES = {"en", "pl", "lv", "fa", "zh-hans", "zh-hant"}
 
 
 def _check_currency(currency: str) -> str:

@@ -26,6 +26,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from cxloop.core.languages import normalize_language
+
 from . import queries, services
 
 ONE_CLICK = "One-Click"
@@ -61,12 +63,10 @@ def unsubscribe(request, token):
 
 
 def page_language(*candidates: str) -> str:
-    """The first candidate (a language tag like "pl", "pl_PL", "zh-CN") cxloop ships, else English."""
+    """The first candidate (a language tag like "pl", "pl_PL", "zh-TW") cxloop ships, else English."""
     shipped = {code for code, _name in settings.LANGUAGES}
     for raw in candidates:
-        code = (raw or "").strip().lower().replace("_", "-")
-        if code.startswith("zh"):
-            code = "zh-hans"
+        code = normalize_language(raw)
         for candidate in (code, code.split("-")[0]):
             if candidate in shipped:
                 return candidate

@@ -1,8 +1,8 @@
 """What a survey says to a customer, in the customer's language.
 
 Each survey kind ships default texts, translated like the rest of cxloop
-(locale/<lang>/LC_MESSAGES/django.po; English, Polish, Latvian, Persian and
-Chinese today). An owner may rewrite any text per language in the builder;
+(locale/<lang>/LC_MESSAGES/django.po; English, Polish, Latvian, Persian,
+Simplified and Traditional Chinese today). An owner may rewrite any text per language in the builder;
 those overrides live in `Survey.texts`::
 
     {"pl": {"question": "Czy poleciłbyś nas znajomym?"}}
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from cxloop.core.languages import normalize_language
 
 from .scoring import Kind
 
@@ -83,14 +85,6 @@ class SurveyTexts:
 
     def follow_up(self, band: str) -> str:
         return getattr(self, f"follow_up_{band}", "") if band else ""
-
-
-def normalize_language(code: str) -> str:
-    """A language tag as cxloop stores it: lower case, dashes, Chinese as zh-hans ("zh_CN" -> "zh-hans")."""
-    code = (code or "").strip().lower().replace("_", "-")
-    if code.startswith("zh"):
-        return "zh-hans"
-    return code
 
 
 def pick_language(survey, customer_language: str) -> str:

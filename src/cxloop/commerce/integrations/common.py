@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from cxloop.core.errors import InvalidInput
+from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
 
 from ..models import ErasedIdentity
@@ -74,16 +75,13 @@ def signature_matches(secret: str, message: bytes, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.strip().encode())
 
 
-LANGUAGE_ALIASES = {"zh": "zh-hans", "zh-cn": "zh-hans", "zh-sg": "zh-hans", "zh-hans": "zh-hans"}
-
-
 def language_code(locale: str | None) -> str:
-    """A cxloop language code from a platform locale ("pl-PL" -> "pl", "zh-CN" -> "zh-hans")."""
+    """A cxloop language code from a platform locale ("pl-PL" -> "pl", "zh-TW" -> "zh-hant")."""
     if not locale or not isinstance(locale, str):
         return ""
     value = locale.strip().lower().replace("_", "-")[:16]
-    if value in LANGUAGE_ALIASES:
-        return LANGUAGE_ALIASES[value]
+    if value.split("-")[0] == "zh":
+        return normalize_language(value)
     return value.split("-")[0][:8] if value.isascii() else ""
 
 

@@ -43,7 +43,7 @@ PREVIEW_CSP = "; ".join(
         "sandbox",
     ]
 )
-SAMPLE_NAMES = {"en": "Emma", "pl": "Ania", "lv": "Līga", "fa": "سارا", "zh-hans": "李娜"}
+SAMPLE_NAMES = {"en": "Emma", "pl": "Ania", "lv": "Līga", "fa": "سارا", "zh-hans": "李娜", "zh-hant": "林怡君"}
 
 
 def stash_preview(request, *, survey: Survey | None, kind: str, form, drafts, language: str):
