@@ -64,7 +64,7 @@ def analyse_comment_task(response_id: int) -> str:
     response = Response.objects.filter(pk=response_id).first()
     if response is None or not response.comment:
         return ""
-    language = detect_comment_language(response.comment)
+    language = detect_comment_language(response.comment, hint=response.language)
     Response.objects.filter(pk=response_id, comment=response.comment).update(comment_language=language)
     return language
 
