@@ -3,7 +3,7 @@
     SOURCE_LABELS["instagram"]["fa"]    ->  "اینستاگرام"
     WRITTEN_ANSWERS["lv"]["packaging"]  ->  ("Pārāk daudz plastmasas, ...", ...)
 
-The survey speaks every shipped language (en, pl, lv, fa, zh-hans): its
+The survey speaks every shipped language (en, pl, lv, fa, zh-hans, zh-hant): its
 heading, each question and each choice. The written answers to "Anything we
 could do better?" have the same six themes in each language, so the same
 wishes recur across languages: less plastic and crushed boxes (packaging),
@@ -20,6 +20,7 @@ SURVEY_TEXTS = {
     "lv": {"question": "Jūsu pasūtījums ir piegādāts: četri īsi jautājumi"},
     "fa": {"question": "سفارش شما رسید: چهار سؤال کوتاه"},
     "zh-hans": {"question": "您的订单已送达：四个简单的问题"},
+    "zh-hant": {"question": "您的訂單已送達：四個簡單的問題"},
 }
 RATING_TEXTS = {
     "en": "How was the packaging?",
@@ -27,6 +28,7 @@ RATING_TEXTS = {
     "lv": "Kā jums patika iepakojums?",
     "fa": "بسته‌بندی چطور بود؟",
     "zh-hans": "您觉得包装怎么样？",
+    "zh-hant": "您覺得包裝怎麼樣？",
 }
 SOURCE_TEXTS = {
     "en": "How did you first hear of us?",
@@ -34,15 +36,17 @@ SOURCE_TEXTS = {
     "lv": "Kā jūs pirmo reizi uzzinājāt par mums?",
     "fa": "اولین بار از کجا با ما آشنا شدید؟",
     "zh-hans": "您最初是通过什么渠道了解到我们的？",
+    "zh-hant": "您最初是從哪裡得知我們的？",
 }
 SOURCE_LABELS = {
     "friend": {"en": "From a friend", "pl": "Od znajomych", "lv": "No drauga", "fa": "از طریق دوستان",
-               "zh-hans": "朋友推荐"},
+               "zh-hans": "朋友推荐", "zh-hant": "朋友推薦"},
     "instagram": {"en": "Instagram", "pl": "Instagram", "lv": "Instagram", "fa": "اینستاگرام",
-                  "zh-hans": "Instagram"},
+                  "zh-hans": "Instagram", "zh-hant": "Instagram"},
     "search": {"en": "Searching online", "pl": "Z wyszukiwarki", "lv": "Meklējot internetā",
-               "fa": "جستجو در اینترنت", "zh-hans": "网上搜索"},
-    "ad": {"en": "An ad", "pl": "Z reklamy", "lv": "No reklāmas", "fa": "تبلیغات", "zh-hans": "广告"},
+               "fa": "جستجو در اینترنت", "zh-hans": "网上搜索", "zh-hant": "網路搜尋"},
+    "ad": {"en": "An ad", "pl": "Z reklamy", "lv": "No reklāmas", "fa": "تبلیغات", "zh-hans": "广告",
+           "zh-hant": "廣告"},
 }  # fmt: skip
 PURPOSE_TEXTS = {
     "en": "What did you buy it for?",
@@ -50,13 +54,17 @@ PURPOSE_TEXTS = {
     "lv": "Kam vai kādam nolūkam bija šis pirkums?",
     "fa": "این خرید را برای چه انجام دادید؟",
     "zh-hans": "您这次购买是为了什么？",
+    "zh-hant": "您這次購買是為了什麼？",
 }
 PURPOSE_LABELS = {
-    "myself": {"en": "Myself", "pl": "Dla siebie", "lv": "Sev", "fa": "برای خودم", "zh-hans": "自己用"},
-    "gift": {"en": "A gift", "pl": "Na prezent", "lv": "Dāvanai", "fa": "به عنوان هدیه", "zh-hans": "送礼"},
-    "work": {"en": "Work", "pl": "Do pracy", "lv": "Darbam", "fa": "برای کار", "zh-hans": "工作需要"},
+    "myself": {"en": "Myself", "pl": "Dla siebie", "lv": "Sev", "fa": "برای خودم", "zh-hans": "自己用",
+               "zh-hant": "自己用"},
+    "gift": {"en": "A gift", "pl": "Na prezent", "lv": "Dāvanai", "fa": "به عنوان هدیه", "zh-hans": "送礼",
+             "zh-hant": "送禮"},
+    "work": {"en": "Work", "pl": "Do pracy", "lv": "Darbam", "fa": "برای کار", "zh-hans": "工作需要",
+             "zh-hant": "工作需要"},
     "occasion": {"en": "A special occasion", "pl": "Na specjalną okazję", "lv": "Īpašam notikumam",
-                 "fa": "برای یک مناسبت خاص", "zh-hans": "特别场合"},
+                 "fa": "برای یک مناسبت خاص", "zh-hans": "特别场合", "zh-hant": "特別場合"},
 }  # fmt: skip
 WRITTEN_TEXTS = {
     "en": "Anything we could do better?",
@@ -64,6 +72,7 @@ WRITTEN_TEXTS = {
     "lv": "Ko mēs varētu darīt labāk?",
     "fa": "چه کاری را می‌توانیم بهتر انجام دهیم؟",
     "zh-hans": "我们还有哪些地方可以做得更好？",
+    "zh-hant": "我們還有哪些地方可以做得更好？",
 }
 WRITTEN_THEMES = ("packaging", "delivery", "sizes", "range", "gift", "nothing")
 
@@ -226,6 +235,38 @@ WRITTEN_ANSWERS = {
             "都很好，谢谢！",
             "没有，继续保持。",
             "暂时没有，很满意。",
+        ),
+    },
+    "zh-hant": {
+        "packaging": (
+            "塑膠包裝太多了，希望能改用紙材。",
+            "收到的時候盒子有點壓壞了。",
+            "一件T恤用這麼大的箱子，有點浪費。",
+        ),
+        "delivery": (
+            "希望可以寄到超商取貨。",
+            "物流資訊好幾天都沒更新。",
+            "希望能增加快速到貨的選項。",
+        ),
+        "sizes": (
+            "尺寸表可以再準確一些，偏小。",
+            "希望能多出一些大尺碼。",
+            "建議標註詳細的衣長和胸圍。",
+        ),
+        "range": (
+            "希望多出幾種顏色。",
+            "我的尺碼很快就缺貨了，希望補貨。",
+            "男款可以再多一些。",
+        ),
+        "gift": (
+            "希望可以提供禮品包裝。",
+            "送禮的話，最好不要在包裹裡放價格單。",
+            "可以附一張小卡片就更好了。",
+        ),
+        "nothing": (
+            "都很好，謝謝！",
+            "沒有，繼續保持。",
+            "目前沒有，很滿意。",
         ),
     },
 }

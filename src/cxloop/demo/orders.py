@@ -16,7 +16,7 @@ from .catalogue import Catalogue, nice_price_cents
 from .columns import concat, hex_ids, money, objects, texts
 
 HOUR = 3_600_000_000
-TAX_RATES = {"US": 0.07, "GB": 0.20, "PL": 0.23, "LV": 0.21, "IR": 0.09, "CN": 0.13, "TW": 0.05}
+TAX_RATES = {"US": 0.07, "GB": 0.20, "PL": 0.23, "LV": 0.21, "IR": 0.09, "CN": 0.13, "TW": 0.05, "HK": 0.0}
 CHANNELS = objects(["web", "mobile", "pos"])
 FIRST_ORDER_CODE = ("WELCOME10", 10)
 CODES = [("SPRING15", 15), ("VIP20", 20), ("SAVE10", 10), ("FRIENDS15", 15)]

@@ -40,8 +40,9 @@ LOCALES = (
            ("poczta.example", "wp.example", "example.com", "onet.example")),
     Locale("lv_LV", "lv", ("LV",), (1.0,), 0.10, ("inbox.example", "example.com", "apollo.example")),
     Locale("fa_IR", "fa", ("IR",), (1.0,), 0.12, ("example.com", "chmail.example", "example.net")),
-    Locale("zh_CN", "zh-hans", ("CN", "TW"), (0.8, 0.2), 0.18,
-           ("qq.example", "163.example", "example.com")),
+    Locale("zh_CN", "zh-hans", ("CN",), (1.0,), 0.12, ("qq.example", "163.example", "example.com")),
+    Locale("zh_TW", "zh-hant", ("TW", "HK"), (0.7, 0.3), 0.06,
+           ("gmail.example", "yahoo.example", "example.com")),
 )  # fmt: skip
 
 # Latin handles for people whose names are not in Latin script: real people
@@ -69,6 +70,7 @@ PHONE_FORMATS = {
     "IR": lambda a, b, c: f"+98 9{a % 100:02d} {b % 1000:03d} {c % 10000:04d}",
     "CN": lambda a, b, c: f"+86 13{a % 10} {b % 10000:04d} {c % 10000:04d}",
     "TW": lambda a, b, c: f"+886 9{a % 100:02d} {b % 1000:03d} {c % 1000:03d}",
+    "HK": lambda a, b, c: f"+852 {5 + a % 5}{b % 1000:03d} {c % 10000:04d}",
 }
 EMAIL_SEPARATORS = objects([".", "", ".", "_", "."])  # by pattern, see _email_locals
 
@@ -125,7 +127,7 @@ def build_name_pools(seed: int) -> NamePools:
 
 
 def _ascii_names(fake: Faker, locale: Locale, first, last) -> tuple[list[str], list[str]]:
-    if locale.faker == "zh_CN":
+    if locale.faker in ("zh_CN", "zh_TW"):
         return ([fake.first_romanized_name().lower() for _ in range(POOL_SIZE)],
                 [fake.last_romanized_name().lower() for _ in range(POOL_SIZE)])  # fmt: skip
     if locale.faker in LATIN_HANDLES:

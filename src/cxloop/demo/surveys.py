@@ -55,6 +55,7 @@ from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 from cxloop.commerce.models import ConsentRecord, Customer, Event, Order
+from cxloop.core.languages import is_chinese
 from cxloop.core.models import Membership, Store
 from cxloop.flows import queries as flows_queries
 from cxloop.flows import services as flows_services
@@ -86,7 +87,7 @@ OPEN_WITHOUT_ANSWER = 0.22
 COMMENT_RATE = {Band.LOW: 0.62, Band.MID: 0.42, Band.HIGH: 0.3}
 TWO_SENTENCES = 0.25
 IN_ENGLISH = 0.05  # comments written in English by customers of another language
-FAR_COUNTRIES = {"CN", "TW", "IR"}  # shipped internationally: slower, more delivery complaints
+FAR_COUNTRIES = {"CN", "TW", "HK", "IR"}  # shipped internationally: slower, more delivery complaints
 INSERT_CHUNK = 5000
 
 # Chance of each band before the adjustments in `_band_weights`.
@@ -120,6 +121,7 @@ CSAT_TEXTS = {
     "lv": {"question": "Cik apmierināts esat ar mūsu komandas sniegto palīdzību?"},
     "fa": {"question": "چقدر از کمکی که از تیم ما گرفتید راضی هستید؟"},
     "zh-hans": {"question": "您对我们团队提供的帮助满意吗？"},
+    "zh-hant": {"question": "您對我們團隊提供的協助滿意嗎？"},
 }
 
 
@@ -497,7 +499,7 @@ def _comment(rng: random.Random, language: str, band: str, kind: str, ask: _Ask)
         others = [t for t in themes if t != first]
         second = rng.choices(others, [w for t, w in zip(themes, weights, strict=True) if t != first])[0]
         sentences.append(rng.choice(pool[second]))
-    return ("" if language == "zh-hans" else " ").join(sentences), language
+    return ("" if is_chinese(language) else " ").join(sentences), language
 
 
 def _theme_weight(theme: str, band: str, kind: str, ask: _Ask) -> float:

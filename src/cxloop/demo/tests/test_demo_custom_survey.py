@@ -56,7 +56,7 @@ def test_the_demo_runs_an_after_delivery_survey_of_four_questions_in_every_langu
     assert (questions[0].texts["en"], questions[0].scale_max) == ("How was the packaging?", 5)
     assert [len(q.choices) for q in questions] == [0, 4, 4, 0]
     for question in questions:
-        assert set(question.texts) == set(SHIPPED_LANGUAGES) == {"en", "pl", "lv", "fa", "zh-hans"}
+        assert set(question.texts) == set(SHIPPED_LANGUAGES) == {"en", "pl", "lv", "fa", "zh-hans", "zh-hant"}
         for choice in question.choices:
             assert set(choice["labels"]) == set(SHIPPED_LANGUAGES)
     assert set(survey.texts) == set(SHIPPED_LANGUAGES)

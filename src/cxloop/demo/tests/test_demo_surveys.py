@@ -203,7 +203,7 @@ def test_a_demo_store_answers_like_a_real_shop(store):
     assert 25 <= summary.nps <= 50
     assert 75 <= summary.csat_percent <= 90
     commented = Response.objects.filter(store=store).exclude(comment="")
-    assert set(commented.values_list("comment_language", flat=True)) == {"en", "pl", "lv", "fa", "zh-hans"}
+    assert set(commented.values_list("comment_language", flat=True)) == {"en", "pl", "lv", "fa", "zh-hans", "zh-hant"}
 
 
 def test_comments_cover_every_theme_in_every_language_and_band():
@@ -212,3 +212,21 @@ def test_comments_cover_every_theme_in_every_language_and_band():
         for band, themes in bands.items():
             assert tuple(themes) == THEMES, (language, band)
             assert sum(len(sentences) for sentences in themes.values()) >= 24, (language, band)
+
+
+def test_chinese_demo_comments_are_detected_in_the_script_they_are_written_in():
+    # as a customer answering on a page in the other Chinese would write them: only
+    # sentences either script writes the same ("物流很快，第二天就到了。") follow the page
+    from cxloop.surveys.language import detect_comment_language
+
+    follows_the_page = []
+    for language, other in (("zh-hans", "zh-hant"), ("zh-hant", "zh-hans")):
+        for themes in COMMENTS[language].values():
+            for sentence in (s for sentences in themes.values() for s in sentences):
+                assert detect_comment_language(sentence, hint=language) == language, sentence
+                if detect_comment_language(sentence, hint=other) != language:
+                    follows_the_page.append(sentence)
+    assert follows_the_page == [
+        "物流很快，第二天就到了。", "面料比想象的薄。",  # Simplified
+        "物流很快，第二天就到了。", "布料比想像的薄。", "客服根本不回信。",  # Traditional
+    ]  # fmt: skip

@@ -76,18 +76,22 @@ def test_different_seeds_generate_different_stores(store):
     assert _digest(store) != _digest(twin)
 
 
-def test_customers_have_names_in_five_languages_and_their_own_scripts(store):
+def test_customers_have_names_in_six_languages_and_their_own_scripts(store):
     # when
     _generate(store)
     # then
     customers = list(Customer.objects.filter(store=store))
-    assert {c.language for c in customers} == {"en", "pl", "lv", "fa", "zh-hans"}
+    assert {c.language for c in customers} == {"en", "pl", "lv", "fa", "zh-hans", "zh-hant"}
     persian = [c for c in customers if c.language == "fa"]
-    chinese = [c for c in customers if c.language == "zh-hans"]
+    chinese = [c for c in customers if c.language in ("zh-hans", "zh-hant")]
     assert all(ARABIC_SCRIPT.search(c.first_name + c.last_name) for c in persian)
     assert all(CJK.search(c.first_name + c.last_name) for c in chinese)
-    countries = {"en": {"US", "GB"}, "pl": {"PL"}, "lv": {"LV"}, "fa": {"IR"}, "zh-hans": {"CN", "TW"}}
+    countries = {"en": {"US", "GB"}, "pl": {"PL"}, "lv": {"LV"}, "fa": {"IR"}, "zh-hans": {"CN"},
+                 "zh-hant": {"TW", "HK"}}  # fmt: skip
     assert all(c.country in countries[c.language] for c in customers)
+    # Taiwanese names as written there: 陳 and 劉, not 陈 and 刘
+    traditional_names = "".join(c.last_name + c.first_name for c in customers if c.language == "zh-hant")
+    assert not set(traditional_names) & set("陈刘张黄吴郑杨赵")
 
 
 def test_name_keys_are_the_case_folded_names(store):
