@@ -43,7 +43,9 @@ PREVIEW_CSP = "; ".join(
         "sandbox",
     ]
 )
-SAMPLE_NAMES = {"en": "Emma", "pl": "Ania", "lv": "Līga", "fa": "سارا", "zh-hans": "李娜", "zh-hant": "林怡君"}
+SAMPLE_NAMES = {
+    "en": "Emma", "pl": "Ania", "lv": "Līga", "fa": "سارا", "zh-hans": "李娜", "zh-hant": "林怡君",
+}  # fmt: skip
 
 
 def stash_preview(request, *, survey: Survey | None, kind: str, form, drafts, language: str):
