@@ -512,6 +512,20 @@ def test_oversized_body_answers_413(deliver):
     assert response.status_code == 413
 
 
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("zh-TW", "zh-hant"), ("zh-HK", "zh-hant"), ("zh-Hant-TW", "zh-hant"), ("zh-CN", "zh-hans"),
+     ("zh", "zh-hans")],
+)
+def test_a_checkouts_chinese_locale_names_simplified_or_traditional(deliver, locale, language):
+    checkout = json.loads(payload("checkouts_create"))
+    checkout.update(customer_locale=locale)
+
+    deliver("checkouts/create", json.dumps(checkout).encode(), event_id=f"c-{locale}")
+
+    assert Checkout.objects.get().customer.language == language
+
+
 def test_checkout_is_stored_with_recovery_url_and_completed_by_its_order(deliver, shopify_store):
     deliver("checkouts/create", payload("checkouts_create"), event_id="c1")
     checkout = Checkout.objects.get()
