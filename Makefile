@@ -16,13 +16,17 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(BIN)/uv sync --locked
 	@touch $@
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
+# Browser tests drive Debian's Chromium; install it when it is missing, with the
+# Noto fonts that give it Chinese, Persian and Latin glyphs (screenshots in every language).
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-core
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian's chromium for the browser tests..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = "0" ]; then \
+	      echo "Installing Debian's $$missing for the browser tests..."; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "missing for the browser tests: sudo apt-get install $$missing"; exit 1; fi; \
+	  fi
 
 test: install chromium
 	$(BIN)/pytest
