@@ -8,9 +8,9 @@ neighbouring words (no punctuation or number between them) that neither
 start nor end with a stop word ("quality of service" is one, "of service" is
 not). A single word is a theme only when it names something (no stop word,
 two letters or more) and twice as many customers used it. A shorter phrase
-is left out when a longer one holding it was used by exactly the same
-customers: "fast delivery" stays, "delivery" goes, unless other customers
-wrote "delivery" alone.
+is left out when a longer one was used by exactly the same customers ("fast
+delivery" stays, "delivery" goes, unless other customers wrote "delivery"
+alone; of a sentence several customers wrote alike, one phrase shows).
 
 Words are read the way each language needs:
 
@@ -63,8 +63,11 @@ _NOT_STOP_WORDS = {
 }
 # Verb forms and fillers stopwords-iso lacks, compared after folding (ZWNJ removed).
 _EXTRA_STOP_WORDS = {
+    "en": {"bit", "lot", "lots"},
     "fa": {
-        "میکنم", "میکند", "میکنه", "میکنیم", "نمیکنم", "نمیکند", "نمیکنه", "کردم", "کردند", "کرده",
+        "رو", "برام", "براتون", "بهم", "ازش", "یه", "دیگه", "اینو", "اونو", "دستم", "میمونم", "کردن",
+        "دادن", "ندادن", "گرفتم", "میکنم", "میکند", "میکنه", "میکنیم", "نمیکنم", "نمیکند", "نمیکنه",
+        "کردم", "کردند", "کرده",
         "کردیم", "شده", "شدم", "شدند", "شدیم", "بودند", "هستند", "بودیم", "خواهم", "خواهد", "میخواهم",
         "میشه", "میشود", "نمیشه", "داره", "داشت", "داشتم", "بدم", "بدهم", "دادم", "اومد", "آمد", "رسید",
     },
@@ -150,6 +153,7 @@ _PERSIAN_TABLE = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=200_000)  # a language's words repeat: the hot spot of cutting comments
 def theme_key(text: str) -> str:
     """The form phrases are counted in: folded (`fold_text`) and without diacritics ("Jakość" -> "jakosc")."""
     decomposed = unicodedata.normalize("NFKD", (text or "").translate(_UNMARKED))
@@ -226,6 +230,7 @@ def _split_chinese(text: str, *, traditional: bool) -> list[_Token | None]:
     return words
 
 
+@functools.lru_cache(maxsize=20_000)  # short comments ("Fast delivery") come back word for word
 def comment_phrases(text: str, language: str) -> dict[str, tuple[str, int]]:
     """The phrases and words a comment could share: {key: (spelling here, number of words)}."""
     joiner = "" if _base(language) == "zh" else " "
@@ -283,7 +288,7 @@ def _language_themes(language: str, comments: list[ThemeComment], limit: int) ->
         for key, band in mentioned.items():
             bands[key][band] += 1
     needed = min_customers(len(customers))
-    keys = _keep(counts, sizes, needed)
+    keys = _keep(counts, sizes, needed, customers)
     themes = [
         Theme(
             key=key,
@@ -300,17 +305,25 @@ def _language_themes(language: str, comments: list[ThemeComment], limit: int) ->
     return LanguageThemes(language, len(comments), len(customers), needed, themes[:limit])
 
 
-def _keep(counts: Counter, sizes: dict[str, int], needed: int) -> list[str]:
-    """The keys used by enough customers, less those a longer phrase of the same customers holds."""
-    frequent = {
-        key: n for key, n in counts.items() if n >= (needed if sizes[key] > 1 else needed * WORD_FACTOR)
-    }
-    covered = set()
-    for key, n in frequent.items():
-        words = key.split(" ")
-        for size in range(1, len(words)):
-            for start in range(len(words) - size + 1):
-                part = " ".join(words[start : start + size])
-                if frequent.get(part) == n:  # every customer of the part wrote the whole phrase
-                    covered.add(part)
-    return [key for key in frequent if key not in covered]
+def _keep(counts: Counter, sizes: dict[str, int], needed: int, customers: dict) -> list[str]:
+    """The keys used by enough customers, one per set of customers: the phrase of most words.
+
+    Phrases used by exactly the same customers say one thing: a shorter one
+    inside a longer one ("delivery" in "fast delivery"), or pieces of one
+    sentence that several customers wrote alike.
+    """
+    frequent = {key for key, n in counts.items() if n >= (needed if sizes[key] > 1 else needed * WORD_FACTOR)}
+    who: dict[str, list] = defaultdict(list)
+    for customer, mentioned in customers.items():
+        for key in frequent.intersection(mentioned):
+            who[key].append(customer)
+    best: dict[frozenset, str] = {}
+    for key in frequent:
+        group = frozenset(who[key])
+        if group not in best or _fullness(key) > _fullness(best[group]):
+            best[group] = key
+    return list(best.values())
+
+
+def _fullness(key: str) -> tuple:
+    return (key.count(" "), len(key), key)
