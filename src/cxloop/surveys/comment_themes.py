@@ -8,20 +8,23 @@ its theme counted.
 
 import hashlib
 from dataclasses import replace
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cxloop.core.models import Store
 
 from .comments import NO_LANGUAGE, CommentFilters, filter_responses
 from .models import Response, Survey
-from .results import list_range_responses
+from .results import list_range_responses, store_timezone
 from .themes import LanguageThemes, ThemeComment, comment_phrases, find_themes
 
 MAX_THEME_COMMENTS = 2000
 THEMES_VERSION = "2"  # change when themes are found differently, so cached ones are dropped
 THEMES_CACHE_SECONDS = 24 * 3600
+RECENT_DAYS = 90  # the days the results pages show unless told otherwise
 
 
 def _theme_window(store: Store, survey: Survey | None, filters: CommentFilters, *, kind=None) -> QuerySet:
@@ -83,3 +86,9 @@ def filter_by_theme(
     if not filters.theme:
         return responses
     return responses.filter(pk__in=list_theme_response_ids(store, survey, filters, kind=kind))
+
+
+def recent_theme_filters(store: Store, theme: str) -> CommentFilters:
+    """The filters of a theme over the store's last `RECENT_DAYS` days, as the results pages start."""
+    today = timezone.localtime(timezone.now(), store_timezone(store)).date()
+    return CommentFilters(since=today - timedelta(days=RECENT_DAYS - 1), until=today, theme=theme)

@@ -114,3 +114,30 @@ def test_themes_of_another_survey_filter_nothing_here(staff_client, store):
     page = staff_client.get(f"/surveys/{survey.pk}/comments/?theme=fast+delivery").content.decode()
 
     assert comments_shown(page) == ["fast delivery"]
+
+
+def test_the_api_lists_the_responses_of_a_theme(api_client, store):
+    # given three Persian customers who wrote "ارسال سریع" (one with Arabic letters) and one who did not
+    survey = make_survey(store, kind="nps")
+    texts = ["ارسال سریع بود", "ارسال سريع و خوب", "واقعا ارسال سریع", "بسته‌بندی خوب"]
+    answers = [
+        answer(
+            survey,
+            9,
+            text,
+            language="fa",
+            customer=make_customer(store, email=f"f{n}@example.ir"),
+            days_ago=n + 1,
+        )
+        for n, text in enumerate(texts)
+    ]
+
+    # when
+    found = api_client.get(f"/api/v1/surveys/{survey.pk}/responses", {"theme": "ارسال سریع"})
+    too_long = api_client.get(f"/api/v1/surveys/{survey.pk}/responses", {"theme": "x" * 201})
+
+    # then
+    assert found.status_code == 200
+    assert sorted(item["id"] for item in found.json()["items"]) == sorted(a.pk for a in answers[:3])
+    assert too_long.status_code == 422
+    assert "theme" in (too_long.json().get("field") or str(too_long.json()["detail"]))
