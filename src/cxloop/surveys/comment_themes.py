@@ -47,8 +47,9 @@ def list_comment_themes(
     """
     window = _theme_window(store, survey, filters, kind=kind)
     stamp = hashlib.sha256(THEMES_VERSION.encode())
-    for pk, updated_at in window.values_list("pk", "updated_at"):
-        stamp.update(f"{pk}:{updated_at.timestamp()};".encode())
+    # The language is set by a task after the answer, without touching updated_at.
+    for pk, updated_at, language in window.values_list("pk", "updated_at", "comment_language"):
+        stamp.update(f"{pk}:{updated_at.timestamp()}:{language};".encode())
     key = f"surveys:themes:{store.pk}:{stamp.hexdigest()}"
     themes = cache.get(key)
     if themes is None:

@@ -141,3 +141,32 @@ def test_the_api_lists_the_responses_of_a_theme(api_client, store):
     assert sorted(item["id"] for item in found.json()["items"]) == sorted(a.pk for a in answers[:3])
     assert too_long.status_code == 422
     assert "theme" in (too_long.json().get("field") or str(too_long.json()["detail"]))
+
+
+def test_themes_follow_a_comment_language_detected_after_the_page_was_seen(staff_client, store):
+    # given three comments whose language is not detected yet, and the page already seen
+    from cxloop.surveys import tasks
+    from cxloop.surveys.models import Response
+
+    survey = make_survey(store, kind="nps")
+    responses = [
+        answer(
+            survey,
+            10,
+            "Szybka dostawa, dziękuję",
+            language="",
+            customer=make_customer(store, email=f"p{n}@example.pl"),
+        )
+        for n in range(3)
+    ]
+    Response.objects.filter(pk__in=[r.pk for r in responses]).update(comment_language="")
+    before = staff_client.get(f"/surveys/{survey.pk}/comments/").content.decode()
+
+    # when the worker detects their language
+    for response in responses:
+        tasks.analyse_comment_task.call(response.pk)
+    after = staff_client.get(f"/surveys/{survey.pk}/comments/").content.decode()
+
+    # then
+    assert "szybka dostawa" not in theme_links(before)
+    assert "szybka dostawa" in theme_links(after)
