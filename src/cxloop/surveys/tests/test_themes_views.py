@@ -170,3 +170,24 @@ def test_themes_follow_a_comment_language_detected_after_the_page_was_seen(staff
     # then
     assert "szybka dostawa" not in theme_links(before)
     assert "szybka dostawa" in theme_links(after)
+
+
+def test_results_page_shows_the_top_themes_linking_to_their_comments(staff_client, store):
+    survey = make_survey(store, kind="nps")
+    for n in range(3):
+        answer(
+            survey,
+            10,
+            "物流很快，谢谢",
+            language="zh-hans",
+            customer=make_customer(store, email=f"r{n}@example.cn"),
+        )
+    lonely = make_survey(store, kind="csat")
+    answer(lonely, 5, "Wonderful scarf", customer=make_customer(store, email="w@example.com"))
+
+    page = staff_client.get(f"/surveys/{survey.pk}/results/").content.decode()
+    empty = staff_client.get(f"/surveys/{lonely.pk}/results/").content.decode()
+
+    assert f'href="/surveys/{survey.pk}/comments/?theme=%E7%89%A9%E6%B5%81+%E5%BE%88%E5%BF%AB' in page
+    assert "3 customers · <span" in page and "100% promoter" in page
+    assert "No phrase shared by several customers yet." in empty

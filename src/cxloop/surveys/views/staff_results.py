@@ -191,6 +191,9 @@ def _results_page(request, scope: Scope):
             language = get_language() or request.store.default_language
             context["questions"] = question_results(scope.survey, responses, language=language)
         context["quick_ranges"] = _quick_ranges(_today(request), bucket)
+        if scope.kind != Kind.CUSTOM:
+            groups = _themes(request.store, scope, CommentFilters(since=since, until=until))
+            context["theme_groups"] = [group for group in groups if group["themes"]]
     else:
         status = 400
     if wants_partial(request, "survey-results"):
