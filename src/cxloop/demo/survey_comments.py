@@ -19,6 +19,7 @@ EN = {
             "Arrived in two days, much faster than I expected.",
             "Super fast delivery, ordered on Monday and had it by Wednesday.",
             "Quick shipping and the tracking updates were spot on.",
+            "Fast delivery and friendly communication, thank you.",
         ),
         "packaging": (
             "Lovely packaging, it felt like opening a gift.",
@@ -105,6 +106,7 @@ EN = {
             "Delivery was very slow and the tracking number never worked.",
             "The parcel was sent to the wrong address.",
             "Still waiting for half of my order.",
+            "Slow delivery, I waited almost two weeks.",
         ),
         "packaging": (
             "The box arrived crushed and the mug inside was broken.",
@@ -150,6 +152,7 @@ PL = {
             "Przesyłka dotarła już następnego dnia, super szybko!",
             "Bardzo szybka dostawa, zamówienie w poniedziałek, paczka w środę.",
             "Szybka wysyłka i dobry kontakt z kurierem.",
+            "Szybka dostawa i miły kontakt, dziękuję.",
         ),
         "packaging": (
             "Piękne opakowanie, jak prezent.",
@@ -236,6 +239,7 @@ PL = {
             "Bardzo długa dostawa, numer przesyłki w ogóle nie działał.",
             "Przesyłka trafiła pod zły adres.",
             "Nadal czekam na połowę zamówienia.",
+            "Bardzo wolna dostawa, czekałam prawie dwa tygodnie.",
         ),
         "packaging": (
             "Karton zgnieciony, kubek w środku rozbity.",
@@ -281,6 +285,7 @@ LV = {
             "Sūtījums pienāca jau nākamajā dienā, ļoti ātri!",
             "Ātra piegāde, pasūtīju pirmdienā, trešdien jau saņēmu.",
             "Ātra piegāde un ērta sūtījuma izsekošana.",
+            "Ļoti ātra piegāde un laipna saziņa, paldies.",
         ),
         "packaging": (
             "Ļoti skaists iepakojums, kā dāvana.",
@@ -367,6 +372,7 @@ LV = {
             "Ļoti lēna piegāde, sūtījuma numurs vispār nestrādāja.",
             "Sūtījums tika nosūtīts uz nepareizu adresi.",
             "Joprojām gaidu pusi no pasūtījuma.",
+            "Lēna piegāde, gaidīju gandrīz divas nedēļas.",
         ),
         "packaging": (
             "Kaste bija saspiesta, krūze iekšā saplīsusi.",
@@ -412,6 +418,7 @@ FA = {
             "ارسال خیلی سریع بود، یک روزه به دستم رسید.",
             "سفارش رو دوشنبه دادم و چهارشنبه تحویل گرفتم، عالی بود.",
             "ارسال سریع و کد رهگیری دقیق.",
+            "ارسال سریع بود و پشتیبانی خوش‌برخورد، ممنون.",
         ),
         "packaging": (
             "بسته‌بندی خیلی شیک بود، مثل کادو.",
@@ -498,6 +505,7 @@ FA = {
             "ارسال خیلی کند بود و کد رهگیری اصلاً کار نمی‌کرد.",
             "بسته به آدرس اشتباه ارسال شد.",
             "هنوز منتظر نصف سفارشم هستم.",
+            "ارسال کند بود، تقریباً دو هفته منتظر ماندم.",
         ),
         "packaging": (
             "جعبه له شده بود و لیوان داخلش شکسته بود.",
@@ -543,6 +551,7 @@ ZH = {
             "物流很快，第二天就到了。",
             "发货速度快，周一下单周三就收到了。",
             "快递很给力，物流信息更新也很及时。",
+            "物流很快，客服态度也很好，谢谢。",
         ),
         "packaging": (
             "包装很精美，像礼物一样。",
@@ -629,6 +638,7 @@ ZH = {
             "快递太慢，物流单号一直查不到。",
             "包裹寄到了错误的地址。",
             "订单的一半到现在还没收到。",
+            "物流太慢了，等了快两个星期。",
         ),
         "packaging": (
             "箱子被压坏了，里面的杯子碎了。",

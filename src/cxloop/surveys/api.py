@@ -20,6 +20,7 @@ from cxloop.core.errors import InvalidInput
 from cxloop.core.inputs import DbId, InputDateTime, LimitOffsetPagination, StrictDbId
 
 from . import audience, queries, ratelimit, services
+from .comment_themes import filter_by_theme, recent_theme_filters
 from .services.surveys import MAX_QUESTIONS
 from .tokens import read_invitation_token
 
@@ -224,6 +225,16 @@ class ResponseFilter(Schema):
     since: InputDateTime | None = Field(
         None, description="Answers recorded or changed at or after this time."
     )
+    theme: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Answers whose comment mentions this theme (its `key`, as in the comments page's `?theme=` "
+            "links, e.g. `fast delivery`), among the latest 2,000 comments of the last 90 days: "
+            "the comments the results pages read themes from."
+        ),
+    )
 
 
 @router.get(
@@ -237,6 +248,9 @@ def list_responses(request, survey_id: DbId, filters: Query[ResponseFilter]):
     responses = queries.list_responses(request.store, survey=survey)
     if filters.since is not None:
         responses = responses.filter(updated_at__gte=filters.since)
+    if filters.theme is not None:
+        theme = recent_theme_filters(request.store, filters.theme)
+        responses = filter_by_theme(responses, request.store, survey, theme)
     return responses
 
 

@@ -58,10 +58,11 @@ class CommentFilters:
     band: str = ""
     language: str = ""
     search: str = ""
+    theme: str = ""  # a theme's key (`Theme.key`)
 
     @property
     def is_narrowed(self) -> bool:
-        return bool(self.band or self.language or self.search)
+        return bool(self.band or self.language or self.search or self.theme)
 
 
 def filter_responses(responses: QuerySet[Response], *, band="", language="", search="") -> QuerySet[Response]:

@@ -28,6 +28,7 @@ from cxloop.web.paging import build_page
 
 from .. import queries
 from ..charts import build_score_chart
+from ..comment_themes import MAX_THEME_COMMENTS, filter_by_theme, list_comment_themes
 from ..comments import NO_LANGUAGE, CommentFilters, filter_responses, list_comment_languages, list_comments
 from ..exports import stream_responses_csv
 from ..models import Channel, Survey
@@ -43,12 +44,10 @@ from ..results import (
     store_timezone,
 )
 from ..scoring import BAND_NAMES, Band, Kind
-from ..themes import find_themes
 
 SCORED_KINDS = (Kind.NPS, Kind.CSAT, Kind.CES)
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
-MAX_THEME_COMMENTS = 2000
 COMMENTS_PER_PAGE = 25
 
 DIMENSION_TITLES = {
@@ -95,6 +94,7 @@ class CommentFilterForm(RangeForm):
     band = forms.ChoiceField(required=False, label=gettext_lazy("Score"))
     language = forms.RegexField(required=False, regex=r"^([a-z]{2,3}(-[a-z]{2,8})?|none)$", max_length=16)
     q = forms.CharField(required=False, max_length=200, strip=True, label=gettext_lazy("Search comments"))
+    theme = forms.CharField(required=False, max_length=200, strip=True, label=gettext_lazy("Theme"))
 
     def __init__(self, data, *, today: date, kind: str):
         super().__init__(data, today=today)
@@ -191,6 +191,9 @@ def _results_page(request, scope: Scope):
             language = get_language() or request.store.default_language
             context["questions"] = question_results(scope.survey, responses, language=language)
         context["quick_ranges"] = _quick_ranges(_today(request), bucket)
+        if scope.kind != Kind.CUSTOM:
+            groups = _themes(request.store, scope, CommentFilters(since=since, until=until))
+            context["theme_groups"] = [group for group in groups if group["themes"]]
     else:
         status = 400
     if wants_partial(request, "survey-results"):
@@ -361,13 +364,15 @@ def _comment_filters(form: CommentFilterForm) -> CommentFilters:
         band=data["band"],
         language=data["language"],
         search=data["q"],
+        theme=data["theme"],
     )
 
 
 def _comments_context(request, scope: Scope, filters: CommentFilters) -> dict:
     store = request.store
+    comments = list_comments(store, scope.survey, filters, kind=scope.kind)
     page = build_page(
-        list_comments(store, scope.survey, filters, kind=scope.kind),
+        filter_by_theme(comments, store, scope.survey, filters, kind=scope.kind),
         request.GET.get("page"),
         per_page=COMMENTS_PER_PAGE,
     )
@@ -376,30 +381,33 @@ def _comments_context(request, scope: Scope, filters: CommentFilters) -> dict:
         response.band_name = names.get(response.band, "")
         response.language_label = language_label(response.comment_language)
     languages = list_comment_languages(store, scope.survey, filters.since, filters.until, kind=scope.kind)
+    theme_groups = _themes(store, scope, filters)
+    shown = {theme.key: theme.text for group in theme_groups for theme in group["themes"]}
     return {
         "filters": filters,
         "page": page,
         "languages": [(code or NO_LANGUAGE, language_label(code)) for code in languages],
-        "theme_groups": _themes(store, scope, filters),
+        "theme_groups": theme_groups,
+        "active_theme": shown.get(filters.theme, filters.theme),
         "max_theme_comments": MAX_THEME_COMMENTS,
     }
 
 
 def _themes(store, scope: Scope, filters: CommentFilters) -> list[dict]:
-    """Themes of the latest comments of the days (and score band), per language, each with its link."""
-    responses = list_range_responses(store, scope.survey, filters.since, filters.until, kind=scope.kind)
-    responses = filter_responses(responses.exclude(comment=""), band=filters.band)
-    if filters.language and filters.language != NO_LANGUAGE:
-        responses = responses.filter(comment_language=filters.language)
-    latest = responses.order_by("-created_at").values_list("comment", "comment_language")[:MAX_THEME_COMMENTS]
+    """Themes of the latest comments of the days, score band and language, per language."""
+    names = BAND_NAMES.get(scope.kind, {})
     return [
         {
             "language": group.language,
             "label": language_label(group.language),
             "comments": group.comments,
+            "customers": group.customers,
+            "min_customers": group.min_customers,
             "themes": group.themes,
+            "high_name": names.get(Band.HIGH, ""),
+            "low_name": names.get(Band.LOW, ""),
         }
-        for group in find_themes(latest)
+        for group in list_comment_themes(store, scope.survey, filters, kind=scope.kind)
     ]
 
 
@@ -441,6 +449,7 @@ def _export(request, scope: Scope):
     responses = filter_responses(
         responses, band=filters.band, language=filters.language, search=filters.search
     )
+    responses = filter_by_theme(responses, request.store, scope.survey, filters, kind=scope.kind)
     name = slugify(scope.survey.name if scope.survey else scope.kind) or "survey"
     response = StreamingHttpResponse(
         stream_responses_csv(request.store, responses.select_related(None), _custom_questions(scope)),
