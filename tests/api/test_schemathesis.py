@@ -19,7 +19,7 @@ from pathlib import Path
 from cxloop.testing.apiserver import api_server  # noqa: F401 (fixture)
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 
 # Rules of a request that depend on the store's data or on more than one field, which JSON Schema
 # cannot state: schema-valid requests may break them and get 422 naming the field. Only for these
