@@ -13,7 +13,6 @@ from django.test import Client
 from cxloop.commerce.records import CustomerData
 from cxloop.commerce.services import customers
 from cxloop.core import services as core_services
-from cxloop.core.apierrors import field_path
 from cxloop.surveys import services as survey_services
 from cxloop.testing.fixtures import make_staff
 
@@ -198,6 +197,8 @@ def test_the_eleventh_answer_a_minute_is_429_in_the_error_shape_with_retry_after
     ],
 )
 def test_a_validation_location_reads_as_the_client_wrote_the_field(loc, body_param, expected):
+    from cxloop.core.apierrors import field_path
+
     assert field_path(loc, body_param=body_param) == expected
 
 
