@@ -7,15 +7,18 @@ Swagger UI's files are served from this server (`ninja` in INSTALLED_APPS),
 so the page renders under the project's Content-Security-Policy.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 
 from cxloop.core import strictjson
 from cxloop.core.apiauth import StoreApiKey
-from cxloop.core.errors import DomainError
+from cxloop.core.apierrors import document_error_responses, field_path, invalid_body
+from cxloop.core.errors import DomainError, error_body
 
 
 class StrictParser(Parser):
@@ -25,16 +28,36 @@ class StrictParser(Parser):
         return strictjson.loads(request.body)
 
 
-api = NinjaAPI(
+class CxloopApi(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts):
+        """ninja's validation errors, each with the `field` path the client wrote (`questions[0].kind`)."""
+        errors = []
+        for context in error_contexts:
+            body_param = getattr(context.model, "__read_from_single_attr__", None)
+            for problem in super().validation_error_from_error_contexts([context]).errors:
+                errors.append({**problem, "field": field_path(problem["loc"], body_param=body_param)})
+        return ValidationError(errors)
+
+
+api = CxloopApi(
     title="cxloop API",
     version="1",
-    description="Store data in and out of cxloop. Authenticate with a store API key.",
+    description=(
+        "Store data in and out of cxloop. Authenticate with a store API key. Every error answers "
+        '{"error": code, "detail": sentence, "field": input path or null}; a 422 also lists '
+        "every problem in `errors` (docs/api.md)."
+    ),
     parser=StrictParser(),
     auth=StoreApiKey(),
     urls_namespace="api",
     # No validator badge: Swagger UI would send the schema to validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
 )
+
+HTTP_ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "body_too_large", 429: "rate_limited", 503: "unavailable",
+}  # fmt: skip
 
 
 @api.exception_handler(DomainError)
@@ -43,29 +66,41 @@ def domain_error(request, exc: DomainError):
 
 
 @api.exception_handler(Http404)
-def not_found(request, exc: Http404):
-    # The API's error shape for a store-scoped lookup that found nothing ("No such customer.").
-    detail = str(exc) or "Not found."
-    return api.create_response(request, {"error": "not_found", "detail": detail}, status=404)
+@api.exception_handler(ObjectDoesNotExist)
+def not_found(request, exc):
+    # A store-scoped lookup that found nothing says what it looked for ("No such customer.").
+    detail = str(exc) if isinstance(exc, Http404) and str(exc) else "Not found."
+    return api.create_response(request, error_body("not_found", detail), status=404)
 
 
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
-    first = exc.errors[0] if exc.errors else {}
-    location = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "payload"))
-    detail = f"{location}: {first.get('msg', 'invalid')}" if location else first.get("msg", "invalid")
-    return api.create_response(
-        request, {"error": "invalid", "detail": detail, "errors": exc.errors}, status=422
-    )
+    return api.create_response(request, invalid_body(exc.errors), status=422)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_form(request, exc):
+    # Django's CSRF check reads a form body: a multipart Content-Type without a boundary raises here.
+    detail = f"The body cannot be read as its Content-Type says: {exc}"
+    return api.create_response(request, error_body("bad_request", detail), status=400)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
-    return api.create_response(
-        request,
-        {"error": "unauthorized", "detail": "A valid store API key is required (Authorization: Bearer <key>)."},  # noqa: E501
-        status=401,
-    )
+    detail = "A valid store API key is required (Authorization: Bearer <key>)."
+    return api.create_response(request, error_body("unauthorized", detail), status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    # ninja wraps what the body parser raised (strictjson's MalformedBody) into HttpError(400).
+    if isinstance(exc.__cause__, DomainError):
+        return domain_error(request, exc.__cause__)
+    code = HTTP_ERROR_CODES.get(exc.status_code, "error")
+    response = api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait))
+    return response
 
 
 def _mount():
@@ -73,9 +108,10 @@ def _mount():
     from cxloop.core.api import router as team_router
     from cxloop.surveys.api import router as surveys_router
 
-    api.add_router("/v1/", commerce_router)
-    api.add_router("/v1/", surveys_router)
-    api.add_router("/v1/", team_router)
+    routers = [commerce_router, surveys_router, team_router]
+    document_error_responses(routers, api_auth=api.auth)
+    for router in routers:
+        api.add_router("/v1/", router)
 
 
 _mount()

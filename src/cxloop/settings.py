@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "cxloop.core.middleware.SecurityHeadersMiddleware",
     # With DEBUG on too, a missing page is the product's 404, not Django's list of URL patterns.
     "cxloop.web.errors.NotFoundPageMiddleware",
+    # A 405 under /api/ and /webhooks/ in the API's JSON error shape.
+    "cxloop.web.errors.MachineMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "cxloop.urls"

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("cxloop.web.urls")),
 ]
 
-# The product's 404 and 500 pages (JSON under /api/ and /webhooks/); see web/errors.py.
+# The product's 404 and 500 pages (JSON under /api/ and /webhooks/, 400 and 403 too); see web/errors.py.
+handler400 = "cxloop.web.errors.bad_request"
+handler403 = "cxloop.web.errors.permission_denied"
 handler404 = "cxloop.web.errors.not_found"
 handler500 = "cxloop.web.errors.server_error"

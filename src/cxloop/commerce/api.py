@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from cxloop.core import strictjson
 from cxloop.core.apiauth import StoreApiKey
+from cxloop.core.apierrors import ErrorOut, InvalidOut
 from cxloop.core.errors import DomainError, InvalidInput
 from cxloop.core.inputs import DbId, LimitOffsetPagination, QueryText
 from cxloop.core.models import ApiKey
@@ -23,12 +24,6 @@ router = Router(tags=["store data"])
 class EventsAccepted(Schema):
     accepted: int = Field(description="Events stored by this call.")
     duplicates: int = Field(description="Events whose event_id was already stored (skipped).")
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: str
-    field: str | None = None
 
 
 BUSY_RETRY_AFTER = "2"  # seconds; a write waits up to 30 s for its turn before the API says busy
@@ -90,7 +85,8 @@ EVENTS_BODY = {
 
 @router.post(
     "/events",
-    response={200: EventsAccepted, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    # The body is read here, not by ninja: its own 400 and 422 are declared (the rest: core.apierrors).
+    response={200: EventsAccepted, 400: ErrorOut, 422: InvalidOut, 503: ErrorOut},
     openapi_extra=EVENTS_BODY,
     # Publishable keys sit in storefront pages; they may send events, nothing else.
     auth=StoreApiKey(allow_publishable=True),

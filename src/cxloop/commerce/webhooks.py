@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from cxloop.core import queries as core_queries
 from cxloop.core import strictjson
-from cxloop.core.errors import DomainError, Unauthorized
+from cxloop.core.errors import DomainError, Unauthorized, error_body
 
 from .integrations import ecwid, shopify, woocommerce
 from .models import WebhookDelivery
@@ -98,7 +98,7 @@ def receive(request, platform: str, store_slug: str):
         return JsonResponse(error.as_dict(), status=error.status)
     except OperationalError:
         # The database is locked or away: nothing was committed, so ask for a retry.
-        response = _answer(503, error="unavailable", detail="Storage is busy; retry shortly.")
+        response = JsonResponse(error_body("unavailable", "Storage is busy; retry shortly."), status=503)
         response["Retry-After"] = "5"
         return response
     return _answer(200, status=outcome.status, delivery=delivery.pk)

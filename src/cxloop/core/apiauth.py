@@ -10,6 +10,7 @@ class StoreApiKey(HttpBearer):
     """`Authorization: Bearer <store API key>`; sets `request.store` and `request.api_key_kind`."""
 
     openapi_description = "A store API key (`cxloop store create` prints one)."
+    error_statuses = (401,)  # a publishable key on a secret-key operation is a 401 too
 
     def __init__(self, *, allow_publishable: bool = False):
         super().__init__()

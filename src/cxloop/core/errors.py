@@ -1,4 +1,20 @@
-"""Domain errors. Views and endpoints turn them into clear 4xx answers."""
+"""Domain errors, and the one shape every JSON error answer takes.
+
+Views and endpoints turn domain errors into clear 4xx answers. Under /api/
+and /webhooks/ every error answer is one JSON object (docs/api.md):
+
+    {"error": "not_found", "detail": "No such customer.", "field": null}
+
+`error` is a machine code, `detail` a sentence naming the problem, `field`
+the path of the input at fault (`customer_id`, `events[3].type`) or null. A
+422 also lists every problem found in `errors`, each of the same shape; the
+first is the one the top level names.
+"""
+
+
+def error_body(code: str, detail: str, field: str | None = None, **extra) -> dict:
+    """The JSON body of an error answer: `{"error", "detail", "field"}` and any `extra` keys."""
+    return {"error": code, "detail": detail, "field": field, **extra}
 
 
 class DomainError(Exception):
@@ -15,9 +31,9 @@ class DomainError(Exception):
             self.code = code
 
     def as_dict(self) -> dict:
-        body = {"error": self.code, "detail": self.message}
-        if self.field:
-            body["field"] = self.field
+        body = error_body(self.code, self.message, self.field or None)
+        if self.status == 422:
+            body["errors"] = [dict(body)]
         return body
 
 

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination as NinjaLimitOffsetPagination
-from pydantic import AfterValidator, StrictInt
+from pydantic import AfterValidator, BeforeValidator, StrictInt
 
 MAX_DB_INT = 2**63 - 1
 MIN_DB_INT = -(2**63)
@@ -60,6 +60,16 @@ def _check_moment(moment: datetime) -> datetime:
     return moment
 
 
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def _refuse_numbers(value):
+    # pydantic reads a number ("0.5") as unix seconds; the schema says an ISO 8601 date, so does the door.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("must be an ISO 8601 date, not a number")
+    return value
+
+
 def _check_text(text: str) -> str:
     if "\x00" in text:
         raise ValueError("must not contain NUL characters")
@@ -70,8 +80,10 @@ DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 StrictDbId = Annotated[StrictInt, Field(ge=1, le=MAX_DB_INT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
 Limit = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
-InputDate = Annotated[date, AfterValidator(_check_day)]
-InputDateTime = Annotated[datetime, AfterValidator(_check_moment)]
+# The schema states the years too (format alone allows 0001-9999), so a client knows the range.
+_YEARS = Field(json_schema_extra={"pattern": "^(19[0-9]{2}|2[0-9]{3})-"})
+InputDate = Annotated[date, BeforeValidator(_refuse_numbers), AfterValidator(_check_day), _YEARS]
+InputDateTime = Annotated[datetime, BeforeValidator(_refuse_numbers), AfterValidator(_check_moment), _YEARS]
 QueryText = Annotated[str, AfterValidator(_check_text)]
 
 

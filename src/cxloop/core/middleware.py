@@ -7,6 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 from . import queries
+from .errors import error_body
 
 MACHINE_PREFIXES = ("/api/", "/webhooks/")
 
@@ -14,7 +15,7 @@ MACHINE_PREFIXES = ("/api/", "/webhooks/")
 def too_large_response() -> JsonResponse:
     limit = settings.CXLOOP_MAX_BODY_BYTES
     return JsonResponse(
-        {"error": "body_too_large", "detail": f"Request body exceeds {limit} bytes."},
+        error_body("body_too_large", f"Request body exceeds {limit} bytes."),
         status=413,
     )
 
@@ -57,7 +58,7 @@ def read_body_within_limit(request, limit: int) -> JsonResponse | None:
             request._stream = LimitedStream(environ["wsgi.input"], limit + 1)
         elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             return JsonResponse(
-                {"error": "length_required", "detail": "Send the body with a Content-Length."},
+                error_body("length_required", "Send the body with a Content-Length."),
                 status=411,
             )
     try:

@@ -7,7 +7,7 @@ exactly as on the survey page.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import JsonResponse
@@ -16,28 +16,28 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from cxloop.commerce.models import Customer
-from cxloop.core.errors import InvalidInput
+from cxloop.core.apierrors import ErrorOut
+from cxloop.core.errors import InvalidInput, error_body
 from cxloop.core.inputs import DbId, InputDateTime, LimitOffsetPagination, StrictDbId
 
 from . import audience, queries, ratelimit, services
 from .comment_themes import filter_by_theme, recent_theme_filters
-from .services.surveys import MAX_QUESTIONS
+from .services.surveys import MAX_DELAY_DAYS, MAX_LINK_DAYS, MAX_QUESTIONS
+from .texts import EDITABLE_FIELDS, MAX_TEXT_LENGTH
 from .tokens import read_invitation_token
 
 router = Router(tags=["surveys"])
 MAX_INVITES_PER_CALL = 1000
 
 
+# A language code as the services read it (`pl`, `zh-hant`); upper case is folded to lower.
+LanguageTag = Annotated[StrictStr, Field(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")]
+
+
 class StrictIn(Schema):
     """Input schemas name every field they take; anything else is refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: str
-    field: str | None = None
 
 
 class ChoiceIn(StrictIn):
@@ -52,19 +52,26 @@ class QuestionIn(StrictIn):
     choices: list[ChoiceIn] = Field(default_factory=list, description="2-20 choices for choice questions.")
 
 
+SurveyText = Literal[EDITABLE_FIELDS]
+SurveyTextValue = Annotated[StrictStr, Field(max_length=MAX_TEXT_LENGTH)]
+
+
 class SurveyIn(StrictIn):
-    name: StrictStr = Field(max_length=200)
+    """The rules the schema states are checked first (422 naming the field); texts also may not hold
+    control characters, and a custom survey needs `questions` to be `active`."""
+
+    name: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S", description="Not only spaces.")
     kind: Literal["nps", "csat", "ces", "custom"]
     trigger: Literal["manual", "order_placed", "order_fulfilled", "helpdesk_resolved"] = "manual"
-    delay_days: StrictInt = Field(3, description="Days after the order (order triggers).")
-    sampling_percent: StrictInt = Field(100, description="Share of customers asked, 1-100.")
-    link_valid_days: StrictInt = Field(14, description="Days an invitation link works, 1-14.")
-    texts: dict[str, dict[str, StrictStr]] = Field(
+    delay_days: StrictInt = Field(3, ge=0, le=MAX_DELAY_DAYS, description="Days after the order (order triggers).")  # noqa: E501
+    sampling_percent: StrictInt = Field(100, ge=1, le=100, description="Share of customers asked.")
+    link_valid_days: StrictInt = Field(14, ge=1, le=MAX_LINK_DAYS, description="Days an invitation link works.")  # noqa: E501
+    texts: dict[LanguageTag, dict[SurveyText, SurveyTextValue]] = Field(
         default_factory=dict, description='Customer-facing texts per language: {"pl": {"question": "..."}}.'
     )
-    brand_color: StrictStr = "#2563eb"
+    brand_color: StrictStr = Field("#2563eb", pattern=r"^#[0-9a-fA-F]{6}$")
     low_score_rule: StrictBool = True
-    low_score_tag: StrictStr = "low-score"
+    low_score_tag: StrictStr = Field("low-score", max_length=50)
     notify_user_ids: list[StrictDbId] = Field(default_factory=list)
     questions: list[QuestionIn] | None = Field(None, max_length=MAX_QUESTIONS, description="Custom surveys.")
     active: StrictBool = Field(False, description="Activate the survey at once.")
@@ -106,7 +113,7 @@ class SurveyOut(Schema):
 
 @router.post(
     "/surveys",
-    response={201: SurveyOut, 401: ErrorOut, 422: ErrorOut},
+    response={201: SurveyOut},
     summary="Create a survey",
 )
 def create_survey(request, payload: SurveyIn):
@@ -129,16 +136,32 @@ def list_surveys(request):
     return queries.list_surveys(request.store).prefetch_related("questions")
 
 
-@router.get("/surveys/{survey_id}", response={200: SurveyOut, 404: ErrorOut}, summary="One survey")
+@router.get("/surveys/{survey_id}", response=SurveyOut, summary="One survey")
 def get_survey(request, survey_id: DbId):
     return queries.get_survey(request.store, survey_id)
 
 
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
 class InvitationsIn(StrictIn):
-    customer_ids: list[StrictDbId] | None = Field(None, max_length=MAX_INVITES_PER_CALL)
-    emails: list[StrictStr] | None = Field(
-        None, max_length=MAX_INVITES_PER_CALL, description="Matched to customers case-insensitively."
+    """Either `customer_ids` or `emails`, not both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["customer_ids"]}, {"required": ["emails"]}]},
     )
+
+    # Typed without None: a field is left out, never sent as null (the schema's oneOf says so).
+    customer_ids: list[StrictDbId] = Field(
+        None, max_length=MAX_INVITES_PER_CALL, description="Customers of this store, by id.",
+        json_schema_extra=_no_default,
+    )  # fmt: skip
+    emails: list[StrictStr] = Field(
+        None, max_length=MAX_INVITES_PER_CALL, description="Matched to customers case-insensitively.",
+        json_schema_extra=_no_default,
+    )  # fmt: skip
 
 
 class InvitationsOut(Schema):
@@ -152,7 +175,7 @@ class InvitationsOut(Schema):
 
 @router.post(
     "/surveys/{survey_id}/invitations",
-    response={200: InvitationsOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: InvitationsOut, 409: ErrorOut},
     summary="Invite customers to a survey",
 )
 def invite(request, survey_id: DbId, payload: InvitationsIn):
@@ -196,7 +219,7 @@ class InvitationOut(Schema):
 
 @router.get(
     "/surveys/{survey_id}/invitations",
-    response={200: list[InvitationOut], 404: ErrorOut},
+    response=list[InvitationOut],
     summary="List a survey's invitations",
 )
 @paginate(LimitOffsetPagination)
@@ -239,7 +262,7 @@ class ResponseFilter(Schema):
 
 @router.get(
     "/surveys/{survey_id}/responses",
-    response={200: list[ResponseOut], 404: ErrorOut},
+    response=list[ResponseOut],
     summary="List a survey's responses",
 )
 @paginate(LimitOffsetPagination)
@@ -281,7 +304,6 @@ class AnswerOut(Schema):
         404: ErrorOut,
         409: ErrorOut,
         410: ErrorOut,
-        422: ErrorOut,
         429: ErrorOut,
     },
     summary="Answer a survey invitation (public, token-based)",
@@ -297,7 +319,7 @@ def answer(request, payload: AnswerIn):
     decision = ratelimit.survey_submit(request)
     if not decision.allowed:
         refused = JsonResponse(
-            {"error": "rate_limited", "detail": "Too many answers from this address; retry soon."}, status=429
+            error_body("rate_limited", "Too many answers from this address; retry soon."), status=429
         )
         refused["Retry-After"] = str(decision.retry_after)
         return refused

@@ -285,6 +285,13 @@ class OpenApiStrategies:
         if name in self.known.names:
             return self.known.names[name]
         schema = self._resolve(schema)
+        if "properties" in schema:
+            # An object whose oneOf only says which fields are required ("either ids or emails"):
+            # the first choice's required fields with the object's own.
+            choice = (schema.get("anyOf") or schema.get("oneOf") or [{}])[0]
+            properties = schema["properties"]
+            required = dict.fromkeys([*schema.get("required", []), *choice.get("required", [])])
+            return {key: self._plain(key, properties[key]) for key in required}
         if "anyOf" in schema or "oneOf" in schema:
             return self._plain(name, (schema.get("anyOf") or schema.get("oneOf"))[0])
         if "default" in schema:

@@ -52,7 +52,7 @@ class Installation:
         self.workers: list[subprocess.Popen] = []
 
     def cxloop(self, *args: str) -> str:
-        done = subprocess.run([CXLOOP, *args], env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run([CXLOOP, *args], env=self.env, capture_output=True, text=True, timeout=300)
         if done.returncode:
             raise AssertionError(f"cxloop {args[0]} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout

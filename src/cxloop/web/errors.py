@@ -1,8 +1,9 @@
-"""The answers for a missing page and a server error.
+"""The answers for a missing page, a refused request and a server error.
 
-Pages get the product's own 404.html and 500.html (web/templates); the JSON
-API and webhooks get the API's JSON error shape. `handler404` and
-`handler500` in cxloop/urls.py point here.
+Pages get the product's own 404.html and 500.html (web/templates) and
+Django's 400 and 403; the JSON API and webhooks get the API's JSON error
+shape (`core.errors.error_body`), a 405 included (`MachineMethodNotAllowedMiddleware`).
+`handler400`, `handler403`, `handler404` and `handler500` in cxloop/urls.py point here.
 
 With DEBUG on, Django would show its technical 404 page instead, which lists
 every URL pattern; `NotFoundPageMiddleware` answers with the product's page
@@ -17,6 +18,7 @@ from django.urls import Resolver404
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from cxloop.core.errors import error_body
 from cxloop.core.middleware import MACHINE_PREFIXES
 
 
@@ -24,22 +26,34 @@ def _is_machine_path(request) -> bool:
     return request.path.startswith(MACHINE_PREFIXES)
 
 
+def _json_error(code: str, detail: str, status: int) -> JsonResponse:
+    return JsonResponse(error_body(code, detail), status=status)
+
+
 def not_found(request, exception):
     """404: the API's JSON error under /api/ and /webhooks/, the product's page elsewhere."""
     if _is_machine_path(request):
-        return JsonResponse(
-            {"error": "not_found", "detail": _("Nothing at this address.")}, status=404
-        )
+        return _json_error("not_found", _("Nothing at this address."), 404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """400 for a request Django refuses before any view (a bad Host, a suspicious operation)."""
+    if _is_machine_path(request):
+        return _json_error("bad_request", _("The server cannot read this request."), 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_machine_path(request):
+        return _json_error("forbidden", _("This request is not allowed."), 403)
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request):
     """500 with no database and no context: a generic JSON answer or the product's page."""
     if _is_machine_path(request):
-        return JsonResponse(
-            {"error": "server_error", "detail": _("The server could not finish this request.")},
-            status=500,
-        )
+        return _json_error("server_error", _("The server could not finish this request."), 500)
     return defaults.server_error(request)
 
 
@@ -67,3 +81,30 @@ class NotFoundPageMiddleware:
         if settings.DEBUG and isinstance(exception, Http404):
             return not_found(request, exception)
         return None
+
+
+class MachineMethodNotAllowedMiddleware:
+    """A 405 under /api/ and /webhooks/ answers the JSON error shape, keeping its Allow header.
+
+    ninja (a method no operation of the path has) and `require_POST` (the
+    webhook door) answer 405 in plain text or HTML; an API client reads JSON.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or not _is_machine_path(request):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        allowed = response.get("Allow", "")
+        refused = _json_error(
+            "method_not_allowed",
+            _("%(method)s is not allowed here; allowed: %(allowed)s.")
+            % {"method": request.method, "allowed": allowed},
+            405,
+        )
+        refused["Allow"] = allowed
+        return refused

@@ -37,6 +37,7 @@ def test_a_busy_event_api_answers_503_with_a_retry_after_the_storefront_may_read
     assert response.json() == {
         "error": "unavailable",
         "detail": "Storage is busy; retry with the same event ids.",
+        "field": None,
     }
     assert response["Retry-After"] == "2"
     assert response["Access-Control-Expose-Headers"] == "Retry-After"

@@ -96,7 +96,8 @@ def test_every_paginated_api_answers_422_for_offset_or_limit_past_64_bits(api, s
 
     assert response.status_code == 422
     assert response.json()["error"] == "invalid"
-    assert response.json()["detail"].startswith(f"query.{parameter}: ")
+    assert response.json()["field"] == parameter
+    assert response.json()["detail"].startswith(f"{parameter}: ")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/customers", "/api/v1/surveys"])
@@ -114,7 +115,7 @@ def test_a_customer_id_past_64_bits_answers_422_naming_it(api, path):
     response = api.get(f"{path}?customer_id={TOO_BIG}")
 
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("query.customer_id: ")
+    assert response.json()["field"] == "customer_id"
 
 
 def test_invitations_to_a_customer_id_past_64_bits_answer_422_and_invite_nobody(api, store):
@@ -127,7 +128,7 @@ def test_invitations_to_a_customer_id_past_64_bits_answer_422_and_invite_nobody(
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("customer_ids.0: ")
+    assert response.json()["field"] == "customer_ids[0]"
     assert not survey.invitations.exists()
 
 
@@ -139,7 +140,7 @@ def test_a_survey_notifying_a_user_id_past_64_bits_answers_422_and_is_not_create
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("notify_user_ids.0: ")
+    assert response.json()["field"] == "notify_user_ids[0]"
     assert not Survey.objects.filter(store=store).exists()
 
 
@@ -150,7 +151,7 @@ def test_responses_since_a_date_out_of_range_answer_422_naming_it(api, store):
         response = api.get(f"/api/v1/surveys/{survey.pk}/responses", {"since": since})
 
         assert response.status_code == 422, since
-        assert response.json()["detail"].startswith("query.since: "), since
+        assert response.json()["field"] == "since", since
 
 
 @pytest.mark.parametrize(
@@ -161,7 +162,7 @@ def test_an_api_path_id_past_64_bits_answers_422_naming_it(api, path):
     response = api.get(path.format(TOO_BIG))
 
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("path.")
+    assert response.json()["field"] in ("customer_id", "order_id", "survey_id")
 
 
 @pytest.mark.parametrize(
@@ -199,7 +200,8 @@ def test_an_api_text_filter_with_a_nul_character_answers_422_naming_it(api, path
     response = api.get(path, {parameter: "ania\x00"})
 
     assert response.status_code == 422
-    assert response.json()["detail"] == f"query.{parameter}: Value error, must not contain NUL characters"
+    assert response.json()["field"] == parameter
+    assert response.json()["detail"] == f"{parameter}: Value error, must not contain NUL characters"
 
 
 def test_an_order_search_with_a_nul_character_searches_without_it(client, store):

@@ -71,7 +71,7 @@ def test_an_api_address_nothing_answers_gets_the_apis_json_error(db, settings, d
     response = Client().get("/api/v1/no-such-thing")
 
     assert response.status_code == 404
-    assert response.json() == {"error": "not_found", "detail": "Nothing at this address."}
+    assert response.json() == {"error": "not_found", "detail": "Nothing at this address.", "field": None}
 
 
 @DEBUG_OFF_AND_ON
@@ -81,7 +81,7 @@ def test_an_api_lookup_that_finds_nothing_gets_the_apis_json_error(api_client, s
     response = api_client.get("/api/v1/customers/999999")
 
     assert response.status_code == 404
-    assert response.json() == {"error": "not_found", "detail": "No such customer."}
+    assert response.json() == {"error": "not_found", "detail": "No such customer.", "field": None}
 
 
 def test_the_500_page_renders_with_no_database_and_no_request_context():
@@ -126,4 +126,5 @@ def test_a_failing_api_address_answers_a_generic_json_error(db, settings):
     assert response.json() == {
         "error": "server_error",
         "detail": "The server could not finish this request.",
+        "field": None,
     }
