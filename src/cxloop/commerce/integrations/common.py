@@ -53,10 +53,10 @@ def erased_since(store: Store, platform: str, person: CustomerData | None, email
 
 
 def without_erased_person(store: Store, platform: str, data: OrderData) -> OrderData:
-    """The order as erasure leaves it (no person, email, note or URLs) if its customer was
+    """The order as erasure leaves it (no person, email, note, address or URLs) if its customer was
     erased after the order was last updated; otherwise unchanged."""
     if erased_since(store, platform, data.customer, data.email, data.updated_at):
-        data.customer, data.email, data.note = None, "", ""
+        data.customer, data.email, data.note, data.shipping_address = None, "", "", {}
         data.landing_page, data.referrer, data.checkout_token = "", "", ""
     return data
 
