@@ -308,7 +308,7 @@ def _subtotal_and_taxes_included(row: Row, subtotal, discount, shipping, tax, to
         if flag is not None and included != flag:
             continue
         if abs(after_discount + shipping + (ZERO if included else tax) - total) <= ROUNDING:
-            return after_discount, included and tax > 0
+            return after_discount, included if flag is not None else included and tax > 0
     return subtotal, bool(flag)
 
 
