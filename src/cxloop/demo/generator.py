@@ -246,11 +246,11 @@ def _profile(plan: _Planner, people: CustomerBatch, orders: OrderBatch, facts: d
     n = len(people)
     rng = np.random.default_rng(people.first_ordinal)
     company, exempt = demo_addresses.companies(rng, people.country)
-    # One in five customers without orders came with a customers-only Shopify import.
+    # One in ten customers without orders came with a customers-only Shopify import.
     no_orders = np.bincount(orders.customer, minlength=n) == 0  # cancelled ones count as orders
-    history = no_orders & (rng.random(n) < 0.2)
+    history = no_orders & (rng.random(n) < 0.1)
     counts = np.where(history, rng.integers(1, 9, size=n), 0)
-    spent = counts * rng.integers(2_000, 12_000, size=n)
+    spent = counts * rng.integers(2_000, 6_000, size=n)
     facts["count"] = np.where(history, counts, facts["count"])
     facts["spent"] = np.where(history, spent, facts["spent"])
     return {
