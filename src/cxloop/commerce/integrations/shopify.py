@@ -52,6 +52,7 @@ from .common import (
     language_code,
     signature_matches,
     tags_from,
+    taxes_included_by_arithmetic,
     utm,
     without_erased_person,
 )
@@ -177,6 +178,18 @@ def _customer_totals(data: dict) -> PlatformTotals | None:
     )
 
 
+def _taxes_included(data: dict, shipping: Decimal | None) -> bool:
+    if isinstance(data.get("taxes_included"), bool):
+        return data["taxes_included"]
+    # Some payloads (older versions, apps' re-sends) leave the flag out.
+    return taxes_included_by_arithmetic(
+        subtotal=p.money(data.get("subtotal_price"), "subtotal_price", default=Decimal(0)),
+        shipping=shipping or Decimal(0),
+        tax=p.money(data.get("total_tax"), "total_tax", default=Decimal(0)),
+        total=p.money(data.get("total_price"), "total_price"),
+    )
+
+
 def _shipping_method(data: dict) -> str:
     titles = []
     for i, raw in enumerate(p.items(data.get("shipping_lines"), "shipping_lines")):
@@ -259,7 +272,7 @@ def parse_order(data: dict) -> OrderData:
         discount_codes=_discount_codes(data.get("discount_codes")),
         shipping=shipping if shipping is not None else Decimal("0"),
         tax=p.money(data.get("total_tax"), "total_tax", default=Decimal(0)),
-        taxes_included=data.get("taxes_included") is True,
+        taxes_included=_taxes_included(data, shipping),
         shipping_address=parse_address(data.get("shipping_address"), "shipping_address"),
         shipping_method=_shipping_method(data),
         financial_status=p.text(data.get("financial_status"), "financial_status", max_length=20),

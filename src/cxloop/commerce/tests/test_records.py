@@ -14,7 +14,6 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from cxloop.commerce import queries, services
 from cxloop.commerce.addresses import format_address
@@ -167,7 +166,9 @@ def test_customers_import_keeps_address_company_note_and_tax_exemption(store):
 
     anna = customer(store, "m.wojcik@example.pl")
     assert anna.company == "Pracownia Ceramiki Sp. z o.o."
-    assert anna.address == {"address1": "ul. Piotrkowska 104/7", "city": "Łódź", "zip": "90-006", "country": "PL"}
+    assert anna.address == {
+        "address1": "ul. Piotrkowska 104/7", "city": "Łódź", "zip": "90-006", "country": "PL",
+    }  # fmt: skip
     assert anna.note == "Zamawia na firmę, faktura VAT.\nDzwonić po 16:00."
     assert anna.tax_exempt is False
     wang = customer(store, "wang.wei@example.cn")
@@ -210,8 +211,10 @@ def test_a_note_with_a_script_tag_is_shown_as_text(store, staff_client):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; VIP" in page
     assert "<script>alert(" not in page
     assert "Tax exempt" in page
-    # Chinese order: province and city run together, from the province down.
-    assert "<bdi>518057</bdi><br><bdi>GD深圳市</bdi><br><bdi>南山区科技园科苑路15号</bdi><br><bdi>8栋1201室</bdi>" in page
+    # A Chinese address: province and city run together, from the province down.
+    assert (
+        "<bdi>518057</bdi><br><bdi>GD深圳市</bdi><br><bdi>南山区科技园科苑路15号</bdi><br><bdi>8栋1201室</bdi>"
+    ) in page
 
 
 # Taxes included, shipping address and method -------------------------------------
@@ -244,7 +247,9 @@ def test_us_order_with_sales_tax_shows_the_tax_as_a_line_that_adds_up(deliver, s
 
     assert order.taxes_included is False
     assert summary.subtotal - summary.discount + summary.shipping + summary.tax == summary.total
-    assert (summary.subtotal, summary.tax, summary.total) == (Decimal("75.00"), Decimal("6.21"), Decimal("84.21"))
+    assert (summary.subtotal, summary.tax, summary.total) == (
+        Decimal("75.00"), Decimal("6.21"), Decimal("84.21"),
+    )  # fmt: skip
     assert "<dt>Tax</dt><dd><span class=\"money\" dir=\"ltr\">6.21 USD</span></dd>" in page
     assert "incl. VAT" not in page
 
@@ -272,7 +277,8 @@ def test_us_shipping_address_puts_state_and_zip_after_the_city(deliver, store):
     order = Order.objects.get(store=store, number="#1051")
 
     assert format_address(order.shipping_address) == [
-        "Jordan Lee", "Lee & Daughters", "350 5th Ave", "Suite 4100", "New York New York 10118", "United States",
+        "Jordan Lee", "Lee & Daughters", "350 5th Ave", "Suite 4100", "New York New York 10118",
+        "United States",
     ]  # fmt: skip
 
 
@@ -355,4 +361,14 @@ def test_another_stores_order_page_is_404(other_store, store, deliver):
     client.force_login(make_staff(other_store))
 
     assert client.get(reverse("commerce:order-detail", args=[order.pk])).status_code == 404
-    assert timezone.now()
+
+
+def test_a_shopify_order_without_the_flag_reads_it_off_the_arithmetic(deliver, store, staff_client):
+    # The captured orders/create leaves taxes_included out: 240.00 + 19.00 = 259.00 with 48.43 tax.
+    deliver("orders/create", "orders_create")
+    order = Order.objects.get(store=store, number="#1042")
+
+    summary = queries.build_order_summary(order)
+
+    assert order.taxes_included is True
+    assert (summary.subtotal, summary.discount, summary.other) == (Decimal("264.00"), Decimal("24.00"), 0)

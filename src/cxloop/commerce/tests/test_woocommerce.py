@@ -89,7 +89,9 @@ def test_new_order_creates_customer_and_order_with_totals(deliver, woo_store):
     order = Order.objects.get(store=woo_store, platform="woocommerce", external_id="4821")
     assert (order.number, order.currency, order.total) == ("#4821", "PLN", Decimal("187.00"))
     # prices_include_tax: the lines and shipping as the customer saw them, VAT included.
-    assert (order.subtotal, order.shipping, order.tax) == (Decimal("168.00"), Decimal("19.00"), Decimal("27.07"))
+    assert (order.subtotal, order.shipping, order.tax) == (
+        Decimal("168.00"), Decimal("19.00"), Decimal("27.07"),
+    )  # fmt: skip
     assert order.taxes_included is True
     assert order.subtotal + order.shipping == order.total
     assert order.shipping_method == "Kurier InPost"
