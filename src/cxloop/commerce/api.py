@@ -141,8 +141,15 @@ class CustomerOut(Schema):
     orders_count: int
     amount_spent: Decimal
     currency: str
+    # True while orders_count and amount_spent are the platform's own totals
+    # (cxloop holds none of the customer's orders yet).
+    facts_from_platform: bool
     first_order_at: datetime | None
     last_order_at: datetime | None
+    company: str
+    address: dict[str, str]
+    note: str
+    tax_exempt: bool
     created_at: datetime
 
     @staticmethod
@@ -170,8 +177,12 @@ class OrderOut(Schema):
     total_discounts: Decimal
     shipping: Decimal
     tax: Decimal
+    # Subtotal and shipping already include the tax (VAT); the total does not add it.
+    taxes_included: bool
     total: Decimal
     refunded_amount: Decimal
+    shipping_method: str
+    shipping_address: dict[str, str]
     financial_status: str
     fulfillment_status: str
     source_channel: str

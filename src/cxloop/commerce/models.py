@@ -47,6 +47,22 @@ class Customer(StoreScopedModel):
     amount_spent = models.DecimalField(default=0, **MONEY)
     first_order_at = models.DateTimeField(null=True, blank=True)
     last_order_at = models.DateTimeField(null=True, blank=True)
+    # What the platform reported for the customer's history (Shopify's "Total
+    # Orders" / "Total Spent"), kept as is. Until cxloop holds an order of the
+    # customer, the derived facts above are taken from it and
+    # `facts_from_platform` says so; the first order cxloop holds replaces them.
+    platform_orders_count = models.PositiveIntegerField(null=True, blank=True)
+    platform_total_spent = models.DecimalField(null=True, blank=True, **MONEY)
+    platform_totals_currency = models.CharField(max_length=3, blank=True)
+    platform_totals_source = models.CharField(max_length=20, choices=Platform.choices, blank=True)
+    platform_totals_at = models.DateTimeField(null=True, blank=True)
+    facts_from_platform = models.BooleanField(default=False)
+    # The default address and what the store wrote about the customer.
+    company = models.CharField(max_length=200, blank=True)
+    # address1, address2, city, province, zip, country (records.address_of).
+    address = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    tax_exempt = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -168,11 +184,15 @@ class Order(StoreScopedModel):
     email = models.CharField(max_length=254, blank=True)
     currency = models.CharField(max_length=3)
     presentment_currency = models.CharField(max_length=3, blank=True)
+    # The lines after discounts, before shipping and tax (Shopify's subtotal_price).
     subtotal = models.DecimalField(default=0, **MONEY)
     total_discounts = models.DecimalField(default=0, **MONEY)
     discount_codes = models.JSONField(default=list, blank=True)
     shipping = models.DecimalField(default=0, **MONEY)
     tax = models.DecimalField(default=0, **MONEY)
+    # VAT-style prices: subtotal and shipping already include `tax`, which the
+    # total does not add again.
+    taxes_included = models.BooleanField(default=False)
     total = models.DecimalField(**MONEY)
     presentment_total = models.DecimalField(null=True, blank=True, **MONEY)
     financial_status = models.CharField(max_length=20, choices=Financial.choices, blank=True)
@@ -187,6 +207,9 @@ class Order(StoreScopedModel):
     utm_campaign = models.CharField(max_length=200, blank=True)
     checkout_token = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)
+    # name, company, address1, address2, city, province, zip, country, phone.
+    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_method = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

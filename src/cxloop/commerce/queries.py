@@ -4,6 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import reduce
 from operator import or_
 
@@ -200,3 +201,37 @@ def list_order_lines(store: Store, order: Order) -> QuerySet:
 
 def list_order_refunds(store: Store, order: Order) -> QuerySet[Refund]:
     return Refund.objects.filter(store=store, order=order).order_by("created_at", "id")
+
+
+@dataclass
+class OrderSummary:
+    """An order's money as the store owner reads it; the lines add up to the total.
+
+    subtotal (before discounts) - discount + shipping + tax (unless included)
+    + other = total. `other` holds what the platform charged beyond those
+    (duties, tips, fees), so the summary adds up whatever the payload missed.
+    """
+
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    tax: Decimal
+    taxes_included: bool
+    other: Decimal
+    total: Decimal
+
+
+def build_order_summary(order: Order) -> OrderSummary:
+    """The order's summary lines; see OrderSummary for how they add up."""
+    subtotal = order.subtotal + order.total_discounts
+    added_tax = Decimal(0) if order.taxes_included else order.tax
+    known = subtotal - order.total_discounts + order.shipping + added_tax
+    return OrderSummary(
+        subtotal=subtotal,
+        discount=order.total_discounts,
+        shipping=order.shipping,
+        tax=order.tax,
+        taxes_included=order.taxes_included,
+        other=order.total - known,
+        total=order.total,
+    )

@@ -9,6 +9,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+ADDRESS_KEYS = ("name", "company", "address1", "address2", "city", "province", "zip", "country", "phone")
+
+
+def address_of(**parts: str) -> dict[str, str]:
+    """An address as cxloop stores it: the ADDRESS_KEYS that are not blank.
+
+    `country` is an ISO 3166 alpha-2 code; `province` a name or a code, as the
+    platform sent it.
+    """
+    unknown = set(parts) - set(ADDRESS_KEYS)
+    if unknown:
+        raise ValueError(f"Not address parts: {sorted(unknown)}")
+    return {key: parts[key].strip() for key in ADDRESS_KEYS if (parts.get(key) or "").strip()}
+
+
+@dataclass
+class PlatformTotals:
+    """A customer's history as the platform counted it (orders count, amount spent)."""
+
+    orders_count: int
+    total_spent: Decimal
+    currency: str
+    as_of: datetime | None = None
+
 
 @dataclass
 class CustomerData:
@@ -25,6 +49,12 @@ class CustomerData:
     consent_level: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # None: the record does not say (a blank never wipes what is stored).
+    company: str = ""
+    address: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+    tax_exempt: bool | None = None
+    totals: PlatformTotals | None = None
 
 
 @dataclass
@@ -66,6 +96,7 @@ class OrderData:
     discount_codes: list[dict] = field(default_factory=list)
     shipping: Decimal = Decimal("0")
     tax: Decimal = Decimal("0")
+    taxes_included: bool = False
     financial_status: str = ""
     fulfillment_status: str = "unfulfilled"
     source_channel: str = ""
@@ -76,6 +107,8 @@ class OrderData:
     utm_campaign: str = ""
     checkout_token: str = ""
     note: str = ""
+    shipping_address: dict[str, str] = field(default_factory=dict)
+    shipping_method: str = ""
     processed_at: datetime | None = None
     cancelled_at: datetime | None = None
     fulfilled_at: datetime | None = None

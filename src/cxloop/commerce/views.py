@@ -28,6 +28,7 @@ from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
 from . import queries
+from .addresses import format_address
 from .imports import jobs as import_jobs
 from .imports import queries as import_queries
 from .models import Customer, ImportJob
@@ -88,6 +89,7 @@ def customer_detail(request, customer_id):
             "customer": customer,
             "timeline": build_customer_timeline(request.store, customer),
             "consents": queries.list_consent_records(request.store, customer)[:10],
+            "address_lines": format_address(customer.address, with_country=False),
             "external_ids": queries.list_external_ids(request.store, customer),
         },
     )
@@ -114,6 +116,8 @@ def order_detail(request, order_id):
             "order": order,
             "lines": queries.list_order_lines(request.store, order),
             "refunds": queries.list_order_refunds(request.store, order),
+            "summary": queries.build_order_summary(order),
+            "shipping_lines": format_address(order.shipping_address),
         },
     )
 

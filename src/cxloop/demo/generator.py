@@ -43,6 +43,7 @@ from ..commerce.models import (
     Product,
     Refund,
 )
+from . import addresses as demo_addresses
 from .behaviour import DemoParameters, Purchases, draw_purchases
 from .catalogue import Catalogue, create_catalogue, currency_factor
 from .columns import concat, datetimes, money, objects, texts
@@ -237,9 +238,36 @@ def _facts(orders: OrderBatch, count: int) -> dict[str, np.ndarray]:
     return {"count": np.bincount(who, minlength=count), "spent": spent, "first": first, "last": last}
 
 
+def _profile(plan: _Planner, people: CustomerBatch, orders: OrderBatch, facts: dict) -> dict:
+    """Address, company, note, tax exemption, and a Shopify history for some customers without orders.
+
+    Drawn from their own generator, so adding them changed no other demo data.
+    """
+    n = len(people)
+    rng = np.random.default_rng(people.first_ordinal)
+    company, exempt = demo_addresses.companies(rng, people.country)
+    # One in ten customers without orders came with a customers-only Shopify import.
+    no_orders = np.bincount(orders.customer, minlength=n) == 0  # cancelled ones count as orders
+    history = no_orders & (rng.random(n) < 0.1)
+    counts = np.where(history, rng.integers(1, 9, size=n), 0)
+    spent = counts * rng.integers(2_000, 6_000, size=n)
+    facts["count"] = np.where(history, counts, facts["count"])
+    facts["spent"] = np.where(history, spent, facts["spent"])
+    return {
+        "address": demo_addresses.customer_addresses(people.country), "company": company,
+        "note": demo_addresses.notes(rng, n), "tax_exempt": exempt, "facts_from_platform": history,
+        "platform_orders_count": np.where(history, counts, None).astype(object),
+        "platform_total_spent": np.where(history, money(spent), None).astype(object),
+        "platform_totals_currency": np.where(history, plan.currency, "").astype(object),
+        "platform_totals_source": np.where(history, Platform.SHOPIFY.value, "").astype(object),
+        "platform_totals_at": plan.times(np.where(history, people.created_at.astype(np.int64), -1)),
+    }  # fmt: skip
+
+
 def _customer_tables(plan: _Planner, people: CustomerBatch, orders: OrderBatch, purchases: Purchases) -> list:
     n, store = len(people), Constant(plan.store_pk)
     facts = _facts(orders, n)
+    profile = _profile(plan, people, orders, facts)
     vip = facts["spent"] >= 5 * plan.params.mean_order_value * 100
     rows = Ids(Customer, np.arange(n))
     customers = {
@@ -252,6 +280,7 @@ def _customer_tables(plan: _Planner, people: CustomerBatch, orders: OrderBatch, 
         "updated_at": plan.times(np.maximum(people.created_at.astype(np.int64), facts["last"])),
         "orders_count": facts["count"], "amount_spent": money(facts["spent"]),
         "first_order_at": plan.times(facts["first"]), "last_order_at": plan.times(facts["last"]),
+        **profile,
     }  # fmt: skip
     ordinals = texts(np.arange(people.first_ordinal, people.first_ordinal + n))
     external_ids = {
@@ -287,13 +316,19 @@ def _order_tables(plan: _Planner, orders: OrderBatch, people: CustomerBatch) -> 
     n, store, currency = len(orders), Constant(plan.store_pk), Constant(plan.currency)
     rows, totals = Ids(Order, np.arange(n)), money(orders.total)
     created = plan.times(orders.created)
+    shipping_address, shipping_method = demo_addresses.shipping(
+        orders.customer, people.first_name, people.last_name, people.country, orders.channel != "pos"
+    )
     order_rows = {
         "id": rows, "store_id": store, "customer_id": Ids(Customer, orders.customer),
         "platform": Constant(Platform.DEMO.value), "external_id": orders.external_id, "number": orders.number,
         "email": people.email[orders.customer], "currency": currency, "presentment_currency": currency,
-        "subtotal": money(orders.subtotal), "total_discounts": money(orders.discount),
+        # Stored after discounts, as platforms send it.
+        "subtotal": money(orders.subtotal - orders.discount), "total_discounts": money(orders.discount),
         "discount_codes": orders.discount_codes, "shipping": money(orders.shipping),
-        "tax": money(orders.tax), "total": totals, "presentment_total": totals,
+        "tax": money(orders.tax), "taxes_included": orders.taxes_included,
+        "total": totals, "presentment_total": totals,
+        "shipping_address": shipping_address, "shipping_method": shipping_method,
         "financial_status": orders.financial, "fulfillment_status": orders.fulfillment,
         "source_channel": orders.channel, "landing_page": orders.landing_page, "referrer": orders.referrer,
         "utm_source": orders.utm_source, "utm_medium": orders.utm_medium, "utm_campaign": orders.utm_campaign,

@@ -1,6 +1,7 @@
 """Turn purchases into orders: line items, discounts, shipping, tax, statuses, refunds.
 
-Every order satisfies total = subtotal - total_discounts + shipping + tax, its
+Every order satisfies total = subtotal - total_discounts + shipping, plus tax
+where it is added (US sales tax; elsewhere prices include VAT), its
 line discounts add up to its discount, and refunds never exceed its total.
 Statuses follow the order's age: the last day's orders are mostly unfulfilled
 and sometimes only authorised; about 1% are cancelled and 4% refunded.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..commerce.models import Order
+from .addresses import TAXES_ADDED
 from .behaviour import MICROS_PER_DAY, Purchases
 from .catalogue import Catalogue, nice_price_cents
 from .columns import concat, hex_ids, money, objects, texts
@@ -41,6 +43,7 @@ class OrderBatch:
     discount: np.ndarray
     shipping: np.ndarray
     tax: np.ndarray
+    taxes_included: np.ndarray  # bool
     total: np.ndarray
     refunded: np.ndarray
     # Text columns are object arrays of str.
@@ -107,12 +110,15 @@ def build_orders(
     shipping = np.where((channel == "pos") | (subtotal - discount >= free_from), 0, rate)
     rates = {country: TAX_RATES[country] for country in set(countries.tolist())}
     tax_rate = np.array([rates[c] for c in countries[purchases.customer].tolist()], dtype=float)
-    tax = np.round((subtotal - discount + shipping) * tax_rate).astype(np.int64)
+    included = np.array([c not in TAXES_ADDED for c in countries[purchases.customer].tolist()], dtype=bool)
+    gross = subtotal - discount + shipping
+    tax_share = np.where(included, tax_rate / (1 + tax_rate), tax_rate)
+    tax = np.round(gross * tax_share).astype(np.int64)
     empty = np.full(n, "", dtype=object)
     batch = OrderBatch(
         customer=purchases.customer, ordinal=first_ordinal + rank, created=created,
-        subtotal=subtotal, discount=discount, shipping=shipping, tax=tax,
-        total=subtotal - discount + shipping + tax, refunded=np.zeros(n, np.int64),
+        subtotal=subtotal, discount=discount, shipping=shipping, tax=tax, taxes_included=included,
+        total=gross + np.where(included, 0, tax), refunded=np.zeros(n, np.int64),
         discount_codes=codes, channel=channel, landing_page=empty, referrer=empty,
         utm_source=empty, utm_medium=empty, utm_campaign=empty,
         checkout_token=np.where(channel != "pos", hex_ids(rng, n), ""), note=_notes(rng, n),

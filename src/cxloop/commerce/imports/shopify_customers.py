@@ -2,9 +2,13 @@
 
 Rows merge with what Shopify's webhooks delivered: a customer is matched by
 Shopify customer id, then by email (case-insensitively), under the platform
-"shopify". `Total Spent` and `Total Orders` are not copied: cxloop derives
-them from the orders it holds (import the orders export for them).
+"shopify". `Total Spent` and `Total Orders` are kept as what Shopify counted
+(in the store's currency, as of the import) and stand as the customer's
+history until cxloop holds an order of theirs: importing the orders export
+then replaces them with what cxloop derives from the orders.
 """
+
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -15,7 +19,7 @@ from .. import parsing as p
 from .. import services
 from ..integrations.common import country_code, tags_from
 from ..models import Customer, ExternalId
-from ..records import CustomerData
+from ..records import CustomerData, PlatformTotals, address_of
 from . import fields
 from .batches import Progress, run_in_batches
 from .erased import ErasedCustomers
@@ -34,6 +38,16 @@ COLUMNS = {
     "phone": ("Phone",),
     "address_phone": ("Default Address Phone",),
     "country": ("Default Address Country Code", "Country Code"),
+    "company": ("Default Address Company", "Company"),
+    "address1": ("Default Address Address1", "Address1"),
+    "address2": ("Default Address Address2", "Address2"),
+    "city": ("Default Address City", "City"),
+    "province": ("Default Address Province Code", "Province Code", "Province"),
+    "zip": ("Default Address Zip", "Zip"),
+    "total_spent": ("Total Spent",),
+    "total_orders": ("Total Orders",),
+    "note": ("Note",),
+    "tax_exempt": ("Tax Exempt",),
     "tags": ("Tags",),
 }
 REQUIRED = ("first_name", "last_name", "email", "accepts_email")
@@ -89,18 +103,61 @@ def import_shopify_customers(
     return summary
 
 
-def parse_customer_row(row: Row) -> CustomerData:
-    """The CustomerData of one export row; raises InvalidInput naming the column."""
+def parse_customer_row(row: Row, currency: str = "") -> CustomerData:
+    """The CustomerData of one export row; raises InvalidInput naming the column.
+
+    `currency` is the store's: the export's Total Spent is in the shop's currency.
+    """
     accepts = fields.yes_no(row["accepts_email"], "Accepts Email Marketing")
+    country = country_code(row["country"])
     return CustomerData(
         external_id=fields.shopify_id(row["id"], "Customer ID"),
         email=p.email(row["email"], "Email"),
         phone=fields.phone(row["phone"] or row["address_phone"], "Phone"),
         first_name=p.text(row["first_name"], "First Name", max_length=200),
         last_name=p.text(row["last_name"], "Last Name", max_length=200),
-        country=country_code(row["country"]),
+        country=country,
         tags=tags_from(p.text(row["tags"], "Tags", max_length=5000)),
         consent_state=None if accepts is None else _consent(accepts),
+        company=p.text(row["company"], "Default Address Company", max_length=200),
+        address=_address(row, country),
+        note=_note(row),
+        tax_exempt=fields.yes_no(row["tax_exempt"], "Tax Exempt"),
+        totals=_totals(row, currency),
+    )
+
+
+def _note(row: Row) -> str | None:
+    # An export without the Note column says nothing about notes.
+    if "note" not in row.values:
+        return None
+    return p.text(row["note"], "Note", max_length=5000, allow_newlines=True)
+
+
+ADDRESS_COLUMNS = {
+    "address1": "Default Address Address1",
+    "address2": "Default Address Address2",
+    "city": "Default Address City",
+    "province": "Default Address Province Code",
+    "zip": "Default Address Zip",
+}
+
+
+def _address(row: Row, country: str) -> dict[str, str]:
+    parts = {key: p.text(row[key], column, max_length=200) for key, column in ADDRESS_COLUMNS.items()}
+    if not any(parts.values()):
+        return {}
+    return address_of(country=country, **parts)
+
+
+def _totals(row: Row, currency: str) -> PlatformTotals | None:
+    """Shopify's Total Orders and Total Spent; None when the export leaves both blank."""
+    if not (row["total_orders"].strip() or row["total_spent"].strip()):
+        return None
+    return PlatformTotals(
+        orders_count=p.count(row["total_orders"] or "0", "Total Orders"),
+        total_spent=p.money(row["total_spent"], "Total Spent", default=Decimal("0")),
+        currency=currency,
     )
 
 
@@ -111,7 +168,7 @@ def _consent(accepts: bool) -> str:
 def _import_row(
     store: Store, row: Row, summary: ImportSummary, erased: ErasedCustomers, seen: dict[int, int]
 ) -> None:
-    data = parse_customer_row(row)
+    data = parse_customer_row(row, store.currency)
     if not (data.external_id or data.email):
         raise InvalidInput(_("blank email and no customer id"))
     existing = find_customer(store, data)

@@ -27,8 +27,9 @@ from cxloop.core.models import Platform, Store
 
 from .. import parsing as p
 from .. import services
+from ..integrations.common import country_code
 from ..models import Customer, ExternalId, Order
-from ..records import CustomerData, LineData, OrderData, RefundData
+from ..records import CustomerData, LineData, OrderData, RefundData, address_of
 from ..services.orders import REPORTED_REFUND_PREFIX
 from . import fields
 from .batches import Progress, run_in_batches
@@ -64,6 +65,18 @@ COLUMNS = {
     "refunded_amount": ("Refunded Amount",),
     "id": ("Id",),
     "source": ("Source",),
+    "taxes_included": ("Taxes Included",),
+    "shipping_method": ("Shipping Method",),
+    "shipping_name": ("Shipping Name",),
+    "shipping_company": ("Shipping Company",),
+    "shipping_address1": ("Shipping Address1",),
+    "shipping_address2": ("Shipping Address2",),
+    "shipping_street": ("Shipping Street",),
+    "shipping_city": ("Shipping City",),
+    "shipping_zip": ("Shipping Zip",),
+    "shipping_province": ("Shipping Province Name", "Shipping Province"),
+    "shipping_country": ("Shipping Country",),
+    "shipping_phone": ("Shipping Phone",),
 }
 REQUIRED = (
     "name", "email", "financial_status", "currency", "subtotal", "shipping", "taxes",
@@ -78,6 +91,7 @@ ERASED_CUSTOMER = gettext_noop(
 KEPT_WHEN_BLANK = (
     "presentment_currency", "presentment_total", "landing_page", "referrer", "utm_source",
     "utm_medium", "utm_campaign", "checkout_token", "processed_at", "note",
+    "shipping_address", "shipping_method",
 )  # fmt: skip
 
 
@@ -169,7 +183,7 @@ class _OrdersImport:
         if existing:
             _keep_what_the_export_lacks(data, existing)
         if self._was_erased(data):
-            data.email, data.note, data.customer = "", "", None
+            data.email, data.note, data.customer, data.shipping_address = "", "", None, {}
             self.summary.note(block.line, _about(block, gettext(ERASED_CUSTOMER)))
         data.refunds = _csv_refunds(data, refunded, existing)
         # Customer facts are refreshed once per batch, not once per order.
@@ -240,15 +254,24 @@ def parse_order_block(block: OrderBlock) -> tuple[OrderData, Decimal]:
 def _order_of(name: str, row: Row) -> OrderData:
     discount = p.money(row["discount_amount"], "Discount Amount", default=ZERO)
     code = p.text(row["discount_code"], "Discount Code", max_length=100)
+    total = p.money(row["total"], "Total")
+    shipping = p.money(row["shipping"], "Shipping", default=ZERO)
+    tax = p.money(row["taxes"], "Taxes", default=ZERO)
+    subtotal, taxes_included = _subtotal_and_taxes_included(
+        row, p.money(row["subtotal"], "Subtotal", default=ZERO), discount, shipping, tax, total
+    )
     return OrderData(
         external_id=fields.shopify_id(row["id"], "Id") or name,
         number=name,
         email=p.email(row["email"], "Email"),
         currency=p.currency(row["currency"], "Currency"),
-        total=p.money(row["total"], "Total"),
-        subtotal=p.money(row["subtotal"], "Subtotal", default=ZERO),
-        shipping=p.money(row["shipping"], "Shipping", default=ZERO),
-        tax=p.money(row["taxes"], "Taxes", default=ZERO),
+        total=total,
+        subtotal=subtotal,
+        shipping=shipping,
+        tax=tax,
+        taxes_included=taxes_included,
+        shipping_address=_shipping_address(row),
+        shipping_method=p.text(row["shipping_method"], "Shipping Method", max_length=200),
         total_discounts=discount,
         discount_codes=[{"code": code, "amount": str(discount), "type": ""}] if code else [],
         financial_status=_status(row["financial_status"], "Financial Status"),
@@ -261,6 +284,58 @@ def _order_of(name: str, row: Row) -> OrderData:
         cancelled_at=p.timestamp(row["cancelled_at"], "Cancelled at", required=False),
         fulfilled_at=p.timestamp(row["fulfilled_at"], "Fulfilled at", required=False),
     )
+
+
+# Totals that differ by at most this much are taken as equal (per-line rounding).
+ROUNDING = Decimal("0.02")
+
+
+def _subtotal_and_taxes_included(row: Row, subtotal, discount, shipping, tax, total) -> tuple[Decimal, bool]:
+    """The subtotal after discounts and whether the prices include the tax.
+
+    The export has no "Taxes Included" column (an edited export may add one,
+    which wins), so it is read off the arithmetic: Total = Subtotal +
+    Shipping when the tax is included (VAT), + Taxes when it is added (US
+    sales tax). Shopify's Subtotal is after discounts; one written before
+    them (Subtotal - Discount Amount + ...) is accepted too and moved after
+    them. When no reading adds up, the tax counts as added.
+    """
+    flag = fields.yes_no(row["taxes_included"], "Taxes Included")
+    readings = [(subtotal, True), (subtotal, False)]
+    if discount:
+        readings += [(subtotal - discount, True), (subtotal - discount, False)]
+    for after_discount, included in readings:
+        if flag is not None and included != flag:
+            continue
+        if abs(after_discount + shipping + (ZERO if included else tax) - total) <= ROUNDING:
+            return after_discount, included if flag is not None else included and tax > 0
+    return subtotal, bool(flag)
+
+
+SHIPPING_COLUMNS = {
+    "name": "Shipping Name",
+    "company": "Shipping Company",
+    "address1": "Shipping Address1",
+    "address2": "Shipping Address2",
+    "city": "Shipping City",
+    "zip": "Shipping Zip",
+    "province": "Shipping Province Name",
+    "phone": "Shipping Phone",
+}
+
+
+def _shipping_address(row: Row) -> dict[str, str]:
+    parts = {
+        key: p.text(row[f"shipping_{key}"], column, max_length=200)
+        for key, column in SHIPPING_COLUMNS.items()
+    }
+    if not parts["address1"]:
+        # Older exports: "Shipping Street" holds address1 and address2 together.
+        parts["address1"] = p.text(row["shipping_street"], "Shipping Street", max_length=200)
+    parts["phone"] = fields.without_apostrophe(parts["phone"])
+    if not any(parts.values()):
+        return {}
+    return address_of(country=country_code(row["shipping_country"]), **parts)
 
 
 def _status(value: str, field: str) -> str:

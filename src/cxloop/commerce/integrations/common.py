@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from cxloop.core.errors import InvalidInput
@@ -54,12 +55,26 @@ def erased_since(store: Store, platform: str, person: CustomerData | None, email
 
 
 def without_erased_person(store: Store, platform: str, data: OrderData) -> OrderData:
-    """The order as erasure leaves it (no person, email, note or URLs) if its customer was
+    """The order as erasure leaves it (no person, email, note, address or URLs) if its customer was
     erased after the order was last updated; otherwise unchanged."""
     if erased_since(store, platform, data.customer, data.email, data.updated_at):
-        data.customer, data.email, data.note = None, "", ""
+        data.customer, data.email, data.note, data.shipping_address = None, "", "", {}
         data.landing_page, data.referrer, data.checkout_token = "", "", ""
     return data
+
+
+ROUNDING = Decimal("0.02")
+
+
+def taxes_included_by_arithmetic(
+    *, subtotal: Decimal, shipping: Decimal, tax: Decimal, total: Decimal
+) -> bool:
+    """Whether an order's prices include its tax, for payloads that do not say.
+
+    Included (VAT) when subtotal + shipping is the total already; added
+    (sales tax) otherwise. Subtotal is after discounts.
+    """
+    return tax > 0 and abs(subtotal + shipping - total) <= ROUNDING
 
 
 def base64_hmac_sha256(secret: str, message: bytes) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from .. import parsing as p
 from ..models import Order
-from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData
+from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData, address_of
 from .common import country_code, language_code
 
 FINANCIAL = {
@@ -42,6 +42,22 @@ def _name(person: dict, field: str) -> tuple[str, str]:
     return first[:200], last.strip()[:200]
 
 
+def parse_address(raw, field: str, *, person: bool = True) -> dict[str, str]:
+    """An Ecwid person (billingPerson, shippingPerson) as an address.
+
+    `person=False` leaves out the name, company and phone (a customer's own).
+    """
+    person_data = p.obj(raw, field)
+    keys = {"street": "address1", "city": "city", "stateOrProvinceName": "province", "postalCode": "zip"}
+    if person:
+        keys |= {"name": "name", "companyName": "company", "phone": "phone"}
+    parts = {ours: p.text(person_data.get(theirs), f"{field}.{theirs}", max_length=200) for theirs, ours in keys.items()}  # noqa: E501
+    if not parts["province"]:
+        parts["province"] = p.text(person_data.get("stateOrProvinceCode"), f"{field}.stateOrProvinceCode", max_length=200)  # noqa: E501
+    found = address_of(**parts)
+    return address_of(country=country_code(person_data.get("countryCode")), **found) if found else {}
+
+
 def _customer_id(value, field: str) -> str | None:
     customer_id = p.identifier(value, field, required=False)
     return None if customer_id in (None, "0") else customer_id  # 0 or absent: a guest
@@ -66,6 +82,9 @@ def parse_customer(data: dict) -> CustomerData:
         country=country_code(billing.get("countryCode")),
         language=language_code(data.get("lang")),
         consent_state=consent,
+        company=p.text(billing.get("companyName"), "billingPerson.companyName", max_length=200),
+        address=parse_address(billing, "billingPerson", person=False),
+        tax_exempt=data["taxExempt"] if isinstance(data.get("taxExempt"), bool) else None,
         created_at=p.timestamp(data.get("registered"), "registered", required=False),
         updated_at=p.timestamp(data.get("updated"), "updated", required=False),
     )
@@ -147,11 +166,15 @@ def parse_order(data: dict, store_currency: str) -> OrderData:
         customer=customer,
         currency=currency,
         total=p.money(data.get("total"), "total"),
-        subtotal=p.money(data.get("subtotal"), "subtotal", default=Decimal(0)),
+        # Ecwid's subtotal is before discounts; cxloop's after them.
+        subtotal=max(p.money(data.get("subtotal"), "subtotal", default=Decimal(0)) - discounts, Decimal(0)),
         total_discounts=discounts,
         discount_codes=_discount_codes(data),
         shipping=p.money(shipping.get("shippingRate"), "shippingOption.shippingRate", default=Decimal(0)),
         tax=p.money(data.get("tax"), "tax", default=Decimal(0)),
+        taxes_included=data.get("pricesIncludeTax") is True,
+        shipping_address=parse_address(data.get("shippingPerson"), "shippingPerson"),
+        shipping_method=p.text(shipping.get("shippingMethodName"), "shippingOption.shippingMethodName", max_length=200),  # noqa: E501
         financial_status=FINANCIAL.get(payment, ""),
         fulfillment_status=FULFILLMENT.get(fulfillment, Order.Fulfillment.UNFULFILLED),
         referrer=p.text(data.get("refererUrl"), "refererUrl", max_length=2000),

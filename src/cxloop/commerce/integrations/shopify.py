@@ -33,7 +33,15 @@ from cxloop.core.models import Platform, Store
 from .. import parsing as p
 from .. import services
 from ..models import Customer, Order, WebhookDelivery
-from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData
+from ..records import (
+    CheckoutData,
+    CustomerData,
+    LineData,
+    OrderData,
+    PlatformTotals,
+    RefundData,
+    address_of,
+)
 from ..services.erasure import record_erasure
 from .common import (
     ERASED_SINCE,
@@ -44,6 +52,7 @@ from .common import (
     language_code,
     signature_matches,
     tags_from,
+    taxes_included_by_arithmetic,
     utm,
     without_erased_person,
 )
@@ -113,6 +122,7 @@ def parse_customer(raw, *, fallback_email: str = "", locale: str = "") -> Custom
     else:
         state = None
     address = p.obj(data.get("default_address"), "customer.default_address")
+    country = country_code(address.get("country_code"))
     return CustomerData(
         external_id=p.identifier(data.get("id"), "customer.id", required=False),
         email=p.email(data.get("email") or fallback_email, "customer.email"),
@@ -120,14 +130,74 @@ def parse_customer(raw, *, fallback_email: str = "", locale: str = "") -> Custom
         first_name=p.text(data.get("first_name"), "customer.first_name", max_length=200),
         last_name=p.text(data.get("last_name"), "customer.last_name", max_length=200),
         language=language_code(data.get("locale") or locale),
-        country=country_code(address.get("country_code")),
+        country=country,
         tags=tags_from(data.get("tags")),
+        company=p.text(address.get("company"), "customer.default_address.company", max_length=200),
+        address=parse_address(address, "customer.default_address", country=country, person=False),
+        note=p.text(data.get("note"), "customer.note", max_length=5000, allow_newlines=True) if "note" in data else None,  # noqa: E501
+        tax_exempt=data["tax_exempt"] if isinstance(data.get("tax_exempt"), bool) else None,
+        totals=_customer_totals(data),
         consent_state=state,
         consent_at=p.timestamp(consent.get("consent_updated_at"), "customer.email_marketing_consent.consent_updated_at", required=False),  # noqa: E501
         consent_level=p.text(consent.get("opt_in_level"), "opt_in_level", max_length=30),
         created_at=p.timestamp(data.get("created_at"), "customer.created_at", required=False),
         updated_at=p.timestamp(data.get("updated_at"), "customer.updated_at", required=False),
     )
+
+
+def parse_address(raw, field: str, *, country: str = "", person: bool = True) -> dict[str, str]:
+    """A Shopify address (shipping_address, default_address) as cxloop stores it.
+
+    `person=False` leaves out the name, company and phone (a customer's own).
+    """
+    address = p.obj(raw, field)
+    if not address:
+        return {}
+    keys = ("address1", "address2", "city", "zip") + (("name", "company", "phone") if person else ())
+    parts = {key: p.text(address.get(key), f"{field}.{key}", max_length=200) for key in keys}
+    province = address.get("province") or address.get("province_code")
+    parts["province"] = p.text(province, f"{field}.province", max_length=200)
+    if person and not parts["name"]:
+        first = p.text(address.get("first_name"), f"{field}.first_name", max_length=200)
+        last = p.text(address.get("last_name"), f"{field}.last_name", max_length=200)
+        parts["name"] = " ".join(part for part in (first, last) if part)
+    found = address_of(**parts)
+    return address_of(country=country or country_code(address.get("country_code")), **found) if found else {}
+
+
+def _customer_totals(data: dict) -> PlatformTotals | None:
+    """`orders_count` and `total_spent` of older payloads (Shopify is removing them)."""
+    if data.get("orders_count") is None or data.get("total_spent") is None:
+        return None
+    currency = data.get("currency")
+    return PlatformTotals(
+        orders_count=p.count(data.get("orders_count"), "customer.orders_count", maximum=10_000_000),
+        total_spent=p.money(data.get("total_spent"), "customer.total_spent"),
+        currency=p.currency(currency, "customer.currency") if currency else "",
+        as_of=p.timestamp(data.get("updated_at"), "customer.updated_at", required=False),
+    )
+
+
+def _taxes_included(data: dict, shipping: Decimal | None) -> bool:
+    if isinstance(data.get("taxes_included"), bool):
+        return data["taxes_included"]
+    # Some payloads (older versions, apps' re-sends) leave the flag out.
+    return taxes_included_by_arithmetic(
+        subtotal=p.money(data.get("subtotal_price"), "subtotal_price", default=Decimal(0)),
+        shipping=shipping or Decimal(0),
+        tax=p.money(data.get("total_tax"), "total_tax", default=Decimal(0)),
+        total=p.money(data.get("total_price"), "total_price"),
+    )
+
+
+def _shipping_method(data: dict) -> str:
+    titles = []
+    for i, raw in enumerate(p.items(data.get("shipping_lines"), "shipping_lines")):
+        line = p.obj(raw, f"shipping_lines[{i}]")
+        title = p.text(line.get("title"), f"shipping_lines[{i}].title", max_length=200)
+        if title and title not in titles:
+            titles.append(title)
+    return ", ".join(titles)[:200]
 
 
 def _shop_amount(data: dict, key: str) -> Decimal | None:
@@ -202,6 +272,9 @@ def parse_order(data: dict) -> OrderData:
         discount_codes=_discount_codes(data.get("discount_codes")),
         shipping=shipping if shipping is not None else Decimal("0"),
         tax=p.money(data.get("total_tax"), "total_tax", default=Decimal(0)),
+        taxes_included=_taxes_included(data, shipping),
+        shipping_address=parse_address(data.get("shipping_address"), "shipping_address"),
+        shipping_method=_shipping_method(data),
         financial_status=p.text(data.get("financial_status"), "financial_status", max_length=20),
         fulfillment_status=p.text(data.get("fulfillment_status"), "fulfillment_status", max_length=20) or "unfulfilled",  # noqa: E501
         source_channel=p.text(data.get("source_name"), "source_name", max_length=100),
@@ -348,7 +421,7 @@ def handle_redact(store: Store, payload: dict) -> Outcome:
     for i, order_id in enumerate(p.items(payload.get("orders_to_redact"), "orders_to_redact")):
         ext = p.identifier(order_id, f"orders_to_redact[{i}]")
         Order.objects.filter(store=store, platform=PLATFORM, external_id=ext).update(
-            customer=None, email="", note="", landing_page="", referrer=""
+            customer=None, email="", note="", landing_page="", referrer="", shipping_address={}
         )
     return Outcome(WebhookDelivery.Status.PROCESSED, f"Erased {len(customers)} customer(s).")
 

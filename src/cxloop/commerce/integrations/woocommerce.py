@@ -31,7 +31,7 @@ from cxloop.core.models import Platform, Store
 from .. import parsing as p
 from .. import services
 from ..models import Customer, ExternalId, Order, WebhookDelivery
-from ..records import CustomerData, LineData, OrderData, RefundData
+from ..records import CustomerData, LineData, OrderData, RefundData, address_of
 from .common import (
     ERASED_SINCE,
     Outcome,
@@ -140,7 +140,10 @@ def _person(data: dict, field: str) -> tuple[str, str, str, str, str]:
 def parse_customer(data: dict) -> CustomerData:
     """A WooCommerce customer (the `customer.*` topics)."""
     email, first, last, country, phone = _person(data, "billing")
+    billing = p.obj(data.get("billing"), "billing")
     return CustomerData(
+        company=p.text(billing.get("company"), "billing.company", max_length=200),
+        address=parse_address(billing, "billing", person=False),
         external_id=p.identifier(data.get("id"), "id"),
         email=p.email(data.get("email"), "email") or email,
         first_name=p.text(data.get("first_name"), "first_name", max_length=200) or first,
@@ -167,11 +170,16 @@ def _order_customer(data: dict) -> CustomerData | None:
     )
 
 
-def parse_line(raw, index: int) -> LineData:
+def parse_line(raw, index: int, *, taxes_included: bool = False) -> LineData:
     field = f"line_items[{index}]"
     line = p.obj(raw, field)
     subtotal = p.money(line.get("subtotal"), f"{field}.subtotal", default=Decimal(0))
     total = p.money(line.get("total"), f"{field}.total", default=subtotal)
+    if taxes_included:
+        # WooCommerce keeps line amounts without tax even when the shop's
+        # prices include it; the customer saw them with it.
+        subtotal += p.money(line.get("subtotal_tax"), f"{field}.subtotal_tax", default=Decimal(0))
+        total += p.money(line.get("total_tax"), f"{field}.total_tax", default=Decimal(0))
     # A deleted product or a simple product has id 0: no catalog entry.
     product = p.identifier(line.get("product_id"), f"{field}.product_id", required=False)
     variation = p.identifier(line.get("variation_id"), f"{field}.variation_id", required=False)
@@ -191,6 +199,46 @@ def parse_line(raw, index: int) -> LineData:
         variant_external_id="" if variation in (None, "0") else variation,
         total_discount=max(subtotal - total, Decimal(0)),
     )
+
+
+def _amounts(data: dict, lines: list[LineData], taxes_included: bool) -> dict:
+    """Subtotal (lines after discounts), discounts and shipping, with tax when prices include it."""
+    discount = p.money(data.get("discount_total"), "discount_total", default=Decimal(0))
+    shipping = p.money(data.get("shipping_total"), "shipping_total", default=Decimal(0))
+    if taxes_included:
+        discount += p.money(data.get("discount_tax"), "discount_tax", default=Decimal(0))
+        shipping += p.money(data.get("shipping_tax"), "shipping_tax", default=Decimal(0))
+    return {
+        # WooCommerce has no order subtotal; the lines' totals are after discounts.
+        "subtotal": sum((line.price * line.quantity - line.total_discount for line in lines), Decimal(0)),
+        "total_discounts": discount,
+        "shipping": shipping,
+    }
+
+
+def parse_address(raw, field: str, *, person: bool = True) -> dict[str, str]:
+    """A WooCommerce billing or shipping address; `person=False` leaves out name, company, phone."""
+    address = p.obj(raw, field)
+    keys = {"address_1": "address1", "address_2": "address2", "city": "city", "state": "province", "postcode": "zip"}  # noqa: E501
+    parts = {ours: p.text(address.get(theirs), f"{field}.{theirs}", max_length=200) for theirs, ours in keys.items()}  # noqa: E501
+    if person:
+        first = p.text(address.get("first_name"), f"{field}.first_name", max_length=200)
+        last = p.text(address.get("last_name"), f"{field}.last_name", max_length=200)
+        parts["name"] = " ".join(part for part in (first, last) if part)
+        parts["company"] = p.text(address.get("company"), f"{field}.company", max_length=200)
+        parts["phone"] = p.text(address.get("phone"), f"{field}.phone", max_length=40)
+    found = address_of(**parts)
+    return address_of(country=country_code(address.get("country")), **found) if found else {}
+
+
+def _shipping_method(data: dict) -> str:
+    titles = []
+    for i, raw in enumerate(p.items(data.get("shipping_lines"), "shipping_lines")):
+        line = p.obj(raw, f"shipping_lines[{i}]")
+        title = p.text(line.get("method_title"), f"shipping_lines[{i}].method_title", max_length=200)
+        if title and title not in titles:
+            titles.append(title)
+    return ", ".join(titles)[:200]
 
 
 def parse_refund(raw, index: int, *, currency: str, when) -> RefundData:
@@ -263,7 +311,11 @@ def parse_order(data: dict) -> OrderData:
         for i, r in enumerate(p.items(data.get("refunds"), "refunds"))
     ]
     financial, fulfillment, cancelled = _statuses(data, total, sum(r.amount for r in refunds))
-    lines = [parse_line(line, i) for i, line in enumerate(p.items(data.get("line_items"), "line_items"))]
+    included = data.get("prices_include_tax") is True
+    lines = [
+        parse_line(line, i, taxes_included=included)
+        for i, line in enumerate(p.items(data.get("line_items"), "line_items"))
+    ]
     customer = _order_customer(data)
     return OrderData(
         external_id=p.identifier(data.get("id"), "id"),
@@ -272,12 +324,12 @@ def parse_order(data: dict) -> OrderData:
         customer=customer,
         currency=currency,
         total=total,
-        # WooCommerce has no order subtotal; the lines' totals are after discounts, before tax.
-        subtotal=sum((line.price * line.quantity - line.total_discount for line in lines), Decimal(0)),
-        total_discounts=p.money(data.get("discount_total"), "discount_total", default=Decimal(0)),
+        **_amounts(data, lines, included),
         discount_codes=_discount_codes(data),
-        shipping=p.money(data.get("shipping_total"), "shipping_total", default=Decimal(0)),
         tax=p.money(data.get("total_tax"), "total_tax", default=Decimal(0)),
+        taxes_included=included,
+        shipping_address=parse_address(data.get("shipping"), "shipping"),
+        shipping_method=_shipping_method(data),
         financial_status=financial,
         fulfillment_status=fulfillment,
         source_channel=p.text(data.get("created_via"), "created_via", max_length=100),

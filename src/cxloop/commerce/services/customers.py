@@ -53,10 +53,17 @@ def upsert_customer(
         _link_external_id(store, platform, data, customer)
         return customer, False
     _apply_fields(customer, data)
+    totals_changed = _apply_platform_totals(customer, data, platform, now)
     customer.updated_at = now
     if data.updated_at:
         customer.source_updated_at = data.updated_at
+    is_new = customer.pk is None
+    if totals_changed and is_new:
+        # A new customer has no orders in cxloop: the platform's history stands.
+        _use_platform_history(customer, store)
     customer.save()
+    if totals_changed and not is_new:
+        refresh_customer_facts(store, [customer.pk])
     _link_external_id(store, platform, data, customer)
     if data.consent_state and data.consent_state != customer.email_consent:
         record_consent(
@@ -106,12 +113,56 @@ def _apply_fields(customer: Customer, data: CustomerData) -> None:
             setattr(customer, name, value)
     if data.tags:
         customer.tags = data.tags
+    if data.company:
+        customer.company = data.company
+    if data.address:
+        customer.address = data.address
+    if data.note is not None:
+        customer.note = data.note
+    if data.tax_exempt is not None:
+        customer.tax_exempt = data.tax_exempt
     customer.email_key = customer.email.lower()
     customer.name_key = casefold_name(customer.first_name, customer.last_name)
     customer.surname_key = casefold_name("", customer.last_name)
 
 
-APPLIED_FIELDS = ("email", "email_key", "phone", "first_name", "last_name", "language", "country", "tags")
+APPLIED_FIELDS = (
+    "email", "email_key", "phone", "first_name", "last_name", "language", "country", "tags",
+    "company", "address", "note", "tax_exempt",
+)  # fmt: skip
+TOTALS_FIELDS = ("platform_orders_count", "platform_total_spent", "platform_totals_currency")
+
+
+def _totals_values(data: CustomerData) -> tuple:
+    totals = data.totals
+    return (totals.orders_count, totals.total_spent, totals.currency) if totals else ()
+
+
+def _apply_platform_totals(customer: Customer, data: CustomerData, platform: str, now) -> bool:
+    """Keep the platform's count of the customer's history; return whether it changed."""
+    values = _totals_values(data)
+    if not values or values == tuple(getattr(customer, name) for name in TOTALS_FIELDS):
+        return False
+    for name, value in zip(TOTALS_FIELDS, values, strict=True):
+        setattr(customer, name, value)
+    customer.platform_totals_source = platform
+    customer.platform_totals_at = data.totals.as_of or now
+    return True
+
+
+def _use_platform_history(customer: Customer, store: Store) -> None:
+    """Take the derived facts from the platform's totals (for a customer with no orders in cxloop).
+
+    The count always; the amount only when it is in the store's currency,
+    since the facts never add currencies.
+    """
+    has_totals = customer.platform_orders_count is not None
+    customer.facts_from_platform = has_totals
+    customer.orders_count = customer.platform_orders_count or 0
+    same_currency = customer.platform_totals_currency in ("", store.currency)
+    spent = customer.platform_total_spent if has_totals and same_currency else None
+    customer.amount_spent = spent or 0
+    customer.first_order_at = customer.last_order_at = None
 
 
 def would_change_customer(customer: Customer, data: CustomerData) -> bool:
@@ -121,6 +172,8 @@ def would_change_customer(customer: Customer, data: CustomerData) -> bool:
     the caller's to check, as it knows the platform.)
     """
     if data.consent_state and data.consent_state != customer.email_consent:
+        return True
+    if _totals_values(data) not in ((), tuple(getattr(customer, name) for name in TOTALS_FIELDS)):
         return True
     probe = Customer(**{name: getattr(customer, name) for name in APPLIED_FIELDS})
     _apply_fields(probe, data)
@@ -163,12 +216,17 @@ def record_consent(
     return record
 
 
+FACT_FIELDS = ["orders_count", "amount_spent", "first_order_at", "last_order_at", "facts_from_platform"]
+
+
 def refresh_customer_facts(store: Store, customer_ids: Iterable[int | None]) -> None:
     """Recompute orders_count, amount_spent and first/last order for customers.
 
     Counts orders that are not cancelled; spend is their total net of refunds,
     in the store's currency only (an order in another currency is counted but
-    never added to an amount in a different currency).
+    never added to an amount in a different currency). A customer without
+    any order in cxloop (cancelled ones included) whom a platform reported
+    totals for keeps those as their facts, with `facts_from_platform` set.
     """
     ids = sorted({i for i in customer_ids if i is not None})
     for start in range(0, len(ids), 500):
@@ -189,14 +247,16 @@ def refresh_customer_facts(store: Store, customer_ids: Iterable[int | None]) -> 
         }
         customers = list(Customer.objects.filter(store=store, pk__in=chunk))
         for customer in customers:
-            row = facts.get(customer.pk, {})
+            row = facts.get(customer.pk)
+            if row is None:
+                _use_platform_history(customer, store)
+                continue
+            customer.facts_from_platform = False
             customer.orders_count = row.get("n") or 0
             customer.amount_spent = (row.get("total") or 0) - (row.get("refunded") or 0)
             customer.first_order_at = row.get("first")
             customer.last_order_at = row.get("last")
-        Customer.objects.bulk_update(
-            customers, ["orders_count", "amount_spent", "first_order_at", "last_order_at"]
-        )
+        Customer.objects.bulk_update(customers, FACT_FIELDS)
 
 
 def tag_customer(*, customer: Customer, tag: str) -> bool:

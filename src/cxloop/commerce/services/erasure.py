@@ -16,7 +16,8 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
     """Erase a customer's personal data everywhere; keep their orders, anonymised.
 
     Orders stay for accounting with amounts, dates and lines, but lose the
-    link to the person, the email, the note and the landing/referrer URLs
+    link to the person, the email, the note, the shipping address and the
+    landing/referrer URLs
     (which can carry personal data). Checkouts, journey events (also those
     of the anonymous ids the customer used), consent records and platform ids
     go. Repeating the erasure is a no-op.
@@ -33,10 +34,13 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
         .values_list("anonymous_id", flat=True).distinct()
     )  # fmt: skip
     Order.objects.filter(store=store, customer=customer).update(
-        customer=None, email="", note="", landing_page="", referrer="", checkout_token=""
+        customer=None, email="", note="", landing_page="", referrer="", checkout_token="",
+        shipping_address={},
     )
     if customer.email_key:
-        Order.objects.filter(store=store, email__iexact=customer.email_key).update(email="", note="")
+        Order.objects.filter(store=store, email__iexact=customer.email_key).update(
+            email="", note="", shipping_address={}
+        )
     Checkout.objects.filter(store=store, customer=customer).delete()
     if customer.email_key:
         Checkout.objects.filter(store=store, email__iexact=customer.email_key).delete()

@@ -12,10 +12,10 @@ from .customers import refresh_customer_facts, upsert_customer
 
 ORDER_FIELDS = (
     "number", "email", "currency", "presentment_currency", "subtotal", "total_discounts",
-    "discount_codes", "shipping", "tax", "total", "presentment_total", "financial_status",
+    "discount_codes", "shipping", "tax", "taxes_included", "total", "presentment_total", "financial_status",
     "fulfillment_status", "source_channel", "landing_page", "referrer", "utm_source",
     "utm_medium", "utm_campaign", "checkout_token",
-    "note", "processed_at", "cancelled_at", "fulfilled_at",
+    "note", "shipping_address", "shipping_method", "processed_at", "cancelled_at", "fulfilled_at",
 )  # fmt: skip
 
 # A refund an export reports only as a sum (Shopify's orders CSV: "Refunded

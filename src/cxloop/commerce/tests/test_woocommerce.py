@@ -88,15 +88,25 @@ def test_new_order_creates_customer_and_order_with_totals(deliver, woo_store):
     assert response.json()["status"] == "processed"
     order = Order.objects.get(store=woo_store, platform="woocommerce", external_id="4821")
     assert (order.number, order.currency, order.total) == ("#4821", "PLN", Decimal("187.00"))
-    assert (order.shipping, order.tax) == (Decimal("15.45"), Decimal("27.07"))
+    # prices_include_tax: the lines and shipping as the customer saw them, VAT included.
+    assert (order.subtotal, order.shipping, order.tax) == (
+        Decimal("168.00"), Decimal("19.00"), Decimal("27.07"),
+    )  # fmt: skip
+    assert order.taxes_included is True
+    assert order.subtotal + order.shipping == order.total
+    assert order.shipping_method == "Kurier InPost"
+    assert order.shipping_address == {
+        "name": "Zażółć Gęślą", "address1": "ul. Długa 12/4", "city": "Łódź", "zip": "90-001",
+        "country": "PL", "phone": "+48 600 100 200",
+    }  # fmt: skip
     assert (order.financial_status, order.fulfillment_status) == ("paid", "unfulfilled")
     assert order.created_at.isoformat() == "2026-10-02T12:22:10+00:00"
     assert order.processed_at.isoformat() == "2026-10-02T12:22:14+00:00"
     assert (order.utm_source, order.utm_medium, order.utm_campaign) == ("newsletter", "email", "jesien")
     assert order.note == "Proszę o zapakowanie na prezent."
     assert [(li.title, li.quantity, li.price, li.sku) for li in order.line_items.order_by("id")] == [
-        ("Kubek ceramiczny – zielony", 2, Decimal("39.84"), "KUB-ZIE"),
-        ("Herbata „Jesienny sad” 100 g", 1, Decimal("64.81"), "HER-JES-100"),
+        ("Kubek ceramiczny – zielony", 2, Decimal("49.00"), "KUB-ZIE"),
+        ("Herbata „Jesienny sad” 100 g", 1, Decimal("70.00"), "HER-JES-100"),
     ]
     customer = order.customer
     assert (customer.first_name, customer.last_name, customer.email, customer.country) == (
