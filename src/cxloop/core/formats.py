@@ -10,6 +10,7 @@ charts and exports call them directly.
     month_text(d)       en "Dec 2026"       zh "2026年12月"      fa "آذر ۱۴۰۵"
     number_text(n)      en "13,250.21"      pl "13 250,21"     fa "۱۳٬۲۵۰٫۲۱"
     percent_text(3.4)   en "3.4%"           pl "3,4%"          fa "۳٫۴٪"
+    compact_text(1500)  en "1.5K"           pl "1,5 tys."      fa "۱٫۵ هزار"
 
 Rules:
 - Times are shown in the active Django timezone: the store's, activated per
@@ -35,7 +36,7 @@ from functools import lru_cache
 import jdatetime
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from django.utils import timezone, translation
 
 JALALI = "jalali"
@@ -268,6 +269,17 @@ def number_text(
         pattern = f"+{pattern};-{pattern}"
     text = format_decimal(
         number, format=pattern, locale=locale_for(language), numbering_system=_number_symbols(language)
+    )
+    return _localize_number(text, language)
+
+
+def compact_text(value, language: str | None = None) -> str:
+    """A short axis number in CLDR's compact form: "1.5K", "1,5 tys.", "۱٫۵ هزار", "120万"."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    text = format_compact_decimal(
+        number, locale=locale_for(language), fraction_digits=1, numbering_system=_number_symbols(language)
     )
     return _localize_number(text, language)
 

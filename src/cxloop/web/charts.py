@@ -39,11 +39,8 @@ class Tick:
 
     @property
     def label(self) -> str:
-        """A short axis label: 950, 2.5k, 1.2M (digits as the page writes them)."""
-        for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
-            if self.value >= size:
-                return formats.number_text(self.value / size) + suffix
-        return formats.number_text(self.value)
+        """A short axis label in the page's language: 950, 2.5K, "۲٫۵ هزار", "1,2 mln"."""
+        return formats.compact_text(self.value)
 
 
 @dataclass

@@ -129,3 +129,16 @@ def test_a_count_stays_an_int_but_prints_localised():
 
 def test_typed_persian_digits_read_as_ascii():
     assert formats.ascii_digits("۱۲۳٤") == "1234"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["500", "1.5K", "1.2M"]),
+        ("pl", ["500", "1,5\xa0tys.", "1,2\xa0mln"]),
+        ("fa", ["۵۰۰", "۱٫۵\xa0هزار", "۱٫۲\xa0میلیون"]),
+    ],
+)
+def test_chart_value_axes_use_cldr_compact_numbers(language, expected):
+    with translation.override(language):
+        assert [formats.compact_text(value) for value in (500, 1500, 1_200_000)] == expected
