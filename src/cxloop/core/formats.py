@@ -48,7 +48,6 @@ CALENDAR_COOKIE = "cxloop_calendar"
 PERSIAN_DIGIT_LANGUAGES = {"fa"}
 JALALI_LANGUAGES = {"fa"}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 _calendar: contextvars.ContextVar[str | None] = contextvars.ContextVar("calendar", default=None)
 
@@ -125,11 +124,6 @@ def _localize_number(text: str, language: str | None) -> str:
         text = text.replace("%", symbols["percentSign"]).replace("-", symbols["minusSign"])
         text = text.replace("+", symbols["plusSign"])
     return localize_digits(text, language)
-
-
-def ascii_digits(text: str) -> str:
-    """Persian and Arabic-Indic digits back to ASCII, for what people type into forms."""
-    return str(text).translate(_ASCII_DIGITS)
 
 
 # -- times and dates ---------------------------------------------------------

@@ -127,10 +127,6 @@ def test_a_count_stays_an_int_but_prints_localised():
         assert str(count) == "۱٬۲۶۳"
 
 
-def test_typed_persian_digits_read_as_ascii():
-    assert formats.ascii_digits("۱۲۳٤") == "1234"
-
-
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
