@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "cxloop.core.context_processors.current_store",
+                "cxloop.core.context_processors.calendar",
             ],
         },
     }

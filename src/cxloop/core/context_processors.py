@@ -1,6 +1,15 @@
 from django.conf import settings
+from django.utils import translation
 
-from . import queries
+from . import formats, queries
+
+
+def calendar(request):
+    """The reader's calendar where there is a choice (Persian pages): "jalali" or "gregorian"."""
+    language = translation.get_language() or ""
+    if language.split("-")[0] not in formats.JALALI_LANGUAGES:
+        return {"calendar_choice": ""}
+    return {"calendar_choice": formats.calendar_for(language)}
 
 
 def current_store(request):

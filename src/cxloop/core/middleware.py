@@ -4,9 +4,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.wsgi import LimitedStream, WSGIRequest
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from . import queries
+from . import formats, queries
 from .errors import error_body
 
 MACHINE_PREFIXES = ("/api/", "/webhooks/")
@@ -93,7 +94,9 @@ class CurrentStoreMiddleware:
     """Set `request.store` and `request.membership` for signed-in staff.
 
     The store comes from the session (the store switcher) and is always one
-    the user is a member of; otherwise the user's first store.
+    the user is a member of; otherwise the user's first store. Its timezone is
+    active for the request, so every time on staff pages reads as store time,
+    and the reader's calendar choice (cookie `cxloop_calendar`) is applied.
     """
 
     def __init__(self, get_response):
@@ -109,7 +112,17 @@ class CurrentStoreMiddleware:
             if membership:
                 request.membership = membership
                 request.store = membership.store
-        return self.get_response(request)
+        calendar = formats.use_calendar(request.COOKIES.get(formats.CALENDAR_COOKIE))
+        try:
+            with store_time(request.store):
+                return self.get_response(request)
+        finally:
+            formats.reset_calendar(calendar)
+
+
+def store_time(store):
+    """A context manager making the store's timezone the active one (UTC for no or a bad zone)."""
+    return timezone.override(formats.store_zone(store))
 
 
 CSP = "; ".join(

@@ -9,6 +9,11 @@ zero point down, and a whisker shows the 95% interval where there is one.
 
 from dataclasses import dataclass
 
+from django.utils import translation
+
+from cxloop.core import formats
+from cxloop.web.charts import mirror
+
 from .results import Period
 from .scoring import Kind
 
@@ -65,6 +70,8 @@ class ScoreChart:
     plot_start: int
     plot_end: int
     is_empty: bool
+    tick_x: float = 0
+    tick_anchor: str = "end"
 
     @property
     def has_intervals(self) -> bool:
@@ -109,17 +116,17 @@ def build_score_chart(
             )
         )
     ticks = [
-        AxisTick(y=y_of(value), label=f"{value:+d}" if kind == Kind.NPS and value else str(value))
+        AxisTick(y=y_of(value), label=formats.number_text(value, 0, signed=kind == Kind.NPS))
         for value in tick_values
     ]
     every = max(1, -(-len(periods) // MAX_DATE_LABELS))
-    fmt = "%d.%m" if bucket == "week" else "%m.%Y"
+    label_text = formats.axis_label if bucket == "week" else formats.month_text
     labels = [
-        AxisLabel(x=round(PAD_START + index * slot + slot / 2, 2), text=period.start.strftime(fmt))
+        AxisLabel(x=round(PAD_START + index * slot + slot / 2, 2), text=label_text(period.start))
         for index, period in enumerate(periods)
         if (len(periods) - 1 - index) % every == 0
     ]
-    return ScoreChart(
+    chart = ScoreChart(
         width=width,
         height=height,
         bars=bars,
@@ -129,4 +136,6 @@ def build_score_chart(
         plot_start=PAD_START,
         plot_end=width - PAD_END,
         is_empty=not bars,
+        tick_x=PAD_START - 8,
     )
+    return mirror(chart) if translation.get_language_bidi() else chart

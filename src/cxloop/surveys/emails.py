@@ -28,8 +28,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from cxloop.core import formats
 from cxloop.flows.models import Contact
 from cxloop.flows.services import unsubscribe_token
 
@@ -43,7 +44,6 @@ DARK_INK = "#18181b"
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 FONTS = "Arial,Helvetica,sans-serif"
 RTL_FONTS = "Tahoma,Arial,sans-serif"  # Tahoma: Persian script on every desktop client
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 # Line breaks of any kind and other control characters: never inside a header value.
 _NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -80,7 +80,7 @@ def logo_url(survey: Survey) -> str:
 
 def show_number(number: int, language: str) -> str:
     """A score as the customer's language writes it: Persian digits in Persian."""
-    return str(number).translate(PERSIAN_DIGITS) if language == "fa" else str(number)
+    return formats.localize_digits(str(number), language)
 
 
 def build_brand(color: str) -> Brand:
@@ -168,7 +168,7 @@ def build_low_score_email(response: Response, *, to: str, user_id: int) -> Email
         link = public_url(reverse("commerce:customer-detail", args=[customer.pk]))
     else:
         link = public_url(reverse("surveys:survey-detail", args=[survey.pk]))
-    with translation.override(language):
+    with translation.override(language), timezone.override(formats.store_zone(store)):
         context = {
             "response": response,
             "survey": survey,

@@ -13,15 +13,15 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cxloop.core.formats import store_zone
 from cxloop.core.models import Store
+from cxloop.core.names import person_name
 
 from .models import Channel, Question, Response
 from .question_results import answer_text
-from .results import store_timezone
 from .scoring import BAND_NAMES
 from .texts import localized
 
@@ -57,16 +57,17 @@ def build_rows(
     With a custom survey's `questions`, each row ends with one cell per
     question: the rating, the chosen answers' labels, or the written text.
     """
-    tz = store_timezone(store)
+    tz = store_zone(store)
     channels = dict(Channel.choices)
     staff_language = get_language() or store.default_language
     for row in responses.values_list(*_FIELDS, "answers").iterator(chunk_size=2000):
         (created_at, survey, kind, score, band, comment, language, email, first, last, country, channel,
          answers) = row  # fmt: skip
         band_name = BAND_NAMES.get(kind, {}).get(band, "") if band else ""
-        name = " ".join(part for part in (first or "", last or "") if part)
+        name = person_name(first, last)
         texts = [
-            timezone.localtime(created_at, tz).strftime("%Y-%m-%d %H:%M"),
+            # ISO 8601 in store time with its offset: spreadsheets and scripts read it back exactly.
+            created_at.astimezone(tz).replace(microsecond=0).isoformat(),
             survey,
             None,
             str(band_name),

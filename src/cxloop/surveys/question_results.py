@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.db import NotSupportedError
 from django.db.models import Count, F, Func, QuerySet, TextField
 
+from cxloop.core import formats
+
 from .models import Question, Response, Survey
 from .texts import localized
 
@@ -101,7 +103,7 @@ def _fill_rows(result: QuestionResult, counts: dict[str, int], language: str, st
 
     if question.kind == Question.QuestionKind.RATING:
         per_score = {score: counts.get(str(score), 0) for score in range(1, question.scale_max + 1)}
-        result.rows = [row(str(score), count) for score, count in per_score.items()]
+        result.rows = [row(formats.number_text(score, 0), count) for score, count in per_score.items()]
         if answered:
             result.mean = sum(score * count for score, count in per_score.items()) / answered
         return

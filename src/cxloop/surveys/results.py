@@ -34,9 +34,9 @@ from typing import Literal
 from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Trunc
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
+from cxloop.core import formats
 from cxloop.core.models import Store
 
 from .models import Invitation, Response, Survey
@@ -221,10 +221,7 @@ def compute_results(
 
 
 def store_timezone(store: Store) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(store.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return formats.store_zone(store)
 
 
 def day_bounds(store: Store, since: date, until: date) -> tuple[datetime, datetime]:
@@ -393,10 +390,10 @@ def format_measure(kind: str, value: float | None) -> str:
     if value is None:
         return ""
     if kind == Kind.NPS:
-        return f"{round(value):+d}" if round(value) else "0"
+        return formats.number_text(round(value), 0, signed=True)
     if kind == Kind.CSAT:
-        return floatformat(value, -1) + "%"
-    return floatformat(value, 1)
+        return formats.percent_text(value)
+    return formats.number_text(value, 1)
 
 
 @dataclass
@@ -437,8 +434,8 @@ class ScoreCard:
         if change is None:
             return ""
         if self.kind == Kind.NPS:
-            return str(abs(round(self.current.value) - round(self.previous.value)))
-        return floatformat(abs(change), 1)
+            return formats.number_text(abs(round(self.current.value) - round(self.previous.value)), 0)
+        return formats.number_text(abs(change), 1)
 
 
 def build_score_cards(store: Store, *, days: int = 30, now: datetime | None = None) -> list[ScoreCard]:

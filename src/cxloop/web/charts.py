@@ -2,10 +2,17 @@
 
 The template only places the numbers computed here, so a chart needs no
 JavaScript and no inline styles (presentation attributes on SVG are enough).
+Labels come from `cxloop.core.formats` (the page's date format and digits);
+on right-to-left pages the chart is mirrored: time runs right to left and
+the value axis stands on the right.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils import translation
+
+from cxloop.core import formats
 
 WIDTH = 1000
 HEIGHT = 260
@@ -32,11 +39,8 @@ class Tick:
 
     @property
     def label(self) -> str:
-        """A short axis label: 950, 2.5k, 1.2M."""
-        for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
-            if self.value >= size:
-                return f"{(self.value / size).normalize():f}" + suffix
-        return f"{self.value.normalize():f}"
+        """A short axis label in the page's language: 950, 2.5K, "۲٫۵ هزار", "1,2 mln"."""
+        return formats.compact_text(self.value)
 
 
 @dataclass
@@ -56,6 +60,8 @@ class BarChart:
     plot_start: int
     plot_end: int
     is_empty: bool
+    tick_x: float = 0
+    tick_anchor: str = "end"
 
 
 def _nice_step(maximum: Decimal, steps: int = 4) -> Decimal:
@@ -98,7 +104,7 @@ def build_bar_chart(
                 y=round(baseline - bar_height, 2),
                 width=round(slot - gap, 2),
                 height=round(bar_height, 2),
-                label=day.isoformat(),
+                label=formats.date_text(day),
                 value=value,
             )
         )
@@ -109,13 +115,13 @@ def build_bar_chart(
         ticks.append(Tick(y=y, value=tick_value))
         tick_value += step
     labels = [
-        DateLabel(x=round(bar.x + bar.width / 2, 2), text=day.strftime("%d.%m"))
+        DateLabel(x=round(bar.x + bar.width / 2, 2), text=formats.axis_label(day))
         for index, (bar, day) in enumerate(
             zip(bars, (getattr(item, date_attr) for item in series), strict=True)
         )
         if (len(bars) - 1 - index) % label_every == 0
     ]
-    return BarChart(
+    chart = BarChart(
         width=width,
         height=height,
         bars=bars,
@@ -125,4 +131,22 @@ def build_bar_chart(
         plot_start=PAD_START,
         plot_end=width - PAD_END,
         is_empty=top <= 0,
+        tick_x=PAD_START - 8,
     )
+    return mirror(chart) if translation.get_language_bidi() else chart
+
+
+def mirror(chart):
+    """The chart flipped left to right for right-to-left pages: the newest day on
+    the left, the value axis and its labels on the right. Text is not flipped."""
+    width = chart.width
+    for bar in chart.bars:
+        bar.x = round(width - bar.x - bar.width, 2)
+        if hasattr(bar, "center"):
+            bar.center = round(width - bar.center, 2)
+    for label in chart.date_labels:
+        label.x = round(width - label.x, 2)
+    chart.plot_start, chart.plot_end = width - chart.plot_end, width - chart.plot_start
+    chart.tick_x = round(width - chart.tick_x, 2)
+    chart.tick_anchor = "start"
+    return chart

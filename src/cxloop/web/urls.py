@@ -20,6 +20,7 @@ urlpatterns = [
         name="password-reset-complete",
     ),
     path("switch-store/", views.switch_store, name="switch-store"),
+    path("calendar/", views.set_calendar, name="set-calendar"),
     path("", views.overview, name="overview"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.invite, name="team-invite"),

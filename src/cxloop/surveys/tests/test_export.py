@@ -82,7 +82,7 @@ def test_export_round_trips_hostile_comments_and_names(staff_client, store):
     body = rows[1:]
     assert len(body) == len(comments)
     first = body[0]
-    assert first[0] == "2025-03-13 00:15"
+    assert first[0] == "2025-03-13T00:15:00+03:30"
     assert first[1:4] == ["NPS survey", "0", "Detractor"]
     assert first[6:] == ["'=evil@example.com", "'@Zahra +رضایی", "IR", "Email"]
     assert [row[4] for row in body] == ["'" + c for c in storable] + SAFE_TEXT

@@ -42,6 +42,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cxloop.commerce import queries as commerce_queries
 from cxloop.commerce.models import Customer
+from cxloop.core import formats
 from cxloop.flows import queries as flows_queries
 from cxloop.flows.models import ContactKind
 
@@ -335,7 +336,9 @@ def _render(request, page: Page, template: str, context: dict, status: int) -> H
         context["window_days"] = flows_queries.get_contact_policy(page.survey.store).window_days(
             ContactKind.SURVEY
         )
-    response = render(request, template, context, status=status)
+    # Dates on the page ("You answered on …") read in the store's time.
+    with timezone.override(formats.store_zone(page.survey.store)):
+        response = render(request, template, context, status=status)
     return _secure(response, context["brand"], embed=page.embed, store=page.survey.store)
 
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cxloop.core import formats
 from cxloop.core.middleware import CSP
 
 from ..errors import InvalidAnswer
@@ -32,7 +33,6 @@ from ..texts import SurveyTexts, localized
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 DEFAULT_BRAND = "#2563eb"
 DARK_INK = "#111827"
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 # -- Branding and headers ---------------------------------------------------------------------------
@@ -94,8 +94,7 @@ def logo_url(survey: Survey) -> str:
 
 def show_number(number, language: str) -> str:
     """A number as the page's language writes it: Persian digits in Persian."""
-    text = str(number)
-    return text.translate(PERSIAN_DIGITS) if language == "fa" else text
+    return formats.localize_digits(str(number), language)
 
 
 # -- The form ------------------------------------------------------------------------------------------

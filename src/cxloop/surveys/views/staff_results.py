@@ -12,13 +12,13 @@ from datetime import date, timedelta
 from django import forms
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from cxloop.core import formats
 from cxloop.core.inputs import DateField
 from cxloop.core.models import Membership
 from cxloop.core.names import country_name, language_name
@@ -245,7 +245,7 @@ def _results_context(results: Results) -> dict:
 
 
 def _number(value: float, places: int = 1) -> str:
-    return floatformat(value, -places)
+    return formats.number_text(round(value, places))
 
 
 def _measure(scores: Scores) -> dict:
@@ -267,7 +267,13 @@ def _band_rows(scores: Scores) -> list[dict]:
     names = BAND_NAMES[scores.kind]
     n = scores.n
     return [
-        {"band": band, "name": names[band], "count": count, "percent": _number(count * 100 / n) if n else "0"}
+        {
+            "band": band,
+            "name": names[band],
+            "count": count,
+            "percent": _number(count * 100 / n) if n else _number(0),
+            "percent_text": formats.percent_text(round(count * 100 / n, 1) if n else 0),
+        }
         for band, count in ((Band.HIGH, scores.high), (Band.MID, scores.mid), (Band.LOW, scores.low))
     ]
 
