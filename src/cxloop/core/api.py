@@ -34,6 +34,7 @@ from .audit import Actor
 from .errors import Forbidden, NotFound, Unauthorized
 from .inputs import DbId
 from .models import Membership, Store
+from .names import person_name
 from .roles import has_role
 
 
@@ -88,7 +89,7 @@ class MemberOut(Schema):
 
     @staticmethod
     def resolve_name(obj) -> str:
-        return obj.user.get_full_name()
+        return person_name(obj.user.first_name, obj.user.last_name)
 
 
 class InvitationOut(Schema):

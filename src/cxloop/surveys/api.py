@@ -19,7 +19,9 @@ from cxloop.commerce.models import Customer
 from cxloop.core.errors import InvalidInput
 from cxloop.core.inputs import DbId, InputDateTime, LimitOffsetPagination, StrictDbId
 
-from . import audience, queries, ratelimit, services
+from cxloop.core import queries as core_queries
+
+from . import audience, links, queries, ratelimit, services
 from .services.surveys import MAX_QUESTIONS
 from .tokens import read_invitation_token
 
@@ -97,10 +99,30 @@ class SurveyOut(Schema):
     created_at: datetime
     updated_at: datetime
     activated_at: datetime | None
+    web_link: str = Field(description="The survey's public web link: anyone may answer there.")
+    widget_snippet: str = Field(
+        description="HTML for the storefront: the snippet with the store's publishable key, "
+        "and the call that shows this survey in the on-site widget."
+    )
 
     @staticmethod
     def resolve_questions(obj):
         return list(obj.questions.all())
+
+    @staticmethod
+    def resolve_web_link(obj):
+        return links.build_web_link(obj)
+
+    @staticmethod
+    def resolve_widget_snippet(obj, context):
+        return links.build_widget_snippet(obj, _storefront_key(context["request"]))
+
+
+def _storefront_key(request):
+    """The store's readable publishable key, looked up once per request (lists of surveys)."""
+    if not hasattr(request, "_storefront_key"):
+        request._storefront_key = core_queries.get_storefront_key(request.store)
+    return request._storefront_key
 
 
 @router.post(

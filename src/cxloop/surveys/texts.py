@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from cxloop.core.store_settings import language_for_country
+
 from .scoring import Kind
 
 SHIPPED_LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -93,12 +95,16 @@ def normalize_language(code: str) -> str:
     return code
 
 
-def pick_language(survey, customer_language: str) -> str:
-    """The language to ask in: the customer's if the survey speaks it, else the store's."""
+def pick_language(survey, customer_language: str, country: str = "") -> str:
+    """The language to ask in: the customer's if the survey speaks it; for a customer
+    whose language is not known, the store's language for their country (Store.country_languages);
+    else the store's language."""
     wanted = normalize_language(customer_language)
     for candidate in (wanted, wanted.split("-")[0]):
         if candidate and (candidate in SHIPPED_LANGUAGES or candidate in (survey.texts or {})):
             return candidate
+    if not wanted and (by_country := language_for_country(survey.store, country)):
+        return by_country
     return normalize_language(survey.store.default_language) or settings.LANGUAGE_CODE
 
 
