@@ -8,8 +8,9 @@ on a request's Host. A store without a readable publishable key gets the
 placeholder YOUR_PUBLISHABLE_KEY.
 """
 
+from html import escape
+
 from django.conf import settings
-from django.utils.html import format_html
 
 from .models import ApiKey
 
@@ -25,12 +26,11 @@ def public_address(path: str) -> str:
 
 
 def build_storefront_snippet(key: ApiKey | None) -> str:
-    """The <script> tag that loads cxloop.js with the store's publishable key."""
-    return str(
-        format_html(
-            '<script src="{}" data-key="{}" data-endpoint="{}" async></script>',
-            public_address(settings.STATIC_URL + "cxloop/cxloop.js"),
-            key.public_key if key is not None and key.public_key else KEY_PLACEHOLDER,
-            public_address(EVENTS_PATH),
-        )
-    )
+    """The <script> tag that loads cxloop.js with the store's publishable key.
+
+    Plain text (not marked safe): pages show it escaped, as code to copy.
+    """
+    src = public_address(settings.STATIC_URL + "cxloop/cxloop.js")
+    value = key.public_key if key is not None and key.public_key else KEY_PLACEHOLDER
+    endpoint = public_address(EVENTS_PATH)
+    return f'<script src="{escape(src)}" data-key="{escape(value)}" data-endpoint="{escape(endpoint)}" async></script>'
