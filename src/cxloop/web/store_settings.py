@@ -82,7 +82,9 @@ def store_settings(request):
         "country_rows": [(c, lang, names.country_name(c)) for c, lang in rows if lang in shipped]
         + [("", "", "")] * EMPTY_COUNTRY_ROWS,
         "errors": errors,
-        "widget_default": settings.CXLOOP_WIDGET_FRAME_ANCESTORS,
+        "widget_default": _("any site")
+        if settings.CXLOOP_WIDGET_FRAME_ANCESTORS == "*"
+        else settings.CXLOOP_WIDGET_FRAME_ANCESTORS,
         **_choices(),
     }
     return render(request, "web/store_settings.html", context, status=status)
