@@ -20,6 +20,7 @@ from .identity import generate_identity_secret
 from .models import ApiKey, AuditLog, Membership, Store, WebhookSecret
 from .queries import WEBHOOK_PLATFORMS
 
+
 def _supported_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 

@@ -90,7 +90,9 @@ def list_currency_codes() -> list[str]:
 def list_country_codes() -> list[str]:
     """ISO 3166-1 alpha-2 country codes (CLDR, through Babel), sorted."""
     return sorted(
-        code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     )
 
 
@@ -124,7 +126,9 @@ def check_timezone(name: str) -> str:
 def check_currency(code: str) -> str:
     code = (code or "").strip().upper()
     if code not in list_currency_codes():
-        raise InvalidInput(f"Unknown currency {code[:10]!r}: use an ISO 4217 code like EUR.", field="currency")
+        raise InvalidInput(
+            f"Unknown currency {code[:10]!r}: use an ISO 4217 code like EUR.", field="currency"
+        )
     return code
 
 
@@ -150,7 +154,9 @@ def check_country_languages(mapping: dict | list) -> dict[str, str]:
     if isinstance(mapping, dict):
         mapping = list(mapping.items())
     if not isinstance(mapping, list):
-        raise InvalidInput("Give the languages per country as country code -> language.", field="country_languages")
+        raise InvalidInput(
+            "Give the languages per country as country code -> language.", field="country_languages"
+        )
     if len(mapping) > MAX_COUNTRY_LANGUAGES:
         raise InvalidInput(f"At most {MAX_COUNTRY_LANGUAGES} countries.", field="country_languages")
     checked = {}
@@ -172,7 +178,9 @@ def check_settings(changes: StoreSettings) -> StoreSettings:
         "timezone": lambda: check_timezone(changes.timezone),
         "currency": lambda: check_currency(changes.currency),
         "support_email": lambda: check_support_email(changes.support_email),
-        "storefront_origins": lambda: "\n".join(services.check_storefront_origins(changes.storefront_origins)),
+        "storefront_origins": lambda: "\n".join(
+            services.check_storefront_origins(changes.storefront_origins)
+        ),
         "country_languages": lambda: check_country_languages(changes.country_languages),
     }
     values, errors = {}, {}
@@ -206,7 +214,9 @@ def update_store_settings(*, store: Store, changes: StoreSettings, actor: Actor)
             if language not in shipped_languages() and country not in checked.country_languages
         }  # fmt: skip
         checked.country_languages = dict(sorted({**checked.country_languages, **kept}.items()))
-        changed = [name for name in checked.__dataclass_fields__ if getattr(before, name) != getattr(checked, name)]
+        changed = [
+            name for name in checked.__dataclass_fields__ if getattr(before, name) != getattr(checked, name)
+        ]
         if not changed:
             return []
         for name in changed:
@@ -238,7 +248,9 @@ class NewStore:
     publishable_key: str
 
 
-def create_store_for(*, user, name: str, currency: str, timezone: str, language: str, actor: Actor) -> NewStore:
+def create_store_for(
+    *, user, name: str, currency: str, timezone: str, language: str, actor: Actor
+) -> NewStore:
     """Create a store whose owner is `user`, with a secret and a publishable API key.
 
     The raw keys are returned to be shown once. Bad input raises SettingsInvalid

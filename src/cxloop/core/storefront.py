@@ -33,4 +33,7 @@ def build_storefront_snippet(key: ApiKey | None) -> str:
     src = public_address(settings.STATIC_URL + "cxloop/cxloop.js")
     value = key.public_key if key is not None and key.public_key else KEY_PLACEHOLDER
     endpoint = public_address(EVENTS_PATH)
-    return f'<script src="{escape(src)}" data-key="{escape(value)}" data-endpoint="{escape(endpoint)}" async></script>'
+    return (
+        f'<script src="{escape(src)}" data-key="{escape(value)}" '
+        f'data-endpoint="{escape(endpoint)}" async></script>'
+    )

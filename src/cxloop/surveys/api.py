@@ -16,10 +16,9 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from cxloop.commerce.models import Customer
+from cxloop.core import queries as core_queries
 from cxloop.core.errors import InvalidInput
 from cxloop.core.inputs import DbId, InputDateTime, LimitOffsetPagination, StrictDbId
-
-from cxloop.core import queries as core_queries
 
 from . import audience, links, queries, ratelimit, services
 from .services.surveys import MAX_QUESTIONS

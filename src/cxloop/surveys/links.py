@@ -3,7 +3,7 @@
     web link        https://cx.example.com/s/w/<public id>/
     widget snippet  the storefront snippet (core.storefront) and the call that opens the survey:
 
-        <script src=".../static/cxloop/cxloop.js" data-key="cxpk_..." data-endpoint=".../api/v1/events" async></script>
+        <script src=".../cxloop.js" data-key="cxpk_..." data-endpoint=".../api/v1/events" async></script>
         <script>window.cxloop = window.cxloop || []; cxloop.push(["survey", "<public id>"]);</script>
 
 The call is queued until cxloop.js loads, so the two tags may come in any order.

@@ -39,7 +39,8 @@ def _country_rows_posted(request) -> list[tuple[str, str]]:
     """The (country, language) rows of the form; rows left without a country are dropped."""
     countries = request.POST.getlist("country")[:400]
     languages = request.POST.getlist("country_language")[:400]
-    return [(c.strip()[:10], l.strip()[:20]) for c, l in zip(countries, languages, strict=False) if c.strip()]
+    pairs = zip(countries, languages, strict=False)
+    return [(country.strip()[:10], language.strip()[:20]) for country, language in pairs if country.strip()]
 
 
 def _choices() -> dict:
@@ -71,7 +72,9 @@ def store_settings(request):
         except SettingsInvalid as error:
             errors, status = error.errors, 422
         else:
-            messages.success(request, _("The store's settings were saved.") if changed else _("Nothing changed."))
+            messages.success(
+                request, _("The store's settings were saved.") if changed else _("Nothing changed.")
+            )
             return redirect("web:settings")
     rows = values.country_languages
     rows = list(rows.items()) if isinstance(rows, dict) else rows
@@ -99,8 +102,8 @@ def store_new(request):
         values = {name: _text(request, name) for name in values}
         try:
             created = create_store_for(
-                user=request.user, name=values["name"], currency=values["currency"],
-                timezone=values["timezone"], language=values["default_language"], actor=Actor.from_request(request),
+                user=request.user, name=values["name"], currency=values["currency"], timezone=values["timezone"],
+                language=values["default_language"], actor=Actor.from_request(request),
             )  # fmt: skip
         except SettingsInvalid as error:
             errors, status = error.errors, 422

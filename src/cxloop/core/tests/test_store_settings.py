@@ -1,4 +1,4 @@
-"""Store settings: every field checked before anything is written, changes audited; stores created by a user."""
+"""Store settings: each field checked before anything is written, changes audited; stores made by a user."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -60,13 +60,23 @@ def test_owner_changes_the_settings_and_the_audit_log_names_each_change(store):
 
     # then
     store.refresh_from_db()
-    assert changed == ["name", "timezone", "currency", "support_email", "storefront_origins", "country_languages"]
+    assert changed == [
+        "name",
+        "timezone",
+        "currency",
+        "support_email",
+        "storefront_origins",
+        "country_languages",
+    ]
     assert (store.name, store.timezone, store.currency, store.support_email) == (
         "Sklep Ani", "Europe/Warsaw", "EUR", "pomoc@sklep-ania.pl",
     )  # fmt: skip
     assert store.storefront_origins == "https://sklep-ania.pl\nhttps://www.sklep-ania.pl"
     # (rows for a language this installation does not ship are kept: see the test below)
-    assert {c: lang for c, lang in store.country_languages.items() if lang != "zh-hant"} == {"DE": "en", "PL": "pl"}
+    assert {c: lang for c, lang in store.country_languages.items() if lang != "zh-hant"} == {
+        "DE": "en",
+        "PL": "pl",
+    }
     [entry] = AuditLog.objects.filter(store=store)
     assert (entry.action, entry.actor, entry.target, entry.ip) == (
         "store.settings_changed", owner, "sklep-ania", "198.51.100.7",
@@ -124,7 +134,9 @@ def test_every_bad_field_is_named_at_once(store):
 
     with pytest.raises(SettingsInvalid) as refused:
         update_store_settings(
-            store=store, changes=valid(store, name="", timezone="Mars/Olympus", currency="ZZZ"), actor=actor_for(owner)
+            store=store,
+            changes=valid(store, name="", timezone="Mars/Olympus", currency="ZZZ"),
+            actor=actor_for(owner),
         )
 
     assert list(refused.value.errors) == ["name", "timezone", "currency"]
@@ -143,9 +155,9 @@ def test_an_agent_may_not_change_the_settings(store):
 def test_an_admin_may_change_the_settings(store):
     admin = make_staff(store, Role.ADMIN)
 
-    assert update_store_settings(store=store, changes=valid(store, currency="EUR"), actor=actor_for(admin)) == [
-        "currency"
-    ]
+    assert update_store_settings(
+        store=store, changes=valid(store, currency="EUR"), actor=actor_for(admin)
+    ) == ["currency"]
 
 
 def test_a_country_mapped_to_a_language_not_shipped_is_kept_but_not_used(store, settings):
@@ -166,7 +178,8 @@ def test_a_country_mapped_to_a_language_not_shipped_is_kept_but_not_used(store, 
 
 
 @pytest.mark.parametrize(
-    ("country", "expected"), [("PL", "pl"), ("lv", "lv"), ("IR", "fa"), ("CN", "zh-hans"), ("DE", ""), ("", "")]
+    ("country", "expected"),
+    [("PL", "pl"), ("lv", "lv"), ("IR", "fa"), ("CN", "zh-hans"), ("DE", ""), ("", "")],
 )
 def test_language_for_country(store, country, expected):
     assert language_for_country(store, country) == expected
@@ -201,7 +214,9 @@ def test_a_store_with_bad_fields_is_not_created(db):
     user = get_user_model().objects.create_user(username="a@example.com", email="a@example.com")
 
     with pytest.raises(SettingsInvalid) as refused:
-        create_store_for(user=user, name="", currency="XYZ1", timezone="Nowhere", language="xx", actor=actor_for(user))
+        create_store_for(
+            user=user, name="", currency="XYZ1", timezone="Nowhere", language="xx", actor=actor_for(user)
+        )
 
     assert list(refused.value.errors) == ["name", "currency", "timezone", "default_language"]
     assert Store.objects.count() == 0 and Membership.objects.count() == 0

@@ -16,7 +16,9 @@ from cxloop.surveys.texts import pick_language
 
 from .factories import make_customer, make_survey
 
-CUSTOMERS = Path(__file__).parents[2] / "commerce" / "tests" / "payloads" / "shopify_csv" / "customers_export.csv"
+CUSTOMERS = (
+    Path(__file__).parents[2] / "commerce" / "tests" / "payloads" / "shopify_csv" / "customers_export.csv"
+)
 SUBJECTS = {
     "pl": "Sklep Ania prosi o Twoją opinię",
     "lv": "Sklep Ania labprāt uzzinātu jūsu viedokli",
@@ -30,7 +32,9 @@ def public_address(settings):
     settings.CXLOOP_PUBLIC_URL = "https://cx.example.com"
 
 
-def test_customers_imported_from_shopify_are_invited_in_their_countrys_language(store, smtp_server, task_worker):
+def test_customers_imported_from_shopify_are_invited_in_their_countrys_language(
+    store, smtp_server, task_worker
+):
     # given an English-speaking store that imported a Shopify customers export (no language column)
     store.default_language = "en"
     store.save(update_fields=["default_language"])
@@ -39,7 +43,12 @@ def test_customers_imported_from_shopify_are_invited_in_their_countrys_language(
     flows_services.set_contact_policy(
         store=store, survey_window_days=90, survey_audience=ContactPolicy.Audience.NOT_OPTED_OUT
     )
-    emails = ["anna.kowalska@example.pl", "janis.berzins@example.lv", "sara.mohammadi@example.ir", "wei.wang@example.cn"]
+    emails = [
+        "anna.kowalska@example.pl",
+        "janis.berzins@example.lv",
+        "sara.mohammadi@example.ir",
+        "wei.wang@example.cn",
+    ]
     customers = [Customer.objects.get(store=store, email_key=email) for email in emails]
     assert [(c.country, c.language) for c in customers] == [("PL", ""), ("LV", ""), ("IR", ""), ("CN", "")]
     survey = make_survey(store)

@@ -35,7 +35,10 @@ def test_survey_page_shows_the_web_link_and_widget_code_with_copy_buttons(staff_
 
     # then
     link = f"{PUBLIC_URL}/s/w/{survey.public_id}/"
-    assert f'<code class="url-box" id="web-link" dir="ltr" aria-labelledby="web-link-label">{link}</code>' in page
+    assert (
+        f'<code class="url-box" id="web-link" dir="ltr" aria-labelledby="web-link-label">{link}</code>'
+        in page
+    )
     assert escape(widget_code(survey.public_id, publishable)) in page
     assert 'data-copy-target="web-link"' in page and 'data-copy-target="widget-snippet"' in page
     assert "<script>window.cxloop" not in page  # shown as text, never run in the staff page

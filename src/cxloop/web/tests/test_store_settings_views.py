@@ -166,7 +166,8 @@ def test_a_user_creates_a_store_sees_its_keys_once_and_works_in_it(store, owner)
 
 def test_a_store_with_bad_fields_is_not_created_and_each_is_named(owner):
     page = signed_in(owner).post(
-        reverse("web:store-new"), {"name": " ", "currency": "EURO", "timezone": "UTC", "default_language": "pl"}
+        reverse("web:store-new"),
+        {"name": " ", "currency": "EURO", "timezone": "UTC", "default_language": "pl"},
     )
 
     assert page.status_code == 422
@@ -184,7 +185,8 @@ def test_someone_without_a_store_can_create_one(db):
 
     assert 'href="/stores/new/"' in client.get("/").content.decode()
     client.post(
-        reverse("web:store-new"), {"name": "Fresh", "currency": "USD", "timezone": "UTC", "default_language": "en"}
+        reverse("web:store-new"),
+        {"name": "Fresh", "currency": "USD", "timezone": "UTC", "default_language": "en"},
     )
     assert client.get("/").status_code == 200
 
