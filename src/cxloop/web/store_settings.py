@@ -102,8 +102,9 @@ def store_new(request):
         values = {name: _text(request, name) for name in values}
         try:
             created = create_store_for(
-                user=request.user, name=values["name"], currency=values["currency"], timezone=values["timezone"],
-                language=values["default_language"], actor=Actor.from_request(request),
+                user=request.user, name=values["name"], currency=values["currency"],
+                timezone=values["timezone"], language=values["default_language"],
+                actor=Actor.from_request(request),
             )  # fmt: skip
         except SettingsInvalid as error:
             errors, status = error.errors, 422
