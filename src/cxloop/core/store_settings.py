@@ -28,6 +28,7 @@ from .audit import Actor
 from .errors import InvalidInput
 from .members import authority, lock_team
 from .models import AuditLog, Membership, Store
+from .textchecks import find_forbidden_character
 
 MAX_NAME = 200
 MAX_COUNTRY_LANGUAGES = 300
@@ -102,6 +103,8 @@ def check_name(name: str) -> str:
         raise InvalidInput("A store needs a name.", field="name")
     if len(name) > MAX_NAME:
         raise InvalidInput(f"A store's name has at most {MAX_NAME} characters.", field="name")
+    if problem := find_forbidden_character(name):
+        raise InvalidInput(f"A store's name cannot contain a {problem}.", field="name")
     return name
 
 

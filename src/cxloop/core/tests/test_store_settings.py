@@ -99,6 +99,8 @@ def test_saving_unchanged_settings_writes_nothing(store):
     [
         ("name", "   ", "A store needs a name."),
         ("name", "x" * 201, "at most 200 characters"),
+        ("name", "Sklep\x00", "cannot contain a control character U+0000"),
+        ("name", "Sklep \u202eainA", "cannot contain a bidirectional control character U+202E"),
         ("default_language", "de", "Language must be one of en, pl, lv, fa, zh-hans"),
         ("timezone", "Europe/Warsow", "Unknown time zone 'Europe/Warsow'"),
         ("timezone", "../../etc/passwd", "Unknown time zone"),
