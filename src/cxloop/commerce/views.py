@@ -23,6 +23,7 @@ from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_text
 from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role
+from cxloop.core.storefront import build_storefront_snippet
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
@@ -158,6 +159,7 @@ def _render_integrations(
     origins_error: str = "",
     status: int = 200,
 ):
+    storefront_key = core_queries.get_storefront_key(request.store)
     return render(
         request,
         "commerce/integrations.html",
@@ -168,8 +170,8 @@ def _render_integrations(
             "deliveries": queries.list_deliveries(request.store)[:50],
             "new_key": new_key,
             "rotated_key": rotated_key,
-            "snippet_src": request.build_absolute_uri(settings.STATIC_URL + "cxloop/cxloop.js"),
-            "events_endpoint": request.build_absolute_uri("/api/v1/events"),
+            "storefront_key": storefront_key,
+            "storefront_snippet": build_storefront_snippet(storefront_key),
             "origins_value": request.POST.get("storefront_origins", request.store.storefront_origins)
             if origins_error
             else request.store.storefront_origins,

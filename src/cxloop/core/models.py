@@ -9,6 +9,25 @@ from django.utils.translation import gettext_lazy as _
 
 from .identity import generate_identity_secret
 
+# The language customers of a country are asked in when their own is not known
+# (ISO 3166-1 country code -> language code). A language cxloop does not ship
+# (yet) is skipped, so the store's language applies. Editable per store.
+DEFAULT_COUNTRY_LANGUAGES = {
+    "PL": "pl",
+    "LV": "lv",
+    "IR": "fa",
+    "AF": "fa",
+    "CN": "zh-hans",
+    "SG": "zh-hans",
+    "TW": "zh-hant",
+    "HK": "zh-hant",
+    "MO": "zh-hant",
+}
+
+
+def default_country_languages() -> dict[str, str]:
+    return dict(DEFAULT_COUNTRY_LANGUAGES)
+
 
 class Store(models.Model):
     name = models.CharField(max_length=200)
@@ -23,6 +42,14 @@ class Store(models.Model):
         blank=True,
         default="",
         help_text="Storefront origins (https://shop.example), one per line, allowed to frame the widget.",
+    )
+    support_email = models.EmailField(
+        max_length=254, blank=True, help_text="Where customers' replies go (Reply-To of survey emails)."
+    )
+    country_languages = models.JSONField(
+        default=default_country_languages,
+        blank=True,
+        help_text="Country code -> language code, for customers whose language is not known.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Signs storefront identities (core/identity.py). Kept readable, like a
@@ -84,10 +111,12 @@ class Membership(models.Model):
 
 
 class ApiKey(StoreScopedModel):
-    """A per-store API key. Only its SHA-256 is stored; the key is shown once.
+    """A per-store API key, looked up by its SHA-256. A secret key is shown once.
 
     Keys carry 256 bits of randomness, so a fast hash is the right tool here
-    (a slow password hash would only slow every API call).
+    (a slow password hash would only slow every API call). A publishable key
+    sits in every storefront page and can only send events, so it is also
+    kept readable in `public_key`, for the snippets staff copy (docs/adr/0007).
     """
 
     class Kind(models.TextChoices):
@@ -101,6 +130,9 @@ class ApiKey(StoreScopedModel):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SECRET)
     lookup = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
+    public_key = models.CharField(
+        max_length=100, blank=True, help_text="The whole key, for publishable keys only (public by design)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -232,6 +264,8 @@ class AuditLog(StoreScopedModel):
         API_KEY_ROTATED = "api_key.rotated", _("Rotated an API key")
         WEBHOOK_SECRET_SET = "webhook_secret.set", _("Set a webhook secret")
         IDENTITY_SECRET_ROTATED = "identity_secret.rotated", _("Replaced the identity secret")
+        STORE_CREATED = "store.created", _("Created the store")
+        STORE_SETTINGS_CHANGED = "store.settings_changed", _("Changed the store's settings")
 
     COMMAND_LINE = "command line"
 

@@ -117,6 +117,15 @@ def list_api_keys(store: Store) -> QuerySet[ApiKey]:
 WEBHOOK_PLATFORMS = [Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID]
 
 
+def get_storefront_key(store: Store) -> ApiKey | None:
+    """The store's newest active publishable key that is readable (created since 0007), or None."""
+    return (
+        ApiKey.objects.filter(store=store, kind=ApiKey.Kind.PUBLISHABLE, revoked_at__isnull=True)
+        .exclude(public_key="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
 
 def get_api_key(store: Store, key_id) -> ApiKey:
     """One of the store's API keys; raises Http404 for another store's id."""

@@ -5,6 +5,8 @@ import secrets
 import zoneinfo
 from urllib.parse import urlsplit
 
+from babel.numbers import list_currencies
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -18,13 +20,15 @@ from .identity import generate_identity_secret
 from .models import ApiKey, AuditLog, Membership, Store, WebhookSecret
 from .queries import WEBHOOK_PLATFORMS
 
-SUPPORTED_LANGUAGES = {"en", "pl", "lv", "fa", "zh-hans", "zh-hant"}
+
+def _supported_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
 
 
 def _check_currency(currency: str) -> str:
     code = (currency or "").strip().upper()
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise InvalidInput(f"Currency must be a 3-letter ISO code, got {currency!r}.", field="currency")
+    if code not in list_currencies():
+        raise InvalidInput(f"Currency must be an ISO 4217 code like EUR, got {currency!r}.", field="currency")
     return code
 
 
@@ -56,10 +60,8 @@ def create_store(
     name = (name or "").strip()
     if not name:
         raise InvalidInput("A store needs a name.", field="name")
-    if language not in SUPPORTED_LANGUAGES:
-        raise InvalidInput(
-            f"Language must be one of {', '.join(sorted(SUPPORTED_LANGUAGES))}.", field="language"
-        )
+    if language not in _supported_languages():
+        raise InvalidInput(f"Language must be one of {', '.join(_supported_languages())}.", field="language")
     if slug and Store.objects.filter(slug=slug).exists():
         raise Conflict(f"A store with slug {slug!r} already exists.", field="slug")
     store = Store.objects.create(
@@ -76,14 +78,16 @@ def create_store(
 def create_api_key(*, store: Store, name: str = "default", kind: str = "secret") -> tuple[ApiKey, str]:
     """Create an API key; return (row, raw key). Only the hash is kept.
 
-    A publishable key (for the storefront snippet) can only send events.
+    A publishable key (for the storefront snippet) can only send events; it
+    is public by design, so it is also kept readable (docs/adr/0007).
     """
     if kind not in ApiKey.Kind.values:
         raise InvalidInput("Key kind must be secret or publishable.", field="kind")
     raw, lookup = ApiKey.generate(kind)
     key = ApiKey.objects.create(
-        store=store, name=name, kind=kind, lookup=lookup, key_hash=ApiKey.hash_key(raw)
-    )
+        store=store, name=name, kind=kind, lookup=lookup, key_hash=ApiKey.hash_key(raw),
+        public_key=raw if kind == ApiKey.Kind.PUBLISHABLE else "",
+    )  # fmt: skip
     return key, raw
 
 
@@ -124,16 +128,21 @@ def set_storefront_origins(*, store: Store, origins: str) -> list[str]:
 
     An empty list falls back to the installation's CXLOOP_WIDGET_FRAME_ANCESTORS.
     """
+    checked = check_storefront_origins(origins)
+    store.storefront_origins = "\n".join(checked)
+    store.save(update_fields=["storefront_origins"])
+    return checked
+
+
+def check_storefront_origins(origins: str) -> list[str]:
+    """Storefront addresses (one per line or space apart) checked and normalised; raises InvalidInput."""
     entries = (origins or "").split()
     if len(entries) > MAX_STOREFRONT_ORIGINS:
         raise InvalidInput(
             f"At most {MAX_STOREFRONT_ORIGINS} storefront addresses, not {len(entries)}.",
             field="storefront_origins",
         )
-    checked = list(dict.fromkeys(_check_origin(entry) for entry in entries))
-    store.storefront_origins = "\n".join(checked)
-    store.save(update_fields=["storefront_origins"])
-    return checked
+    return list(dict.fromkeys(_check_origin(entry) for entry in entries))
 
 
 @transaction.atomic

@@ -55,6 +55,8 @@ def ensure_store(*, slug: str) -> tuple[Store, str | None]:
         )
         for platform in (Platform.SHOPIFY, Platform.WOOCOMMERCE, Platform.ECWID):
             core_services.set_webhook_secret(store=store, platform=platform, secret=f"demo-{platform}-secret")
+        # The storefront snippet and the surveys' widget code show it, ready to copy.
+        core_services.create_api_key(store=store, name="storefront", kind="publishable")
     return store, api_key
 
 

@@ -16,11 +16,12 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from cxloop.commerce.models import Customer
+from cxloop.core import queries as core_queries
 from cxloop.core.apierrors import ErrorOut
 from cxloop.core.errors import InvalidInput, error_body
 from cxloop.core.inputs import DbId, InputDateTime, LimitOffsetPagination, StrictDbId
 
-from . import audience, queries, ratelimit, services
+from . import audience, links, queries, ratelimit, services
 from .comment_themes import filter_by_theme, recent_theme_filters
 from .services.surveys import MAX_DELAY_DAYS, MAX_LINK_DAYS, MAX_QUESTIONS
 from .texts import EDITABLE_FIELDS, MAX_TEXT_LENGTH
@@ -105,10 +106,30 @@ class SurveyOut(Schema):
     created_at: datetime
     updated_at: datetime
     activated_at: datetime | None
+    web_link: str = Field(description="The survey's public web link: anyone may answer there.")
+    widget_snippet: str = Field(
+        description="HTML for the storefront: the snippet with the store's publishable key, "
+        "and the call that shows this survey in the on-site widget."
+    )
 
     @staticmethod
     def resolve_questions(obj):
         return list(obj.questions.all())
+
+    @staticmethod
+    def resolve_web_link(obj):
+        return links.build_web_link(obj)
+
+    @staticmethod
+    def resolve_widget_snippet(obj, context):
+        return links.build_widget_snippet(obj, _storefront_key(context["request"]))
+
+
+def _storefront_key(request):
+    """The store's readable publishable key, looked up once per request (lists of surveys)."""
+    if not hasattr(request, "_storefront_key"):
+        request._storefront_key = core_queries.get_storefront_key(request.store)
+    return request._storefront_key
 
 
 @router.post(

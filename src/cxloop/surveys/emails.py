@@ -153,6 +153,8 @@ def build_invitation_email(invitation: Invitation, contact: Contact | None) -> E
         from_email=sender_address(invitation.survey.store.name),
         to=[invitation.email],
         headers=headers,
+        # A customer's reply reaches the store's support address (store settings), if it has one.
+        reply_to=[invitation.survey.store.support_email] if invitation.survey.store.support_email else None,
     )
     message.attach_alternative(html, "text/html")
     return message

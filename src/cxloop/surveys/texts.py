@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cxloop.core.languages import normalize_language
+from cxloop.core.store_settings import language_for_country
 
 from .scoring import Kind
 
@@ -87,12 +88,16 @@ class SurveyTexts:
         return getattr(self, f"follow_up_{band}", "") if band else ""
 
 
-def pick_language(survey, customer_language: str) -> str:
-    """The language to ask in: the customer's if the survey speaks it, else the store's."""
+def pick_language(survey, customer_language: str, country: str = "") -> str:
+    """The language to ask in: the customer's if the survey speaks it; for a customer
+    whose language is not known, the store's language for their country (Store.country_languages);
+    else the store's language."""
     wanted = normalize_language(customer_language)
     for candidate in (wanted, wanted.split("-")[0]):
         if candidate and (candidate in SHIPPED_LANGUAGES or candidate in (survey.texts or {})):
             return candidate
+    if not wanted and (by_country := language_for_country(survey.store, country)):
+        return by_country
     return normalize_language(survey.store.default_language) or settings.LANGUAGE_CODE
 
 

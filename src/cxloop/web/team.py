@@ -20,6 +20,7 @@ from cxloop.core import queries as core_queries
 from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError, Gone, NotFound
 from cxloop.core.models import Membership
+from cxloop.core.names import person_name
 from cxloop.core.roles import RANK, check_role
 
 from .access import store_required
@@ -56,7 +57,12 @@ def _grantable_roles(request) -> list[tuple[str, str]]:
 def _render_team(request, *, form=None, status=200):
     mine = RANK[request.membership.role]
     rows = [
-        {"membership": m, "manageable": RANK[m.role] <= mine, "is_me": m.user_id == request.user.pk}
+        {
+            "membership": m,
+            "name": person_name(m.user.first_name, m.user.last_name),
+            "manageable": RANK[m.role] <= mine,
+            "is_me": m.user_id == request.user.pk,
+        }
         for m in core_queries.list_members(request.store)
     ]
     return render(
@@ -197,6 +203,14 @@ DETAIL_LABELS = {
     "replaced_by": gettext_lazy("Replaced by"),
     "invitation": gettext_lazy("Invitation"),
     "already_member": gettext_lazy("Was already a member"),
+    # Store settings (store.settings_changed)
+    "name": gettext_lazy("Store name"),
+    "default_language": gettext_lazy("Default language"),
+    "timezone": gettext_lazy("Time zone"),
+    "currency": gettext_lazy("Currency"),
+    "support_email": gettext_lazy("Support email address"),
+    "storefront_origins": gettext_lazy("Storefront addresses"),
+    "country_languages": gettext_lazy("Language by country"),
 }
 
 
@@ -211,8 +225,17 @@ def _details(detail: dict) -> list[tuple[str, str]]:
             value = roles.get(value, value)
         elif name == "invitation":
             value = f"#{value}"
+        elif isinstance(value, dict) and set(value) == {"from", "to"}:
+            value = f"{_detail_value(value['from'])} → {_detail_value(value['to'])}"
         shown.append((DETAIL_LABELS.get(name, name), value))
     return shown
+
+
+def _detail_value(value) -> str:
+    """One side of a settings change as text: "—" for empty, "PL: pl, LV: lv" for a mapping."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items()) or "—"
+    return " ".join(str(value).split()) or "—"
 
 
 def invitation(request, token):

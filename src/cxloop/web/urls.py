@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import outbox, team, views, views_auth
+from . import outbox, store_settings, team, views, views_auth
 
 app_name = "web"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("switch-store/", views.switch_store, name="switch-store"),
     path("calendar/", views.set_calendar, name="set-calendar"),
     path("", views.overview, name="overview"),
+    path("settings/", store_settings.store_settings, name="settings"),
+    path("stores/new/", store_settings.store_new, name="store-new"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.invite, name="team-invite"),
     path("team/members/<id:membership_id>/role/", team.change_role, name="team-role"),

@@ -85,7 +85,7 @@ def invite_customer(
         order=order,
         reference=reference,
         email=customer.email,
-        language=pick_language(survey, customer.language),
+        language=pick_language(survey, customer.language, customer.country),
         channel=channel,
         created_at=now,
         send_after=now,

@@ -249,7 +249,7 @@ def _web_language(request, survey: Survey, customer: Customer | None) -> str:
         for candidate in (code, code.split("-")[0]):
             if candidate and candidate in spoken:
                 return candidate
-    return pick_language(survey, "")
+    return pick_language(survey, "", customer.country if customer is not None else "")
 
 
 def _accepted_languages(header: str) -> list[str]:

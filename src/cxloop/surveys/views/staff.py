@@ -11,13 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from cxloop.core import queries as core_queries
 from cxloop.core.errors import DomainError
 from cxloop.core.models import Membership
 from cxloop.core.roles import check_role, has_role
 from cxloop.web.access import store_required
 from cxloop.web.paging import build_page
 
-from .. import queries, services
+from .. import links, queries, services
 from ..forms import (
     ChoicesMismatch,
     QuestionDraft,
@@ -256,6 +257,8 @@ def survey_detail(request, survey_id: int):
         "responses": responses,
         "sends": ManualSend.objects.filter(store=request.store, survey=survey)[:5],
         "can_edit": can_edit(request),
+        "web_link": links.build_web_link(survey),
+        "widget_snippet": links.build_widget_snippet(survey, core_queries.get_storefront_key(request.store)),
         "notified": Membership.objects.filter(
             store=request.store, user_id__in=survey.notify_user_ids
         ).select_related("user"),

@@ -16,17 +16,56 @@
     }
   });
 
-  // A raw API key shown once can be copied with one click.
-  document.addEventListener("click", function (event) {
-    var button = event.target instanceof Element ? event.target.closest("[data-copy-target]") : null;
-    if (!button || !navigator.clipboard) {
+  // Copy buttons: <button data-copy-target="id"> copies that element's text (a key
+  // shown once, a survey link, a snippet). The button says so for a moment
+  // (data-copied-label); without the Clipboard API (a page on plain http) the
+  // text is selected and copied the older way.
+  function copyBySelecting(source) {
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    try {
+      return document.execCommand("copy");
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function showCopied(button) {
+    button.setAttribute("data-copied", "true");
+    var label = button.getAttribute("data-copied-label");
+    if (!label) {
       return;
     }
-    var source = document.getElementById(button.getAttribute("data-copy-target"));
-    if (source) {
-      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-        button.setAttribute("data-copied", "true");
+    if (!button.hasAttribute("data-label")) {
+      button.setAttribute("data-label", button.textContent);
+    }
+    button.textContent = label;
+    window.setTimeout(function () {
+      button.textContent = button.getAttribute("data-label");
+      button.removeAttribute("data-copied");
+    }, 2000);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy-target]") : null;
+    var source = button ? document.getElementById(button.getAttribute("data-copy-target")) : null;
+    if (!source) {
+      return;
+    }
+    var text = source.textContent.trim();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        showCopied(button);
+      }, function () {
+        if (copyBySelecting(source)) {
+          showCopied(button);
+        }
       });
+    } else if (copyBySelecting(source)) {
+      showCopied(button);
     }
   });
 })();
