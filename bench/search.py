@@ -46,8 +46,11 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     _setup_django(args.database_url)
     store = _store(args.store, args.customers)
-    results = [_measure(store, case, args.repeat) for case in _cases(store)]
-    _print_table(results)
+    _print_head()
+    results = []
+    for case in _cases(store):
+        results.append(_measure(store, case, args.repeat))
+        _print_row(results[-1])
     print(f"\nresults: {_write_json(store, results, args)}")
 
 
@@ -242,19 +245,22 @@ def _timings(run, repeat: int) -> dict:
     return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(p99, 2)}
 
 
-def _print_table(results: list[dict]) -> None:
+def _print_head() -> None:
     head = (f"{'case':38} {'found':>5} {'page p50':>9} {'p99':>8} {'query p50':>9} {'p99':>8} "
             f"{'SQL p50':>8} {'p99':>8} {'page/SQL':>8} {'query/SQL':>9} same")  # fmt: skip
     print(head)
-    print("-" * len(head))
-    for r in results:
-        page, query, base = r["page"], r["query"], r["baseline"]
-        print(
-            f"{r['case'][:38]:38} {r['found']:>5} {page['p50_ms']:>9.1f} {page['p99_ms']:>8.1f} "
-            f"{query['p50_ms']:>9.1f} {query['p99_ms']:>8.1f} {base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} "
-            f"{page['p50_ms'] / base['p50_ms']:>8.1f} {query['p50_ms'] / base['p50_ms']:>9.1f} "
-            f"{'yes' if r['same_as_baseline'] else 'NO'}"
-        )
+    print("-" * len(head), flush=True)
+
+
+def _print_row(r: dict) -> None:
+    page, query, base = r["page"], r["query"], r["baseline"]
+    print(
+        f"{r['case'][:38]:38} {r['found']:>5} {page['p50_ms']:>9.1f} {page['p99_ms']:>8.1f} "
+        f"{query['p50_ms']:>9.1f} {query['p99_ms']:>8.1f} {base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} "
+        f"{page['p50_ms'] / base['p50_ms']:>8.1f} {query['p50_ms'] / base['p50_ms']:>9.1f} "
+        f"{'yes' if r['same_as_baseline'] else 'NO'}",
+        flush=True,
+    )
 
 
 def _write_json(store, results: list[dict], args) -> Path:
