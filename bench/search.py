@@ -24,6 +24,7 @@ import os
 import platform
 import statistics
 import time
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +33,10 @@ PER_PAGE = 50
 ORDER = {"newest": "created_at DESC, id", "spent": "amount_spent DESC, id"}  # tie-breaker as in the index
 STORE = object()  # stands for the store's id in a case's arguments
 BENCH_USER = "search-bench@cxloop.test"
+TERMS = "commerce_customersearchterm"
+END = "\U0010ffff"  # the end of a prefix's index range
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="cxloop bench search", description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench/search.sqlite3")
@@ -41,8 +46,11 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     _setup_django(args.database_url)
     store = _store(args.store, args.customers)
-    results = [_measure(store, case, args.repeat) for case in _cases(store)]
-    _print_table(results)
+    _print_head()
+    results = []
+    for case in _cases(store):
+        results.append(_measure(store, case, args.repeat))
+        _print_row(results[-1])
     print(f"\nresults: {_write_json(store, results, args)}")
 
 
@@ -95,50 +103,82 @@ class Case:
 
 
 class Search(Case):
-    """A search: the matches found through the key indexes, then sorted (COALESCE: not by an index)."""
+    """A search: matches found through the term and email indexes, then sorted (COALESCE: by no index).
 
-    def __init__(self, name: str, query: str, ranges: list[tuple[str, str]], family_name: str = ""):
+    A customer matches when each word starts one of their search terms (the
+    narrowest word's range, the others checked per customer), or when the
+    search starts their email key.
+    """
+
+    def __init__(self, name: str, query: str, orders: bool = False):
+        from cxloop.commerce.search_terms import query_words
+
+        words, email = query_words(query), unicodedata.normalize("NFKC", query.strip()).casefold()
         selects, args = [], []
-        for column, start in ranges:
-            family = " AND surname_key = %s" if family_name else ""
-            selects.append(
-                f"SELECT id FROM commerce_customer WHERE store_id = %s "
-                f"AND {column} >= %s AND {column} < %s{family}"
+        if words:
+            first, *others = words
+            probes = "".join(
+                f" AND EXISTS (SELECT 1 FROM {TERMS} o{i} WHERE o{i}.customer_id = t.customer_id "
+                f"AND o{i}.term >= %s AND o{i}.term < %s)"
+                for i, _ in enumerate(others)
             )
-            args += [STORE, start, start + "\U0010ffff", *([family_name] if family_name else [])]
-        super().__init__(name, {"q": query}, f"id IN ({' UNION ALL '.join(selects)})", tuple(args))
+            selects.append(f"SELECT t.customer_id FROM {TERMS} t WHERE t.store_id = %s "
+                           f"AND t.term >= %s AND t.term < %s{probes}")  # fmt: skip
+            args += [STORE, first, first + END]
+            for word in others:
+                args += [word, word + END]
+        selects.append(
+            "SELECT id FROM commerce_customer WHERE store_id = %s AND email_key >= %s AND email_key < %s"
+        )
+        args += [STORE, email, email + END]
+        column = "customer_id" if orders else "id"
+        super().__init__(name, {"q": query}, f"{column} IN ({' UNION ALL '.join(selects)})", tuple(args))
+        self.orders = orders
+        if orders:
+            number = query.strip()
+            numbers = "SELECT id FROM commerce_order WHERE store_id = %s AND number IN (%s, %s)"
+            self.where = f"id IN ({numbers}) OR {self.where}"
+            self.args = (STORE, number, f"#{number.lstrip('#')}", *self.args)
 
     def baseline_sql(self) -> str:
+        if self.orders:
+            return (
+                f"SELECT * FROM commerce_order WHERE store_id = %s AND ({self.where}) "
+                f"ORDER BY COALESCE(created_at, created_at) DESC, id DESC LIMIT {PER_PAGE + 1}"
+            )
         return (
             f"SELECT * FROM commerce_customer WHERE store_id = %s AND ({self.where}) "
             f"ORDER BY COALESCE(created_at, created_at) DESC, id LIMIT {PER_PAGE + 1}"
         )
 
 
-def _keys(term: str) -> list[tuple[str, str]]:
-    return [("email_key", term), ("name_key", term), ("surname_key", term)]
-
-
 def _cases(store) -> list[Case]:
     from cxloop.commerce.models import Customer
-    from cxloop.commerce.services.customers import casefold_name
+    from cxloop.commerce.search_terms import fold
 
     customers = Customer.objects.filter(store=store)
     middle = customers.order_by("id")[customers.count() // 2]
     persian = customers.filter(language="fa").order_by("id").first()
     chinese = customers.filter(language="zh-hans").order_by("id").first()
     polish = customers.filter(language="pl", last_name__regex="[ąćęłńóśźż]").order_by("id").first()
+    buyers = customers.filter(pk__gt=middle.pk, language="pl", orders_count__gt=0)
+    buyer = buyers.filter(last_name__regex="[ąćęłńóśźż]").order_by("id").first()
+    latvian = customers.filter(language="lv", last_name__regex="[āēīūķļņšžčģ]").order_by("id").first()
+    dotted = customers.filter(pk__gt=middle.pk, email_key__regex=r"^[a-z]+\.[a-z]+[0-9]+@").order_by("id")[0]
+    email_word = dotted.email_key.split("@")[0].split(".")[1]
     prefix = middle.email_key[:5]
-    persian_name, polish_name = casefold_name("", persian.first_name), casefold_name("", polish.last_name)
-    given, family = casefold_name("", chinese.first_name), casefold_name("", chinese.last_name)
     return [
         Case("no filter, first page", {}),
-        Search(f"email prefix {prefix}", prefix, _keys(prefix)),
-        Search("exact email", middle.email, _keys(middle.email_key)),
-        Search(f"Persian name {persian.first_name}", persian.first_name, _keys(persian_name)),
+        Search(f"email prefix {prefix}", prefix),
+        Search("exact email", middle.email),
+        Search(f"Persian name {persian.first_name}", persian.first_name),
         Search(f"Chinese name {chinese.last_name}{chinese.first_name}",
-               chinese.last_name + chinese.first_name, [("name_key", given)], family),
-        Search(f"Polish name {polish.last_name}", polish.last_name, _keys(polish_name)),
+               chinese.last_name + chinese.first_name),
+        Search(f"Polish name {polish.last_name}", polish.last_name),
+        Search(f"Polish name folded {fold(polish.last_name)}", fold(polish.last_name).capitalize()),
+        Search(f"email middle word {email_word}", email_word),
+        Search(f"Latvian name folded {fold(latvian.last_name)}", fold(latvian.last_name).capitalize()),
+        Search(f"orders by name {fold(buyer.last_name)}", fold(buyer.last_name).capitalize(), orders=True),
         Case("subscribed buyers, most spent", {"consent": "subscribed", "has_orders": "yes", "sort": "spent"},
              "email_consent = %s AND orders_count + 0 > 0", ("subscribed",), sort="spent"),
         Case("deepest page (2000)", {"page": "2000"}),
@@ -165,11 +205,17 @@ def _measure(store, case: Case, repeat: int) -> dict:
     filters = {"search": get("q", ""), "consent": get("consent", ""), "has_orders": get("has_orders", ""),
                "sort": get("sort", "newest")}  # fmt: skip
 
+    orders = getattr(case, "orders", False)
+    if orders:
+        htmx = {"HX-Request": "true", "HX-Target": "order-results"}
+
     def page():
-        response = client.get("/customers/", case.params, headers=htmx)
+        response = client.get("/orders/" if orders else "/customers/", case.params, headers=htmx)
         assert response.status_code == 200, response.status_code
 
     def query():
+        if orders:
+            return [o.pk for o in build_page(queries.list_orders(store, search=get("q")), get("page")).items]
         return [c.pk for c in build_page(queries.list_customers(store, **filters), get("page")).items]
 
     def baseline():
@@ -199,19 +245,22 @@ def _timings(run, repeat: int) -> dict:
     return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(p99, 2)}
 
 
-def _print_table(results: list[dict]) -> None:
+def _print_head() -> None:
     head = (f"{'case':38} {'found':>5} {'page p50':>9} {'p99':>8} {'query p50':>9} {'p99':>8} "
             f"{'SQL p50':>8} {'p99':>8} {'page/SQL':>8} {'query/SQL':>9} same")  # fmt: skip
     print(head)
-    print("-" * len(head))
-    for r in results:
-        page, query, base = r["page"], r["query"], r["baseline"]
-        print(
-            f"{r['case'][:38]:38} {r['found']:>5} {page['p50_ms']:>9.1f} {page['p99_ms']:>8.1f} "
-            f"{query['p50_ms']:>9.1f} {query['p99_ms']:>8.1f} {base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} "
-            f"{page['p50_ms'] / base['p50_ms']:>8.1f} {query['p50_ms'] / base['p50_ms']:>9.1f} "
-            f"{'yes' if r['same_as_baseline'] else 'NO'}"
-        )
+    print("-" * len(head), flush=True)
+
+
+def _print_row(r: dict) -> None:
+    page, query, base = r["page"], r["query"], r["baseline"]
+    print(
+        f"{r['case'][:38]:38} {r['found']:>5} {page['p50_ms']:>9.1f} {page['p99_ms']:>8.1f} "
+        f"{query['p50_ms']:>9.1f} {query['p99_ms']:>8.1f} {base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} "
+        f"{page['p50_ms'] / base['p50_ms']:>8.1f} {query['p50_ms'] / base['p50_ms']:>9.1f} "
+        f"{'yes' if r['same_as_baseline'] else 'NO'}",
+        flush=True,
+    )
 
 
 def _write_json(store, results: list[dict], args) -> Path:

@@ -88,6 +88,31 @@ class Customer(StoreScopedModel):
         return self.full_name or self.email or self.phone or f"#{self.pk}"
 
 
+class CustomerSearchTerm(StoreScopedModel):
+    """One folded word a customer is found by (see `commerce.search_terms`).
+
+    Rewritten whenever the customer's name or email changes, and deleted with
+    the customer, so an erased person leaves no searchable word behind. The
+    unique index (store, term, customer) serves a search's prefix ranges; the
+    index (customer, term) checks one customer's words and their deletion.
+    """
+
+    store = models.ForeignKey("core.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="search_terms", db_index=False
+    )
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "term", "customer"], name="searchterm_unique")
+        ]
+        indexes = [models.Index(fields=["customer", "term"], name="searchterm_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
 class ExternalId(StoreScopedModel):
     """A customer's id on a platform (Shopify, WooCommerce, Ecwid, the event API)."""
 

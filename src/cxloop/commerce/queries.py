@@ -1,21 +1,19 @@
 """Store-scoped reads of the store mirror."""
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cxloop.core.models import Store
 
-from .models import Checkout, Customer, Event, Order, Refund, WebhookDelivery
+from .models import Checkout, Customer, CustomerSearchTerm, Event, Order, Refund, WebhookDelivery
+from .search_terms import query_words
 
 # Each sort with the tie-breaker its index already holds: SQLite keeps the id
 # (rowid) in every index entry, ascending, so "-created_at, id" is read straight
@@ -35,8 +33,8 @@ FACT_SORTS = {"spent", "orders", "last_order"}
 # found through the email, name and surname indexes; a broader one by walking
 # the sort's index, where matches are dense enough to fill a page quickly.
 NARROW_SEARCH = 5000
-# Names written family name first with no space (王秀英 is 秀英 王 in name_key).
-FAMILY_NAME_FIRST = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]{2,}")
+# Orders found by one number: one per platform, in practice.
+SAME_NUMBER = 100
 
 
 def get_customer(store: Store, customer_id) -> Customer:
@@ -64,26 +62,30 @@ def _prefix(field: str, value: str) -> Q:
 def list_customers(
     store: Store, *, search: str = "", sort: str = "newest", consent: str = "", has_orders: str = ""
 ) -> QuerySet[Customer]:
-    """Customers matching a search (email, or a name's start in any script), filtered and sorted.
+    """Customers matching a search (any word of the name or email, or the email's start), filtered and sorted.
 
-    The search matches the start of the email, of the full name, or of the
-    last name, case-insensitively; a name in Chinese, Japanese or Korean also
-    matches written family name first ("王秀英"). A search that matches at
-    most NARROW_SEARCH customers is resolved to their ids here (one query);
-    the queryset then holds those customers.
+    A customer matches when each word of the search starts a word of their
+    name or of their email's local part, compared without case or diacritics
+    ("zolk" finds Żółkiewski, "szczesna" finds m.szczesna@...; see
+    `search_terms`), or when the search starts their email. A name in
+    Chinese, Japanese or Korean also matches written family name first
+    ("王秀英"). A search that matches at most NARROW_SEARCH customers is
+    resolved to their ids here; the queryset then holds those customers.
     """
     customers = Customer.objects.filter(store=store)
-    term = unicodedata.normalize("NFKC", search.strip()).casefold()
     order = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["newest"])
     if has_orders == "no" and sort in FACT_SORTS:
         # Without orders, amount_spent is 0 and last_order_at empty for every one of
         # them, so only the tie-breaker orders them: read customer_orders_idx at 0
         # instead of walking past every buyer in the sort's index (1.6 s).
         order = CUSTOMER_SORTS["orders"]
-    if term:
-        customers, narrow = _search(customers, term)
-        if narrow:
+    if search.strip():
+        match = match_customers(store, search)
+        if match.ids is not None:
+            customers = customers.filter(pk__in=match.ids)
             order = [_by_value(field) for field in order]
+        else:
+            customers = customers.filter(match.condition("pk", "email_key"))
     if consent in Customer.Consent.values:
         customers = customers.filter(email_consent=consent)
     if has_orders == "yes" and sort != "orders":
@@ -98,18 +100,60 @@ def list_customers(
     return customers.order_by(*order)
 
 
-def _search(customers: QuerySet[Customer], term: str) -> tuple[QuerySet[Customer], bool]:
-    """The customers matching a (normalised) search, and whether they are few."""
-    matches = [_prefix("email_key", term), _prefix("name_key", term), _prefix("surname_key", term)]
-    if FAMILY_NAME_FIRST.fullmatch(term):
-        matches += [Q(surname_key=term[:k]) & _prefix("name_key", term[k:]) for k in (1, 2) if len(term) > k]
-    # One index range per way of matching, each read on its own (UNION ALL stops at the limit);
-    # a single query with OR made SQLite walk all the store's customers instead (2-5 s).
-    ids = [customers.filter(match).values_list("id", flat=True) for match in matches]
-    found = list(ids[0].union(*ids[1:], all=True)[: NARROW_SEARCH + 1])
-    if len(found) <= NARROW_SEARCH:
-        return customers.filter(pk__in=sorted(set(found))), True
-    return customers.filter(reduce(or_, matches)), False
+@dataclass
+class CustomerMatch:
+    """The customers a search matches: their ids when few, else a condition to test row by row."""
+
+    words: list[str]
+    email: str
+    ids: list[int] | None
+
+    def condition(self, customer_id: str, email_key: str) -> Q:
+        """The match as a condition on a row holding the customer's id and email key (by these names)."""
+        if self.ids is not None:
+            return Q(**{f"{customer_id}__in": self.ids})
+        found_by_words = Q()
+        for word in self.words:
+            terms = CustomerSearchTerm.objects.filter(customer_id=OuterRef(customer_id))
+            found_by_words &= Q(Exists(terms.filter(_prefix("term", word))))
+        by_email = _prefix(email_key, self.email) if self.email else Q(pk__in=[])
+        return by_email | found_by_words if self.words else by_email
+
+
+def match_customers(store: Store, search: str) -> CustomerMatch:
+    """The store's customers a search matches (see `list_customers`), as ids if at most NARROW_SEARCH.
+
+    Each word's index range is counted up to NARROW_SEARCH first; the narrowest
+    one is read and its customers checked for the other words, one index probe
+    each. A single OR over all the ranges made SQLite walk all the store's
+    customers instead (2-5 s).
+    """
+    words = query_words(search)
+    email = unicodedata.normalize("NFKC", search.strip()).casefold()
+    by_email = list(
+        Customer.objects.filter(_prefix("email_key", email), store=store)
+        .values_list("id", flat=True)[: NARROW_SEARCH + 1]
+    )  # fmt: skip
+    by_words = _match_words(store, words) if words else []
+    if by_words is None or len(by_email) > NARROW_SEARCH:
+        return CustomerMatch(words, email, None)
+    ids = sorted(set(by_email) | set(by_words))
+    return CustomerMatch(words, email, ids if len(ids) <= NARROW_SEARCH else None)
+
+
+def _match_words(store: Store, words: list[str]) -> list[int] | None:
+    """The customers having a term that starts with each word; None if more than NARROW_SEARCH."""
+    ranges = {word: CustomerSearchTerm.objects.filter(_prefix("term", word), store=store) for word in words}
+    counts = {word: terms[: NARROW_SEARCH + 1].count() for word, terms in ranges.items()}
+    narrowest = min(words, key=counts.__getitem__)
+    if counts[narrowest] > NARROW_SEARCH:
+        return None
+    found = ranges[narrowest]
+    for word in words:
+        if word != narrowest:
+            others = CustomerSearchTerm.objects.filter(customer_id=OuterRef("customer_id"))
+            found = found.filter(Exists(others.filter(_prefix("term", word))))
+    return list(found.values_list("customer_id", flat=True).distinct())
 
 
 def _by_value(order: str) -> OrderBy:
@@ -128,13 +172,31 @@ def list_customers_by_email(store: Store, email: str) -> QuerySet[Customer]:
 
 
 def list_orders(store: Store, *, customer_id: int | None = None, search: str = "") -> QuerySet[Order]:
+    """The store's orders, newest first; a search matches the order number or the order's customer
+    as the customers search does (any word of their name or email, or their email's start).
+
+    (Every order with an email has a customer made from that email, so the
+    order's own email column, which no index serves, is not searched.)
+    """
     orders = Order.objects.filter(store=store).select_related("customer")
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)
-    if search.strip():
-        term = search.strip()
-        orders = orders.filter(Q(number=term) | Q(number=f"#{term.lstrip('#')}") | _prefix("email", term.lower()))  # noqa: E501
-    return orders.order_by("-created_at", "-id")
+    term = search.strip()
+    if not term:
+        return orders.order_by("-created_at", "-id")
+    numbers = Order.objects.filter(store=store, number__in=[term, f"#{term.lstrip('#')}"])
+    found = list(numbers.values_list("pk", flat=True)[:SAME_NUMBER])
+    customers = match_customers(store, term)
+    if customers.ids is not None:
+        # Few customers: their orders' ids come through order_customer_idx, and the page is
+        # sorted from those, rather than walking every order of the store in search of them
+        # (with the numbers in one OR, SQLite walked order_created_idx).
+        theirs = Order.objects.filter(customer_id__in=customers.ids).values_list("pk", flat=True)
+        found += theirs[: NARROW_SEARCH * 4]
+        if len(found) < NARROW_SEARCH * 4:
+            return orders.filter(pk__in=sorted(set(found))).order_by(_by_value("-created_at"), "-id")
+    condition = Q(pk__in=found) | customers.condition("customer_id", "customer__email_key")
+    return orders.filter(condition).order_by("-created_at", "-id")
 
 
 def list_events(store: Store, *, customer_id: int | None = None, type: str = "") -> QuerySet[Event]:

@@ -17,6 +17,7 @@ text is built there) while this process writes the current one (see
 `RowWriter.bulk_load`).
 """
 
+import functools
 import shutil
 import tempfile
 import time
@@ -36,6 +37,7 @@ from ..commerce.models import (
     Checkout,
     ConsentRecord,
     Customer,
+    CustomerSearchTerm,
     Event,
     ExternalId,
     LineItem,
@@ -43,6 +45,7 @@ from ..commerce.models import (
     Product,
     Refund,
 )
+from ..commerce.search_terms import build_terms
 from . import addresses as demo_addresses
 from .behaviour import DemoParameters, Purchases, draw_purchases
 from .catalogue import Catalogue, create_catalogue, currency_factor
@@ -58,7 +61,7 @@ CHUNK = 10_000
 # indexes are built once at the end instead of row by row (see RowWriter.bulk_load).
 REBUILD_INDEXES_FROM = 50_000
 EVENTS_PER_CUSTOMER = 22
-LOADED = (Customer, ExternalId, ConsentRecord, Order, LineItem, Refund, Event, Checkout)
+LOADED = (Customer, CustomerSearchTerm, ExternalId, ConsentRecord, Order, LineItem, Refund, Event, Checkout)
 PLAN_AHEAD = True  # plan chunks in a worker process when there is more than one
 HISTORY_DAYS = 548  # 18 months
 CONSENT_WORDING = "Email me news and offers. I can unsubscribe at any time."
@@ -287,7 +290,27 @@ def _customer_tables(plan: _Planner, people: CustomerBatch, orders: OrderBatch, 
         "store_id": store, "customer_id": rows, "platform": Constant(Platform.DEMO.value),
         "external_id": concat("demo-customer-", ordinals),
     }  # fmt: skip
-    return [(Customer, customers), (ExternalId, external_ids), (ConsentRecord, _consents(plan, people))]
+    terms = _search_terms(plan, people)
+    return [(Customer, customers), (CustomerSearchTerm, terms), (ExternalId, external_ids),
+            (ConsentRecord, _consents(plan, people))]  # fmt: skip
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_terms(first: str, last: str) -> frozenset[str]:
+    """The terms of a name (names come from small pools, so most are seen before)."""
+    return frozenset(build_terms(first, last, ""))
+
+
+def _search_terms(plan: _Planner, people: CustomerBatch) -> dict:
+    """The words each customer is found by, as `index_search_terms` writes them."""
+    who, terms = [], []
+    for row, (first, last, email) in enumerate(zip(people.first_name.tolist(), people.last_name.tolist(),
+                                                   people.email.tolist(), strict=True)):  # fmt: skip
+        found = sorted(_name_terms(first, last) | build_terms("", "", email))
+        who += [row] * len(found)
+        terms += found
+    return {"store_id": Constant(plan.store_pk), "customer_id": Ids(Customer, np.array(who, dtype=np.int64)),
+            "term": objects(terms)}  # fmt: skip
 
 
 def _consents(plan: _Planner, people: CustomerBatch) -> dict:

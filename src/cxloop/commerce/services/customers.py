@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from ..models import ConsentRecord, Customer, ExternalId, Order
+from ..models import ConsentRecord, Customer, CustomerSearchTerm, ExternalId, Order
 from ..records import CustomerData
+from ..search_terms import build_terms
 
 
 def casefold_name(first: str, last: str) -> str:
@@ -52,6 +53,7 @@ def upsert_customer(
     elif data.updated_at and customer.source_updated_at and data.updated_at < customer.source_updated_at:
         _link_external_id(store, platform, data, customer)
         return customer, False
+    searched_by = _searched_by(customer)
     _apply_fields(customer, data)
     totals_changed = _apply_platform_totals(customer, data, platform, now)
     customer.updated_at = now
@@ -64,6 +66,8 @@ def upsert_customer(
     customer.save()
     if totals_changed and not is_new:
         refresh_customer_facts(store, [customer.pk])
+    if _searched_by(customer) != searched_by:
+        index_search_terms(customer)
     _link_external_id(store, platform, data, customer)
     if data.consent_state and data.consent_state != customer.email_consent:
         record_consent(
@@ -98,11 +102,35 @@ def identify_customer(*, store: Store, email: str, first_name: str = "", last_na
     if customer.pk is None:
         _apply_fields(customer, empty_only)
         customer.save()
+        index_search_terms(customer)
     elif any((empty_only.email, empty_only.first_name, empty_only.last_name)):
         _apply_fields(customer, empty_only)
         customer.updated_at = now
         customer.save(update_fields=[*IDENTITY_FIELDS, "updated_at"])
+        index_search_terms(customer)
     return customer
+
+
+def _searched_by(customer: Customer) -> tuple | None:
+    """What a customer's search terms are built from; None before the customer is saved."""
+    return (customer.first_name, customer.last_name, customer.email) if customer.pk else None
+
+
+def index_search_terms(customer: Customer) -> None:
+    """Make the customer's search terms those of their current name and email.
+
+    Adds the missing terms and deletes the stale ones, so a search never finds
+    a customer by a name or address they no longer have. Call inside a transaction.
+    """
+    terms = build_terms(customer.first_name, customer.last_name, customer.email)
+    stored = set(CustomerSearchTerm.objects.filter(customer=customer).values_list("term", flat=True))
+    if stored - terms:
+        CustomerSearchTerm.objects.filter(customer=customer, term__in=stored - terms).delete()
+    new = sorted(terms - stored)
+    CustomerSearchTerm.objects.bulk_create(
+        [CustomerSearchTerm(store_id=customer.store_id, customer=customer, term=term) for term in new],
+        ignore_conflicts=True,
+    )
 
 
 def _apply_fields(customer: Customer, data: CustomerData) -> None:

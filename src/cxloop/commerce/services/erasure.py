@@ -8,7 +8,17 @@ from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from ..models import Checkout, Customer, ErasedIdentity, Event, ExternalId, Order, Product, WebhookDelivery
+from ..models import (
+    Checkout,
+    Customer,
+    CustomerSearchTerm,
+    ErasedIdentity,
+    Event,
+    ExternalId,
+    Order,
+    Product,
+    WebhookDelivery,
+)
 
 
 @transaction.atomic
@@ -49,7 +59,7 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
         Event.objects.filter(store=store, anonymous_id__in=anonymous_ids).delete()
     if customer.email_key:
         WebhookDelivery.objects.filter(store=store, body__icontains=customer.email_key).update(body="")
-    customer.delete()  # cascades to ExternalId and ConsentRecord
+    customer.delete()  # cascades to ExternalId, ConsentRecord and CustomerSearchTerm
 
 
 def identity_digest(kind: str, value: str) -> str:
@@ -77,6 +87,6 @@ def erase_store_data(*, store: Store) -> None:
 
     The delivery log keeps its rows (status, topic, time) but loses any body.
     """
-    for model in (Event, Checkout, Order, ExternalId, Customer, Product):
+    for model in (Event, Checkout, Order, ExternalId, CustomerSearchTerm, Customer, Product):
         model.objects.filter(store=store).delete()
     WebhookDelivery.objects.filter(store=store).exclude(body="").update(body="")

@@ -11,10 +11,12 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from cxloop.commerce import queries
 from cxloop.commerce.models import (
     Checkout,
     ConsentRecord,
     Customer,
+    CustomerSearchTerm,
     LineItem,
     Order,
     Refund,
@@ -656,3 +658,16 @@ def test_data_request_is_recorded(deliver):
 
     assert response.status_code == 200
     assert "Data request recorded" in WebhookDelivery.objects.get(delivery_id="e2").reason
+
+
+def test_a_redacted_customer_can_no_longer_be_found_by_any_word(deliver, shopify_store):
+    # given Zofia Nowak ordered and can be found
+    deliver("orders/create", payload("orders_create"), event_id="e1")
+    found = queries.list_customers(shopify_store, search="nowak")
+    assert [c.email_key for c in found] == ["zofia.nowak@example.pl"]
+    # when her redaction arrives
+    deliver("customers/redact", payload("customers_redact"), event_id="e2")
+    # then no word of her name or email is left to search
+    assert not CustomerSearchTerm.objects.filter(store=shopify_store).exists()
+    assert list(queries.list_customers(shopify_store, search="zofia")) == []
+    assert list(queries.list_orders(shopify_store, search="nowak")) == []

@@ -12,11 +12,13 @@ from cxloop.commerce.models import (
     Checkout,
     ConsentRecord,
     Customer,
+    CustomerSearchTerm,
     Event,
     LineItem,
     Order,
     Refund,
 )
+from cxloop.commerce.search_terms import build_terms
 from cxloop.commerce.services.customers import casefold_name, refresh_customer_facts
 from cxloop.core.models import Membership, Store, WebhookSecret
 from cxloop.core.services import create_store
@@ -100,6 +102,16 @@ def test_name_keys_are_the_case_folded_names(store):
         "first_name", "last_name", "name_key", "surname_key"
     ):
         assert (name_key, surname_key) == (casefold_name(first, last), casefold_name("", last))
+
+
+def test_search_terms_are_those_the_services_write(store):
+    _generate(store, customers=120)
+    stored = {}
+    terms = CustomerSearchTerm.objects.filter(store=store).values_list("customer_id", "term")
+    for customer_id, term in terms:
+        stored.setdefault(customer_id, set()).add(term)
+    for customer in Customer.objects.filter(store=store):
+        assert stored[customer.pk] == build_terms(customer.first_name, customer.last_name, customer.email)
 
 
 def test_emails_are_ascii_unique_and_some_in_mixed_case(store):
