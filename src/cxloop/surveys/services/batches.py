@@ -7,9 +7,9 @@ costs about what one invitation cost when each was its own task:
 
 1. Claim: one UPDATE ... RETURNING moves every due, queued invitation of
    the batch to "sending" (attempts + 1) and names the rows it moved. Two
-   workers running the same batch claim disjoint sets: each row's update
-   happens once, and the loser's re-checked `status = 'queued'` no longer
-   matches.
+   workers running the same batch claim disjoint sets: a row moves once,
+   and for the other worker `status = 'queued'` no longer holds (SQLite
+   has one writer at a time; PostgreSQL skips the rows another claim holds).
 2. Check: the send-time reasons not to send (`delivery.reason_not_to_send`)
    with the batch's suppressions, contact policies and contact-ledger
    entries read in one query each.
@@ -123,19 +123,28 @@ def deliver_invitations(*, invitation_ids: list[int], take_over: bool = False) -
 
 
 def claim_invitations(ids: list[int], now: datetime) -> list[int]:
-    """Move the due, queued invitations among `ids` to "sending" in one statement; return their ids."""
-    fields = {name: Invitation._meta.get_field(name).column for name in ("status", "attempts", "claimed_at")}
-    due, pk = Invitation._meta.get_field("send_after").column, Invitation._meta.pk.column
-    quote, at = connection.ops.quote_name, connection.ops.adapt_datetimefield_value(now)
-    sql = (
-        f"UPDATE {quote(Invitation._meta.db_table)} SET {quote(fields['status'])} = %s,"
-        f" {quote(fields['attempts'])} = {quote(fields['attempts'])} + 1, {quote(fields['claimed_at'])} = %s"
-        f" WHERE {quote(pk)} IN ({', '.join(['%s'] * len(ids))})"
-        f" AND {quote(fields['status'])} = %s AND {quote(due)} <= %s RETURNING {quote(pk)}"
+    """Move the due, queued invitations among `ids` to "sending" in one statement; return their ids.
+
+    On PostgreSQL the rows are picked in id order with FOR UPDATE SKIP
+    LOCKED: two workers claiming overlapping batches neither wait for nor
+    deadlock on each other, and a row being claimed by one is left to it.
+    """
+    table, quote = Invitation._meta.db_table, connection.ops.quote_name
+    status, attempts, claimed_at, send_after, pk = (
+        quote(Invitation._meta.get_field(name).column)
+        for name in ("status", "attempts", "claimed_at", "send_after", "id")
     )
-    params = [Invitation.Status.SENDING, at, *ids, Invitation.Status.QUEUED, at]
+    at = connection.ops.adapt_datetimefield_value(now)
+    due = f"{pk} IN ({', '.join(['%s'] * len(ids))}) AND {status} = %s AND {send_after} <= %s"
+    due_params = [*ids, Invitation.Status.QUEUED, at]
+    if connection.vendor == "postgresql":
+        due = f"{pk} IN (SELECT {pk} FROM {quote(table)} WHERE {due} ORDER BY {pk} FOR UPDATE SKIP LOCKED)"
+    sql = (
+        f"UPDATE {quote(table)} SET {status} = %s, {attempts} = {attempts} + 1, {claimed_at} = %s"
+        f" WHERE {due} RETURNING {pk}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [Invitation.Status.SENDING, at, *due_params])
         return [row[0] for row in cursor.fetchall()]
 
 
