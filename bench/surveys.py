@@ -6,13 +6,15 @@ same run on the same machine:
 
 a. send: N queued invitations of an active NPS survey (customers who opted
    in, each with the contact-ledger entry `invite_customer` reserves) go out
-   through the worker's code, `send_invitation_task` (claim, send-time
+   through the worker's code, `send_invitations_task` (claim, send-time
    checks, build the email, Django's SMTP backend, record), run by P worker
    processes side by side, to an aiosmtpd sink in its own process that keeps
    the Message-ID of every message. Afterwards the sink must hold exactly N
    messages with N distinct Message-IDs, the same as the N sent invitations
    recorded. Baseline: N pre-built minimal messages sent with smtplib over
-   one connection to a fresh sink.
+   one connection to a fresh sink. The workers run `send_invitations_task`
+   over batches of SEND_BATCH ids (surveys/services/batches.py), as a
+   manual send enqueues them.
 b. page: `cxloop serve` (gunicorn) against that database and a load generator
    in another process (httpx with asyncio, C concurrent connections):
    GET /s/<token>/?score=N over the sent invitations, each link opened once
@@ -645,17 +647,24 @@ def _prepare(config: dict) -> dict:
 
 
 def _send(config: dict) -> dict:
-    """One worker process: run `send_invitation_task` for its share of the queued invitations."""
+    """One worker process: run `send_invitations_task` for its share of the queued invitations.
+
+    The worker takes every other batch of SEND_BATCH ids, as the queue hands
+    the tasks a manual send enqueues to the workers that ask first.
+    """
     from cxloop.surveys.models import Invitation
-    from cxloop.surveys.tasks import send_invitation_task
+    from cxloop.surveys.services.batches import SEND_BATCH
+    from cxloop.surveys.tasks import send_invitations_task
 
     queued = Invitation.objects.filter(survey_id=config["survey_id"], status=Invitation.Status.QUEUED)
-    ids = list(queued.order_by("pk").values_list("pk", flat=True))[config["index"] :: config["processes"]]
+    ids = list(queued.order_by("pk").values_list("pk", flat=True))
+    batches = [ids[i : i + SEND_BATCH] for i in range(0, len(ids), SEND_BATCH)]
+    mine = batches[config["index"] :: config["processes"]]
     Path(config["ready"]).write_text("")
     while not Path(config["go"]).exists():
         time.sleep(0.005)
     started, cpu = time.time(), time.process_time()
-    statuses = Counter(send_invitation_task.call(pk) for pk in ids)
+    statuses = sum((Counter(send_invitations_task.call(batch)) for batch in mine), Counter())
     return {"started": started, "finished": time.time(), "statuses": dict(statuses),
             "cpu": time.process_time() - cpu}  # fmt: skip
 

@@ -13,7 +13,9 @@ server and reuses it for the next message:
   sent at that point, so this never sends a message twice.
 - After any error while sending, the connection is closed and the error
   raised: whether the server took the message is then for the caller's
-  retry rule to decide (see surveys.services.delivery).
+  retry rule to decide (see surveys.services.delivery). A refused recipient
+  is the exception: smtplib has reset the transaction (RSET), so the next
+  message of a batch goes over the same connection.
 - A connection idle for more than CLOSE_AFTER seconds, or opened under other
   email settings, is closed and replaced.
 
@@ -39,6 +41,9 @@ def send(message: EmailMessage) -> None:
     connection = _connection()
     try:
         sent = connection.send_messages([message])
+    except smtplib.SMTPRecipientsRefused:
+        _local.used_at = time.monotonic()  # reset by smtplib: the connection stays usable
+        raise
     except BaseException:
         close()
         raise

@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from collections import Counter
 from datetime import timedelta
 
 from django.utils import timezone
@@ -25,6 +26,19 @@ def send_invitation_task(invitation_id: int) -> str:
     """
     take_over = workers.resumed_after_lost_worker()
     return services.deliver_invitation(invitation_id=invitation_id, take_over=take_over)
+
+
+@task()
+def send_invitations_task(invitation_ids: list[int]) -> dict[str, int]:
+    """Email a batch of invitations (services.batches); returns how many ended in each status.
+
+    Safe to run twice and on two workers at once: each invitation is sent by
+    one run only. Run again after its worker was lost mid-send, it sends the
+    interrupted invitations again (at least once).
+    """
+    take_over = workers.resumed_after_lost_worker()
+    statuses = services.deliver_invitations(invitation_ids=invitation_ids, take_over=take_over)
+    return dict(Counter(statuses.values()))
 
 
 @task()

@@ -1,5 +1,6 @@
 """The verbs of surveys. Each module holds one topic; import from here."""
 
+from .batches import deliver_invitations
 from .delivery import deliver_invitation, requeue_stranded_invitations, resume_interrupted_send
 from .followup import follow_up_low_score
 from .invitations import (
@@ -20,6 +21,7 @@ __all__ = [
     "close_survey",
     "create_survey",
     "deliver_invitation",
+    "deliver_invitations",
     "follow_up_low_score",
     "invite_after_conversation",
     "invite_customer",

@@ -56,16 +56,13 @@ from datetime import datetime, timedelta
 
 from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cxloop.core import mailer, workers
 from cxloop.core.models import Membership
-from cxloop.flows import queries as flows_queries
 from cxloop.flows import services as flows_services
-from cxloop.flows.models import Contact
 
-from ..emails import build_invitation_email, build_low_score_email
+from ..emails import build_low_score_email
 from ..models import Channel, Invitation, Response
 
 logger = logging.getLogger(__name__)
@@ -78,42 +75,16 @@ SENT_BY_TASK = (Channel.EMAIL, Channel.HELPDESK)
 def deliver_invitation(*, invitation_id: int, take_over: bool = False) -> str:
     """Send one queued invitation whose time has come; return its status. Safe to call twice.
 
-    `take_over`: this task's previous run lost its worker, so an invitation
-    it left "sending" is an interrupted send, tried again (see the module).
+    A batch of one (services.batches). `take_over`: this task's previous run
+    lost its worker, so an invitation it left "sending" is an interrupted
+    send, tried again (see the module).
     """
-    now = timezone.now()
-    if take_over:
-        resume_interrupted_send(invitation_id=invitation_id, now=now, enqueue=False)
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, status=Invitation.Status.QUEUED, send_after__lte=now
-    ).update(status=Invitation.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
-    invitation = Invitation.objects.select_related("survey", "survey__store", "customer").get(
-        pk=invitation_id
-    )
-    if not claimed:
-        if invitation.status == Invitation.Status.QUEUED and invitation.send_after > now:
-            # Run before its time (a duplicate of an earlier try, or clocks apart): come back then.
-            _enqueue(invitation.pk, run_after=invitation.send_after)
-        return invitation.status
-    if reason := reason_not_to_send(invitation, now):
-        return _give_up(invitation, Invitation.Status.SKIPPED, reason)
-    contact = Contact.objects.filter(
-        store=invitation.store_id, reference=contact_reference(invitation)
-    ).first()
-    try:
-        message = build_invitation_email(invitation, contact)
-    except Exception:
-        logger.exception("Survey invitation %s could not be built", invitation.pk)
-        return _give_up(invitation, Invitation.Status.FAILED, "message_error")
-    try:
-        mailer.send(message)
-    except (smtplib.SMTPException, OSError) as error:
-        return _after_failure(invitation, error)
-    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENDING).update(
-        status=Invitation.Status.SENT, sent_at=timezone.now(), message_id=message.extra_headers["Message-ID"],
-        last_error="",
-    )  # fmt: skip
-    return Invitation.Status.SENT
+    from .batches import deliver_invitations
+
+    statuses = deliver_invitations(invitation_ids=[invitation_id], take_over=take_over)
+    if invitation_id not in statuses:
+        raise Invitation.DoesNotExist(f"Invitation {invitation_id} does not exist.")
+    return statuses[invitation_id]
 
 
 def contact_reference(invitation: Invitation) -> str:
@@ -121,8 +92,16 @@ def contact_reference(invitation: Invitation) -> str:
     return f"survey-invitation:{invitation.nonce}"
 
 
-def reason_not_to_send(invitation: Invitation, now: datetime) -> str:
-    """Why a claimed invitation must not be emailed now ("" if it may)."""
+def reason_not_to_send(invitation: Invitation, now: datetime, *, facts=None) -> str:
+    """Why a claimed invitation must not be emailed now ("" if it may).
+
+    `facts` (batches.SendFacts) holds the suppressions and policies read
+    once for a batch; without it they are read for this invitation.
+    """
+    if facts is None:
+        from .batches import SendFacts
+
+        facts = SendFacts([invitation])
     store = invitation.survey.store
     if not invitation.survey.is_open:
         return "survey_closed"
@@ -134,13 +113,13 @@ def reason_not_to_send(invitation: Invitation, now: datetime) -> str:
         sanitize_address(invitation.email, "utf-8")
     except ValueError:
         return "invalid_email"
-    if flows_queries.is_suppressed(store, invitation.email.strip().lower()):
+    if facts.is_suppressed(store, invitation.email):
         return "suppressed"
     customer = invitation.customer
     if customer is not None:
         if customer.erased_at is not None:
             return "erased"
-        audience = flows_queries.get_contact_policy(store).survey_audience
+        audience = facts.policy(store).survey_audience
         if customer.email_consent not in flows_services.ALLOWED_CONSENT[audience]:
             return "no_consent"
     return ""
@@ -231,22 +210,21 @@ def requeue_stranded_invitations(*, now: datetime | None = None) -> int:
 
     An invitation queued (and due) or "sending" for longer than
     settings.CXLOOP_STRANDED_AFTER_SECONDS with no waiting or running
-    `send_invitation_task` for it was stranded by a process that died
-    between its commit and its enqueue, or during the send. Safe to run
-    twice: what it queues has a waiting task the next time.
+    `send_invitation_task` or `send_invitations_task` for it was stranded by
+    a process that died between its commit and its enqueue, or during the
+    send. Safe to run twice: what it queues has a waiting task the next time.
     """
-    from ..tasks import send_invitation_task
+    from .batches import enqueue_batch
 
     now = now or timezone.now()
-    pending = workers.pending_task_args(send_invitation_task)  # read first: see the grace below
+    pending = pending_invitation_ids()  # read first: see the grace below
     before = workers.stranded_before(now)
-    count = 0
     queued = Invitation.objects.filter(
         status=Invitation.Status.QUEUED, channel__in=SENT_BY_TASK, send_after__lt=before
     ).exclude(pk__in=pending)
-    for invitation_id in queued.order_by("pk").values_list("pk", flat=True)[:STRANDED_BATCH]:
-        _enqueue(invitation_id, run_after=now)
-        count += 1
+    queued_ids = list(queued.order_by("pk").values_list("pk", flat=True)[:STRANDED_BATCH])
+    enqueue_batch(queued_ids, run_after=now)
+    count = len(queued_ids)
     sending = Invitation.objects.filter(status=Invitation.Status.SENDING, claimed_at__lt=before).exclude(
         pk__in=pending
     )
@@ -254,6 +232,21 @@ def requeue_stranded_invitations(*, now: datetime | None = None) -> int:
         resume_interrupted_send(invitation_id=invitation_id, now=now)
         count += 1
     return count
+
+
+def pending_invitation_ids() -> set[int]:
+    """The invitations a waiting or running send task (one or a batch) will deliver."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from ..tasks import send_invitation_task, send_invitations_task
+
+    batches = DBTaskResult.objects.filter(
+        task_path=send_invitations_task.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).values_list("args_kwargs", flat=True)
+    in_batches = {pk for args in batches if args.get("args") for pk in args["args"][0]}
+    return workers.pending_task_args(send_invitation_task) | in_batches
 
 
 def notify_staff_of_low_score(*, response: Response) -> int:

@@ -66,11 +66,13 @@ def invite_customer(
     order: Order | None = None,
     reference: str = "",
     now: datetime | None = None,
+    enqueue: bool = True,
 ) -> Invitation:
     """Invite one customer (queued) or record why not (skipped). Raises SurveyClosed.
 
     Within one survey an order is invited once: a second call for the same
-    order returns the first invitation.
+    order returns the first invitation. With `enqueue=False` the caller
+    queues the send (in a batch, `batches.enqueue_batch`).
     """
     check_open(survey)
     now = now or timezone.now()
@@ -101,7 +103,7 @@ def invite_customer(
         # The same order invited concurrently: the other call won.
         flows_services.release_contact(store=survey.store, reference=f"survey-invitation:{invitation.nonce}")
         return Invitation.objects.get(survey=survey, order=order)
-    if invitation.status == Invitation.Status.QUEUED and channel in (Channel.EMAIL, Channel.HELPDESK):
+    if enqueue and is_sent_by_task(invitation):
         _enqueue_send(invitation)
     return invitation
 
@@ -120,6 +122,14 @@ def _refusal(survey: Survey, customer: Customer, nonce: str, now: datetime) -> s
     except flows_services.ContactRefused as refused:
         return refused.reason
     return ""
+
+
+def is_sent_by_task(invitation: Invitation) -> bool:
+    """Whether a send task emails this invitation (queued, by email or after a conversation)."""
+    return invitation.status == Invitation.Status.QUEUED and invitation.channel in (
+        Channel.EMAIL,
+        Channel.HELPDESK,
+    )
 
 
 def _enqueue_send(invitation: Invitation) -> None:

@@ -4,7 +4,9 @@ A send is a `ManualSend` row that counts what happened (queued, skipped per
 reason). Small sends run in the request; larger ones in the background
 (`run_manual_send_task`). Customers are invited in id order, and each
 invitation moves the send's bookmark in the same transaction, so a send
-stopped by a restart resumes after the last customer it invited. A send
+stopped by a restart resumes after the last customer it invited. Emails go
+out SEND_BATCH at a time (`send_invitations_task`); a resumed run first
+queues the invitations its cut-off run left without a task. A send
 whose task was lost (the process died before enqueuing it, or the worker
 was killed and its task failed for good) is queued again by
 `resume_stranded_sends`, which the worker runs every minute.
@@ -20,8 +22,10 @@ from cxloop.core import workers
 from cxloop.core.errors import InvalidInput
 
 from ..errors import SurveyClosed
-from ..models import ManualSend, Survey
-from .invitations import check_open, invite_customer
+from ..models import Channel, Invitation, ManualSend, Survey
+from .batches import SEND_BATCH, enqueue_batch
+from .delivery import pending_invitation_ids
+from .invitations import check_open, invite_customer, is_sent_by_task
 
 INLINE_LIMIT = 200  # sends up to this many customers finish before the page answers
 BATCH = 500
@@ -98,24 +102,47 @@ def run_manual_send(*, send_id: int) -> ManualSend | None:
         return None
     if send.status in (ManualSend.Status.DONE, ManualSend.Status.FAILED):
         return send
+    if send.status == ManualSend.Status.RUNNING:
+        _requeue_unsent(send)  # a run cut off may have left its last invitations without a task
     ManualSend.objects.filter(pk=send.pk).update(status=ManualSend.Status.RUNNING)
-    while batch := _next_customers(send):
-        survey = Survey.objects.select_related("store").get(pk=send.survey_id)  # closed meanwhile?
-        for customer in batch:
-            try:
-                _invite_one(send, survey, customer)
-            except SurveyClosed:
-                return _finish(send, ManualSend.Status.FAILED, "The survey was closed during the send.")
-        send.refresh_from_db(fields=["last_customer_id"])
+    waiting: list[int] = []  # queued invitations whose send task is not enqueued yet
+    try:
+        while batch := _next_customers(send):
+            survey = Survey.objects.select_related("store").get(pk=send.survey_id)  # closed meanwhile?
+            for customer in batch:
+                try:
+                    invitation = _invite_one(send, survey, customer)
+                except SurveyClosed:
+                    return _finish(send, ManualSend.Status.FAILED, "The survey was closed during the send.")
+                if invitation is not None and is_sent_by_task(invitation):
+                    waiting.append(invitation.pk)
+                if len(waiting) >= SEND_BATCH:
+                    enqueue_batch(waiting)
+                    waiting = []
+            send.refresh_from_db(fields=["last_customer_id"])
+    finally:
+        enqueue_batch(waiting)
     return _finish(send, ManualSend.Status.DONE)
 
 
+def _requeue_unsent(send: ManualSend) -> None:
+    """Queue the send's survey's invitations that wait with no task (their run was cut off)."""
+    unsent = (
+        Invitation.objects.filter(
+            survey=send.survey_id, status=Invitation.Status.QUEUED, channel=Channel.EMAIL
+        )
+        .exclude(pk__in=pending_invitation_ids())
+        .values_list("pk", flat=True)
+    )
+    enqueue_batch(list(unsent))
+
+
 @transaction.atomic
-def _invite_one(send: ManualSend, survey: Survey, customer: Customer) -> None:
+def _invite_one(send: ManualSend, survey: Survey, customer: Customer) -> Invitation | None:
     locked = ManualSend.objects.select_for_update().get(pk=send.pk)
     if customer.pk <= locked.last_customer_id:
-        return  # another worker already invited this one
-    invitation = invite_customer(survey=survey, customer=customer)
+        return None  # another worker already invited this one
+    invitation = invite_customer(survey=survey, customer=customer, enqueue=False)
     locked.processed += 1
     if invitation.skip_reason:
         locked.skipped[invitation.skip_reason] = locked.skipped.get(invitation.skip_reason, 0) + 1
@@ -123,6 +150,7 @@ def _invite_one(send: ManualSend, survey: Survey, customer: Customer) -> None:
         locked.queued += 1
     locked.last_customer_id = customer.pk
     locked.save(update_fields=["processed", "queued", "skipped", "last_customer_id"])
+    return invitation
 
 
 def _finish(send: ManualSend, status: str, error: str = "") -> ManualSend:

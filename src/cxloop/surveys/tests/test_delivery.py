@@ -384,9 +384,9 @@ def test_an_invitation_whose_task_never_reached_the_queue_is_sent_by_the_sweep(
         found = tasks.requeue_stranded_sends_task.call()
     again = tasks.requeue_stranded_sends_task.call()
 
-    # then one task sends it, once
+    # then one batch task sends it, once
     assert (found, again) == (1, 0)
-    assert task_worker.run_ready() == ["sent"]
+    assert task_worker.run_ready() == [{"sent": 1}]
     assert len(smtp_server.received) == 1
 
 
