@@ -215,6 +215,9 @@ TASKS = {
 # the database and listed there. On with DEBUG, or with CXLOOP_DEV_OUTBOX=1;
 # the page is a 404 otherwise. Never turn it on in production.
 CXLOOP_DEV_OUTBOX = _flag("CXLOOP_DEV_OUTBOX", "1" if DEBUG else "0")
+# The outbox keeps the newest KEEP messages, none older than KEEP_DAYS (pruned as it is written).
+CXLOOP_OUTBOX_KEEP = int(os.environ.get("CXLOOP_OUTBOX_KEEP", "500"))
+CXLOOP_OUTBOX_KEEP_DAYS = int(os.environ.get("CXLOOP_OUTBOX_KEEP_DAYS", "14"))
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "cxloop.core.mail_outbox.OutboxBackend"

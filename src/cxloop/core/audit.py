@@ -9,11 +9,9 @@ its own transaction, so a change and its record commit or roll back together::
     members.remove_member(membership=m, actor=actor)
 """
 
-import ipaddress
 from dataclasses import dataclass
 
-from django.conf import settings
-
+from .http import client_ip
 from .models import AuditLog, Store
 
 USER_AGENT_MAX = 500
@@ -43,22 +41,6 @@ class Actor:
     @classmethod
     def command_line(cls) -> "Actor":
         return cls(user=None, label=AuditLog.COMMAND_LINE, is_command_line=True)
-
-
-def client_ip(request) -> str | None:
-    """The client's IP: REMOTE_ADDR, or the proxy's last X-Forwarded-For entry behind a proxy.
-
-    None when what is there is not an IP address.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "CXLOOP_BEHIND_PROXY", False):
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded and forwarded[-1]:
-            address = forwarded[-1]
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 def record(*, store: Store, actor: Actor, action: str, target: str, detail: dict | None = None) -> AuditLog:

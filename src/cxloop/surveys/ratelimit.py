@@ -27,8 +27,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import caches
+
+from cxloop.core.http import client_ip
 
 SURVEY_SUBMITS_PER_MINUTE = 10
 
@@ -46,12 +47,8 @@ class Decision:
 
 
 def client_address(request) -> str:
-    """The client's IP: REMOTE_ADDR, or the proxy's last X-Forwarded-For entry behind a proxy."""
-    if getattr(settings, "CXLOOP_BEHIND_PROXY", False):
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded and forwarded[-1]:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's IP as `core.http.client_ip` reads it; requests without one share "unknown"."""
+    return client_ip(request) or "unknown"
 
 
 def hit(scope: str, identity: str, *, limit: int, period: int, now: float | None = None) -> Decision:

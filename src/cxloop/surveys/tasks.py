@@ -49,14 +49,19 @@ def schedule_order_invitations_task() -> int:
 
 @task()
 def requeue_stranded_sends_task() -> int:
-    """Periodic: queue the invitations, manual sends and low-score follow-ups no task will do.
+    """Periodic: queue the invitations, manual sends, low-score follow-ups, comment analyses no task will do.
 
     (A process died between committing the work and enqueuing its task.)
     """
-    from .services.followup import requeue_stranded_low_scores
+    from .services.followup import requeue_stranded_low_scores, requeue_unanalysed_comments
     from .services.sends import resume_stranded_sends
 
-    return services.requeue_stranded_invitations() + resume_stranded_sends() + requeue_stranded_low_scores()
+    return (
+        services.requeue_stranded_invitations()
+        + resume_stranded_sends()
+        + requeue_stranded_low_scores()
+        + requeue_unanalysed_comments()
+    )
 
 
 @task()

@@ -1,4 +1,5 @@
-"""Closing the loop on a low score: tag the customer, emit an event, tell the chosen staff."""
+"""After an answer: close the loop on a low score (tag the customer, emit an event, tell the
+chosen staff), and sweep up the follow-up tasks that never reached the queue."""
 
 from datetime import datetime, timedelta
 
@@ -90,5 +91,40 @@ def requeue_stranded_low_scores(*, now: datetime | None = None) -> int:
         count += 1
     for response_id in unalerted.values_list("pk", flat=True):
         notify_staff_of_low_score_task.enqueue(response_id)
+        count += 1
+    return count
+
+
+def requeue_unanalysed_comments(*, now: datetime | None = None) -> int:
+    """Queue the comment analysis (language detection) of comments whose task never reached the queue.
+
+    A comment committed by a process that died before enqueuing its analysis
+    keeps no language for ever. A comment of the last STRANDED_WINDOW, with no
+    language, waiting settings.CXLOOP_STRANDED_AFTER_SECONDS since it was last
+    written, and with no analysis task enqueued since then (a comment whose
+    language could not be told has one, finished), gets a task. Safe to run
+    twice: the analysis only writes the language of the comment it read.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    from ..tasks import analyse_comment_task
+
+    now = now or timezone.now()
+    before, since = workers.stranded_before(now), now - STRANDED_WINDOW
+    candidates = Response.objects.filter(
+        updated_at__lt=before, updated_at__gte=since, comment_language=""
+    ).exclude(comment="")
+    last_enqueued: dict = {}
+    rows = DBTaskResult.objects.filter(task_path=analyse_comment_task.module_path, enqueued_at__gte=since)
+    for args, enqueued_at in rows.values_list("args_kwargs", "enqueued_at"):
+        if args.get("args"):
+            response_id = args["args"][0]
+            last_enqueued[response_id] = max(enqueued_at, last_enqueued.get(response_id, enqueued_at))
+    count = 0
+    for response_id, updated_at in candidates.values_list("pk", "updated_at"):
+        enqueued_at = last_enqueued.get(response_id)
+        if enqueued_at is not None and enqueued_at >= updated_at:
+            continue  # queued, running or done for this version of the comment
+        analyse_comment_task.enqueue(response_id)
         count += 1
     return count

@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,6 +63,32 @@ def test_backend_keeps_the_message_and_prints_it_like_the_console():
     assert kept.html_body == HOSTILE_HTML
     assert "Subject: Your opinion, please" in kept.raw
     assert "Subject: Your opinion, please" in printed.getvalue()
+
+
+def kept_subjects() -> list[str]:
+    return list(OutboxMessage.objects.order_by("-pk").values_list("subject", flat=True))
+
+
+def test_the_outbox_keeps_only_its_newest_messages(settings):
+    settings.CXLOOP_OUTBOX_KEEP = 3
+
+    for number in range(1, 6):
+        send(subject=f"Message {number}")
+
+    assert kept_subjects() == ["Message 5", "Message 4", "Message 3"]
+
+
+def test_the_outbox_forgets_messages_older_than_its_days(settings):
+    settings.CXLOOP_OUTBOX_KEEP_DAYS = 14
+    now = datetime.now(UTC)
+    for subject, days_ago in [("Fifteen days old", 15), ("Thirteen days old", 13)]:
+        with time_machine.travel(now - timedelta(days=days_ago), tick=False):
+            send(subject=subject)
+
+    with time_machine.travel(now, tick=False):
+        send(subject="New")
+
+    assert kept_subjects() == ["New", "Thirteen days old"]
 
 
 def test_mail_sent_by_another_process_with_debug_lands_in_the_outbox_table(installation):  # noqa: F811
