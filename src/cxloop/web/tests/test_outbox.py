@@ -234,9 +234,15 @@ def test_an_unknown_message_is_a_404(staff_client):
 @outbox_on
 @pytest.mark.parametrize(
     ("language", "sender", "recipient", "date_from"),
-    [("zh-hant", "寄件者", "收件者", "開始日期"), ("zh-hans", "发件人", "收件人", "开始日期"), ("fa", "فرستنده", "گیرنده", "از")],
+    [
+        ("zh-hant", "寄件者", "收件者", "開始日期"),
+        ("zh-hans", "发件人", "收件人", "开始日期"),
+        ("fa", "فرستنده", "گیرنده", "از"),
+    ],
 )
-def test_envelope_says_sender_and_recipient_not_a_date_range(staff_client, language, sender, recipient, date_from):
+def test_envelope_says_sender_and_recipient_not_a_date_range(
+    staff_client, language, sender, recipient, date_from
+):
     # given a kept message, read in a language where "From" has two words
     kept = send()
     staff_client.cookies["django_language"] = language
