@@ -255,3 +255,30 @@ def test_a_message_without_html_shows_only_its_text_part(staff_client):
 @outbox_on
 def test_an_unknown_message_is_a_404(staff_client):
     assert staff_client.get(reverse("web:outbox-message", args=[987654])).status_code == 404
+
+
+@outbox_on
+@pytest.mark.parametrize(
+    ("language", "sender", "recipient", "date_from"),
+    [
+        ("zh-hant", "寄件者", "收件者", "開始日期"),
+        ("zh-hans", "发件人", "收件人", "开始日期"),
+        ("fa", "فرستنده", "گیرنده", "از"),
+    ],
+)
+def test_envelope_says_sender_and_recipient_not_a_date_range(
+    staff_client, language, sender, recipient, date_from
+):
+    # given a kept message, read in a language where "From" has two words
+    kept = send()
+    staff_client.cookies["django_language"] = language
+
+    # when
+    message = staff_client.get(reverse("web:outbox-message", args=[kept.pk])).content.decode()
+    listing = staff_client.get(reverse("web:outbox")).content.decode()
+
+    # then the envelope names sender and recipient, and the list's column the recipient
+    assert f"<dt>{sender}</dt>" in message
+    assert f"<dt>{recipient}</dt>" in message
+    assert f'<th scope="col">{recipient}</th>' in listing
+    assert f"<dt>{date_from}</dt>" not in message
