@@ -53,13 +53,3 @@ def test_a_comment_written_on_a_traditional_page_is_detected_traditional(store):
     # then
     response.refresh_from_db()
     assert response.comment_language == "zh-hant"
-
-
-def test_traditional_comments_have_themes_of_their_own_cut_by_jieba():
-    from cxloop.surveys.themes import find_themes
-
-    comments = ["出貨很快，包裝很好", "包裝很精美，出貨也快", "物流太慢了，包裝破損", "物流很快", "物流給力"]
-    [found] = find_themes([(comment, "zh-hant") for comment in comments])
-
-    assert found.language == "zh-hant"
-    assert {"包裝", "物流"} <= {theme.text for theme in found.themes}
