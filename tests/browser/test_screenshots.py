@@ -78,6 +78,9 @@ def check(page: Page, shot: Shot, status: int, expected_status: int = 200) -> li
         leftovers = ENGLISH_NAV & set(nav.all_inner_texts()[0].split())
         if leftovers:
             problems.append(f"{shot}: untranslated {sorted(leftovers)}")
+    untranslated_404 = shot.name == "not-found" and page.locator("h1").inner_text() == "Page not found"
+    if shot.language != "en" and untranslated_404:
+        problems.append(f"{shot}: untranslated 404 page")
     height = min(page.evaluate("document.documentElement.scrollHeight"), 2400)
     clip = {"x": 0, "y": 0, "width": width, "height": height}
     page.screenshot(path=shot.folder / f"{shot.name}.png", full_page=True, clip=clip)
