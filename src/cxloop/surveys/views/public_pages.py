@@ -142,6 +142,7 @@ class Option:
     label: str
     checked: bool
     band: str = ""
+    described_by: str = ""  # the id of the scale end that labels it (the first and last score)
 
 
 @dataclass(frozen=True)
@@ -159,12 +160,14 @@ def build_scale(survey: Survey, texts: SurveyTexts, chosen: str) -> list[Option]
     scale = SCALES.get(survey.kind)
     if scale is None:
         return []
+    ends = {scale.scores[0]: "scale-low", scale.scores[-1]: "scale-high"}
     return [
         Option(
             value=str(score),
             label=show_number(score, texts.language),
             checked=chosen == str(score),
             band=scale.band(score),
+            described_by=ends.get(score, ""),
         )
         for score in scale.scores
     ]
