@@ -313,6 +313,7 @@ def _form(request, page: Page, entry, *, response=None, errors=None, status=200)
         context = pages.build_form_context(
             page.survey, page.texts, entry=entry, questions=page.questions, errors=errors
         )
+        context["recorded"] = None  # named, so the template's lookup of it does not fail
         if response is not None:
             context["recorded"] = pages.describe_response(page.survey, page.texts, response, page.questions)
         context["is_web"] = page.invitation is None

@@ -216,6 +216,14 @@ def build_questions(survey: Survey, texts: SurveyTexts, questions, entry: Entry,
     return fields
 
 
+class FormErrors(dict):
+    """Form errors by field name; a field without one reads as "" (`errors.score` in a template
+    then costs a dict lookup, not Django's failed-lookup path of three exceptions and a dir())."""
+
+    def __missing__(self, key):
+        return ""
+
+
 def build_form_context(
     survey: Survey,
     texts: SurveyTexts,
@@ -232,7 +240,7 @@ def build_form_context(
     band = chosen_band(survey, entry.score)
     return {
         "entry": entry,
-        "errors": errors,
+        "errors": FormErrors(errors),
         "scale": build_scale(survey, texts, entry.score),
         "follow_ups": {band: texts.follow_up(band) for band in ("low", "mid", "high")},
         "follow_up": texts.follow_up(band) if band else _("Tell us more"),
