@@ -12,6 +12,8 @@ language, the shipped text in that language, the owner's text in the
 store's language, the shipped text in the store's language.
 """
 
+import functools
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -114,16 +116,25 @@ def _shipped(kind: str, field: str, language: str, store_name: str) -> str:
 def build_texts(survey, language: str) -> SurveyTexts:
     """Every customer-facing text of a survey in one language, with the fallbacks above."""
     store = survey.store
-    fallback = normalize_language(store.default_language) or settings.LANGUAGE_CODE
-    overrides = survey.texts or {}
+    overrides = json.dumps(survey.texts or {}, sort_keys=True)
+    return _built_texts(survey.kind, language, store.name, store.default_language, overrides)
+
+
+# Built once per process for each survey wording: every answer page would otherwise look up and
+# translate a dozen texts. The key is everything the texts depend on (the owner's overrides
+# included), so an edited survey or a renamed store simply misses.
+@functools.lru_cache(maxsize=1024)
+def _built_texts(kind: str, language: str, store_name: str, store_language: str, overrides_json: str):
+    fallback = normalize_language(store_language) or settings.LANGUAGE_CODE
+    overrides = json.loads(overrides_json)
     values = {}
     for field in EDITABLE_FIELDS:
         values[field] = (
             overrides.get(language, {}).get(field)
-            or _shipped(survey.kind, field, language, store.name)
+            or _shipped(kind, field, language, store_name)
             or overrides.get(fallback, {}).get(field)
-            or _shipped(survey.kind, field, fallback, store.name)
-            or _shipped(survey.kind, field, "en", store.name)
+            or _shipped(kind, field, fallback, store_name)
+            or _shipped(kind, field, "en", store_name)
         )
     rtl = translation.get_language_info(language)["bidi"] if _known(language) else False
     return SurveyTexts(language=language, rtl=rtl, **values)

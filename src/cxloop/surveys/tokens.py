@@ -25,12 +25,7 @@ def invitation_token(invitation: Invitation) -> str:
 
 def read_invitation_token(token: str) -> Invitation:
     """The invitation a link token stands for; UnknownLink for any altered or foreign token."""
-    try:
-        value = read_token(INVITATION, token)
-        pk, nonce = value.split(".", 1)
-        pk = int(pk)
-    except (BadToken, ValueError) as exc:
-        raise UnknownLink("This survey link is not valid.") from exc
+    pk, nonce = parse_invitation_token(token)
     # The survey's logo is served by its own view; a page need not read the blob. [:1] instead of
     # first(): the id is unique, and ORDER BY costs the ORM more than the query costs the database.
     found = (
@@ -42,6 +37,16 @@ def read_invitation_token(token: str) -> Invitation:
     if invitation is None:
         raise UnknownLink("This survey link is not valid.")
     return invitation
+
+
+def parse_invitation_token(token: str) -> tuple[int, str]:
+    """The (invitation id, nonce) a link token carries, checked by its signature; no query."""
+    try:
+        value = read_token(INVITATION, token)
+        pk, nonce = value.split(".", 1)
+        return int(pk), nonce
+    except (BadToken, ValueError) as exc:
+        raise UnknownLink("This survey link is not valid.") from exc
 
 
 def web_customer_token(survey: Survey, customer_id: int) -> str:

@@ -51,7 +51,7 @@ from ..errors import InvalidAnswer, LinkExpired, SurveyClosed, UnknownLink
 from ..models import Channel, Invitation, Response, Survey
 from ..scoring import SCALES, ScoreError, parse_score
 from ..texts import SHIPPED_LANGUAGES, SurveyTexts, build_texts, normalize_language, pick_language
-from ..tokens import read_invitation_token, read_web_customer_token
+from ..tokens import parse_invitation_token, read_invitation_token, read_web_customer_token
 from . import public_pages as pages
 
 
@@ -78,7 +78,7 @@ class Page:
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
     """An invitation link: GET shows the question with a clicked score chosen; POST records the answer."""
-    page = _invitation_page(token)
+    page = _invitation_page(token, whole=request.method == "POST")
     if page is None:
         return _unknown_link(request)
     invitation = page.invitation
@@ -87,7 +87,8 @@ def answer(request, token):
         return _unavailable(request, page, "expired", status=410)
     response = queries.get_invitation_response(invitation)
     if request.method == "GET":
-        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+        if invitation.opened_at is None:  # a link opened before is not written again
+            Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
         if not page.survey.is_open:
             return _unavailable(request, page, "closed", status=200, response=response)
         entry = pages.Entry.from_response(response)
@@ -118,7 +119,7 @@ def answer(request, token):
 @require_GET
 def answer_thanks(request, token):
     """After an invitation answer: thank the customer and show what was recorded."""
-    page = _invitation_page(token)
+    page = _invitation_page(token, whole=False)
     if page is None:
         return _unknown_link(request)
     response = queries.get_invitation_response(page.invitation)
@@ -129,10 +130,17 @@ def answer_thanks(request, token):
     return _thanks(request, page, response, change_url)
 
 
-def _invitation_page(token: str) -> Page | None:
+def _invitation_page(token: str, *, whole: bool) -> Page | None:
+    """The page of an invitation link; `whole` loads every column (to record an answer), else
+    just what the page shows, in one query."""
     try:
-        invitation = read_invitation_token(token)
+        if whole:
+            invitation = read_invitation_token(token)
+        else:
+            invitation = queries.get_page_invitation(*parse_invitation_token(token))
     except UnknownLink:
+        return None
+    if invitation is None:
         return None
     survey = invitation.survey
     return Page(
@@ -140,7 +148,6 @@ def _invitation_page(token: str) -> Page | None:
         texts=build_texts(survey, invitation.language),
         questions=pages.saved_questions(survey),
         invitation=invitation,
-        customer=invitation.customer,
     )
 
 
@@ -306,6 +313,7 @@ def _form(request, page: Page, entry, *, response=None, errors=None, status=200)
         context = pages.build_form_context(
             page.survey, page.texts, entry=entry, questions=page.questions, errors=errors
         )
+        context["recorded"] = None  # named, so the template's lookup of it does not fail
         if response is not None:
             context["recorded"] = pages.describe_response(page.survey, page.texts, response, page.questions)
         context["is_web"] = page.invitation is None

@@ -142,6 +142,7 @@ class Option:
     label: str
     checked: bool
     band: str = ""
+    described_by: str = ""  # the id of the scale end that labels it (the first and last score)
 
 
 @dataclass(frozen=True)
@@ -159,12 +160,14 @@ def build_scale(survey: Survey, texts: SurveyTexts, chosen: str) -> list[Option]
     scale = SCALES.get(survey.kind)
     if scale is None:
         return []
+    ends = {scale.scores[0]: "scale-low", scale.scores[-1]: "scale-high"}
     return [
         Option(
             value=str(score),
             label=show_number(score, texts.language),
             checked=chosen == str(score),
             band=scale.band(score),
+            described_by=ends.get(score, ""),
         )
         for score in scale.scores
     ]
@@ -213,6 +216,14 @@ def build_questions(survey: Survey, texts: SurveyTexts, questions, entry: Entry,
     return fields
 
 
+class FormErrors(dict):
+    """Form errors by field name; a field without one reads as "" (`errors.score` in a template
+    then costs a dict lookup, not Django's failed-lookup path of three exceptions and a dir())."""
+
+    def __missing__(self, key):
+        return ""
+
+
 def build_form_context(
     survey: Survey,
     texts: SurveyTexts,
@@ -229,7 +240,7 @@ def build_form_context(
     band = chosen_band(survey, entry.score)
     return {
         "entry": entry,
-        "errors": errors,
+        "errors": FormErrors(errors),
         "scale": build_scale(survey, texts, entry.score),
         "follow_ups": {band: texts.follow_up(band) for band in ("low", "mid", "high")},
         "follow_up": texts.follow_up(band) if band else _("Tell us more"),
