@@ -66,7 +66,8 @@ class StoreSettings:
             currency=store.currency,
             support_email=store.support_email,
             storefront_origins=store.storefront_origins,
-            country_languages=dict(store.country_languages or {}),
+            # Sorted by code: PostgreSQL's jsonb keeps no key order, so the page would differ by database.
+            country_languages=dict(sorted((store.country_languages or {}).items())),
         )
 
 
