@@ -78,9 +78,10 @@ def freeze_once(installation, sql: str, done, *, timeout: float = 90.0):
 
 
 def test_a_manual_send_cut_off_by_kill_9_resumes_and_invites_everyone_once(installation, smtp):
-    # given a manual send to 300 customers, running in a real worker
+    # given a manual send to 1,500 customers, running in a real worker (enough that inviting
+    # them, one transaction each, outlasts the test's polling on a busy machine)
     use_smtp(installation, smtp)
-    total = 300
+    total = 1500
     installation.python(
         seed(total)
         + "from cxloop.surveys.services.sends import start_manual_send\n"
