@@ -17,8 +17,9 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@touch $@
 
 # Browser tests drive Debian's Chromium; install it when it is missing, with the
-# Noto fonts that give it Chinese, Persian and Latin glyphs (screenshots in every language).
-BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-core
+# Noto fonts that give it Chinese, Persian and Latin glyphs (screenshots in every language),
+# and GNU gettext, which the catalogue test uses to check every translation is complete.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-core gettext
 chromium:
 	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  if [ -n "$$missing" ]; then \
