@@ -64,9 +64,13 @@ class SurveyIn(StrictIn):
     name: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S", description="Not only spaces.")
     kind: Literal["nps", "csat", "ces", "custom"]
     trigger: Literal["manual", "order_placed", "order_fulfilled", "helpdesk_resolved"] = "manual"
-    delay_days: StrictInt = Field(3, ge=0, le=MAX_DELAY_DAYS, description="Days after the order (order triggers).")  # noqa: E501
+    delay_days: StrictInt = Field(
+        3, ge=0, le=MAX_DELAY_DAYS, description="Days after the order (order triggers)."
+    )  # noqa: E501
     sampling_percent: StrictInt = Field(100, ge=1, le=100, description="Share of customers asked.")
-    link_valid_days: StrictInt = Field(14, ge=1, le=MAX_LINK_DAYS, description="Days an invitation link works.")  # noqa: E501
+    link_valid_days: StrictInt = Field(
+        14, ge=1, le=MAX_LINK_DAYS, description="Days an invitation link works."
+    )  # noqa: E501
     texts: dict[LanguageTag, dict[SurveyText, SurveyTextValue]] = Field(
         default_factory=dict, description='Customer-facing texts per language: {"pl": {"question": "..."}}.'
     )

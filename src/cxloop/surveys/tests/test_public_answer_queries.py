@@ -8,8 +8,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cxloop.surveys import services
-from cxloop.surveys.models import Invitation, Question
+from cxloop.core.models import Store
+from cxloop.surveys import queries, services
+from cxloop.surveys.models import Invitation, Question, Survey
+from cxloop.surveys.views import public_pages
 
 from .factories import make_customer, make_survey
 from .test_public_answer import invite, link
@@ -121,3 +123,47 @@ def test_an_edited_wording_or_renamed_store_shows_on_the_next_view(store):
     html = page.content.decode()
     assert "Czy polecisz nas?" in html
     assert "Sklep Ani" in html
+
+
+def test_scores_typed_off_the_scale_share_one_rendered_scale(store):
+    invitation = invite(store)
+    client = Client()
+    open_page(client, invitation, "?score=abc")
+    cached = public_pages._rendered_scale.cache_info().currsize
+
+    for junk in ("?score=99", "?score=-1", "?score=9.5", "?score=" + "9" * 500):
+        page, _statements = open_page(client, invitation, junk)
+        assert " checked" not in page.content.decode()
+
+    assert public_pages._rendered_scale.cache_info().currsize == cached
+
+
+def test_a_refused_score_still_marks_the_scale_invalid(store):
+    invitation = invite(store)
+    client = Client()
+    open_page(client, invitation)
+
+    refused = client.post(link(invitation), {"score": "", "comment": "x"})
+
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.content.decode()
+    assert 'id="score-error"' in refused.content.decode()
+
+
+def test_the_page_reads_the_same_values_the_orm_would(store):
+    invitation = invite(store)
+    Client().post(link(invitation), {"score": "7", "comment": "Dobrze"})
+
+    page_invitation = queries.get_page_invitation(invitation.pk, invitation.nonce)
+    orm = Invitation.objects.select_related("survey__store", "response").get(pk=invitation.pk)
+
+    assert page_invitation.expires_at == orm.expires_at and page_invitation.opened_at == orm.opened_at
+    for name in queries.PAGE_COLUMNS[Survey]:
+        assert getattr(page_invitation.survey, name) == getattr(orm.survey, name), name
+    for name in queries.PAGE_COLUMNS[Store]:
+        assert getattr(page_invitation.survey.store, name) == getattr(orm.survey.store, name), name
+    answer = queries.get_invitation_response(page_invitation)
+    assert (answer.score, answer.comment, answer.answers, answer.updated_at) == (
+        orm.response.score, orm.response.comment, orm.response.answers, orm.response.updated_at,
+    )  # fmt: skip
+    assert queries.get_page_invitation(invitation.pk, "not-the-nonce") is None

@@ -36,8 +36,15 @@ def test_owner_text_wins_and_missing_fields_fall_back_to_the_shipped_translation
 
 @pytest.mark.parametrize(
     ("customer_language", "expected"),
-    [("pl-PL", "pl"), ("zh_CN", "zh-hans"), ("zh-TW", "zh-hant"), ("zh-HK", "zh-hant"), ("FA", "fa"),
-     ("de", "pl"), ("", "pl")],
+    [
+        ("pl-PL", "pl"),
+        ("zh_CN", "zh-hans"),
+        ("zh-TW", "zh-hant"),
+        ("zh-HK", "zh-hant"),
+        ("FA", "fa"),
+        ("de", "pl"),
+        ("", "pl"),
+    ],
 )
 def test_the_customer_language_picks_the_version_else_the_store_language(store, customer_language, expected):
     store.default_language = "pl"

@@ -88,7 +88,7 @@ def answer(request, token):
     response = queries.get_invitation_response(invitation)
     if request.method == "GET":
         if invitation.opened_at is None:  # a link opened before is not written again
-            Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+            queries.mark_opened(invitation, now)
         if not page.survey.is_open:
             return _unavailable(request, page, "closed", status=200, response=response)
         entry = pages.Entry.from_response(response)

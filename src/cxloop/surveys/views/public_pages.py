@@ -12,12 +12,15 @@ colour is ever written into it.
 """
 
 import base64
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -157,7 +160,11 @@ class QuestionField:
 
 
 def build_scale(survey: Survey, texts: SurveyTexts, chosen: str) -> list[Option]:
-    scale = SCALES.get(survey.kind)
+    return _scale_options(survey.kind, texts, chosen)
+
+
+def _scale_options(kind: str, texts: SurveyTexts, chosen: str) -> list[Option]:
+    scale = SCALES.get(kind)
     if scale is None:
         return []
     ends = {scale.scores[0]: "scale-low", scale.scores[-1]: "scale-high"}
@@ -173,8 +180,34 @@ def build_scale(survey: Survey, texts: SurveyTexts, chosen: str) -> list[Option]
     ]
 
 
+def scale_html(kind: str, texts: SurveyTexts, chosen: str) -> str:
+    """The score scale's fieldset, rendered once per process for each wording, language and chosen score.
+
+    It is most of the answer page's template work (eleven options for NPS) and depends on nothing
+    else; a form with errors (they mark the scale) renders it in full instead. A chosen value off the
+    scale is kept as no choice, so typed-in `?score=` values add no entries.
+    """
+    return _rendered_scale(kind, texts, chosen if _band(kind, chosen) else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _rendered_scale(kind: str, texts: SurveyTexts, chosen: str) -> str:
+    context = {
+        "texts": texts,
+        "scale": _scale_options(kind, texts, chosen),
+        "follow_ups": {band: texts.follow_up(band) for band in ("low", "mid", "high")},
+        "errors": FormErrors({}),
+    }
+    with translation.override(texts.language):
+        return render_to_string("surveys/_public_scale.html", context)
+
+
 def chosen_band(survey: Survey, score: str) -> str:
-    scale = SCALES.get(survey.kind)
+    return _band(survey.kind, score)
+
+
+def _band(kind: str, score: str) -> str:
+    scale = SCALES.get(kind)
     if scale is None or not score.isascii() or not score.isdigit() or int(score) not in scale.scores:
         return ""
     return scale.band(int(score))
@@ -242,6 +275,9 @@ def build_form_context(
         "entry": entry,
         "errors": FormErrors(errors),
         "scale": build_scale(survey, texts, entry.score),
+        "scale_html": scale_html(survey.kind, texts, entry.score)
+        if survey.kind in SCALES and not errors
+        else "",
         "follow_ups": {band: texts.follow_up(band) for band in ("low", "mid", "high")},
         "follow_up": texts.follow_up(band) if band else _("Tell us more"),
         "questions": build_questions(survey, texts, questions, entry, errors),
