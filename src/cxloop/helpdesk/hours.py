@@ -105,7 +105,11 @@ class BusinessHours:
 
     @classmethod
     def from_json(cls, data: dict) -> "BusinessHours":
-        """Read the stored shape (see the module docstring); raise HoursError naming the bad field."""
+        """Read the stored shape (see the module docstring); raise HoursError naming the bad field.
+
+        A week with no open time at all is refused too, though ``BusinessHours(...)``
+        can still express it.
+        """
         if not isinstance(data, dict):
             raise HoursError("hours", _("expected an object with zone, week and holidays"))
         extra = sorted(set(data) - {"zone", "week", "holidays"})
@@ -121,11 +125,15 @@ class BusinessHours:
         holidays = data.get("holidays", [])
         if not isinstance(holidays, list):
             raise HoursError("holidays", _("expected a list of dates"))
-        return cls(
+        hours = cls(
             zone=data.get("zone"),
             week={DAYS.index(name): _parse_day(name, intervals) for name, intervals in week.items()},
             holidays=frozenset(_parse_date(f"holidays[{i}]", value) for i, value in enumerate(holidays)),
         )
+        if not hours.ever_open:
+            # Every deadline would be unreachable; refuse it where a person can still fix it.
+            raise HoursError("week", _("open on at least one day"))
+        return hours
 
     def to_json(self) -> dict:
         """The stored shape: every day listed, ``"24:00"`` for midnight ends, holidays sorted."""

@@ -372,6 +372,9 @@ def test_always_is_open_every_day_around_the_clock():
     }
 
 
+OPEN_MONDAY = {"mon": [["09:00", "17:00"]]}
+
+
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
@@ -401,10 +404,16 @@ def test_always_is_open_every_day_around_the_clock():
         ({"zone": "UTC", "week": {"sun": "09:00-17:00"}}, "week.sun", "expected a list"),
         ({"zone": "UTC", "week": {"monday": []}}, "week", "unknown day"),
         ({"zone": "UTC", "week": [["09:00", "17:00"]]}, "week", "expected an object"),
-        ({"zone": "UTC", "holidays": ["2026-02-30"]}, "holidays[0]", "not a date"),
-        ({"zone": "UTC", "holidays": ["2026-12-24", "25.12.2026"]}, "holidays[1]", "not a date"),
-        ({"zone": "UTC", "holidays": "2026-12-25"}, "holidays", "expected a list"),
-        ({"zone": "UTC", "timezone": "UTC"}, "timezone", "unknown field"),
+        ({"zone": "UTC", "week": {}}, "week", "open on at least one day"),
+        ({"zone": "UTC", "week": {"mon": [], "tue": []}}, "week", "open on at least one day"),
+        ({"zone": "UTC", "week": OPEN_MONDAY, "holidays": ["2026-02-30"]}, "holidays[0]", "not a date"),
+        (
+            {"zone": "UTC", "week": OPEN_MONDAY, "holidays": ["2026-12-24", "25.12.2026"]},
+            "holidays[1]",
+            "not a date",
+        ),
+        ({"zone": "UTC", "week": OPEN_MONDAY, "holidays": "2026-12-25"}, "holidays", "expected a list"),
+        ({"zone": "UTC", "week": OPEN_MONDAY, "timezone": "UTC"}, "timezone", "unknown field"),
         (["UTC"], "hours", "expected an object"),
     ],
 )
