@@ -95,6 +95,8 @@ def parse_email(
             message = BytesParser(policy=parsing_policy).parsebytes(raw)
             _check_is_mail(message)
             parsed = _read_message(message, max_attachment_bytes)
+            if failure is not None:
+                parsed.problems.insert(0, f"strict parsing failed ({type(failure).__name__}), read leniently")
             if repaired:
                 parsed.problems.insert(0, "NUL bytes removed from the headers")
             return parsed

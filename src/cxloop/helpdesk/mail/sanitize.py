@@ -192,12 +192,13 @@ class _TextExtractor(HTMLParser):
         prefix = "> " * self.quote_depth
         if line:
             self.lines.append(prefix + line)
-        blank = prefix.rstrip()
-        if paragraph and self.lines and self.lines[-1] != blank:
-            self.lines.append(blank)
+        if paragraph and self.lines and self.lines[-1].strip("> "):
+            self.lines.append(prefix.rstrip())
 
     def text(self) -> str:
         self.break_line()
+        while self.lines and not self.lines[-1].strip("> "):
+            self.lines.pop()
         text = "\n".join(line.rstrip() for line in self.lines)
         return BLANK_LINES.sub("\n\n", text).strip()
 
