@@ -5,8 +5,8 @@ levels deep costs no stack), decodes text parts with `charsets.decode_bytes`
 and keeps everything else as attachments, within limits:
 
     >>> body = read_body(message, max_attachment_bytes=20 * 1024 * 1024)
-    >>> body.text, body.html, [a.filename for a in body.attachments]
-    ('Hello,\\n...', '', ['invoice.pdf'])
+    >>> body.plain, body.html, [a.filename for a in body.attachments]
+    (['Hello,\\n...'], [], ['invoice.pdf'])
 
 Attachments are stored as bytes and never opened (a zip stays a zip). What was
 repaired or dropped is listed in `body.problems`.
@@ -26,6 +26,7 @@ MAX_DEPTH = 128
 MAX_PARTS = 2_000
 MAX_FILENAME_CHARS = 200
 CONTENT_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]{1,64}/[a-z0-9!#$&^_.+-]{1,127}$")
+COMMENT = re.compile(r"\([^()]*\)")
 UNSAFE_FILENAME_CHARS = dict.fromkeys(map(ord, '<>:"|?*'), "_")
 DEFAULT_FILENAMES = {"message/rfc822": "message.eml", "message/delivery-status": "delivery-status.txt"}
 
@@ -62,7 +63,7 @@ def declared_type(part: Message) -> str:
     raw = raw_header(part, "content-type")
     if raw is None:
         return "text/plain"
-    value = raw.split(";", 1)[0].strip().lower()
+    value = COMMENT.sub("", raw.split(";", 1)[0]).strip().lower()
     return value if CONTENT_TYPE.match(value) else "application/octet-stream"
 
 

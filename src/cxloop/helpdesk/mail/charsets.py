@@ -108,6 +108,9 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str | None]:
             text = _strict(data, candidate)
             if text is not None:
                 return text, None
+        text = _strict(_iso2022jp_to_cp932(data), "cp932")
+        if text is not None:
+            return text, None
     text = _strict(data, codec)
     if text is not None:
         if _is_single_byte(codec) and not data.isascii():
@@ -127,6 +130,45 @@ def _decode_undeclared(data: bytes, label: str) -> tuple[str, str | None]:
         return text, None
     text, used = _guess(data)
     return text, f"no charset declared, decoded as {used}"
+
+
+def _iso2022jp_to_cp932(data: bytes) -> bytes:
+    """Rewrite ISO-2022-JP as Shift_JIS bytes, to read it as cp932 the way Windows (CP50220) writes it.
+
+    Windows puts NEC and IBM extensions (①, ㈱, Ⅲ) in ISO-2022-JP, which
+    Python's strict ISO-2022-JP codecs refuse.
+    """
+    out = bytearray()
+    mode = "ascii"
+    index = 0
+    while index < len(data):
+        byte = data[index]
+        if byte == 0x1B:
+            sequence = data[index + 1 : index + 3]
+            mode = {b"$@": "kanji", b"$B": "kanji", b"(I": "kana"}.get(bytes(sequence), "ascii")
+            index += 3
+            continue
+        if byte in (0x0E, 0x0F):  # shift out / in: half-width katakana in CP50221
+            mode = "kana" if byte == 0x0E else "ascii"
+        elif mode == "kanji" and 0x21 <= byte <= 0x7E and index + 1 < len(data):
+            out += _jis_to_sjis(byte, data[index + 1])
+            index += 1
+        elif mode == "kana" and 0x21 <= byte <= 0x5F:
+            out.append(byte + 0x80)
+        else:
+            out.append(byte)
+        index += 1
+    return bytes(out)
+
+
+def _jis_to_sjis(first: int, second: int) -> bytes:
+    lead = (first + 1) // 2 + 0x70
+    lead += 0x40 if lead >= 0xA0 else 0
+    if first % 2:
+        trail = second + 0x1F + (1 if second >= 0x60 else 0)
+    else:
+        trail = second + 0x7E
+    return bytes((lead, trail & 0xFF))
 
 
 def _strict(data: bytes, codec: str) -> str | None:

@@ -89,15 +89,10 @@ def _decode_raw(text: str, hint: str | None) -> str:
     if not text or text.isascii():
         return text
     data = text.encode("utf-8", "surrogateescape")
-    return decode_bytes(data, None if hint is None else hint)[0] if not _is_utf8(data) else data.decode()
-
-
-def _is_utf8(data: bytes) -> bool:
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        return data.decode("utf-8")
+    except UnicodeDecodeError:  # not UTF-8: most likely the charset the body declares
+        return decode_bytes(data, hint)[0]
 
 
 def one_line(text: str, limit: int) -> str:

@@ -32,7 +32,7 @@ from . import headers as h
 from .body import ParsedAttachment, read_body
 from .noise import is_auto_submitted, is_bounce
 from .quotes import split_reply
-from .sanitize import html_to_text, sanitize_html
+from .sanitize import MAX_NESTING, html_to_text, nesting_depth, sanitize_html
 
 MAX_SUBJECT_CHARS = 998
 MAX_ADDRESSES = 50
@@ -162,7 +162,7 @@ def _read_message(message: Message, max_attachment_bytes: int) -> ParsedEmail:
         subject=subject,
         date=_date(message, problems),
         text=text,
-        html=sanitize_html(html) if html else "",
+        html=_sanitized(html, problems),
         reply_text=reply,
         attachments=body.attachments,
         auto_submitted=is_auto_submitted(message, subject),
@@ -170,6 +170,14 @@ def _read_message(message: Message, max_attachment_bytes: int) -> ParsedEmail:
         headers=_displayed_headers(message, hint),
         problems=problems,
     )
+
+
+def _sanitized(html: str, problems: list[str]) -> str:
+    if not html:
+        return ""
+    if nesting_depth(html) > MAX_NESTING:
+        problems.append(f"HTML nested deeper than {MAX_NESTING} levels, shown as text")
+    return sanitize_html(html)
 
 
 def _subject(message: Message, hint: str | None, problems: list[str]) -> str:

@@ -64,11 +64,16 @@ BLOCK_LABEL = re.compile(
     r"寄件日期|抄送|gesendet|datum|an|betreff|envoyé|à|objet)\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
+# Older Outlook writes the whole block on one line: "From: X Sent: Y To: Z Subject: W".
+INLINE_SENT_LABEL = re.compile(
+    r"\s(sent|wysłano|nosūtīts|ارسال شده|发送时间|發送時間|寄件日期|gesendet)\s*[:：]", re.IGNORECASE
+)
 SIGNATURE = re.compile(r"^(--|-- |—|__)\s*$")
 MOBILE_SIGNATURE = re.compile(
     r"^\s*("
-    r"sent from my \w+.*|sent from (mail|outlook|yahoo mail|gmail).*|get outlook for \w+.*|"
-    r"sent from samsung mobile.*|sent via .{1,40}|"
+    r"sent from my (iphone|ipad|android|mobile|phone|smartphone|tablet|blackberry|samsung|galaxy|huawei|"
+    r"xiaomi|pixel|oneplus)[\w .'-]{0,30}|sent from (mail|outlook|yahoo mail|gmail) for \w+|"
+    r"get outlook for (ios|android)|sent from samsung mobile|"
     r"wysłane z (mojego )?(iphone'?a|ipada|telefonu|smartfona|aplikacji|samsunga|urządzenia).*|"
     r"wysłano z (mojego )?(iphone'?a|ipada|telefonu|smartfona|aplikacji|urządzenia).*|"
     r"pobierz aplikację outlook.*|"
@@ -132,9 +137,11 @@ def _reply_header_start(lines: list[str], end: int) -> int | None:
 
 
 def _is_header_block(lines: list[str], index: int) -> bool:
-    """A "From:" line followed, within four lines, by a "Sent:"/"To:"/"Subject:" line."""
+    """A "From:" line followed by a "Sent:"/"To:"/"Subject:" label on it or within the next four lines."""
     if index >= len(lines) or not FROM_LABEL.match(_folded(lines[index])):
         return False
+    if INLINE_SENT_LABEL.search(_folded(lines[index])):
+        return True
     return any(BLOCK_LABEL.match(_folded(line)) for line in lines[index + 1 : index + 5])
 
 

@@ -20,10 +20,13 @@ or phones home:
 - ``style`` attributes keep a few harmless properties (colour, weight,
   alignment); any value with ``url(``, ``expression``, escapes or comments
   drops the whole attribute.
+- HTML nested more than 500 levels deep is shown as its escaped text: the
+  parser's cost grows with the square of the depth, and no mail client
+  writes such HTML.
 """
 
 import re
-from html import unescape
+from html import escape, unescape
 from html.parser import HTMLParser
 
 import nh3
@@ -59,12 +62,23 @@ STYLE_PROPERTIES = {
 }  # fmt: skip
 UNSAFE_STYLE = re.compile(r"url\s*\(|expression|javascript|vbscript|\\|/\*|@import|behavior|-moz-binding|<")
 LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+# The HTML parser behind nh3 slows down with the square of nesting depth (100,000 nested
+# <div>s take half a minute), so deeper documents are shown as their text instead.
+MAX_NESTING = 500
+# Tags the parser closes when the next one opens ("<p>a<p>b"): they never deepen the tree.
+SELF_CLOSING_SIBLINGS = {
+    "p", "li", "td", "th", "tr", "dt", "dd", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup",
+    "caption", "rb", "rt", "rp",
+}  # fmt: skip
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
 IMAGE_TAG = re.compile(r'<img\b((?:[^>"]|"[^"]*")*)>')
 IMAGE_SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
 def sanitize_html(html: str) -> str:
     """Formatting-only HTML with no scripts, no handlers, no remote fetches."""
+    if nesting_depth(html) > MAX_NESTING:
+        return text_as_html(html_to_text(html))
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -79,6 +93,23 @@ def sanitize_html(html: str) -> str:
         strip_comments=True,
     )
     return IMAGE_TAG.sub(_inert_image, cleaned)
+
+
+def nesting_depth(html: str) -> int:
+    """How deeply the tags of an HTML document nest: unclosed tags count as open."""
+    depth = deepest = 0
+    for closing, name in TAG.findall(html):
+        if name.lower() in VOID_TAGS or name.lower() in SELF_CLOSING_SIBLINGS:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def text_as_html(text: str) -> str:
+    """Plain text as escaped HTML paragraphs."""
+    paragraphs = (escape(p).replace("\n", "<br>") for p in text.split("\n\n") if p.strip())
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

@@ -173,6 +173,14 @@ def test_inline_image_keeps_its_content_id_for_cid_links():
     ]
 
 
+def test_content_type_with_a_comment_is_still_read_as_text():
+    raw = plain_mail(b"Hello").replace(b"text/plain; charset=utf-8", b"text/plain (body); charset=utf-8")
+
+    mail = parse_email(raw)
+
+    assert (mail.text, mail.attachments) == ("Hello", [])
+
+
 def test_attachment_over_the_limit_is_dropped_not_the_mail():
     raw = multipart_mail(
         [
@@ -296,3 +304,13 @@ def test_header_that_breaks_the_strict_parser_is_read_with_the_lenient_one():
     # then
     assert (mail.subject, mail.to, mail.text) == ("Zamówienie", ["shop@example.com"], "Gdzie jest żółw?")
     assert mail.problems == ["strict parsing failed (IndexError), read leniently"]
+
+
+def test_deeply_nested_html_mail_is_kept_as_text_with_a_problem():
+    html = b"<div>" * 5_000 + b"Where is my parcel?"
+    raw = plain_mail(html).replace(b"text/plain", b"text/html")
+
+    mail = parse_email(raw)
+
+    assert (mail.text, mail.html) == ("Where is my parcel?", "<p>Where is my parcel?</p>")
+    assert mail.problems == ["HTML nested deeper than 500 levels, shown as text"]

@@ -156,3 +156,25 @@ def test_raw_gbk_header_is_read_with_the_body_charset():
 
     # then
     assert (mail.subject, mail.text) == ("订单还没收到", "麻烦查一下物流")
+
+
+def test_iso_2022_jp_with_windows_extensions_is_decoded():
+    # given: Outlook on Windows writes NEC specials (①, ㈱) into ISO-2022-JP, as CP50220 does
+    body = b"\x1b$B-!HV$N>&IJ$G$9!#\x1b(B\r\n\x1b$B-j\x1b(B Shop"
+    subject = "=?ISO-2022-JP?B?GyRCLSFIViROQ21KOBsoQg==?="
+
+    # when
+    mail = parse_email(plain_mail(body, charset="ISO-2022-JP", subject=subject, transfer_encoding="7bit"))
+
+    # then
+    assert mail.text == "①番の商品です。\n㈱ Shop"
+    assert mail.subject == "①番の注文"
+    assert mail.problems == []
+
+
+def test_iso_2022_jp_with_half_width_katakana_is_decoded():
+    body = "ﾊﾝｶｸ ｶﾀｶﾅ の注文".encode("iso2022_jp_ext")
+
+    mail = parse_email(plain_mail(body, charset="iso-2022-jp", transfer_encoding="7bit"))
+
+    assert mail.text == "ﾊﾝｶｸ ｶﾀｶﾅ の注文"

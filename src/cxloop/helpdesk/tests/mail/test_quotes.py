@@ -122,6 +122,11 @@ CASES = {
         "An: Hans\nBetreff: Bestellung",
         "Bitte stornieren.",
     ),
+    "english_outlook_block_on_one_line": (
+        "Refund please.\n\nFrom: Shop [mailto:support@shop.example] Sent: Tuesday, December 1, 2026 10:12 AM "
+        "To: Emily Subject: Order\n\nHello Emily",
+        "Refund please.",
+    ),
     "trailing_quote_block_without_header": (
         "Yes, the blue one.\n\n> Which colour would you like?\n> Red or blue?",
         "Yes, the blue one.",
@@ -165,6 +170,12 @@ def test_text_without_history_is_all_reply():
 
 def test_words_that_look_like_labels_inside_the_reply_are_kept():
     text = "From: my side everything is fine.\nI just need the invoice.\nNo: I don't want a refund."
+
+    assert split_reply(text) == (text, "")
+
+
+def test_lines_that_merely_start_like_a_mobile_signature_are_kept():
+    text = "Sent via DPD on Monday.\nSent from my office, the parcel number is 123.\nPlease check."
 
     assert split_reply(text) == (text, "")
 

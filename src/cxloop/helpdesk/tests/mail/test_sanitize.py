@@ -142,3 +142,15 @@ def test_html_to_text_keeps_preformatted_lines():
 
 def test_html_to_text_does_not_repeat_a_link_that_is_its_own_text():
     assert html_to_text('<a href="https://shop.example">https://shop.example</a>') == "https://shop.example"
+
+
+def test_html_nested_too_deeply_is_shown_as_escaped_text():
+    html = "<div>" * 20_000 + "Hello <script>alert(1)</script>&lt;b&gt;"
+
+    assert sanitize_html(html) == "<p>Hello &lt;b&gt;</p>"
+
+
+def test_many_unclosed_paragraphs_are_not_too_deep():
+    html = "<p>line" * 2_000
+
+    assert sanitize_html(html).count("<p>line</p>") == 2_000
