@@ -97,7 +97,7 @@ def split_reply(text: str) -> tuple[str, str]:
     cut = min(_history_start(lines), _trailing_quote_start(lines), _signature_start(lines))
     reply = "\n".join(lines[:cut]).strip()
     if not reply:
-        return text.strip(), ""
+        return "\n".join(lines).strip(), ""
     return reply, "\n".join(lines[cut:]).strip()
 
 

@@ -1,10 +1,14 @@
 """Whatever bytes arrive, parse_email returns a ParsedEmail or raises MailRefused, nothing else."""
 
+from html.parser import HTMLParser
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxloop.helpdesk.mail.corpus import build_corpus
 from cxloop.helpdesk.mail.parse import MailRefused, ParsedEmail, parse_email
+from cxloop.helpdesk.mail.quotes import split_reply
+from cxloop.helpdesk.mail.sanitize import html_to_text, sanitize_html
 
 SEEDS = build_corpus(40, seed=11)
 # Fragments that steer a mutated mail into the parser's corners.
@@ -102,3 +106,49 @@ def mutate(raw: bytes, steps) -> bytes:
 @given(st.sampled_from(SEEDS), st.lists(mutation, min_size=1, max_size=12))
 def test_mutated_real_mails_are_parsed_or_refused(raw, steps):
     parse_or_refuse(mutate(raw, steps))
+
+
+HTML_PIECES = st.sampled_from(
+    [
+        "<div>", "</div>", "<p>", "<a href='", "javascript:", "https://x.example/", "'>", "</a>",
+        "<img src=", "\"cid:a\"", "\"https://t.example/p\"", " onerror=alert(1)", "<script>", "</script>",
+        "<svg>", "<style>", "<!--", "-->", "<blockquote>", "&#x6A;", "&lt;", "<br>", "text ", "\u202e",
+        "\x00", "<", ">", "\"", "'", "style='color:red;background:url(x)'", "<base href=x>",
+        "<meta http-equiv=refresh>", "<iframe src=x>", "<form>", "<input>",
+    ]
+)  # fmt: skip
+ALLOWED_URL_ATTRIBUTES = {"href": ("https://", "http://", "mailto:", "tel:"), "data-remote-src": ("http",)}
+
+
+class TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+@FUZZ_SETTINGS
+@given(st.lists(HTML_PIECES, max_size=60).map("".join))
+def test_sanitised_html_never_keeps_anything_that_runs_or_fetches(html):
+    # when
+    collector = TagCollector()
+    collector.feed(sanitize_html(html))
+
+    # then
+    for tag, attributes in collector.tags:
+        assert tag not in {"script", "style", "svg", "iframe", "form", "input", "base", "meta"}
+        assert not any(name.startswith("on") or name == "src" for name in attributes)
+        for name, prefixes in ALLOWED_URL_ATTRIBUTES.items():
+            assert name not in attributes or attributes[name].lower().startswith(prefixes)
+    assert isinstance(html_to_text(html), str)
+
+
+@FUZZ_SETTINGS
+@given(st.text(max_size=2000))
+def test_split_reply_never_loses_a_non_empty_mail(text):
+    reply, history = split_reply(text)
+
+    assert bool(reply) == bool(text.strip())
+    assert reply in text.replace("\r\n", "\n").replace("\r", "\n")
