@@ -57,25 +57,32 @@ DISPLAYED_HEADERS = (
 
 @dataclass(frozen=True)
 class ParsedEmail:
-    """The fields of an inbound mail, decoded and capped; see the module docstring."""
+    """The fields of an inbound mail, decoded and capped.
+
+    Addresses are lower case ("" when unparseable); message ids are "<id@domain>"
+    ("" when missing). ``html`` is already sanitised and safe to show; ``text``
+    is the plain-text body (derived from the HTML when there was none), and
+    ``reply_text`` the part of it the sender just wrote. ``problems`` are short
+    diagnostic notes in English, for the staff who debug a mail, like log lines.
+    """
 
     message_id: str
     in_reply_to: list[str]
     references: list[str]
     from_name: str
     from_email: str
-    reply_to: str
-    to: list[str]
+    reply_to: str  # the first Reply-To address, lower case
+    to: list[str]  # at most MAX_ADDRESSES
     cc: list[str]
-    subject: str
-    date: datetime | None
-    text: str
+    subject: str  # one line, at most MAX_SUBJECT_CHARS
+    date: datetime | None  # aware; a date without a zone is taken as UTC
+    text: str  # at most 1,000,000 characters
     html: str
     reply_text: str
-    attachments: list[ParsedAttachment]
-    auto_submitted: bool
-    bounce: bool
-    headers: dict[str, str]
+    attachments: list[ParsedAttachment]  # at most 100, each within max_attachment_bytes
+    auto_submitted: bool  # sent by a machine: answer it with nothing automatic (see noise.py)
+    bounce: bool  # a delivery failure report
+    headers: dict[str, str]  # DISPLAYED_HEADERS that were present, decoded, one line each
     problems: list[str]
 
 
@@ -104,7 +111,7 @@ def parse_email(
             raise
         except RecursionError:
             raise MailRefused(_("The message is nested too deeply to be read.")) from None
-        except Exception as error:  # the fallback policy gets its turn; see below
+        except Exception as error:  # a bug in the strict header parser: the lenient policy tries next
             failure = error
     raise MailRefused(
         _("The message could not be read as an email (%(error)s).") % {"error": type(failure).__name__}
