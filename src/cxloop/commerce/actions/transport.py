@@ -119,7 +119,7 @@ def error_for_status(response: httpx.Response, *, platform: str, not_found: str 
             not_found or _("%(platform)s does not know what this action refers to.") % {"platform": platform},
             code="not_found",
         )
-    if status >= 500:
+    if status >= 500 and not _refusal_code(response):
         return PlatformUnavailable(
             _("%(platform)s had a problem of its own (error %(status)s). It may or may not have "
               "done it: check the store's admin before trying again.")
@@ -137,6 +137,17 @@ def error_for_status(response: httpx.Response, *, platform: str, not_found: str 
         _("%(platform)s refused it (error %(status)s).") % {"platform": platform, "status": status},
         code="refused",
     )
+
+
+def _refusal_code(response: httpx.Response) -> str:
+    """WooCommerce answers some refusals with a 500 ("woocommerce_rest_cannot_create_order_refund",
+    "Invalid refund amount."): a definite no, not a server failure."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and code.startswith("woocommerce_rest_cannot_") else ""
 
 
 def platform_message(response: httpx.Response) -> str:
