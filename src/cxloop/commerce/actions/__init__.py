@@ -30,9 +30,9 @@ from .connections import ACTION_PLATFORMS, get_connection, list_connections, set
 from .results import ActionError, ActionInProgress, ActionResult, NotConnected, PlatformUnavailable
 
 __all__ = [
-    "ActionError", "ActionInProgress", "ActionResult", "CustomLine", "DraftDiscount", "NotConnected",
-    "PlatformUnavailable", "cancel_order", "create_discount_code", "create_draft_order", "get_connection",
-    "issue_gift_card", "list_connections", "refund_order", "set_platform_connection",
+    "ACTION_PLATFORMS", "ActionError", "ActionInProgress", "ActionResult", "CustomLine", "DraftDiscount",
+    "NotConnected", "PlatformUnavailable", "cancel_order", "create_discount_code", "create_draft_order",
+    "get_connection", "issue_gift_card", "list_connections", "refund_order", "set_platform_connection",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)

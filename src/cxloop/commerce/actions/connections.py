@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cxloop.core import audit
 from cxloop.core.errors import InvalidInput
-from cxloop.core.models import Platform
+from cxloop.core.models import AuditLog, Platform
 
 from ..models import PlatformConnection
 from .results import NotConnected
@@ -40,13 +41,14 @@ def list_connections(store) -> dict[str, PlatformConnection]:
 @transaction.atomic
 def set_platform_connection(
     *, store, platform: str, address: str, access_token: str = "", consumer_key: str = "",
-    consumer_secret: str = "", api_version: str = "",
+    consumer_secret: str = "", api_version: str = "", actor: audit.Actor | None = None,
 ) -> PlatformConnection:  # fmt: skip
     """Save (create or replace) how cxloop reaches the store's admin API.
 
     Credentials left empty keep the ones saved before, so an owner can change
-    the address or version without typing the token again. Raises
-    InvalidInput naming the field at fault, saving nothing.
+    the address or version without typing the token again. Written to the
+    audit log (address and platform, never a credential) when an actor is
+    given. Raises InvalidInput naming the field at fault, saving nothing.
     """
     if platform not in ACTION_PLATFORMS:
         raise InvalidInput(_("Actions are available for Shopify and WooCommerce."), field="platform")
@@ -64,6 +66,12 @@ def set_platform_connection(
         _set_secret(connection, "consumer_secret", consumer_secret, existing)
         connection.credential_hint = connection.consumer_key[-4:]
     connection.save()
+    if actor is not None:
+        audit.record(
+            store=store, actor=actor, action=AuditLog.Action.PLATFORM_CONNECTION_SET, target=platform,
+            detail={"address": base_url, "api_version": connection.api_version,
+                    "credentials_changed": bool(access_token or consumer_key or consumer_secret)},
+        )  # fmt: skip
     return connection
 
 
