@@ -43,6 +43,7 @@ DECLARATIONS = {
     ],
     "draftOrderCreate": ["$input: DraftOrderInput!"],
     "draftOrderInvoiceSend": ["$id: ID!"],
+    "codeDiscountNodeByCode": ["$code: String!"],
 }  # fmt: skip
 CANCEL_REASONS = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"}
 
@@ -308,6 +309,11 @@ class FakeShopify(FakeHttpServer):
         return self._discount(
             variables["freeShippingCodeDiscount"], "discountCodeFreeShippingCreate", free_shipping=True
         )
+
+    def _codeDiscountNodeByCode(self, variables, key):  # noqa: N802
+        code = _text(variables, "code").upper()
+        found = next((d for c, d in self.state.discounts.items() if c.upper() == code), None)
+        return {"id": found["id"]} if found else None
 
     def _giftCardCreate(self, variables, key):  # noqa: N802
         card_input = variables["input"]

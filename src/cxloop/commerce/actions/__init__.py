@@ -129,8 +129,9 @@ def create_discount_code(store, *, kind, value=None, code=None, customer=None, i
         if platform == Platform.SHOPIFY:
             starts_at = (record.started_at or timezone.now()).isoformat()
             return shopify.create_discount_code(
-                connection, kind=kind, value=value, code=code, customer=customer, starts_at=starts_at
-            )
+                connection, kind=kind, value=value, code=code, customer=customer, starts_at=starts_at,
+                after_unknown=record.outcome_unknown,
+            )  # fmt: skip
         return woocommerce.create_discount_code(
             connection, kind=kind, value=value, code=code, customer=customer,
             key=record.idempotency_key, retrying=record.retrying,
@@ -168,6 +169,8 @@ def issue_gift_card(
     }
 
     def perform(connection, record):
+        if record.outcome_unknown:
+            raise _may_exist(_("An earlier attempt may have issued this gift card."))
         return shopify.issue_gift_card(connection, amount=amount, customer=customer, note=note)
 
     def masked(result):
@@ -242,6 +245,8 @@ def create_draft_order(store, *, customer=None, lines, discount=None, note="", s
     }  # fmt: skip
 
     def perform(connection, record):
+        if record.outcome_unknown and not record.result.get("draft"):
+            raise _may_exist(_("An earlier attempt may have created this draft order."))
         return shopify.create_draft_order(
             connection, customer=customer, lines=checked, discount=discount,
             note=note, send_invoice=send_invoice, previous=record.result,
@@ -280,6 +285,18 @@ def _run(store, kind, platform, key, request, perform, *, actor=None, order=None
         ledger.fail(record, wrapped)
         raise wrapped from error
     return ledger.finish(record, result, stored=stored(result) if stored else None)
+
+
+def _may_exist(what: str) -> ActionError:
+    """For actions the platform cannot dedupe: after an unknown outcome, a person must look first.
+
+    Not definite, so the action stays marked as of unknown outcome however
+    often it is asked again with this key.
+    """
+    return ActionError(
+        what + " " + _("Check the store's admin; if it is not there, try again with a new key."),
+        code="outcome_unknown", definite=False,
+    )  # fmt: skip
 
 
 def _platform(store, platform) -> str:

@@ -23,6 +23,8 @@ from .results import ActionError, ActionInProgress, ActionResult
 
 logger = logging.getLogger(__name__)
 
+# Set in a failed action's result when the platform may have done it after all.
+UNKNOWN = "outcome_unknown"
 # A pending action older than this was most likely cut off (a crash, a deploy).
 STALE_AFTER = timedelta(minutes=10)
 
@@ -39,7 +41,7 @@ def claim(store, *, kind, platform, key, request, actor=None, order=None, custom
                 actor=actor if getattr(actor, "pk", None) else None, order=order, customer=customer,
                 started_at=timezone.now(),
             )  # fmt: skip
-        record.retrying = False
+        record.retrying = record.outcome_unknown = False
         return record, None
     except IntegrityError:
         pass
@@ -65,6 +67,7 @@ def _reclaim_failed(existing: StoreAction) -> StoreAction:
         raise _in_progress(existing)
     existing.refresh_from_db()
     existing.retrying = True  # an earlier attempt may have done part of it: look before acting
+    existing.outcome_unknown = bool(existing.result.get(UNKNOWN))
     return existing
 
 
@@ -96,7 +99,7 @@ def fail(record: StoreAction, error: ActionError) -> None:
     """
     record.status = StoreAction.Status.FAILED
     record.error = error.message
-    record.result = error.partial
+    record.result = {**error.partial, **({} if error.definite else {UNKNOWN: True})}
     record.finished_at = timezone.now()
     if error.definite:
         record.platform_attempt += 1

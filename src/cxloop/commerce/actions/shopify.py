@@ -83,6 +83,12 @@ mutation DiscountCodeFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeF
 }
 """
 
+DISCOUNT_BY_CODE = """
+query DiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id }
+}
+"""
+
 GIFT_CARD_CREATE = """
 mutation GiftCardCreate($input: GiftCardCreateInput!) {
   giftCardCreate(input: $input) {
@@ -322,7 +328,9 @@ def _transactions(order_gid: str, target: Decimal, suggested: list[dict]) -> lis
 # Discount codes, gift cards ----------------------------------------------------------------
 
 
-def create_discount_code(connection, *, kind, value, code, customer, starts_at) -> ActionResult:
+def create_discount_code(
+    connection, *, kind, value, code, customer, starts_at, after_unknown
+) -> ActionResult:
     context = {"all": "ALL"}
     if customer is not None:
         customer_id = customer_gid(customer)
@@ -340,7 +348,7 @@ def create_discount_code(connection, *, kind, value, code, customer, starts_at) 
     if kind == "free_shipping":
         variables = {"freeShippingCodeDiscount": {**common, "destination": {"all": True}}}
         data = graphql(connection, DISCOUNT_FREE_SHIPPING_CREATE, variables)
-        payload = raise_user_errors(data.get("discountCodeFreeShippingCreate"))
+        payload = data.get("discountCodeFreeShippingCreate")
     else:
         gets_value = (
             {"percentage": float(value / 100)}
@@ -351,7 +359,12 @@ def create_discount_code(connection, *, kind, value, code, customer, starts_at) 
             "basicCodeDiscount": {**common, "customerGets": {"value": gets_value, "items": {"all": True}}}
         }
         data = graphql(connection, DISCOUNT_BASIC_CREATE, variables)
-        payload = raise_user_errors(data.get("discountCodeBasicCreate"))
+        payload = data.get("discountCodeBasicCreate")
+    if after_unknown and any(e.get("code") == "TAKEN" for e in (payload or {}).get("userErrors") or []):
+        # The attempt whose answer was lost made this code: take it.
+        if node := graphql(connection, DISCOUNT_BY_CODE, {"code": code}).get("codeDiscountNodeByCode"):
+            payload = {"codeDiscountNode": node, "userErrors": []}
+    payload = raise_user_errors(payload)
     return ActionResult(
         ok=True, kind="discount_code", platform=Platform.SHOPIFY,
         summary=discount_summary(kind, value, code, connection.store.currency),

@@ -366,3 +366,30 @@ def test_a_failed_invoice_is_sent_on_retry_without_a_second_draft(store, shop):
     assert len(shop.calls("draftOrderCreate")) == 1
     assert len(shop.calls("draftOrderInvoiceSend")) == 2
     assert result.invoice_url and len(shop.state.drafts) == 1
+
+
+# After an answer was lost ------------------------------------------------------------------------
+
+
+def test_a_code_whose_answer_was_lost_is_found_by_its_code_on_retry(store, shop):
+    shop.lose_next_answer()
+    with pytest.raises(ActionError, match="may or may not"):
+        actions.create_discount_code(store, kind="fixed", value=Decimal("5"), idempotency_key="d9")
+
+    result = actions.create_discount_code(store, kind="fixed", value=Decimal("5"), idempotency_key="d9")
+
+    assert len(shop.state.discounts) == 1
+    assert result.platform_ids["discount"] == shop.state.discounts[result.code]["id"]
+    assert len(shop.calls("codeDiscountNodeByCode")) == 1
+
+
+def test_a_gift_card_whose_answer_was_lost_is_not_issued_again(store, shop):
+    shop.lose_next_answer()
+    with pytest.raises(ActionError, match="may or may not"):
+        actions.issue_gift_card(store, amount=Decimal("25.00"), currency="PLN", idempotency_key="g9")
+
+    for _attempt in range(2):
+        with pytest.raises(ActionError, match="may have issued this gift card"):
+            actions.issue_gift_card(store, amount=Decimal("25.00"), currency="PLN", idempotency_key="g9")
+
+    assert len(shop.state.gift_cards) == 1 and len(shop.calls("giftCardCreate")) == 1
