@@ -61,7 +61,7 @@ class DraftDiscount:
 
 def refund_order(
     store, order, *, lines=None, amount=None, reason="", notify=False, idempotency_key, actor=None
-):
+) -> ActionResult:
     """Refund lines of an order (quantities) and/or an amount, to the original payment.
 
     With lines and no amount, the platform's price of those lines is
@@ -79,8 +79,14 @@ def refund_order(
     amount = _amount(amount, field="amount") if amount is not None else None
     if not lines and amount is None:
         raise ActionError(_("Say what to refund: some lines, an amount, or both."), code="invalid")
-    if order.currency != store.currency:
-        raise ActionError(_("This order is not in the store's currency, so cxloop cannot refund it."))
+    if order.currency != store.currency or (order.presentment_currency not in ("", order.currency)):
+        raise ActionError(
+            _("This order was paid in another currency than the store's, so cxloop cannot refund it; "
+              "refund it in the store's admin."), code="not_available",
+        )  # fmt: skip
+    for line, _quantity_asked in lines or []:
+        if not line.external_id:
+            raise ActionError(_("That line has no id on the platform, so it cannot be refunded by line."))
     request = {
         "order": order.pk, "lines": [[line.pk, q] for line, q in lines],
         "amount": None if amount is None else str(amount), "reason": reason, "notify": notify,
@@ -103,7 +109,7 @@ def refund_order(
 
 
 def create_discount_code(store, *, kind, value=None, code=None, customer=None, idempotency_key, actor=None,
-                         platform=None):  # fmt: skip
+                         platform=None) -> ActionResult:  # fmt: skip
     """Create a single-use discount code: a percentage off, an amount off, or free shipping.
 
     With a customer, only they can use it. Without a code, one is made from
@@ -144,7 +150,7 @@ def create_discount_code(store, *, kind, value=None, code=None, customer=None, i
 
 def issue_gift_card(
     store, *, amount, currency, customer=None, note="", idempotency_key, actor=None, platform=None
-):
+) -> ActionResult:
     """Issue a gift card of `amount` in the store's currency, assigned to the customer if given.
 
     The full card code is in the result of this call only; the record keeps
@@ -181,7 +187,7 @@ def issue_gift_card(
 
 
 def cancel_order(store, order, *, reason="other", note="", restock=True, refund=True, notify=False,
-                 idempotency_key, actor=None):  # fmt: skip
+                 idempotency_key, actor=None) -> ActionResult:  # fmt: skip
     """Cancel an order; with `refund`, pay back what was paid; with `restock`, put items back.
 
     `reason` is one of customer, declined, fraud, inventory, staff, other.
@@ -210,7 +216,7 @@ def cancel_order(store, order, *, reason="other", note="", restock=True, refund=
 
 
 def create_draft_order(store, *, customer=None, lines, discount=None, note="", send_invoice=False,
-                       idempotency_key, actor=None, platform=None):  # fmt: skip
+                       idempotency_key, actor=None, platform=None) -> ActionResult:  # fmt: skip
     """Create a draft order of variants or custom lines; with `send_invoice`, email the checkout link.
 
     `lines` is [(Variant or CustomLine, quantity)]. The result carries the
@@ -320,6 +326,10 @@ def generated_code(store, idempotency_key: str) -> str:
 def _check_belongs(store, obj) -> None:
     if obj is None or obj.store_id != store.pk:
         raise ActionError(_("That belongs to another store."), code="not_found")
+    if hasattr(obj, "external_id") and not hasattr(obj, "email") and not obj.external_id:
+        raise ActionError(
+            _("That has no id on the platform, so cxloop cannot act on it there."), code="invalid"
+        )
 
 
 def _amount(value, *, field: str, allow_zero: bool = False) -> Decimal:

@@ -47,6 +47,15 @@ def _call(connection, method: str, path: str, *, json=None, params=None, not_fou
         ) from None
 
 
+def _woo_id(value: str) -> int:
+    """WooCommerce ids are numbers; anything else cannot be one of its orders or lines."""
+    if not str(value).isdigit():
+        raise ActionError(
+            _("This is not a WooCommerce order or line (its id is not a number)."), code="invalid"
+        )
+    return int(value)
+
+
 def not_available(what: str) -> ActionError:
     return ActionError(
         _("%(what)s is not available on WooCommerce: WooCommerce itself has no such feature.")
@@ -56,12 +65,12 @@ def not_available(what: str) -> ActionError:
 
 
 def refund(connection, order, *, lines, amount, reason, notify, key, retrying) -> ActionResult:
-    path = f"/orders/{int(order.external_id)}/refunds"
+    path = f"/orders/{_woo_id(order.external_id)}/refunds"
     created = _find_marked(connection, path, key) if retrying else None
     if created is None:
         line_items = [
             {
-                "id": int(line.external_id),
+                "id": _woo_id(line.external_id),
                 "quantity": quantity,
                 "refund_total": money(_unit_net(line) * quantity),
             }
@@ -142,7 +151,7 @@ def cancel_order(connection, order, *, reason, note, restock, refund, notify, ke
             _("WooCommerce always puts the items of a cancelled order back in stock; it cannot "
               "cancel without restocking."), code="not_available",
         )  # fmt: skip
-    order_path = f"/orders/{int(order.external_id)}"
+    order_path = f"/orders/{_woo_id(order.external_id)}"
     cancelled = (previous or {}).get("cancelled") or _call(
         connection, "PUT", order_path, json={"status": "cancelled"}
     )
@@ -164,7 +173,7 @@ def cancel_order(connection, order, *, reason, note, restock, refund, notify, ke
 
 def _refund_rest(connection, order, woo_order: dict, reason: str, key: str) -> str:
     """Refund whatever of the order's total is not refunded yet; the refund's id ("" if nothing)."""
-    path = f"/orders/{int(order.external_id)}/refunds"
+    path = f"/orders/{_woo_id(order.external_id)}/refunds"
     if existing := _find_marked(connection, path, key):
         return str(existing.get("id", ""))
     already = sum((-Decimal(str(r.get("total", "0"))) for r in woo_order.get("refunds") or []), Decimal(0))
