@@ -7,6 +7,7 @@ received, and can be told to fail the next requests:
     fake.fail_next(429, retry_after="0")        # then answers normally
     fake.fail_next(500, times=2, after=1)       # the request after next fails, twice
     fake.lose_next_answer(after=1)              # do the one after next, but answer 504 (answer lost)
+    fake.hold_next(); fake.held.wait(5); ...; fake.release_held()   # a request kept in flight
 """
 
 import json
@@ -71,6 +72,9 @@ class FakeHttpServer:
         self.received: list[Request] = []
         self._failures: list[tuple[int, dict, object] | None] = []
         self._lose_plan: list[bool] = []
+        self._holds = 0
+        self.held = threading.Event()
+        self._released = threading.Event()
         self.lock = threading.RLock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
@@ -88,6 +92,7 @@ class FakeHttpServer:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -111,7 +116,21 @@ class FakeHttpServer:
         with self.lock:
             self._lose_plan.extend([False] * after + [True])
 
+    def hold_next(self) -> None:
+        """Keep the next request waiting, unanswered, until `release_held()`; `held` is set meanwhile."""
+        with self.lock:
+            self._holds += 1
+        self._released.clear()
+
+    def release_held(self) -> None:
+        self._released.set()
+
     def serve(self, request: Request):
+        with self.lock:
+            hold, self._holds = self._holds > 0, max(self._holds - 1, 0)
+        if hold:  # outside the lock: other requests are answered meanwhile
+            self.held.set()
+            self._released.wait(timeout=30)
         with self.lock:
             self.received.append(request)
             refusal = self.authenticate(request)

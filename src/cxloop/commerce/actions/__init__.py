@@ -326,7 +326,7 @@ def generated_code(store, idempotency_key: str) -> str:
 def _check_belongs(store, obj) -> None:
     if obj is None or obj.store_id != store.pk:
         raise ActionError(_("That belongs to another store."), code="not_found")
-    if hasattr(obj, "external_id") and not hasattr(obj, "email") and not obj.external_id:
+    if getattr(obj, "external_id", None) == "":
         raise ActionError(
             _("That has no id on the platform, so cxloop cannot act on it there."), code="invalid"
         )

@@ -393,3 +393,24 @@ def test_a_gift_card_whose_answer_was_lost_is_not_issued_again(store, shop):
             actions.issue_gift_card(store, amount=Decimal("25.00"), currency="PLN", idempotency_key="g9")
 
     assert len(shop.state.gift_cards) == 1 and len(shop.calls("giftCardCreate")) == 1
+
+
+def test_api_versions_before_2026_01_get_no_idempotency_directive(store, fake_shopify):
+    fake_shopify.version = "2025-10"
+    connect_shopify(store, fake_shopify)
+    fake_shopify.add_order(1001, lines={7001: (1, "49.00")}, paid="49.00")
+    order = make_order(store, "shopify", 1001, lines={7001: (1, "49.00")}, total="49.00")
+
+    refund(store, order, amount=Decimal("5.00"))
+
+    [call] = fake_shopify.calls("refundCreate")
+    assert call.idempotency_key is None and "@idempotent" not in call.query
+
+
+def test_a_missing_access_scope_is_told_in_words(store, shop, order):
+    shop.fail_next(200, body={"errors": [{"message": "Access denied for giftCardCreate field.",
+                                          "extensions": {"code": "ACCESS_DENIED"}}]})  # fmt: skip
+
+    with pytest.raises(ActionError, match="needs the access scope") as denied:
+        actions.issue_gift_card(store, amount=Decimal("5.00"), currency="PLN", idempotency_key="g7")
+    assert denied.value.code == "forbidden"
