@@ -158,3 +158,17 @@ def test_cancel_without_restock_is_not_possible_on_woocommerce(store, woo, order
         actions.cancel_order(store, order, restock=False, refund=False, idempotency_key="c2")
 
     assert woo.orders[4821].status == "processing"
+
+
+def test_actions_are_listed_per_order_newest_first_and_store_scoped(store, other_store, woo, order, owner):
+    from cxloop.commerce.queries import list_store_actions
+
+    refund(store, order, key="a", amount=Decimal("1.00"))
+    actions.refund_order(store, order, amount=Decimal("2.00"), idempotency_key="b", actor=owner)
+
+    listed = list(list_store_actions(store, order=order))
+
+    assert [a.idempotency_key for a in listed] == ["b", "a"]
+    assert listed[0].actor == owner and listed[0].status == StoreAction.Status.DONE
+    assert listed[0].result["amount"] == "2.00"
+    assert list(list_store_actions(other_store, order=order)) == []
