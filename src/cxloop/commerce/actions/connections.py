@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cxloop.core import audit
+from cxloop.core.encryption import DecryptionError
 from cxloop.core.errors import InvalidInput
 from cxloop.core.models import AuditLog, Platform
 
 from ..models import PlatformConnection
-from .results import NotConnected
+from .results import ActionError, NotConnected
 
 ACTION_PLATFORMS = (Platform.SHOPIFY, Platform.WOOCOMMERCE)
 DEFAULT_SHOPIFY_API_VERSION = "2026-10"
@@ -22,9 +23,21 @@ MYSHOPIFY = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
+SECRETS = ("access_token", "consumer_key", "consumer_secret")
+
+
 def get_connection(store, platform: str) -> PlatformConnection:
-    """The store's connection to `platform`; NotConnected (in words) if none is set."""
-    connection = PlatformConnection.objects.filter(store=store, platform=platform).first()
+    """The store's connection to `platform`, credentials decrypted; NotConnected (in words) if none.
+
+    Credentials that no configured key decrypts give an ActionError saying so.
+    """
+    try:
+        connection = PlatformConnection.objects.filter(store=store, platform=platform).first()
+    except DecryptionError:
+        raise ActionError(
+            _("The saved credentials for this store cannot be read: the server's encryption keys "
+              "changed. An owner can set them again under Integrations."), code="credentials_unreadable",
+        ) from None  # fmt: skip
     if connection is None:
         label = Platform(platform).label if platform in Platform.values else platform
         raise NotConnected(
@@ -35,7 +48,8 @@ def get_connection(store, platform: str) -> PlatformConnection:
 
 
 def list_connections(store) -> dict[str, PlatformConnection]:
-    return {c.platform: c for c in PlatformConnection.objects.filter(store=store)}
+    """The store's connections by platform, credentials not loaded (nor decrypted): for display."""
+    return {c.platform: c for c in PlatformConnection.objects.filter(store=store).defer(*SECRETS)}
 
 
 @transaction.atomic
@@ -52,7 +66,14 @@ def set_platform_connection(
     """
     if platform not in ACTION_PLATFORMS:
         raise InvalidInput(_("Actions are available for Shopify and WooCommerce."), field="platform")
-    existing = PlatformConnection.objects.select_for_update().filter(store=store, platform=platform).first()
+    try:
+        existing = (
+            PlatformConnection.objects.select_for_update().filter(store=store, platform=platform).first()
+        )
+    except DecryptionError:
+        # Unreadable credentials (the keys changed): replacing them is the way out, so start afresh.
+        PlatformConnection.objects.filter(store=store, platform=platform).delete()
+        existing = None
     base_url = normalise_address(platform, address)
     connection = existing or PlatformConnection(store=store, platform=platform)
     connection.base_url = base_url

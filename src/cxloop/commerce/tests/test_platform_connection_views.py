@@ -1,5 +1,6 @@
 """The store admin connection on the Integrations page: owners set it, nobody sees it again."""
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -87,3 +88,20 @@ def test_agents_cannot_connect(agent_client):
 def test_an_unknown_platform_is_404(staff_client):
     url = reverse("commerce:integrations-connection", args=["ecwid"])
     assert staff_client.post(url, {"address": "x", "access_token": TOKEN}).status_code == 404
+
+
+def test_unreadable_credentials_are_told_in_words_and_can_be_set_again(staff_client, store, settings):
+    from cryptography.fernet import Fernet
+
+    from cxloop.commerce import actions
+    from cxloop.commerce.actions import ActionError
+
+    settings.CXLOOP_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    staff_client.post(URL, {"address": "anna.myshopify.com", "access_token": TOKEN})
+    settings.CXLOOP_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key was lost
+
+    with pytest.raises(ActionError, match="cannot be read"):
+        actions.get_connection(store, "shopify")
+    assert staff_client.get(reverse("commerce:integrations")).status_code == 200
+    staff_client.post(URL, {"address": "anna.myshopify.com", "access_token": "shpat_new_token_5555"})
+    assert actions.get_connection(store, "shopify").access_token == "shpat_new_token_5555"
