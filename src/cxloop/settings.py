@@ -14,6 +14,8 @@ service. Production differs only by its environment variables:
     CXLOOP_DEV_OUTBOX  "1" to keep sent mail and show it on /outbox/ (on with DEBUG)
     CXLOOP_REDIS_URL  e.g. redis://127.0.0.1:6379/0: keep the shared cache (rate-limit
                      counters) in Redis instead of a database table (pip install "cxloop[redis]")
+    CXLOOP_ENCRYPTION_KEYS  comma-separated Fernet keys for secrets stored in the database
+                     (platform tokens, mailbox passwords); the first encrypts, all decrypt
 """
 
 import os
@@ -267,6 +269,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
 }
+
+# Secrets at rest (core.encryption): the first key encrypts, every key decrypts. Unset,
+# DEBUG and the tests derive a key from SECRET_KEY; production must set it (check --deploy).
+CXLOOP_ENCRYPTION_KEYS = _list("CXLOOP_ENCRYPTION_KEYS")
+# Store actions (commerce.actions): HTTP timeout per platform call, and how often and how
+# long a rate-limited call (429 / THROTTLED) is retried after the wait the platform asks for.
+CXLOOP_ACTIONS_TIMEOUT_SECONDS = float(os.environ.get("CXLOOP_ACTIONS_TIMEOUT_SECONDS", "30"))
+CXLOOP_ACTIONS_RATE_LIMIT_RETRIES = int(os.environ.get("CXLOOP_ACTIONS_RATE_LIMIT_RETRIES", "3"))
+CXLOOP_ACTIONS_MAX_RETRY_WAIT_SECONDS = float(os.environ.get("CXLOOP_ACTIONS_MAX_RETRY_WAIT_SECONDS", "10"))
 
 # Ecwid: the REST API base (a local fake in tests).
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxloop.core.fields import EncryptedTextField
 from cxloop.core.models import Platform, StoreScopedModel
 from cxloop.core.names import person_name
 
@@ -507,3 +508,87 @@ class ImportProblem(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
+
+
+class PlatformConnection(StoreScopedModel):
+    """How cxloop reaches a store's admin API, to act on it (refunds, codes, gift cards).
+
+    Shopify: the shop's address (https://<shop>.myshopify.com) and an Admin API
+    access token. WooCommerce: the site's address and a REST API consumer key
+    and secret. Credentials are encrypted at rest (core.encryption); only
+    their last characters are kept readable, in `credential_hint`, to show
+    which one is set.
+    """
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    base_url = models.URLField(
+        max_length=300, help_text="https://<shop>.myshopify.com, or the site's address."
+    )
+    api_version = models.CharField(
+        max_length=20, blank=True, help_text='Shopify Admin API version, e.g. "2026-10".'
+    )
+    access_token = EncryptedTextField(blank=True)
+    consumer_key = EncryptedTextField(blank=True)
+    consumer_secret = EncryptedTextField(blank=True)
+    credential_hint = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "platform"], name="platformconnection_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.base_url}"
+
+
+class StoreAction(StoreScopedModel):
+    """One action on the store's platform, keyed by its idempotency key.
+
+    The row is claimed (status pending) before the platform is called, so a
+    second call with the same key finds it: it gets the first result once
+    done, or "already in progress" while pending. A failed action may be
+    tried again with the same key; it is never marked done unless the
+    platform said it was done. `platform_attempt` numbers the idempotency
+    key sent to the platform: it changes only after a failure the platform
+    certainly saw, so a retry after a timeout repeats the same key.
+    """
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund")
+        DISCOUNT_CODE = "discount_code", _("Discount code")
+        GIFT_CARD = "gift_card", _("Gift card")
+        CANCEL_ORDER = "cancel_order", _("Order cancellation")
+        DRAFT_ORDER = "draft_order", _("Draft order")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("In progress")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    idempotency_key = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    request = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    platform_attempt = models.PositiveSmallIntegerField(default=1)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "idempotency_key"], name="storeaction_unique_key")
+        ]
+        indexes = [models.Index(fields=["store", "-created_at"], name="storeaction_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key} {self.status}"

@@ -12,7 +12,16 @@ from django.http import Http404
 
 from cxloop.core.models import Store
 
-from .models import Checkout, Customer, CustomerSearchTerm, Event, Order, Refund, WebhookDelivery
+from .models import (
+    Checkout,
+    Customer,
+    CustomerSearchTerm,
+    Event,
+    Order,
+    Refund,
+    StoreAction,
+    WebhookDelivery,
+)
 from .search_terms import query_words
 
 # Each sort with the tie-breaker its index already holds: SQLite keeps the id
@@ -297,3 +306,19 @@ def build_order_summary(order: Order) -> OrderSummary:
         other=order.total - known,
         total=order.total,
     )
+
+
+def list_store_actions(
+    store: Store, *, order: Order | None = None, customer: Customer | None = None
+) -> QuerySet[StoreAction]:
+    """Actions taken on the store's platform (refunds, codes, gift cards), newest first.
+
+    Narrowed to one order or one customer when given; another store's order
+    or customer gives nothing.
+    """
+    actions = StoreAction.objects.filter(store=store).select_related("actor")
+    if order is not None:
+        actions = actions.filter(order=order)
+    if customer is not None:
+        actions = actions.filter(customer=customer)
+    return actions.order_by("-created_at", "-id")

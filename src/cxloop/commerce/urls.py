@@ -15,6 +15,11 @@ urlpatterns = [
         name="integrations-secret",
     ),
     path("integrations/storefront/", views.set_storefront_origins, name="integrations-storefront"),
+    path(
+        "integrations/<str:platform>/connection/",
+        views.set_platform_connection,
+        name="integrations-connection",
+    ),
     path("integrations/api-keys/", views.create_api_key, name="integrations-api-key"),
     path(
         "integrations/identity-secret/<id:store_id>/rotate/",

@@ -22,13 +22,13 @@ from cxloop.core.audit import Actor
 from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_text
 from cxloop.core.models import Membership, Platform
-from cxloop.core.roles import check_role
+from cxloop.core.roles import check_role, has_role
 from cxloop.core.storefront import build_storefront_snippet
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
-from . import queries
+from . import actions, queries
 from .addresses import format_address
 from .imports import jobs as import_jobs
 from .imports import queries as import_queries
@@ -131,6 +131,37 @@ class WebhookSecretForm(forms.Form):
     external_store_id = forms.CharField(required=False, max_length=64, strip=True)
 
 
+class PlatformConnectionForm(forms.Form):
+    """The store's admin API: its address and credentials. A credential left empty keeps the saved one."""
+
+    address = forms.CharField(max_length=300, strip=True)
+    api_version = forms.CharField(required=False, max_length=20, strip=True)
+    access_token = forms.CharField(required=False, max_length=500, strip=True, widget=forms.PasswordInput)
+    consumer_key = forms.CharField(required=False, max_length=500, strip=True, widget=forms.PasswordInput)
+    consumer_secret = forms.CharField(required=False, max_length=500, strip=True, widget=forms.PasswordInput)
+
+
+def _connection_rows(request, forms_by_platform: dict | None = None) -> list[dict]:
+    connections = actions.list_connections(request.store)
+    rows = []
+    for platform in actions.ACTION_PLATFORMS:
+        connection = connections.get(platform.value)
+        initial = None
+        if connection:
+            initial = {"address": connection.base_url, "api_version": connection.api_version}
+        form = (forms_by_platform or {}).get(platform.value) or PlatformConnectionForm(initial=initial)
+        rows.append(
+            {
+                "platform": platform,
+                "connection": connection,
+                "form": form,
+                "is_shopify": platform == Platform.SHOPIFY,
+                "default_version": actions.connections.DEFAULT_SHOPIFY_API_VERSION,
+            }
+        )
+    return rows
+
+
 def _platform_rows(request, forms_by_platform: dict | None = None) -> list[dict]:
     secrets = core_queries.list_webhook_secrets(request.store)
     rows = []
@@ -157,6 +188,7 @@ def _render_integrations(
     new_key: str = "",
     rotated_key=None,
     origins_error: str = "",
+    connection_forms=None,
     status: int = 200,
 ):
     storefront_key = core_queries.get_storefront_key(request.store)
@@ -180,6 +212,8 @@ def _render_integrations(
             if settings.CXLOOP_WIDGET_FRAME_ANCESTORS == "*"
             else settings.CXLOOP_WIDGET_FRAME_ANCESTORS,
             "identity_store": request.store,
+            "connections": _connection_rows(request, connection_forms),
+            "can_connect": has_role(getattr(request, "membership", None), Membership.Role.OWNER),
         },
         status=status,
     )
@@ -213,6 +247,27 @@ def set_webhook_secret(request, platform):
         return _render_integrations(request, forms_by_platform={platform: form}, status=422)
     messages.success(request, _("The webhook secret was saved."))
     return redirect("commerce:integrations")
+
+
+@require_POST
+@store_required
+def set_platform_connection(request, platform):
+    """Owners connect the store's admin API (Shopify token, WooCommerce keys), for store actions."""
+    check_role(request, Membership.Role.OWNER)
+    if platform not in {p.value for p in actions.ACTION_PLATFORMS}:
+        raise Http404("Unknown platform.")
+    form = PlatformConnectionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_platform_connection(
+                store=request.store, platform=platform, actor=Actor.from_request(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    if not form.is_valid():
+        return _render_integrations(request, connection_forms={platform: form}, status=422)
+    messages.success(request, _("The store connection was saved."))
+    return redirect(reverse("commerce:integrations") + "#connections-title")
 
 
 @require_POST

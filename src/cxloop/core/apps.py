@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Stores and staff"
 
     def ready(self):
+        from . import checks  # noqa: F401 (registers the system checks)
         from .inputs import DbIdConverter
         from .workers import connect_task_signals
 

@@ -263,6 +263,7 @@ class AuditLog(StoreScopedModel):
         API_KEY_REVOKED = "api_key.revoked", _("Revoked an API key")
         API_KEY_ROTATED = "api_key.rotated", _("Rotated an API key")
         WEBHOOK_SECRET_SET = "webhook_secret.set", _("Set a webhook secret")
+        PLATFORM_CONNECTION_SET = "platform_connection.set", _("Connected the store's admin API")
         IDENTITY_SECRET_ROTATED = "identity_secret.rotated", _("Replaced the identity secret")
         STORE_CREATED = "store.created", _("Created the store")
         STORE_SETTINGS_CHANGED = "store.settings_changed", _("Changed the store's settings")
