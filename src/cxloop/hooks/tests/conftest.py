@@ -1,0 +1,28 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from cxloop.hooks import services
+from cxloop.testing.webhooks import webhook_receiver  # noqa: F401 (a fixture: a real HTTP receiver)
+
+DOCS = Path(__file__).resolve().parents[4] / "docs" / "webhooks-out.md"
+
+
+def docs_verify_function():
+    """The receiver's signature check, exactly as docs/webhooks-out.md prints it."""
+    text = DOCS.read_text()
+    [code] = re.findall(r"<!-- signature-snippet -->\n```python\n(.*?)```", text, flags=re.S)
+    namespace: dict = {}
+    exec(compile(code, str(DOCS), "exec"), namespace)
+    return namespace["verify_cxloop_signature"]
+
+
+@pytest.fixture
+def verify_signature():
+    return docs_verify_function()
+
+
+@pytest.fixture
+def endpoint(store, webhook_receiver):
+    return services.create_endpoint(store=store, url=webhook_receiver.url, events=["ping"])
