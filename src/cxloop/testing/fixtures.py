@@ -7,6 +7,7 @@ from cxloop.core import services as core_services
 from cxloop.core.models import Membership
 
 from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server for the test)
+from .webhooks import webhook_receiver  # noqa: F401 (a fixture: a real HTTP server receiving webhooks)
 from .worker import task_worker  # noqa: F401 (a fixture: runs queued tasks on demand)
 
 

@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from cxloop.hooks import services
-from cxloop.testing.webhooks import webhook_receiver  # noqa: F401 (a fixture: a real HTTP receiver)
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "webhooks-out.md"
 

@@ -8,7 +8,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from cxloop.hooks import services
+from cxloop.hooks import events, services
 from cxloop.hooks.events import UnknownEvent, register_event
 from cxloop.hooks.models import WebhookDelivery
 from cxloop.testing.webhooks import Answer
@@ -19,6 +19,8 @@ TASK = "cxloop.hooks.tasks.deliver_webhook_task"
 @pytest.fixture(autouse=True)
 def order_event():
     register_event("test.order_paid", "An order was paid (tests only).")
+    yield
+    events._registry.pop("test.order_paid")
 
 
 def publish(store, task_worker, data=None, event="ping"):
@@ -79,10 +81,14 @@ def test_publishing_an_unregistered_event_raises(store, endpoint):
     assert WebhookDelivery.objects.count() == 0
 
 
-def test_only_active_endpoints_subscribed_to_the_event_get_it(store, other_store, webhook_receiver, task_worker):
+def test_only_active_endpoints_subscribed_to_the_event_get_it(
+    store, other_store, webhook_receiver, task_worker
+):
     wants = services.create_endpoint(store=store, url=webhook_receiver.url + "/a", events=["test.order_paid"])
     services.create_endpoint(store=store, url=webhook_receiver.url + "/b", events=["ping"])
-    disabled = services.create_endpoint(store=store, url=webhook_receiver.url + "/c", events=["test.order_paid"])
+    disabled = services.create_endpoint(
+        store=store, url=webhook_receiver.url + "/c", events=["test.order_paid"]
+    )
     services.set_active(endpoint=disabled, active=False)
     services.create_endpoint(store=other_store, url=webhook_receiver.url + "/d", events=["test.order_paid"])
 
@@ -217,7 +223,9 @@ def test_a_delivery_left_delivering_by_a_lost_worker_is_sent_again_only_when_tak
 ):
     # given a delivery a worker claimed before it died
     [delivery] = publish(store, task_worker)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="delivering", attempts=1, claimed_at=timezone.now())
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="delivering", attempts=1, claimed_at=timezone.now()
+    )
     # then a plain second run leaves it alone, the run taking over the lost one sends it
     assert services.deliver(delivery_id=delivery.pk) == "skipped"
     assert services.deliver(delivery_id=delivery.pk, take_over=True) == "delivered"
@@ -225,7 +233,9 @@ def test_a_delivery_left_delivering_by_a_lost_worker_is_sent_again_only_when_tak
     assert (delivery.status, delivery.attempts) == ("delivered", 2)
 
 
-def test_a_delivery_to_a_disabled_endpoint_fails_and_sends_nothing(store, endpoint, webhook_receiver, task_worker):
+def test_a_delivery_to_a_disabled_endpoint_fails_and_sends_nothing(
+    store, endpoint, webhook_receiver, task_worker
+):
     [delivery] = publish(store, task_worker)
     services.set_active(endpoint=endpoint, active=False)
     assert task_worker.run_ready() == ["failed"]
@@ -234,7 +244,9 @@ def test_a_delivery_to_a_disabled_endpoint_fails_and_sends_nothing(store, endpoi
     assert webhook_receiver.received == []
 
 
-def test_redeliver_sends_a_failed_delivery_again_with_the_same_id(store, endpoint, webhook_receiver, task_worker):
+def test_redeliver_sends_a_failed_delivery_again_with_the_same_id(
+    store, endpoint, webhook_receiver, task_worker
+):
     [delivery] = publish(store, task_worker)
     task_worker.run_ready()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=8)
@@ -247,7 +259,9 @@ def test_redeliver_sends_a_failed_delivery_again_with_the_same_id(store, endpoin
     assert (delivery.status, delivery.attempts) == ("delivered", 1)
 
 
-def test_a_rotated_secret_signs_the_next_retry(store, endpoint, webhook_receiver, task_worker, verify_signature):
+def test_a_rotated_secret_signs_the_next_retry(
+    store, endpoint, webhook_receiver, task_worker, verify_signature
+):
     webhook_receiver.answer(500)
     publish(store, task_worker)
     task_worker.run_ready()
