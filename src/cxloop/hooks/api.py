@@ -26,12 +26,12 @@ from . import events, queries, services
 router = Router(tags=["webhooks"])
 
 
-class EventOut(Schema):
+class WebhookEventOut(Schema):
     name: str
     description: str
 
 
-class EndpointIn(Schema):
+class WebhookEndpointIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     url: StrictStr = Field(
@@ -41,7 +41,7 @@ class EndpointIn(Schema):
     description: StrictStr = Field("", max_length=200)
 
 
-class EndpointOut(Schema):
+class WebhookEndpointOut(Schema):
     id: int
     url: str
     description: str
@@ -50,11 +50,11 @@ class EndpointOut(Schema):
     created_at: datetime
 
 
-class EndpointCreatedOut(EndpointOut):
+class WebhookEndpointCreatedOut(WebhookEndpointOut):
     secret: str = Field(description="The signing secret: shown here once, keep it on your server.")
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     id: int
     event: str
     event_id: UUID = Field(description="The X-Cxloop-Delivery header and the body's `id`.")
@@ -69,12 +69,12 @@ class DeliveryOut(Schema):
     delivered_at: datetime | None
 
 
-@router.get("/webhooks/events", response=list[EventOut], summary="Events an endpoint can subscribe to")
+@router.get("/webhooks/events", response=list[WebhookEventOut], summary="Events an endpoint can subscribe to")
 def list_events(request):
-    return [EventOut(name=e.name, description=str(e.description)) for e in events.list_events()]
+    return [WebhookEventOut(name=e.name, description=str(e.description)) for e in events.list_events()]
 
 
-@router.get("/webhooks/endpoints", response=list[EndpointOut], summary="List webhook endpoints")
+@router.get("/webhooks/endpoints", response=list[WebhookEndpointOut], summary="List webhook endpoints")
 @paginate(LimitOffsetPagination)
 def list_endpoints(request):
     return queries.list_endpoints(request.store)
@@ -82,10 +82,10 @@ def list_endpoints(request):
 
 @router.post(
     "/webhooks/endpoints",
-    response={201: EndpointCreatedOut, 409: ErrorOut},
+    response={201: WebhookEndpointCreatedOut, 409: ErrorOut},
     summary="Add a webhook endpoint",
 )
-def create_endpoint(request, payload: EndpointIn):
+def create_endpoint(request, payload: WebhookEndpointIn):
     """Add an endpoint; the answer holds its signing secret, which is never shown again."""
     endpoint = services.create_endpoint(
         store=request.store, url=payload.url, events=payload.events, description=payload.description
@@ -93,7 +93,7 @@ def create_endpoint(request, payload: EndpointIn):
     return Status(201, endpoint)
 
 
-@router.get("/webhooks/endpoints/{endpoint_id}", response=EndpointOut, summary="One webhook endpoint")
+@router.get("/webhooks/endpoints/{endpoint_id}", response=WebhookEndpointOut, summary="One webhook endpoint")
 def get_endpoint(request, endpoint_id: DbId):
     return queries.get_endpoint(request.store, endpoint_id)
 
@@ -107,7 +107,7 @@ def delete_endpoint(request, endpoint_id: DbId):
 
 @router.get(
     "/webhooks/endpoints/{endpoint_id}/deliveries",
-    response=list[DeliveryOut],
+    response=list[WebhookDeliveryOut],
     summary="An endpoint's delivery log, newest first",
 )
 @paginate(LimitOffsetPagination)
