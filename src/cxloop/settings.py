@@ -15,6 +15,7 @@ service. Production differs only by its environment variables:
     CXLOOP_REDIS_URL  e.g. redis://127.0.0.1:6379/0: keep the shared cache (rate-limit
                      counters) in Redis instead of a database table (pip install "cxloop[redis]")
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
+    CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
 """
 
 import os
@@ -273,6 +274,8 @@ LOGGING = {
 # Outgoing webhooks go to public addresses only (hooks/addresses.py); DEBUG and tests may also
 # deliver to this machine and the private network (http://127.0.0.1 receivers).
 CXLOOP_WEBHOOKS_ALLOW_PRIVATE = _flag("CXLOOP_WEBHOOKS_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")
+# Delivered and failed webhook deliveries stay in the delivery log this many days.
+CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS = int(os.environ.get("CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS", "30"))
 
 # Ecwid: the REST API base (a local fake in tests).
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")
@@ -285,6 +288,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.surveys.tasks.schedule_order_invitations_task": 300,
     "cxloop.surveys.tasks.requeue_stranded_sends_task": 60,
     "cxloop.hooks.tasks.requeue_stranded_deliveries_task": 60,
+    "cxloop.hooks.tasks.prune_deliveries_task": 3600,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
 }
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every

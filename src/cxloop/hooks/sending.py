@@ -83,6 +83,8 @@ def post(delivery, *, secret: str) -> Outcome:
             delivered=False,
             error=_("No answer within %(seconds)s seconds.") % {"seconds": int(TIMEOUT_SECONDS)},
         )
+    except httpx.InvalidURL as error:
+        return Outcome(delivered=False, error=_("The URL cannot be used: %(why)s") % {"why": error})
     except httpx.HTTPError as error:
         return Outcome(
             delivered=False,

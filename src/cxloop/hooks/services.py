@@ -14,6 +14,7 @@ import random
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Q
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from cxloop.core import workers
 from cxloop.core.errors import Conflict, InvalidInput
 from cxloop.core.models import Store
+from cxloop.core.textchecks import find_forbidden_character
 
 from . import events as registry
 from . import sending
@@ -79,6 +81,9 @@ def create_endpoint(*, store: Store, url: str, events: list[str], description: s
             _("The description is longer than %(max)s characters.") % {"max": MAX_DESCRIPTION},
             field="description",
         )
+    forbidden = find_forbidden_character(description)
+    if forbidden:
+        raise InvalidInput(_("The description holds a %(what)s.") % {"what": forbidden}, field="description")
     if WebhookEndpoint.objects.select_for_update().filter(store=store).count() >= MAX_ENDPOINTS:
         raise Conflict(_("A store can have at most %(max)s webhook endpoints.") % {"max": MAX_ENDPOINTS})
     return WebhookEndpoint.objects.create(store=store, url=url, events=names, description=description)
@@ -187,7 +192,9 @@ def deliver(*, delivery_id: int, take_over: bool = False) -> str:
     )
     if not claimed:
         return "skipped"
-    delivery = WebhookDelivery.objects.select_related("endpoint", "store").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint", "store").filter(pk=delivery_id).first()
+    if delivery is None:
+        return "skipped"  # its endpoint was deleted in between
     if not delivery.endpoint.active:
         outcome = sending.Outcome(delivered=False, error=_("The endpoint is disabled."))
         return _finish(delivery, outcome, final=True)
@@ -248,3 +255,19 @@ def requeue_stranded_deliveries(*, now: datetime | None = None) -> int:
             _enqueue(delivery_id)
             count += 1
     return count
+
+
+def prune_deliveries(*, now: datetime | None = None, batch: int = 2000) -> int:
+    """Delete delivered and failed deliveries older than CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS; return how many.
+
+    Deletes in batches, so SQLite's write lock is never held for long.
+    """
+    now = now or timezone.now()
+    keep = timedelta(days=settings.CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS)
+    old = WebhookDelivery.objects.filter(
+        status__in=[Status.DELIVERED, Status.FAILED], created_at__lt=now - keep
+    )
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    return deleted

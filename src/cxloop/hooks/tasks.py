@@ -22,3 +22,9 @@ def deliver_webhook_task(delivery_id: int) -> str:
 def requeue_stranded_deliveries_task() -> int:
     """Periodic: queue deliveries that are due but have no task."""
     return services.requeue_stranded_deliveries()
+
+
+@task()
+def prune_deliveries_task() -> int:
+    """Periodic: delete finished deliveries past their keeping time."""
+    return services.prune_deliveries()

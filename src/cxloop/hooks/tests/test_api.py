@@ -107,3 +107,11 @@ def test_without_a_key_the_api_answers_401(store):
 def test_the_events_list_names_ping(api_client):
     events = api_client.get("/api/v1/webhooks/events").json()
     assert {"name": "ping", "description": "A test event, sent from the webhooks page or the API."} in events
+
+
+def test_a_description_with_a_bidirectional_control_is_refused(api_client):
+    body = {"url": "https://x.example/", "events": ["ping"], "description": "ERP\u202e"}
+    response = post(api_client, BASE, body)
+    assert response.status_code == 422
+    assert response.json()["field"] == "description"
+    assert response.json()["detail"] == "The description holds a bidirectional control character U+202E."

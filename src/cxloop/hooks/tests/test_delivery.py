@@ -295,3 +295,23 @@ def test_the_test_event_goes_to_its_endpoint_only(store, endpoint, webhook_recei
     assert request.path == "/hooks"
     assert json.loads(request.body)["data"]["message"] == "This is a test event from cxloop."
     assert delivery.endpoint_id != other.pk
+
+
+def test_finished_deliveries_are_pruned_after_the_keeping_time(settings, store, endpoint):
+    settings.CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS = 30
+    delivered, failed, pending, recent = (services.publish(store, "ping", {"n": n})[0] for n in range(4))
+    month_ago = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.filter(pk=delivered.pk).update(status="delivered", created_at=month_ago)
+    WebhookDelivery.objects.filter(pk=failed.pk).update(status="failed", created_at=month_ago)
+    WebhookDelivery.objects.filter(pk=pending.pk).update(status="pending", created_at=month_ago)
+    WebhookDelivery.objects.filter(pk=recent.pk).update(status="delivered")
+
+    assert services.prune_deliveries() == 2
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {pending.pk, recent.pk}
+
+
+def test_a_delivery_whose_endpoint_was_deleted_is_skipped(store, endpoint, webhook_receiver, task_worker):
+    [delivery] = publish(store, task_worker)
+    services.delete_endpoint(endpoint=endpoint)
+    assert task_worker.run_ready() == ["skipped"]
+    assert webhook_receiver.received == []
