@@ -81,14 +81,14 @@ def post(delivery, *, secret: str) -> Outcome:
     except httpx.TimeoutException:
         return Outcome(
             delivered=False,
-            error=_("No answer within %(seconds)s seconds.") % {"seconds": int(TIMEOUT_SECONDS)},
+            error=_("No answer within %(seconds)s seconds.") % {"seconds": f"{TIMEOUT_SECONDS:g}"},
         )
     except httpx.InvalidURL as error:
         return Outcome(delivered=False, error=_("The URL cannot be used: %(why)s") % {"why": error})
     except httpx.HTTPError as error:
         return Outcome(
             delivered=False,
-            error=_("Could not connect: %(why)s") % {"why": str(error) or type(error).__name__},
+            error=_("The request failed: %(why)s") % {"why": str(error) or type(error).__name__},
         )
 
 

@@ -8,7 +8,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from cxloop.hooks import events, services
+from cxloop.hooks import events, sending, services
 from cxloop.hooks.events import UnknownEvent, register_event
 from cxloop.hooks.models import WebhookDelivery
 from cxloop.testing.webhooks import Answer
@@ -197,7 +197,7 @@ def test_an_unreachable_receiver_is_retried_with_the_error_in_words(store, task_
     assert task_worker.run_ready() == ["pending"]
     delivery.refresh_from_db()
     assert delivery.last_status_code is None
-    assert delivery.last_error.startswith("Could not connect:")
+    assert delivery.last_error.startswith("The request failed:")
     assert endpoint.active
 
 
@@ -315,3 +315,16 @@ def test_a_delivery_whose_endpoint_was_deleted_is_skipped(store, endpoint, webho
     services.delete_endpoint(endpoint=endpoint)
     assert task_worker.run_ready() == ["skipped"]
     assert webhook_receiver.received == []
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried(
+    monkeypatch, store, endpoint, webhook_receiver, task_worker
+):
+    monkeypatch.setattr(sending, "TIMEOUT_SECONDS", 0.5)
+    webhook_receiver.hold()
+    [delivery] = publish(store, task_worker)
+    assert task_worker.run_ready() == ["pending"]
+    webhook_receiver.release()
+    delivery.refresh_from_db()
+    assert (delivery.last_status_code, delivery.last_error) == (None, "No answer within 0.5 seconds.")
+    assert len(webhook_receiver.received) == 1
