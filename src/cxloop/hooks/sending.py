@@ -55,12 +55,64 @@ def build_headers(delivery, body: bytes, *, secret: str, timestamp: int) -> dict
     }
 
 
+class _Deadline(httpcore.NetworkBackend):
+    """A network backend whose connections give up `seconds` after it was made, all steps together.
+
+    httpx's timeout bounds each step (connect, each read, each write), so a
+    receiver dripping a byte every few seconds would hold the worker for good.
+    """
+
+    def __init__(self, backend: httpcore.NetworkBackend, seconds: float):
+        self.backend = backend
+        self.deadline = time.monotonic() + seconds
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise error("the deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        timeout = self.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self.backend.connect_tcp(host, port, timeout, local_address, socket_options), self
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, clock: _Deadline):
+        self.stream = stream
+        self.clock = clock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self.clock.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self.clock.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        timeout = self.clock.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, timeout), self.clock)
+
+    def get_extra_info(self, info: str):
+        return self.stream.get_extra_info(info)
+
+
 def _client() -> httpx.Client:
-    """A client that connects only where `PublicOnlyBackend` allows, never through a proxy."""
+    """A client that connects only where `PublicOnlyBackend` allows, never through a proxy,
+    and gives up TIMEOUT_SECONDS after it starts."""
     transport = httpx.HTTPTransport(trust_env=False)
     # httpx takes no network backend of its own: give its transport a pool built with ours.
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(), max_connections=1, network_backend=PublicOnlyBackend()
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=1,
+        network_backend=_Deadline(PublicOnlyBackend(), TIMEOUT_SECONDS),
     )
     return httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)
 

@@ -13,6 +13,7 @@ recorded on arrival and then waits until `release()`.
 """
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from email.message import Message
@@ -33,6 +34,7 @@ class Answer:
     status: int = 200
     headers: dict | None = None
     body: bytes = b"ok"
+    drip_seconds: float = 0.0  # a pause before each byte of the body: a receiver that drips its answer
 
 
 class WebhookReceiver:
@@ -58,7 +60,13 @@ class WebhookReceiver:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(answer.body)))
                     self.end_headers()
-                    self.wfile.write(answer.body)
+                    if answer.drip_seconds:
+                        for byte in answer.body:
+                            self.wfile.flush()
+                            time.sleep(answer.drip_seconds)
+                            self.wfile.write(bytes([byte]))
+                    else:
+                        self.wfile.write(answer.body)
                 except OSError:
                     pass  # the sender is gone (killed mid-request)
 

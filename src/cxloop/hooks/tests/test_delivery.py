@@ -328,3 +328,16 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(
     delivery.refresh_from_db()
     assert (delivery.last_status_code, delivery.last_error) == (None, "No answer within 0.5 seconds.")
     assert len(webhook_receiver.received) == 1
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
+    monkeypatch, store, endpoint, webhook_receiver, task_worker
+):
+    # given a receiver whose every byte comes in time for a read, but the whole answer does not
+    monkeypatch.setattr(sending, "TIMEOUT_SECONDS", 1.0)
+    webhook_receiver.answer(Answer(200, body=b"x" * 40, drip_seconds=0.2))
+    [delivery] = publish(store, task_worker)
+    # then the attempt fails at the deadline, not when the receiver is done
+    assert task_worker.run_ready() == ["pending"]
+    delivery.refresh_from_db()
+    assert delivery.last_error == "No answer within 1 seconds."
