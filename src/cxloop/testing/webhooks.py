@@ -9,12 +9,15 @@
 
 Answers are scripted (status, headers, body) in order; once they run out
 every request gets 200. `hold()` makes the receiver slow: each request is
-recorded on arrival and then waits until `release()`.
+recorded on arrival and then waits until `release()`. With `verify` set
+(a function of the headers and body), it checks each request as a real
+receiver would and answers 401 to one that fails, whatever was scripted.
 """
 
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +30,7 @@ class Received:
     path: str
     headers: Message
     body: bytes
+    verified: bool | None = None  # None: the receiver had no `verify` function
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Answer:
 class WebhookReceiver:
     def __init__(self):
         self.received: list[Received] = []
+        self.verify: Callable[[Message, bytes], bool] | None = None
         self._answers: deque[Answer] = deque()
         self._arrived = threading.Condition()
         self._go = threading.Event()
@@ -49,11 +54,14 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                verified = receiver.verify(self.headers, body) if receiver.verify else None
                 with receiver._arrived:
-                    receiver.received.append(Received(self.path, self.headers, body))
+                    receiver.received.append(Received(self.path, self.headers, body, verified))
                     receiver._arrived.notify_all()
                 receiver._go.wait(timeout=120)
                 answer = receiver._answers.popleft() if receiver._answers else Answer()
+                if verified is False:
+                    answer = Answer(401, body=b"bad signature")
                 try:
                     self.send_response(answer.status)
                     for name, value in (answer.headers or {}).items():

@@ -24,4 +24,8 @@ def verify_signature():
 
 @pytest.fixture
 def endpoint(store, webhook_receiver):
-    return services.create_endpoint(store=store, url=webhook_receiver.url, events=["ping"])
+    """An endpoint whose receiver checks each request with the documented snippet and its secret."""
+    endpoint = services.create_endpoint(store=store, url=webhook_receiver.url, events=["ping"])
+    verify, secret = docs_verify_function(), endpoint.secret
+    webhook_receiver.verify = lambda headers, body: verify(secret, headers, body)
+    return endpoint

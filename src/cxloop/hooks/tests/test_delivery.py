@@ -37,6 +37,7 @@ def test_a_published_event_reaches_the_receiver_signed_and_is_logged_delivered(
 
     # then the receiver got one signed request with the documented body and headers
     [request] = webhook_receiver.received
+    assert request.verified is True
     assert verify_signature(endpoint.secret, request.headers, request.body)
     body = json.loads(request.body)
     assert set(body) == {"id", "event", "created_at", "store", "data"}
@@ -341,3 +342,16 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
     assert task_worker.run_ready() == ["pending"]
     delivery.refresh_from_db()
     assert delivery.last_error == "No answer within 1 seconds."
+
+
+def test_a_receiver_that_still_has_the_old_secret_refuses_and_the_delivery_is_retried(
+    store, endpoint, webhook_receiver, task_worker
+):
+    # given the secret rotated in cxloop but not yet on the receiving server
+    services.rotate_secret(endpoint=endpoint)
+    [delivery] = publish(store, task_worker)
+    # then the receiver refuses the signature, and the delivery waits for its retry
+    assert task_worker.run_ready() == ["pending"]
+    assert [r.verified for r in webhook_receiver.received] == [False]
+    delivery.refresh_from_db()
+    assert (delivery.last_status_code, delivery.response_excerpt) == (401, "bad signature")
