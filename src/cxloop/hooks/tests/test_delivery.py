@@ -355,3 +355,17 @@ def test_a_receiver_that_still_has_the_old_secret_refuses_and_the_delivery_is_re
     assert [r.verified for r in webhook_receiver.received] == [False]
     delivery.refresh_from_db()
     assert (delivery.last_status_code, delivery.response_excerpt) == (401, "bad signature")
+
+
+def test_a_delivery_left_delivering_with_no_task_is_taken_back_by_the_sweep(
+    store, endpoint, webhook_receiver, task_worker
+):
+    # given a delivery left "delivering" whose task is gone (failed for good after losing its workers)
+    services.publish(store, "ping", {})
+    WebhookDelivery.objects.update(status="delivering", attempts=1, claimed_at=timezone.now())
+    # when the sweep runs: not at once, but once it has been left long enough
+    assert services.requeue_stranded_deliveries() == 0
+    with time_machine.travel(timezone.now() + services.DELIVERING_STALE_AFTER + timedelta(minutes=1)):
+        assert services.requeue_stranded_deliveries() == 1
+        assert task_worker.run_ready() == ["delivered"]
+    assert len(webhook_receiver.received) == 1
