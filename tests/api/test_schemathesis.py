@@ -31,7 +31,8 @@ DATA_DEPENDENT_RULES = {
     "(only custom surveys have them; an active one needs one), notify_user_ids of the store's staff",
     "/api/v1/surveys/{survey_id}/invitations": "customer_ids of the store's customers",
     "/api/v1/survey-answers": "a score on the survey's scale, answers to the survey's own questions",
-    "/api/v1/webhooks/endpoints": "a URL cxloop may deliver to (https, a host), events that are registered",
+    "/api/v1/webhooks/endpoints": "a URL cxloop may deliver to (https, a host), registered events, "
+    "a description without control characters",
 }
 ACCEPTED = '["2xx", 401, 403, 404, 409, 410, 422, 429]'
 
