@@ -16,6 +16,8 @@ service. Production differs only by its environment variables:
                      counters) in Redis instead of a database table (pip install "cxloop[redis]")
     CXLOOP_ENCRYPTION_KEYS  comma-separated Fernet keys for secrets stored in the database
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
+    CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
+    CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
 """
 
 import os
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "cxloop.commerce",
     "cxloop.flows",
     "cxloop.surveys",
+    "cxloop.hooks",
     "cxloop.web",
     "cxloop.demo",
 ]
@@ -278,6 +281,11 @@ CXLOOP_ENCRYPTION_KEYS = _list("CXLOOP_ENCRYPTION_KEYS")
 CXLOOP_ACTIONS_TIMEOUT_SECONDS = float(os.environ.get("CXLOOP_ACTIONS_TIMEOUT_SECONDS", "30"))
 CXLOOP_ACTIONS_RATE_LIMIT_RETRIES = int(os.environ.get("CXLOOP_ACTIONS_RATE_LIMIT_RETRIES", "3"))
 CXLOOP_ACTIONS_MAX_RETRY_WAIT_SECONDS = float(os.environ.get("CXLOOP_ACTIONS_MAX_RETRY_WAIT_SECONDS", "10"))
+# Outgoing webhooks go to public addresses only (hooks/addresses.py); DEBUG and tests may also
+# deliver to this machine and the private network (http://127.0.0.1 receivers).
+CXLOOP_WEBHOOKS_ALLOW_PRIVATE = _flag("CXLOOP_WEBHOOKS_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")
+# Delivered and failed webhook deliveries stay in the delivery log this many days.
+CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS = int(os.environ.get("CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS", "30"))
 
 # Ecwid: the REST API base (a local fake in tests).
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")
@@ -289,6 +297,8 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.commerce.tasks.requeue_stranded_imports_task": 60,
     "cxloop.surveys.tasks.schedule_order_invitations_task": 300,
     "cxloop.surveys.tasks.requeue_stranded_sends_task": 60,
+    "cxloop.hooks.tasks.requeue_stranded_deliveries_task": 60,
+    "cxloop.hooks.tasks.prune_deliveries_task": 3600,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
 }
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every

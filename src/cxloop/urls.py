@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.flows.urls")),
     path("", include("cxloop.commerce.urls")),
+    path("", include("cxloop.hooks.urls")),
     path("", include("cxloop.web.urls")),
 ]
 

@@ -19,6 +19,8 @@ from cxloop.commerce.models import Customer, Order
 from cxloop.demo import services as demo
 from cxloop.demo.generator import generate_store
 from cxloop.demo.surveys import generate_surveys
+from cxloop.hooks import services as hooks_services
+from cxloop.hooks.models import WebhookDelivery
 from cxloop.surveys import services as survey_services
 from cxloop.surveys.models import Survey
 
@@ -111,6 +113,13 @@ def demo_store(transactional_db, settings, live_server, task_worker):
 
 def page_paths(survey, customer) -> dict[str, str]:
     order = Order.objects.filter(customer=customer).order_by("pk").first()
+    endpoint = hooks_services.create_endpoint(
+        store=survey.store, url="https://hooks.example.com/cxloop/in", events=["ping"], description="ERP"
+    )
+    delivery = hooks_services.send_test_event(endpoint=endpoint)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="pending", attempts=1, last_status_code=503, last_error="The receiver answered HTTP 503."
+    )
     return {
         "overview": reverse("web:overview"),
         "customers": reverse("commerce:customer-list"),
@@ -126,6 +135,8 @@ def page_paths(survey, customer) -> dict[str, str]:
         "integrations": reverse("commerce:integrations"),
         "import": reverse("commerce:import"),
         "settings": reverse("web:settings"),
+        "webhooks": reverse("hooks:endpoint-list"),
+        "webhook-endpoint": reverse("hooks:endpoint-detail", args=[endpoint.pk]),
         "team": reverse("web:team"),
         "audit-log": reverse("web:audit-log"),
         "outbox": reverse("web:outbox"),
