@@ -6,6 +6,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxloop.core.fields import EncryptedTextField
 from cxloop.core.models import StoreScopedModel
 
 SECRET_PREFIX = "whsec_"
@@ -22,7 +23,7 @@ class WebhookEndpoint(StoreScopedModel):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="The event names it receives.")
     # Shown to the owner once when made or rotated; the signing key of every delivery.
-    secret = models.CharField(max_length=200, default=new_secret)
+    secret = EncryptedTextField(default=new_secret)  # encrypted at rest (core.encryption)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

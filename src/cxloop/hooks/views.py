@@ -8,9 +8,9 @@ import json
 from functools import wraps
 
 from django.contrib import messages
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from cxloop.core.errors import DomainError
 from cxloop.core.models import Membership
@@ -80,27 +80,31 @@ def endpoint_detail(request, endpoint_id: int):
     return render(request, "hooks/endpoint_detail.html", context)
 
 
-@require_POST
 @admin_required
 def endpoint_rotate(request, endpoint_id: int):
-    endpoint = services.rotate_secret(endpoint=queries.get_endpoint(request.store, endpoint_id))
+    endpoint = queries.get_endpoint(request.store, endpoint_id)
+    if request.method != "POST":  # after the lookup: another store's id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
+    endpoint = services.rotate_secret(endpoint=endpoint)
     return _secret_page(request, endpoint, created=False)
 
 
-@require_POST
 @admin_required
 def endpoint_active(request, endpoint_id: int):
     endpoint = queries.get_endpoint(request.store, endpoint_id)
+    if request.method != "POST":  # after the lookup: another store's id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     active = request.POST.get("active") == "1"
     services.set_active(endpoint=endpoint, active=active)
     messages.success(request, _("The endpoint is enabled.") if active else _("The endpoint is disabled."))
     return redirect("hooks:endpoint-detail", endpoint.pk)
 
 
-@require_POST
 @admin_required
 def endpoint_test(request, endpoint_id: int):
     endpoint = queries.get_endpoint(request.store, endpoint_id)
+    if request.method != "POST":  # after the lookup: another store's id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     if not endpoint.active:
         messages.error(request, _("The endpoint is disabled: enable it first."))
     else:
@@ -109,18 +113,21 @@ def endpoint_test(request, endpoint_id: int):
     return redirect("hooks:endpoint-detail", endpoint.pk)
 
 
-@require_POST
 @admin_required
 def endpoint_delete(request, endpoint_id: int):
-    services.delete_endpoint(endpoint=queries.get_endpoint(request.store, endpoint_id))
+    endpoint = queries.get_endpoint(request.store, endpoint_id)
+    if request.method != "POST":  # after the lookup: another store's id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
+    services.delete_endpoint(endpoint=endpoint)
     messages.success(request, _("The endpoint and its delivery log were deleted."))
     return redirect("hooks:endpoint-list")
 
 
-@require_POST
 @admin_required
 def delivery_redeliver(request, delivery_id: int):
     delivery = queries.get_delivery(request.store, delivery_id)
+    if request.method != "POST":  # after the lookup: another store's id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.redeliver(delivery=delivery)
     except DomainError as error:

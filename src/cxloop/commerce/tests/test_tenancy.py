@@ -15,6 +15,7 @@ from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
 from cxloop.core.models import OutboxMessage
 from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
+from cxloop.hooks.models import WebhookDelivery, WebhookEndpoint
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
 ID_PARAMETER = re.compile(r"<(?:int|id):(\w+)>")
@@ -63,8 +64,13 @@ def foreign_objects(other_store):
     team = make_foreign_team_objects(other_store)
     # The development outbox belongs to no store; it is off here, so its pages are a 404 for everyone.
     kept = OutboxMessage.objects.create(from_email="shop@example.com", to="canary-b@example.com", subject="B")
+    endpoint = WebhookEndpoint.objects.create(
+        store=other_store, url="https://hooks.example.com/cxloop", events=["ping"]
+    )
+    delivery = WebhookDelivery.objects.create(store=other_store, endpoint=endpoint, event="ping")
     return {**surveys, **team, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
-            "store_id": other_store.pk, "message_id": kept.pk}  # fmt: skip
+            "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
+            "delivery_id": delivery.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:
