@@ -14,6 +14,7 @@ service. Production differs only by its environment variables:
     CXLOOP_DEV_OUTBOX  "1" to keep sent mail and show it on /outbox/ (on with DEBUG)
     CXLOOP_REDIS_URL  e.g. redis://127.0.0.1:6379/0: keep the shared cache (rate-limit
                      counters) in Redis instead of a database table (pip install "cxloop[redis]")
+    CXLOOP_HELPDESK_INBOUND_DOMAIN  domain of the help desk's inbound and reply addresses
     CXLOOP_ENCRYPTION_KEYS  comma-separated Fernet keys for secrets stored in the database
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "cxloop.commerce",
     "cxloop.flows",
     "cxloop.surveys",
+    "cxloop.helpdesk",
     "cxloop.hooks",
     "cxloop.web",
     "cxloop.demo",
@@ -239,6 +241,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cxloop <noreply@local
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Where customers reach this installation: the base of survey and unsubscribe links in emails.
 CXLOOP_PUBLIC_URL = os.environ.get("CXLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Help desk mail: each store receives at <store-slug>@ this domain (forwarded by a provider's
+# inbound webhook), and replies come back to reply+<token>@ it (helpdesk/addresses.py).
+CXLOOP_HELPDESK_INBOUND_DOMAIN = os.environ.get("CXLOOP_HELPDESK_INBOUND_DOMAIN", "in.cxloop.localhost")
 
 # Security headers. Behind TLS (CXLOOP_HTTPS=1) cookies are Secure and HSTS is on.
 HTTPS = _flag("CXLOOP_HTTPS", "0" if (DEBUG or TESTING) else "1")

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class HelpdeskConfig(AppConfig):
+    name = "cxloop.helpdesk"
+    label = "helpdesk"
+    verbose_name = "Help desk"
+
+    def ready(self):
+        from cxloop.hooks.events import register_event
+
+        from .events import EVENTS
+
+        for name, description in EVENTS.items():
+            register_event(name, description)

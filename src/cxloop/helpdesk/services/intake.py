@@ -1,0 +1,203 @@
+"""A customer's message arrives: every channel (email, contact form, API, chat) ends here.
+
+    conversation, message, created = take_message(
+        store=store, channel=Channel.FORM, contact_email="ania@example.pl", contact_name="Ania",
+        subject="Zwrot", text="Chcę zwrócić buty", external_id="form:8c1e...",
+    )
+
+`take_message` stores the message once per `external_id` (a retried delivery
+returns the stored message, created=False), opens a new conversation or
+continues `conversation` when the channel already knows which one it
+belongs to (threading is the channel's job), links the conversation to the
+store's customer with that email address (case-insensitive), detects the
+language of what the customer wrote, and publishes `conversation.created`
+and `message.created` to the store's outgoing webhooks, all in one
+transaction. A customer's message reopens a pending, snoozed or resolved
+conversation.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cxloop.commerce import queries as commerce_queries
+from cxloop.core.models import Store
+from cxloop.hooks import services as hooks
+
+from ..addresses import new_reply_key
+from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
+from ..models import Activity, Channel, Conversation, Message
+
+NUMBER_RETRIES = 5
+
+
+@dataclass
+class Incoming:
+    """What a channel read, before it is stored (email channels fill every field, others a few)."""
+
+    text: str
+    reply_text: str = ""
+    html: str = ""
+    subject: str = ""
+    from_email: str = ""
+    from_name: str = ""
+    to: list = field(default_factory=list)
+    cc: list = field(default_factory=list)
+    message_id: str = ""
+    in_reply_to: list = field(default_factory=list)
+    references: list = field(default_factory=list)
+    auto_submitted: bool = False
+    bounce: bool = False
+    problems: list = field(default_factory=list)
+
+
+def take_message(
+    *,
+    store: Store,
+    channel: str,
+    incoming: Incoming,
+    external_id: str = "",
+    conversation: Conversation | None = None,
+    at: datetime | None = None,
+) -> tuple[Conversation, Message, bool]:
+    """Store a customer's message (once per external_id); return (conversation, message, created)."""
+    if external_id:
+        stored = _stored(store, external_id)
+        if stored is not None:
+            return stored.conversation, stored, False
+    at = at or timezone.now()
+    for attempt in range(NUMBER_RETRIES):
+        try:
+            with transaction.atomic():
+                return _take(store, channel, incoming, external_id, conversation, at)
+        except IntegrityError:
+            # Two deliveries of the same message at once, or two new conversations taking one number.
+            if external_id and (stored := _stored(store, external_id)) is not None:
+                return stored.conversation, stored, False
+            if attempt == NUMBER_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _stored(store: Store, external_id: str) -> Message | None:
+    return Message.objects.filter(store=store, external_id=external_id).select_related("conversation").first()
+
+
+def _take(store, channel, incoming: Incoming, external_id, conversation, at):
+    created = conversation is None
+    if created:
+        conversation = _open(store, channel, incoming, at)
+    message = Message.objects.create(
+        store=store,
+        conversation=conversation,
+        kind=Message.Kind.INCOMING,
+        channel=channel,
+        from_email=incoming.from_email.strip().lower(),
+        from_name=incoming.from_name,
+        to=incoming.to,
+        cc=incoming.cc,
+        subject=incoming.subject,
+        text=incoming.text,
+        reply_text=incoming.reply_text or incoming.text,
+        html=incoming.html,
+        message_id=incoming.message_id,
+        in_reply_to=incoming.in_reply_to,
+        references=incoming.references,
+        external_id=external_id,
+        auto_submitted=incoming.auto_submitted,
+        bounce=incoming.bounce,
+        problems=incoming.problems,
+        created_at=at,
+    )
+    if not created:
+        _continue(conversation, at)
+    else:
+        hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
+    hooks.publish(store, MESSAGE_CREATED, message_payload(message))
+    return conversation, message, True
+
+
+def _open(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
+    email = incoming.from_email.strip().lower()
+    customer = commerce_queries.list_customers_by_email(store, email).first() if email else None
+    number = (Conversation.objects.filter(store=store).aggregate(n=Max("number"))["n"] or 0) + 1
+    conversation = Conversation.objects.create(
+        store=store,
+        number=number,
+        subject=incoming.subject[:998],
+        channel=channel,
+        customer=customer,
+        contact_email=email,
+        contact_name=incoming.from_name[:200],
+        language=_language(incoming),
+        reply_key=new_reply_key(),
+        created_at=at,
+        updated_at=at,
+        last_message_at=at,
+        last_customer_message_at=at,
+    )
+    Activity.objects.create(
+        store=store,
+        conversation=conversation,
+        kind=Activity.Kind.CREATED,
+        data={"channel": channel},
+        created_at=at,
+    )
+    return conversation
+
+
+def _continue(conversation: Conversation, at) -> None:
+    """A customer wrote again: the conversation is theirs to answer again."""
+    changes = {"last_message_at": at, "last_customer_message_at": at, "updated_at": at}
+    if conversation.status != Conversation.Status.OPEN:
+        Activity.objects.create(
+            store_id=conversation.store_id,
+            conversation=conversation,
+            kind=Activity.Kind.STATUS,
+            data={"from": conversation.status, "to": Conversation.Status.OPEN, "why": "customer_replied"},
+            created_at=at,
+        )
+        changes |= {"status": Conversation.Status.OPEN, "snoozed_until": None}
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+
+
+def _language(incoming: Incoming) -> str:
+    from cxloop.surveys.language import detect_comment_language  # the detector surveys already load
+
+    return detect_comment_language(f"{incoming.subject}\n{incoming.reply_text or incoming.text}"[:2000])
+
+
+def conversation_payload(conversation: Conversation) -> dict:
+    return {
+        "id": conversation.pk,
+        "number": conversation.number,
+        "subject": conversation.subject,
+        "channel": conversation.channel,
+        "status": conversation.status,
+        "priority": conversation.priority,
+        "customer_id": conversation.customer_id,
+        "contact_email": conversation.contact_email,
+        "language": conversation.language,
+        "created_at": conversation.created_at.isoformat(),
+    }
+
+
+def message_payload(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "kind": message.kind,
+        "channel": message.channel,
+        "from_email": message.from_email,
+        "subject": message.subject,
+        "text": message.reply_text or message.text,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+__all__ = ["Channel", "Incoming", "take_message", "conversation_payload", "message_payload"]
