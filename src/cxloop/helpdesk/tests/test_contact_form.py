@@ -316,3 +316,26 @@ def test_a_failed_send_is_tried_again_later(store, smtp_server, task_worker, tim
     ack.refresh_from_db()
     assert (ack.delivery, ack.attempts) == ("sent", 2)
     assert len(smtp_server.messages) == 1
+
+
+def test_the_honeypot_is_a_text_field_hidden_by_css_not_a_hidden_input(store):
+    html = Client().get(form_url(store)).content.decode()
+
+    trap = re.search(r'<div class="contact__trap" aria-hidden="true">.*?</div>', html, re.S).group(0)
+    assert 'type="text"' in trap and 'name="website"' in trap and 'tabindex="-1"' in trap
+
+
+def test_owners_find_the_link_and_the_embed_code_on_the_integrations_page(staff_client, store, settings):
+    from cxloop.core import services as core_services
+
+    settings.CXLOOP_PUBLIC_URL = "https://cx.example.com"
+    _, publishable = core_services.create_api_key(store=store, name="storefront", kind="publishable")
+
+    page = staff_client.get("/integrations/").content.decode()
+
+    link = "https://cx.example.com/contact/sklep-ania/"
+    assert f'<code class="url-box" id="contact-form-link" dir="ltr">{link}</code>' in page
+    assert 'data-copy-target="contact-form-link"' in page
+    assert 'data-copy-target="contact-form-snippet"' in page
+    assert f"data-key=&quot;{publishable}&quot;" in page
+    assert f"&lt;a href=&quot;{link}&quot; data-cxloop-contact&gt;Contact us&lt;/a&gt;" in page
