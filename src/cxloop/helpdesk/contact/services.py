@@ -70,15 +70,18 @@ def take_contact_message(
         store=store, channel=Channel.FORM, incoming=incoming, external_id=f"form:{key}"
     )
     if created:
-        ack = _record_acknowledgement(conversation, message, key)
+        ack = _record_acknowledgement(conversation, message, key, language)
         transaction.on_commit(partial(_enqueue, ack.pk, language))
     return conversation, created
 
 
-def _record_acknowledgement(conversation: Conversation, incoming: Message, key: str) -> Message:
-    from .emails import make_message_id
+def _record_acknowledgement(
+    conversation: Conversation, incoming: Message, key: str, language: str
+) -> Message:
+    """The acknowledgement as a reply of the conversation, written as it will be sent (staff see it)."""
+    from .emails import build_acknowledgement_email, make_message_id
 
-    return Message.objects.create(
+    ack = Message.objects.create(
         store_id=conversation.store_id,
         conversation=conversation,
         kind=Message.Kind.REPLY,
@@ -91,6 +94,10 @@ def _record_acknowledgement(conversation: Conversation, incoming: Message, key: 
         delivery=Message.Delivery.QUEUED,
         created_at=incoming.created_at,
     )
+    email, text = build_acknowledgement_email(ack, language=language)
+    ack.from_email, ack.subject, ack.text = email.from_email[:254], email.subject[:998], text
+    ack.save(update_fields=["from_email", "subject", "text"])
+    return ack
 
 
 def _enqueue(message_id: int, language: str, *, run_after=None) -> None:
@@ -117,16 +124,15 @@ def deliver_acknowledgement(*, message_id: int, language: str) -> str:
     )
     if message is None or not claimed:
         return message.delivery if message is not None else ""
-    email, text = build_acknowledgement_email(message, language=language)
+    email, _text = build_acknowledgement_email(message, language=language)
     try:
         mailer.send(email)
     except Exception as error:  # noqa: BLE001 - any backend error: recorded, tried again later
         return _after_failure(message, error, language)
     now = timezone.now()
     Message.objects.filter(pk=message.pk).update(
-        delivery=Message.Delivery.SENT, sent_at=now, attempts=message.attempts + 1, delivery_error="",
-        from_email=email.from_email[:254], subject=email.subject[:998], text=text,
-    )  # fmt: skip
+        delivery=Message.Delivery.SENT, sent_at=now, attempts=message.attempts + 1, delivery_error=""
+    )
     return Message.Delivery.SENT
 
 

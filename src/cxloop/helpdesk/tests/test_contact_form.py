@@ -339,3 +339,17 @@ def test_owners_find_the_link_and_the_embed_code_on_the_integrations_page(staff_
     assert 'data-copy-target="contact-form-snippet"' in page
     assert f"data-key=&quot;{publishable}&quot;" in page
     assert f"&lt;a href=&quot;{link}&quot; data-cxloop-contact&gt;Contact us&lt;/a&gt;" in page
+
+
+def test_staff_see_the_acknowledgement_in_the_conversation_before_it_is_sent(store, time_machine):
+    client = Client()
+    token = open_form(client, store, time_machine)
+
+    client.post(form_url(store, "?lang=pl"), fields(token))
+
+    ack = Message.objects.get(kind=Message.Kind.REPLY)
+    assert ack.delivery == "queued"
+    assert ack.subject.startswith("Sklep Ania: ") and ack.subject.endswith("(#1)")
+    assert "> Chcę zwrócić buty, są za małe." in ack.text
+    assert parseaddr(ack.from_email)[0] == "Sklep Ania"
+    assert ack.message_id.startswith("<contact-ack.") and ack.message_id.endswith(">")
