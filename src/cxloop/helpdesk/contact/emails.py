@@ -51,21 +51,22 @@ def sender_address(name: str) -> str:
     return formataddr((one_line(name), address))
 
 
-def build_acknowledgement_email(ack: Message, *, language: str) -> tuple[EmailMultiAlternatives, str]:
-    """The acknowledgement email of `ack` (a reply Message), and its plain text as stored on it."""
+def write_acknowledgement(ack: Message, *, language: str) -> None:
+    """Write the acknowledgement's From, subject, text and HTML onto `ack`, in `language` (not saved)."""
     conversation = ack.conversation
     store = conversation.store
     customer_message = (
         conversation.messages.filter(kind=Message.Kind.INCOMING).order_by("created_at", "pk").first()
     )
+    quoted = customer_message.text if customer_message else ""
     with translation.override(language):
         rtl = translation.get_language_bidi()
         number = formats.localize_digits(str(conversation.number), language)
         context = {
             "store": store,
             "number": number,
-            "quoted": customer_message.text if customer_message else "",
-            "quoted_lines": quote(customer_message.text if customer_message else ""),
+            "quoted": quoted,
+            "quoted_lines": quote(quoted),
             "language": language,
             "direction": "rtl" if rtl else "ltr",
             "align": "right" if rtl else "left",
@@ -74,12 +75,19 @@ def build_acknowledgement_email(ack: Message, *, language: str) -> tuple[EmailMu
             "store": store.name,
             "number": number,
         }
-        text = render_to_string("helpdesk/contact/email/acknowledgement.txt", context)
-        html = render_to_string("helpdesk/contact/email/acknowledgement.html", context)
+        ack.text = render_to_string("helpdesk/contact/email/acknowledgement.txt", context)
+        ack.html = render_to_string("helpdesk/contact/email/acknowledgement.html", context)
+    ack.subject = one_line(subject)[:998]
+    ack.from_email = sender_address(store.name)[:254]
+
+
+def build_acknowledgement_email(ack: Message) -> EmailMultiAlternatives:
+    """The email of a written acknowledgement (`write_acknowledgement`): what staff see is what is sent."""
+    conversation = ack.conversation
     email = EmailMultiAlternatives(
-        subject=one_line(subject),
-        body=text,
-        from_email=sender_address(store.name),
+        subject=ack.subject,
+        body=ack.text,
+        from_email=ack.from_email,
         to=ack.to or [conversation.contact_email],
         reply_to=[reply_address(conversation)],
         headers={
@@ -88,5 +96,5 @@ def build_acknowledgement_email(ack: Message, *, language: str) -> tuple[EmailMu
             "X-Auto-Response-Suppress": "All",
         },
     )
-    email.attach_alternative(html, "text/html")
-    return email, text
+    email.attach_alternative(ack.html, "text/html")
+    return email

@@ -11,19 +11,20 @@ Message-ID, to the conversation's reply address) threads into the same
 conversation and staff see in the conversation what was sent. It is sent
 after commit by `send_acknowledgement_task`; `deliver_acknowledgement`
 claims it (queued -> sending) so two runs send it once, and a failed send
-is retried a few times.
+is retried a few times; `requeue_stranded_acknowledgements` (a periodic
+sweep) queues the ones whose task never reached the queue or lost its worker.
 """
 
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from cxloop.core import mailer
+from cxloop.core import mailer, workers
 from cxloop.core.models import Store
 
 from ..models import Channel, Conversation, Message
@@ -32,6 +33,8 @@ from ..services.intake import Incoming, take_message
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 600, 3600)  # seconds after the 1st, 2nd and 3rd failed send
+ACK_PREFIX = "form-ack:"  # external_id of an acknowledgement: "form-ack:<submission key>"
+STRANDED_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -71,52 +74,54 @@ def take_contact_message(
     )
     if created:
         ack = _record_acknowledgement(conversation, message, key, language)
-        transaction.on_commit(partial(_enqueue, ack.pk, language))
+        transaction.on_commit(partial(_enqueue, ack.pk))
     return conversation, created
 
 
 def _record_acknowledgement(
     conversation: Conversation, incoming: Message, key: str, language: str
 ) -> Message:
-    """The acknowledgement as a reply of the conversation, written as it will be sent (staff see it)."""
-    from .emails import build_acknowledgement_email, make_message_id
+    """The acknowledgement as a reply of the conversation, written whole as it will be sent."""
+    from .emails import make_message_id, write_acknowledgement
 
-    ack = Message.objects.create(
+    ack = Message(
         store_id=conversation.store_id,
         conversation=conversation,
         kind=Message.Kind.REPLY,
         channel=Channel.EMAIL,
         to=[conversation.contact_email],
         message_id=make_message_id(f"contact-ack.{conversation.pk}.{secrets.token_hex(6)}"),
-        in_reply_to=[],
-        external_id=f"form-ack:{key}",
+        external_id=f"{ACK_PREFIX}{key}",
         auto_submitted=True,  # sent by cxloop, not by a person: rules and reports leave it aside
         delivery=Message.Delivery.QUEUED,
         created_at=incoming.created_at,
     )
-    email, text = build_acknowledgement_email(ack, language=language)
-    ack.from_email, ack.subject, ack.text = email.from_email[:254], email.subject[:998], text
-    ack.save(update_fields=["from_email", "subject", "text"])
+    write_acknowledgement(ack, language=language)
+    ack.save()
     return ack
 
 
-def _enqueue(message_id: int, language: str, *, run_after=None) -> None:
+def _enqueue(message_id: int, *, run_after: datetime | None = None) -> None:
     from .tasks import send_acknowledgement_task
 
     task = send_acknowledgement_task.using(run_after=run_after) if run_after else send_acknowledgement_task
-    task.enqueue(message_id, language)
+    task.enqueue(message_id)
 
 
-def deliver_acknowledgement(*, message_id: int, language: str) -> str:
-    """Email one queued acknowledgement; return its delivery status. Safe to run twice.
+def deliver_acknowledgement(*, message_id: int, take_over: bool = False) -> str:
+    """Email one queued acknowledgement as it was written; return its delivery status. Safe to run twice.
 
-    Sent once: the message is claimed (queued -> sending) in one UPDATE. The
-    server refusing it puts it back to queued for a later try (RETRY_DELAYS),
-    then it fails with the error kept for staff to see.
+    Sent once: the message is claimed (queued -> sending) in one UPDATE.
+    `take_over`: this task's previous run lost its worker, so a message it
+    left "sending" is sent again (at least once: SMTP cannot tell whether
+    the server took it; the same Message-ID makes a second copy recognisable).
+    A server that refuses it puts it back to queued for a later try
+    (RETRY_DELAYS); after the last, it fails with the error kept for staff.
     """
     from .emails import build_acknowledgement_email
 
-    claimed = Message.objects.filter(pk=message_id, delivery=Message.Delivery.QUEUED).update(
+    states = [Message.Delivery.QUEUED] + ([Message.Delivery.SENDING] if take_over else [])
+    claimed = Message.objects.filter(pk=message_id, delivery__in=states).update(
         delivery=Message.Delivery.SENDING
     )
     message = (
@@ -124,19 +129,20 @@ def deliver_acknowledgement(*, message_id: int, language: str) -> str:
     )
     if message is None or not claimed:
         return message.delivery if message is not None else ""
-    email, _text = build_acknowledgement_email(message, language=language)
     try:
-        mailer.send(email)
+        mailer.send(build_acknowledgement_email(message))
     except Exception as error:  # noqa: BLE001 - any backend error: recorded, tried again later
-        return _after_failure(message, error, language)
-    now = timezone.now()
+        return _after_failure(message, error)
     Message.objects.filter(pk=message.pk).update(
-        delivery=Message.Delivery.SENT, sent_at=now, attempts=message.attempts + 1, delivery_error=""
+        delivery=Message.Delivery.SENT,
+        sent_at=timezone.now(),
+        attempts=message.attempts + 1,
+        delivery_error="",
     )
     return Message.Delivery.SENT
 
 
-def _after_failure(message: Message, error: Exception, language: str) -> str:
+def _after_failure(message: Message, error: Exception) -> str:
     attempts = message.attempts + 1
     text = f"{type(error).__name__}: {error}"[:500]
     logger.warning("Contact-form acknowledgement %s not sent (attempt %s): %s", message.pk, attempts, text)
@@ -144,8 +150,36 @@ def _after_failure(message: Message, error: Exception, language: str) -> str:
         status = Message.Delivery.FAILED
     else:
         status = Message.Delivery.QUEUED
-        _enqueue(
-            message.pk, language, run_after=timezone.now() + timedelta(seconds=RETRY_DELAYS[attempts - 1])
-        )
+        _enqueue(message.pk, run_after=timezone.now() + timedelta(seconds=RETRY_DELAYS[attempts - 1]))
     Message.objects.filter(pk=message.pk).update(delivery=status, attempts=attempts, delivery_error=text)
     return status
+
+
+def requeue_stranded_acknowledgements(*, now: datetime | None = None) -> int:
+    """Queue the acknowledgements no task will send; return how many. Safe to run twice.
+
+    An acknowledgement queued or "sending" for longer than
+    settings.CXLOOP_STRANDED_AFTER_SECONDS with no waiting or running
+    `send_acknowledgement_task` for it was stranded by a process that died
+    between its commit and its enqueue, or during the send (then it is sent
+    again: at least once).
+    """
+    from .tasks import send_acknowledgement_task
+
+    pending = workers.pending_task_args(send_acknowledgement_task)  # read first: see the grace below
+    stranded = (
+        Message.objects.filter(
+            kind=Message.Kind.REPLY,
+            external_id__startswith=ACK_PREFIX,
+            delivery__in=[Message.Delivery.QUEUED, Message.Delivery.SENDING],
+            created_at__lt=workers.stranded_before(now),
+        )
+        .exclude(pk__in=pending)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:STRANDED_BATCH]
+    )
+    ids = list(stranded)
+    Message.objects.filter(pk__in=ids).update(delivery=Message.Delivery.QUEUED)
+    for message_id in ids:
+        _enqueue(message_id)
+    return len(ids)

@@ -353,3 +353,45 @@ def test_staff_see_the_acknowledgement_in_the_conversation_before_it_is_sent(sto
     assert "> Chcę zwrócić buty, są za małe." in ack.text
     assert parseaddr(ack.from_email)[0] == "Sklep Ania"
     assert ack.message_id.startswith("<contact-ack.") and ack.message_id.endswith(">")
+
+
+def test_an_acknowledgement_whose_task_never_reached_the_queue_is_sent_by_the_sweep(
+    store, smtp_server, task_worker, time_machine
+):
+    from cxloop.helpdesk.contact import services
+
+    # given a message taken by a process that died before its on-commit enqueue
+    client = Client()
+    client.post(form_url(store), fields(open_form(client, store, time_machine)))
+    assert task_worker.ready() == []
+    assert services.requeue_stranded_acknowledgements() == 0  # not stranded yet: it may still be enqueued
+
+    # when the sweep runs a few minutes later
+    time_machine.shift(300)
+    with task_worker.committing():
+        requeued = services.requeue_stranded_acknowledgements()
+    task_worker.run_ready()
+
+    # then it is sent once, and the next sweep finds nothing
+    assert requeued == 1
+    assert len(smtp_server.messages) == 1
+    assert Message.objects.get(kind=Message.Kind.REPLY).delivery == "sent"
+    assert services.requeue_stranded_acknowledgements() == 0
+
+
+def test_a_send_cut_off_with_its_worker_is_sent_again_only_by_the_same_task_taking_over(
+    store, smtp_server, time_machine
+):
+    from cxloop.helpdesk.contact import services
+
+    client = Client()
+    client.post(form_url(store), fields(open_form(client, store, time_machine)))
+    ack = Message.objects.get(kind=Message.Kind.REPLY)
+    Message.objects.filter(pk=ack.pk).update(delivery=Message.Delivery.SENDING)  # a worker died mid-send
+
+    another_run = services.deliver_acknowledgement(message_id=ack.pk)
+    taken_over = services.deliver_acknowledgement(message_id=ack.pk, take_over=True)
+
+    assert (another_run, taken_over) == ("sending", "sent")
+    [received] = smtp_server.messages
+    assert received["Message-ID"] == ack.message_id
