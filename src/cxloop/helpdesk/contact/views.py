@@ -32,10 +32,10 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxloop.core.branding import DEFAULT_BRAND, build_brand, page_csp
 from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
 from cxloop.surveys import queries as surveys_queries
-from cxloop.surveys.views.public_pages import DEFAULT_BRAND, build_brand, page_csp
 
 from . import form, services
 
