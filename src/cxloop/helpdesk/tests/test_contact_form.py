@@ -395,3 +395,36 @@ def test_a_send_cut_off_with_its_worker_is_sent_again_only_by_the_same_task_taki
     assert (another_run, taken_over) == ("sending", "sent")
     [received] = smtp_server.messages
     assert received["Message-ID"] == ack.message_id
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "store_language", "expected"),
+    [
+        ("?lang=fa", "pl-PL,pl;q=0.9", "en", "fa"),
+        ("", "de-DE,de;q=0.9,pl;q=0.8", "en", "pl"),
+        ("", "zh-TW,zh;q=0.9", "en", "zh-hant"),
+        ("?lang=xx", "de", "lv", "lv"),
+        ("?lang=<script>", "", "pl", "pl"),
+    ],
+)
+def test_the_page_speaks_the_asked_then_the_browsers_then_the_stores_language(
+    store, query, accept, store_language, expected
+):
+    store.default_language = store_language
+    store.save(update_fields=["default_language"])
+
+    page = Client().get(form_url(store, query), HTTP_ACCEPT_LANGUAGE=accept)
+
+    assert page.status_code == 200
+    assert page["Content-Language"] == expected
+    assert f'<html lang="{expected}"' in page.content.decode()
+
+
+def test_a_message_to_an_unknown_store_is_404_and_nothing_is_stored(store, time_machine):
+    client = Client()
+    token = open_form(client, store, time_machine)
+
+    response = client.post("/contact/no-such-store/", fields(token))
+
+    assert response.status_code == 404
+    assert Conversation.objects.count() == 0 and Message.objects.count() == 0
