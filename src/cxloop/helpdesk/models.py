@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cxloop.core.fields import EncryptedTextField
 from cxloop.core.models import StoreScopedModel
@@ -56,7 +57,7 @@ class Tag(StoreScopedModel):
 class Conversation(StoreScopedModel):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        PENDING = "pending", _("Pending")  # waiting for the customer
+        PENDING = "pending", pgettext_lazy("conversation status", "Pending")  # waiting for the customer
         SNOOZED = "snoozed", _("Snoozed")  # until snoozed_until
         RESOLVED = "resolved", _("Resolved")
 
@@ -193,7 +194,7 @@ class Activity(StoreScopedModel):
     """What happened to a conversation, by whom: a person (actor) or a rule (rule_name)."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Opened")
+        CREATED = "created", pgettext_lazy("conversation activity", "Opened")
         STATUS = "status", _("Status changed")
         ASSIGNED = "assigned", _("Assigned")
         TEAM = "team", _("Team changed")

@@ -5,6 +5,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cxloop.core.fields import EncryptedTextField
 from cxloop.core.models import StoreScopedModel
@@ -45,7 +46,7 @@ class WebhookDelivery(StoreScopedModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("webhook delivery status", "Pending")
         DELIVERING = "delivering", _("Delivering")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
