@@ -193,7 +193,9 @@ class ImapServer:
 
     def client(self, username: str) -> imaplib.IMAP4:
         connection = imaplib.IMAP4(self.host, self.port, timeout=30)
-        connection.login(username, self.users[username])
+        # AUTHENTICATE PLAIN: LOGIN in imaplib takes ASCII only, and passwords need not be ASCII.
+        secret = f"\0{username}\0{self.users[username]}".encode()
+        connection.authenticate("PLAIN", lambda _challenge: secret)
         return connection
 
     def append(self, username: str, raw: bytes, folder: str = "INBOX") -> int:
