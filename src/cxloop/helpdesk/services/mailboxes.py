@@ -30,16 +30,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from imapclient.exceptions import IMAPClientError
 
+from cxloop.core.errors import InvalidInput
 from cxloop.core.models import Store
 
-from ..imap import MailboxUnreachable, describe, open_folder
+from ..imap import MailboxUnreachable, describe, is_local, open_folder
 from ..models import Mailbox, Message
 
 logger = logging.getLogger(__name__)
@@ -185,24 +188,68 @@ def check_connection(mailbox: Mailbox, *, ssl_context: ssl.SSLContext | None = N
         return False, error.message
 
 
-def save_mailbox(*, store: Store, mailbox: Mailbox | None = None, password: str = "", **fields) -> Mailbox:
-    """Create or change a store's mailbox; an empty password keeps the stored one.
+MAILBOX_FIELDS = ("address", "host", "port", "security", "username", "folder")
 
-    Changing where the mail is read (server, user name, folder) starts reading
-    that folder afresh; the last error is cleared so the next poll speaks for itself.
+
+def check_mailbox_fields(fields: dict, *, password: str, creating: bool) -> dict:
+    """The mailbox's fields cleaned; raise InvalidInput naming the first field at fault."""
+    clean = {name: str(fields.get(name, "")).strip() for name in MAILBOX_FIELDS}
+    try:
+        validate_email(clean["address"])
+    except ValidationError:
+        raise InvalidInput(_("Enter the support address customers write to."), field="address") from None
+    if not clean["host"] or len(clean["host"]) > 255 or any(c.isspace() for c in clean["host"]):
+        raise InvalidInput(_("Enter the IMAP server's name, like imap.example.com."), field="host")
+    if not clean["port"].isdigit() or not 1 <= int(clean["port"]) <= 65535:
+        raise InvalidInput(
+            _("Enter a port between 1 and 65535 (usually 993, or 143 with STARTTLS)."), field="port"
+        )
+    clean["port"] = int(clean["port"])
+    if clean["security"] not in Mailbox.Security.values:
+        raise InvalidInput(_("Choose how the connection is secured."), field="security")
+    if clean["security"] == Mailbox.Security.NONE and not is_local(clean["host"]):
+        raise InvalidInput(
+            _("An unencrypted connection is allowed only to this machine; choose SSL/TLS or STARTTLS."),
+            field="security",
+        )
+    if not clean["username"] or len(clean["username"]) > 255:
+        raise InvalidInput(_("Enter the user name the server signs in with."), field="username")
+    if creating and not password:
+        raise InvalidInput(_("Enter the password (or the app password) of the mailbox."), field="password")
+    if len(password) > 1000:
+        raise InvalidInput(_("The password is too long."), field="password")
+    clean["folder"] = clean["folder"] or "INBOX"
+    if len(clean["folder"]) > 255:
+        raise InvalidInput(_("The folder name is too long."), field="folder")
+    return clean
+
+
+def save_mailbox(
+    *, store: Store, fields: dict, password: str = "", mailbox: Mailbox | None = None
+) -> Mailbox:
+    """Connect a mailbox to the store, or change one; an empty password keeps the stored one.
+
+    Raises InvalidInput (naming the field) and changes nothing for bad input or an address
+    already connected. Changing where mail is read (server, user name, folder) starts
+    reading that folder afresh; the last error is cleared so the next poll speaks for itself.
     """
+    clean = check_mailbox_fields(fields, password=password, creating=mailbox is None)
     mailbox = mailbox or Mailbox(store=store)
     moved = mailbox.pk is not None and any(
-        getattr(mailbox, name) != fields[name] for name in ("host", "username", "folder") if name in fields
+        getattr(mailbox, n) != clean[n] for n in ("host", "username", "folder")
     )
-    for name, value in fields.items():
+    for name, value in clean.items():
         setattr(mailbox, name, value)
     if password:
         mailbox.password = password
     if moved:
         mailbox.uidvalidity, mailbox.last_uid = None, 0
     mailbox.last_error = ""
-    mailbox.save()
+    try:
+        with transaction.atomic():
+            mailbox.save()
+    except IntegrityError:
+        raise InvalidInput(_("This address is already connected."), field="address") from None
     return mailbox
 
 
