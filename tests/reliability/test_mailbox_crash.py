@@ -37,7 +37,7 @@ def freeze_once(installation, sql: str, done, *, timeout: float = 120.0):
     """Take the write lock the first time `done(value)` holds, checked under the lock."""
     deadline = time.monotonic() + timeout
     while True:
-        lock = installation.write_lock()
+        lock = installation.write_lock("helpdesk_message")
         value = installation.value(sql)
         if done(value):
             return lock, value
@@ -47,8 +47,8 @@ def freeze_once(installation, sql: str, done, *, timeout: float = 120.0):
         time.sleep(0.02)
 
 
-def test_a_mailbox_read_cut_off_by_kill_9_stores_every_mail_exactly_once(installation):
-    # given: 200 mails waiting, and a worker polling every second with a short claim
+def read_200_mails_killing_a_worker_mid_way(installation, worker_names: list[str]):
+    """Seed 200 mails and a mailbox, start workers, kill the first mid-read; return the count at the kill."""
     server = ImapServer().start()
     try:
         server.add_user(USER, PASSWORD)
@@ -60,16 +60,16 @@ def test_a_mailbox_read_cut_off_by_kill_9_stores_every_mail_exactly_once(install
         )
         settings = f"USER = {USER!r}\nPASSWORD = {PASSWORD!r}\nHOST = {server.host!r}\nPORT = {server.port}\n"
         installation.python(settings + SEED)
-        worker = installation.start_worker()
+        workers = [installation.start_worker(name) for name in worker_names]
 
-        # when: the worker is frozen while storing, part-way through, and killed
+        # the workers are frozen while storing, part-way through, and the first is killed
         lock, stored_at_kill = freeze_once(installation, STORED, lambda n: n >= 20)
-        installation.kill(worker)
+        installation.kill(workers[0])
         lock.rollback()
         lock.close()
-        installation.start_worker()
+        if len(workers) == 1:
+            installation.start_worker()
 
-        # then
         installation.wait_for(STORED, lambda n: n >= MAILS, timeout=180, what="mails stored")
         installation.wait_for(
             "SELECT last_uid FROM helpdesk_mailbox", lambda uid: uid == MAILS, what="last_uid"
@@ -77,8 +77,28 @@ def test_a_mailbox_read_cut_off_by_kill_9_stores_every_mail_exactly_once(install
         installation.stop_all()  # before the server goes: a later poll would record its absence
     finally:
         server.stop()
-    assert 20 <= stored_at_kill < MAILS
+    return stored_at_kill
+
+
+def assert_every_mail_stored_once(installation):
     assert installation.value(STORED) == MAILS
     assert installation.value("SELECT COUNT(DISTINCT external_id) FROM helpdesk_message") == MAILS
     assert installation.value("SELECT COUNT(DISTINCT subject) FROM helpdesk_message") == MAILS
     assert installation.value("SELECT last_error FROM helpdesk_mailbox") == ""
+
+
+def test_a_mailbox_read_cut_off_by_kill_9_stores_every_mail_exactly_once(installation):
+    stored_at_kill = read_200_mails_killing_a_worker_mid_way(installation, [""])
+
+    assert 20 <= stored_at_kill < MAILS
+    assert_every_mail_stored_once(installation)
+
+
+def test_on_postgresql_two_workers_share_a_mailbox_and_the_live_one_finishes_after_a_kill(
+    postgres_installation,
+):
+    # the worker killed may be the one reading or the one waiting for the claim: either way, once
+    stored_at_kill = read_200_mails_killing_a_worker_mid_way(postgres_installation, ["worker-a", "worker-b"])
+
+    assert 20 <= stored_at_kill < MAILS
+    assert_every_mail_stored_once(postgres_installation)
