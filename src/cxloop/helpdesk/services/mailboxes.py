@@ -261,10 +261,19 @@ def set_mailbox_enabled(*, mailbox: Mailbox, enabled: bool) -> Mailbox:
 
 
 def poll_enabled_mailboxes(deliver_for: Callable[[Mailbox], Deliver]) -> dict[str, int]:
-    """Poll every enabled mailbox of every store; a mailbox another poll holds is left to it."""
+    """Poll every enabled mailbox of every store; a mailbox another poll holds is left to it.
+
+    A mailbox whose intake fails (its last_error says so) is counted as failed and the
+    others are still read; its message is handed over again at the next poll.
+    """
     counts = {"polled": 0, "busy": 0, "failed": 0, "delivered": 0}
-    for mailbox in Mailbox.objects.filter(enabled=True).order_by("pk"):
-        result = poll_mailbox(mailbox, deliver_for(mailbox))
+    for mailbox in Mailbox.objects.filter(enabled=True).select_related("store").order_by("pk"):
+        try:
+            result = poll_mailbox(mailbox, deliver_for(mailbox))
+        except Exception:  # one mailbox's failing intake must not stop the others being read
+            logger.exception("Mailbox %s: a message could not be stored", mailbox.pk)
+            counts["failed"] += 1
+            continue
         if result is None:
             counts["busy"] += 1
             continue

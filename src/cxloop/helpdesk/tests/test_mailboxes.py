@@ -267,3 +267,33 @@ def test_the_password_is_encrypted_at_rest(mailbox):
 
     assert PASSWORD not in stored
     assert Mailbox.objects.get(pk=mailbox.pk).password == PASSWORD
+
+
+def test_a_mailbox_whose_intake_fails_does_not_stop_the_others(store, other_store, server, mailbox):
+    # given: two mailboxes with a mail each; storing the first store's mail fails
+    server.add_user("sklep2@other.test", PASSWORD)
+    server.append(USER, mail(1))
+    server.append("sklep2@other.test", mail(2))
+    theirs = Mailbox.objects.create(
+        store=other_store, address="sklep2@other.test", host=server.host, port=server.port,
+        username="sklep2@other.test", password=PASSWORD, security=Mailbox.Security.NONE,
+    )  # fmt: skip
+
+    def deliver_for(box):
+        def deliver(raw, external_id):
+            if box.pk == mailbox.pk:
+                raise RuntimeError("the intake is broken")
+            receive_email(store=box.store, raw=raw, external_id=external_id)
+
+        return deliver
+
+    # when
+    counts = mailboxes.poll_enabled_mailboxes(deliver_for)
+
+    # then
+    assert counts == {"polled": 1, "busy": 0, "failed": 1, "delivered": 1}
+    assert stored_subjects(store) == [] and stored_subjects(other_store) == ["Pytanie 2"]
+    mailbox.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mailbox.last_error == "A message could not be stored; it will be read again on the next poll."
+    assert (mailbox.last_uid, mailbox.claimed_until, theirs.last_uid) == (0, None, 1)
