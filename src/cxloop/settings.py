@@ -19,6 +19,8 @@ service. Production differs only by its environment variables:
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
     CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
+    CXLOOP_IMAP_ALLOW_PRIVATE  "1" to let support mailboxes be read from private addresses (on with DEBUG)
+    CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
 """
 
 import os
@@ -322,6 +324,9 @@ CXLOOP_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CXLOOP_TASK_RESULTS_KEEP_DAY
 # reads; a crashed poll lets go after it), and waits this long for an answer from the IMAP server.
 CXLOOP_IMAP_LEASE_SECONDS = float(os.environ.get("CXLOOP_IMAP_LEASE_SECONDS", "300"))
 CXLOOP_IMAP_TIMEOUT_SECONDS = float(os.environ.get("CXLOOP_IMAP_TIMEOUT_SECONDS", "30"))
+# A mailbox's server must have a public address, as for webhooks: an owner's "Test connection"
+# must not probe the private network. A self-hosted mail server on the LAN needs this set to 1.
+CXLOOP_IMAP_ALLOW_PRIVATE = _flag("CXLOOP_IMAP_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")
 # The function that stores one email read from a mailbox: receive_email(*, store, raw, external_id,
 # recipient). Tests of mailbox reading on their own may name a simpler one.
 CXLOOP_HELPDESK_RECEIVE_EMAIL = os.environ.get(

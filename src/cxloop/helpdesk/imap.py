@@ -10,7 +10,9 @@ the owner's mail client, and nothing is moved or deleted.
 
 Security: SSL/TLS (implicit, usually port 993) or STARTTLS (usually 143), with the
 certificate checked against the system's trust store; an unencrypted connection is
-allowed only to this machine (a local test server), never over a network.
+allowed only to this machine (a local test server), never over a network. The server
+must have a public address unless `settings.CXLOOP_IMAP_ALLOW_PRIVATE` (as for webhooks:
+an owner's "Test connection" must not probe the private network).
 """
 
 import ipaddress
@@ -60,6 +62,7 @@ def connect(mailbox: Mailbox, *, ssl_context: ssl.SSLContext | None = None) -> I
             _("An unencrypted connection is allowed only to this machine; choose SSL/TLS or STARTTLS."),
             field="security",
         )
+    _check_address(mailbox)
     context = ssl_context or ssl.create_default_context()
     timeout = getattr(settings, "CXLOOP_IMAP_TIMEOUT_SECONDS", 30)
     client = None
@@ -79,6 +82,33 @@ def connect(mailbox: Mailbox, *, ssl_context: ssl.SSLContext | None = None) -> I
         if client is not None:
             _close(client)
         raise MailboxUnreachable(describe(error, mailbox)) from error
+
+
+def is_public(address: str) -> bool:
+    """True for a global unicast address (an IPv4-mapped IPv6 address is judged as its IPv4)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _check_address(mailbox: Mailbox) -> None:
+    """Refuse a server on this machine or the private network unless the installation allows it.
+
+    The name is resolved here and again by the connection: a name that changes its
+    address in between (DNS rebinding) is not caught; the timeouts bound what it gains.
+    """
+    if getattr(settings, "CXLOOP_IMAP_ALLOW_PRIVATE", False):
+        return
+    try:
+        found = socket.getaddrinfo(mailbox.host, mailbox.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise MailboxUnreachable(describe(error, mailbox), field="host") from error
+    if not found or not all(is_public(info[4][0]) for info in found):
+        raise MailboxUnreachable(
+            _("The server's address is on a private network, which this installation does not allow."),
+            field="host",
+        )
 
 
 @contextmanager

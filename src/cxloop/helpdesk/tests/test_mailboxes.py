@@ -297,3 +297,13 @@ def test_a_mailbox_whose_intake_fails_does_not_stop_the_others(store, other_stor
     theirs.refresh_from_db()
     assert mailbox.last_error == "A message could not be stored; it will be read again on the next poll."
     assert (mailbox.last_uid, mailbox.claimed_until, theirs.last_uid) == (0, None, 1)
+
+
+def test_a_server_on_the_private_network_is_refused_unless_allowed(store, mailbox, settings):
+    settings.CXLOOP_IMAP_ALLOW_PRIVATE = False
+
+    worked, words = mailboxes.check_connection(mailbox)
+    result = mailboxes.poll_mailbox(mailbox, recorder(store)[0])
+
+    expected = "The server's address is on a private network, which this installation does not allow."
+    assert (worked, words, result.error) == (False, expected, expected)
