@@ -131,14 +131,19 @@ class Search(Case):
             "SELECT id FROM commerce_customer WHERE store_id = %s AND email_key >= %s AND email_key < %s"
         )
         args += [STORE, email, email + END]
-        column = "customer_id" if orders else "id"
-        super().__init__(name, {"q": query}, f"{column} IN ({' UNION ALL '.join(selects)})", tuple(args))
+        matches = " UNION ALL ".join(selects)
+        super().__init__(name, {"q": query}, f"id IN ({matches})", tuple(args))
         self.orders = orders
         if orders:
+            # The orders with that number, and the orders of the matching customers: one id set, so
+            # each half is an index read (an OR of the two, or a store_id test on the second half, made
+            # SQLite read every order of the store).
             number = query.strip()
-            numbers = "SELECT id FROM commerce_order WHERE store_id = %s AND number IN (%s, %s)"
-            self.where = f"id IN ({numbers}) OR {self.where}"
-            self.args = (STORE, number, f"#{number.lstrip('#')}", *self.args)
+            self.where = (
+                "id IN (SELECT id FROM commerce_order WHERE store_id = %s AND number IN (%s, %s) UNION ALL"
+                f" SELECT id FROM commerce_order WHERE customer_id IN ({matches}))"
+            )
+            self.args = (STORE, number, f"#{number.lstrip('#')}", *args)  # the customers are the store's
 
     def baseline_sql(self) -> str:
         if self.orders:

@@ -306,6 +306,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.surveys.tasks.requeue_stranded_sends_task": 60,
     "cxloop.hooks.tasks.requeue_stranded_deliveries_task": 60,
     "cxloop.hooks.tasks.prune_deliveries_task": 3600,
+    "cxloop.helpdesk.contact.tasks.requeue_stranded_acknowledgements_task": 60,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
 }

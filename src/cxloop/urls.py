@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
     path("", include("cxloop.surveys.urls")),
+    path("", include("cxloop.helpdesk.public_urls")),
     path("", include("cxloop.flows.urls")),
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.hooks.urls")),

@@ -23,7 +23,7 @@ from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_text
 from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role, has_role
-from cxloop.core.storefront import build_storefront_snippet
+from cxloop.core.storefront import build_contact_snippet, build_storefront_snippet, contact_form_address
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
@@ -204,6 +204,8 @@ def _render_integrations(
             "rotated_key": rotated_key,
             "storefront_key": storefront_key,
             "storefront_snippet": build_storefront_snippet(storefront_key),
+            "contact_link": contact_form_address(request.store),
+            "contact_snippet": build_contact_snippet(request.store, storefront_key),
             "origins_value": request.POST.get("storefront_origins", request.store.storefront_origins)
             if origins_error
             else request.store.storefront_origins,

@@ -3,6 +3,11 @@
     <script src="https://cx.example.com/static/cxloop/cxloop.js" data-key="cxpk_..."
             data-endpoint="https://cx.example.com/api/v1/events" async></script>
 
+A store's contact form (the help desk's public page) opens from the
+storefront through the same script, from a link that works without it too::
+
+    <a href="https://cx.example.com/contact/<store slug>/" data-cxloop-contact>Contact us</a>
+
 Addresses are built on CXLOOP_PUBLIC_URL (the address customers reach), never
 on a request's Host. A store without a readable publishable key gets the
 placeholder YOUR_PUBLISHABLE_KEY.
@@ -11,6 +16,8 @@ placeholder YOUR_PUBLISHABLE_KEY.
 from html import escape
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .models import ApiKey
 
@@ -37,3 +44,19 @@ def build_storefront_snippet(key: ApiKey | None) -> str:
         f'<script src="{escape(src)}" data-key="{escape(value)}" '
         f'data-endpoint="{escape(endpoint)}" async></script>'
     )
+
+
+def contact_form_address(store) -> str:
+    """The public address of the store's contact form (a page of its own, or framed with ?embed=1)."""
+    return public_address(reverse("helpdesk-public:contact-form", args=[store.slug]))
+
+
+def build_contact_snippet(store, key: ApiKey | None) -> str:
+    """The storefront snippet and a link that opens the contact form in the storefront's panel.
+
+    The link's text is in the active language, for the owner to change. Plain text, like the snippet.
+    """
+    link = (
+        f'<a href="{escape(contact_form_address(store))}" data-cxloop-contact>{escape(_("Contact us"))}</a>'
+    )
+    return f"{build_storefront_snippet(key)}\n{link}"

@@ -3,7 +3,7 @@
 import functools
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.http import Http404
 
 from cxloop.core.models import Store
@@ -26,6 +26,15 @@ def get_survey_by_public_id(public_id: str) -> Survey:
     if survey is None:
         raise Http404("No such survey")
     return survey
+
+
+def get_brand_color(store: Store) -> str:
+    """The store's brand colour as its customers know it: that of its most recently changed survey
+    (active first), "" when it has none. Other customer pages (the contact form) take it from here."""
+    surveys = Survey.objects.filter(store=store).order_by(
+        Case(When(status=Survey.Status.ACTIVE, then=0), default=1), "-updated_at", "-pk"
+    )
+    return surveys.values_list("brand_color", flat=True).first() or ""
 
 
 def list_surveys(store: Store) -> QuerySet[Survey]:

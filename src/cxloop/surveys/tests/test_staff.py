@@ -406,17 +406,14 @@ def test_detail_shows_answers_with_comments_escaped(staff_client, store):
 # -- Triggers that need another app ---------------------------------------------------------------------
 
 
-def test_builder_does_not_offer_asking_after_help_desk_conversations_without_a_help_desk(staff_client):
-    # given no help desk app in this installation
-    # when the owner opens the builder
+def test_builder_offers_asking_after_help_desk_conversations_with_the_help_desk_installed(staff_client):
     page = staff_client.get("/surveys/new/nps/").content.decode()
-    # then the trigger list offers only what can happen
     assert 'value="order_fulfilled"' in page
-    assert 'value="helpdesk_resolved"' not in page
+    assert 'value="helpdesk_resolved"' in page
 
 
-def test_builder_refuses_a_posted_help_desk_trigger_and_stores_nothing(staff_client):
-    response = staff_client.post("/surveys/new/nps/", builder_data(trigger="helpdesk_resolved"))
+def test_builder_refuses_an_unknown_trigger_and_stores_nothing(staff_client):
+    response = staff_client.post("/surveys/new/nps/", builder_data(trigger="after_a_phone_call"))
     assert response.status_code == 422
     assert Survey.objects.count() == 0
 

@@ -33,6 +33,12 @@
  * a batch the server did store is not stored twice. When the page goes away,
  * batches waiting for a retry are sent at once.
  *
+ * A link to the store's contact form opens it in the same panel, in the page's
+ * language (the link works as a plain link without this script):
+ *   <a href="https://cx.example.com/contact/<store>/" data-cxloop-contact>Contact us</a>
+ * or from code: cxloop.contact("https://cx.example.com/contact/<store>/", {lang: "fa"}).
+ * Only a contact form on this script's own cxloop address is opened.
+ *
  * cxloop.survey(id, {lang, customer}) opens the survey's web link in an
  * iframe in a fixed panel, at most once per browser within the store's
  * survey window (remembered in localStorage; the survey page reports the
@@ -322,26 +328,20 @@
     panel = null;
   }
 
-  function showSurvey(id, options) {
-    var params = "embed=1";
-    var lang = options.lang || document.documentElement.lang;
-    if (lang) {
-      params += "&lang=" + encodeURIComponent(lang);
-    }
-    if (typeof options.customer === "string" && options.customer) {
-      params += "&c=" + encodeURIComponent(options.customer);
-    }
+  // A fixed panel in the bottom corner holding an iframe of a cxloop page, with a close button.
+  function openPanel(src, kind, name, options) {
     panel = document.createElement("div");
-    panel.setAttribute("data-cxloop-survey", id);
+    panel.setAttribute("data-cxloop-" + kind, name);
     css(panel, {
       position: "fixed", bottom: "16px", insetInlineEnd: "16px", zIndex: "2147483000",
-      width: "min(380px, calc(100vw - 32px))", height: "min(480px, calc(100vh - 32px))",
+      width: "min(380px, calc(100vw - 32px))",
+      height: kind === "contact" ? "min(640px, calc(100vh - 32px))" : "min(480px, calc(100vh - 32px))",
       background: "#fff", borderRadius: "14px", overflow: "hidden",
       boxShadow: "0 8px 32px rgba(16, 24, 40, 0.28)"
     });
     var frame = document.createElement("iframe");
-    frame.src = ORIGIN + "/s/w/" + encodeURIComponent(id) + "/?" + params;
-    frame.title = options.title || "Survey";
+    frame.src = src;
+    frame.title = options.title || (kind === "contact" ? "Contact" : "Survey");
     css(frame, { border: "0", width: "100%", height: "100%", display: "block" });
     var close = document.createElement("button");
     close.type = "button";
@@ -357,6 +357,54 @@
     panel.appendChild(close);
     document.body.appendChild(panel);
   }
+
+  function showSurvey(id, options) {
+    var params = "embed=1";
+    var lang = options.lang || document.documentElement.lang;
+    if (lang) {
+      params += "&lang=" + encodeURIComponent(lang);
+    }
+    if (typeof options.customer === "string" && options.customer) {
+      params += "&c=" + encodeURIComponent(options.customer);
+    }
+    openPanel(ORIGIN + "/s/w/" + encodeURIComponent(id) + "/?" + params, "survey", id, options);
+  }
+
+  // The store's contact form (an <a href=".../contact/<store>/" data-cxloop-contact> link) in the
+  // panel, in the page's language. Without this script the link opens the form as a page.
+  function contact(href, options) {
+    var opts = isObject(options) ? options : {};
+    var url;
+    try {
+      url = new URL(href, window.location.href);
+    } catch (e) {
+      return false;
+    }
+    if (!ORIGIN || url.origin !== ORIGIN || !/^\/contact\/[^\/]+\/$/.test(url.pathname)) {
+      return false;
+    }
+    url.searchParams.set("embed", "1");
+    var lang = opts.lang || document.documentElement.lang;
+    if (lang && !url.searchParams.get("lang")) {
+      url.searchParams.set("lang", lang);
+    }
+    closeSurvey();
+    openPanel(url.href, "contact", url.pathname.split("/")[2], opts);
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest("[data-cxloop-contact]") : null;
+    if (!link || event.defaultPrevented || event.button > 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey) {
+      return;
+    }
+    var href = link.getAttribute("href") || link.getAttribute("data-cxloop-contact");
+    var title = link.getAttribute("data-cxloop-title") || link.textContent.trim();
+    if (href && contact(href, { title: title })) {
+      event.preventDefault();
+    }
+  });
 
   // Show a survey's web link in a small panel, unless this browser saw it within the window.
   function survey(id, options) {
@@ -425,6 +473,7 @@
       flush(false);
     },
     survey: survey,
+    contact: contact,
     anonymousId: anonymousId,
     sessionId: sessionId
   };
