@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-postgres test-fast chromium lint serve worker clean
+.PHONY: install demo test test-postgres test-fast system-packages lint serve worker clean
 
 install: $(VENV)/.synced
 
@@ -16,26 +16,27 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(BIN)/uv sync --locked
 	@touch $@
 
-# Browser tests drive Debian's Chromium; install it when it is missing, with the
-# Noto fonts that give it Chinese, Persian and Latin glyphs (screenshots in every language),
-# and GNU gettext, which the catalogue test uses to check every translation is complete.
-BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-core gettext
-chromium:
-	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# The tests need a few Debian packages; install them when they are missing: Chromium for the
+# browser tests, with the Noto fonts that give it Chinese, Persian and Latin glyphs
+# (screenshots in every language), GNU gettext, which the catalogue test uses to check every
+# translation is complete, and Dovecot, the real IMAP server the mailbox tests read from.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-noto-core gettext dovecot-imapd
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = "0" ]; then \
-	      echo "Installing Debian's $$missing for the browser tests..."; \
+	      echo "Installing Debian's $$missing for the tests..."; \
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	    else echo "missing for the browser tests: sudo apt-get install $$missing"; exit 1; fi; \
+	    else echo "missing for the tests: sudo apt-get install $$missing"; exit 1; fi; \
 	  fi
 
-test: install chromium
+test: install system-packages
 	$(BIN)/pytest
 
 test-fast: install
 	$(BIN)/pytest -m "not browser"
 
-test-postgres: install chromium
+test-postgres: install system-packages
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest
 
 lint: install

@@ -19,6 +19,8 @@ service. Production differs only by its environment variables:
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
     CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
+    CXLOOP_IMAP_ALLOW_PRIVATE  "1" to let support mailboxes be read from private addresses (on with DEBUG)
+    CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
 """
 
 import os
@@ -306,6 +308,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.hooks.tasks.prune_deliveries_task": 3600,
     "cxloop.helpdesk.contact.tasks.requeue_stranded_acknowledgements_task": 60,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
+    "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
 }
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every
 # HEARTBEAT seconds; a task still marked running by a worker silent for LEASE seconds is
@@ -318,5 +321,17 @@ CXLOOP_STRANDED_AFTER_SECONDS = float(os.environ.get("CXLOOP_STRANDED_AFTER_SECO
 CXLOOP_TASK_MAX_ATTEMPTS = int(os.environ.get("CXLOOP_TASK_MAX_ATTEMPTS", "5"))
 # Finished task rows are deleted after this many days (the sweeps read the queue's table).
 CXLOOP_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CXLOOP_TASK_RESULTS_KEEP_DAYS", "14"))
+# Support mailboxes (helpdesk.services.mailboxes): a poll holds a mailbox this long (renewed as it
+# reads; a crashed poll lets go after it), and waits this long for an answer from the IMAP server.
+CXLOOP_IMAP_LEASE_SECONDS = float(os.environ.get("CXLOOP_IMAP_LEASE_SECONDS", "300"))
+CXLOOP_IMAP_TIMEOUT_SECONDS = float(os.environ.get("CXLOOP_IMAP_TIMEOUT_SECONDS", "30"))
+# A mailbox's server must have a public address, as for webhooks: an owner's "Test connection"
+# must not probe the private network. A self-hosted mail server on the LAN needs this set to 1.
+CXLOOP_IMAP_ALLOW_PRIVATE = _flag("CXLOOP_IMAP_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")
+# The function that stores one email read from a mailbox: receive_email(*, store, raw, external_id,
+# recipient). Tests of mailbox reading on their own may name a simpler one.
+CXLOOP_HELPDESK_RECEIVE_EMAIL = os.environ.get(
+    "CXLOOP_HELPDESK_RECEIVE_EMAIL", "cxloop.helpdesk.services.inbound.receive_email"
+)
 # An open cart with no order after this long counts as abandoned.
 CXLOOP_ABANDONED_AFTER_MINUTES = int(os.environ.get("CXLOOP_ABANDONED_AFTER_MINUTES", "60"))

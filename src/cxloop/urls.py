@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("cxloop.flows.urls")),
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.hooks.urls")),
+    # The help desk's pages (mailboxes; the inbox) live under /helpdesk/.
+    path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("", include("cxloop.web.urls")),
 ]
 

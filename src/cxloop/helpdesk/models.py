@@ -238,6 +238,9 @@ class Mailbox(StoreScopedModel):
     last_uid = models.BigIntegerField(default=0)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # A poll holds the mailbox until then (renewed as it reads), so two workers never read it at once;
+    # a poll cut off by a crash lets go when the time passes.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from cxloop.core.models import Membership
 
 from .fake_shopify import fake_shopify  # noqa: F401 (a fixture: a fake Shopify admin API)
 from .fake_woocommerce import fake_woocommerce  # noqa: F401 (a fixture: a fake WooCommerce REST API)
+from .imap import imap_server  # noqa: F401 (a fixture: a real IMAP server, Dovecot, for the test)
 from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server for the test)
 from .webhooks import webhook_receiver  # noqa: F401 (a fixture: a real HTTP server receiving webhooks)
 from .worker import task_worker  # noqa: F401 (a fixture: runs queued tasks on demand)

@@ -1,0 +1,294 @@
+"""Reading a store's support mailbox by IMAP, and the owner's verbs on mailboxes.
+
+    poll_mailbox(mailbox, deliver)       # deliver(raw: bytes, external_id: str) stores one email
+
+Each message is handed to `deliver` with the external id
+"imap:<mailbox id>:<uidvalidity>:<uid>", and only once `deliver` has returned is
+`last_uid` moved past it, in a transaction of its own. A poll cut off anywhere (a
+kill -9, a lost connection) loses nothing: the next poll hands over the message it
+was on again, and `deliver` stores it once (it is idempotent on external_id).
+
+UIDVALIDITY: a message's UID means something only under the folder's UIDVALIDITY.
+When the server changes it (a rebuilt index, a migrated mailbox), every UID is
+new, so reading starts again from the first message that arrived since a day
+before the last poll, and a message whose Message-ID this mailbox already
+delivered under an earlier UIDVALIDITY is skipped, so a renumbered folder is not
+stored twice and a message that arrived during the change is not lost. A
+mailbox read for the first time starts with the last HISTORY_DAYS days of mail.
+
+Two polls never read one mailbox at once: a poll claims it (`claimed_until`,
+renewed as it reads) with a conditional UPDATE, which works the same on SQLite
+and PostgreSQL; a claim left by a crashed worker runs out by itself.
+"""
+
+import email.parser
+import email.policy
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from imapclient.exceptions import IMAPClientError
+
+from cxloop.core.errors import InvalidInput
+from cxloop.core.models import Store
+
+from ..imap import MailboxUnreachable, describe, is_local, open_folder
+from ..models import Mailbox, Message
+
+logger = logging.getLogger(__name__)
+
+HISTORY_DAYS = 7  # a newly connected mailbox brings in this many days of mail
+FETCH_BATCH = 20  # messages fetched per round trip (bounded memory with large attachments)
+
+Deliver = Callable[[bytes, str], None]
+
+
+@dataclass
+class PollResult:
+    delivered: int = 0
+    skipped: int = 0
+    error: str = ""
+
+
+class _NotStored(Exception):
+    """`deliver` raised (its exception is the cause)."""
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "CXLOOP_IMAP_LEASE_SECONDS", 300))
+
+
+def external_id(mailbox: Mailbox, uidvalidity: int, uid: int) -> str:
+    return f"imap:{mailbox.pk}:{uidvalidity}:{uid}"
+
+
+def claim_mailbox(mailbox: Mailbox) -> bool:
+    """Claim an enabled mailbox for one poll; False when another poll holds it (or it is disabled)."""
+    now = timezone.now()
+    claimed = (
+        Mailbox.objects.filter(pk=mailbox.pk, enabled=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + lease())
+    )
+    return claimed == 1
+
+
+def poll_mailbox(mailbox: Mailbox, deliver: Deliver, *, ssl_context: ssl.SSLContext | None = None):
+    """Hand every new message of the mailbox's folder to `deliver`, oldest first; return a PollResult.
+
+    Returns None when another poll holds the mailbox. Never raises for the server's
+    failures: they are recorded in `last_error` in words. An exception from `deliver`
+    stops the poll there (the message is tried again next time) and is raised.
+    """
+    if not claim_mailbox(mailbox):
+        return None
+    result = PollResult()
+    try:
+        with open_folder(mailbox, ssl_context=ssl_context) as folder:
+            _read_new(mailbox, folder, deliver, result)
+    except _NotStored as failed:
+        result.error = _("A message could not be stored; it will be read again on the next poll.")
+        raise failed.__cause__ from None
+    except MailboxUnreachable as error:
+        result.error = error.message
+    except (OSError, ssl.SSLError, EOFError, IMAPClientError) as error:
+        result.error = describe(error, mailbox)
+    finally:
+        now = timezone.now()
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            claimed_until=None, last_polled_at=now, last_error=result.error[:500]
+        )
+        mailbox.claimed_until, mailbox.last_polled_at, mailbox.last_error = None, now, result.error[:500]
+    return result
+
+
+def _read_new(mailbox: Mailbox, folder, deliver: Deliver, result: PollResult) -> None:
+    if mailbox.uidvalidity != folder.uidvalidity:
+        _start_again(mailbox, folder)
+    uids = sorted(
+        uid for uid in folder.client.search(["UID", f"{mailbox.last_uid + 1}:*"]) if uid > mailbox.last_uid
+    )
+    for start in range(0, len(uids), FETCH_BATCH):
+        batch = uids[start : start + FETCH_BATCH]
+        fetched = folder.client.fetch(batch, [b"BODY.PEEK[]"])
+        for uid in batch:
+            raw = fetched.get(uid, {}).get(b"BODY[]")
+            if raw is None:
+                continue  # expunged meanwhile
+            if _delivered_before(mailbox, folder.uidvalidity, raw):
+                result.skipped += 1
+            else:
+                try:
+                    deliver(raw, external_id(mailbox, folder.uidvalidity, uid))
+                except Exception as error:  # not the server's failure: told apart from those
+                    raise _NotStored() from error
+                result.delivered += 1
+            _advance(mailbox, uid)
+
+
+def _start_again(mailbox: Mailbox, folder) -> None:
+    """A new UIDVALIDITY (or a first poll): choose the first UID to read under it."""
+    if mailbox.uidvalidity is None:
+        since = timezone.now() - timedelta(days=HISTORY_DAYS)
+    else:
+        since = (mailbox.last_polled_at or timezone.now()) - timedelta(days=1)
+        logger.warning("Mailbox %s: UIDVALIDITY changed, reading again since %s", mailbox.pk, since.date())
+    recent = folder.client.search(["SINCE", since.date()])
+    if recent:
+        first = min(recent)
+    else:
+        first = folder.uidnext or (max(folder.client.search(["ALL"]) or [0]) + 1)
+    with transaction.atomic():
+        Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=folder.uidvalidity, last_uid=first - 1)
+    mailbox.uidvalidity, mailbox.last_uid = folder.uidvalidity, first - 1
+
+
+def _delivered_before(mailbox: Mailbox, uidvalidity: int, raw: bytes) -> bool:
+    """This mailbox delivered this Message-ID under an earlier UIDVALIDITY (a renumbered folder)."""
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    message_id = str(headers.get("Message-ID", "")).strip()
+    if not message_id:
+        return False
+    prefix = f"imap:{mailbox.pk}:"
+    return (
+        Message.objects.filter(
+            store_id=mailbox.store_id, message_id=message_id, external_id__startswith=prefix
+        )
+        .exclude(external_id__startswith=f"{prefix}{uidvalidity}:")
+        .exists()
+    )
+
+
+def _advance(mailbox: Mailbox, uid: int) -> None:
+    """Move past `uid` (its own transaction) and renew the claim."""
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=uid, claimed_until=timezone.now() + lease())
+    mailbox.last_uid = uid
+
+
+def check_connection(mailbox: Mailbox, *, ssl_context: ssl.SSLContext | None = None) -> tuple[bool, str]:
+    """Sign in and open the folder without reading anything; return (worked, what happened in words)."""
+    try:
+        with open_folder(mailbox, ssl_context=ssl_context) as folder:
+            return True, ngettext(
+                "Signed in; %(count)s message in %(folder)s.",
+                "Signed in; %(count)s messages in %(folder)s.",
+                folder.count,
+            ) % {"count": folder.count, "folder": mailbox.folder}
+    except MailboxUnreachable as error:
+        return False, error.message
+
+
+MAILBOX_FIELDS = ("address", "host", "port", "security", "username", "folder")
+
+
+def check_mailbox_fields(fields: dict, *, password: str, creating: bool) -> dict:
+    """The mailbox's fields cleaned; raise InvalidInput naming the first field at fault."""
+    clean = {name: str(fields.get(name, "")).strip() for name in MAILBOX_FIELDS}
+    try:
+        validate_email(clean["address"])
+    except ValidationError:
+        raise InvalidInput(_("Enter the support address customers write to."), field="address") from None
+    if not clean["host"] or len(clean["host"]) > 255 or any(c.isspace() for c in clean["host"]):
+        raise InvalidInput(_("Enter the IMAP server's name, like imap.example.com."), field="host")
+    if not clean["port"].isdigit() or not 1 <= int(clean["port"]) <= 65535:
+        raise InvalidInput(
+            _("Enter a port between 1 and 65535 (usually 993, or 143 with STARTTLS)."), field="port"
+        )
+    clean["port"] = int(clean["port"])
+    if clean["security"] not in Mailbox.Security.values:
+        raise InvalidInput(_("Choose how the connection is secured."), field="security")
+    if clean["security"] == Mailbox.Security.NONE and not is_local(clean["host"]):
+        raise InvalidInput(
+            _("An unencrypted connection is allowed only to this machine; choose SSL/TLS or STARTTLS."),
+            field="security",
+        )
+    if not clean["username"] or len(clean["username"]) > 255:
+        raise InvalidInput(_("Enter the user name the server signs in with."), field="username")
+    if creating and not password:
+        raise InvalidInput(_("Enter the password (or the app password) of the mailbox."), field="password")
+    if len(password) > 1000:
+        raise InvalidInput(_("The password is too long."), field="password")
+    clean["folder"] = clean["folder"] or "INBOX"
+    if len(clean["folder"]) > 255:
+        raise InvalidInput(_("The folder name is too long."), field="folder")
+    return clean
+
+
+def save_mailbox(
+    *, store: Store, fields: dict, password: str = "", mailbox: Mailbox | None = None
+) -> Mailbox:
+    """Connect a mailbox to the store, or change one; an empty password keeps the stored one.
+
+    Raises InvalidInput (naming the field) and changes nothing for bad input or an address
+    already connected. Changing where mail is read (server, user name, folder) starts
+    reading that folder afresh; the last error is cleared so the next poll speaks for itself.
+    """
+    clean = check_mailbox_fields(fields, password=password, creating=mailbox is None)
+    mailbox = mailbox or Mailbox(store=store)
+    moved = mailbox.pk is not None and any(
+        getattr(mailbox, n) != clean[n] for n in ("host", "username", "folder")
+    )
+    for name, value in clean.items():
+        setattr(mailbox, name, value)
+    if password:
+        mailbox.password = password
+    if moved:
+        mailbox.uidvalidity, mailbox.last_uid = None, 0
+    mailbox.last_error = ""
+    try:
+        with transaction.atomic():
+            mailbox.save()
+    except IntegrityError:
+        raise InvalidInput(_("This address is already connected."), field="address") from None
+    return mailbox
+
+
+def set_mailbox_enabled(*, mailbox: Mailbox, enabled: bool) -> Mailbox:
+    """Turn reading a mailbox on or off."""
+    mailbox.enabled = enabled
+    mailbox.save(update_fields=["enabled"])
+    return mailbox
+
+
+def poll_enabled_mailboxes(deliver_for: Callable[[Mailbox], Deliver]) -> dict[str, int]:
+    """Poll every enabled mailbox of every store; a mailbox another poll holds is left to it.
+
+    A mailbox whose intake fails (its last_error says so) is counted as failed and the
+    others are still read; its message is handed over again at the next poll.
+    """
+    counts = {"polled": 0, "busy": 0, "failed": 0, "delivered": 0}
+    for mailbox in Mailbox.objects.filter(enabled=True).select_related("store").order_by("pk"):
+        try:
+            result = poll_mailbox(mailbox, deliver_for(mailbox))
+        except Exception:  # one mailbox's failing intake must not stop the others being read
+            logger.exception("Mailbox %s: a message could not be stored", mailbox.pk)
+            counts["failed"] += 1
+            continue
+        if result is None:
+            counts["busy"] += 1
+            continue
+        counts["polled"] += 1
+        counts["delivered"] += result.delivered
+        counts["failed"] += bool(result.error)
+    return counts
+
+
+__all__ = [
+    "PollResult",
+    "check_connection",
+    "claim_mailbox",
+    "poll_enabled_mailboxes",
+    "poll_mailbox",
+    "save_mailbox",
+    "set_mailbox_enabled",
+]

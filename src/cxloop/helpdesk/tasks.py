@@ -1,0 +1,38 @@
+"""Background entry points of the help desk: load by id, call one service. Each is safe to run twice."""
+
+import logging
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from cxloop.core.errors import DomainError
+
+from .models import Mailbox
+from .services import mailboxes
+
+logger = logging.getLogger(__name__)
+
+
+def deliver_to_inbox(mailbox: Mailbox) -> mailboxes.Deliver:
+    """Store each email read from `mailbox` in the help desk (threaded, once per external id).
+
+    A mail the help desk refuses (a domain error: a loop, a message it cannot take) is
+    logged and passed over, so one bad message never holds up the mailbox behind it.
+    """
+
+    receive_email = import_string(settings.CXLOOP_HELPDESK_RECEIVE_EMAIL)
+
+    def deliver(raw: bytes, external_id: str) -> None:
+        try:
+            receive_email(store=mailbox.store, raw=raw, external_id=external_id, recipient=mailbox.address)
+        except DomainError as error:
+            logger.warning("Mailbox %s: %s refused: %s", mailbox.pk, external_id, error)
+
+    return deliver
+
+
+@task()
+def poll_mailboxes_task() -> dict[str, int]:
+    """Read new mail from every enabled mailbox (periodic); a mailbox being read already is skipped."""
+    return mailboxes.poll_enabled_mailboxes(deliver_to_inbox)
