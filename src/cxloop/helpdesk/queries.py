@@ -18,7 +18,9 @@ def get_conversation(store: Store, conversation_id) -> Conversation:
     """One conversation of the store; raises Http404 for another store's id or a malformed one."""
     pk = parse_db_id(str(conversation_id))
     conversation = (
-        Conversation.objects.filter(store=store, pk=pk).select_related("store", "assignee", "team", "customer").first()
+        Conversation.objects.filter(store=store, pk=pk)
+        .select_related("store", "assignee", "team", "customer")
+        .first()
         if pk
         else None
     )
@@ -31,7 +33,9 @@ def get_attachment(store: Store, conversation: Conversation, attachment_id) -> A
     """One attachment of the conversation's messages; raises Http404 otherwise."""
     pk = parse_db_id(str(attachment_id))
     attachment = (
-        Attachment.objects.filter(store=store, pk=pk, message__conversation=conversation).first() if pk else None
+        Attachment.objects.filter(store=store, pk=pk, message__conversation=conversation).first()
+        if pk
+        else None
     )
     if attachment is None:
         raise Http404("No such attachment")

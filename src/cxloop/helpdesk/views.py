@@ -31,12 +31,14 @@ from cxloop.web.paging import build_page
 
 from . import queries
 from .mail.sanitize import sanitize_html
-from .models import Channel, Conversation, Message
+from .models import Channel, Conversation
 from .services import conversations as services
 
 PER_PAGE = 25
 PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls every 10 s)
-HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:{images}; sandbox; frame-ancestors 'self'"
+HTML_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:{images}; sandbox; frame-ancestors 'self'"
+)
 
 
 def _filters(request) -> queries.InboxFilter:
@@ -73,7 +75,9 @@ def inbox(request):
         "teams": queries.list_teams(request.store),
         "tags": queries.list_tags(request.store),
         "members": core_queries.list_members(request.store),
-        "store_is_new": not Conversation.objects.filter(store=request.store).exists() if not page.items else False,
+        "store_is_new": not Conversation.objects.filter(store=request.store).exists()
+        if not page.items
+        else False,
     }
     if wants_partial(request, "inbox-results"):
         return render(request, "helpdesk/inbox.html#results", context)
@@ -136,7 +140,8 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
     names = {m.user_id: _name(m.user) for m in members}
     activities = [(a, activity_text(a, names)) for a in queries.list_activities(conversation)]
     timeline = sorted(
-        [("message", m.created_at, m) for m in messages] + [("activity", a.created_at, a) for a in activities],
+        [("message", m.created_at, m) for m in messages]
+        + [("activity", a.created_at, a) for a in activities],
         key=lambda entry: entry[1],
     )
     return {
@@ -175,7 +180,8 @@ def message_html(request, conversation_id, message_id):
     if images:
         html = html.replace(" data-remote-src=", " src=")
     response = HttpResponse(
-        f'<!doctype html><meta charset="utf-8"><base target="_blank">{html}', content_type="text/html; charset=utf-8"
+        f'<!doctype html><meta charset="utf-8"><base target="_blank">{html}',
+        content_type="text/html; charset=utf-8",
     )
     response["Content-Security-Policy"] = HTML_CSP.format(images=" https:" if images else "")
     response["X-Content-Type-Options"] = "nosniff"
@@ -194,7 +200,10 @@ def attachment_download(request, conversation_id, attachment_id):
     except FileNotFoundError as error:
         raise Http404("The file is missing") from error
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.filename or "attachment", content_type="application/octet-stream"
+        handle,
+        as_attachment=True,
+        filename=attachment.filename or "attachment",
+        content_type="application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -208,7 +217,10 @@ def _back(conversation: Conversation):
 def _refuse(request, conversation, error: DomainError):
     flash.error(request, error.message)
     response = render(
-        request, "helpdesk/conversation.html", _conversation_context(request, conversation), status=error.status
+        request,
+        "helpdesk/conversation.html",
+        _conversation_context(request, conversation),
+        status=error.status,
     )
     return response
 
@@ -278,11 +290,15 @@ def post_properties(request, conversation_id):
         if "assignee" in post:
             assignee = None
             if post["assignee"]:
-                membership = core_queries.list_members(request.store).filter(
-                    user_id=parse_db_id(post["assignee"]) or 0
-                ).first()
+                membership = (
+                    core_queries.list_members(request.store)
+                    .filter(user_id=parse_db_id(post["assignee"]) or 0)
+                    .first()
+                )
                 if membership is None:
-                    raise services.NotAMember(_("Only a member of this store can be assigned."), field="assignee")
+                    raise services.NotAMember(
+                        _("Only a member of this store can be assigned."), field="assignee"
+                    )
                 assignee = membership.user
             services.assign(conversation=conversation, assignee=assignee, actor=request.user)
         if "team" in post:
@@ -314,7 +330,9 @@ def presence(request, conversation_id):
     conversation = queries.get_conversation(request.store, conversation_id)
     _mark_seen(conversation, request.user)
     members = {m.user_id: m.user for m in core_queries.list_members(request.store)}
-    keys = {_presence_key(conversation.pk, user_id): user_id for user_id in members if user_id != request.user.pk}
+    keys = {
+        _presence_key(conversation.pk, user_id): user_id for user_id in members if user_id != request.user.pk
+    }
     now = time.time()
     seen = cache.get_many(list(keys))
     viewers = [members[keys[key]] for key, at in seen.items() if now - at < PRESENCE_SECONDS]

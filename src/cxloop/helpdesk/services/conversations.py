@@ -51,7 +51,12 @@ def _text(text: str) -> str:
 
 def _log(conversation: Conversation, kind: str, actor, at: datetime, **data) -> Activity:
     return Activity.objects.create(
-        store_id=conversation.store_id, conversation=conversation, kind=kind, actor=actor, data=data, created_at=at
+        store_id=conversation.store_id,
+        conversation=conversation,
+        kind=kind,
+        actor=actor,
+        data=data,
+        created_at=at,
     )
 
 
@@ -157,14 +162,16 @@ def mentioned_members(store, text: str) -> list:
 
 
 def _is_member(store, user) -> bool:
-    return user is not None and Membership.objects.filter(store=store, user=user, user__is_active=True).exists()
+    return (
+        user is not None and Membership.objects.filter(store=store, user=user, user__is_active=True).exists()
+    )
 
 
 @transaction.atomic
 def set_status(
     *, conversation: Conversation, status: str, actor, snoozed_until: datetime | None = None
 ) -> Conversation:
-    """Open, pending, snoozed (until a time to come) or resolved; resolving publishes `conversation.resolved`."""
+    """Open, pending, snoozed (until a time to come) or resolved (publishes `conversation.resolved`)."""
     if status not in Conversation.Status.values:
         raise InvalidInput(_("Unknown status."), field="status")
     at = timezone.now()
@@ -198,7 +205,9 @@ def assign(*, conversation: Conversation, assignee, actor) -> Conversation:
     at = timezone.now()
     previous = conversation.assignee_id
     _touch(conversation, at, assignee=assignee)
-    _log(conversation, Activity.Kind.ASSIGNED, actor, at, **{"from": previous, "to": conversation.assignee_id})
+    _log(
+        conversation, Activity.Kind.ASSIGNED, actor, at, **{"from": previous, "to": conversation.assignee_id}
+    )
     return conversation
 
 
@@ -240,7 +249,7 @@ def set_tags(*, conversation: Conversation, names: list[str], actor) -> list[Tag
             cleaned.append(name)
     if len(cleaned) > MAX_TAGS:
         raise InvalidInput(_("Too many tags."), field="tags")
-    tags = [Tag.objects.get_or_create(store_id=conversation.store_id, name=name)[0] for name in cleaned]
+    tags = [_tag(conversation.store_id, name) for name in cleaned]
     before = sorted(conversation.tags.values_list("name", flat=True))
     after = sorted(tag.name for tag in tags)
     if before == after:
@@ -252,6 +261,12 @@ def set_tags(*, conversation: Conversation, names: list[str], actor) -> list[Tag
     removed = sorted(set(before) - set(after))
     _log(conversation, Activity.Kind.TAGGED, actor, at, added=added, removed=removed)
     return tags
+
+
+def _tag(store_id: int, name: str) -> Tag:
+    """The store's tag of that name, whatever its case ("VIP" is "vip"); made if new."""
+    existing = Tag.objects.filter(store_id=store_id, name__iexact=name).order_by("pk").first()
+    return existing or Tag.objects.get_or_create(store_id=store_id, name=name)[0]
 
 
 @transaction.atomic
@@ -269,7 +284,14 @@ def merge(*, source: Conversation, target: Conversation, actor) -> Conversation:
     moved = Message.objects.filter(conversation=source).update(conversation=target)
     last = Message.objects.filter(conversation=target).aggregate(at=Max("created_at"))["at"] or at
     _touch(target, at, last_message_at=max(last, target.last_message_at))
-    _touch(source, at, merged_into=target, status=Conversation.Status.RESOLVED, resolved_at=at, snoozed_until=None)
+    _touch(
+        source,
+        at,
+        merged_into=target,
+        status=Conversation.Status.RESOLVED,
+        resolved_at=at,
+        snoozed_until=None,
+    )
     _log(target, Activity.Kind.MERGED, actor, at, source=source.number, messages=moved)
     _log(source, Activity.Kind.MERGED, actor, at, target=target.number)
     hooks.publish(source.store, CONVERSATION_RESOLVED, conversation_payload(source))

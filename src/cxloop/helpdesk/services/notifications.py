@@ -19,14 +19,18 @@ def notify_mention(*, message_id: int, user_id: int) -> bool:
 
     The Message-ID is fixed per note and person, so a retried task's copy is recognisably the same.
     """
-    note = Message.objects.filter(pk=message_id, kind=Message.Kind.NOTE).select_related(
-        "conversation", "conversation__store", "author"
-    ).first()
+    note = (
+        Message.objects.filter(pk=message_id, kind=Message.Kind.NOTE)
+        .select_related("conversation", "conversation__store", "author")
+        .first()
+    )
     if note is None:
         return False
     store = note.conversation.store
     membership = (
-        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True).select_related("user").first()
+        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True)
+        .select_related("user")
+        .first()
     )
     if membership is None or not membership.user.email:
         return False

@@ -83,7 +83,9 @@ def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
 
 
 def _fail(message: Message, reason: str) -> str:
-    Message.objects.filter(pk=message.pk).update(delivery=Message.Delivery.FAILED, delivery_error=reason[:500])
+    Message.objects.filter(pk=message.pk).update(
+        delivery=Message.Delivery.FAILED, delivery_error=reason[:500]
+    )
     return Message.Delivery.FAILED
 
 
@@ -95,13 +97,17 @@ def _after_failure(message: Message, error: Exception) -> str:
         if all(BAD_ADDRESS.match(reply) for _code, reply in error.recipients.values()):
             conversation = message.conversation
             flows_services.suppress_bounced(
-                store=conversation.store, email=conversation.contact_email, source=f"helpdesk-reply:{message.pk}"
+                store=conversation.store,
+                email=conversation.contact_email,
+                source=f"helpdesk-reply:{message.pk}",
             )
         return _fail(message, reason)
     if message.attempts > len(RETRY_DELAYS):
         return _fail(message, reason)
     retry_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[message.attempts - 1])
-    Message.objects.filter(pk=message.pk).update(delivery=Message.Delivery.QUEUED, delivery_error=reason[:500])
+    Message.objects.filter(pk=message.pk).update(
+        delivery=Message.Delivery.QUEUED, delivery_error=reason[:500]
+    )
     from ..tasks import send_reply_task
 
     send_reply_task.using(run_after=retry_at).enqueue(message.pk)
@@ -132,7 +138,9 @@ def refusal_reason(error: Exception) -> str:
         if error.smtp_code >= 500:
             return _("The mail server refused the message: %(reply)s") % {"reply": words}
         return _("The mail server asked to try again later: %(reply)s") % {"reply": words}
-    return _("The mail server could not be reached: %(error)s") % {"error": one_line(str(error)) or type(error).__name__}
+    return _("The mail server could not be reached: %(error)s") % {
+        "error": one_line(str(error)) or type(error).__name__
+    }
 
 
 def sender(store) -> str:
@@ -145,7 +153,9 @@ def _replied_to(message: Message) -> Message | None:
     """The customer's last message before this reply: the one it answers."""
     return (
         Message.objects.filter(
-            conversation_id=message.conversation_id, kind=Message.Kind.INCOMING, created_at__lte=message.created_at
+            conversation_id=message.conversation_id,
+            kind=Message.Kind.INCOMING,
+            created_at__lte=message.created_at,
         )
         .exclude(message_id="")
         .order_by("-created_at", "-pk")
@@ -195,7 +205,9 @@ def build_reply_email(message: Message) -> EmailMultiAlternatives:
             "text": message.text,
             "history": _history(message),
             "store": store,
-            "agent_name": person_name(message.author.first_name, message.author.last_name) if message.author else "",
+            "agent_name": person_name(message.author.first_name, message.author.last_name)
+            if message.author
+            else "",
             "language": language,
             "direction": "rtl" if translation.get_language_bidi() else "ltr",
         }
