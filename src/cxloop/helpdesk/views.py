@@ -141,7 +141,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
     activities = [(a, activity_text(a, names)) for a in queries.list_activities(conversation)]
     timeline = sorted(
         [("message", m.created_at, m) for m in messages]
-        + [("activity", a.created_at, a) for a in activities],
+        + [("activity", a[0].created_at, a) for a in activities],
         key=lambda entry: entry[1],
     )
     return {
