@@ -18,3 +18,9 @@ def send_reply_task(message_id: int) -> str:
 def notify_mention_task(message_id: int, user_id: int) -> bool:
     """Tell a store member by email that a note mentions them."""
     return notifications.notify_mention(message_id=message_id, user_id=user_id)
+
+
+@task()
+def requeue_stranded_replies_task() -> int:
+    """Periodic: queue the replies whose task never reached the queue or lost its worker."""
+    return sending.requeue_stranded_replies()

@@ -224,3 +224,37 @@ def build_reply_email(message: Message) -> EmailMultiAlternatives:
     )
     email.attach_alternative(html, "text/html")
     return email
+
+
+def requeue_stranded_replies(*, now=None) -> int:
+    """Queue the replies no task will send: never enqueued, or cut off mid-send. Returns the count.
+
+    A reply queued or "sending" since before `workers.stranded_before` with no
+    waiting or running `send_reply_task` for it was stranded by a process that
+    died between its commit and its enqueue, or during the send (sent again
+    with the same Message-ID). A planned retry has its task waiting, so it is
+    left alone. Safe to run twice.
+    """
+    from cxloop.core import workers
+
+    from ..tasks import send_reply_task
+
+    now = now or timezone.now()
+    pending = workers.pending_task_args(send_reply_task)
+    stranded = (
+        Message.objects.filter(
+            kind=Message.Kind.REPLY,
+            delivery__in=[Message.Delivery.QUEUED, Message.Delivery.SENDING],
+            created_at__lt=workers.stranded_before(now),
+        )
+        .exclude(pk__in=pending)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    ids = list(stranded)
+    Message.objects.filter(pk__in=ids, delivery=Message.Delivery.SENDING).update(
+        delivery=Message.Delivery.QUEUED
+    )
+    for pk in ids:
+        send_reply_task.enqueue(pk)
+    return len(ids)

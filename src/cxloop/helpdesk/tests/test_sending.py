@@ -151,3 +151,24 @@ def test_a_reply_left_sending_by_a_lost_worker_goes_again_with_the_same_message_
     assert deliver_reply(message_id=reply.pk, take_over=True) == "sent"
     [received] = smtp_server.messages
     assert received["Message-ID"].strip() == reply.message_id
+
+
+def test_a_reply_whose_task_never_reached_the_queue_is_sent_by_the_sweep(
+    store, agent, smtp_server, task_worker, clock, settings
+):
+    # given a reply committed, but its task lost (the process died before the enqueue)
+    conversation, _message = open_conversation(store)
+    reply = services.reply(conversation=conversation, author=agent, text="Lost?")  # on_commit never runs
+    from cxloop.helpdesk.services.sending import requeue_stranded_replies
+
+    assert requeue_stranded_replies() == 0  # too recent to call stranded
+
+    # when the sweep runs later
+    clock.shift(settings.CXLOOP_STRANDED_AFTER_SECONDS + 1)
+    assert requeue_stranded_replies() == 1
+    assert requeue_stranded_replies() == 0  # its task now waits
+    task_worker.run_ready()
+
+    # then it is sent once
+    [received] = smtp_server.messages
+    assert received["Message-ID"].strip() == reply.message_id
