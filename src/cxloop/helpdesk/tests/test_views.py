@@ -315,3 +315,39 @@ def test_the_sidebar_shows_the_customers_record_and_previous_conversations(store
     )
     assert reverse("commerce:customer-detail", args=[customer.pk]) in page
     assert "Earlier question" in page and "Polish" in page and "#1042" in page and "249.90" in page
+
+
+def test_the_inbox_costs_the_same_queries_for_few_or_many_rows(store, agent, owner, agent_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert agent_client.get(reverse("helpdesk:inbox")).status_code == 200
+        return len(queries)
+
+    first, _m = open_conversation(store)
+    services.assign(conversation=first, assignee=agent, actor=owner)
+    few = count()
+    for _ in range(5):
+        conversation, _m = open_conversation(store)
+        services.assign(conversation=conversation, assignee=owner, actor=owner)
+    assert count() == few
+
+
+def test_snoozing_from_the_page_reads_the_time_in_the_store_zone(store, agent_client):
+    import zoneinfo
+    from datetime import datetime
+
+    store.timezone = "Asia/Tehran"
+    store.save(update_fields=["timezone"])
+    conversation, _message = open_conversation(store)
+    url = reverse("helpdesk:status", args=[conversation.pk])
+
+    bad = agent_client.post(url, {"status": "snoozed", "snoozed_until": "not a time"})
+    assert bad.status_code == 422 and "Choose a time in the future" in bad.content.decode()
+    agent_client.post(url, {"status": "snoozed", "snoozed_until": "2099-01-02T09:30"})
+
+    conversation.refresh_from_db()
+    assert conversation.status == "snoozed"
+    assert conversation.snoozed_until == datetime(2099, 1, 2, 9, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Tehran"))
