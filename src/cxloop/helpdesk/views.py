@@ -9,16 +9,17 @@ sandboxed iframe.
 
 import time
 from datetime import datetime
+from functools import wraps
 
 from django.contrib import messages as flash
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from cxloop.commerce import queries as commerce_queries
 from cxloop.core import queries as core_queries
@@ -39,6 +40,23 @@ PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls
 HTML_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:{images}; sandbox; frame-ancestors 'self'"
 )
+
+
+def conversation_view(*methods: str):
+    """Load the store's conversation (404 for another store's id, before any 405), then check the method."""
+
+    def decorate(view):
+        @store_required
+        @wraps(view)
+        def wrapper(request, conversation_id, **kwargs):
+            conversation = queries.get_conversation(request.store, conversation_id)
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            return view(request, conversation, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _filters(request) -> queries.InboxFilter:
@@ -160,20 +178,16 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
     }
 
 
-@store_required
-@require_GET
-def conversation_detail(request, conversation_id):
-    conversation = queries.get_conversation(request.store, conversation_id)
+@conversation_view("GET")
+def conversation_detail(request, conversation):
     _mark_seen(conversation, request.user)
     return render(request, "helpdesk/conversation.html", _conversation_context(request, conversation))
 
 
-@store_required
-@require_GET
+@conversation_view("GET")
 @xframe_options_sameorigin
-def message_html(request, conversation_id, message_id):
+def message_html(request, conversation, message_id):
     """The sanitised HTML of a customer's message, for a sandboxed iframe; nothing in it runs or loads."""
-    conversation = queries.get_conversation(request.store, conversation_id)
     message = queries.get_message(request.store, conversation, message_id)
     html = sanitize_html(message.html)
     images = request.GET.get("images") == "1"
@@ -189,11 +203,9 @@ def message_html(request, conversation_id, message_id):
     return response
 
 
-@store_required
-@require_GET
-def attachment_download(request, conversation_id, attachment_id):
+@conversation_view("GET")
+def attachment_download(request, conversation, attachment_id):
     """An attachment as a download, never shown inline (an SVG or HTML file runs nothing)."""
-    conversation = queries.get_conversation(request.store, conversation_id)
     attachment = queries.get_attachment(request.store, conversation, attachment_id)
     try:
         handle = attachment.file.open("rb")
@@ -225,11 +237,9 @@ def _refuse(request, conversation, error: DomainError):
     return response
 
 
-@store_required
-@require_POST
-def post_reply(request, conversation_id):
+@conversation_view("POST")
+def post_reply(request, conversation):
     """Send a reply; if someone else wrote since the page was loaded, ask first (409)."""
-    conversation = queries.get_conversation(request.store, conversation_id)
     text = request.POST.get("text", "")
     seen = parse_db_id(request.POST.get("seen_last_message_id"))
     if request.POST.get("confirm") != "1":
@@ -245,10 +255,8 @@ def post_reply(request, conversation_id):
     return _back(conversation)
 
 
-@store_required
-@require_POST
-def post_note(request, conversation_id):
-    conversation = queries.get_conversation(request.store, conversation_id)
+@conversation_view("POST")
+def post_note(request, conversation):
     try:
         services.add_note(conversation=conversation, author=request.user, text=request.POST.get("text", ""))
     except DomainError as error:
@@ -264,10 +272,8 @@ def _parse_until(raw: str) -> datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment  # the store's zone is active
 
 
-@store_required
-@require_POST
-def post_status(request, conversation_id):
-    conversation = queries.get_conversation(request.store, conversation_id)
+@conversation_view("POST")
+def post_status(request, conversation):
     try:
         services.set_status(
             conversation=conversation,
@@ -280,11 +286,9 @@ def post_status(request, conversation_id):
     return _back(conversation)
 
 
-@store_required
-@require_POST
-def post_properties(request, conversation_id):
+@conversation_view("POST")
+def post_properties(request, conversation):
     """Assignee, team, priority and tags, from one form (only what changed is recorded)."""
-    conversation = queries.get_conversation(request.store, conversation_id)
     post = request.POST
     try:
         if "assignee" in post:
@@ -324,10 +328,9 @@ def _mark_seen(conversation: Conversation, user) -> None:
     cache.set(_presence_key(conversation.pk, user.pk), time.time(), PRESENCE_SECONDS)
 
 
-@store_required
-def presence(request, conversation_id):
+@conversation_view("GET")
+def presence(request, conversation):
     """Who else has this conversation open (polled every 10 s; each poll marks the caller as here)."""
-    conversation = queries.get_conversation(request.store, conversation_id)
     _mark_seen(conversation, request.user)
     members = {m.user_id: m.user for m in core_queries.list_members(request.store)}
     keys = {
