@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:conversation_id>/note", views.post_note, name="note"),
     path("<int:conversation_id>/status", views.post_status, name="status"),
     path("<int:conversation_id>/properties", views.post_properties, name="properties"),
+    path("<int:conversation_id>/merge", views.post_merge, name="merge"),
     path("<int:conversation_id>/presence", views.presence, name="presence"),
     path("<int:conversation_id>/messages/<int:message_id>/html", views.message_html, name="message-html"),
     path(

@@ -320,6 +320,21 @@ def post_properties(request, conversation):
     return _back(conversation)
 
 
+@conversation_view("POST")
+def post_merge(request, conversation):
+    """Merge this conversation into another of the same customer (chosen by its id)."""
+    target_id = parse_db_id(request.POST.get("target"))
+    target = Conversation.objects.filter(store=request.store, pk=target_id).first() if target_id else None
+    try:
+        if target is None:
+            raise DomainError(_("Choose a conversation of this store to merge into."), field="target")
+        services.merge(source=conversation, target=target, actor=request.user)
+    except DomainError as error:
+        return _refuse(request, conversation, error)
+    flash.success(request, _("Merged."))
+    return _back(target)
+
+
 def _presence_key(conversation_id: int, user_id: int) -> str:
     return f"helpdesk:seen:{conversation_id}:{user_id}"
 

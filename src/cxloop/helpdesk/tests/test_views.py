@@ -351,3 +351,21 @@ def test_snoozing_from_the_page_reads_the_time_in_the_store_zone(store, agent_cl
     conversation.refresh_from_db()
     assert conversation.status == "snoozed"
     assert conversation.snoozed_until == datetime(2099, 1, 2, 9, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Tehran"))
+
+
+def test_a_conversation_is_merged_into_the_same_customers_other_one_from_the_page(store, agent_client):
+    target, _m = open_conversation(store, subject="First")
+    source, _m = open_conversation(store, subject="Second")
+    stranger, _m = open_conversation(store, from_email="someone@else.example")
+
+    page = agent_client.get(reverse("helpdesk:conversation", args=[source.pk])).content.decode()
+    assert "Merge into #" in page
+    refused = agent_client.post(reverse("helpdesk:merge", args=[stranger.pk]), {"target": str(target.pk)})
+    merged = agent_client.post(reverse("helpdesk:merge", args=[source.pk]), {"target": str(target.pk)})
+
+    assert refused.status_code == 422
+    assert merged.status_code == 302 and merged["Location"] == reverse(
+        "helpdesk:conversation", args=[target.pk]
+    )
+    source.refresh_from_db()
+    assert (source.merged_into, source.status) == (target, "resolved")
