@@ -160,7 +160,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
     timeline = sorted(
         [("message", m.created_at, m) for m in messages]
         + [("activity", a[0].created_at, a) for a in activities],
-        key=lambda entry: entry[1],
+        key=lambda entry: (entry[1], entry[0] == "message"),  # "opened" before the message it opened with
     )
     return {
         "section": "helpdesk",
