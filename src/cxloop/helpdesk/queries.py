@@ -124,8 +124,10 @@ def list_activities(conversation: Conversation) -> QuerySet[Activity]:
 
 
 def list_newer_messages(conversation: Conversation, after_id: int | None, user) -> list[Message]:
-    """Messages the customer or another agent added after `after_id` (notes too, from others)."""
-    newer = Message.objects.filter(store_id=conversation.store_id, conversation=conversation)
+    """The customer's messages and other agents' replies added after `after_id` (notes do not count)."""
+    newer = Message.objects.filter(store_id=conversation.store_id, conversation=conversation).exclude(
+        kind=Message.Kind.NOTE
+    )
     if after_id:
         newer = newer.filter(pk__gt=after_id)
     return list(newer.exclude(author=user).select_related("author").order_by("created_at", "pk"))

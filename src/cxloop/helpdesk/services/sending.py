@@ -36,7 +36,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cxloop.core import formats, mailer
-from cxloop.core.names import person_name
 from cxloop.flows import services as flows_services
 from cxloop.surveys.emails import one_line
 from cxloop.surveys.services.delivery import BAD_ADDRESS
@@ -205,9 +204,6 @@ def build_reply_email(message: Message) -> EmailMultiAlternatives:
             "text": message.text,
             "history": _history(message),
             "store": store,
-            "agent_name": person_name(message.author.first_name, message.author.last_name)
-            if message.author
-            else "",
             "language": language,
             "direction": "rtl" if translation.get_language_bidi() else "ltr",
         }

@@ -369,3 +369,13 @@ def test_a_conversation_is_merged_into_the_same_customers_other_one_from_the_pag
     )
     source.refresh_from_db()
     assert (source.merged_into, source.status) == (target, "resolved")
+
+
+def test_a_note_by_someone_else_meanwhile_does_not_stop_the_reply(store, owner, agent_client):
+    conversation, message = open_conversation(store)
+    services.add_note(conversation=conversation, author=owner, text="FYI: VIP customer")
+    response = agent_client.post(
+        reverse("helpdesk:reply", args=[conversation.pk]),
+        {"text": "Hello", "seen_last_message_id": message.pk},
+    )
+    assert response.status_code == 302 and Message.objects.filter(kind="reply").count() == 1
