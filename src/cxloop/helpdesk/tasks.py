@@ -24,3 +24,11 @@ def notify_mention_task(message_id: int, user_id: int) -> bool:
 def requeue_stranded_replies_task() -> int:
     """Periodic: queue the replies whose task never reached the queue or lost its worker."""
     return sending.requeue_stranded_replies()
+
+
+@task()
+def wake_snoozed_conversations_task() -> int:
+    """Periodic: reopen the conversations whose snooze has ended."""
+    from .services.conversations import wake_snoozed
+
+    return wake_snoozed()

@@ -128,6 +128,8 @@ def activity_text(activity, names: dict[int, str]) -> str:
         to = Conversation.Status(data["to"]).label if data.get("to") in Conversation.Status.values else ""
         if data.get("why") == "customer_replied":
             return _("The customer wrote again: reopened")
+        if data.get("why") == "snooze_ended":
+            return _("The snooze ended: reopened")
         return _("%(actor)s set the status to %(status)s") % {"actor": actor, "status": to}
     if activity.kind == Kind.ASSIGNED:
         if not data.get("to"):

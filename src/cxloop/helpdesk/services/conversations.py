@@ -195,6 +195,28 @@ def set_status(
     return conversation
 
 
+def wake_snoozed(*, now: datetime | None = None) -> int:
+    """Reopen every conversation whose snooze has ended; return how many. Safe to run twice.
+
+    Each is reopened in its own transaction, only if it is still snoozed
+    until the same time (an agent may have changed it meanwhile).
+    """
+    now = now or timezone.now()
+    due = Conversation.objects.filter(status=Conversation.Status.SNOOZED, snoozed_until__lte=now)
+    woken = 0
+    for pk, until in due.order_by("snoozed_until").values_list("pk", "snoozed_until")[:1000]:
+        with transaction.atomic():
+            changed = Conversation.objects.filter(
+                pk=pk, status=Conversation.Status.SNOOZED, snoozed_until=until
+            ).update(status=Conversation.Status.OPEN, snoozed_until=None, updated_at=now)
+            if changed:
+                conversation = Conversation.objects.get(pk=pk)
+                change = {"from": Conversation.Status.SNOOZED, "to": Conversation.Status.OPEN}
+                _log(conversation, Activity.Kind.STATUS, None, now, **change, why="snooze_ended")
+                woken += 1
+    return woken
+
+
 @transaction.atomic
 def assign(*, conversation: Conversation, assignee, actor) -> Conversation:
     """Give the conversation to a member of the store, or to nobody (None). Raises NotAMember."""

@@ -177,3 +177,30 @@ def test_merge_moves_messages_and_resolves_the_source(store, agent, django_captu
     assert Message.objects.filter(conversation=target).count() == 3
     assert Message.objects.filter(conversation=source).count() == 0
     assert Activity.objects.filter(kind="merged").count() == 2
+
+
+def test_a_snoozed_conversation_reopens_when_its_time_comes(store, agent, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    conversation, _message = open_conversation(store)
+    later, _m = open_conversation(store)
+    services.set_status(
+        conversation=conversation,
+        status="snoozed",
+        actor=agent,
+        snoozed_until=timezone.now() + timedelta(hours=1),
+    )
+    services.set_status(
+        conversation=later, status="snoozed", actor=agent, snoozed_until=timezone.now() + timedelta(days=1)
+    )
+
+    assert services.wake_snoozed() == 0
+    time_machine.shift(timedelta(hours=1))
+    assert services.wake_snoozed() == 1
+    assert services.wake_snoozed() == 0
+
+    conversation.refresh_from_db()
+    later.refresh_from_db()
+    assert (conversation.status, conversation.snoozed_until) == ("open", None)
+    assert later.status == "snoozed"
+    woke = Activity.objects.filter(conversation=conversation, kind="status").order_by("pk").last()
+    assert (woke.actor, woke.data["why"]) == (None, "snooze_ended")
