@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxloop.core.models import Membership
+from cxloop.helpdesk.mail.sanitize import sanitize_html
 from cxloop.helpdesk.models import Attachment, Conversation, Message, Tag
 from cxloop.helpdesk.services import conversations as services
 from cxloop.helpdesk.views import PER_PAGE
@@ -142,7 +143,7 @@ def test_hostile_html_is_never_in_the_page_and_runs_nothing_in_its_frame(store, 
     conversation, message = open_conversation(
         store,
         text='<script>alert("t")</script> Hi',
-        html=HOSTILE_HTML,
+        html=sanitize_html(HOSTILE_HTML),  # as every channel stores it
         reply_text='<script>alert("t")</script> Hi',
     )
 
@@ -161,11 +162,11 @@ def test_hostile_html_is_never_in_the_page_and_runs_nothing_in_its_frame(store, 
 
 
 def test_images_load_only_when_asked(store, agent_client):
-    conversation, message = open_conversation(store, html=HOSTILE_HTML)
+    conversation, message = open_conversation(store, html=sanitize_html(HOSTILE_HTML))
     url = reverse("helpdesk:message-html", args=[conversation.pk, message.pk])
     frame = agent_client.get(url, {"images": "1"})
     assert ' src="https://tracker.example/p.gif"' in frame.content.decode()
-    assert "img-src data: https:" in frame["Content-Security-Policy"]
+    assert "img-src data: https:;" in frame["Content-Security-Policy"]
     page = agent_client.get(
         reverse("helpdesk:conversation", args=[conversation.pk]), {"images": str(message.pk)}
     )
@@ -379,3 +380,35 @@ def test_a_note_by_someone_else_meanwhile_does_not_stop_the_reply(store, owner, 
         {"text": "Hello", "seen_last_message_id": message.pk},
     )
     assert response.status_code == 302 and Message.objects.filter(kind="reply").count() == 1
+
+
+def test_inline_cid_images_show_from_the_message_but_svg_never(store, agent_client):
+    conversation, message = open_conversation(
+        store, html=sanitize_html('<p>Photo:</p><img src="cid:photo@x"><img src="cid:logo@x">')
+    )
+    Attachment.objects.create(
+        store=store, message=message, key="p1", file=ContentFile(b"\x89PNG\r\n", name="p.png"),
+        filename="photo.png", content_type="image/png", size=6, content_id="photo@x", inline=True,
+        created_at=timezone.now(),
+    )  # fmt: skip
+    logo = Attachment.objects.create(
+        store=store, message=message, key="s1", file=ContentFile(b"<svg onload=alert(1)>", name="s.svg"),
+        filename="logo.svg", content_type="image/svg+xml", size=21, content_id="logo@x", inline=True,
+        created_at=timezone.now(),
+    )  # fmt: skip
+
+    frame = agent_client.get(reverse("helpdesk:message-html", args=[conversation.pk, message.pk]))
+    body = frame.content.decode()
+
+    assert 'src="data:image/png;base64,iVBORw0K"' in body  # the photo, with no request to make
+    assert 'data-cid="logo@x"' in body and "svg" not in body  # the SVG stays inert
+    assert logo.content_type == "image/svg+xml"
+
+
+def test_unsanitised_html_stored_by_mistake_still_runs_nothing(store, agent_client):
+    conversation, message = open_conversation(store, html=HOSTILE_HTML)
+    page = agent_client.get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
+    frame = agent_client.get(reverse("helpdesk:message-html", args=[conversation.pk, message.pk]))
+    assert "<script>alert" not in page and "onerror" not in page
+    csp = frame["Content-Security-Policy"]
+    assert csp.startswith("default-src 'none';") and "; sandbox;" in csp and "script-src" not in csp
