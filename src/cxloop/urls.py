@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
+    path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.helpdesk.public_urls")),
     path("", include("cxloop.flows.urls")),

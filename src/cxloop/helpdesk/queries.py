@@ -1,11 +1,157 @@
-"""Reads of the help desk, scoped to one store."""
+"""Reads of the help desk, always scoped to one store (another store's id is a 404)."""
 
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
 from django.http import Http404
-from django.utils.translation import gettext as _
 
+from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
-from .models import Mailbox
+from .models import Activity, Attachment, Conversation, Mailbox, Message, Tag, Team
+
+EXCERPT = 140
+
+
+def get_conversation(store: Store, conversation_id) -> Conversation:
+    """One conversation of the store; raises Http404 for another store's id or a malformed one."""
+    pk = parse_db_id(str(conversation_id))
+    conversation = (
+        Conversation.objects.filter(store=store, pk=pk)
+        .select_related("store", "assignee", "team", "customer")
+        .first()
+        if pk
+        else None
+    )
+    if conversation is None:
+        raise Http404("No such conversation")
+    return conversation
+
+
+def get_attachment(store: Store, conversation: Conversation, attachment_id) -> Attachment:
+    """One attachment of the conversation's messages; raises Http404 otherwise."""
+    pk = parse_db_id(str(attachment_id))
+    attachment = (
+        Attachment.objects.filter(store=store, pk=pk, message__conversation=conversation).first()
+        if pk
+        else None
+    )
+    if attachment is None:
+        raise Http404("No such attachment")
+    return attachment
+
+
+def get_message(store: Store, conversation: Conversation, message_id) -> Message:
+    pk = parse_db_id(str(message_id))
+    message = Message.objects.filter(store=store, pk=pk, conversation=conversation).first() if pk else None
+    if message is None:
+        raise Http404("No such message")
+    return message
+
+
+@dataclass
+class InboxFilter:
+    """What the inbox shows: "" means any. assignee is "mine", "unassigned" or a user id."""
+
+    status: str = Conversation.Status.OPEN
+    assignee: str = ""
+    team_id: int | None = None
+    tag_id: int | None = None
+    channel: str = ""
+    priority: str = ""
+    search: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def list_conversations(store: Store, filters: InboxFilter, user) -> QuerySet[Conversation]:
+    """The store's conversations, latest activity first, with the last message's excerpt."""
+    conversations = Conversation.objects.filter(store=store)
+    if filters.status:
+        conversations = conversations.filter(status=filters.status)
+    if filters.assignee == "mine":
+        conversations = conversations.filter(assignee=user)
+    elif filters.assignee == "unassigned":
+        conversations = conversations.filter(assignee__isnull=True)
+    elif filters.assignee:
+        conversations = conversations.filter(assignee_id=parse_db_id(filters.assignee) or 0)
+    if filters.team_id:
+        conversations = conversations.filter(team_id=filters.team_id)
+    if filters.tag_id:
+        conversations = conversations.filter(tags__id=filters.tag_id)
+    if filters.channel:
+        conversations = conversations.filter(channel=filters.channel)
+    if filters.priority:
+        conversations = conversations.filter(priority=filters.priority)
+    if filters.search:
+        term = filters.search
+        condition = (
+            Q(subject__icontains=term) | Q(contact_email__icontains=term) | Q(contact_name__icontains=term)
+        )
+        if term.lstrip("#").isdigit():
+            condition |= Q(number=int(term.lstrip("#")))
+        conversations = conversations.filter(condition)
+    last = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(kind=Message.Kind.NOTE)
+        .order_by("-created_at", "-pk")
+        .annotate(excerpt=Substr("reply_text", 1, EXCERPT))
+        .values("excerpt")[:1]
+    )
+    return (
+        conversations.select_related("assignee", "team", "customer")
+        .annotate(last_excerpt=Subquery(last))
+        .order_by("-last_message_at", "-pk")
+    )
+
+
+def list_messages(conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's messages in the order they were written, with authors and attachments."""
+    return (
+        Message.objects.filter(store_id=conversation.store_id, conversation=conversation)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def list_activities(conversation: Conversation) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(store_id=conversation.store_id, conversation=conversation)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+def list_newer_messages(conversation: Conversation, after_id: int | None, user) -> list[Message]:
+    """The customer's messages and other agents' replies added after `after_id` (notes do not count)."""
+    newer = Message.objects.filter(store_id=conversation.store_id, conversation=conversation).exclude(
+        kind=Message.Kind.NOTE
+    )
+    if after_id:
+        newer = newer.filter(pk__gt=after_id)
+    return list(newer.exclude(author=user).select_related("author").order_by("created_at", "pk"))
+
+
+def list_teams(store: Store) -> QuerySet[Team]:
+    return Team.objects.filter(store=store).order_by("name")
+
+
+def list_tags(store: Store) -> QuerySet[Tag]:
+    return Tag.objects.filter(store=store).order_by("name")
+
+
+def list_previous_conversations(conversation: Conversation, limit: int = 10) -> list[Conversation]:
+    """The same customer's (or address's) other conversations, newest first."""
+    same = Q(contact_email=conversation.contact_email) if conversation.contact_email else Q(pk=None)
+    if conversation.customer_id:
+        same |= Q(customer_id=conversation.customer_id)
+    return list(
+        Conversation.objects.filter(store_id=conversation.store_id)
+        .filter(same)
+        .exclude(pk=conversation.pk)
+        .order_by("-last_message_at")[:limit]
+    )
 
 
 def list_mailboxes(store: Store):
@@ -17,5 +163,5 @@ def get_mailbox(store: Store, mailbox_id: int) -> Mailbox:
     """One mailbox of the store; Http404 for another store's id."""
     mailbox = Mailbox.objects.filter(store=store, pk=mailbox_id).select_related("store").first()
     if mailbox is None:
-        raise Http404(_("No such mailbox."))
+        raise Http404("No such mailbox")
     return mailbox

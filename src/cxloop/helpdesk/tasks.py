@@ -6,10 +6,11 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django_tasks import task
 
+from cxloop.core import workers
 from cxloop.core.errors import DomainError
 
 from .models import Mailbox
-from .services import mailboxes
+from .services import mailboxes, notifications, sending
 
 logger = logging.getLogger(__name__)
 
@@ -36,3 +37,30 @@ def deliver_to_inbox(mailbox: Mailbox) -> mailboxes.Deliver:
 def poll_mailboxes_task() -> dict[str, int]:
     """Read new mail from every enabled mailbox (periodic); a mailbox being read already is skipped."""
     return mailboxes.poll_enabled_mailboxes(deliver_to_inbox)
+
+
+@task()
+def send_reply_task(message_id: int) -> str:
+    """Email one staff reply (nothing if it was already sent or is no longer queued)."""
+    take_over = workers.resumed_after_lost_worker()
+    return sending.deliver_reply(message_id=message_id, take_over=take_over)
+
+
+@task()
+def notify_mention_task(message_id: int, user_id: int) -> bool:
+    """Tell a store member by email that a note mentions them."""
+    return notifications.notify_mention(message_id=message_id, user_id=user_id)
+
+
+@task()
+def requeue_stranded_replies_task() -> int:
+    """Periodic: queue the replies whose task never reached the queue or lost its worker."""
+    return sending.requeue_stranded_replies()
+
+
+@task()
+def wake_snoozed_conversations_task() -> int:
+    """Periodic: reopen the conversations whose snooze has ended."""
+    from .services.conversations import wake_snoozed
+
+    return wake_snoozed()

@@ -16,6 +16,7 @@ from cxloop.commerce.records import CustomerData, OrderData
 from cxloop.core.models import OutboxMessage
 from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
 from cxloop.helpdesk.models import Mailbox
+from cxloop.helpdesk.tests.factories import make_foreign_objects as make_foreign_helpdesk_objects
 from cxloop.hooks.models import WebhookDelivery, WebhookEndpoint
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
@@ -72,7 +73,8 @@ def foreign_objects(other_store):
     mailbox = Mailbox.objects.create(
         store=other_store, address="help@other.test", host="imap.other.test", username="u", password="p"
     )
-    return {**surveys, **team, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
+    helpdesk = make_foreign_helpdesk_objects(other_store)
+    return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk, "mailbox_id": mailbox.pk}  # fmt: skip
 

@@ -1,0 +1,57 @@
+"""Tell staff about notes that mention them (notes themselves never leave the store's staff)."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cxloop.core import mailer
+from cxloop.core.models import Membership
+from cxloop.core.names import person_name
+from cxloop.surveys.emails import one_line, public_url, sender_address
+
+from ..models import Message
+
+
+def notify_mention(*, message_id: int, user_id: int) -> bool:
+    """Email a member of the note's store that the note mentions them; False if they are no longer one.
+
+    The Message-ID is fixed per note and person, so a retried task's copy is recognisably the same.
+    """
+    note = (
+        Message.objects.filter(pk=message_id, kind=Message.Kind.NOTE)
+        .select_related("conversation", "conversation__store", "author")
+        .first()
+    )
+    if note is None:
+        return False
+    store = note.conversation.store
+    membership = (
+        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None or not membership.user.email:
+        return False
+    author = note.author
+    author_name = (person_name(author.first_name, author.last_name) or author.email) if author else ""
+    link = public_url(reverse("helpdesk:conversation", args=[note.conversation_id]))
+    with translation.override(store.default_language or settings.LANGUAGE_CODE):
+        subject = _("%(name)s mentioned you in #%(number)s %(subject)s") % {
+            "name": author_name, "number": note.conversation.number, "subject": note.conversation.subject,
+        }  # fmt: skip
+        body = _("%(name)s wrote an internal note:\n\n%(text)s\n\nOpen the conversation: %(link)s") % {
+            "name": author_name, "text": note.text, "link": link,
+        }  # fmt: skip
+    domain = settings.CXLOOP_HELPDESK_INBOUND_DOMAIN or "localhost"
+    mailer.send(
+        EmailMessage(
+            subject=one_line(subject),
+            body=body,
+            from_email=sender_address(store.name),
+            to=[membership.user.email],
+            headers={"Message-ID": f"<helpdesk-mention.{note.pk}.{user_id}@{domain}>"},
+        )
+    )
+    return True

@@ -1,0 +1,256 @@
+"""Send a staff reply by email: claimed, sent, recorded; retried only when the server did not take it.
+
+    deliver_reply(message_id=42)   # "sent", "queued" (a retry is planned), "failed" or the status it had
+
+The send follows survey invitations (surveys.services.delivery):
+
+1. Claim: one UPDATE moves the reply from "queued" to "sending" (attempts + 1);
+   a second run of the task finds nothing to claim and sends nothing.
+2. Build the message: From the store's support address (Store.support_email,
+   else the installation's DEFAULT_FROM_EMAIL under the store's name),
+   Reply-To the conversation's reply address (addresses.reply_address),
+   In-Reply-To and References from the customer's last message, the
+   Message-ID made when the reply was written, and the conversation's
+   history quoted below the text as mail clients quote it.
+3. Send over the worker's kept SMTP connection (core.mailer) and record:
+   sent; or, for a refusal, the reason in words on the message. A 4xx or a
+   dropped connection is tried again later (RETRY_DELAYS); a 5xx refusal of
+   the recipient fails at once, and when its status code says the address
+   itself is bad (5.1.x) the address is suppressed as surveys do.
+
+A worker killed mid-send leaves the reply "sending"; the task run again
+after the lost worker (core.workers) sends it once more with the same
+Message-ID, so at worst the customer gets a recognisable second copy.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cxloop.core import formats, mailer
+from cxloop.flows import services as flows_services
+from cxloop.surveys.emails import one_line
+from cxloop.surveys.services.delivery import BAD_ADDRESS
+
+from ..addresses import reply_address
+from ..models import Message
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds after the 1st, 2nd, 3rd and 4th failure
+QUOTED_MESSAGES = 5
+
+
+def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
+    """Send one queued reply; return its delivery status. Safe to run twice.
+
+    `take_over`: this task's previous run lost its worker, so a reply left
+    "sending" is sent again (with the same Message-ID).
+    """
+    replies = Message.objects.filter(pk=message_id, kind=Message.Kind.REPLY)
+    if take_over:
+        replies.filter(delivery=Message.Delivery.SENDING).update(delivery=Message.Delivery.QUEUED)
+    claimed = replies.filter(delivery=Message.Delivery.QUEUED).update(
+        delivery=Message.Delivery.SENDING, attempts=F("attempts") + 1
+    )
+    message = replies.select_related("conversation", "conversation__store", "author").first()
+    if message is None:
+        return ""
+    if not claimed:
+        return message.delivery
+    try:
+        email = build_reply_email(message)
+    except Exception:
+        logger.exception("Reply %s could not be built", message.pk)
+        return _fail(message, _("The message could not be built."))
+    try:
+        mailer.send(email)
+    except (smtplib.SMTPException, OSError) as error:
+        return _after_failure(message, error)
+    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(
+        delivery=Message.Delivery.SENT, sent_at=timezone.now(), delivery_error=""
+    )
+    return Message.Delivery.SENT
+
+
+def _fail(message: Message, reason: str) -> str:
+    Message.objects.filter(pk=message.pk).update(
+        delivery=Message.Delivery.FAILED, delivery_error=reason[:500]
+    )
+    return Message.Delivery.FAILED
+
+
+def _after_failure(message: Message, error: Exception) -> str:
+    reason = refusal_reason(error)
+    # `message` was loaded after its claim: `attempts` counts this try.
+    logger.warning("Reply %s not sent (attempt %s): %s", message.pk, message.attempts, error)
+    if _is_permanent_refusal(error):
+        if all(BAD_ADDRESS.match(reply) for _code, reply in error.recipients.values()):
+            conversation = message.conversation
+            flows_services.suppress_bounced(
+                store=conversation.store,
+                email=conversation.contact_email,
+                source=f"helpdesk-reply:{message.pk}",
+            )
+        return _fail(message, reason)
+    if message.attempts > len(RETRY_DELAYS):
+        return _fail(message, reason)
+    retry_at = timezone.now() + timedelta(seconds=RETRY_DELAYS[message.attempts - 1])
+    Message.objects.filter(pk=message.pk).update(
+        delivery=Message.Delivery.QUEUED, delivery_error=reason[:500]
+    )
+    from ..tasks import send_reply_task
+
+    send_reply_task.using(run_after=retry_at).enqueue(message.pk)
+    return Message.Delivery.QUEUED
+
+
+def _is_permanent_refusal(error: Exception) -> bool:
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(code >= 500 for code, _reply in error.recipients.values())
+
+
+def _server_words(code: int, reply) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {one_line(text)}"
+
+
+def refusal_reason(error: Exception) -> str:
+    """Why the mail server did not take the reply, in words an agent understands."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, reply = next(iter(error.recipients.values()))
+        words = _server_words(code, reply)
+        if code >= 500:
+            return _("The customer's address was refused: %(reply)s") % {"reply": words}
+        return _("The mail server refused the address for now (will retry): %(reply)s") % {"reply": words}
+    if isinstance(error, smtplib.SMTPResponseException):
+        words = _server_words(error.smtp_code, error.smtp_error)
+        if error.smtp_code >= 500:
+            return _("The mail server refused the message: %(reply)s") % {"reply": words}
+        return _("The mail server asked to try again later: %(reply)s") % {"reply": words}
+    return _("The mail server could not be reached: %(error)s") % {
+        "error": one_line(str(error)) or type(error).__name__
+    }
+
+
+def sender(store) -> str:
+    """From: the store's support address, else the installation's address under the store's name."""
+    address = store.support_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@localhost"
+    return formataddr((one_line(store.name), address))
+
+
+def _replied_to(message: Message) -> Message | None:
+    """The customer's last message before this reply: the one it answers."""
+    return (
+        Message.objects.filter(
+            conversation_id=message.conversation_id,
+            kind=Message.Kind.INCOMING,
+            created_at__lte=message.created_at,
+        )
+        .exclude(message_id="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _history(message: Message) -> list[dict]:
+    """The messages the customer saw or wrote before this reply, newest first, for quoting."""
+    earlier = (
+        Message.objects.filter(conversation_id=message.conversation_id, created_at__lte=message.created_at)
+        .exclude(kind=Message.Kind.NOTE)
+        .exclude(pk=message.pk)
+        .select_related("author")
+        .order_by("-created_at", "-pk")[:QUOTED_MESSAGES]
+    )
+    store = message.conversation.store
+    history = []
+    for item in earlier:
+        if item.kind == Message.Kind.REPLY:
+            name = store.name
+        else:
+            name = item.from_name or item.from_email or message.conversation.contact_email
+        history.append({"header": _("On %(date)s, %(name)s wrote:") % {
+            "date": formats.datetime_text(item.created_at), "name": name,
+        }, "text": item.reply_text or item.text})  # fmt: skip
+    return history
+
+
+def threading_headers(message: Message) -> dict:
+    """In-Reply-To and References from the customer's last message, so the reply joins its thread."""
+    answered = _replied_to(message)
+    if answered is None:
+        return {}
+    references = [ref for ref in answered.references if ref and ref != answered.message_id]
+    references.append(answered.message_id)
+    return {"In-Reply-To": answered.message_id, "References": " ".join(references)}
+
+
+def build_reply_email(message: Message) -> EmailMultiAlternatives:
+    """The email of a staff reply, in the store's language and time zone."""
+    conversation = message.conversation
+    store = conversation.store
+    language = store.default_language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(formats.store_zone(store)):
+        context = {
+            "text": message.text,
+            "history": _history(message),
+            "store": store,
+            "language": language,
+            "direction": "rtl" if translation.get_language_bidi() else "ltr",
+        }
+        text = render_to_string("helpdesk/email/reply.txt", context)
+        html = render_to_string("helpdesk/email/reply.html", context)
+    headers = {"Message-ID": message.message_id, **threading_headers(message)}
+    email = EmailMultiAlternatives(
+        subject=one_line(message.subject),
+        body=text,
+        from_email=sender(store),
+        to=[conversation.contact_email],
+        reply_to=[reply_address(conversation)],
+        headers=headers,
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def requeue_stranded_replies(*, now=None) -> int:
+    """Queue the replies no task will send: never enqueued, or cut off mid-send. Returns the count.
+
+    A reply queued or "sending" since before `workers.stranded_before` with no
+    waiting or running `send_reply_task` for it was stranded by a process that
+    died between its commit and its enqueue, or during the send (sent again
+    with the same Message-ID). A planned retry has its task waiting, so it is
+    left alone. Safe to run twice.
+    """
+    from cxloop.core import workers
+
+    from ..tasks import send_reply_task
+
+    now = now or timezone.now()
+    pending = workers.pending_task_args(send_reply_task)
+    stranded = (
+        Message.objects.filter(
+            kind=Message.Kind.REPLY,
+            delivery__in=[Message.Delivery.QUEUED, Message.Delivery.SENDING],
+            created_at__lt=workers.stranded_before(now),
+        )
+        .exclude(pk__in=pending)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    ids = list(stranded)
+    Message.objects.filter(pk__in=ids, delivery=Message.Delivery.SENDING).update(
+        delivery=Message.Delivery.QUEUED
+    )
+    for pk in ids:
+        send_reply_task.enqueue(pk)
+    return len(ids)
