@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from cxloop.core.errors import DomainError, InvalidInput
 from cxloop.core.models import Membership
 from cxloop.hooks import services as hooks
+from cxloop.surveys import services as surveys_services
 
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Tag, Team
@@ -192,6 +193,14 @@ def set_status(
     _log(conversation, Activity.Kind.STATUS, actor, at, **data)
     if status == Conversation.Status.RESOLVED:
         hooks.publish(conversation.store, CONVERSATION_RESOLVED, conversation_payload(conversation))
+        if conversation.customer_id is not None:
+            # The surveys "after a help-desk conversation" (CSAT), under the store's contact policy.
+            surveys_services.invite_after_conversation(
+                store=conversation.store,
+                customer=conversation.customer,
+                conversation_reference=f"helpdesk-conversation:{conversation.pk}",
+                now=at,
+            )
     return conversation
 
 

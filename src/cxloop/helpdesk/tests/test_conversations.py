@@ -204,3 +204,34 @@ def test_a_snoozed_conversation_reopens_when_its_time_comes(store, agent, time_m
     assert later.status == "snoozed"
     woke = Activity.objects.filter(conversation=conversation, kind="status").order_by("pk").last()
     assert (woke.actor, woke.data["why"]) == (None, "snooze_ended")
+
+
+def test_resolving_a_customers_conversation_asks_them_the_after_conversation_survey_once(store, agent):
+    from cxloop.surveys.models import Invitation
+    from cxloop.surveys.tests.factories import make_customer, make_survey
+
+    customer = make_customer(store, email="ania@example.pl")
+    make_survey(store, kind="csat", trigger="helpdesk_resolved")
+    make_survey(store, kind="nps")  # another trigger: not asked
+    conversation, _message = open_conversation(store)
+    assert conversation.customer == customer
+
+    services.set_status(conversation=conversation, status="resolved", actor=agent)
+    services.set_status(conversation=conversation, status="open", actor=agent)
+    services.set_status(conversation=conversation, status="resolved", actor=agent)
+
+    [invitation] = Invitation.objects.filter(customer=customer)
+    assert invitation.survey.kind == "csat" and invitation.channel == "helpdesk"
+    assert invitation.reference == f"helpdesk-conversation:{conversation.pk}"
+
+
+def test_resolving_an_unknown_senders_conversation_invites_no_one(store, agent):
+    from cxloop.surveys.models import Invitation
+    from cxloop.surveys.tests.factories import make_survey
+
+    make_survey(store, kind="csat", trigger="helpdesk_resolved")
+    conversation, _message = open_conversation(store)
+
+    services.set_status(conversation=conversation, status="resolved", actor=agent)
+
+    assert conversation.customer is None and not Invitation.objects.exists()

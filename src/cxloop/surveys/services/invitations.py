@@ -158,10 +158,15 @@ def invite_customers(
 def invite_after_conversation(
     *, store: Store, customer: Customer, conversation_reference: str, now=None
 ) -> list[Invitation]:
-    """The help desk's hook: invite the customer to every active "after a conversation" survey."""
+    """The help desk's hook: invite the customer to every active "after a conversation" survey.
+
+    A conversation is asked about once per survey: resolved again after a reopen, it invites no one
+    (the contact policy also keeps a customer from being asked too often).
+    """
+    asked = Invitation.objects.filter(store=store, reference=conversation_reference).values("survey_id")
     surveys = Survey.objects.filter(
         store=store, status=Survey.Status.ACTIVE, trigger=Survey.Trigger.HELPDESK_RESOLVED
-    )
+    ).exclude(pk__in=asked)
     return [
         invite_customer(
             survey=survey,
