@@ -256,7 +256,7 @@ CXLOOP_HELPDESK_MAX_MAIL_BYTES = int(os.environ.get("CXLOOP_HELPDESK_MAX_MAIL_BY
 CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
 )
-# Providers' inbound webhooks (django-anymail), mounted under /webhooks/inbound/<provider>/ (docs/helpdesk.md).
+# Providers' inbound webhooks (django-anymail) at /webhooks/inbound/<provider>/ (docs/helpdesk.md).
 # ANYMAIL_WEBHOOK_SECRET "user:password" (comma-separated for rotation): HTTP basic auth that Postmark,
 # SendGrid and Amazon SES (SNS) put in the webhook URL; MAILGUN_WEBHOOK_SIGNING_KEY: Mailgun's
 # HMAC signing key. A provider whose secret is not set is refused (never an unauthenticated inbox).

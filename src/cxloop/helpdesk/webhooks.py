@@ -92,6 +92,14 @@ def connect() -> None:
     inbound.connect(take_inbound, dispatch_uid="cxloop.helpdesk.inbound")
 
 
+class MailgunInbound(MailgunInboundWebhookView):
+    """Mailgun's requests are signed: its signing key is their proof, without the basic auth of the others."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.basic_auth = []
+
+
 def _configured(provider: str) -> bool:
     options = getattr(settings, "ANYMAIL", {})
     if provider == "mailgun":
@@ -126,9 +134,15 @@ def _inbound_view(provider: str, view_class):
 
 urlpatterns = [
     # Mailgun posts the raw MIME (body-mime) to a URL ending in "mime", parsed fields to any other.
-    re_path(r"^mailgun/(?:mime/)?$", _inbound_view("mailgun", MailgunInboundWebhookView), name="helpdesk-inbound-mailgun"),
-    path("postmark/", _inbound_view("postmark", PostmarkInboundWebhookView), name="helpdesk-inbound-postmark"),
-    path("sendgrid/", _inbound_view("sendgrid", SendGridInboundWebhookView), name="helpdesk-inbound-sendgrid"),
+    re_path(
+        r"^mailgun/(?:mime/)?$", _inbound_view("mailgun", MailgunInbound), name="helpdesk-inbound-mailgun"
+    ),
+    path(
+        "postmark/", _inbound_view("postmark", PostmarkInboundWebhookView), name="helpdesk-inbound-postmark"
+    ),
+    path(
+        "sendgrid/", _inbound_view("sendgrid", SendGridInboundWebhookView), name="helpdesk-inbound-sendgrid"
+    ),
     path(
         "amazon-ses/",
         _inbound_view("amazon-ses", AmazonSESInboundWebhookView),

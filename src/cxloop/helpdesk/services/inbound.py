@@ -120,7 +120,7 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
 
 
 def default_external_id(mail: ParsedEmail, raw: bytes) -> str:
-    """"mid:<Message-ID>" (hashed when long), or "raw:<sha256>" of a mail without one."""
+    """The delivery's id: "mid:<Message-ID>" (hashed when long), or "raw:<sha256>" without one."""
     if mail.message_id:
         external_id = f"mid:{mail.message_id}"
         if len(external_id) <= MAX_EXTERNAL_ID:
@@ -134,11 +134,15 @@ def own_addresses(store: Store) -> set[str]:
     own = {addresses.inbound_address(store).lower()}
     if store.support_email:
         own.add(store.support_email.strip().lower())
-    own.update(a.strip().lower() for a in Mailbox.objects.filter(store=store).values_list("address", flat=True))
+    own.update(
+        a.strip().lower() for a in Mailbox.objects.filter(store=store).values_list("address", flat=True)
+    )
     return own
 
 
-def find_conversation(store: Store, mail: ParsedEmail, raw: bytes, recipient: str = "") -> Conversation | None:
+def find_conversation(
+    store: Store, mail: ParsedEmail, raw: bytes, recipient: str = ""
+) -> Conversation | None:
     """The conversation of this store the mail answers (see the module's threading rules), or None."""
     for address in [*mail.to, *mail.cc, *delivered_to(raw), recipient]:
         conversation = conversation_for_reply_address(store, address)

@@ -83,7 +83,8 @@ def test_a_long_message_id_is_hashed(store):
 def test_a_reply_threads_by_in_reply_to_and_references(store):
     first = receive_email(store=store, raw=mail())
     by_reply = receive_email(
-        store=store, raw=mail("A co z paczką?", message_id="<a2@example.pl>", headers="In-Reply-To: <a1@example.pl>\r\n")
+        store=store,
+        raw=mail("A co z paczką?", message_id="<a2@example.pl>", headers="In-Reply-To: <a1@example.pl>\r\n"),
     )
     by_references = receive_email(
         store=store,
@@ -125,7 +126,9 @@ def test_a_reply_address_threads_whatever_the_sender(store):
 
     message = receive_email(
         store=store,
-        raw=mail("From my other address", sender="ania.work@firma.pl", to=reply_to, message_id="<w1@firma.pl>"),
+        raw=mail(
+            "From my other address", sender="ania.work@firma.pl", to=reply_to, message_id="<w1@firma.pl>"
+        ),
     )
     by_envelope = receive_email(
         store=store,
@@ -165,8 +168,8 @@ def test_an_auto_reply_is_stored_flagged_and_does_not_reopen(store):
 
     auto = receive_email(
         store=store,
-        raw=mail("I am away until Monday.", to=reply_to, subject="Out of office", message_id="<oo@example.pl>",
-                 headers="Auto-Submitted: auto-replied\r\n"),
+        raw=mail("I am away until Monday.", to=reply_to, subject="Out of office",
+                 message_id="<oo@example.pl>", headers="Auto-Submitted: auto-replied\r\n"),
     )  # fmt: skip
     conversation = Conversation.objects.get(pk=first.conversation_id)
 
@@ -181,13 +184,17 @@ def test_an_auto_reply_is_stored_flagged_and_does_not_reopen(store):
 def test_mail_from_the_stores_own_addresses_is_flagged(store):
     store.support_email = "hello@sklep.pl"
     store.save()
-    Mailbox.objects.create(store=store, address="pomoc@sklep.pl", host="imap.sklep.pl", username="p", password="x")
+    Mailbox.objects.create(
+        store=store, address="pomoc@sklep.pl", host="imap.sklep.pl", username="p", password="x"
+    )
     first = receive_email(store=store, raw=mail())
     Conversation.objects.filter(pk=first.conversation_id).update(status=Conversation.Status.RESOLVED)
     reply_to = addresses.reply_address(first.conversation)
 
     flagged = [
-        receive_email(store=store, raw=mail("loop", sender=sender, to=reply_to, message_id=f"<own{i}@sklep.pl>"))
+        receive_email(
+            store=store, raw=mail("loop", sender=sender, to=reply_to, message_id=f"<own{i}@sklep.pl>")
+        )
         for i, sender in enumerate(["Hello@Sklep.pl", "pomoc@sklep.pl", "sklep-ania@in.cxloop.localhost"])
     ]
 
@@ -223,9 +230,7 @@ def attachment_mail(content: bytes, filename="../../etc/faktura.pdf") -> bytes:
         'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nW załączniku faktura.\r\n"
         f'--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="{filename}"\r\n'
-        "Content-Transfer-Encoding: base64\r\n\r\n"
-        + base64.encodebytes(content).decode()
-        + "--B--\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(content).decode() + "--B--\r\n"
     ).encode()
 
 
