@@ -78,7 +78,8 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     except MailRefused as refused:
         raise MailRejected(str(refused)) from None
     external_id = external_id or default_external_id(mail, raw)
-    stored = Message.objects.filter(store=store, external_id=external_id).first()
+    # The exclude repeats the unique index's condition: SQLite then searches that partial index.
+    stored = Message.objects.filter(store=store, external_id=external_id).exclude(external_id="").first()
     if stored is not None:
         return stored
     _check_flood(store, mail.from_email)

@@ -83,7 +83,9 @@ def take_message(
 
 
 def _stored(store: Store, external_id: str) -> Message | None:
-    return Message.objects.filter(store=store, external_id=external_id).select_related("conversation").first()
+    # The exclude states the unique index's condition, so SQLite searches that index, not every message.
+    found = Message.objects.filter(store=store, external_id=external_id).exclude(external_id="")
+    return found.select_related("conversation").first()
 
 
 def _take(store, channel, incoming: Incoming, external_id, conversation, at):
