@@ -82,7 +82,6 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     stored = Message.objects.filter(store=store, external_id=external_id).exclude(external_id="").first()
     if stored is not None:
         return stored
-    _check_flood(store, mail.from_email)
     own = mail.from_email in own_addresses(store) or addresses.read_reply_address(mail.from_email) is not None
     incoming = Incoming(
         text=mail.text,
@@ -104,6 +103,9 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     saved: list[str] = []
     try:
         with transaction.atomic():
+            # Inside the mail's transaction: with the database cache (the default) the counter's
+            # writes commit with the mail, in one commit, and a mail rolled back is not counted.
+            _check_flood(store, mail.from_email)
             _conversation, message, created = take_message(
                 store=store,
                 channel=Channel.EMAIL,
