@@ -78,10 +78,6 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     except MailRefused as refused:
         raise MailRejected(str(refused)) from None
     external_id = external_id or default_external_id(mail, raw)
-    # The exclude repeats the unique index's condition: SQLite then searches that partial index.
-    stored = Message.objects.filter(store=store, external_id=external_id).exclude(external_id="").first()
-    if stored is not None:
-        return stored
     own = mail.from_email in own_addresses(store) or addresses.read_reply_address(mail.from_email) is not None
     incoming = Incoming(
         text=mail.text,
@@ -103,9 +99,6 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     saved: list[str] = []
     try:
         with transaction.atomic():
-            # Inside the mail's transaction: with the database cache (the default) the counter's
-            # writes commit with the mail, in one commit, and a mail rolled back is not counted.
-            _check_flood(store, mail.from_email)
             _conversation, message, created = take_message(
                 store=store,
                 channel=Channel.EMAIL,
@@ -114,6 +107,10 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
                 conversation=conversation,
             )
             if created:
+                # Counted only for a mail not stored before (a retry is free), inside the mail's
+                # transaction: over the limit, the message just written is rolled back; with the
+                # database cache (the default) the counter's writes commit with the mail, in one commit.
+                _check_flood(store, mail.from_email)
                 _store_attachments(store, message, mail, saved)
     except BaseException:
         for name in saved:  # the rows were rolled back: their files go too
