@@ -7,6 +7,7 @@ Every endpoint needs a secret store API key; another store's conversation id is 
     POST /api/v1/conversations/{conversation_id}/messages   {"text", "client_id"}  -> 201 (200: a repeat)
     GET  /api/v1/conversations?status=open              newest activity first, paged
     GET  /api/v1/conversations/{conversation_id}        with its messages, oldest first
+    GET  /api/v1/conversations/{conversation_id}/messages   its messages alone, oldest first, paged
 
 `client_id` (letters, digits and `._:-`, at most 200) makes a post idempotent:
 the same client_id is stored once, and a repeat answers 200 with what was
@@ -131,6 +132,16 @@ def open_conversation(request, payload: ConversationIn):
 def get_conversation(request, conversation_id: DbId):
     conversation = queries.get_conversation_with_messages(request.store, conversation_id)
     return {**ConversationOut.from_orm(conversation).dict(), "messages": conversation.message_list}
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    response=list[MessageOut],
+    summary="A conversation's messages, oldest first",
+)
+@paginate(LimitOffsetPagination)
+def list_messages(request, conversation_id: DbId):
+    return queries.list_messages(queries.get_conversation(request.store, conversation_id))
 
 
 @router.post(

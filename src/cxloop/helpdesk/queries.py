@@ -34,3 +34,10 @@ def get_conversation_with_messages(store: Store, conversation_id: int) -> Conver
     if conversation is None:
         raise Http404("No such conversation.")
     return conversation
+
+
+def list_messages(conversation: Conversation) -> QuerySet[Message]:
+    """A conversation's messages, oldest first."""
+    return Message.objects.filter(store_id=conversation.store_id, conversation=conversation).order_by(
+        "created_at", "pk"
+    )

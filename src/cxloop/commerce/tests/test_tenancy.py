@@ -15,6 +15,7 @@ from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
 from cxloop.core.models import OutboxMessage
 from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
+from cxloop.helpdesk.tests.factories import make_foreign_objects as make_foreign_helpdesk_objects
 from cxloop.hooks.models import WebhookDelivery, WebhookEndpoint
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
@@ -62,13 +63,14 @@ def foreign_objects(other_store):
     )
     surveys = make_foreign_survey_objects(other_store)
     team = make_foreign_team_objects(other_store)
+    helpdesk = make_foreign_helpdesk_objects(other_store)
     # The development outbox belongs to no store; it is off here, so its pages are a 404 for everyone.
     kept = OutboxMessage.objects.create(from_email="shop@example.com", to="canary-b@example.com", subject="B")
     endpoint = WebhookEndpoint.objects.create(
         store=other_store, url="https://hooks.example.com/cxloop", events=["ping"]
     )
     delivery = WebhookDelivery.objects.create(store=other_store, endpoint=endpoint, event="ping")
-    return {**surveys, **team, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
+    return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk}  # fmt: skip
 
@@ -108,7 +110,7 @@ def test_every_api_path_with_an_id_answers_404_for_another_store(api_client, sta
 
 
 def test_lists_never_show_another_stores_rows(api_client, staff_client, foreign_objects):
-    for url in ("/api/v1/customers", "/api/v1/orders", "/api/v1/events"):
+    for url in ("/api/v1/customers", "/api/v1/orders", "/api/v1/events", "/api/v1/conversations"):
         assert "canary" not in api_client.get(url).content.decode().lower()
     for route in ("customers/", "orders/", ""):
         response = Client.get(staff_client, "/" + route)

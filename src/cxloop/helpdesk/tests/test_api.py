@@ -61,11 +61,13 @@ def test_a_customer_message_continues_and_reopens_a_conversation(api_client):
         {"text": "Jeszcze jedno", "client_id": "m-2"},
     )
     detail = api_client.get(f"/api/v1/conversations/{conversation_id}")
+    paged = api_client.get(f"/api/v1/conversations/{conversation_id}/messages?limit=1&offset=1")
 
     assert (added.status_code, repeat.status_code) == (201, 200)
     assert added.json()["from_email"] == "ania@example.pl"
     assert detail.status_code == 200 and detail.json()["status"] == "open"
     assert [m["text"] for m in detail.json()["messages"]] == ["Chcę zwrócić buty", "Jeszcze jedno"]
+    assert paged.json()["count"] == 2 and [m["text"] for m in paged.json()["items"]] == ["Jeszcze jedno"]
 
 
 def test_a_client_id_of_another_conversation_is_a_conflict(api_client):
@@ -84,10 +86,11 @@ def test_another_stores_conversation_is_404(api_client, other_api_key):
     stranger = Client(headers={"Authorization": f"Bearer {other_api_key}"})
 
     read = stranger.get(f"/api/v1/conversations/{conversation_id}")
+    messages = stranger.get(f"/api/v1/conversations/{conversation_id}/messages")
     written = post(stranger, f"/conversations/{conversation_id}/messages", {"text": "Hi"})
     listed = stranger.get("/api/v1/conversations")
 
-    assert read.status_code == written.status_code == 404
+    assert read.status_code == written.status_code == messages.status_code == 404
     assert read.json()["error"] == "not_found" and read.json()["detail"] == "No such conversation."
     assert listed.json()["items"] == []
     assert Message.objects.count() == 1
