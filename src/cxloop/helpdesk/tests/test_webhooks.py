@@ -181,3 +181,15 @@ def test_an_unreadable_mail_is_answered_422(store, settings):
     assert answer.status_code == 422 and answer.json()["error"] == "mail_refused"
     assert "limit" in answer.json()["detail"]
     assert not Message.objects.exists()
+
+
+def test_a_forwarded_mail_may_be_larger_than_an_api_body_up_to_djangos_limit(store, settings):
+    text = "Zdjęcia paczki w załączniku. " * 50_000  # ~1.5 MB: over the API's 1 MB, within 2.5 MB
+
+    taken = postmark(Client(), raw_mail(body=text))
+    too_large = postmark(Client(), raw_mail(body=text * 2, message_id="<big@example.pl>"))
+
+    assert settings.CXLOOP_MAX_BODY_BYTES < 1_500_000 < settings.CXLOOP_HELPDESK_MAX_WEBHOOK_BYTES
+    assert taken.status_code == 200, taken.content[:300]
+    assert too_large.status_code == 413 and too_large.json()["error"] == "body_too_large"
+    assert Message.objects.count() == 1
