@@ -46,7 +46,7 @@ from cxloop.core.errors import DomainError, error_body
 from cxloop.core.models import Store
 
 from . import addresses
-from .errors import MailFlood, UnknownRecipient
+from .errors import MailFlood, MailRejected, UnknownRecipient
 from .services.inbound import conversation_for_reply_address, delivered_to, receive_email
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,13 @@ def store_for_recipient(address: str) -> Store | None:
 def take_inbound(sender, event, esp_name, **kwargs):
     """anymail's `inbound` signal: store the forwarded mail for the store it was sent to."""
     message = event.message
-    raw = message.as_bytes()
+    try:
+        raw = message.as_bytes()
+    except Exception as error:  # a message the provider parsed but the standard library cannot write back
+        raise MailRejected(
+            _("The forwarded message could not be read as an email (%(error)s).")
+            % {"error": type(error).__name__}
+        ) from None
     recipients = [message.envelope_recipient or ""]
     for header in ("to", "cc"):
         recipients.extend(address.addr_spec for address in getattr(message, header))
