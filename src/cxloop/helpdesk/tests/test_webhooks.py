@@ -193,3 +193,21 @@ def test_a_forwarded_mail_may_be_larger_than_an_api_body_up_to_djangos_limit(sto
     assert taken.status_code == 200, taken.content[:300]
     assert too_large.status_code == 413 and too_large.json()["error"] == "body_too_large"
     assert Message.objects.count() == 1
+
+
+def test_an_ses_subscription_confirmation_is_acknowledged_and_stores_nothing(store):
+    sns = {
+        "Type": "SubscriptionConfirmation", "MessageId": "8f1c2d3e-0000-4000-8000-000000000002",
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:inbound", "Token": "2336412f37",
+        "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=2336412f37",
+        "Message": "You have chosen to subscribe to the topic.",
+    }  # fmt: skip
+
+    answer = Client().post(
+        "/webhooks/inbound/amazon-ses/", json.dumps(sns), content_type="text/plain; charset=UTF-8",
+        HTTP_AUTHORIZATION=basic(), HTTP_X_AMZ_SNS_MESSAGE_TYPE="SubscriptionConfirmation",
+        HTTP_X_AMZ_SNS_MESSAGE_ID=sns["MessageId"],
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    assert not Message.objects.exists()
