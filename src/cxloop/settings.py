@@ -15,6 +15,9 @@ service. Production differs only by its environment variables:
     CXLOOP_REDIS_URL  e.g. redis://127.0.0.1:6379/0: keep the shared cache (rate-limit
                      counters) in Redis instead of a database table (pip install "cxloop[redis]")
     CXLOOP_HELPDESK_INBOUND_DOMAIN  domain of the help desk's inbound and reply addresses
+    CXLOOP_HELPDESK_FLOOD_LIMIT  mails one sender may send one store in 10 minutes (20)
+    ANYMAIL_WEBHOOK_SECRET  "user:password" for the inbound webhooks of Postmark, SendGrid, Amazon SES
+    MAILGUN_WEBHOOK_SIGNING_KEY  Mailgun's webhook signing key (its inbound webhook)
     CXLOOP_ENCRYPTION_KEYS  comma-separated Fernet keys for secrets stored in the database
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
@@ -209,6 +212,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 CXLOOP_MAX_BODY_BYTES = 1_000_000
 CXLOOP_MAX_UPLOAD_BYTES = 200_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A provider's inbound webhook carries a whole mail (helpdesk/webhooks.py). Django's own
+# DATA_UPLOAD_MAX_MEMORY_SIZE still bounds a body read whole, so this is the most it takes.
+CXLOOP_HELPDESK_MAX_WEBHOOK_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The JSON API's `@paginate` reads ?limit= and ?offset= bounded to what SQL can take (core/inputs.py).
 NINJA_PAGINATION_CLASS = "cxloop.core.inputs.LimitOffsetPagination"
@@ -246,6 +252,22 @@ CXLOOP_PUBLIC_URL = os.environ.get("CXLOOP_PUBLIC_URL", "http://127.0.0.1:8000")
 # Help desk mail: each store receives at <store-slug>@ this domain (forwarded by a provider's
 # inbound webhook), and replies come back to reply+<token>@ it (helpdesk/addresses.py).
 CXLOOP_HELPDESK_INBOUND_DOMAIN = os.environ.get("CXLOOP_HELPDESK_INBOUND_DOMAIN", "in.cxloop.localhost")
+# Inbound mail: more than this many mails from one sender to one store in 10 minutes are refused.
+CXLOOP_HELPDESK_FLOOD_LIMIT = int(os.environ.get("CXLOOP_HELPDESK_FLOOD_LIMIT", "20"))
+CXLOOP_HELPDESK_MAX_MAIL_BYTES = int(os.environ.get("CXLOOP_HELPDESK_MAX_MAIL_BYTES", str(30 * 1024 * 1024)))
+CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
+)
+# Providers' inbound webhooks (django-anymail) at /webhooks/inbound/<provider>/ (docs/helpdesk.md).
+# ANYMAIL_WEBHOOK_SECRET "user:password" (comma-separated for rotation): HTTP basic auth that Postmark,
+# SendGrid and Amazon SES (SNS) put in the webhook URL; MAILGUN_WEBHOOK_SIGNING_KEY: Mailgun's
+# HMAC signing key. A provider whose secret is not set is refused (never an unauthenticated inbox).
+ANYMAIL = {
+    "WEBHOOK_SECRET": _list("ANYMAIL_WEBHOOK_SECRET"),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    # SES: confirm the SNS subscription in the SNS console (auto-confirming would need boto3).
+    "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": False,
+}
 
 # Security headers. Behind TLS (CXLOOP_HTTPS=1) cookies are Secure and HSTS is on.
 HTTPS = _flag("CXLOOP_HTTPS", "0" if (DEBUG or TESTING) else "1")

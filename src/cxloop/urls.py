@@ -13,6 +13,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the platforms' webhooks: "inbound/<provider>" would read as a platform and a store.
+    path("webhooks/inbound/", include("cxloop.helpdesk.webhooks")),
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
     path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("", include("cxloop.surveys.urls")),

@@ -21,6 +21,9 @@ def too_large_response() -> JsonResponse:
     )
 
 
+INBOUND_MAIL_PREFIX = "/webhooks/inbound/"
+
+
 class BodySizeLimitMiddleware:
     """Read API and webhook bodies whole, and answer 413 past CXLOOP_MAX_BODY_BYTES.
 
@@ -38,7 +41,10 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request):
         if request.path.startswith(MACHINE_PREFIXES) and request.method in ("POST", "PUT", "PATCH"):
-            refusal = read_body_within_limit(request, settings.CXLOOP_MAX_BODY_BYTES)
+            limit = settings.CXLOOP_MAX_BODY_BYTES
+            if request.path.startswith(INBOUND_MAIL_PREFIX):  # forwarded mail, attachments and all
+                limit = max(limit, settings.CXLOOP_HELPDESK_MAX_WEBHOOK_BYTES)
+            refusal = read_body_within_limit(request, limit)
             if refusal is not None:
                 return refusal
         return self.get_response(request)

@@ -9,7 +9,10 @@ class HelpdeskConfig(AppConfig):
     def ready(self):
         from cxloop.hooks.events import register_event
 
+        from . import webhooks
         from .events import EVENTS
+
+        webhooks.connect()
 
         for name, description in EVENTS.items():
             register_event(name, description)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -165,3 +165,24 @@ def get_mailbox(store: Store, mailbox_id: int) -> Mailbox:
     if mailbox is None:
         raise Http404("No such mailbox")
     return mailbox
+
+
+def list_conversations_by_status(store: Store, *, status: str | None = None) -> QuerySet[Conversation]:
+    """The store's conversations for the API, the most recently active first."""
+    found = Conversation.objects.filter(store=store)
+    if status:
+        found = found.filter(status=status)
+    return found.order_by("-last_message_at", "-pk")
+
+
+def get_conversation_with_messages(store: Store, conversation_id: int) -> Conversation:
+    """The conversation with its messages, oldest first (`conversation.message_list`)."""
+    messages = Message.objects.filter(store=store).order_by("created_at", "pk")
+    conversation = (
+        Conversation.objects.filter(store=store, pk=conversation_id)
+        .prefetch_related(Prefetch("messages", queryset=messages, to_attr="message_list"))
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation")
+    return conversation

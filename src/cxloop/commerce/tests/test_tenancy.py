@@ -114,7 +114,7 @@ def test_every_api_path_with_an_id_answers_404_for_another_store(api_client, sta
 
 
 def test_lists_never_show_another_stores_rows(api_client, staff_client, foreign_objects):
-    for url in ("/api/v1/customers", "/api/v1/orders", "/api/v1/events"):
+    for url in ("/api/v1/customers", "/api/v1/orders", "/api/v1/events", "/api/v1/conversations"):
         assert "canary" not in api_client.get(url).content.decode().lower()
     for route in ("customers/", "orders/", ""):
         response = Client.get(staff_client, "/" + route)

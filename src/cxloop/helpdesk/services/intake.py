@@ -13,7 +13,7 @@ store's customer with that email address (case-insensitive), detects the
 language of what the customer wrote, and publishes `conversation.created`
 and `message.created` to the store's outgoing webhooks, all in one
 transaction. A customer's message reopens a pending, snoozed or resolved
-conversation.
+conversation; an auto-reply or a bounce (flagged auto_submitted or bounce) does not.
 """
 
 from dataclasses import dataclass, field
@@ -83,7 +83,9 @@ def take_message(
 
 
 def _stored(store: Store, external_id: str) -> Message | None:
-    return Message.objects.filter(store=store, external_id=external_id).select_related("conversation").first()
+    # The exclude states the unique index's condition, so SQLite searches that index, not every message.
+    found = Message.objects.filter(store=store, external_id=external_id).exclude(external_id="")
+    return found.select_related("conversation").first()
 
 
 def _take(store, channel, incoming: Incoming, external_id, conversation, at):
@@ -113,7 +115,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
         created_at=at,
     )
     if not created:
-        _continue(conversation, at)
+        _continue(conversation, at, flagged=incoming.auto_submitted or incoming.bounce)
     else:
         hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
     hooks.publish(store, MESSAGE_CREATED, message_payload(message))
@@ -149,9 +151,19 @@ def _open(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
     return conversation
 
 
-def _continue(conversation: Conversation, at) -> None:
-    """A customer wrote again: the conversation is theirs to answer again."""
-    changes = {"last_message_at": at, "last_customer_message_at": at, "updated_at": at}
+def _continue(conversation: Conversation, at, *, flagged: bool = False) -> None:
+    """A customer wrote again: the conversation is theirs to answer again.
+
+    A machine's message (an auto-reply, a bounce: `flagged`) is kept but changes neither the
+    conversation's status nor when the customer last wrote.
+    """
+    changes = {"last_message_at": at, "updated_at": at}
+    if flagged:
+        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(conversation, name, value)
+        return
+    changes["last_customer_message_at"] = at
     if conversation.status != Conversation.Status.OPEN:
         Activity.objects.create(
             store_id=conversation.store_id,

@@ -1,0 +1,251 @@
+"""`cxloop bench helpdesk`: inbound support mail parsed, threaded and stored, against the standard library.
+
+Part `inbound`: N mails from `helpdesk.mail.corpus.build_corpus` (eight
+languages, their charsets, encoded words, HTML alternatives, quoted history,
+attachments, replies with In-Reply-To and References) go through
+`helpdesk.services.inbound.receive_email` one by one, as the IMAP poller and
+the inbound webhooks call it: parse, flood counter (the shared cache),
+threading, one committed transaction per mail, attachments written to the
+storage. The baseline, in the same run on the same corpus, is the standard
+library alone: `email.message_from_bytes(raw, policy=email.policy.default)`.
+The ratio is receive_email's mails/s over the standard library's (goal >= 25 %);
+the parser alone (`parse_email`, no database) is timed too, to tell parsing
+from storing.
+
+Afterwards the database must hold exactly one message per distinct mail, and
+a second delivery of the first mails must store nothing.
+
+Each database runs in its own process on a fresh scratch database: SQLite in
+a temp dir, PostgreSQL in --postgres-url (dropped and re-created; its name
+must contain 'bench').
+
+    cxloop bench helpdesk --db both --mails 2000
+
+Results are printed as a table and written to var/bench/helpdesk-<timestamp>.json.
+"""
+
+import argparse
+import contextlib
+import email
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from email import policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STORE = "helpdesk-bench"
+SEED = 20261203
+WARM_UP = 50
+RESENT = 100  # mails delivered a second time after the timed run: each must be stored once
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--child"]:
+        return _child(argv[1:])
+    args = _parse_args(argv)
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    results = {}
+    for database in databases:
+        results[database] = _run_one(database, args)
+    _print(results, args.mails)
+    print(f"\nresults: {_write_json(results, args)}")
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="cxloop bench helpdesk", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--parts", default="inbound", help="inbound (the only part so far)")
+    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--postgres-url", default="postgres://postgres@127.0.0.1:5432/cxbench_helpdesk",
+        help="scratch database, dropped and re-created (its name must contain 'bench')",
+    )  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args(argv)
+    args.db = {"postgresql": "postgres"}.get(args.db, args.db)
+    if {p.strip() for p in args.parts.split(",") if p.strip()} - {"inbound"}:
+        parser.error("the only part is 'inbound'")
+    if args.mails < 1:
+        parser.error("--mails must be >= 1")
+    return args
+
+
+def _run_one(database: str, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix="cxbench-helpdesk-") as tmp:
+        env = {**os.environ, "CXLOOP_VAR_DIR": tmp, "DJANGO_SETTINGS_MODULE": "cxloop.settings", "DEBUG": "0"}
+        env.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
+        env["ALLOWED_HOSTS"] = "testserver"
+        # The flood counter runs on every mail, as in production, but the corpus must not trip it.
+        env["CXLOOP_HELPDESK_FLOOD_LIMIT"] = str(args.mails * 2 + RESENT)
+        env.pop("CXLOOP_REDIS_URL", None)
+        scratch = None
+        if database == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        else:
+            scratch = _PostgresDb(args.postgres_url)
+            scratch.create()
+            env["DATABASE_URL"] = scratch.url
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.helpdesk", "--child", str(args.mails), str(args.seed)],
+                cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+        finally:
+            if scratch is not None and not args.keep:
+                scratch.drop()
+    if done.returncode != 0:
+        sys.exit(f"the {database} run failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _child(argv: list[str]) -> None:
+    mails, seed = int(argv[0]), int(argv[1])
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from cxloop.core import services as core_services
+    from cxloop.helpdesk.mail.corpus import build_corpus
+    from cxloop.helpdesk.models import Attachment, Conversation, Message
+    from cxloop.helpdesk.services.inbound import receive_email
+
+    store, _created = core_services.create_store(name="Helpdesk bench", currency="EUR", slug=STORE)
+    corpus = build_corpus(mails, seed)
+    size = sum(len(raw) for raw in corpus)
+
+    # Warm up as a long-running worker is (the language detector's models, Django's caches): a few
+    # mails of another seed into another store, not timed.
+    warm_store, _created = core_services.create_store(name="Warm-up", currency="EUR", slug=f"{STORE}-warm")
+    for raw in build_corpus(WARM_UP, seed + 1):
+        email.message_from_bytes(raw, policy=policy.default)
+        with contextlib.suppress(Exception):
+            receive_email(store=warm_store, raw=raw)
+
+    started = time.perf_counter()
+    for raw in corpus:
+        email.message_from_bytes(raw, policy=policy.default)
+    stdlib_s = time.perf_counter() - started
+
+    from cxloop.helpdesk.mail.parse import parse_email
+
+    started = time.perf_counter()
+    for raw in corpus:
+        with contextlib.suppress(Exception):
+            parse_email(raw)
+    parse_s = time.perf_counter() - started
+
+    refused = 0
+    started = time.perf_counter()
+    for raw in corpus:
+        try:
+            receive_email(store=store, raw=raw)
+        except Exception:  # a refusal is counted, and the check below says whether it was right
+            refused += 1
+    receive_s = time.perf_counter() - started
+
+    stored = Message.objects.filter(store=store).count()
+    before = stored
+    for raw in corpus[:RESENT]:
+        with contextlib.suppress(Exception):
+            receive_email(store=store, raw=raw)
+    distinct = len({_identity(raw) for raw in corpus})
+    result = {
+        "mails": mails,
+        "bytes": size,
+        "stdlib_s": stdlib_s,
+        "parse_s": parse_s,
+        "receive_s": receive_s,
+        "stdlib_per_s": mails / stdlib_s,
+        "parse_per_s": mails / parse_s,
+        "receive_per_s": mails / receive_s,
+        "ratio": stdlib_s / receive_s,
+        "parse_ratio": stdlib_s / parse_s,
+        "refused": refused,
+        "messages": stored,
+        "distinct_mails": distinct,
+        "stored_again": Message.objects.filter(store=store).count() - before,
+        "conversations": Conversation.objects.filter(store=store).count(),
+        "threaded": stored - Conversation.objects.filter(store=store).count(),
+        "attachments": Attachment.objects.filter(store=store).count(),
+    }
+    if stored + refused != mails or stored != distinct or result["stored_again"] != 0:
+        print(json.dumps(result), file=sys.stderr)
+        sys.exit("check failed: every distinct mail must be stored once, and a resent one not again")
+    print(json.dumps(result))
+
+
+def _identity(raw: bytes) -> bytes:
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    return (message.get("Message-ID") or "").strip().encode() or raw
+
+
+class _PostgresDb:
+    """A scratch PostgreSQL database, dropped and re-created for each run."""
+
+    def __init__(self, url: str):
+        self.url = url
+        parts = urllib.parse.urlsplit(url)
+        self.name = parts.path.lstrip("/")
+        if "bench" not in self.name:
+            sys.exit(f"refusing to drop {self.name!r}: the scratch database name must contain 'bench'")
+        if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            sys.exit("the benchmark only talks to a database on this machine")
+        self.admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _print(results: dict, mails: int) -> None:
+    print(f"\nInbound mail, {mails:,} mails from the corpus, one committed transaction each (mails/s):")
+    print(
+        f"  {'database':<10} {'stdlib':>8} {'parse_email':>12} {'receive_email':>14} {'ratio':>7}"
+        "  stored/threaded/files"
+    )
+    for database, row in results.items():
+        print(
+            f"  {database:<10} {row['stdlib_per_s']:>8,.0f} {row['parse_per_s']:>12,.0f} "
+            f"{row['receive_per_s']:>14,.0f} {row['ratio']:>7.1%}"
+            f"  {row['messages']:,} / {row['threaded']:,} / {row['attachments']:,}"
+            + ("  (goal >= 25 %)" if row["ratio"] < 0.25 else "")
+        )
+    print("  ratio: receive_email's mails/s over the standard library's message_from_bytes(policy=default)")
+
+
+def _write_json(results: dict, args) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = ROOT / "var" / "bench" / f"helpdesk-{stamp}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "python": platform.python_version(),
+        "load": os.getloadavg(),
+        "mails": args.mails,
+        "seed": args.seed,
+    }
+    path.write_text(json.dumps({"meta": meta, **results}, indent=2))
+    return path
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,232 @@
+"""A support mail arrives (by IMAP or a provider's inbound webhook): parse it, thread it, store it once.
+
+    message = receive_email(store=store, raw=raw_bytes, external_id="imap:3:1700000000:42")
+
+`receive_email` is the one door for inbound mail. It parses the bytes
+(`mail.parse.parse_email`; a refusal raises `MailRejected` with the reason,
+and nothing is stored), refuses a flood (`MailFlood`), finds the conversation
+the mail belongs to, and hands it to `intake.take_message`, which stores it
+once per `external_id`. Its attachments are written through Django's storage
+API under a random name.
+
+Threading, first match wins:
+
+1. a reply address `reply+<token>@<inbound domain>` among To, Cc,
+   Delivered-To and the envelope `recipient`, whose token is valid and whose
+   conversation belongs to this store (a merged conversation leads to the one
+   it was merged into);
+2. a message id in In-Reply-To or References naming a message of this store
+   whose conversation's contact is the sender (a forged In-Reply-To naming
+   another store's or another customer's message threads nowhere);
+3. otherwise a new conversation.
+
+The same mail delivered twice is stored once: `external_id` defaults to
+"mid:<Message-ID>" (a sha256 of it when long), or "raw:<sha256 of the
+bytes>" for a mail without a Message-ID. Mail from the store's own addresses
+(its support email, its inbound address, its mailboxes, reply addresses) is
+flagged auto_submitted, like auto-replies; such mail and bounces are stored
+but do not reopen a conversation (intake).
+
+Flood limit: at most settings.CXLOOP_HELPDESK_FLOOD_LIMIT mails (default 20)
+from one sender to one store in 10 minutes (`surveys.ratelimit.hit`, fixed
+windows in the shared cache); the rest raise `MailFlood` and are not stored.
+A repeated delivery of a stored mail is answered with the stored message and
+counts nothing.
+"""
+
+import hashlib
+import logging
+import re
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxloop.core.models import Store
+from cxloop.surveys.ratelimit import hit
+
+from .. import addresses
+from ..errors import MailFlood, MailRejected
+from ..mail.parse import MailRefused, ParsedEmail, parse_email
+from ..models import Attachment, Channel, Conversation, Mailbox, Message
+from .intake import Incoming, take_message
+
+logger = logging.getLogger(__name__)
+
+FLOOD_PERIOD = 10 * 60
+MAX_EXTERNAL_ID = 300
+MAX_MERGE_HOPS = 10
+DELIVERED_TO = re.compile(rb"^delivered-to:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+ADDRESS = re.compile(r"[^\s<>\"',;]+@[^\s<>\"',;]+")
+
+
+def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient: str = "") -> Message:
+    """Store one inbound mail for `store` (once); return its message, or the one stored before.
+
+    Raises MailRejected (unreadable, too large, not a mail) or MailFlood (too many from this sender);
+    in both cases nothing is stored and the caller decides what to answer.
+    """
+    try:
+        mail = parse_email(
+            raw,
+            max_bytes=settings.CXLOOP_HELPDESK_MAX_MAIL_BYTES,
+            max_attachment_bytes=settings.CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES,
+        )
+    except MailRefused as refused:
+        raise MailRejected(str(refused)) from None
+    external_id = external_id or default_external_id(mail, raw)
+    own = mail.from_email in own_addresses(store) or addresses.read_reply_address(mail.from_email) is not None
+    incoming = Incoming(
+        text=mail.text,
+        reply_text=mail.reply_text,
+        html=mail.html,
+        subject=mail.subject,
+        from_email=mail.from_email,
+        from_name=mail.from_name,
+        to=mail.to,
+        cc=mail.cc,
+        message_id=mail.message_id,
+        in_reply_to=mail.in_reply_to,
+        references=mail.references,
+        auto_submitted=mail.auto_submitted or own,
+        bounce=mail.bounce,
+        problems=(["sent from one of the store's own addresses"] if own else []) + mail.problems,
+    )
+    conversation = find_conversation(store, mail, raw, recipient)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            _conversation, message, created = take_message(
+                store=store,
+                channel=Channel.EMAIL,
+                incoming=incoming,
+                external_id=external_id,
+                conversation=conversation,
+            )
+            if created:
+                # Counted only for a mail not stored before (a retry is free), inside the mail's
+                # transaction: over the limit, the message just written is rolled back; with the
+                # database cache (the default) the counter's writes commit with the mail, in one commit.
+                _check_flood(store, mail.from_email)
+                _store_attachments(store, message, mail, saved)
+    except BaseException:
+        for name in saved:  # the rows were rolled back: their files go too
+            Attachment.file.field.storage.delete(name)
+        raise
+    return message
+
+
+def default_external_id(mail: ParsedEmail, raw: bytes) -> str:
+    """The delivery's id: "mid:<Message-ID>" (hashed when long), or "raw:<sha256>" without one."""
+    if mail.message_id:
+        external_id = f"mid:{mail.message_id}"
+        if len(external_id) <= MAX_EXTERNAL_ID:
+            return external_id
+        return "mid:sha256:" + hashlib.sha256(mail.message_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return "raw:" + hashlib.sha256(raw).hexdigest()
+
+
+def own_addresses(store: Store) -> set[str]:
+    """The addresses mail from the store itself comes from: support email, inbound address, mailboxes."""
+    own = {addresses.inbound_address(store).lower()}
+    if store.support_email:
+        own.add(store.support_email.strip().lower())
+    own.update(
+        a.strip().lower() for a in Mailbox.objects.filter(store=store).values_list("address", flat=True)
+    )
+    return own
+
+
+def find_conversation(
+    store: Store, mail: ParsedEmail, raw: bytes, recipient: str = ""
+) -> Conversation | None:
+    """The conversation of this store the mail answers (see the module's threading rules), or None."""
+    for address in [*mail.to, *mail.cc, *delivered_to(raw), recipient]:
+        conversation = conversation_for_reply_address(store, address)
+        if conversation is not None:
+            return conversation
+    ids = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))
+    if not ids or not mail.from_email:
+        return None
+    earlier = (
+        Message.objects.filter(
+            store=store, message_id__in=ids[:100], conversation__contact_email=mail.from_email
+        )
+        .select_related("conversation")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return _followed(store, earlier.conversation) if earlier is not None else None
+
+
+def conversation_for_reply_address(store: Store | None, address: str) -> Conversation | None:
+    """The conversation a reply address names, if its token is valid (and it is `store`'s, when given)."""
+    read = addresses.read_reply_address(address or "")
+    if read is None:
+        return None
+    conversation_id, mac = read
+    found = Conversation.objects.filter(pk=conversation_id)
+    if store is not None:
+        found = found.filter(store=store)
+    conversation = found.first()
+    if conversation is None or not addresses.token_matches(conversation, mac):
+        return None
+    return _followed(conversation.store if store is None else store, conversation)
+
+
+def _followed(store: Store, conversation: Conversation) -> Conversation:
+    """A merged conversation continues in the one it was merged into (same store only)."""
+    for _hop in range(MAX_MERGE_HOPS):
+        if conversation.merged_into_id is None:
+            break
+        target = Conversation.objects.filter(store=store, pk=conversation.merged_into_id).first()
+        if target is None:
+            break
+        conversation = target
+    return conversation
+
+
+def delivered_to(raw: bytes) -> list[str]:
+    """The addresses of the Delivered-To headers (read from the header section only)."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+    found = []
+    for value in DELIVERED_TO.findall(raw[:end]):
+        found.extend(a.lower() for a in ADDRESS.findall(value.decode("ascii", "replace")))
+    return found[:10]
+
+
+def _check_flood(store: Store, sender: str) -> None:
+    limit = settings.CXLOOP_HELPDESK_FLOOD_LIMIT
+    decision = hit("helpdesk-inbound", f"{store.pk}:{sender or 'unknown'}", limit=limit, period=FLOOD_PERIOD)
+    if not decision.allowed:
+        logger.warning("Help desk: flood limit reached for a sender to store %s", store.pk)
+        raise MailFlood(
+            _("More than %(limit)d mails from %(sender)s in 10 minutes: this one was not taken.")
+            % {"limit": limit, "sender": sender or _("an unknown sender")},
+            retry_after=decision.retry_after,
+        )
+
+
+def _store_attachments(store: Store, message: Message, mail: ParsedEmail, saved: list[str]) -> None:
+    now = timezone.now()
+    for parsed in mail.attachments:
+        attachment = Attachment(
+            store=store,
+            message=message,
+            key=secrets.token_hex(16),
+            filename=parsed.filename[:200],
+            content_type=parsed.content_type[:200],
+            size=len(parsed.content),
+            content_id=parsed.content_id[:300],
+            inline=parsed.inline,
+            created_at=now,
+        )
+        attachment.file.save(attachment.key, ContentFile(parsed.content), save=False)
+        saved.append(attachment.file.name)
+        attachment.save()
+
+
+__all__ = ["receive_email", "find_conversation", "default_external_id", "own_addresses"]
