@@ -91,7 +91,7 @@ def test_another_stores_conversation_is_404(api_client, other_api_key):
     listed = stranger.get("/api/v1/conversations")
 
     assert read.status_code == written.status_code == messages.status_code == 404
-    assert read.json()["error"] == "not_found" and read.json()["detail"] == "No such conversation."
+    assert read.json()["error"] == "not_found" and read.json()["detail"] == "No such conversation"
     assert listed.json()["items"] == []
     assert Message.objects.count() == 1
 
