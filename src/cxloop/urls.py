@@ -16,14 +16,13 @@ urlpatterns = [
     # Before the platforms' webhooks: "inbound/<provider>" would read as a platform and a store.
     path("webhooks/inbound/", include("cxloop.helpdesk.webhooks")),
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
+    # The help desk's staff pages: the inbox, conversations, mailboxes.
     path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.helpdesk.public_urls")),
     path("", include("cxloop.flows.urls")),
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.hooks.urls")),
-    # The help desk's pages (mailboxes; the inbox) live under /helpdesk/.
-    path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("", include("cxloop.web.urls")),
 ]
 
