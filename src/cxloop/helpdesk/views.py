@@ -39,6 +39,7 @@ from .services import conversations as services
 
 PER_PAGE = 25
 PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls every 10 s)
+FRAME_STYLE = "body{margin:0;font:15px/1.55 system-ui,'Segoe UI',Tahoma,sans-serif;color:#18181b}"
 HTML_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:{images}; sandbox; frame-ancestors 'self'"
 )
@@ -199,7 +200,9 @@ def message_html(request, conversation, message_id):
     if images:
         html = html.replace(" data-remote-src=", " src=")
     response = HttpResponse(
-        f'<!doctype html><meta charset="utf-8"><base target="_blank">{html}',
+        # dir="auto": a Persian mail reads right to left; the frame's own style sets a plain face.
+        f'<!doctype html><html dir="auto"><meta charset="utf-8"><base target="_blank">'
+        f'<style>{FRAME_STYLE}</style><body dir="auto">{html}</body></html>',
         content_type="text/html; charset=utf-8",
     )
     response["Content-Security-Policy"] = HTML_CSP.format(images=" https:" if images else "")
