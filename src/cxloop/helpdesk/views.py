@@ -28,7 +28,9 @@ from cxloop.commerce import queries as commerce_queries
 from cxloop.core import queries as core_queries
 from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_db_id, parse_text
+from cxloop.core.models import Membership
 from cxloop.core.names import person_name
+from cxloop.core.roles import has_role
 from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
@@ -88,6 +90,7 @@ def inbox(request):
         "section": "helpdesk",
         "page": page,
         "filters": filters,
+        "can_manage_mailboxes": has_role(request.membership, Membership.Role.ADMIN),
         "status_param": request.GET.get("status", Conversation.Status.OPEN),
         "query": query.urlencode(),
         "statuses": Conversation.Status.choices,

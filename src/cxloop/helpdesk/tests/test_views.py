@@ -412,3 +412,16 @@ def test_unsanitised_html_stored_by_mistake_still_runs_nothing(store, agent_clie
     assert "<script>alert" not in page and "onerror" not in page
     csp = frame["Content-Security-Policy"]
     assert csp.startswith("default-src 'none';") and "; sandbox;" in csp and "script-src" not in csp
+
+
+def test_the_inbox_links_owners_to_the_mailboxes_and_not_agents(store, staff_client):
+    from cxloop.core.models import Membership
+    from cxloop.testing.fixtures import make_staff
+
+    page = staff_client.get("/helpdesk/").content.decode()
+    assert 'href="/helpdesk/mailboxes/"' in page
+
+    agent = make_staff(store, email="agent2@example.com", role=Membership.Role.AGENT)
+    client = type(staff_client)()
+    client.force_login(agent)
+    assert 'href="/helpdesk/mailboxes/"' not in client.get("/helpdesk/").content.decode()
