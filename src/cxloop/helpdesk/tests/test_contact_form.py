@@ -88,7 +88,8 @@ def test_a_message_opens_one_conversation_and_the_acknowledgement_reaches_the_cu
     assert received["Reply-To"] == addresses.reply_address(conversation)
     assert received["Message-ID"] == ack.message_id
     assert received["Auto-Submitted"] == "auto-replied"
-    assert received["Subject"].startswith("Sklep Ania: ") and received["Subject"].endswith("(#1)")
+    # A long encoded subject is folded after "Subject:"; the parser keeps that space, mail readers drop it.
+    assert received["Subject"].strip() == "Sklep Ania: otrzymaliśmy Twoją wiadomość (#1)"
     assert 'lang="pl"' in received.get_body(("html",)).get_content()
     assert "> Chcę zwrócić buty, są za małe." in received.get_body(("plain",)).get_content()
     assert "> Chcę zwrócić buty, są za małe." in ack.text  # staff see in the conversation what was sent
