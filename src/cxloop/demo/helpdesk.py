@@ -294,7 +294,9 @@ class _World:
         age = self.end - created
         status = self._status(age)
         snoozed_until = None
-        if status == Conversation.Status.OPEN and (age < timedelta(hours=30) or rng.random() < 0.5):
+        if status == Conversation.Status.OPEN and (
+            age < timedelta(hours=30) or (age < timedelta(days=5) and rng.random() < 0.5)
+        ):
             pass  # not answered yet
         else:
             steps.append(_Step("reply", t, answer, actor=writer))
@@ -366,11 +368,11 @@ class _World:
 
     def _status(self, age: timedelta) -> str:
         if age < timedelta(days=2):
-            weights = {"open": 0.45, "pending": 0.2, "snoozed": 0.1, "resolved": 0.25}
+            weights = {"open": 0.55, "pending": 0.15, "snoozed": 0.08, "resolved": 0.22}
         elif age < timedelta(days=10):
-            weights = {"open": 0.12, "pending": 0.12, "snoozed": 0.08, "resolved": 0.68}
+            weights = {"open": 0.25, "pending": 0.12, "snoozed": 0.06, "resolved": 0.57}
         else:
-            weights = {"open": 0.02, "pending": 0.03, "snoozed": 0.01, "resolved": 0.94}
+            weights = {"open": 0.04, "pending": 0.03, "snoozed": 0.01, "resolved": 0.92}
         return self._choice(weights)
 
 

@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
 
 from cxloop.core.models import Membership
 from cxloop.core.services import create_store
@@ -168,3 +171,26 @@ def test_seed_command_adds_conversations_scaled_to_its_customers_or_as_asked(db)
     }
     assert counts == {"seed-a": conversations_for(50), "seed-b": 12, "seed-c": 0}
     assert Team.objects.filter(store__slug="seed-a").count() == 3
+
+
+def test_the_inbox_and_a_customers_conversation_show_the_demo_data(store):
+    # given
+    _generate(store, conversations=40)
+    client = Client()
+    client.force_login(Membership.objects.get(store=store, role=Membership.Role.AGENT).user)
+    conversation = (
+        Conversation.objects.filter(store=store, customer__isnull=False, subject__contains="#")
+        .order_by("-number")
+        .first()
+    )
+    # when
+    inbox = client.get(reverse("helpdesk:inbox"), {"status": "all"})
+    page = client.get(reverse("helpdesk:conversation", args=[conversation.pk]))
+    # then
+    assert inbox.status_code == 200 and page.status_code == 200
+    assert len(inbox.context["page"].items) > 10
+    text = page.content.decode()
+    first = conversation.messages.order_by("created_at").first()
+    assert escape(first.text.splitlines()[-1]) in text
+    for number in conversation.customer.orders.values_list("number", flat=True)[:1]:
+        assert number in text
