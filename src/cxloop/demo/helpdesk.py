@@ -122,9 +122,10 @@ def generate_helpdesk(
 
 
 def _staff(store: Store) -> list:
+    """The store's active members, agents first: they answer most, the owner and admins help out."""
     memberships = Membership.objects.filter(store=store, user__is_active=True).select_related("user")
-    # Agents answer most; the owner helps out.
-    return [m.user for m in memberships.order_by("-role", "pk")]
+    members = sorted(memberships.order_by("pk"), key=lambda m: m.role != Membership.Role.AGENT)
+    return [m.user for m in members]
 
 
 def _teams(store: Store, staff: list) -> dict[str, Team]:
@@ -382,7 +383,7 @@ class _World:
 def _write(world: _World, plans: list[_Plan]) -> HelpdeskSummary:
     store, rng = world.store, world.rng
     support = store.support_email or inbound_address(store)
-    domain = inbound_domain() or "localhost"
+    domain = inbound_domain()
     conversations = []
     for number, plan in enumerate(plans, start=1):
         said = [s.at for s in plan.steps if s.kind == "in"]

@@ -113,6 +113,11 @@ def test_conversations_come_in_every_language_channel_and_status(store):
     assert statuses["resolved"] > sum(statuses.values()) / 2
     assert Message.objects.filter(store=store, kind=Message.Kind.NOTE).exists()
     assert Activity.objects.filter(store=store, kind=Activity.Kind.ASSIGNED).exists()
+    by_role = Counter(
+        Membership.objects.get(store=store, user=c.assignee).role
+        for c in Conversation.objects.filter(store=store, assignee__isnull=False).select_related("assignee")
+    )
+    assert by_role["agent"] > by_role["owner"] > 0
     assert Conversation.objects.filter(store=store, tags__isnull=False).distinct().count() == 300
 
 
