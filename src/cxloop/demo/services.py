@@ -10,6 +10,7 @@ from cxloop.core.models import Membership, Platform, Store
 
 from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
+from .helpdesk import HelpdeskSummary, generate_helpdesk
 from .surveys import generate_surveys
 
 DEMO_SLUG = "demo"
@@ -21,6 +22,7 @@ AGENT_EMAIL = "agent@cxloop.test"
 # A demo only: printed on every `cxloop demo setup`, never used outside it.
 DEMO_PASSWORD = "demo-password"
 DEMO_CUSTOMERS = 2000
+DEMO_CONVERSATIONS = 300
 DEMO_SEED = 42
 
 
@@ -30,6 +32,7 @@ class DemoSetup:
     created: bool
     api_key: str | None = None
     summary: GenerationSummary | None = None
+    helpdesk: HelpdeskSummary | None = None
 
 
 @transaction.atomic
@@ -68,4 +71,5 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     summary = generate_store(store=store, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, progress=progress)
     generate_surveys(store=store, seed=DEMO_SEED)
     generate_custom_survey(store=store, seed=DEMO_SEED)
-    return DemoSetup(store=store, created=True, api_key=api_key, summary=summary)
+    helpdesk = generate_helpdesk(store=store, seed=DEMO_SEED, conversations=DEMO_CONVERSATIONS)
+    return DemoSetup(store=store, created=True, api_key=api_key, summary=summary, helpdesk=helpdesk)

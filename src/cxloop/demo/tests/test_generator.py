@@ -25,6 +25,7 @@ from cxloop.core.services import create_store
 from cxloop.demo import generator
 from cxloop.demo.generator import StoreNotEmpty, generate_store
 from cxloop.demo.journeys import ANONYMOUS_DAYS
+from cxloop.helpdesk.models import Conversation, Team
 from cxloop.surveys.models import Response, Survey
 
 TODAY = date(2025, 6, 1)
@@ -301,7 +302,13 @@ def test_demo_setup_creates_the_demo_store_once(db, capsys):
     custom = Survey.objects.get(store=store, kind="custom")
     assert (custom.name, custom.questions.count()) == ("After delivery", 4)
     assert Response.objects.filter(survey=custom, channel="web").count() >= 100
+    conversations = Conversation.objects.filter(store=store)
+    assert conversations.count() == 300 and conversations.filter(assignee__isnull=False).exists()
+    assert sorted(Team.objects.filter(store=store).values_list("name", flat=True)) == [
+        "Persian-speaking", "Returns", "Wholesale",
+    ]  # fmt: skip
     out = capsys.readouterr().out
+    assert "300 help-desk conversations" in out
     assert out.count("API key") == 1
     assert out.count("http://127.0.0.1:8000") == 2
     assert "demo@cxloop.test  password: demo-password" in out

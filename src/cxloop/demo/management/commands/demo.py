@@ -18,7 +18,7 @@ class Command(BaseCommand):
             summary = setup.summary
             self.stdout.write(
                 f"Created {setup.store.name}: {summary.customers} customers, {summary.orders} orders, "
-                f"{summary.events} events."
+                f"{summary.events} events, {setup.helpdesk.conversations} help-desk conversations."
             )
             self.stdout.write(f"API key (shown once, keep it safe): {setup.api_key}")
         else:
