@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from cxloop.core.sqlite.turns import WriterTurn
+
 CXLOOP = str(Path(sys.executable).parent / "cxloop")
 
 # Short enough for a test, long enough that a busy 2-core machine never starves a heartbeat.
@@ -128,9 +130,31 @@ class Installation:
         if self.database_url:
             conn.autocommit = False
             conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        else:
-            conn.execute("BEGIN IMMEDIATE")
-        return conn
+            return conn
+        # Queue for the writer slot as the workers do (core/sqlite/turns.py): SQLite's own busy
+        # handler sleeps, and a fast worker committing one row after another never lets it in.
+        turn = WriterTurn(str(self.database), wait_seconds=30)
+        turn.acquire()
+        conn.execute("BEGIN IMMEDIATE")
+        return _TurnHeld(conn, turn)
+
+
+class _TurnHeld:
+    """A SQLite connection holding the writer slot's turn; rollback or close gives the turn back."""
+
+    def __init__(self, conn, turn):
+        self._conn, self._turn = conn, turn
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def rollback(self) -> None:
+        self._conn.rollback()
+        self._turn.release()
+
+    def close(self) -> None:
+        self._conn.close()
+        self._turn.release()
 
 
 @pytest.fixture
