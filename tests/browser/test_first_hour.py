@@ -50,7 +50,8 @@ def jalali_date_and_time(moment: dt.datetime) -> tuple[str, str]:
     local = moment.astimezone(zoneinfo.ZoneInfo(TEHRAN))
     day = jdatetime.date.fromgregorian(date=local.date())
     date = f"{day.day} {jdatetime.date.j_months_fa[day.month - 1]} {day.year}"
-    return date.translate(PERSIAN_DIGITS), local.strftime("%H:%M").translate(PERSIAN_DIGITS)
+    time = f"{local.hour}:{local:%M}"  # CLDR's Persian time is H:mm: no leading zero before 10 a.m.
+    return date.translate(PERSIAN_DIGITS), time.translate(PERSIAN_DIGITS)
 
 
 def test_a_new_owner_goes_from_sign_in_to_a_persian_answer_in_store_time(
