@@ -22,6 +22,8 @@ for a store that has set none, by settings.CXLOOP_WIDGET_FRAME_ANCESTORS,
 exactly like the survey widget.
 """
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -42,8 +44,12 @@ from . import form, services
 SHIPPED = {code for code, _name in settings.LANGUAGES}
 
 
+SLUG = re.compile(r"[-\w]{1,60}")
+
+
 def _store(slug: str) -> Store | None:
-    return Store.objects.filter(slug=slug).first() if len(slug) <= 60 else None
+    """The store a contact link names; None for anything that is not a slug (NUL bytes included)."""
+    return Store.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
 
 
 def pick_language(request, store: Store | None) -> str:
