@@ -18,7 +18,9 @@ from playwright.sync_api import Browser, Page
 from cxloop.commerce.models import Customer, Order
 from cxloop.demo import services as demo
 from cxloop.demo.generator import generate_store
+from cxloop.demo.helpdesk import generate_helpdesk
 from cxloop.demo.surveys import generate_surveys
+from cxloop.helpdesk.models import Conversation
 from cxloop.hooks import services as hooks_services
 from cxloop.hooks.models import WebhookDelivery
 from cxloop.surveys import services as survey_services
@@ -46,6 +48,7 @@ GUIDE_PAGES = {
 }
 ENGLISH_NAV = {
     "Overview", "Customers", "Orders", "Surveys", "Integrations", "Settings", "Team", "Audit", "Outbox",
+    "Help", "desk", "Webhooks",
 }  # fmt: skip
 
 
@@ -101,6 +104,7 @@ def demo_store(transactional_db, settings, live_server, task_worker):
     store, _ = demo.ensure_store(slug=demo.DEMO_SLUG)
     generate_store(store=store, customers=400, seed=demo.DEMO_SEED)
     generate_surveys(store=store, seed=demo.DEMO_SEED)
+    generate_helpdesk(store=store, seed=demo.DEMO_SEED, conversations=40)
     survey = Survey.objects.filter(store=store, kind="nps").order_by("pk").first()
     customer = Customer.objects.filter(store=store, orders__isnull=False).order_by("pk").first()
     invitee = Customer.objects.filter(store=store, language="fa").first() or customer
@@ -113,6 +117,8 @@ def demo_store(transactional_db, settings, live_server, task_worker):
 
 def page_paths(survey, customer) -> dict[str, str]:
     order = Order.objects.filter(customer=customer).order_by("pk").first()
+    conversations = Conversation.objects.filter(store=survey.store, customer__isnull=False)
+    conversation = conversations.order_by("pk").first()
     endpoint = hooks_services.create_endpoint(
         store=survey.store, url="https://hooks.example.com/cxloop/in", events=["ping"], description="ERP"
     )
@@ -135,6 +141,10 @@ def page_paths(survey, customer) -> dict[str, str]:
         "integrations": reverse("commerce:integrations"),
         "import": reverse("commerce:import"),
         "settings": reverse("web:settings"),
+        "helpdesk": reverse("helpdesk:inbox"),
+        "conversation": reverse("helpdesk:conversation", args=[conversation.pk]),
+        "mailboxes": reverse("helpdesk:mailbox-list"),
+        "contact-form": reverse("helpdesk-public:contact-form", args=[survey.store.slug]),
         "webhooks": reverse("hooks:endpoint-list"),
         "webhook-endpoint": reverse("hooks:endpoint-detail", args=[endpoint.pk]),
         "team": reverse("web:team"),
