@@ -5,17 +5,13 @@ store's id is a 404 through `queries`, an agent gets 403. The password is never
 shown back: the form leaves it empty and an empty password keeps the stored one.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cxloop.core.errors import DomainError
-from cxloop.core.models import Membership
-from cxloop.core.roles import check_role
-from cxloop.web.access import store_required
+from cxloop.web.access import admin_required
 
 from . import queries
 from .models import Mailbox
@@ -30,18 +26,6 @@ NEW = {
     "username": "",
     "folder": "INBOX",
 }
-
-
-def admin_required(view):
-    """Signed in, a member of the store, and its owner or an admin (agents get 403)."""
-
-    @store_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        check_role(request, Membership.Role.ADMIN)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _posted(request) -> tuple[dict, str]:

@@ -5,7 +5,6 @@ id is a 404 through `queries`, an agent gets 403.
 """
 
 import json
-from functools import wraps
 
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
@@ -13,27 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cxloop.core.errors import DomainError
-from cxloop.core.models import Membership
-from cxloop.core.roles import check_role
-from cxloop.web.access import store_required
+from cxloop.web.access import admin_required
 from cxloop.web.paging import build_page
 
 from . import events, queries, services
 
 MAX_FIELD = 2100
 PER_PAGE = 25
-
-
-def admin_required(view):
-    """Signed in, a member of the store, and its owner or an admin (agents get 403)."""
-
-    @store_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        check_role(request, Membership.Role.ADMIN)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _list_context(request, values: dict, errors: dict) -> dict:

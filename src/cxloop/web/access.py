@@ -5,6 +5,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from cxloop.core.models import Membership
+from cxloop.core.roles import check_role
+
 
 def store_required(view):
     """Require a signed-in member of a store; others see a page saying so.
@@ -23,10 +26,20 @@ def store_required(view):
     return wrapper
 
 
+def admin_required(view):
+    """Signed in, a member of the store, and its owner or an admin (agents get 403)."""
+
+    @store_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_role(request, Membership.Role.ADMIN)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def wants_partial(request, target: str) -> bool:
     """True for an htmx request that swaps only `target` (not a boost or a
     history restore, which need the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(
-        htmx and not htmx.boosted and not htmx.history_restore_request and htmx.target == target
-    )
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request and htmx.target == target)
