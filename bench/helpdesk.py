@@ -34,10 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
+
+from bench.surveys import _PostgresDb  # the scratch database the other benchmarks use
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = "helpdesk-bench"
@@ -187,34 +188,6 @@ def _child(argv: list[str]) -> None:
 def _identity(raw: bytes) -> bytes:
     message = email.message_from_bytes(raw, policy=policy.compat32)
     return (message.get("Message-ID") or "").strip().encode() or raw
-
-
-class _PostgresDb:
-    """A scratch PostgreSQL database, dropped and re-created for each run."""
-
-    def __init__(self, url: str):
-        self.url = url
-        parts = urllib.parse.urlsplit(url)
-        self.name = parts.path.lstrip("/")
-        if "bench" not in self.name:
-            sys.exit(f"refusing to drop {self.name!r}: the scratch database name must contain 'bench'")
-        if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-            sys.exit("the benchmark only talks to a database on this machine")
-        self.admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def create(self) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{self.name}"')
-
-    def drop(self) -> None:
-        with contextlib.suppress(Exception):
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def _print(results: dict, mails: int) -> None:
