@@ -80,7 +80,12 @@ def test_acknowledged_events_survive_kill_9_and_retries_store_once(installation)
                 n += 1
                 try:
                     body = json.dumps({"events": batch(n)})
-                    ok = client.post(f"http://127.0.0.1:{port}/api/v1/events", content=body, headers=headers).status_code == 200  # noqa: E501
+                    ok = (
+                        client.post(
+                            f"http://127.0.0.1:{port}/api/v1/events", content=body, headers=headers
+                        ).status_code
+                        == 200
+                    )  # noqa: E501
                 except httpx.TransportError:
                     ok = False
                 (acknowledged if ok else unacknowledged).append(n)
@@ -109,11 +114,17 @@ def test_acknowledged_events_survive_kill_9_and_retries_store_once(installation)
     try:
         with httpx.Client(timeout=5) as client:
             for n in acknowledged + unacknowledged:
-                response = client.post(f"http://127.0.0.1:{port}/api/v1/events", content=json.dumps({"events": batch(n)}), headers=headers)  # noqa: E501
+                response = client.post(
+                    f"http://127.0.0.1:{port}/api/v1/events",
+                    content=json.dumps({"events": batch(n)}),
+                    headers=headers,
+                )  # noqa: E501
                 assert response.status_code == 200
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
     with sqlite3.connect(database) as conn:
-        total, distinct = conn.execute("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM commerce_event").fetchone()  # noqa: E501
+        total, distinct = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT event_id) FROM commerce_event"
+        ).fetchone()  # noqa: E501
     assert total == distinct == 50 * len(acknowledged + unacknowledged)

@@ -66,7 +66,10 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(store):
     commands = [
         subprocess.Popen(
             [CXLOOP, "member", "role", user.email, "--store", store.slug, "--role", "agent"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )  # fmt: skip
         for user in (first, second)
     ]

@@ -5,8 +5,6 @@ is killed with SIGKILL while it is storing them, frozen mid-write, a new worker 
 started, and every mail must end up stored exactly once.
 """
 
-import time
-
 from cxloop.testing.imap import ImapServer
 
 USER = "support@crash.test"
@@ -33,20 +31,6 @@ def mail(n: int) -> bytes:
     ).encode()
 
 
-def freeze_once(installation, sql: str, done, *, timeout: float = 120.0):
-    """Take the write lock the first time `done(value)` holds, checked under the lock."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lock = installation.write_lock("helpdesk_message")
-        value = installation.value(sql)
-        if done(value):
-            return lock, value
-        lock.rollback()
-        lock.close()
-        assert time.monotonic() < deadline, f"{sql}: still {value!r} after {timeout}s"
-        time.sleep(0.02)
-
-
 def read_200_mails_killing_a_worker_mid_way(installation, worker_names: list[str]):
     """Seed 200 mails and a mailbox, start workers, kill the first mid-read; return the count at the kill."""
     server = ImapServer().start()
@@ -63,7 +47,7 @@ def read_200_mails_killing_a_worker_mid_way(installation, worker_names: list[str
         workers = [installation.start_worker(name) for name in worker_names]
 
         # the workers are frozen while storing, part-way through, and the first is killed
-        lock, stored_at_kill = freeze_once(installation, STORED, lambda n: n >= 20)
+        lock, stored_at_kill = installation.freeze_when(STORED, lambda n: n >= 20, table="helpdesk_message")
         installation.kill(workers[0])
         lock.rollback()
         lock.close()

@@ -9,7 +9,6 @@ Each wait polls the database with a bounded deadline.
 """
 
 import logging
-import time
 
 import pytest
 
@@ -59,24 +58,6 @@ def message_ids(smtp) -> list[str]:
     return [message["Message-ID"] for message in smtp.messages]
 
 
-def freeze_once(installation, sql: str, done, *, timeout: float = 90.0):
-    """Take the write lock the first time `done(value)` holds, checking under the lock.
-
-    Checking first and locking after let a fast worker finish the whole send in
-    between; checked under the lock, the worker is frozen where the check saw it.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        lock = installation.write_lock()
-        value = installation.value(sql)
-        if done(value):
-            return lock
-        lock.rollback()
-        lock.close()
-        assert time.monotonic() < deadline, f"{sql}: still {value!r} after {timeout}s"
-        time.sleep(0.02)
-
-
 def test_a_manual_send_cut_off_by_kill_9_resumes_and_invites_everyone_once(installation, smtp):
     # given a manual send to 1,500 customers, running in a real worker (enough that inviting
     # them, one transaction each, outlasts the test's polling on a busy machine)
@@ -90,7 +71,7 @@ def test_a_manual_send_cut_off_by_kill_9_resumes_and_invites_everyone_once(insta
     worker = installation.start_worker()
 
     # when the worker is killed with SIGKILL mid-send (the write lock freezes it mid-task)
-    lock = freeze_once(installation, "SELECT processed FROM surveys_manualsend", lambda n: n >= 20)
+    lock, _processed = installation.freeze_when("SELECT processed FROM surveys_manualsend", lambda n: n >= 20)
     processed = installation.value("SELECT processed FROM surveys_manualsend")
     installation.kill(worker)
     lock.rollback()

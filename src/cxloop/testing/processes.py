@@ -138,6 +138,21 @@ class Installation:
         conn.execute("BEGIN IMMEDIATE")
         return _TurnHeld(conn, turn)
 
+    def freeze_when(self, sql: str, done: Callable, *, table: str = "", timeout: float = 120.0):
+        """Take the write lock the first time `done(value)` holds, checked under the lock; return
+        (lock, value). Checking first and locking after would let a fast worker finish in between;
+        checked under the lock, the workers are frozen where the check saw them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lock = self.write_lock(table)
+            value = self.value(sql)
+            if done(value):
+                return lock, value
+            lock.rollback()
+            lock.close()
+            assert time.monotonic() < deadline, f"{sql}: still {value!r} after {timeout}s"
+            time.sleep(0.02)
+
 
 class _TurnHeld:
     """A SQLite connection holding the writer slot's turn; rollback or close gives the turn back."""
