@@ -247,3 +247,19 @@ class Mailbox(StoreScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["store", "address"], name="helpdesk_mailbox_unique_address")
         ]
+
+
+class DeskSettings(StoreScopedModel):
+    """A store's help-desk settings: opening hours for SLA clocks and reports, attachment retention.
+
+    One row per store, made on first use (services.desk.settings_for). Empty
+    ``business_hours`` means always open, in the store's timezone.
+    """
+
+    business_hours = models.JSONField(default=dict, blank=True)  # {"week": ..., "holidays": ...} (hours.py)
+    # Resolved conversations' attachments are deleted this many months after resolution; None keeps them.
+    attachment_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store"], name="helpdesk_desksettings_one_per_store")]
