@@ -1,7 +1,7 @@
 """A store's help-desk settings, and the business hours its SLA clocks and reports count in.
 
-    settings = settings_for(store)        # made with defaults on first use
-    hours = business_hours(store)         # hours.BusinessHours, in the store's timezone
+settings = settings_for(store)        # made with defaults on first use
+hours = business_hours(store)         # hours.BusinessHours, in the store's timezone
 """
 
 from ..hours import BusinessHours, HoursError
