@@ -169,6 +169,8 @@ class Message(StoreScopedModel):
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="helpdesk_msg_conversation"),
             models.Index(fields=["store", "message_id"], name="helpdesk_msg_message_id"),
+            # The flood limit counts a sender's recent mails (intake_queries.count_recent_from).
+            models.Index(fields=["store", "from_email", "created_at"], name="helpdesk_msg_sender"),
             models.Index(fields=["delivery"], name="helpdesk_msg_delivery", condition=~Q(delivery="")),
         ]
 

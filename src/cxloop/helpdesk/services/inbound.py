@@ -28,16 +28,19 @@ flagged auto_submitted, like auto-replies; such mail and bounces are stored
 but do not reopen a conversation (intake).
 
 Flood limit: at most settings.CXLOOP_HELPDESK_FLOOD_LIMIT mails (default 20)
-from one sender to one store in 10 minutes (`surveys.ratelimit.hit`, fixed
-windows in the shared cache); the rest raise `MailFlood` and are not stored.
+from one sender to one store in the last 10 minutes, counted from the stored
+messages themselves (`intake_queries.count_recent_from`, on an index); the rest
+raise `MailFlood` and are not stored.
 A repeated delivery of a stored mail is answered with the stored message and
 counts nothing.
 """
 
 import hashlib
 import logging
+import math
 import re
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -46,12 +49,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.core.models import Store
-from cxloop.surveys.ratelimit import hit
 
-from .. import addresses
+from .. import addresses, intake_queries
 from ..errors import MailFlood, MailRejected
 from ..mail.parse import MailRefused, ParsedEmail, parse_email
-from ..models import Attachment, Channel, Conversation, Mailbox, Message
+from ..models import Attachment, Channel, Conversation, Message
 from .intake import Incoming, take_message
 
 logger = logging.getLogger(__name__)
@@ -134,9 +136,7 @@ def own_addresses(store: Store) -> set[str]:
     own = {addresses.inbound_address(store).lower()}
     if store.support_email:
         own.add(store.support_email.strip().lower())
-    own.update(
-        a.strip().lower() for a in Mailbox.objects.filter(store=store).values_list("address", flat=True)
-    )
+    own.update(address.strip().lower() for address in intake_queries.list_mailbox_addresses(store.pk))
     return own
 
 
@@ -199,15 +199,24 @@ def delivered_to(raw: bytes) -> list[str]:
 
 
 def _check_flood(store: Store, sender: str) -> None:
+    """Refuse the mail just written if its sender sent more than the limit in the last 10 minutes.
+
+    Counted in the database, inside the mail's transaction: the mail itself counts, a retry of a
+    stored mail never gets here, and a refused one is rolled back, so it does not count either.
+    Two mails of one sender committing at the same instant may both pass at the limit.
+    """
     limit = settings.CXLOOP_HELPDESK_FLOOD_LIMIT
-    decision = hit("helpdesk-inbound", f"{store.pk}:{sender or 'unknown'}", limit=limit, period=FLOOD_PERIOD)
-    if not decision.allowed:
-        logger.warning("Help desk: flood limit reached for a sender to store %s", store.pk)
-        raise MailFlood(
-            _("More than %(limit)d mails from %(sender)s in 10 minutes: this one was not taken.")
-            % {"limit": limit, "sender": sender or _("an unknown sender")},
-            retry_after=decision.retry_after,
-        )
+    now = timezone.now()
+    count, oldest = intake_queries.count_recent_from(store.pk, sender, now - timedelta(seconds=FLOOD_PERIOD))
+    if count <= limit:
+        return
+    retry_after = max(1, math.ceil(((oldest or now) + timedelta(seconds=FLOOD_PERIOD) - now).total_seconds()))
+    logger.warning("Help desk: flood limit reached for a sender to store %s", store.pk)
+    raise MailFlood(
+        _("More than %(limit)d mails from %(sender)s in 10 minutes: this one was not taken.")
+        % {"limit": limit, "sender": sender or _("an unknown sender")},
+        retry_after=retry_after,
+    )
 
 
 def _store_attachments(store: Store, message: Message, mail: ParsedEmail, saved: list[str]) -> None:

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from cxloop.commerce import queries as commerce_queries
 from cxloop.core.models import Store
 from cxloop.hooks import services as hooks
 
+from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message
@@ -83,9 +83,9 @@ def take_message(
 
 
 def _stored(store: Store, external_id: str) -> Message | None:
-    # The exclude states the unique index's condition, so SQLite searches that index, not every message.
-    found = Message.objects.filter(store=store, external_id=external_id).exclude(external_id="")
-    return found.select_related("conversation").first()
+    # Most deliveries are new: one prepared lookup says so; the ORM loads only a repeated one.
+    pk = intake_queries.find_stored_message_id(store.pk, external_id)
+    return None if pk is None else Message.objects.select_related("conversation").get(pk=pk)
 
 
 def _take(store, channel, incoming: Incoming, external_id, conversation, at):
@@ -125,7 +125,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
 def _open(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
     email = incoming.from_email.strip().lower()
     customer = commerce_queries.list_customers_by_email(store, email).first() if email else None
-    number = (Conversation.objects.filter(store=store).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = intake_queries.next_conversation_number(store.pk)
     conversation = Conversation.objects.create(
         store=store,
         number=number,

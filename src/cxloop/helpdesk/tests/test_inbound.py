@@ -1,7 +1,9 @@
 import base64
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from cxloop.helpdesk import addresses
 from cxloop.helpdesk.errors import MailFlood, MailRejected
@@ -290,3 +292,16 @@ def test_a_flood_from_one_sender_is_refused_past_the_limit(store, other_store, s
     assert "ania@example.pl" in str(flooded.value) and flooded.value.retry_after > 0
     assert Message.objects.filter(store=store, from_email="ania@example.pl").count() == 3
     assert others.pk and elsewhere.store == other_store
+
+
+def test_the_flood_limit_counts_only_the_last_ten_minutes(store, settings):
+    settings.CXLOOP_HELPDESK_FLOOD_LIMIT = 2
+    for i in range(2):
+        receive_email(store=store, raw=mail(f"spam {i}", message_id=f"<old{i}@example.pl>"))
+    with pytest.raises(MailFlood):
+        receive_email(store=store, raw=mail("spam 2", message_id="<old2@example.pl>"))
+
+    Message.objects.filter(store=store).update(created_at=timezone.now() - timedelta(minutes=11))
+    later = receive_email(store=store, raw=mail("spam 2", message_id="<old2@example.pl>"))
+
+    assert later.pk and Message.objects.filter(store=store).count() == 3
