@@ -45,6 +45,7 @@ STORE = "helpdesk-bench"
 SEED = 20261203
 WARM_UP = 50
 RESENT = 100  # mails delivered a second time after the timed run: each must be stored once
+PARTS = ("inbound", "replies", "inbox")
 
 
 def main(argv: list[str]) -> None:
@@ -53,17 +54,33 @@ def main(argv: list[str]) -> None:
     args = _parse_args(argv)
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results = {}
-    for database in databases:
-        results[database] = _run_one(database, args)
-    _print(results, args.mails)
+    if "inbound" in args.parts:
+        results["inbound"] = {database: _run_one(database, args) for database in databases}
+        _print(results["inbound"], args.mails)
+    if "replies" in args.parts:
+        from bench import helpdesk_replies
+
+        results["replies"] = {database: helpdesk_replies.run(database, args) for database in databases}
+        _print_replies(results["replies"])
     print(f"\nresults: {_write_json(results, args)}")
+    if "inbox" in args.parts:  # a long-lived seeded database of its own, with its own results file
+        from bench import helpdesk_inbox
+
+        inbox_args = ["--conversations", str(args.conversations), "--repeat", str(args.repeat)]
+        if args.inbox_database_url:
+            inbox_args += ["--database-url", args.inbox_database_url]
+        helpdesk_inbox.main(inbox_args)
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cxloop bench helpdesk", description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "postgresql", "both"], default="sqlite")
-    parser.add_argument("--parts", default="inbound", help="inbound (the only part so far)")
+    parser.add_argument("--parts", default="inbound,replies", help=f"comma-separated: {', '.join(PARTS)}")
     parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--replies", type=int, default=2000, help="replies sent in the replies part")
+    parser.add_argument("--conversations", type=int, default=1_000_000, help="inbox: conversations seeded")
+    parser.add_argument("--repeat", type=int, default=100, help="inbox: timed runs per case")
+    parser.add_argument("--inbox-database-url", default="", help="inbox: the seeded database to use/keep")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--postgres-url", default="postgres://postgres@127.0.0.1:5432/cxbench_helpdesk",
@@ -72,10 +89,11 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     args.db = {"postgresql": "postgres"}.get(args.db, args.db)
-    if {p.strip() for p in args.parts.split(",") if p.strip()} - {"inbound"}:
-        parser.error("the only part is 'inbound'")
-    if args.mails < 1:
-        parser.error("--mails must be >= 1")
+    args.parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if not args.parts or args.parts - set(PARTS):
+        parser.error(f"--parts: choose from {', '.join(PARTS)}")
+    if args.mails < 1 or args.replies < 1:
+        parser.error("--mails and --replies must be >= 1")
     return args
 
 
@@ -206,6 +224,19 @@ def _print(results: dict, mails: int) -> None:
     print("  ratio: receive_email's mails/s over the standard library's message_from_bytes(policy=default)")
 
 
+def _print_replies(results: dict) -> None:
+    print("\nReplies sent by email, one worker, threaded, to an SMTP sink (replies/s):")
+    print(f"  {'database':<10} {'smtplib':>8} {'replies':>8} {'ratio':>7}  checks")
+    for database, row in results.items():
+        print(
+            f"  {database:<10} {row['baseline_per_second']:>8,.0f} {row['per_second']:>8,.0f}"
+            f" {row['ratio']:>7.1%}"
+            f"  {'ok' if not row['failed_checks'] else 'FAILED: ' + ', '.join(row['failed_checks'])}"
+            + ("  (goal >= 30 %)" if row["ratio"] < 0.30 else "")
+        )
+    print("  ratio: replies/s over minimal messages sent over one smtplib connection")
+
+
 def _write_json(results: dict, args) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = ROOT / "var" / "bench" / f"helpdesk-{stamp}.json"
@@ -213,7 +244,9 @@ def _write_json(results: dict, args) -> Path:
     meta = {
         "python": platform.python_version(),
         "load": os.getloadavg(),
+        "parts": sorted(args.parts),
         "mails": args.mails,
+        "replies": args.replies,
         "seed": args.seed,
     }
     path.write_text(json.dumps({"meta": meta, **results}, indent=2))

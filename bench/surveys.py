@@ -66,7 +66,7 @@ FROM_EMAIL = "Bench Store <surveys@bench.example>"
 PREPARE_CHUNK = 5000
 WARMUP_REQUESTS = 2  # per connection, before the timed window
 PAGE_TOKENS = 40_000  # invitation links the page phases use (each GET opens one)
-MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.MULTILINE | re.IGNORECASE)
+MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]*>)", re.MULTILINE | re.IGNORECASE)
 COMMENTS = (
     "Fast delivery, thank you!",
     "Rozmiar idealny, polecam.",

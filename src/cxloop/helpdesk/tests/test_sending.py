@@ -172,3 +172,44 @@ def test_a_reply_whose_task_never_reached_the_queue_is_sent_by_the_sweep(
     # then it is sent once
     [received] = smtp_server.messages
     assert received["Message-ID"].strip() == reply.message_id
+
+
+def test_one_task_sends_the_replies_waiting_and_their_own_tasks_send_nothing_again(
+    store, agent, smtp_server, task_worker
+):
+    # given three replies queued at once (a burst), each with its own task
+    conversations = [open_conversation(store, subject=f"Parcel {i}")[0] for i in range(3)]
+    with task_worker.committing():
+        replies = [services.reply(conversation=c, author=agent, text="On its way.") for c in conversations]
+
+    # when the worker runs the first task only
+    assert task_worker.run(task_worker.ready()[0]) == "sent"
+
+    # then all three went, and the other two tasks find nothing left to send
+    sent = sorted(m["Message-ID"].strip() for m in smtp_server.messages)
+    assert sent == sorted(r.message_id for r in replies)
+    assert task_worker.run_ready() == ["sent", "sent"]
+    assert len(smtp_server.messages) == 3
+    for reply in replies:
+        reply.refresh_from_db()
+        assert (reply.delivery, reply.attempts) == ("sent", 1)
+
+
+def test_a_reply_waiting_for_its_retry_is_not_sent_early_by_another_task(
+    store, agent, smtp_server, task_worker, clock
+):
+    # given a reply the server refused for now (a retry is planned)
+    first, _ = open_conversation(store, subject="First")
+    smtp_server.refuse_next(1, code=451, text="4.3.0 Try again later")
+    waiting = send_reply(task_worker, first, agent)
+    assert task_worker.run_ready() == ["queued"]
+
+    # when another reply is sent before the retry is due
+    second, _ = open_conversation(store, subject="Second")
+    other = send_reply(task_worker, second, agent)
+    assert task_worker.run_ready() == ["sent"]
+
+    # then only the new one went; the refused one waits for its time
+    waiting.refresh_from_db()
+    assert (waiting.delivery, waiting.attempts) == ("queued", 1)
+    assert [m["Message-ID"].strip() for m in smtp_server.messages] == [other.message_id]
