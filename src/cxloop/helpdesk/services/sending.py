@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds after the 1st, 2nd, 3rd and 4th failure
 QUOTED_MESSAGES = 5
+# What quoting and threading read of the earlier messages.
+QUOTED_FIELDS = (
+    "kind", "from_name", "from_email", "reply_text", "text", "message_id", "references", "created_at",
+)  # fmt: skip
 
 
 def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
@@ -67,13 +71,11 @@ def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
     with transaction.atomic():
         if take_over:
             replies.filter(delivery=Message.Delivery.SENDING).update(delivery=Message.Delivery.QUEUED)
-        claimed = _claim([message_id]) + _claim(_waiting_first_send(exclude=message_id))
-    message = replies.select_related("conversation", "conversation__store", "author").first()
-    if message is None:
-        return ""
-    if message_id not in claimed:
-        _deliver(claimed)
-        return message.delivery
+        claimed = _claim([message_id])
+        if claimed:  # a task whose reply went with another's batch has nothing more to do
+            claimed += _claim(_waiting_first_send(exclude=message_id))
+    if not claimed:
+        return next(iter(replies.values_list("delivery", flat=True)), "")
     statuses = _deliver(claimed)
     return statuses.get(message_id, Message.Delivery.SENDING)
 
@@ -197,8 +199,15 @@ def sender(store) -> str:
     return formataddr((one_line(store.name), address))
 
 
-def _replied_to(message: Message) -> Message | None:
-    """The customer's last message before this reply: the one it answers."""
+def _replied_to(message: Message, history: list[Message] | None = None) -> Message | None:
+    """The customer's last message before this reply: the one it answers.
+
+    Found among `history` (the messages before the reply, newest first) when it is there; asked of
+    the database otherwise.
+    """
+    for item in history or ():
+        if item.kind == Message.Kind.INCOMING and item.message_id:
+            return item
     return (
         Message.objects.filter(
             conversation_id=message.conversation_id,
@@ -211,18 +220,22 @@ def _replied_to(message: Message) -> Message | None:
     )
 
 
-def _history(message: Message) -> list[dict]:
-    """The messages the customer saw or wrote before this reply, newest first, for quoting."""
-    earlier = (
+def _earlier(message: Message) -> list[Message]:
+    """The messages the customer saw or wrote before this reply, newest first (at most QUOTED_MESSAGES)."""
+    return list(
         Message.objects.filter(conversation_id=message.conversation_id, created_at__lte=message.created_at)
         .exclude(kind=Message.Kind.NOTE)
         .exclude(pk=message.pk)
-        .select_related("author")
+        .only(*QUOTED_FIELDS)
         .order_by("-created_at", "-pk")[:QUOTED_MESSAGES]
     )
+
+
+def _history(message: Message, earlier: list[Message] | None = None) -> list[dict]:
+    """The earlier messages as quoted below the reply: "On <date>, <name> wrote:" and the text."""
     store = message.conversation.store
     history = []
-    for item in earlier:
+    for item in _earlier(message) if earlier is None else earlier:
         if item.kind == Message.Kind.REPLY:
             name = store.name
         else:
@@ -233,9 +246,9 @@ def _history(message: Message) -> list[dict]:
     return history
 
 
-def threading_headers(message: Message) -> dict:
+def threading_headers(message: Message, earlier: list[Message] | None = None) -> dict:
     """In-Reply-To and References from the customer's last message, so the reply joins its thread."""
-    answered = _replied_to(message)
+    answered = _replied_to(message, earlier)
     if answered is None:
         return {}
     references = [ref for ref in answered.references if ref and ref != answered.message_id]
@@ -248,17 +261,18 @@ def build_reply_email(message: Message) -> EmailMultiAlternatives:
     conversation = message.conversation
     store = conversation.store
     language = store.default_language or settings.LANGUAGE_CODE
+    earlier = _earlier(message)
     with translation.override(language), timezone.override(formats.store_zone(store)):
         context = {
             "text": message.text,
-            "history": _history(message),
+            "history": _history(message, earlier),
             "store": store,
             "language": language,
             "direction": "rtl" if translation.get_language_bidi() else "ltr",
         }
         text = render_to_string("helpdesk/email/reply.txt", context)
         html = render_to_string("helpdesk/email/reply.html", context)
-    headers = {"Message-ID": message.message_id, **threading_headers(message)}
+    headers = {"Message-ID": message.message_id, **threading_headers(message, earlier)}
     email = EmailMultiAlternatives(
         subject=one_line(message.subject),
         body=text,
