@@ -78,6 +78,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--parts", default="inbound,replies", help=f"comma-separated: {', '.join(PARTS)}")
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--replies", type=int, default=2000, help="replies sent in the replies part")
+    parser.add_argument("--reply-workers", type=int, default=2, help="replies: worker processes")
     parser.add_argument("--conversations", type=int, default=1_000_000, help="inbox: conversations seeded")
     parser.add_argument("--repeat", type=int, default=100, help="inbox: timed runs per case")
     parser.add_argument("--inbox-database-url", default="", help="inbox: the seeded database to use/keep")

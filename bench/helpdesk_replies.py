@@ -57,8 +57,9 @@ def run(database: str, args: argparse.Namespace) -> dict:
             with _Sink(workdir, "replies") as sink:
                 send_env = {**env, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                             "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port)}  # fmt: skip
-                print(f"== replies ({database}): sending", flush=True)
-                sent = _child(send_env, workdir, action="send")
+                print(f"== replies ({database}): sending, {args.reply_workers} worker processes", flush=True)
+                sent = _send_with_workers(send_env, workdir, args.reply_workers)
+            recorded = _child(env, workdir, action="check")
             received = sink.received
             print(f"== replies ({database}): baseline, smtplib alone", flush=True)
             with _Sink(workdir, "baseline") as sink:
@@ -71,8 +72,8 @@ def run(database: str, args: argparse.Namespace) -> dict:
     checks = {
         "sink received every reply": len(received) == n,
         "no reply received twice": len(set(received)) == len(received),
-        "every reply recorded sent": sent["statuses"] == {"sent": n},
-        "sink Message-IDs = recorded Message-IDs": set(received) == set(sent["message_ids"]),
+        "every reply recorded sent": recorded["deliveries"] == {"sent": n},
+        "sink Message-IDs = recorded Message-IDs": set(received) == set(recorded["message_ids"]),
         "baseline sink received N distinct": len(set(baseline_received)) == len(baseline_received) == n,
     }
     rate, baseline_rate = n / sent["seconds"], n / baseline_seconds
@@ -81,11 +82,44 @@ def run(database: str, args: argparse.Namespace) -> dict:
         "seconds": round(sent["seconds"], 2),
         "per_second": round(rate, 1),
         "cpu_ms_per_reply": round(sent["cpu"] * 1000 / n, 2),
+        "task_statuses": sent["statuses"],
         "baseline_seconds": round(baseline_seconds, 2),
         "baseline_per_second": round(baseline_rate, 1),
         "ratio": round(rate / baseline_rate, 4),
         "checks": checks,
         "failed_checks": [name for name, ok in checks.items() if not ok],
+    }
+
+
+def _send_with_workers(env: dict, workdir: Path, processes: int) -> dict:
+    """Start the workers, let them load their ids, release them at once; combine their reports."""
+    go = workdir / "send-go"
+    procs, outs, ready = [], [], []
+    for index in range(processes):
+        out, flag = workdir / f"send-{index}.json", workdir / f"send-{index}.ready"
+        config = {"action": "send", "out": str(out), "index": index, "processes": processes,
+                  "ready": str(flag), "go": str(go)}  # fmt: skip
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "bench.helpdesk_replies", "--child", json.dumps(config)], env=env, cwd=ROOT
+        ))  # fmt: skip
+        outs.append(out)
+        ready.append(flag)
+    while not all(flag.exists() for flag in ready):
+        if any(p.poll() not in (None, 0) for p in procs):
+            sys.exit("a send worker failed")
+        time.sleep(0.05)
+    go.write_text("")
+    if any(proc.wait() != 0 for proc in procs):
+        sys.exit("a send worker failed")
+    reports = [json.loads(out.read_text()) for out in outs]
+    statuses = {}
+    for report in reports:
+        for status, count in report["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    return {
+        "seconds": max(r["finished"] for r in reports) - min(r["started"] for r in reports),
+        "cpu": sum(r["cpu"] for r in reports),
+        "statuses": statuses,
     }
 
 
@@ -106,7 +140,7 @@ def _child_main(config_json: str) -> None:
     import django
 
     django.setup()
-    result = {"prepare": _prepare, "send": _send}[config["action"]](config)
+    result = {"prepare": _prepare, "send": _send, "check": _check}[config["action"]](config)
     Path(config["out"]).write_text(json.dumps(result))
 
 
@@ -149,22 +183,39 @@ def _prepare(config: dict) -> dict:
 
 
 def _send(config: dict) -> dict:
-    """One worker: every queued reply through send_reply_task, as the worker runs it."""
+    """One worker: `send_reply_task` for its share of the queued replies, as the queue hands them out.
+
+    Every task reports the status its reply ended in: "sent" whether it sent it itself or found it
+    sent with another task's batch.
+    """
     from collections import Counter
 
     from cxloop.helpdesk.models import Message
     from cxloop.helpdesk.tasks import send_reply_task
 
-    ids = list(
-        Message.objects.filter(kind=Message.Kind.REPLY, delivery=Message.Delivery.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    started, cpu = time.perf_counter(), time.process_time()
-    statuses = Counter(send_reply_task.call(pk) for pk in ids)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    recorded = list(Message.objects.filter(pk__in=ids).values_list("message_id", flat=True))
-    return {"seconds": seconds, "cpu": cpu, "statuses": dict(statuses), "message_ids": recorded}
+    replies = Message.objects.filter(kind=Message.Kind.REPLY)
+    ids = list(replies.filter(delivery=Message.Delivery.QUEUED).order_by("pk").values_list("pk", flat=True))
+    mine = ids[config["index"] :: config["processes"]]
+    Path(config["ready"]).write_text("")
+    while not Path(config["go"]).exists():
+        time.sleep(0.005)
+    started, cpu = time.time(), time.process_time()
+    statuses = Counter(send_reply_task.call(pk) for pk in mine)
+    finished, cpu = time.time(), time.process_time() - cpu
+    return {"started": started, "finished": finished, "cpu": cpu, "statuses": dict(statuses)}
+
+
+def _check(config: dict) -> dict:
+    """What the database recorded once every worker stopped."""
+    from collections import Counter
+
+    from cxloop.helpdesk.models import Message
+
+    replies = Message.objects.filter(kind=Message.Kind.REPLY)
+    return {
+        "deliveries": dict(Counter(replies.values_list("delivery", flat=True))),
+        "message_ids": list(replies.values_list("message_id", flat=True)),
+    }
 
 
 if __name__ == "__main__":
