@@ -38,6 +38,7 @@ from cxloop.web.paging import build_page
 from . import queries
 from .models import Channel, Conversation
 from .services import conversations as services
+from .views_teams import routing_context
 
 PER_PAGE = 25
 PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls every 10 s)
@@ -103,6 +104,7 @@ def inbox(request):
         if not page.items
         else False,
     }
+    context |= routing_context(request, page.items)
     if wants_partial(request, "inbox-results"):
         return render(request, "helpdesk/inbox.html#results", context)
     return render(request, "helpdesk/inbox.html", context)
