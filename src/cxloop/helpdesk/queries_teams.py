@@ -73,14 +73,16 @@ def list_agents(store: Store) -> list[AgentRow]:
 
 
 def list_teams_with_load(store: Store) -> list[Team]:
-    """The store's teams with `member_list` (current members only), `open_count` and `waiting_count`
-    (open conversations in the team, and those of them nobody has yet)."""
+    """The store's teams with `member_list` (current members only), `addable` (the store's other
+    members), `open_count` and `waiting_count` (open conversations in the team, and those of them
+    nobody has yet)."""
     teams = list(
         Team.objects.filter(store=store)
         .prefetch_related(Prefetch("members", queryset=User.objects.order_by("email", "pk")))
         .order_by("name", "pk")
     )
-    member_ids = set(Membership.objects.filter(store=store).values_list("user_id", flat=True))
+    members = list(core_queries.list_members(store))
+    member_ids = {m.user_id for m in members}
     counts = (
         Conversation.objects.filter(store=store, team__isnull=False, status=Conversation.Status.OPEN)
         .values("team_id")
@@ -89,6 +91,8 @@ def list_teams_with_load(store: Store) -> list[Team]:
     by_team = {row["team_id"]: row for row in counts}
     for team in teams:
         team.member_list = [user for user in team.members.all() if user.pk in member_ids]
+        inside = {user.pk for user in team.member_list}
+        team.addable = [m.user for m in members if m.user_id not in inside]  # who "Add" offers
         team.open_count = by_team.get(team.pk, {}).get("open", 0)
         team.waiting_count = by_team.get(team.pk, {}).get("waiting", 0)
     return teams
