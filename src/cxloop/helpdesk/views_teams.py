@@ -11,6 +11,7 @@ from functools import wraps
 from django.contrib import messages as flash
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -43,7 +44,8 @@ def _page(request, *, errors=None, status=200):
         "can_edit": _is_admin(request),
         "available": queries.is_available(request.store, request.user),
         "errors": errors or {},
-        "posted": request.POST if errors else {},
+        # A refused new team keeps what was typed (other forms' values are shown from the database).
+        "posted": request.POST if errors and request.path == reverse("helpdesk:team-list") else {},
     }
     return render(request, "helpdesk/teams.html", context, status=status)
 
