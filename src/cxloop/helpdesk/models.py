@@ -34,6 +34,12 @@ class Team(StoreScopedModel):
     name = models.CharField(max_length=100)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="helpdesk_teams", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Routing (services.routing): new conversations for the team go round its members in turn.
+    routing = models.BooleanField(default=False)
+    languages = models.JSONField(default=list, blank=True)  # language codes the team answers in; [] = any
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # where the round-robin got to
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "name"], name="helpdesk_team_unique_name")]
@@ -261,7 +267,35 @@ class DeskSettings(StoreScopedModel):
     business_hours = models.JSONField(default=dict, blank=True)  # {"week": ..., "holidays": ...} (hours.py)
     # Resolved conversations' attachments are deleted this many months after resolution; None keeps them.
     attachment_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Routing (services.routing). A VIP customer has spent at least vip_spent (store currency; None: no
+    # amount makes one) or carries one of vip_tags; their conversations get high priority and vip_team.
+    vip_spent = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    vip_tags = models.JSONField(default=list, blank=True)
+    vip_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store"], name="helpdesk_desksettings_one_per_store")]
+
+
+class AgentProfile(StoreScopedModel):
+    """How a store member takes conversations: languages, skills, availability and a cap.
+
+    Made on first change (services.teams); a member without one is available, with no cap.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    languages = models.JSONField(default=list, blank=True)  # ["pl", "fa"]
+    skills = models.JSONField(default=list, blank=True)  # ["returns", "wholesale"]
+    available = models.BooleanField(default=True)  # off: routing passes them by
+    max_open = models.PositiveSmallIntegerField(null=True, blank=True)  # open + pending; None = no cap
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="helpdesk_agentprofile_one_per_member")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.store_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes
+from . import views, views_mailboxes, views_teams
 
 app_name = "helpdesk"
 
@@ -22,4 +22,12 @@ urlpatterns = [
     path("mailboxes/<id:mailbox_id>/", views_mailboxes.mailbox_detail, name="mailbox-detail"),
     path("mailboxes/<id:mailbox_id>/test/", views_mailboxes.mailbox_test, name="mailbox-test"),
     path("mailboxes/<id:mailbox_id>/enabled/", views_mailboxes.mailbox_enabled, name="mailbox-enabled"),
+    # Teams, agents and routing (docs/helpdesk-routing.md)
+    path("teams/", views_teams.team_list, name="team-list"),
+    path("teams/<int:team_id>/", views_teams.team_update, name="team-update"),
+    path("teams/<int:team_id>/delete/", views_teams.team_delete, name="team-delete"),
+    path("teams/<int:team_id>/members/", views_teams.team_members, name="team-members"),
+    path("teams/routing/", views_teams.routing_settings, name="routing-settings"),
+    path("agents/<int:agent_id>/", views_teams.agent_update, name="agent-update"),
+    path("availability/", views_teams.availability, name="availability"),
 ]

@@ -38,6 +38,8 @@ from cxloop.web.paging import build_page
 from . import queries
 from .models import Channel, Conversation
 from .services import conversations as services
+from .services.routing import ROUTING
+from .views_teams import routing_context
 
 PER_PAGE = 25
 PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls every 10 s)
@@ -103,6 +105,7 @@ def inbox(request):
         if not page.items
         else False,
     }
+    context |= routing_context(request, page.items)
     if wants_partial(request, "inbox-results"):
         return render(request, "helpdesk/inbox.html#results", context)
     return render(request, "helpdesk/inbox.html", context)
@@ -125,7 +128,8 @@ def _name(user) -> str:
 
 def activity_text(activity, names: dict[int, str]) -> str:
     """ "Ania assigned it to Bob", "Ania resolved it": one activity row in words."""
-    actor = _name(activity.actor) or activity.rule_name or _("Someone")
+    rule = _("Routing") if activity.rule_name == ROUTING else activity.rule_name  # stored untranslated
+    actor = _name(activity.actor) or rule or _("Someone")
     data = activity.data or {}
     Kind = activity.Kind
     if activity.kind == Kind.CREATED:

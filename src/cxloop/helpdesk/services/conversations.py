@@ -50,12 +50,13 @@ def _text(text: str) -> str:
     return text
 
 
-def _log(conversation: Conversation, kind: str, actor, at: datetime, **data) -> Activity:
+def _log(conversation: Conversation, kind: str, actor, at: datetime, rule_name: str = "", **data) -> Activity:
     return Activity.objects.create(
         store_id=conversation.store_id,
         conversation=conversation,
         kind=kind,
         actor=actor,
+        rule_name=rule_name[:200],
         data=data,
         created_at=at,
     )
@@ -227,8 +228,11 @@ def wake_snoozed(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def assign(*, conversation: Conversation, assignee, actor) -> Conversation:
-    """Give the conversation to a member of the store, or to nobody (None). Raises NotAMember."""
+def assign(*, conversation: Conversation, assignee, actor, rule_name: str = "") -> Conversation:
+    """Give the conversation to a member of the store, or to nobody (None). Raises NotAMember.
+
+    `rule_name` names the rule or routing that did it (the activity shows it when there is no actor).
+    """
     if assignee is not None and not _is_member(conversation.store, assignee):
         raise NotAMember(_("Only a member of this store can be assigned."), field="assignee")
     if conversation.assignee_id == (assignee.pk if assignee else None):
@@ -237,13 +241,14 @@ def assign(*, conversation: Conversation, assignee, actor) -> Conversation:
     previous = conversation.assignee_id
     _touch(conversation, at, assignee=assignee)
     _log(
-        conversation, Activity.Kind.ASSIGNED, actor, at, **{"from": previous, "to": conversation.assignee_id}
-    )
+        conversation, Activity.Kind.ASSIGNED, actor, at, rule_name,
+        **{"from": previous, "to": conversation.assignee_id},
+    )  # fmt: skip
     return conversation
 
 
 @transaction.atomic
-def set_team(*, conversation: Conversation, team: Team | None, actor) -> Conversation:
+def set_team(*, conversation: Conversation, team: Team | None, actor, rule_name: str = "") -> Conversation:
     """Route the conversation to one of the store's teams, or to none."""
     if team is not None and team.store_id != conversation.store_id:
         raise InvalidInput(_("No such team."), field="team")
@@ -252,12 +257,15 @@ def set_team(*, conversation: Conversation, team: Team | None, actor) -> Convers
     at = timezone.now()
     previous = conversation.team.name if conversation.team_id else ""
     _touch(conversation, at, team=team)
-    _log(conversation, Activity.Kind.TEAM, actor, at, **{"from": previous, "to": team.name if team else ""})
+    _log(
+        conversation, Activity.Kind.TEAM, actor, at, rule_name,
+        **{"from": previous, "to": team.name if team else ""},
+    )  # fmt: skip
     return conversation
 
 
 @transaction.atomic
-def set_priority(*, conversation: Conversation, priority: str, actor) -> Conversation:
+def set_priority(*, conversation: Conversation, priority: str, actor, rule_name: str = "") -> Conversation:
     """Low, normal, high or urgent."""
     if priority not in Conversation.Priority.values:
         raise InvalidInput(_("Unknown priority."), field="priority")
@@ -266,7 +274,7 @@ def set_priority(*, conversation: Conversation, priority: str, actor) -> Convers
     at = timezone.now()
     previous = conversation.priority
     _touch(conversation, at, priority=priority)
-    _log(conversation, Activity.Kind.PRIORITY, actor, at, **{"from": previous, "to": priority})
+    _log(conversation, Activity.Kind.PRIORITY, actor, at, rule_name, **{"from": previous, "to": priority})
     return conversation
 
 

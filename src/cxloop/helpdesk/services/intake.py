@@ -12,10 +12,12 @@ belongs to (threading is the channel's job), links the conversation to the
 store's customer with that email address (case-insensitive), detects the
 language of what the customer wrote, and publishes `conversation.created`
 and `message.created` to the store's outgoing webhooks, all in one
-transaction. A customer's message reopens a pending, snoozed or resolved
+transaction; then routes a new conversation (services.routing: VIP priority, team, agent) in
+its own. A customer's message reopens a pending, snoozed or resolved
 conversation; an auto-reply or a bounce (flagged auto_submitted or bounce) does not.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +34,7 @@ from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message
 
 NUMBER_RETRIES = 5
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,14 +75,33 @@ def take_message(
     for attempt in range(NUMBER_RETRIES):
         try:
             with transaction.atomic():
-                return _take(store, channel, incoming, external_id, conversation, at)
+                taken = _take(store, channel, incoming, external_id, conversation, at)
         except IntegrityError:
             # Two deliveries of the same message at once, or two new conversations taking one number.
             if external_id and (stored := _stored(store, external_id)) is not None:
                 return stored.conversation, stored, False
             if attempt == NUMBER_RETRIES - 1:
                 raise
+            continue
+        if conversation is None:
+            _route(taken[0])
+        return taken
     raise AssertionError("unreachable")
+
+
+def _route(conversation: Conversation) -> None:
+    """Route a new conversation (services.routing) once the message is stored.
+
+    Its own transaction, after the message's: the message is kept even if routing fails (the
+    conversation then waits unassigned), and the team lock routing takes is held only while it
+    chooses. Inside a caller's transaction it is a savepoint, rolled back alone on failure.
+    """
+    from .routing import route_conversation  # routing uses services.conversations, which imports intake
+
+    try:
+        route_conversation(conversation)
+    except Exception:
+        logger.exception("Routing conversation %s failed; it stays unassigned", conversation.pk)
 
 
 def _stored(store: Store, external_id: str) -> Message | None:

@@ -45,15 +45,23 @@ def customer_writes(store, conversation, *, text="Any news?", **fields):
 
 
 def make_foreign_objects(store) -> dict:
-    """A conversation, message and attachment of `store`, by route parameter, for the tenancy sweep."""
+    """A conversation, attachment, team and agent of `store`, by route parameter, for the tenancy sweep."""
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from cxloop.helpdesk.models import Attachment
+    from cxloop.core.models import Membership
+    from cxloop.helpdesk.models import Attachment, Team
+    from cxloop.testing.fixtures import make_staff
 
     conversation, message = open_conversation(store, subject="Canary conversation")
     attachment = Attachment.objects.create(
         store=store, message=message, key="canary", file=ContentFile(b"canary", name="canary.txt"),
         filename="canary.txt", content_type="text/plain", size=6, created_at=timezone.now(),
     )  # fmt: skip
-    return {"conversation_id": conversation.pk, "attachment_id": attachment.pk}
+    team = Team.objects.create(store=store, name="Canary team", routing=True)
+    agent = make_staff(store, Membership.Role.AGENT, email=f"canary-agent@{store.slug}.test")
+    team.members.add(agent)
+    return {
+        "conversation_id": conversation.pk, "attachment_id": attachment.pk, "team_id": team.pk,
+        "agent_id": agent.pk,
+    }  # fmt: skip

@@ -1,0 +1,179 @@
+"""Who answers a new conversation: VIP priority, a team by language, then an agent in turn.
+
+    routed = route_conversation(conversation)                      # on arrival (services.intake)
+    routed = route_conversation(conversation, team=returns, rule_name="Returns rule")  # a rule's action
+
+The steps, each recorded as an `Activity` through the usual verbs
+(services.conversations), with `rule_name` naming what did it ("Routing" unless
+a rule passes its own name):
+
+1. **VIP.** A customer who has spent at least the store's `vip_spent`, or who
+   carries one of its `vip_tags`, is a VIP: the conversation's priority is
+   raised to high (an urgent one stays urgent) and, when the store has a VIP
+   team, it goes to that team's queue.
+2. **Team.** Unless a team was given (or the conversation already has one), the
+   conversation goes to a team serving its detected language (`Team.languages`;
+   teams with routing on first, then by name), else to the store's default team.
+3. **Agent.** When the team has routing on and the conversation has no assignee,
+   the team's members take turns (round-robin, by user id, starting after the
+   last one assigned). Passed by: members who are not available, those at their
+   cap (`max_open`, counting open and pending conversations), and, when some
+   members speak the conversation's language, those who do not. When nobody
+   fits, the conversation waits unassigned in the team's queue.
+
+The team row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs one
+writing transaction at a time) while an agent is chosen and assigned, so two
+conversations arriving at once see each other's assignment: an agent with room
+for one more gets one, not two.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+
+from ..models import AgentProfile, Conversation, DeskSettings, Team
+from . import conversations
+
+ROUTING = "Routing"  # the activity's rule_name when nobody (no person, no rule) asked
+BUSY_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)  # what counts against a cap
+RAISED = {Conversation.Priority.LOW, Conversation.Priority.NORMAL}  # VIP raises these to high
+
+
+@dataclass
+class Routed:
+    """What routing did: the conversation's team and assignee afterwards, and whether it is a VIP's."""
+
+    team: Team | None
+    assignee: object | None
+    vip: bool
+
+
+def speaks(codes, language: str) -> bool:
+    """Whether one of `codes` covers `language`: the same code, or one names the other's language
+    ("zh" covers "zh-hant", "pt-br" is covered by "pt")."""
+    language = (language or "").lower()
+    if not language:
+        return False
+    base = language.split("-")[0]
+    for code in codes or []:
+        code = str(code).lower()
+        if code == language or code == base or code.split("-")[0] == language:
+            return True
+    return False
+
+
+def is_vip(customer, settings: DeskSettings | None) -> bool:
+    """A customer the store treats first: spent at least `vip_spent`, or tagged with a VIP tag."""
+    if customer is None or settings is None:
+        return False
+    if settings.vip_spent is not None and customer.amount_spent >= settings.vip_spent:
+        return True
+    wanted = {str(tag).strip().lower() for tag in settings.vip_tags or [] if str(tag).strip()}
+    return bool(wanted & {str(tag).strip().lower() for tag in customer.tags or []})
+
+
+def team_for_language(store, language: str) -> Team | None:
+    """The store's team serving `language`: one with routing on first, then by name."""
+    if not language:
+        return None
+    teams = Team.objects.filter(store=store).exclude(languages=[]).order_by("-routing", "name", "pk")
+    return next((team for team in teams if speaks(team.languages, language)), None)
+
+
+@transaction.atomic
+def route_conversation(
+    conversation: Conversation, *, team: Team | None = None, actor=None, rule_name: str = ""
+):
+    """Give a conversation its priority, team and agent by the store's routing (see the module)."""
+    if team is not None and team.store_id != conversation.store_id:
+        raise ValueError("The team belongs to another store.")
+    rule_name = rule_name or ("" if actor is not None else ROUTING)
+    store = conversation.store
+    settings = DeskSettings.objects.filter(store=store).select_related("vip_team", "default_team").first()
+    vip = is_vip(conversation.customer, settings)
+    if vip:
+        if conversation.priority in RAISED:
+            conversations.set_priority(
+                conversation=conversation,
+                priority=Conversation.Priority.HIGH,
+                actor=actor,
+                rule_name=rule_name,
+            )
+        team = team or (settings.vip_team if settings else None)
+    if team is None:
+        team = conversation.team
+    if team is None:
+        team = team_for_language(store, conversation.language)
+    if team is None and settings is not None:
+        team = settings.default_team
+    if team is None:
+        return Routed(team=None, assignee=conversation.assignee, vip=vip)
+    if conversation.team_id != team.pk:
+        conversations.set_team(conversation=conversation, team=team, actor=actor, rule_name=rule_name)
+    if conversation.assignee_id is None:
+        # Locked until commit: the next conversation for this team waits, then counts this assignment.
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        if locked.routing:
+            agent = next_agent(locked, conversation.language)
+            if agent is not None:
+                conversations.assign(
+                    conversation=conversation, assignee=agent, actor=actor, rule_name=rule_name
+                )
+                Team.objects.filter(pk=locked.pk).update(last_assigned=agent)
+    return Routed(team=team, assignee=conversation.assignee, vip=vip)
+
+
+def next_agent(team: Team, language: str = ""):
+    """The team member whose turn it is and who has room; None when nobody fits."""
+    members = list(
+        team.members.filter(
+            is_active=True,
+            memberships__store_id=team.store_id,  # still a member of the store
+        ).order_by("pk")
+    )
+    if not members:
+        return None
+    profiles = {p.user_id: p for p in AgentProfile.objects.filter(store_id=team.store_id, user__in=members)}
+    speakers = [m for m in members if m.pk in profiles and speaks(profiles[m.pk].languages, language)]
+    if speakers:
+        members = speakers
+    busy = open_counts(team.store_id, [m.pk for m in members])
+    after = team.last_assigned_id or 0
+    turn = [m for m in members if m.pk > after] + [m for m in members if m.pk <= after]
+    for member in turn:
+        profile = profiles.get(member.pk)
+        if profile is not None and not profile.available:
+            continue
+        if (
+            profile is not None
+            and profile.max_open is not None
+            and busy.get(member.pk, 0) >= profile.max_open
+        ):
+            continue
+        return member
+    return None
+
+
+def open_counts(store_id: int, user_ids) -> dict[int, int]:
+    """Each user's open and pending conversations in the store (what counts against a cap)."""
+    rows = (
+        Conversation.objects.filter(
+            store_id=store_id, assignee_id__in=list(user_ids), status__in=BUSY_STATUSES
+        )
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["assignee_id"]: row["n"] for row in rows}
+
+
+__all__ = [
+    "ROUTING",
+    "Routed",
+    "is_vip",
+    "next_agent",
+    "open_counts",
+    "route_conversation",
+    "speaks",
+    "team_for_language",
+]

@@ -1,0 +1,289 @@
+"""Routing: VIPs first, a team by language, then the team's members in turn, within their caps."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cxloop.commerce.models import Customer
+from cxloop.core.models import Membership
+from cxloop.helpdesk.models import Activity, AgentProfile, Conversation, DeskSettings, Team
+from cxloop.helpdesk.services import conversations as services
+from cxloop.helpdesk.services.routing import ROUTING, route_conversation, speaks
+from cxloop.helpdesk.views import activity_text
+from cxloop.testing.fixtures import make_staff
+
+from .factories import open_conversation
+
+pytestmark = pytest.mark.django_db
+
+PERSIAN = "سلام، سفارش من هنوز نرسیده است. لطفاً بگویید بسته کجاست."
+
+
+def member(store, name, **profile):
+    user = make_staff(store, Membership.Role.AGENT, email=f"{name}@{store.slug}.test")
+    if profile:
+        AgentProfile.objects.create(store=store, user=user, **profile)
+    return user
+
+
+def team_of(store, name, *members, routing=True, languages=(), default=False):
+    team = Team.objects.create(store=store, name=name, routing=routing, languages=list(languages))
+    team.members.add(*members)
+    if default:
+        DeskSettings.objects.update_or_create(store=store, defaults={"default_team": team})
+    return team
+
+
+def arrive(store, count=1, **fields):
+    return [open_conversation(store, **fields)[0] for _ in range(count)]
+
+
+def assignees(conversations):
+    return [Conversation.objects.get(pk=c.pk).assignee for c in conversations]
+
+
+def test_a_routed_team_gives_new_conversations_to_its_members_in_turn(store):
+    ania, bob, celina = member(store, "ania"), member(store, "bob"), member(store, "celina")
+    team = team_of(store, "General", ania, bob, celina, default=True)
+
+    conversations = arrive(store, 4)
+
+    assert assignees(conversations) == [ania, bob, celina, ania]
+    assert {c.team_id for c in Conversation.objects.all()} == {team.pk}
+
+
+def test_the_turn_passes_by_unavailable_members_and_those_at_their_cap(store):
+    ania = member(store, "ania", available=False)
+    bob = member(store, "bob", max_open=1)
+    celina = member(store, "celina")
+    team_of(store, "General", ania, bob, celina, default=True)
+
+    first, second, third = arrive(store, 3)
+
+    assert assignees([first, second, third]) == [bob, celina, celina]
+    # Pending still counts against the cap; resolving makes room again.
+    services.set_status(conversation=first, status="pending", actor=None)
+    (fourth,) = arrive(store)
+    services.set_status(conversation=first, status="resolved", actor=None)
+    (fifth,) = arrive(store)
+    assert assignees([fourth, fifth]) == [celina, bob]
+
+
+def test_when_nobody_fits_the_conversation_waits_unassigned_in_the_teams_queue(store):
+    ania = member(store, "ania", available=False)
+    bob = member(store, "bob", max_open=0)
+    team = team_of(store, "General", ania, bob, default=True)
+
+    (conversation,) = arrive(store)
+
+    conversation.refresh_from_db()
+    assert conversation.team == team and conversation.assignee is None
+    assert not Activity.objects.filter(conversation=conversation, kind=Activity.Kind.ASSIGNED).exists()
+
+
+def test_a_team_without_routing_only_queues(store):
+    ania = member(store, "ania")
+    team = team_of(store, "General", ania, routing=False, default=True)
+
+    (conversation,) = arrive(store)
+
+    conversation.refresh_from_db()
+    assert (conversation.team, conversation.assignee) == (team, None)
+
+
+def test_someone_who_left_the_store_is_never_given_a_conversation(store):
+    ania, bob = member(store, "ania"), member(store, "bob")
+    team_of(store, "General", ania, bob, default=True)
+    Membership.objects.filter(store=store, user=ania).delete()  # still in the team's list
+
+    assert assignees(arrive(store, 2)) == [bob, bob]
+
+
+def test_routing_writes_its_activities_under_its_own_name(store):
+    ania = member(store, "ania")
+    team_of(store, "General", ania, default=True)
+
+    (conversation,) = arrive(store)
+
+    activities = Activity.objects.filter(conversation=conversation).exclude(kind=Activity.Kind.CREATED)
+    assert [(a.kind, a.actor, a.rule_name) for a in activities.order_by("pk")] == [
+        (Activity.Kind.TEAM, None, ROUTING),
+        (Activity.Kind.ASSIGNED, None, ROUTING),
+    ]
+    assigned = activities.get(kind=Activity.Kind.ASSIGNED)
+    assert activity_text(assigned, {ania.pk: "Ania"}) == "Routing assigned it to Ania"
+
+
+def test_a_persian_message_goes_to_the_team_serving_persian(store):
+    general, persian = member(store, "general"), member(store, "persian")
+    team_of(store, "General", general, default=True)
+    farsi = team_of(store, "Persian", persian, languages=["fa"])
+
+    (conversation,) = arrive(store, text=PERSIAN, subject="سفارش")
+
+    conversation.refresh_from_db()
+    assert conversation.language == "fa"
+    assert (conversation.team, conversation.assignee) == (farsi, persian)
+
+
+def test_within_a_team_only_members_speaking_the_language_take_it_when_some_do(store):
+    polish = member(store, "polish", languages=["pl"])
+    persian = member(store, "persian", languages=["fa", "en"])
+    other = member(store, "other")
+    team = team_of(store, "General", polish, persian, other)
+    conversations = arrive(store, 2)  # no team yet: nothing configured routes them
+    for conversation in conversations:
+        Conversation.objects.filter(pk=conversation.pk).update(language="fa")
+        conversation.language = "fa"
+
+    for conversation in conversations:
+        route_conversation(conversation, team=team)
+
+    assert assignees(conversations) == [persian, persian]
+    # With every Persian speaker away, a Persian conversation waits for one, not a non-reader.
+    AgentProfile.objects.filter(user=persian).update(available=False)
+    later = arrive(store)[0]
+    Conversation.objects.filter(pk=later.pk).update(language="fa")
+    later.language = "fa"
+    route_conversation(later, team=team)
+    assert assignees([later]) == [None]
+    # A language nobody lists goes round everyone, from where the turn got to.
+    german = arrive(store)[0]
+    Conversation.objects.filter(pk=german.pk).update(language="de")
+    german.language = "de"
+    route_conversation(german, team=team)
+    assert assignees([german]) == [other]
+
+
+@pytest.mark.parametrize(
+    ("codes", "language", "expected"),
+    [
+        (["fa"], "fa", True),
+        (["zh"], "zh-hant", True),
+        (["zh-hant"], "zh", True),
+        (["zh-hant"], "zh-hans", False),
+        (["pl"], "", False),
+        ([], "pl", False),
+    ],
+)
+def test_a_language_code_covers_its_variants(codes, language, expected):
+    assert speaks(codes, language) is expected
+
+
+def make_customer(store, email, *, spent="0", tags=()):
+    now = timezone.now()
+    return Customer.objects.create(
+        store=store, email=email, email_key=email, amount_spent=Decimal(spent), tags=list(tags),
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+def test_a_vip_by_amount_spent_gets_high_priority_and_the_vip_team(store):
+    regular, vip_agent = member(store, "regular"), member(store, "vip")
+    general = team_of(store, "General", regular, default=True)
+    vips = team_of(store, "VIP", vip_agent)
+    DeskSettings.objects.filter(store=store).update(vip_spent=Decimal("1000"), vip_team=vips)
+    make_customer(store, "rich@example.com", spent="1000.00")
+    make_customer(store, "almost@example.com", spent="999.99")
+
+    (rich,) = arrive(store, from_email="rich@example.com")
+    (almost,) = arrive(store, from_email="almost@example.com")
+
+    rich.refresh_from_db()
+    almost.refresh_from_db()
+    assert (rich.priority, rich.team, rich.assignee) == ("high", vips, vip_agent)
+    assert (almost.priority, almost.team, almost.assignee) == ("normal", general, regular)
+    assert Activity.objects.get(conversation=rich, kind=Activity.Kind.PRIORITY).rule_name == ROUTING
+
+
+def test_a_vip_by_tag_is_recognised_whatever_the_case_and_an_urgent_one_stays_urgent(store):
+    DeskSettings.objects.create(store=store, vip_tags=["VIP", "Gold member"])
+    customer = make_customer(store, "gold@example.com", tags=["gold MEMBER"])
+    make_customer(store, "plain@example.com", tags=["newsletter"])
+
+    (gold,) = arrive(store, from_email="gold@example.com")
+    (plain,) = arrive(store, from_email="plain@example.com")
+
+    gold.refresh_from_db()
+    plain.refresh_from_db()
+    assert (gold.customer, gold.priority, gold.team) == (customer, "high", None)  # no VIP team: priority only
+    assert plain.priority == "normal"
+    services.set_priority(conversation=gold, priority="urgent", actor=None)
+    route_conversation(gold)
+    gold.refresh_from_db()
+    assert gold.priority == "urgent"
+
+
+def test_a_rule_routes_to_a_team_later_under_its_own_name(store, owner):
+    ania = member(store, "ania")
+    returns = team_of(store, "Returns", ania)
+    (conversation,) = arrive(store)
+    assert conversation.team is None
+
+    routed = route_conversation(conversation, team=returns, rule_name="Returns rule")
+
+    assert (routed.team, routed.assignee) == (returns, ania)
+    names = set(Activity.objects.filter(conversation=conversation).values_list("rule_name", flat=True))
+    assert names == {"", "Returns rule"}  # "" is the opening
+
+
+def test_another_stores_team_is_refused(store, other_store):
+    foreign = Team.objects.create(store=other_store, name="Theirs", routing=True)
+    (conversation,) = arrive(store)
+
+    with pytest.raises(ValueError):
+        route_conversation(conversation, team=foreign)
+
+
+def test_nothing_configured_leaves_a_new_conversation_as_it_was(store):
+    (conversation,) = arrive(store)
+
+    conversation.refresh_from_db()
+    assert (conversation.team, conversation.assignee, conversation.priority) == (None, None, "normal")
+    assert not DeskSettings.objects.filter(store=store).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_conversations_at_once_never_push_an_agent_past_the_cap(store):
+    """PostgreSQL: the second routing waits on the team's lock, then sees the first's assignment."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time; the lock is PostgreSQL's")
+    ania = member(store, "ania", max_open=1)
+    team = team_of(store, "General", ania)
+    first, second = arrive(store, 2)  # not routed: no default team
+    outcome = {}
+
+    def route_second():
+        try:
+            outcome["routed"] = route_conversation(Conversation.objects.get(pk=second.pk), team=team)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        route_conversation(first, team=team)  # holds the team's row until this block commits
+        other = threading.Thread(target=route_second)
+        other.start()
+        waited = _wait_until_blocked(other)
+    other.join(timeout=30)
+
+    assert waited, "the second routing should wait for the first to commit"
+    assert assignees([first, second]) == [ania, None]
+    assert outcome["routed"].assignee is None
+
+
+def _wait_until_blocked(thread, attempts=1000) -> bool:
+    """Poll until another session waits for a lock (or the thread ended without waiting)."""
+    import time
+
+    with connection.cursor() as cursor:
+        for _ in range(attempts):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return True
+            if not thread.is_alive():
+                return False
+            time.sleep(0.01)
+    return False
