@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0011_auditlog_platform_connection'),
-        ('helpdesk', '0003_desk_settings'),
+        ('helpdesk', '0004_message_sender_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
