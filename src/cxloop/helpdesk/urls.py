@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes
+from . import views, views_canned, views_mailboxes
 
 app_name = "helpdesk"
 
@@ -22,4 +22,14 @@ urlpatterns = [
     path("mailboxes/<id:mailbox_id>/", views_mailboxes.mailbox_detail, name="mailbox-detail"),
     path("mailboxes/<id:mailbox_id>/test/", views_mailboxes.mailbox_test, name="mailbox-test"),
     path("mailboxes/<id:mailbox_id>/enabled/", views_mailboxes.mailbox_enabled, name="mailbox-enabled"),
+    # Canned replies, macros (owners and admins manage them) and the inbox's bulk actions
+    path("canned/", views_canned.canned_list, name="canned-list"),
+    path("canned/<id:canned_id>/", views_canned.canned_detail, name="canned-detail"),
+    path("canned/<id:canned_id>/delete/", views_canned.canned_delete, name="canned-delete"),
+    path("<int:conversation_id>/canned/<id:canned_id>", views_canned.canned_render, name="canned-render"),
+    path("macros/", views_canned.macro_list, name="macro-list"),
+    path("macros/<id:macro_id>/", views_canned.macro_detail, name="macro-detail"),
+    path("macros/<id:macro_id>/delete/", views_canned.macro_delete, name="macro-delete"),
+    path("<int:conversation_id>/macro", views_canned.macro_apply, name="macro-apply"),
+    path("bulk", views_canned.inbox_bulk, name="bulk"),
 ]

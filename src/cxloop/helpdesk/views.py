@@ -99,6 +99,7 @@ def inbox(request):
         "teams": queries.list_teams(request.store),
         "tags": queries.list_tags(request.store),
         "members": core_queries.list_members(request.store),
+        "macros": queries.list_macros(request.store),
         "store_is_new": not Conversation.objects.filter(store=request.store).exists()
         if not page.items
         else False,
@@ -182,6 +183,8 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "members": members,
         "tag_names": ", ".join(conversation.tags.values_list("name", flat=True)),
         "sidebar": _sidebar(request.store, conversation),
+        "canned_replies": queries.list_canned_replies(request.store),
+        "macros": queries.list_macros(request.store),
         **extra,
     }
 
