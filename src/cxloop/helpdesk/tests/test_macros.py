@@ -169,9 +169,10 @@ def test_an_agent_applies_a_macro_from_the_conversation_page(store, agent, agent
     assert "Apply macro" in page
     assert response.status_code == 302
     conversation.refresh_from_db()
-    assert conversation.status == "pending" and list(conversation.tags.values_list("name", flat=True)) == [
-        "refund"
-    ]
+    assert conversation.status == "pending"
+    assert list(conversation.tags.values_list("name", flat=True)) == ["refund"]
+    after = agent_client.get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
+    assert "set the status to Pending (macro “Refund sent”)" in after
 
 
 def test_the_page_asks_before_sending_a_macro_reply_with_missing_values(store, agent_client):
