@@ -42,9 +42,8 @@ def test_an_agent_inserts_a_canned_reply_and_resolves_the_inbox_in_bulk(page: Pa
     first = _open(store, 1, "Ania Nowak")
     _open(store, 2, "Bartek Kowalski")
     _open(store, 3, "Zofia Wiśniewska")
-    CannedReply.objects.create(
-        store=store, title="Where is it", body="Hi {{ customer.first_name }}, order {{ order.name }} left today."
-    )
+    body = "Hi {{ customer.first_name }}, order {{ order.name }} left today."
+    CannedReply.objects.create(store=store, title="Where is it", body=body)
 
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Email").fill(agent.username)
