@@ -76,3 +76,40 @@ def test_an_agent_inserts_a_canned_reply_and_resolves_the_inbox_in_bulk(page: Pa
     expect(page.get_by_text("No conversations match these filters.")).to_be_visible()
     _shot(page, "bulk-resolved.png")
     assert set(Conversation.objects.values_list("status", flat=True)) == {"resolved"}
+
+
+def test_an_admin_makes_a_macro_and_applies_it_to_a_conversation(page: Page, live_server):
+    # given a store with one conversation and its owner signed in
+    store, _ = core_services.create_store(name="Sklep Ania", currency="PLN", slug="sklep-ania")
+    owner, _ = core_services.add_staff(
+        store=store, email="owner@sklep-ania.test", role=Membership.Role.OWNER, password=PASSWORD
+    )
+    conversation = _open(store, 1, "Ania Nowak")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(owner.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+    # when the owner writes a macro on the macros page
+    page.goto(f"{live_server.url}/helpdesk/")
+    page.get_by_role("link", name="Macros").click()
+    page.get_by_label("Name").fill("Refund sent")
+    reply = page.get_by_label("Reply to send (optional)")
+    reply.fill("Hi {{ customer.first_name }}, the refund is on its way.")
+    page.get_by_label("Add tags (separated by commas)").fill("refund")
+    page.get_by_label("Set the status").select_option(label="Resolved")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Macro saved.")).to_be_visible()
+    _shot(page, "macro-list.png")
+
+    # and applies it on the conversation
+    page.goto(f"{live_server.url}/helpdesk/{conversation.pk}/")
+    page.get_by_label("Macro", exact=True).select_option(label="Refund sent")
+    page.get_by_role("button", name="Apply macro").click()
+
+    # then the reply, the tag and the status are there, each change naming the macro
+    expect(page.get_by_text("Macro “Refund sent” applied.")).to_be_visible()
+    expect(page.locator(".message-reply")).to_contain_text("Hi Ania, the refund is on its way.")
+    expect(page.get_by_text("set the status to Resolved (macro “Refund sent”)")).to_be_visible()
+    _shot(page, "macro-applied.png")
