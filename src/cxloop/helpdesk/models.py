@@ -299,3 +299,57 @@ class AgentProfile(StoreScopedModel):
 
     def __str__(self):
         return f"{self.user} @ {self.store_id}"
+
+
+class CannedReply(StoreScopedModel):
+    """A saved answer agents insert into a reply; `{{ customer.first_name }}`-style variables are filled
+    from the store mirror when it is used (services.canned: a fixed list of names, never template code)."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    language = models.CharField(max_length=16, blank=True)  # "" for any language
+    shortcut = models.CharField(max_length=40, blank=True)  # a short word to find it by ("thanks")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "title"], name="helpdesk_canned_unique_title")
+        ]
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Macro(StoreScopedModel):
+    """Several changes to a conversation in one click: a reply, tags, status, assignee, team, priority.
+
+    Empty fields change nothing; services.macros.apply_macro does the rest through the usual verbs.
+    """
+
+    name = models.CharField(max_length=200)
+    reply_body = models.TextField(blank=True)  # sent as a reply, with the variables of canned replies
+    add_tags = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Conversation.Status.choices, blank=True)
+    snooze_hours = models.PositiveIntegerField(null=True, blank=True)  # with status "snoozed"
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    priority = models.CharField(max_length=10, choices=Conversation.Priority.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="helpdesk_macro_unique_name")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

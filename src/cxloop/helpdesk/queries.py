@@ -9,7 +9,7 @@ from django.http import Http404
 from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
-from .models import Activity, Attachment, Conversation, Mailbox, Message, Tag, Team
+from .models import Activity, Attachment, CannedReply, Conversation, Macro, Mailbox, Message, Tag, Team
 
 EXCERPT = 140
 
@@ -186,3 +186,33 @@ def get_conversation_with_messages(store: Store, conversation_id: int) -> Conver
     if conversation is None:
         raise Http404("No such conversation")
     return conversation
+
+
+def list_canned_replies(store: Store) -> QuerySet[CannedReply]:
+    """The store's canned replies, by title."""
+    return CannedReply.objects.filter(store=store).order_by("title", "pk")
+
+
+def get_canned_reply(store: Store, canned_id) -> CannedReply:
+    """One canned reply of the store; Http404 for another store's id or a malformed one."""
+    pk = parse_db_id(str(canned_id))
+    canned = CannedReply.objects.filter(store=store, pk=pk).first() if pk else None
+    if canned is None:
+        raise Http404("No such canned reply")
+    return canned
+
+
+def list_macros(store: Store) -> QuerySet[Macro]:
+    """The store's macros, by name, with the assignee and team they set."""
+    return Macro.objects.filter(store=store).select_related("assignee", "team").order_by("name", "pk")
+
+
+def get_macro(store: Store, macro_id) -> Macro:
+    """One macro of the store; Http404 for another store's id or a malformed one."""
+    pk = parse_db_id(str(macro_id))
+    macro = (
+        Macro.objects.filter(store=store, pk=pk).select_related("assignee", "team").first() if pk else None
+    )
+    if macro is None:
+        raise Http404("No such macro")
+    return macro

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes, views_teams
+from . import views, views_canned, views_mailboxes, views_teams
 
 app_name = "helpdesk"
 
@@ -30,4 +30,14 @@ urlpatterns = [
     path("teams/routing/", views_teams.routing_settings, name="routing-settings"),
     path("agents/<int:agent_id>/", views_teams.agent_update, name="agent-update"),
     path("availability/", views_teams.availability, name="availability"),
+    # Canned replies, macros (owners and admins manage them) and the inbox's bulk actions
+    path("canned/", views_canned.canned_list, name="canned-list"),
+    path("canned/<id:canned_id>/", views_canned.canned_detail, name="canned-detail"),
+    path("canned/<id:canned_id>/delete/", views_canned.canned_delete, name="canned-delete"),
+    path("<int:conversation_id>/canned/<id:canned_id>", views_canned.canned_render, name="canned-render"),
+    path("macros/", views_canned.macro_list, name="macro-list"),
+    path("macros/<id:macro_id>/", views_canned.macro_detail, name="macro-detail"),
+    path("macros/<id:macro_id>/delete/", views_canned.macro_delete, name="macro-delete"),
+    path("<int:conversation_id>/macro", views_canned.macro_apply, name="macro-apply"),
+    path("bulk", views_canned.inbox_bulk, name="bulk"),
 ]

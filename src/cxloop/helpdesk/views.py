@@ -101,6 +101,7 @@ def inbox(request):
         "teams": queries.list_teams(request.store),
         "tags": queries.list_tags(request.store),
         "members": core_queries.list_members(request.store),
+        "macros": queries.list_macros(request.store),
         "store_is_new": not Conversation.objects.filter(store=request.store).exists()
         if not page.items
         else False,
@@ -164,11 +165,17 @@ def activity_text(activity, names: dict[int, str]) -> str:
     return activity.get_kind_display()
 
 
+def _by_macro(activity, text: str) -> str:
+    """ "Ania set the status to Resolved (macro “Refund sent”)" for a change a macro made."""
+    macro = (activity.data or {}).get("macro")
+    return _("%(text)s (macro “%(macro)s”)") % {"text": text, "macro": macro} if macro else text
+
+
 def _conversation_context(request, conversation: Conversation, **extra) -> dict:
     messages = list(queries.list_messages(conversation))
     members = list(core_queries.list_members(request.store))
     names = {m.user_id: _name(m.user) for m in members}
-    activities = [(a, activity_text(a, names)) for a in queries.list_activities(conversation)]
+    activities = [(a, _by_macro(a, activity_text(a, names))) for a in queries.list_activities(conversation)]
     timeline = sorted(
         [("message", m.created_at, m) for m in messages]
         + [("activity", a[0].created_at, a) for a in activities],
@@ -186,6 +193,8 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "members": members,
         "tag_names": ", ".join(conversation.tags.values_list("name", flat=True)),
         "sidebar": _sidebar(request.store, conversation),
+        "canned_replies": queries.list_canned_replies(request.store),
+        "macros": queries.list_macros(request.store),
         **extra,
     }
 

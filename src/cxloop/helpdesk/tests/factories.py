@@ -45,12 +45,12 @@ def customer_writes(store, conversation, *, text="Any news?", **fields):
 
 
 def make_foreign_objects(store) -> dict:
-    """A conversation, attachment, team and agent of `store`, by route parameter, for the tenancy sweep."""
+    """A conversation, attachment, team, agent, canned reply and macro of `store`, by route parameter."""
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from cxloop.core.models import Membership
-    from cxloop.helpdesk.models import Attachment, Team
+    from cxloop.helpdesk.models import Attachment, CannedReply, Macro, Team
     from cxloop.testing.fixtures import make_staff
 
     conversation, message = open_conversation(store, subject="Canary conversation")
@@ -61,7 +61,9 @@ def make_foreign_objects(store) -> dict:
     team = Team.objects.create(store=store, name="Canary team", routing=True)
     agent = make_staff(store, Membership.Role.AGENT, email=f"canary-agent@{store.slug}.test")
     team.members.add(agent)
+    canned = CannedReply.objects.create(store=store, title="Canary reply", body="Canary")
+    macro = Macro.objects.create(store=store, name="Canary macro", priority="urgent")
     return {
         "conversation_id": conversation.pk, "attachment_id": attachment.pk, "team_id": team.pk,
-        "agent_id": agent.pk,
+        "agent_id": agent.pk, "canned_id": canned.pk, "macro_id": macro.pk,
     }  # fmt: skip
