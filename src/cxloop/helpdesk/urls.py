@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes
+from . import views, views_mailboxes, views_reports
 
 app_name = "helpdesk"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("mailboxes/<id:mailbox_id>/", views_mailboxes.mailbox_detail, name="mailbox-detail"),
     path("mailboxes/<id:mailbox_id>/test/", views_mailboxes.mailbox_test, name="mailbox-test"),
     path("mailboxes/<id:mailbox_id>/enabled/", views_mailboxes.mailbox_enabled, name="mailbox-enabled"),
+    # Reports (every member of the store)
+    path("reports/", views_reports.reports, name="reports"),
+    path("reports/<slug:table>.csv", views_reports.report_csv, name="report-csv"),
 ]
