@@ -81,8 +81,9 @@ def _in_period(period: ReportPeriod, name: str) -> Q:
     return Q(**{f"{name}__gte": period.start, f"{name}__lt": period.end})
 
 
-def _sample(queryset, cap: int = SAMPLE_CAP):
+def _sample(queryset, cap: int | None = None):
     """The queryset, or an even SQL-side sample of about `cap` rows of it; and the full count."""
+    cap = cap or SAMPLE_CAP
     total = queryset.count()
     if total <= cap:
         return queryset, total
@@ -211,7 +212,9 @@ def backlog(period: ReportPeriod, *, now: datetime | None = None) -> list[tuple[
     """Conversations not resolved at the end of each day (or now, for today), in one query.
 
     A conversation counts from its creation until its resolution (`resolved_at`);
-    one reopened and resolved again counts until its latest resolution.
+    one reopened and resolved again counts until its latest resolution, and one
+    open again now counts every day since its creation (the status history is
+    not replayed, which keeps this one query).
     """
     now = now or timezone.now()
     days = [day for day in period.days if period.day_end(day) - timedelta(days=1) <= now]
@@ -221,18 +224,19 @@ def backlog(period: ReportPeriod, *, now: datetime | None = None) -> list[tuple[
     counts = (
         _conversations(period)
         .filter(created_at__lt=max(ends.values()))
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=min(ends.values())))
+        .filter(_unresolved_at(min(ends.values())))
         .aggregate(
             **{
-                key: Count(
-                    "pk",
-                    filter=Q(created_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end)),
-                )
+                key: Count("pk", filter=Q(created_at__lt=end) & _unresolved_at(end))
                 for key, end in ends.items()
             }
         )
     )
     return [(day, counts[f"d{i}"] or 0) for i, day in enumerate(days)]
+
+
+def _unresolved_at(moment: datetime) -> Q:
+    return Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment) | ~Q(status=RESOLVED)
 
 
 def bucket_of(day: date, per: str) -> date:

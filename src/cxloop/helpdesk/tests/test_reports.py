@@ -394,3 +394,25 @@ def test_durations_read_in_the_page_language_with_persian_digits():
     with translation.override("fa"):
         assert "۴۵" in duration_text(45 * 60)
     assert duration_text(None) == "—"
+
+
+def test_a_big_period_measures_an_even_sample_and_says_so(store, week, staff_client, monkeypatch):
+    from cxloop.helpdesk.reports import figures
+
+    monkeypatch.setattr(figures, "SAMPLE_CAP", 2)
+    summary = report_of(store).summary
+
+    assert summary.first_response.total == 3
+    assert 0 < summary.first_response.measured < 3 and summary.first_response.is_sampled
+    with travel(at(1, 12, month=12)):
+        text = page(staff_client, since="2026-11-23", until="2026-11-30").content.decode()
+    assert "computed on an even sample of" in text
+
+
+def test_a_conversation_the_customer_reopened_stays_in_the_backlog(store, week):
+    with travel(at(1, 9, month=12)):
+        customer_writes(store, week["a"], text="One more thing.")
+
+    backlog = build_report(period(store, until=date(2026, 12, 1)), now=at(1, 12, month=12)).backlog
+
+    assert backlog[-1] == (date(2026, 12, 1), 1)
