@@ -30,7 +30,7 @@ class BusinessClock:
         self._closes: list[datetime] = []
         self._before: list[float] = []  # open seconds from `start` to each interval's opening
         if end - start > MAX_TABLE_SPAN:
-            return
+            return  # every pair is measured on its own
         total = 0.0
         for opens, closes in open_intervals(hours, start, end):
             self._opens.append(opens)
@@ -56,12 +56,17 @@ class BusinessClock:
 
 
 def clock_for(hours: BusinessHours, pairs: list[tuple[datetime, datetime]]) -> BusinessClock | None:
-    """A clock covering every pair, or None when there are none."""
+    """A clock covering the pairs, or None when there are none.
+
+    The table reaches back at most MAX_TABLE_SPAN from the latest instant; the
+    rare pair starting before that (a conversation resolved years after it was
+    opened) is measured on its own.
+    """
     if not pairs:
         return None
-    start = min(start for start, _end in pairs)
     end = max(end for _start, end in pairs)
-    return BusinessClock(hours, start, max(end, start))
+    start = max(min(start for start, _end in pairs), end - MAX_TABLE_SPAN)
+    return BusinessClock(hours, min(start, end), end)
 
 
 def median(values: list[float]) -> float | None:

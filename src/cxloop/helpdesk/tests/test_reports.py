@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from cxloop.commerce.models import Order
 from cxloop.helpdesk.hours import BusinessHours, business_time_between
 from cxloop.helpdesk.models import Conversation, DeskSettings, Team
 from cxloop.helpdesk.reports import ReportPeriod, build_report, build_table
-from cxloop.helpdesk.reports.clock import BusinessClock, percentile
+from cxloop.helpdesk.reports.clock import BusinessClock, clock_for, percentile
 from cxloop.helpdesk.services import conversations as services
 from cxloop.helpdesk.views_reports import duration_text
 from cxloop.surveys import services as survey_services
@@ -416,3 +416,12 @@ def test_a_conversation_the_customer_reopened_stays_in_the_backlog(store, week):
     backlog = build_report(period(store, until=date(2026, 12, 1)), now=at(1, 12, month=12)).backlog
 
     assert backlog[-1] == (date(2026, 12, 1), 1)
+
+
+def test_a_conversation_opened_years_before_it_was_resolved_is_still_measured_exactly():
+    hours = BusinessHours.from_json({"zone": "Europe/Warsaw", "week": WEEKDAYS_9_TO_5})
+    old, recent = (at(2, 9, month=1) - timedelta(days=4 * 365), at(2, 12, month=1)), (at(27, 16), at(30, 10))
+    clock = clock_for(hours, [old, recent])
+
+    assert clock.seconds_between(*recent) == 2 * 3600
+    assert clock.seconds_between(*old) == business_time_between(hours, *old).total_seconds()
