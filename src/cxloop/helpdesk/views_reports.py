@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.core import formats
-from cxloop.surveys.exports import stream_csv
+from cxloop.surveys.exports import neutralize, stream_csv
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.charts import build_bar_chart
 
@@ -83,7 +83,9 @@ def report_csv(request, table: str):
         )
     period = form.period(request.store)
     head, rows = build_table(build_report(period, per=form.cleaned_data["per"]), table)
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
+    # Tag, team and agent names are typed by people: a spreadsheet must not run "=..." as a formula.
+    safe = ([neutralize(cell) if isinstance(cell, str) else cell for cell in row] for row in rows)
+    response = StreamingHttpResponse(stream_csv(safe, head=head), content_type="text/csv; charset=utf-8")
     filename = f"helpdesk-{table}-{period.since.isoformat()}-{period.until.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -425,3 +425,15 @@ def test_a_conversation_opened_years_before_it_was_resolved_is_still_measured_ex
 
     assert clock.seconds_between(*recent) == 2 * 3600
     assert clock.seconds_between(*old) == business_time_between(hours, *old).total_seconds()
+
+
+def test_a_tag_that_looks_like_a_formula_stays_text_in_the_csv(store, week, owner, staff_client):
+    services.set_tags(conversation=week["c"], names=['=HYPERLINK("http://x")'], actor=owner)
+
+    with travel(at(1, 12, month=12)):
+        download = staff_client.get(
+            reverse("helpdesk:report-csv", args=["tags"]), {"since": "2026-11-23", "until": "2026-11-30"}
+        )
+
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    assert ['\'=HYPERLINK("http://x")', "1"] in rows
