@@ -115,6 +115,10 @@ class Conversation(StoreScopedModel):
             models.Index(fields=["store", "-last_message_at"], name="helpdesk_conv_recent"),
             models.Index(fields=["store", "customer"], name="helpdesk_conv_customer"),
             models.Index(fields=["store", "contact_email"], name="helpdesk_conv_contact"),
+            # Reports read conversations by when they were opened, first answered and resolved.
+            models.Index(fields=["store", "created_at"], name="helpdesk_conv_created"),
+            models.Index(fields=["store", "first_response_at"], name="helpdesk_conv_first_reply"),
+            models.Index(fields=["store", "resolved_at"], name="helpdesk_conv_resolved"),
         ]
 
     def __str__(self):
@@ -178,6 +182,7 @@ class Message(StoreScopedModel):
             # The flood limit counts a sender's recent mails (intake_queries.count_recent_from).
             models.Index(fields=["store", "from_email", "created_at"], name="helpdesk_msg_sender"),
             models.Index(fields=["delivery"], name="helpdesk_msg_delivery", condition=~Q(delivery="")),
+            models.Index(fields=["store", "kind", "created_at"], name="helpdesk_msg_kind_time"),  # reports
         ]
 
 
@@ -222,7 +227,10 @@ class Activity(StoreScopedModel):
     created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["conversation", "created_at"], name="helpdesk_activity_conv")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="helpdesk_activity_conv"),
+            models.Index(fields=["store", "kind", "created_at"], name="helpdesk_activity_kind"),  # reports
+        ]
 
 
 class Mailbox(StoreScopedModel):

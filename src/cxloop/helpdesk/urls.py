@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_canned, views_mailboxes, views_teams
+from . import views, views_canned, views_mailboxes, views_reports, views_teams
 
 app_name = "helpdesk"
 
@@ -40,4 +40,7 @@ urlpatterns = [
     path("macros/<id:macro_id>/delete/", views_canned.macro_delete, name="macro-delete"),
     path("<int:conversation_id>/macro", views_canned.macro_apply, name="macro-apply"),
     path("bulk", views_canned.inbox_bulk, name="bulk"),
+    # Reports (every member of the store)
+    path("reports/", views_reports.reports, name="reports"),
+    path("reports/<slug:table>.csv", views_reports.report_csv, name="report-csv"),
 ]

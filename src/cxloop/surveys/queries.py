@@ -199,3 +199,36 @@ def get_invitation_recipient(store: Store, nonce: str) -> str | None:
     Unsubscribe links made before tokens named the address find it here.
     """
     return Invitation.objects.filter(store=store, nonce=nonce).values_list("email", flat=True).first()
+
+
+def list_helpdesk_csat_answers(store: Store, *, prefix: str, since, until):
+    """(invitation reference, satisfied) of CSAT answers given in [since, until) to invitations whose
+    reference starts with `prefix` (the help desk's "helpdesk-conversation:"). Satisfied is the high band."""
+    from django.db.models import BooleanField, ExpressionWrapper, Q
+
+    return (
+        Response.objects.filter(
+            store=store,
+            survey__kind=Survey.Kind.CSAT,
+            score__isnull=False,
+            created_at__gte=since,
+            created_at__lt=until,
+            invitation__reference__startswith=prefix,
+        )
+        .annotate(satisfied=ExpressionWrapper(Q(band="high"), output_field=BooleanField()))
+        .values_list("invitation__reference", "satisfied")
+    )
+
+
+def list_detractor_answers(store: Store, *, since, until):
+    """Answers of NPS detractors (0-6) with a known customer given in [since, until): a queryset of
+    Response, for reports to filter further with their own subqueries (`customer_id`, `created_at`)."""
+    return Response.objects.filter(
+        store=store,
+        survey__kind=Survey.Kind.NPS,
+        score__isnull=False,
+        score__lte=6,
+        customer__isnull=False,
+        created_at__gte=since,
+        created_at__lt=until,
+    )
