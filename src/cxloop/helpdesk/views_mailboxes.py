@@ -38,7 +38,7 @@ def _values(mailbox: Mailbox) -> dict:
 
 
 def _context(request, **extra) -> dict:
-    return {"section": "mailboxes", "securities": Mailbox.Security.choices, **extra}
+    return {"section": "helpdesk", "securities": Mailbox.Security.choices, **extra}
 
 
 @admin_required
