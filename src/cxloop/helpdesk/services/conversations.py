@@ -28,7 +28,7 @@ from cxloop.hooks import services as hooks
 from cxloop.surveys import services as surveys_services
 
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
-from ..models import Activity, Channel, Conversation, Message, Tag, Team
+from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
 from .intake import conversation_payload, message_payload
 
 MAX_TEXT = 100_000
@@ -50,12 +50,13 @@ def _text(text: str) -> str:
     return text
 
 
-def _log(conversation: Conversation, kind: str, actor, at: datetime, **data) -> Activity:
+def _log(conversation: Conversation, kind: str, actor, at: datetime, rule_name: str = "", **data) -> Activity:
     return Activity.objects.create(
         store_id=conversation.store_id,
         conversation=conversation,
         kind=kind,
         actor=actor,
+        rule_name=rule_name[:200],
         data=data,
         created_at=at,
     )
@@ -168,11 +169,32 @@ def _is_member(store, user) -> bool:
     )
 
 
-@transaction.atomic
 def set_status(
-    *, conversation: Conversation, status: str, actor, snoozed_until: datetime | None = None
+    *,
+    conversation: Conversation,
+    status: str,
+    actor,
+    snoozed_until: datetime | None = None,
+    rule_name: str = "",
 ) -> Conversation:
-    """Open, pending, snoozed (until a time to come) or resolved (publishes `conversation.resolved`)."""
+    """Open, pending, snoozed (until a time to come) or resolved (publishes `conversation.resolved`).
+
+    The change commits in one transaction; the store's "status changes" rules
+    run afterwards (services.rules), each on its own, so a failing rule never
+    undoes the change. `rule_name` names the rule making the change (actor None).
+    """
+    previous = conversation.status
+    _set_status(conversation, status, actor, snoozed_until, rule_name)
+    if conversation.status != previous:
+        from .rules import run_rules
+
+        context = {"from": previous, "to": conversation.status}
+        run_rules(conversation, Rule.Trigger.STATUS_CHANGED, context=context)
+    return conversation
+
+
+@transaction.atomic
+def _set_status(conversation, status, actor, snoozed_until, rule_name) -> None:
     if status not in Conversation.Status.values:
         raise InvalidInput(_("Unknown status."), field="status")
     at = timezone.now()
@@ -183,14 +205,14 @@ def set_status(
         snoozed_until = None
     previous = conversation.status
     if previous == status and conversation.snoozed_until == snoozed_until:
-        return conversation
+        return
     changes = {"status": status, "snoozed_until": snoozed_until}
     changes["resolved_at"] = at if status == Conversation.Status.RESOLVED else None
     _touch(conversation, at, **changes)
     data = {"from": previous, "to": status}
     if snoozed_until:
         data["until"] = snoozed_until.isoformat()
-    _log(conversation, Activity.Kind.STATUS, actor, at, **data)
+    _log(conversation, Activity.Kind.STATUS, actor, at, rule_name, **data)
     if status == Conversation.Status.RESOLVED:
         hooks.publish(conversation.store, CONVERSATION_RESOLVED, conversation_payload(conversation))
         if conversation.customer_id is not None:
@@ -201,7 +223,6 @@ def set_status(
                 conversation_reference=f"helpdesk-conversation:{conversation.pk}",
                 now=at,
             )
-    return conversation
 
 
 def wake_snoozed(*, now: datetime | None = None) -> int:
@@ -227,7 +248,7 @@ def wake_snoozed(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def assign(*, conversation: Conversation, assignee, actor) -> Conversation:
+def assign(*, conversation: Conversation, assignee, actor, rule_name: str = "") -> Conversation:
     """Give the conversation to a member of the store, or to nobody (None). Raises NotAMember."""
     if assignee is not None and not _is_member(conversation.store, assignee):
         raise NotAMember(_("Only a member of this store can be assigned."), field="assignee")
@@ -236,14 +257,13 @@ def assign(*, conversation: Conversation, assignee, actor) -> Conversation:
     at = timezone.now()
     previous = conversation.assignee_id
     _touch(conversation, at, assignee=assignee)
-    _log(
-        conversation, Activity.Kind.ASSIGNED, actor, at, **{"from": previous, "to": conversation.assignee_id}
-    )
+    change = {"from": previous, "to": conversation.assignee_id}
+    _log(conversation, Activity.Kind.ASSIGNED, actor, at, rule_name, **change)
     return conversation
 
 
 @transaction.atomic
-def set_team(*, conversation: Conversation, team: Team | None, actor) -> Conversation:
+def set_team(*, conversation: Conversation, team: Team | None, actor, rule_name: str = "") -> Conversation:
     """Route the conversation to one of the store's teams, or to none."""
     if team is not None and team.store_id != conversation.store_id:
         raise InvalidInput(_("No such team."), field="team")
@@ -252,12 +272,13 @@ def set_team(*, conversation: Conversation, team: Team | None, actor) -> Convers
     at = timezone.now()
     previous = conversation.team.name if conversation.team_id else ""
     _touch(conversation, at, team=team)
-    _log(conversation, Activity.Kind.TEAM, actor, at, **{"from": previous, "to": team.name if team else ""})
+    change = {"from": previous, "to": team.name if team else ""}
+    _log(conversation, Activity.Kind.TEAM, actor, at, rule_name, **change)
     return conversation
 
 
 @transaction.atomic
-def set_priority(*, conversation: Conversation, priority: str, actor) -> Conversation:
+def set_priority(*, conversation: Conversation, priority: str, actor, rule_name: str = "") -> Conversation:
     """Low, normal, high or urgent."""
     if priority not in Conversation.Priority.values:
         raise InvalidInput(_("Unknown priority."), field="priority")
@@ -266,12 +287,12 @@ def set_priority(*, conversation: Conversation, priority: str, actor) -> Convers
     at = timezone.now()
     previous = conversation.priority
     _touch(conversation, at, priority=priority)
-    _log(conversation, Activity.Kind.PRIORITY, actor, at, **{"from": previous, "to": priority})
+    _log(conversation, Activity.Kind.PRIORITY, actor, at, rule_name, **{"from": previous, "to": priority})
     return conversation
 
 
 @transaction.atomic
-def set_tags(*, conversation: Conversation, names: list[str], actor) -> list[Tag]:
+def set_tags(*, conversation: Conversation, names: list[str], actor, rule_name: str = "") -> list[Tag]:
     """Make the conversation's tags exactly `names` (new names become the store's tags)."""
     cleaned = []
     for name in names:
@@ -290,7 +311,7 @@ def set_tags(*, conversation: Conversation, names: list[str], actor) -> list[Tag
     _touch(conversation, at)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
-    _log(conversation, Activity.Kind.TAGGED, actor, at, added=added, removed=removed)
+    _log(conversation, Activity.Kind.TAGGED, actor, at, rule_name, added=added, removed=removed)
     return tags
 
 

@@ -12,7 +12,8 @@ belongs to (threading is the channel's job), links the conversation to the
 store's customer with that email address (case-insensitive), detects the
 language of what the customer wrote, and publishes `conversation.created`
 and `message.created` to the store's outgoing webhooks, all in one
-transaction. A customer's message reopens a pending, snoozed or resolved
+transaction. The store's automation rules run after that transaction (services.rules).
+A customer's message reopens a pending, snoozed or resolved
 conversation; an auto-reply or a bounce (flagged auto_submitted or bounce) does not.
 """
 
@@ -29,7 +30,7 @@ from cxloop.hooks import services as hooks
 
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
-from ..models import Activity, Channel, Conversation, Message
+from ..models import Activity, Channel, Conversation, Message, Rule
 
 NUMBER_RETRIES = 5
 
@@ -72,14 +73,29 @@ def take_message(
     for attempt in range(NUMBER_RETRIES):
         try:
             with transaction.atomic():
-                return _take(store, channel, incoming, external_id, conversation, at)
+                taken = _take(store, channel, incoming, external_id, conversation, at)
         except IntegrityError:
             # Two deliveries of the same message at once, or two new conversations taking one number.
             if external_id and (stored := _stored(store, external_id)) is not None:
                 return stored.conversation, stored, False
             if attempt == NUMBER_RETRIES - 1:
                 raise
+        else:
+            _run_rules(taken[0], taken[1], created=conversation is None)
+            return taken
     raise AssertionError("unreachable")
+
+
+def _run_rules(conversation: Conversation, message: Message, *, created: bool) -> None:
+    """The store's rules for a new conversation or a customer's new message, once the message is stored.
+
+    Outside the message's transaction: a failing rule is written on the
+    conversation and never loses the customer's message (services.rules).
+    """
+    from .rules import run_rules
+
+    trigger = Rule.Trigger.CONVERSATION_CREATED if created else Rule.Trigger.MESSAGE_RECEIVED
+    run_rules(conversation, trigger, context={"message": message})
 
 
 def _stored(store: Store, external_id: str) -> Message | None:
