@@ -9,7 +9,7 @@ from django.http import Http404
 from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
-from .models import Activity, Attachment, Conversation, Mailbox, Message, Tag, Team
+from .models import Activity, Attachment, Conversation, Mailbox, Message, Rule, Tag, Team
 
 EXCERPT = 140
 
@@ -186,3 +186,17 @@ def get_conversation_with_messages(store: Store, conversation_id: int) -> Conver
     if conversation is None:
         raise Http404("No such conversation")
     return conversation
+
+
+def list_rules(store: Store) -> QuerySet[Rule]:
+    """The store's automation rules in the order they run."""
+    return Rule.objects.filter(store=store).order_by("position", "pk")
+
+
+def get_rule(store: Store, rule_id) -> Rule:
+    """One rule of the store; Http404 for another store's id or a malformed one."""
+    pk = parse_db_id(str(rule_id))
+    rule = Rule.objects.filter(store=store, pk=pk).first() if pk else None
+    if rule is None:
+        raise Http404("No such rule")
+    return rule

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes
+from . import views, views_mailboxes, views_rules
 
 app_name = "helpdesk"
 
@@ -22,4 +22,11 @@ urlpatterns = [
     path("mailboxes/<id:mailbox_id>/", views_mailboxes.mailbox_detail, name="mailbox-detail"),
     path("mailboxes/<id:mailbox_id>/test/", views_mailboxes.mailbox_test, name="mailbox-test"),
     path("mailboxes/<id:mailbox_id>/enabled/", views_mailboxes.mailbox_enabled, name="mailbox-enabled"),
+    # Automation rules (owners and admins)
+    path("rules/", views_rules.rule_list, name="rule-list"),
+    path("rules/new/", views_rules.rule_new, name="rule-new"),
+    path("rules/<id:rule_id>/", views_rules.rule_detail, name="rule-detail"),
+    path("rules/<id:rule_id>/move/", views_rules.rule_move, name="rule-move"),
+    path("rules/<id:rule_id>/enabled/", views_rules.rule_enabled, name="rule-enabled"),
+    path("rules/<id:rule_id>/delete/", views_rules.rule_delete, name="rule-delete"),
 ]

@@ -223,7 +223,12 @@ def _failed(rule: Rule, conversation: Conversation, now: datetime, error: Except
     if run.pk:
         run.save(update_fields=["failed", "error"])
     else:
-        run.store_id, run.rule, run.conversation, run.created_at = conversation.store_id, rule, conversation, now
+        run.store_id, run.rule, run.conversation, run.created_at = (
+            conversation.store_id,
+            rule,
+            conversation,
+            now,
+        )
         run.save()
     conversations._log(conversation, Activity.Kind.RULE_FAILED, None, now, rule.name, error=run.error)
     Rule.objects.filter(pk=rule.pk).update(fired_count=F("fired_count") + 1, last_fired_at=now)
@@ -279,7 +284,9 @@ def _send_survey(conversation: Conversation, rule_name: str, now: datetime) -> N
                 now=now,
             )
         )
-    conversations._log(conversation, Activity.Kind.RULE, None, now, rule_name, action="send_survey", invited=invited)
+    conversations._log(
+        conversation, Activity.Kind.RULE, None, now, rule_name, action="send_survey", invited=invited
+    )
 
 
 def _publish(conversation: Conversation, rule: Rule, now: datetime) -> None:
@@ -314,7 +321,9 @@ def fire_idle_rules(*, now: datetime | None = None) -> int:
             merged_into__isnull=True,
             last_message_at__lte=now - timedelta(hours=hours),
         )
-        for conversation in quiet.select_related("store", "customer").order_by("last_message_at")[:IDLE_BATCH]:
+        for conversation in quiet.select_related("store", "customer").order_by("last_message_at")[
+            :IDLE_BATCH
+        ]:
             fired += len(run_rules(conversation, Rule.Trigger.IDLE, context={"now": now}))
     return fired
 
@@ -338,7 +347,7 @@ def conversation_for_response(response) -> Conversation | None:
 
 
 def run_low_score_rules(response_id: int) -> list[RuleRun]:
-    """Run the "low survey score" rules for a low answer, once per answer (the surveys' follow-up calls it)."""
+    """Run the "low survey score" rules for a low answer, once per answer (called by the surveys)."""
     from cxloop.surveys.models import Response
 
     response = Response.objects.select_related("invitation").filter(pk=response_id).first()
