@@ -45,15 +45,20 @@ def customer_writes(store, conversation, *, text="Any news?", **fields):
 
 
 def make_foreign_objects(store) -> dict:
-    """A conversation, message and attachment of `store`, by route parameter, for the tenancy sweep."""
+    """A conversation, message, attachment and rule of `store`, by route parameter, for the tenancy sweep."""
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from cxloop.helpdesk.models import Attachment
+    from cxloop.helpdesk.services.rules import save_rule
 
     conversation, message = open_conversation(store, subject="Canary conversation")
     attachment = Attachment.objects.create(
         store=store, message=message, key="canary", file=ContentFile(b"canary", name="canary.txt"),
         filename="canary.txt", content_type="text/plain", size=6, created_at=timezone.now(),
     )  # fmt: skip
-    return {"conversation_id": conversation.pk, "attachment_id": attachment.pk}
+    tag_it = [{"kind": "add_tags", "value": "canary"}]
+    rule = save_rule(
+        store=store, actor=None, fields={"name": "Canary rule", "trigger": "created", "actions": tag_it}
+    )
+    return {"conversation_id": conversation.pk, "attachment_id": attachment.pk, "rule_id": rule.pk}
