@@ -518,3 +518,30 @@ def test_a_bounce_in_a_conversation_never_gets_a_survey(store):
     customer_writes(store, conversation, text="Undeliverable", bounce=True)
 
     assert not Invitation.objects.exists()
+
+
+def test_a_stored_condition_that_no_longer_reads_fails_only_its_rule(store):
+    broken = make_rule(store, name="Old data")
+    Rule.objects.filter(pk=broken.pk).update(conditions=[{"kind": "amount_spent_at_least", "value": "lots"}])
+    make_customer(store, email="ania@example.pl")
+    make_rule(store, name="Works", actions=[{"kind": "add_tags", "value": "fine"}])
+
+    conversation, _message = open_conversation(store)
+
+    assert tags(conversation) == ["fine"]
+    [failed] = Activity.objects.filter(conversation=conversation, kind="rule_failed")
+    assert (failed.rule_name, failed.data["error"]) == ("Old data", "Unexpected error (InvalidOperation).")
+
+
+def test_a_stored_action_no_longer_offered_fails_its_rule_and_undoes_its_other_changes(store):
+    rule = make_rule(store, name="Future", actions=[{"kind": "set_priority", "value": "high"}])
+    Rule.objects.filter(pk=rule.pk).update(
+        actions=[{"kind": "set_priority", "value": "high"}, {"kind": "reply_canned", "value": 3}]
+    )
+
+    conversation, _message = open_conversation(store)
+
+    conversation.refresh_from_db()
+    assert conversation.priority == "normal"
+    [failed] = Activity.objects.filter(conversation=conversation, kind="rule_failed")
+    assert failed.data["error"] == "This rule has an action that is no longer available."
