@@ -216,6 +216,8 @@ class Activity(StoreScopedModel):
         MERGED = "merged", _("Merged")
         ACTION = "action", _("Store action")
         SLA = "sla", _("SLA")
+        RULE = "rule", _("Rule")  # what a rule did that is not a field change (webhook, survey)
+        RULE_FAILED = "rule_failed", _("Rule failed")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -361,3 +363,68 @@ class Macro(StoreScopedModel):
 
     def __str__(self):
         return self.name
+
+
+class Rule(StoreScopedModel):
+    """An automation rule: when `trigger`, if every condition holds, then do the actions (rulebook.py).
+
+    Rules of a store run in `position` order. Conditions and actions are lists
+    of {"kind": ..., "value": ...} checked when saved (services.rules.save_rule).
+    """
+
+    class Trigger(models.TextChoices):
+        CONVERSATION_CREATED = "created", _("A conversation is created")
+        MESSAGE_RECEIVED = "message", _("The customer writes again")
+        STATUS_CHANGED = "status", _("The status changes")
+        SLA_BREACHING = "sla", _("An SLA target is about to be missed")
+        IDLE = "idle", _("No new message for some hours")
+        SURVEY_LOW_SCORE = "low_score", _("The customer gives a low survey score")
+
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)  # run order, smallest first
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    idle_hours = models.PositiveIntegerField(null=True, blank=True)  # for Trigger.IDLE only
+    conditions = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    fired_count = models.PositiveIntegerField(default=0)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="helpdesk_rule_unique_name")]
+        indexes = [models.Index(fields=["store", "trigger", "position"], name="helpdesk_rule_trigger")]
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class RuleRun(StoreScopedModel):
+    """A rule fired on a conversation (its conditions held): done, or failed with `error`.
+
+    `once_key` names a moment a rule acts on once ("idle:<last message time>",
+    "low_score:<response id>"): a rule fires at most once per conversation and key.
+    """
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="runs")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(max_length=12, choices=Rule.Trigger.choices)
+    once_key = models.CharField(max_length=100, blank=True)
+    failed = models.BooleanField(default=False)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "conversation", "once_key"],
+                condition=~Q(once_key=""),
+                name="helpdesk_rulerun_once",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="helpdesk_rulerun_conv")]

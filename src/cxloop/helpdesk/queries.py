@@ -9,7 +9,7 @@ from django.http import Http404
 from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
-from .models import Activity, Attachment, CannedReply, Conversation, Macro, Mailbox, Message, Tag, Team
+from .models import Activity, Attachment, CannedReply, Conversation, Macro, Mailbox, Message, Rule, Tag, Team
 
 EXCERPT = 140
 
@@ -216,3 +216,15 @@ def get_macro(store: Store, macro_id) -> Macro:
     if macro is None:
         raise Http404("No such macro")
     return macro
+def list_rules(store: Store) -> QuerySet[Rule]:
+    """The store's automation rules in the order they run."""
+    return Rule.objects.filter(store=store).order_by("position", "pk")
+
+
+def get_rule(store: Store, rule_id) -> Rule:
+    """One rule of the store; Http404 for another store's id or a malformed one."""
+    pk = parse_db_id(str(rule_id))
+    rule = Rule.objects.filter(store=store, pk=pk).first() if pk else None
+    if rule is None:
+        raise Http404("No such rule")
+    return rule

@@ -64,3 +64,11 @@ def wake_snoozed_conversations_task() -> int:
     from .services.conversations import wake_snoozed
 
     return wake_snoozed()
+
+
+@task()
+def fire_idle_rules_task() -> int:
+    """Periodic: run the "no new message for N hours" rules on the conversations gone quiet."""
+    from .services.rules import fire_idle_rules
+
+    return fire_idle_rules()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_canned, views_mailboxes, views_reports, views_teams
+from . import views, views_canned, views_mailboxes, views_reports, views_rules, views_teams
 
 app_name = "helpdesk"
 
@@ -43,4 +43,11 @@ urlpatterns = [
     # Reports (every member of the store)
     path("reports/", views_reports.reports, name="reports"),
     path("reports/<slug:table>.csv", views_reports.report_csv, name="report-csv"),
+    # Automation rules (owners and admins)
+    path("rules/", views_rules.rule_list, name="rule-list"),
+    path("rules/new/", views_rules.rule_new, name="rule-new"),
+    path("rules/<id:rule_id>/", views_rules.rule_detail, name="rule-detail"),
+    path("rules/<id:rule_id>/move/", views_rules.rule_move, name="rule-move"),
+    path("rules/<id:rule_id>/enabled/", views_rules.rule_enabled, name="rule-enabled"),
+    path("rules/<id:rule_id>/delete/", views_rules.rule_delete, name="rule-delete"),
 ]

@@ -158,6 +158,10 @@ def activity_text(activity, names: dict[int, str]) -> str:
             "actor": actor, "added": ", ".join(data.get("added", [])) or "—",
             "removed": ", ".join(data.get("removed", [])) or "—",
         }  # fmt: skip
+    if activity.kind in (Kind.RULE, Kind.RULE_FAILED):
+        from .views_rules import rule_activity_text
+
+        return rule_activity_text(activity)
     if activity.kind == Kind.MERGED:
         if "target" in data:
             return _("%(actor)s merged it into #%(number)s") % {"actor": actor, "number": data["target"]}

@@ -28,7 +28,7 @@ from cxloop.hooks import services as hooks
 from cxloop.surveys import services as surveys_services
 
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
-from ..models import Activity, Channel, Conversation, Message, Tag, Team
+from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
 from .intake import conversation_payload, message_payload
 
 MAX_TEXT = 100_000
@@ -169,11 +169,32 @@ def _is_member(store, user) -> bool:
     )
 
 
-@transaction.atomic
 def set_status(
-    *, conversation: Conversation, status: str, actor, snoozed_until: datetime | None = None
+    *,
+    conversation: Conversation,
+    status: str,
+    actor,
+    snoozed_until: datetime | None = None,
+    rule_name: str = "",
 ) -> Conversation:
-    """Open, pending, snoozed (until a time to come) or resolved (publishes `conversation.resolved`)."""
+    """Open, pending, snoozed (until a time to come) or resolved (publishes `conversation.resolved`).
+
+    The change commits in one transaction; the store's "status changes" rules
+    run afterwards (services.rules), each on its own, so a failing rule never
+    undoes the change. `rule_name` names the rule making the change (actor None).
+    """
+    previous = conversation.status
+    _set_status(conversation, status, actor, snoozed_until, rule_name)
+    if conversation.status != previous:
+        from .rules import run_rules
+
+        context = {"from": previous, "to": conversation.status}
+        run_rules(conversation, Rule.Trigger.STATUS_CHANGED, context=context)
+    return conversation
+
+
+@transaction.atomic
+def _set_status(conversation, status, actor, snoozed_until, rule_name) -> None:
     if status not in Conversation.Status.values:
         raise InvalidInput(_("Unknown status."), field="status")
     at = timezone.now()
@@ -184,14 +205,14 @@ def set_status(
         snoozed_until = None
     previous = conversation.status
     if previous == status and conversation.snoozed_until == snoozed_until:
-        return conversation
+        return
     changes = {"status": status, "snoozed_until": snoozed_until}
     changes["resolved_at"] = at if status == Conversation.Status.RESOLVED else None
     _touch(conversation, at, **changes)
     data = {"from": previous, "to": status}
     if snoozed_until:
         data["until"] = snoozed_until.isoformat()
-    _log(conversation, Activity.Kind.STATUS, actor, at, **data)
+    _log(conversation, Activity.Kind.STATUS, actor, at, rule_name, **data)
     if status == Conversation.Status.RESOLVED:
         hooks.publish(conversation.store, CONVERSATION_RESOLVED, conversation_payload(conversation))
         if conversation.customer_id is not None:
@@ -202,7 +223,6 @@ def set_status(
                 conversation_reference=f"helpdesk-conversation:{conversation.pk}",
                 now=at,
             )
-    return conversation
 
 
 def wake_snoozed(*, now: datetime | None = None) -> int:
@@ -279,7 +299,7 @@ def set_priority(*, conversation: Conversation, priority: str, actor, rule_name:
 
 
 @transaction.atomic
-def set_tags(*, conversation: Conversation, names: list[str], actor) -> list[Tag]:
+def set_tags(*, conversation: Conversation, names: list[str], actor, rule_name: str = "") -> list[Tag]:
     """Make the conversation's tags exactly `names` (new names become the store's tags)."""
     cleaned = []
     for name in names:
@@ -298,7 +318,7 @@ def set_tags(*, conversation: Conversation, names: list[str], actor) -> list[Tag
     _touch(conversation, at)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
-    _log(conversation, Activity.Kind.TAGGED, actor, at, added=added, removed=removed)
+    _log(conversation, Activity.Kind.TAGGED, actor, at, rule_name, added=added, removed=removed)
     return tags
 
 

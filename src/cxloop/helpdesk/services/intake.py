@@ -13,7 +13,8 @@ store's customer with that email address (case-insensitive), detects the
 language of what the customer wrote, and publishes `conversation.created`
 and `message.created` to the store's outgoing webhooks, all in one
 transaction; then routes a new conversation (services.routing: VIP priority, team, agent) in
-its own. A customer's message reopens a pending, snoozed or resolved
+its own, and runs the store's automation rules (services.rules) after that.
+A customer's message reopens a pending, snoozed or resolved
 conversation; an auto-reply or a bounce (flagged auto_submitted or bounce) does not.
 """
 
@@ -31,7 +32,7 @@ from cxloop.hooks import services as hooks
 from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
-from ..models import Activity, Channel, Conversation, Message
+from ..models import Activity, Channel, Conversation, Message, Rule
 
 NUMBER_RETRIES = 5
 logger = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def take_message(
             continue
         if conversation is None:
             _route(taken[0])
+        _run_rules(taken[0], taken[1], created=conversation is None)
         return taken
     raise AssertionError("unreachable")
 
@@ -102,6 +104,18 @@ def _route(conversation: Conversation) -> None:
         route_conversation(conversation)
     except Exception:
         logger.exception("Routing conversation %s failed; it stays unassigned", conversation.pk)
+
+
+def _run_rules(conversation: Conversation, message: Message, *, created: bool) -> None:
+    """The store's rules for a new conversation or a customer's new message, once the message is stored.
+
+    Outside the message's transaction: a failing rule is written on the
+    conversation and never loses the customer's message (services.rules).
+    """
+    from .rules import run_rules
+
+    trigger = Rule.Trigger.CONVERSATION_CREATED if created else Rule.Trigger.MESSAGE_RECEIVED
+    run_rules(conversation, trigger, context={"message": message})
 
 
 def _stored(store: Store, external_id: str) -> Message | None:

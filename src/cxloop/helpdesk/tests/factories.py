@@ -45,12 +45,13 @@ def customer_writes(store, conversation, *, text="Any news?", **fields):
 
 
 def make_foreign_objects(store) -> dict:
-    """A conversation, attachment, team, agent, canned reply and macro of `store`, by route parameter."""
+    """The store's helpdesk objects by route parameter, for the tenancy sweep."""
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from cxloop.core.models import Membership
     from cxloop.helpdesk.models import Attachment, CannedReply, Macro, Team
+    from cxloop.helpdesk.services.rules import save_rule
     from cxloop.testing.fixtures import make_staff
 
     conversation, message = open_conversation(store, subject="Canary conversation")
@@ -63,7 +64,11 @@ def make_foreign_objects(store) -> dict:
     team.members.add(agent)
     canned = CannedReply.objects.create(store=store, title="Canary reply", body="Canary")
     macro = Macro.objects.create(store=store, name="Canary macro", priority="urgent")
+    tag_it = [{"kind": "add_tags", "value": "canary"}]
+    rule = save_rule(
+        store=store, actor=None, fields={"name": "Canary rule", "trigger": "created", "actions": tag_it}
+    )
     return {
         "conversation_id": conversation.pk, "attachment_id": attachment.pk, "team_id": team.pk,
-        "agent_id": agent.pk, "canned_id": canned.pk, "macro_id": macro.pk,
+        "agent_id": agent.pk, "canned_id": canned.pk, "macro_id": macro.pk, "rule_id": rule.pk,
     }  # fmt: skip

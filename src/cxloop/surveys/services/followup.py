@@ -1,7 +1,9 @@
 """After an answer: close the loop on a low score (tag the customer, emit an event, tell the
 chosen staff), and sweep up the follow-up tasks that never reached the queue."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +16,18 @@ from ..scoring import Band
 
 LOW_SCORE_EVENT = "survey_low_score"
 STRANDED_WINDOW = timedelta(days=2)  # older low scores are not followed up late: the moment has passed
+
+_low_score_listeners: list[Callable[[int], object]] = []
+
+
+def register_low_score_listener(listener: Callable[[int], object]) -> None:
+    """Call `listener(response_id)` after commit each time a low score is followed up (once per answer).
+
+    Other apps register in their `AppConfig.ready()` (the help desk runs its
+    "low survey score" rules); a listener that raises is logged, never undoes the follow-up.
+    """
+    if listener not in _low_score_listeners:
+        _low_score_listeners.append(listener)
 
 
 @transaction.atomic
@@ -49,6 +63,8 @@ def follow_up_low_score(*, response: Response) -> bool:
         },
         occurred_at=now,
     )
+    for listener in _low_score_listeners:
+        transaction.on_commit(partial(listener, response.pk), robust=True)
     if survey.notify_user_ids:
         from ..tasks import notify_staff_of_low_score_task
 
