@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes
+from . import views, views_actions, views_mailboxes
 
 app_name = "helpdesk"
 
@@ -22,4 +22,11 @@ urlpatterns = [
     path("mailboxes/<id:mailbox_id>/", views_mailboxes.mailbox_detail, name="mailbox-detail"),
     path("mailboxes/<id:mailbox_id>/test/", views_mailboxes.mailbox_test, name="mailbox-test"),
     path("mailboxes/<id:mailbox_id>/enabled/", views_mailboxes.mailbox_enabled, name="mailbox-enabled"),
+    # Store actions from a conversation's sidebar, and who may take them (docs/store-actions.md)
+    path("<int:conversation_id>/actions/refund", views_actions.post_refund, name="action-refund"),
+    path("<int:conversation_id>/actions/cancel", views_actions.post_cancel, name="action-cancel"),
+    path("<int:conversation_id>/actions/discount", views_actions.post_discount, name="action-discount"),
+    path("<int:conversation_id>/actions/gift-card", views_actions.post_gift_card, name="action-gift-card"),
+    path("<int:conversation_id>/actions/draft-order", views_actions.post_draft_order, name="action-draft-order"),
+    path("actions/", views_actions.action_settings, name="action-settings"),
 ]
