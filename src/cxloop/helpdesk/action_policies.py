@@ -50,7 +50,9 @@ DEFAULT_POLICIES = {
     Kind.REFUND: Default(),
     Kind.CANCEL_ORDER: Default(),
     Kind.DISCOUNT_CODE: Default(
-        agents_may=True, max_amount=Decimal("20.00"), max_amount_per_day=Decimal("100.00"),
+        agents_may=True,
+        max_amount=Decimal("20.00"),
+        max_amount_per_day=Decimal("100.00"),
         max_percent=Decimal("15"),
     ),  # fmt: skip
     Kind.GIFT_CARD: Default(),
@@ -120,8 +122,10 @@ def check_action_allowed(
     currency = store.currency
     if policy.max_amount is not None and amount > policy.max_amount:
         raise ActionNotAllowed(
-            _("You may do this (%(action)s) for at most %(limit)s %(currency)s at a time; "
-              "ask an owner or an admin.")
+            _(
+                "You may do this (%(action)s) for at most %(limit)s %(currency)s at a time; "
+                "ask an owner or an admin."
+            )
             % {"action": label, "limit": policy.max_amount, "currency": currency}
         )
     if policy.max_amount_per_day is not None:
@@ -155,4 +159,3 @@ def sum_used_today(store, user, kind: str, *, except_key: str = "") -> Decimal:
 
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
-

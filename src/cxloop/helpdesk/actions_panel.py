@@ -14,7 +14,6 @@ from django.db.models import Prefetch
 from cxloop.commerce import actions
 from cxloop.commerce import queries as commerce_queries
 from cxloop.commerce.models import LineItem, StoreAction
-
 from cxloop.core.models import Membership
 
 from .action_policies import can_act, list_action_policies

@@ -27,6 +27,8 @@ urlpatterns = [
     path("<int:conversation_id>/actions/cancel", views_actions.post_cancel, name="action-cancel"),
     path("<int:conversation_id>/actions/discount", views_actions.post_discount, name="action-discount"),
     path("<int:conversation_id>/actions/gift-card", views_actions.post_gift_card, name="action-gift-card"),
-    path("<int:conversation_id>/actions/draft-order", views_actions.post_draft_order, name="action-draft-order"),
+    path(
+        "<int:conversation_id>/actions/draft-order", views_actions.post_draft_order, name="action-draft-order"
+    ),
     path("actions/", views_actions.action_settings, name="action-settings"),
 ]

@@ -117,7 +117,9 @@ def post_discount(request, conversation):
 
     def perform(key):
         kind = parse_text(post.get("kind"), max_length=20)
-        value = None if kind == "free_shipping" else parse_amount(post.get("value"), field="value", required=True)
+        value = None
+        if kind != "free_shipping":
+            value = parse_amount(post.get("value"), field="value", required=True)
         return services.create_discount_code(
             conversation=conversation, membership=request.membership, customer=customer, kind=kind,
             value=value, idempotency_key=key,
@@ -155,7 +157,8 @@ def post_draft_order(request, conversation):
             raise InvalidInput(_("A quantity is a whole number from 1."), field="quantity")
         return services.create_draft_order(
             conversation=conversation, membership=request.membership, customer=customer,
-            lines=[(CustomLine(title=title, price=price), quantity)], send_invoice=_flag(post, "send_invoice"),
+            lines=[(CustomLine(title=title, price=price), quantity)],
+            send_invoice=_flag(post, "send_invoice"),
             note=parse_text(post.get("note"), max_length=MAX_TEXT), idempotency_key=key,
         )  # fmt: skip
 
@@ -168,7 +171,7 @@ def post_draft_order(request, conversation):
 def _posted_policies(post) -> dict[str, dict]:
     values = {}
     for kind in action_policies.KINDS:
-        given = {"admins_may": _flag(post, f"{kind}-admins_may"), "agents_may": _flag(post, f"{kind}-agents_may")}
+        given = {name: _flag(post, f"{kind}-{name}") for name in ("admins_may", "agents_may")}
         for name in ("max_amount", "max_amount_per_day", "max_percent"):
             given[name] = parse_amount(post.get(f"{kind}-{name}"), field=f"{kind}-{name}")
         values[kind] = given
@@ -181,9 +184,9 @@ def action_settings(request):
     status = 200
     if request.method == "POST":
         try:
-            services.set_action_policies(
-                store=request.store, values=_posted_policies(request.POST), actor=audit.Actor.from_request(request)
-            )
+            values = _posted_policies(request.POST)
+            actor = audit.Actor.from_request(request)
+            services.set_action_policies(store=request.store, values=values, actor=actor)
         except DomainError as error:
             flash.error(request, error.message)
             status = 422
@@ -192,8 +195,12 @@ def action_settings(request):
             return redirect("helpdesk:action-settings")
     policies = action_policies.list_action_policies(request.store)
     rows = [
-        (policy, action_policies.Kind(kind).label, kind in action_policies.LIMITED_KINDS,
-         kind == action_policies.Kind.DISCOUNT_CODE)
+        (
+            policy,
+            action_policies.Kind(kind).label,
+            kind in action_policies.LIMITED_KINDS,
+            kind == action_policies.Kind.DISCOUNT_CODE,
+        )
         for kind, policy in policies.items()
     ]
     return render(

@@ -27,7 +27,7 @@ from cxloop.core.errors import DomainError
 from cxloop.core.models import AuditLog
 
 from ..action_policies import KINDS, check_action_allowed, list_action_policies
-from ..models import Activity, ActionPolicy, Conversation
+from ..models import ActionPolicy, Activity, Conversation
 
 Kind = StoreAction.Kind
 POLICY_FIELDS = ("admins_may", "agents_may", "max_amount", "max_amount_per_day", "max_percent")
