@@ -23,7 +23,8 @@ from cxloop.testing.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOT = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "fa" / "desktop" / "helpdesk-store-actions.png"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "fa" / "desktop"
+SHOT = SHOTS / "helpdesk-store-actions.png"
 QUESTION = "سلام، یکی از دو فنجانی که خریدم شکسته رسید. لطفا پولش را برگردانید."
 ANSWER = "سلام سارا، مبلغ یک فنجان به حساب شما برگشت داده شد."
 
@@ -85,7 +86,7 @@ def test_a_persian_speaking_agent_refunds_one_item_from_the_sidebar_and_replies_
     assert StoreAction.objects.get().actor == agent
     assert Activity.objects.filter(kind=Activity.Kind.ACTION, actor=agent).count() == 1
     page.screenshot(path=str(SHOT), full_page=True)
-    page.locator(".thread .activity").last.screenshot(path=str(SHOT.with_name("helpdesk-store-action-line.png")))
+    page.locator(".thread .activity").last.screenshot(path=str(SHOTS / "helpdesk-store-action-line.png"))
 
     # when the agent replies
     page.get_by_label(re.compile("sara@example.ir")).fill(ANSWER)

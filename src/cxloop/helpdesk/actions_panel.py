@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from cxloop.commerce import actions
 from cxloop.commerce import queries as commerce_queries
 from cxloop.commerce.models import LineItem, StoreAction
-from cxloop.core.models import Membership
+from cxloop.core.models import Membership, Platform
 
 from .action_policies import can_act, list_action_policies
 from .models import Conversation
@@ -22,6 +22,7 @@ from .models import Conversation
 Kind = StoreAction.Kind
 RESULT_SESSION_KEY = "helpdesk:action-result:{}"
 ORDERS_SHOWN = 5
+SHOPIFY_ONLY_PLATFORMS = {Platform.SHOPIFY}
 
 
 @dataclass
@@ -50,9 +51,14 @@ def build_actions_panel(request, conversation: Conversation, *, keep: tuple[str,
     store = request.store
     policies = list_action_policies(store)
     membership = getattr(request, "membership", None)
+    connected = set(actions.list_connections(store))
+    may = {kind: can_act(membership, policy) for kind, policy in policies.items()}
+    if connected and not connected & SHOPIFY_ONLY_PLATFORMS:
+        # WooCommerce itself has no gift cards nor draft orders: offer no form that can only fail.
+        may[Kind.GIFT_CARD] = may[Kind.DRAFT_ORDER] = False
     panel = ActionsPanel(
-        connected=bool(actions.list_connections(store)),
-        may={kind: can_act(membership, policy) for kind, policy in policies.items()},
+        connected=bool(connected),
+        may=may,
         policies=policies,
         customer=conversation.customer,
         limited=getattr(membership, "role", "") != Membership.Role.OWNER,

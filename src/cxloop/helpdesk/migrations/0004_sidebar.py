@@ -5,28 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0011_auditlog_platform_connection'),
-        ('helpdesk', '0003_desk_settings'),
+        ("core", "0011_auditlog_platform_connection"),
+        ("helpdesk", "0003_desk_settings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActionPolicy',
+            name="ActionPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20)),
-                ('admins_may', models.BooleanField(default=True)),
-                ('agents_may', models.BooleanField(default=False)),
-                ('max_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('max_amount_per_day', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('max_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                ("admins_may", models.BooleanField(default=True)),
+                ("agents_may", models.BooleanField(default=False)),
+                ("max_amount", models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                (
+                    "max_amount_per_day",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("max_percent", models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.store"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('store', 'kind'), name='helpdesk_actionpolicy_one_per_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("store", "kind"), name="helpdesk_actionpolicy_one_per_kind"
+                    )
+                ],
             },
         ),
     ]

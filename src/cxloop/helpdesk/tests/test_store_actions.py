@@ -9,7 +9,12 @@ import pytest
 from django.test import Client
 
 from cxloop.commerce.models import StoreAction
-from cxloop.commerce.tests.actions_helpers import connect_shopify, make_customer, make_order
+from cxloop.commerce.tests.actions_helpers import (
+    connect_shopify,
+    connect_woocommerce,
+    make_customer,
+    make_order,
+)
 from cxloop.core.models import AuditLog, Membership
 from cxloop.helpdesk.models import ActionPolicy, Activity
 from cxloop.testing.fixtures import make_staff
@@ -344,3 +349,23 @@ def test_a_negative_limit_is_refused_and_nothing_saved(staff_client):
 
     assert response.status_code == 422
     assert not ActionPolicy.objects.exists()
+
+
+def test_a_woocommerce_store_refunds_from_the_sidebar_and_is_offered_no_gift_cards(
+    store, staff_client, fake_woocommerce, customer, conversation
+):
+    connect_woocommerce(store, fake_woocommerce)
+    fake_woocommerce.add_order(2001, lines={8001: 1}, total="30.00")
+    order = make_order(store, "woocommerce", 2001, lines={8001: (1, "30.00")}, total="30.00", number="#2001")
+    order.customer = customer
+    order.save(update_fields=["customer"])
+    line = order.line_items.get()
+
+    page = staff_client.get(f"/helpdesk/{conversation.pk}/").content.decode()
+    response = staff_client.post(url(conversation, "refund"), {
+        "order": order.pk, f"line-{line.pk}": "1", "idempotency_key": "woo-1"})  # fmt: skip
+
+    assert "actions/gift-card" not in page and "actions/draft-order" not in page
+    assert response.status_code == 302
+    [activity] = action_activities(conversation)
+    assert activity.data["amount"] == "30.00"
