@@ -101,3 +101,30 @@ def test_a_persian_speaking_agent_refunds_one_item_from_the_sidebar_and_replies_
     assert received["Subject"] == "Re: فنجان شکسته"
     assert received["To"].addresses[0].addr_spec == "sara@example.ir"
     assert ANSWER in received.get_body(("plain",)).get_content()
+
+
+def test_an_owner_lets_agents_refund_up_to_an_amount_on_the_settings_page(page: Page, live_server):
+    store, _ = core_services.create_store(name="فروشگاه نمونه", currency="PLN", slug="forooshgah")
+    owner, _ = core_services.add_staff(
+        store=store, email="owner@forooshgah.test", role=Membership.Role.OWNER, password=PASSWORD
+    )
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(owner.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    page.goto(f"{live_server.url}/helpdesk/actions/")
+    page.get_by_label("Agents may: Refund").check()
+    page.get_by_label("Limit per action: Refund").fill("40")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_label("Agents may: Refund")).to_be_checked()
+    expect(page.get_by_label("Limit per action: Refund")).to_have_value("40.00")
+    policy = ActionPolicy.objects.get(store=store, kind="refund")
+    assert policy.agents_may and policy.max_amount == Decimal("40.00")
+    page.context.add_cookies([{"name": "django_language", "value": "fa", "url": live_server.url}])
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.screenshot(path=str(SHOTS / "helpdesk-store-action-settings.png"), full_page=True)

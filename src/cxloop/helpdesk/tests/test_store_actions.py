@@ -369,3 +369,8 @@ def test_a_woocommerce_store_refunds_from_the_sidebar_and_is_offered_no_gift_car
     assert response.status_code == 302
     [activity] = action_activities(conversation)
     assert activity.data["amount"] == "30.00"
+
+
+def test_owners_find_the_action_settings_from_the_inbox(staff_client, agent_client):
+    assert 'href="/helpdesk/actions/"' in staff_client.get("/helpdesk/").content.decode()
+    assert 'href="/helpdesk/actions/"' not in agent_client.get("/helpdesk/").content.decode()
