@@ -73,13 +73,16 @@ def _act(request, conversation, form: str, perform):
 
 @conversation_view("POST")
 def post_refund(request, conversation):
-    """Refund some lines (quantities `line-<id>`) and/or an amount of one of the customer's orders."""
+    """Refund some lines (quantities `line-<id>`, or `whole` for all) and/or an amount of an order."""
     post = request.POST
     order = commerce_queries.get_order(request.store, post.get("order"))
 
     def perform(key):
         lines = []
         for line in order.line_items.order_by("id"):
+            if _flag(post, "whole"):
+                lines.append((line, line.quantity))
+                continue
             quantity = parse_int(post.get(f"line-{line.pk}"), minimum=0, maximum=10_000)
             if quantity is None and post.get(f"line-{line.pk}", "").strip():
                 raise InvalidInput(_("A quantity is a whole number from 0."), field=f"line-{line.pk}")

@@ -374,3 +374,15 @@ def test_a_woocommerce_store_refunds_from_the_sidebar_and_is_offered_no_gift_car
 def test_owners_find_the_action_settings_from_the_inbox(staff_client, agent_client):
     assert 'href="/helpdesk/actions/"' in staff_client.get("/helpdesk/").content.decode()
     assert 'href="/helpdesk/actions/"' not in agent_client.get("/helpdesk/").content.decode()
+
+
+def test_refunding_the_whole_order_refunds_every_item(staff_client, shop, order, conversation):
+    response = staff_client.post(url(conversation, "refund"), {
+        "order": order.pk, "whole": "1", "idempotency_key": "whole-1"})  # fmt: skip
+
+    assert response.status_code == 302
+    [call] = shop.calls("refundCreate")
+    items = call.variables["input"]["refundLineItems"]
+    assert [(item["lineItemId"], item["quantity"]) for item in items] == [
+        ("gid://shopify/LineItem/7001", 2), ("gid://shopify/LineItem/7002", 1)]  # fmt: skip
+    assert action_activities(conversation)[0].data["amount"] == "118.00"
