@@ -1,4 +1,5 @@
-"""An agent working in Persian refunds one item from the conversation's sidebar, then replies.
+"""An agent working in Persian refunds one item from the conversation's sidebar, then replies
+with a discount code made there too.
 
 The refund reaches the fake Shopify admin API with that line; the reply
 reaches the customer's mail server (aiosmtpd) threaded under their message.
@@ -83,13 +84,24 @@ def test_a_persian_speaking_agent_refunds_one_item_from_the_sidebar_and_replies_
         {"lineItemId": "gid://shopify/LineItem/7001", "quantity": 1, "restockType": "NO_RESTOCK"}
     ]
     assert call.variables["input"]["note"] == "شکسته رسید"
-    assert StoreAction.objects.get().actor == agent
+    assert StoreAction.objects.get(kind="refund").actor == agent
     assert Activity.objects.filter(kind=Activity.Kind.ACTION, actor=agent).count() == 1
     page.screenshot(path=str(SHOT), full_page=True)
     page.locator(".thread .activity").last.screenshot(path=str(SHOTS / "helpdesk-store-action-line.png"))
 
-    # when the agent replies
-    page.get_by_label(re.compile("sara@example.ir")).fill(ANSWER)
+    # when the agent makes a 10% code for her next order and puts it into the reply
+    discount = page.locator("details.action-form", has=page.locator("form[action$='/actions/discount']"))
+    discount.locator("summary").click()
+    discount.locator("input[name=value]").fill("10")
+    discount.locator("button[type=submit]").click()
+    expect(page.locator(".action-result")).to_contain_text("CX-")
+    code = StoreAction.objects.get(kind="discount_code").result["code"]
+    assert len(fake_shopify.calls("discountCodeBasicCreate")) == 1
+    reply = page.get_by_label(re.compile("sara@example.ir"))
+    reply.fill(ANSWER)
+    page.locator("[data-insert-reply]").click()
+    expect(reply).to_have_value(f"{ANSWER} {code}")
+    page.screenshot(path=str(SHOTS / "helpdesk-store-action-code.png"), full_page=True)
     page.locator("form[action$='/reply'] button[type=submit]").click()
     expect(page.locator(".message-reply")).to_contain_text("برگشت داده شد")
 
@@ -100,7 +112,7 @@ def test_a_persian_speaking_agent_refunds_one_item_from_the_sidebar_and_replies_
     assert "<broken.cup@mail.example.ir>" in received["References"].split()
     assert received["Subject"] == "Re: فنجان شکسته"
     assert received["To"].addresses[0].addr_spec == "sara@example.ir"
-    assert ANSWER in received.get_body(("plain",)).get_content()
+    assert f"{ANSWER} {code}" in received.get_body(("plain",)).get_content()
 
 
 def test_an_owner_lets_agents_refund_up_to_an_amount_on_the_settings_page(page: Page, live_server):

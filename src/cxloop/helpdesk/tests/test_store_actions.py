@@ -230,6 +230,7 @@ def test_a_discount_code_is_offered_for_the_reply_and_shown_on_the_customers_tim
     staff_client.post(url(conversation, "discount"), discount_form(customer, "10", "percentage"))
 
     code = StoreAction.objects.get().result["code"]
+    assert StoreAction.objects.get().result["summary"] == f"Created the single-use code {code}: 10% off."
     page = staff_client.get(f"/helpdesk/{conversation.pk}/").content.decode()
     assert f'data-insert-reply="{code}"' in page
     timeline = staff_client.get(f"/customers/{customer.pk}/").content.decode()
