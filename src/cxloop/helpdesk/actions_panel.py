@@ -66,11 +66,8 @@ def build_actions_panel(request, conversation: Conversation, *, keep: tuple[str,
     )
     if conversation.customer_id is not None:
         lines = Prefetch("line_items", queryset=LineItem.objects.order_by("id"))
-        panel.orders = list(
-            commerce_queries.list_orders(store, customer_id=conversation.customer_id).prefetch_related(lines)[
-                :ORDERS_SHOWN
-            ]
-        )
+        orders = commerce_queries.list_orders(store, customer_id=conversation.customer_id)
+        panel.orders = list(orders.prefetch_related(lines)[:ORDERS_SHOWN])
     for order in panel.orders:
         order.refund_key, order.cancel_key = new_key(), new_key()
     for name in ("discount", "gift_card", "draft_order"):
