@@ -170,12 +170,7 @@ def _param(part: Message, name: str, header: str = "content-type") -> str | None
         return decode_bytes(data, charset or "utf-8")[0]
     if value is None:
         return None
-    value = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
-        # Raw 8-bit bytes in the header (the compat32 policy keeps them as surrogates): decode them
-        # by the charset rules bodies use, UTF-8 first.
-        return decode_bytes(value.encode("utf-8", "surrogateescape"), None)[0]
-    return value
+    return str(value)
 
 
 def _filename(part: Message) -> str:

@@ -11,12 +11,9 @@ It never raises anything else, whatever the bytes:
     >>> mail.in_reply_to, mail.auto_submitted, mail.problems
     (['<reply-7@shop.example>'], False, [])
 
-The standard library parses the MIME structure with the ``compat32`` policy,
-told to hand header values back raw (`RAW`): every header value is decoded
-here, so the standard library's own header objects (``policy.default``
-builds one for each header it is asked about, which costs as much as the
-whole parse) would only be thrown away. If that reading trips on something,
-it runs again on ``policy.default``. Header values are decoded by
+The standard library parses the MIME structure with ``policy.default``; if
+that trips on a broken header, the same reading runs again on the
+``compat32`` policy, which keeps values raw. Header values are decoded by
 `headers`, bodies by `body` and `charsets`, HTML by `sanitize`, the reply by
 `quotes` and the noise flags by `noise`. Everything repaired or dropped along
 the way is listed in ``problems``.
@@ -25,7 +22,6 @@ the way is listed in ``problems``.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
-from email._policybase import Compat32
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
@@ -57,17 +53,6 @@ DISPLAYED_HEADERS = (
     "Return-Path", "Auto-Submitted", "Precedence", "X-Autoreply", "X-Auto-Response-Suppress",
     "List-Id", "X-Mailer", "User-Agent", "Content-Type",
 )  # fmt: skip
-
-
-class _RawHeaders(Compat32):
-    """compat32, but a header value is returned as it was read: a str with any raw 8-bit bytes as
-    surrogates (compat32 would wrap those in an email.header.Header that turns them into U+FFFD)."""
-
-    def header_fetch_parse(self, name, value):
-        return value
-
-
-RAW = _RawHeaders()
 
 
 @dataclass(frozen=True)
@@ -112,13 +97,13 @@ def parse_email(
     raw = _check_size(raw, max_bytes)
     raw, repaired = _remove_header_nuls(raw)
     failure: BaseException | None = None
-    for parsing_policy in (RAW, policy.default):
+    for parsing_policy in (policy.default, policy.compat32):
         try:
             message = BytesParser(policy=parsing_policy).parsebytes(raw)
             _check_is_mail(message)
             parsed = _read_message(message, max_attachment_bytes)
             if failure is not None:
-                parsed.problems.insert(0, f"raw reading failed ({type(failure).__name__}), read strictly")
+                parsed.problems.insert(0, f"strict parsing failed ({type(failure).__name__}), read leniently")
             if repaired:
                 parsed.problems.insert(0, "NUL bytes removed from the headers")
             return parsed
