@@ -428,3 +428,29 @@ class RuleRun(StoreScopedModel):
             )
         ]
         indexes = [models.Index(fields=["conversation", "created_at"], name="helpdesk_rulerun_conv")]
+
+
+class ActionPolicy(StoreScopedModel):
+    """Who may act on the store's platform from a conversation, and up to what amount.
+
+    One row per store and action kind (a `commerce.StoreAction.Kind` value);
+    without a row the defaults in `services.store_actions.DEFAULT_POLICIES`
+    apply. Owners may always act, without limits. The limits bind admins and
+    agents: `max_amount` per action (refund amount, gift card value, fixed
+    discount; an empty value means no limit), `max_amount_per_day` per staff
+    member and kind over the store's day, `max_percent` for percentage
+    discounts.
+    """
+
+    kind = models.CharField(max_length=20)
+    admins_may = models.BooleanField(default=True)
+    agents_may = models.BooleanField(default=False)
+    max_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    max_amount_per_day = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    max_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "kind"], name="helpdesk_actionpolicy_one_per_kind")
+        ]

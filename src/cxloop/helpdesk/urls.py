@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_canned, views_mailboxes, views_reports, views_rules, views_teams
+from . import views, views_actions, views_canned, views_mailboxes, views_reports, views_rules, views_teams
 
 app_name = "helpdesk"
 
@@ -50,4 +50,13 @@ urlpatterns = [
     path("rules/<id:rule_id>/move/", views_rules.rule_move, name="rule-move"),
     path("rules/<id:rule_id>/enabled/", views_rules.rule_enabled, name="rule-enabled"),
     path("rules/<id:rule_id>/delete/", views_rules.rule_delete, name="rule-delete"),
+    # Store actions from a conversation's sidebar, and who may take them (docs/store-actions.md)
+    path("<int:conversation_id>/actions/refund", views_actions.post_refund, name="action-refund"),
+    path("<int:conversation_id>/actions/cancel", views_actions.post_cancel, name="action-cancel"),
+    path("<int:conversation_id>/actions/discount", views_actions.post_discount, name="action-discount"),
+    path("<int:conversation_id>/actions/gift-card", views_actions.post_gift_card, name="action-gift-card"),
+    path(
+        "<int:conversation_id>/actions/draft-order", views_actions.post_draft_order, name="action-draft-order"
+    ),
+    path("actions/", views_actions.action_settings, name="action-settings"),
 ]

@@ -36,6 +36,7 @@ from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
 
 from . import queries
+from .actions_panel import build_actions_panel
 from .models import Channel, Conversation
 from .services import conversations as services
 from .services.routing import ROUTING
@@ -166,6 +167,8 @@ def activity_text(activity, names: dict[int, str]) -> str:
         if "target" in data:
             return _("%(actor)s merged it into #%(number)s") % {"actor": actor, "number": data["target"]}
         return _("%(actor)s merged #%(number)s into it") % {"actor": actor, "number": data.get("source", "?")}
+    if activity.kind == Kind.ACTION and data.get("summary"):
+        return _("%(actor)s: %(summary)s") % {"actor": actor, "summary": data["summary"]}
     return activity.get_kind_display()
 
 
@@ -199,6 +202,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "sidebar": _sidebar(request.store, conversation),
         "canned_replies": queries.list_canned_replies(request.store),
         "macros": queries.list_macros(request.store),
+        "actions_panel": extra.pop("actions_panel", None) or build_actions_panel(request, conversation),
         **extra,
     }
 

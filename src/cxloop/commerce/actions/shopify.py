@@ -378,7 +378,7 @@ def discount_summary(kind, value, code, currency) -> str:
     if kind == "percentage":
         return _("Created the single-use code %(code)s: %(value)s%% off.") % {
             "code": code,
-            "value": value.normalize(),
+            "value": format(value.normalize(), "f"),  # 10.00 -> "10", not "1E+1"
         }
     if kind == "fixed":
         return _("Created the single-use code %(code)s: %(amount)s %(currency)s off.") % {
