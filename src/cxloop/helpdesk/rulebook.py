@@ -15,8 +15,9 @@ event). `clean_*` turns what a person typed into the stored value or raises
 InvalidInput naming the field at fault (`conditions[1].value`).
 `Facts` reads what conditions need, once per rule run.
 
-The "reply with a canned reply" action (`reply_canned`) is not in ACTIONS
-yet: it is added once services.canned exists (docs/helpdesk-rules.md).
+The "reply with a canned reply" action (`reply_canned`) stores the canned
+reply's id; the reply is filled in when the rule fires (services.canned) and
+is not sent when a variable has no value (docs/helpdesk-rules.md).
 """
 
 import unicodedata
@@ -138,6 +139,19 @@ def _team(store, value, field) -> int:
     if team is None:
         raise InvalidInput(_("Choose one of this store's teams."), field=field)
     return team.pk
+
+
+def _canned(store, value, field) -> int:
+    """One of the store's canned replies by title (as typed) or id (as stored)."""
+    from .models import CannedReply
+
+    value = str(value or "").strip()[:200]
+    replies = CannedReply.objects.filter(store=store)
+    by_id = value.isdigit() and len(value) < 16
+    canned = (replies.filter(pk=int(value)) if by_id else replies.filter(title__iexact=value)).first()
+    if canned is None:
+        raise InvalidInput(_("Choose one of this store's canned replies."), field=field)
+    return canned.pk
 
 
 def _nothing(store, value, field) -> None:
@@ -321,6 +335,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Set the status to"), _choice(SETTABLE_STATUSES), choices=SETTABLE_STATUSES
     ),
     "snooze_hours": Action(gettext_lazy("Snooze for hours"), _hours),
+    "reply_canned": Action(gettext_lazy("Reply with the canned reply"), _canned, to_customer=True),
     "send_survey": Action(gettext_lazy("Send the CSAT survey"), _nothing, to_customer=True),
     "webhook": Action(gettext_lazy("Send the rule.fired webhook event"), _nothing),
 }  # fmt: skip

@@ -222,4 +222,8 @@ def rule_activity_text(activity: Activity) -> str:
         }  # fmt: skip
     if data.get("action") == "webhook":
         return _("%(name)s sent the rule.fired webhook event") % {"name": name}
+    if data.get("action") == "reply_canned":
+        return _("%(name)s replied with the canned reply “%(title)s”") % {
+            "name": name, "title": data.get("canned", ""),
+        }  # fmt: skip
     return _("%(name)s ran") % {"name": name}

@@ -35,7 +35,7 @@ from cxloop.surveys import services as surveys_services
 
 from .. import rulebook
 from ..events import RULE_FIRED
-from ..models import Activity, Conversation, Message, Rule, RuleRun, Team
+from ..models import Activity, CannedReply, Conversation, Message, Rule, RuleRun, Team
 from . import conversations
 from .intake import conversation_payload
 
@@ -265,10 +265,37 @@ def _do(action: dict, rule: Rule, conversation: Conversation, context: dict, now
         conversations.set_status(
             conversation=conversation, status=status, snoozed_until=until, actor=None, rule_name=name
         )
+    elif kind == "reply_canned":
+        _reply_canned(conversation, value, name, now)
     elif kind == "send_survey":
         _send_survey(conversation, name, now)
     elif kind == "webhook":
         _publish(conversation, rule, now)
+
+
+def _reply_canned(conversation: Conversation, canned_id: int, rule_name: str, now: datetime) -> None:
+    """Send the canned reply, filled in for this conversation; refuse it with a variable left empty.
+
+    A person sees the empty variable and decides; a rule cannot, so the rule fails (and says why on
+    the conversation) rather than send "Hello ," to the customer.
+    """
+    from .canned import render_canned
+
+    canned = CannedReply.objects.filter(store_id=conversation.store_id, pk=canned_id).first()
+    if canned is None:
+        raise DomainError(_("The canned reply this rule sends no longer exists."), code="no_canned_reply")
+    text, missing = render_canned(canned, conversation, None)
+    if missing:
+        names = ", ".join(f"{{{{ {name} }}}}" for name in missing)
+        raise DomainError(
+            _("The canned reply has no value for %(names)s here, so it was not sent.") % {"names": names},
+            code="canned_reply_incomplete",
+        )
+    message = conversations.reply(conversation=conversation, author=None, text=text)
+    conversations._log(
+        conversation, Activity.Kind.RULE, None, now, rule_name,
+        action="reply_canned", canned=canned.title, message_id=message.pk,
+    )  # fmt: skip
 
 
 def _send_survey(conversation: Conversation, rule_name: str, now: datetime) -> None:

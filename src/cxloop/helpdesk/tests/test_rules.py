@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from cxloop.commerce.models import Order
 from cxloop.core.errors import InvalidInput
-from cxloop.helpdesk import rulebook
-from cxloop.helpdesk.models import Activity, Conversation, Rule, RuleRun, Team
+from cxloop.helpdesk.models import Activity, CannedReply, Conversation, Message, Rule, RuleRun, Team
 from cxloop.helpdesk.services import conversations, desk
 from cxloop.helpdesk.services import rules as services
 from cxloop.surveys.tests.factories import make_customer, make_survey
@@ -306,7 +305,8 @@ def test_priority_is_and_every_condition_must_hold(store):
         ({"actions": [{"kind": "assign_agent", "value": "stranger@example.com"}]}, "actions[0].value"),
         ({"actions": [{"kind": "assign_team", "value": "Nobody"}]}, "actions[0].value"),
         ({"actions": [{"kind": "snooze_hours", "value": "0"}]}, "actions[0].value"),
-        ({"actions": [{"kind": "reply_canned", "value": "1"}]}, "actions[0].kind"),
+        ({"actions": [{"kind": "reply_canned", "value": "No such reply"}]}, "actions[0].value"),
+        ({"actions": [{"kind": "send_coupon"}]}, "actions[0].kind"),
     ],
 )  # fmt: skip
 def test_a_rule_is_checked_when_saved_and_the_error_names_the_field(store, fields, field):
@@ -346,10 +346,6 @@ def test_agents_and_teams_are_stored_by_id_and_words_as_a_list(store, agent):
         {"kind": "assign_agent", "value": agent.pk},
         {"kind": "assign_team", "value": team.pk},
     ]
-
-
-def test_the_canned_reply_action_is_not_offered_yet():
-    assert "reply_canned" not in rulebook.ACTIONS
 
 
 # --- actions --------------------------------------------------------------------------------------
@@ -536,7 +532,7 @@ def test_a_stored_condition_that_no_longer_reads_fails_only_its_rule(store):
 def test_a_stored_action_no_longer_offered_fails_its_rule_and_undoes_its_other_changes(store):
     rule = make_rule(store, name="Future", actions=[{"kind": "set_priority", "value": "high"}])
     Rule.objects.filter(pk=rule.pk).update(
-        actions=[{"kind": "set_priority", "value": "high"}, {"kind": "reply_canned", "value": 3}]
+        actions=[{"kind": "set_priority", "value": "high"}, {"kind": "send_coupon", "value": 3}]
     )
 
     conversation, _message = open_conversation(store)
@@ -545,3 +541,44 @@ def test_a_stored_action_no_longer_offered_fails_its_rule_and_undoes_its_other_c
     assert conversation.priority == "normal"
     [failed] = Activity.objects.filter(conversation=conversation, kind="rule_failed")
     assert failed.data["error"] == "This rule has an action that is no longer available."
+
+
+def test_a_rule_replies_with_a_canned_reply_filled_in_for_the_customer(store):
+    customer = make_customer(store, email="ania@example.pl", first_name="Ania")
+    canned = CannedReply.objects.create(
+        store=store, title="Got it", body="Hello {{ customer.first_name }}, we are on it. {{ store.name }}"
+    )
+    make_rule(store, name="Acknowledge", actions=[{"kind": "reply_canned", "value": "got it"}])
+
+    conversation, _message = open_conversation(store, from_email=customer.email)
+
+    [reply] = Message.objects.filter(conversation=conversation, kind="reply")
+    assert reply.text == f"Hello Ania, we are on it. {store.name}"
+    assert (reply.author, reply.delivery) == (None, "queued")
+    [done] = Activity.objects.filter(conversation=conversation, kind="rule")
+    assert (done.rule_name, done.data["canned"]) == ("Acknowledge", canned.title)
+
+
+def test_a_canned_reply_with_an_empty_variable_is_not_sent_by_a_rule(store):
+    CannedReply.objects.create(store=store, title="Order", body="Your order {{ order.name }} left today.")
+    make_rule(store, name="Shipping answer", actions=[
+        {"kind": "add_tags", "value": "shipping"}, {"kind": "reply_canned", "value": "Order"},
+    ])  # fmt: skip
+
+    conversation, _message = open_conversation(store, from_email="stranger@example.com")
+
+    assert not Message.objects.filter(conversation=conversation, kind="reply").exists()
+    assert tags(conversation) == []  # the rule's other changes are undone with it
+    [failed] = Activity.objects.filter(conversation=conversation, kind="rule_failed")
+    assert "{{ order.name }}" in failed.data["error"]
+
+
+def test_a_rule_never_answers_an_auto_reply_with_a_canned_reply(store):
+    CannedReply.objects.create(store=store, title="Thanks", body="Thank you for writing.")
+    make_rule(store, actions=[{"kind": "reply_canned", "value": "Thanks"}])
+
+    conversation, _message = open_conversation(
+        store, subject="Out of office", auto_submitted=True, from_email="away@example.com"
+    )
+
+    assert not Message.objects.filter(conversation=conversation, kind="reply").exists()
