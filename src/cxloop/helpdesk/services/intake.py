@@ -30,6 +30,7 @@ from cxloop.hooks import services as hooks
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message
+from .sla import update_sla
 
 NUMBER_RETRIES = 5
 
@@ -118,6 +119,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
         _continue(conversation, at, flagged=incoming.auto_submitted or incoming.bounce)
     else:
         hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
+    update_sla(conversation, now=at)
     hooks.publish(store, MESSAGE_CREATED, message_payload(message))
     return conversation, message, True
 
