@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mailboxes
+from . import views, views_mailboxes, views_sla
 
 app_name = "helpdesk"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("mailboxes/<id:mailbox_id>/", views_mailboxes.mailbox_detail, name="mailbox-detail"),
     path("mailboxes/<id:mailbox_id>/test/", views_mailboxes.mailbox_test, name="mailbox-test"),
     path("mailboxes/<id:mailbox_id>/enabled/", views_mailboxes.mailbox_enabled, name="mailbox-enabled"),
+    # Help-desk settings and SLA policies (owners and admins)
+    path("settings/", views_sla.desk_settings, name="settings"),
+    path("sla/", views_sla.policy_list, name="sla-policy-list"),
+    path("sla/<id:policy_id>/", views_sla.policy_detail, name="sla-policy-detail"),
+    path("sla/<id:policy_id>/delete/", views_sla.policy_delete, name="sla-policy-delete"),
 ]

@@ -35,9 +35,10 @@ from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
 
-from . import queries
+from . import queries, queries_sla, views_sla
 from .models import Channel, Conversation
 from .services import conversations as services
+from .sla import TARGET_LABELS as sla_labels
 
 PER_PAGE = 25
 PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls every 10 s)
@@ -83,7 +84,9 @@ def _filters(request) -> queries.InboxFilter:
 def inbox(request):
     filters = _filters(request)
     conversations = queries.list_conversations(request.store, filters, request.user)
+    conversations, sla_state = views_sla.inbox_sla_filter(request, conversations)
     page = build_page(conversations, request.GET.get("page"), per_page=PER_PAGE)
+    queries_sla.label_inbox_rows(request.store, page.items)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -99,6 +102,8 @@ def inbox(request):
         "teams": queries.list_teams(request.store),
         "tags": queries.list_tags(request.store),
         "members": core_queries.list_members(request.store),
+        "sla_state": sla_state,
+        "sla_states": queries_sla.SLA_STATES.items(),
         "store_is_new": not Conversation.objects.filter(store=request.store).exists()
         if not page.items
         else False,
@@ -157,6 +162,8 @@ def activity_text(activity, names: dict[int, str]) -> str:
         if "target" in data:
             return _("%(actor)s merged it into #%(number)s") % {"actor": actor, "number": data["target"]}
         return _("%(actor)s merged #%(number)s into it") % {"actor": actor, "number": data.get("source", "?")}
+    if activity.kind == Kind.SLA and data.get("target") in sla_labels:
+        return _("SLA target missed: %(target)s") % {"target": sla_labels[data["target"]]}
     return activity.get_kind_display()
 
 
@@ -182,6 +189,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "members": members,
         "tag_names": ", ".join(conversation.tags.values_list("name", flat=True)),
         "sidebar": _sidebar(request.store, conversation),
+        "sla_clocks": queries_sla.list_clock_rows(conversation),
         **extra,
     }
 
