@@ -134,6 +134,13 @@ def build_clocks(
     conversation: Conversation, policy: SlaPolicy, *, hours=None, now: datetime | None = None
 ) -> list[clocks.SlaClock]:
     """The conversation's clocks under `policy` at `now`, counted in the store's business hours."""
+    now = now or timezone.now()
+    pauses = paused_intervals(conversation)
+    ended = [end for _start, end in pauses if end is not None]
+    if conversation.status not in PAUSING and ended and max(ended) >= now:
+        # sla.py takes a pause ending at `now` for one still going on; this one ended in this
+        # very change (reopened now), so look a microsecond later.
+        now = max(ended) + timedelta(microseconds=1)
     return clocks.sla_clocks(
         hours or business_hours(conversation.store),
         targets_of(policy),
@@ -142,8 +149,8 @@ def build_clocks(
         last_customer_message_at=conversation.last_customer_message_at,
         last_agent_reply_at=conversation.last_agent_reply_at,
         resolved_at=conversation.resolved_at if conversation.status == Conversation.Status.RESOLVED else None,
-        paused_intervals=paused_intervals(conversation),
-        now=now or timezone.now(),
+        paused_intervals=pauses,
+        now=now,
         next_response_from=waiting_since(conversation),
     )
 
