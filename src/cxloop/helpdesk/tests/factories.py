@@ -45,15 +45,16 @@ def customer_writes(store, conversation, *, text="Any news?", **fields):
 
 
 def make_foreign_objects(store) -> dict:
-    """A conversation, message and attachment of `store`, by route parameter, for the tenancy sweep."""
+    """A conversation, message, attachment and SLA policy of `store`, by route parameter (tenancy sweep)."""
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from cxloop.helpdesk.models import Attachment
+    from cxloop.helpdesk.models import Attachment, SlaPolicy
 
     conversation, message = open_conversation(store, subject="Canary conversation")
     attachment = Attachment.objects.create(
         store=store, message=message, key="canary", file=ContentFile(b"canary", name="canary.txt"),
         filename="canary.txt", content_type="text/plain", size=6, created_at=timezone.now(),
     )  # fmt: skip
-    return {"conversation_id": conversation.pk, "attachment_id": attachment.pk}
+    policy = SlaPolicy.objects.create(store=store, name="Canary policy", first_response_minutes=60)
+    return {"conversation_id": conversation.pk, "attachment_id": attachment.pk, "policy_id": policy.pk}
