@@ -5,7 +5,7 @@ conversation (indexed ``store, sla_breached, sla_due_at``):
 
     breached     a target ran out: sla_breached, or sla_due_at already passed
                  (before the periodic sweep has recorded it)
-    due_soon     the next deadline is within an hour
+    due_soon     the next deadline is within an hour (soonest first)
     on_track     a policy applies and nothing is due within an hour
     none         no policy applies
 """
@@ -58,7 +58,11 @@ def filter_by_sla_state(conversations: QuerySet, state: str, *, now: datetime | 
     if state == "breached":
         return conversations.filter(breached)
     if state == "due_soon":
-        return conversations.filter(sla_due_at__gt=now, sla_due_at__lte=now + DUE_SOON, sla_breached=False)
+        due_soon = conversations.filter(
+            sla_breached=False, sla_due_at__gt=now, sla_due_at__lte=now + DUE_SOON
+        )
+
+        return due_soon.order_by("sla_due_at", "pk")  # the most urgent first
     if state == "on_track":
         return (
             conversations.filter(sla_policy__isnull=False)

@@ -210,10 +210,14 @@ def numbers(response) -> list[int]:
     return [conversation.number for conversation in response.context["page"].items]
 
 
-def test_the_inbox_filters_by_sla_state_and_says_how_long_is_left(store, owner, agent_client, time_machine):
+def test_the_inbox_filters_by_sla_state_most_urgent_first_and_says_how_long_is_left(
+    store, owner, agent_client, time_machine
+):
     SlaPolicy.objects.create(store=store, name="Email", channel="email", first_response_minutes=120)
     time_machine.move_to(datetime(2026, 12, 7, 8, tzinfo=UTC), tick=False)
     late, _m = open_conversation(store, subject="Late")
+    time_machine.move_to(datetime(2026, 12, 7, 9, tzinfo=UTC), tick=False)
+    soonest, _m = open_conversation(store, subject="Soonest")
     time_machine.move_to(datetime(2026, 12, 7, 9, 30, tzinfo=UTC), tick=False)
     soon, _m = open_conversation(store, subject="Soon")
     time_machine.move_to(datetime(2026, 12, 7, 10, 45, tzinfo=UTC), tick=False)
@@ -226,8 +230,8 @@ def test_the_inbox_filters_by_sla_state_and_says_how_long_is_left(store, owner, 
     inbox = reverse("helpdesk:inbox")
 
     assert numbers(agent_client.get(inbox, {"sla": "breached"})) == [late.number]  # before the sweep ran
-    assert numbers(agent_client.get(inbox, {"sla": "due_soon"})) == [soon.number]
+    assert numbers(agent_client.get(inbox, {"sla": "due_soon"})) == [soonest.number, soon.number]
     assert numbers(agent_client.get(inbox, {"sla": "on_track"})) == [fresh.number]
     assert numbers(agent_client.get(inbox, {"sla": "none"})) == [none.number]
     page = agent_client.get(inbox).content.decode()
-    assert "40 min left" in page and "2 hr left" in page and "breached" in page
+    assert "10 min left" in page and "40 min left" in page and "2 hr left" in page and "breached" in page
