@@ -204,6 +204,7 @@ def test_a_breached_target_is_marked_and_a_pending_one_paused(store, owner, agen
 
     assert 'data-sla-state="breached"' in page and 'data-sla-state="paused"' in page
     assert "9 hr of business time left when it resumes" in page
+    assert "SLA target missed: First response" in page  # in the timeline
 
 
 def numbers(response) -> list[int]:
