@@ -38,7 +38,7 @@ from cxloop.web.paging import build_page
 from . import queries, queries_sla, views_sla
 from .models import Channel, Conversation
 from .services import conversations as services
-from .sla import TARGET_LABELS as sla_labels
+from .sla import TARGET_LABELS as SLA_TARGET_LABELS
 
 PER_PAGE = 25
 PRESENCE_SECONDS = 30  # someone not seen for this long has left (the page polls every 10 s)
@@ -162,8 +162,8 @@ def activity_text(activity, names: dict[int, str]) -> str:
         if "target" in data:
             return _("%(actor)s merged it into #%(number)s") % {"actor": actor, "number": data["target"]}
         return _("%(actor)s merged #%(number)s into it") % {"actor": actor, "number": data.get("source", "?")}
-    if activity.kind == Kind.SLA and data.get("target") in sla_labels:
-        return _("SLA target missed: %(target)s") % {"target": sla_labels[data["target"]]}
+    if activity.kind == Kind.SLA and data.get("target") in SLA_TARGET_LABELS:
+        return _("SLA target missed: %(target)s") % {"target": SLA_TARGET_LABELS[data["target"]]}
     return activity.get_kind_display()
 
 
