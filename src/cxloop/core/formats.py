@@ -185,6 +185,19 @@ def datetime_text(value, language: str | None = None, *, zone: bool = False) -> 
     return text.replace("'", "")
 
 
+def duration_text(value: dt.timedelta, language: str | None = None) -> str:
+    """A length of time, rounded to its largest unit: "2 hr", "45 min", "۲ ساعت" (negative: its size)."""
+    if value in (None, ""):
+        return ""
+    from babel.dates import format_timedelta
+
+    seconds = abs(value.total_seconds())
+    text = format_timedelta(
+        dt.timedelta(seconds=max(seconds, 60)), format="short", threshold=1.0, locale=locale_for(language)
+    )
+    return localize_digits(text, language)
+
+
 def axis_label(value, language: str | None = None) -> str:
     """A short day label for chart axes: "Dec 3", "3 gru", "12月3日", "۱۲ آذر"."""
     day = _as_date(value)

@@ -102,6 +102,16 @@ class Conversation(StoreScopedModel):
     first_response_at = models.DateTimeField(null=True, blank=True)  # the first reply by staff
     last_agent_reply_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # SLA (services.sla.update_sla): the policy that applies, each target's due time while its clock
+    # runs, and sla_due_at, the next of them not yet passed, so the inbox filters and sorts by index.
+    sla_policy = models.ForeignKey(
+        "SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_breached = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -119,6 +129,10 @@ class Conversation(StoreScopedModel):
             models.Index(fields=["store", "created_at"], name="helpdesk_conv_created"),
             models.Index(fields=["store", "first_response_at"], name="helpdesk_conv_first_reply"),
             models.Index(fields=["store", "resolved_at"], name="helpdesk_conv_resolved"),
+            models.Index(fields=["store", "sla_breached", "sla_due_at"], name="helpdesk_conv_sla"),
+            models.Index(
+                fields=["sla_due_at"], name="helpdesk_conv_sla_due", condition=Q(sla_due_at__isnull=False)
+            ),
         ]
 
     def __str__(self):
@@ -454,3 +468,53 @@ class ActionPolicy(StoreScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["store", "kind"], name="helpdesk_actionpolicy_one_per_kind")
         ]
+
+
+class SlaPolicy(StoreScopedModel):
+    """How long conversations of a priority and channel may wait (sla.py counts it in business hours).
+
+    The first enabled policy, by position, whose priority and channel match
+    (blank matches any) applies to a conversation; targets are minutes of
+    business time, None sets no such target.
+    """
+
+    name = models.CharField(max_length=100)
+    priority = models.CharField(max_length=10, choices=Conversation.Priority.choices, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["store", "enabled", "position"], name="helpdesk_slapolicy_order")]
+
+    def __str__(self):
+        return self.name
+
+
+class SlaBreach(StoreScopedModel):
+    """A target of a conversation's SLA that ran out: recorded once per clock.
+
+    A clock is one target counted from one start (``started_at``): the
+    conversation's creation for first response and resolution, the oldest
+    unanswered customer message for a next response.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="sla_breaches")
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target = models.CharField(max_length=20)  # sla.FIRST_RESPONSE, NEXT_RESPONSE or RESOLUTION
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()  # when it was breached
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "target", "started_at"], name="helpdesk_slabreach_once"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "-due_at"], name="helpdesk_slabreach_recent")]

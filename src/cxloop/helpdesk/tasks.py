@@ -72,3 +72,19 @@ def fire_idle_rules_task() -> int:
     from .services.rules import fire_idle_rules
 
     return fire_idle_rules()
+def record_sla_breaches_task() -> int:
+    """Periodic: record the SLA targets whose due time has passed (each breach once)."""
+    from .services.sla import record_breaches
+
+    return record_breaches()
+
+
+@task()
+def recompute_sla_task(store_id: int) -> int:
+    """Recompute the SLA due times of a store's open conversations (after a policy or hours change)."""
+    from cxloop.core.models import Store
+
+    from .services.sla import recompute_open
+
+    store = Store.objects.filter(pk=store_id).first()
+    return recompute_open(store) if store is not None else 0

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import views, views_actions, views_canned, views_mailboxes, views_reports, views_rules, views_teams
+from . import (
+    views,
+    views_actions,
+    views_canned,
+    views_mailboxes,
+    views_reports,
+    views_rules,
+    views_sla,
+    views_teams,
+)
 
 app_name = "helpdesk"
 
@@ -59,4 +68,9 @@ urlpatterns = [
         "<int:conversation_id>/actions/draft-order", views_actions.post_draft_order, name="action-draft-order"
     ),
     path("actions/", views_actions.action_settings, name="action-settings"),
+    # Help-desk settings and SLA policies (owners and admins)
+    path("settings/", views_sla.desk_settings, name="settings"),
+    path("sla/", views_sla.policy_list, name="sla-policy-list"),
+    path("sla/<id:policy_id>/", views_sla.policy_detail, name="sla-policy-detail"),
+    path("sla/<id:policy_id>/delete/", views_sla.policy_delete, name="sla-policy-delete"),
 ]

@@ -35,11 +35,12 @@ from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.paging import build_page
 
-from . import queries
+from . import queries, queries_sla, views_sla
 from .actions_panel import build_actions_panel
 from .models import Channel, Conversation
 from .services import conversations as services
 from .services.routing import ROUTING
+from .sla import TARGET_LABELS as SLA_TARGET_LABELS
 from .views_teams import routing_context
 
 PER_PAGE = 25
@@ -86,7 +87,9 @@ def _filters(request) -> queries.InboxFilter:
 def inbox(request):
     filters = _filters(request)
     conversations = queries.list_conversations(request.store, filters, request.user)
+    conversations, sla_state = views_sla.inbox_sla_filter(request, conversations)
     page = build_page(conversations, request.GET.get("page"), per_page=PER_PAGE)
+    queries_sla.label_inbox_rows(request.store, page.items)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -103,6 +106,8 @@ def inbox(request):
         "tags": queries.list_tags(request.store),
         "members": core_queries.list_members(request.store),
         "macros": queries.list_macros(request.store),
+        "sla_state": sla_state,
+        "sla_states": queries_sla.SLA_STATES.items(),
         "store_is_new": not Conversation.objects.filter(store=request.store).exists()
         if not page.items
         else False,
@@ -169,6 +174,8 @@ def activity_text(activity, names: dict[int, str]) -> str:
         return _("%(actor)s merged #%(number)s into it") % {"actor": actor, "number": data.get("source", "?")}
     if activity.kind == Kind.ACTION and data.get("summary"):
         return _("%(actor)s: %(summary)s") % {"actor": actor, "summary": data["summary"]}
+    if activity.kind == Kind.SLA and data.get("target") in SLA_TARGET_LABELS:
+        return _("SLA target missed: %(target)s") % {"target": SLA_TARGET_LABELS[data["target"]]}
     return activity.get_kind_display()
 
 
@@ -203,6 +210,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "canned_replies": queries.list_canned_replies(request.store),
         "macros": queries.list_macros(request.store),
         "actions_panel": extra.pop("actions_panel", None) or build_actions_panel(request, conversation),
+        "sla_clocks": queries_sla.list_clock_rows(conversation),
         **extra,
     }
 

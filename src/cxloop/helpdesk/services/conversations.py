@@ -30,6 +30,7 @@ from cxloop.surveys import services as surveys_services
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
 from .intake import conversation_payload, message_payload
+from .sla import update_sla
 
 MAX_TEXT = 100_000
 MAX_TAGS = 30
@@ -104,6 +105,7 @@ def reply(*, conversation: Conversation, author, text: str) -> Message:
     if conversation.first_response_at is None:
         changes["first_response_at"] = at
     _touch(conversation, at, **changes)
+    update_sla(conversation, now=at)
     hooks.publish(conversation.store, MESSAGE_CREATED, message_payload(message))
     from ..tasks import send_reply_task
 
@@ -213,6 +215,7 @@ def _set_status(conversation, status, actor, snoozed_until, rule_name) -> None:
     if snoozed_until:
         data["until"] = snoozed_until.isoformat()
     _log(conversation, Activity.Kind.STATUS, actor, at, rule_name, **data)
+    update_sla(conversation, now=at)
     if status == Conversation.Status.RESOLVED:
         hooks.publish(conversation.store, CONVERSATION_RESOLVED, conversation_payload(conversation))
         if conversation.customer_id is not None:
@@ -243,6 +246,7 @@ def wake_snoozed(*, now: datetime | None = None) -> int:
                 conversation = Conversation.objects.get(pk=pk)
                 change = {"from": Conversation.Status.SNOOZED, "to": Conversation.Status.OPEN}
                 _log(conversation, Activity.Kind.STATUS, None, now, **change, why="snooze_ended")
+                update_sla(conversation, now=now)
                 woken += 1
     return woken
 
@@ -295,6 +299,7 @@ def set_priority(*, conversation: Conversation, priority: str, actor, rule_name:
     previous = conversation.priority
     _touch(conversation, at, priority=priority)
     _log(conversation, Activity.Kind.PRIORITY, actor, at, rule_name, **{"from": previous, "to": priority})
+    update_sla(conversation, now=at)
     return conversation
 
 
@@ -353,6 +358,8 @@ def merge(*, source: Conversation, target: Conversation, actor) -> Conversation:
     )
     _log(target, Activity.Kind.MERGED, actor, at, source=source.number, messages=moved)
     _log(source, Activity.Kind.MERGED, actor, at, target=target.number)
+    update_sla(source, now=at)
+    update_sla(target, now=at)
     hooks.publish(source.store, CONVERSATION_RESOLVED, conversation_payload(source))
     return target
 

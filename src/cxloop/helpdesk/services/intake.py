@@ -33,6 +33,7 @@ from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule
+from .sla import update_sla
 
 NUMBER_RETRIES = 5
 logger = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
         _continue(conversation, at, flagged=incoming.auto_submitted or incoming.bounce)
     else:
         hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
+    update_sla(conversation, now=at)
     hooks.publish(store, MESSAGE_CREATED, message_payload(message))
     return conversation, message, True
 

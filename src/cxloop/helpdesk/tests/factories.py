@@ -50,7 +50,7 @@ def make_foreign_objects(store) -> dict:
     from django.utils import timezone
 
     from cxloop.core.models import Membership
-    from cxloop.helpdesk.models import Attachment, CannedReply, Macro, Team
+    from cxloop.helpdesk.models import Attachment, CannedReply, Macro, SlaPolicy, Team
     from cxloop.helpdesk.services.rules import save_rule
     from cxloop.testing.fixtures import make_staff
 
@@ -68,7 +68,9 @@ def make_foreign_objects(store) -> dict:
     rule = save_rule(
         store=store, actor=None, fields={"name": "Canary rule", "trigger": "created", "actions": tag_it}
     )
+    policy = SlaPolicy.objects.create(store=store, name="Canary policy", first_response_minutes=60)
     return {
         "conversation_id": conversation.pk, "attachment_id": attachment.pk, "team_id": team.pk,
         "agent_id": agent.pk, "canned_id": canned.pk, "macro_id": macro.pk, "rule_id": rule.pk,
+        "policy_id": policy.pk,
     }  # fmt: skip

@@ -105,6 +105,12 @@ def percent(value, decimals=None) -> str:
 
 
 @register.filter
+def duration(value) -> str:
+    """A timedelta as "2 hr", "45 min", "۲ ساعت" (formats.duration_text)."""
+    return formats.duration_text(value)
+
+
+@register.filter
 def digits(value) -> str:
     """Text that holds numbers (a score "+12", "4.5") with the page's digits."""
     if value is None or value == "":
