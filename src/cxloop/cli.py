@@ -24,9 +24,7 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
-    parser.add_argument(
-        "--no-access-log", action="store_true", help="do not log each request to stdout"
-    )
+    parser.add_argument("--no-access-log", action="store_true", help="do not log each request to stdout")
     args = parser.parse_args(argv)
     access_log = [] if args.no_access_log else ["--access-logfile", "-"]
     os.execvp(

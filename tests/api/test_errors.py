@@ -1,7 +1,7 @@
 """Every error the API answers has one shape, and every status an operation can answer is in its schema.
 
-    {"error": "<machine code>", "detail": "<sentence>", "field": "<input path or null>"}
-    (a 422 adds "errors": every problem, each of the same shape)
+{"error": "<machine code>", "detail": "<sentence>", "field": "<input path or null>"}
+(a 422 adds "errors": every problem, each of the same shape)
 """
 
 import json
@@ -55,7 +55,9 @@ def test_a_team_write_without_the_csrf_token_is_403_in_the_error_shape(owner, st
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
 
-    response = post_json(client, f"/api/v1/stores/{store.pk}/members/invitations", {"email": "a@b.pl", "role": "agent"})  # noqa: E501
+    response = post_json(
+        client, f"/api/v1/stores/{store.pk}/members/invitations", {"email": "a@b.pl", "role": "agent"}
+    )  # noqa: E501
 
     assert_error(response, 403, "csrf_failed")
 
@@ -132,7 +134,9 @@ def test_a_multipart_type_without_boundary_on_a_team_write_is_400_not_500(owner,
 
 
 def test_an_invalid_body_is_422_naming_the_first_field_and_listing_every_problem(api_client):
-    response = post_json(api_client, "/api/v1/surveys", {"name": 7, "kind": "custom", "questions": [{"kind": "x"}]})  # noqa: E501
+    response = post_json(
+        api_client, "/api/v1/surveys", {"name": 7, "kind": "custom", "questions": [{"kind": "x"}]}
+    )  # noqa: E501
 
     body = assert_error(response, 422, "invalid", field="name")
     assert body["detail"] == "name: Input should be a valid string"

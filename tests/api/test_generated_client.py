@@ -96,7 +96,9 @@ def test_a_valid_survey_is_created(client_package, client):
     create_survey = module(client_package, "api.surveys.cxloop_surveys_api_create_survey")
     models = module(client_package, "models")
 
-    response = create_survey.sync_detailed(client=client, body=models.SurveyIn(name="After delivery", kind=models.SurveyInKind.NPS))  # noqa: E501
+    response = create_survey.sync_detailed(
+        client=client, body=models.SurveyIn(name="After delivery", kind=models.SurveyInKind.NPS)
+    )  # noqa: E501
 
     assert response.status_code == 201
     assert (response.parsed.name, response.parsed.status) == ("After delivery", "draft")

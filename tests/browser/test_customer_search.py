@@ -49,9 +49,7 @@ def shop(transactional_db):
     return store, user
 
 
-def test_staff_finds_a_persian_customer_and_sees_their_orders(
-    page: Page, live_server, shop
-):
+def test_staff_finds_a_persian_customer_and_sees_their_orders(page: Page, live_server, shop):
     _, user = shop
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -17,7 +17,6 @@ from cxloop.core import services as core_services
 pytestmark = pytest.mark.browser
 
 
-
 @pytest.fixture
 def shop_server():
     """A storefront on another origin: serves the page put in `pages` (a real server, so

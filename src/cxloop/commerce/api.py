@@ -62,7 +62,7 @@ EVENTS_BODY = {
         "content": {
             "application/json": {
                 "schema": {
-                    "description": "One event object, or {\"events\": [event, ...]} with up to 1,000.",
+                    "description": 'One event object, or {"events": [event, ...]} with up to 1,000.',
                     "oneOf": [
                         EVENT_SCHEMA,
                         {
@@ -71,7 +71,10 @@ EVENTS_BODY = {
                             "additionalProperties": False,
                             "properties": {
                                 "events": {
-                                    "type": "array", "items": EVENT_SCHEMA, "minItems": 1, "maxItems": 1000,
+                                    "type": "array",
+                                    "items": EVENT_SCHEMA,
+                                    "minItems": 1,
+                                    "maxItems": 1000,
                                 },  # fmt: skip
                             },
                         },
@@ -103,7 +106,7 @@ def capture_events(request):
     elif isinstance(body, dict):
         items = [body]
     else:
-        raise InvalidInput("The body must be an event object or {\"events\": [...]}.")
+        raise InvalidInput('The body must be an event object or {"events": [...]}.')
     events = event_services.parse_events(items)
     try:
         result = event_services.record_events(

@@ -36,9 +36,7 @@ class Customer(StoreScopedModel):
     language = models.CharField(max_length=16, blank=True)
     country = models.CharField(max_length=2, blank=True)
     tags = models.JSONField(default=list, blank=True)
-    email_consent = models.CharField(
-        max_length=20, choices=Consent.choices, default=Consent.NOT_SUBSCRIBED
-    )
+    email_consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.NOT_SUBSCRIBED)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     source_updated_at = models.DateTimeField(null=True, blank=True)
@@ -123,9 +121,7 @@ class ExternalId(StoreScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["store", "platform", "external_id"], name="externalid_unique"
-            )
+            models.UniqueConstraint(fields=["store", "platform", "external_id"], name="externalid_unique")
         ]
 
     def __str__(self) -> str:
@@ -160,9 +156,7 @@ class Product(StoreScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["store", "platform", "external_id"], name="product_unique"
-            )
+            models.UniqueConstraint(fields=["store", "platform", "external_id"], name="product_unique")
         ]
 
     def __str__(self) -> str:
@@ -177,9 +171,7 @@ class Variant(StoreScopedModel):
     price = models.DecimalField(null=True, blank=True, **MONEY)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["product", "external_id"], name="variant_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["product", "external_id"], name="variant_unique")]
 
     def __str__(self) -> str:
         return f"{self.product} / {self.title}"
@@ -285,9 +277,7 @@ class Refund(StoreScopedModel):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["order", "external_id"], name="refund_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["order", "external_id"], name="refund_unique")]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.order}"
@@ -317,9 +307,7 @@ class Checkout(StoreScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["store", "platform", "external_id"], name="checkout_unique"
-            )
+            models.UniqueConstraint(fields=["store", "platform", "external_id"], name="checkout_unique")
         ]
         indexes = [models.Index(fields=["store", "state", "-updated_at"], name="checkout_state_idx")]
 
@@ -342,9 +330,7 @@ class Event(StoreScopedModel):
     received_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["store", "event_id"], name="event_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["store", "event_id"], name="event_unique")]
         indexes = [
             models.Index(fields=["store", "type", "occurred_at"], name="event_type_idx"),
             models.Index(fields=["customer", "occurred_at"], name="event_customer_idx"),
@@ -391,12 +377,8 @@ class WebhookDelivery(StoreScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["store", "platform", "delivery_id"], name="delivery_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["store", "platform", "body_sha256"], name="delivery_body_unique"
-            ),
+            models.UniqueConstraint(fields=["store", "platform", "delivery_id"], name="delivery_unique"),
+            models.UniqueConstraint(fields=["store", "platform", "body_sha256"], name="delivery_body_unique"),
         ]
         indexes = [models.Index(fields=["store", "-received_at"], name="delivery_recent_idx")]
 
@@ -415,9 +397,7 @@ class ErasedIdentity(StoreScopedModel):
     erased_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["store", "digest"], name="erasedidentity_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["store", "digest"], name="erasedidentity_unique")]
 
     def __str__(self) -> str:
         return f"erased {self.digest[:12]}"

@@ -40,8 +40,7 @@ def mark_abandoned_checkouts_task() -> int:
     """Periodic: mark open carts with no order after the store's window as abandoned."""
     cutoff = timezone.now() - timedelta(minutes=settings.CXLOOP_ABANDONED_AFTER_MINUTES)
     return sum(
-        services.mark_abandoned_checkouts(store=store, older_than=cutoff)
-        for store in Store.objects.all()
+        services.mark_abandoned_checkouts(store=store, older_than=cutoff) for store in Store.objects.all()
     )
 
 

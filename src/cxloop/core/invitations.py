@@ -60,9 +60,11 @@ def invite_member(*, store: Store, email: str, role: str, actor: Actor) -> tuple
     with transaction.atomic():
         lock_team(store)
         check_grant(role, authority(store, actor))
-        if Membership.objects.filter(store=store).filter(
-            Q(user__email__iexact=email) | Q(user__username__iexact=email)
-        ).exists():
+        if (
+            Membership.objects.filter(store=store)
+            .filter(Q(user__email__iexact=email) | Q(user__username__iexact=email))
+            .exists()
+        ):
             raise Conflict(f"{email} is already a member of this store.", field="email")
         now = timezone.now()
         list_pending_invitations_for(store, email).update(revoked_at=now)
@@ -192,9 +194,7 @@ def _join(invitation: MemberInvitation, user, actor: Actor) -> Membership:
     return membership
 
 
-def accept_invitation_with_new_account(
-    *, token: str, name: str, password: str, actor: Actor
-) -> Membership:
+def accept_invitation_with_new_account(*, token: str, name: str, password: str, actor: Actor) -> Membership:
     """Create the invitee's account (name, password) and make them a member, using up the link.
 
     An address that already has an account must sign in and accept instead

@@ -112,9 +112,7 @@ class CurrentStoreMiddleware:
         request.store = None
         request.membership = None
         if request.user.is_authenticated and not request.path.startswith(MACHINE_PREFIXES):
-            membership = queries.get_current_membership(
-                request.user, request.session.get("store_id")
-            )
+            membership = queries.get_current_membership(request.user, request.session.get("store_id"))
             if membership:
                 request.membership = membership
                 request.store = membership.store

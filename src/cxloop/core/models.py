@@ -94,17 +94,13 @@ class Membership(models.Model):
         ADMIN = "admin", _("Admin")
         AGENT = "agent", _("Agent")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "store"], name="membership_unique_user_store")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="membership_unique_user_store")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.store} ({self.role})"
@@ -182,9 +178,7 @@ class WebhookSecret(StoreScopedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["store", "platform"], name="webhooksecret_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["store", "platform"], name="webhooksecret_unique")]
 
     def __str__(self) -> str:
         return f"{self.store} {self.platform} secret"

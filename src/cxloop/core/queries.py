@@ -73,11 +73,7 @@ def get_store_for_api_key(raw_key: str, *, allow_publishable: bool = False) -> S
     cached = _api_key_cache.get(key_hash)
     if cached is None or not 0 <= now - cached[0] < _cache_seconds():
         lookup = raw_key[len(prefix) :].split("_", 1)[0]
-        key = (
-            ApiKey.objects.select_related("store")
-            .filter(lookup=lookup, revoked_at__isnull=True)
-            .first()
-        )
+        key = ApiKey.objects.select_related("store").filter(lookup=lookup, revoked_at__isnull=True).first()
         if key is None or key.prefix != prefix or not hmac.compare_digest(key.key_hash, key_hash):
             _api_key_cache.pop(key_hash, None)
             return None

@@ -41,7 +41,9 @@ def _check_timezone(name: str) -> str:
 
 
 # Letters that do not decompose into ASCII under NFKD, so slugify would drop them.
-_SLUG_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"})  # noqa: E501
+_SLUG_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"}
+)  # noqa: E501
 
 
 def _unique_slug(name: str) -> str:
@@ -171,9 +173,7 @@ def set_webhook_secret(
         defaults={"secret": secret, "api_token": api_token, "external_store_id": external_store_id},
     )
     if actor is not None:
-        audit.record(
-            store=store, actor=actor, action=AuditLog.Action.WEBHOOK_SECRET_SET, target=platform
-        )
+        audit.record(store=store, actor=actor, action=AuditLog.Action.WEBHOOK_SECRET_SET, target=platform)
     return row
 
 

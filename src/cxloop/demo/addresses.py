@@ -90,7 +90,10 @@ def companies(rng: np.random.Generator, country: np.ndarray) -> tuple[np.ndarray
     n = len(country)
     has = rng.random(n) < 0.05
     exempt = has & (rng.random(n) < 0.33)
-    names = [_pick(COMPANIES, c, i) if h else "" for i, (c, h) in enumerate(zip(country.tolist(), has.tolist(), strict=True))]  # noqa: E501
+    names = [
+        _pick(COMPANIES, c, i) if h else ""
+        for i, (c, h) in enumerate(zip(country.tolist(), has.tolist(), strict=True))
+    ]  # noqa: E501
     return objects(names), exempt
 
 

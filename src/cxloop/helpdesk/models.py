@@ -263,3 +263,20 @@ class DeskSettings(StoreScopedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store"], name="helpdesk_desksettings_one_per_store")]
+
+
+class SearchDocument(StoreScopedModel):
+    """The words a conversation is found by (helpdesk.search), rewritten whenever what it holds changes.
+
+    The text is prepared in Python (folded, Chinese cut into words); the
+    database indexes it: SQLite in the FTS5 table `helpdesk_search` (this
+    table its external content, kept in step by triggers), PostgreSQL in the
+    generated tsvector column `words` with a GIN index. Both are made by the
+    migration, not by this model.
+    """
+
+    conversation = models.OneToOneField(
+        Conversation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField()

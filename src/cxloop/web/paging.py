@@ -54,6 +54,4 @@ def build_page(queryset, raw_number, *, per_page: int = PER_PAGE) -> Page:
     number = page_number(raw_number)
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
-    return Page(
-        items=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page
-    )
+    return Page(items=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page)

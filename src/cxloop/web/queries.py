@@ -120,9 +120,7 @@ def build_overview(store: Store, *, now: datetime | None = None) -> Overview:
     event_previous = Q(occurred_at__gte=since, occurred_at__lt=current_start)
     viewed, placed = Q(type="page_view"), Q(type="order_placed")
     sessions = (
-        Event.objects.filter(
-            store=store, occurred_at__gte=since, type__in=["page_view", "order_placed"]
-        )
+        Event.objects.filter(store=store, occurred_at__gte=since, type__in=["page_view", "order_placed"])
         .exclude(session_id="")
         .aggregate(
             viewed_cur=Count("session_id", distinct=True, filter=viewed & event_current),
@@ -132,9 +130,7 @@ def build_overview(store: Store, *, now: datetime | None = None) -> Overview:
         )
     )
     return Overview(
-        revenue=Comparison(
-            totals["revenue_cur"] or Decimal(0), totals["revenue_prev"] or Decimal(0)
-        ),
+        revenue=Comparison(totals["revenue_cur"] or Decimal(0), totals["revenue_prev"] or Decimal(0)),
         orders=Comparison(totals["orders_cur"], totals["orders_prev"]),
         customers=Comparison(per_customer["buyers_cur"], per_customer["buyers_prev"]),
         repeat_rate=Comparison(

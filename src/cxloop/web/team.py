@@ -246,7 +246,8 @@ def invitation(request, token):
         return render(request, "web/invitation.html", {"problem": error.message}, status=error.status)
     has_account = invitations.has_account(found.email)
     signed_in_as_invitee = request.user.is_authenticated and found.email in {
-        (request.user.email or "").lower(), request.user.get_username().lower()
+        (request.user.email or "").lower(),
+        request.user.get_username().lower(),
     }
     form = NewAccountForm(request.POST or None) if not has_account else None
     if request.method == "POST":
@@ -254,9 +255,7 @@ def invitation(request, token):
             membership = _accept(request, token, form, has_account, signed_in_as_invitee)
         except DomainError as error:
             if form is None or error.field not in form.fields:
-                return render(
-                    request, "web/invitation.html", {"problem": error.message}, status=error.status
-                )
+                return render(request, "web/invitation.html", {"problem": error.message}, status=error.status)
             form.add_error(error.field, error.message)
             membership = None
         if membership is not None:
@@ -288,4 +287,3 @@ def _accept(request, token, form, has_account: bool, signed_in_as_invitee: bool)
     )
     login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
     return membership
-

@@ -38,9 +38,11 @@ def overview(request):
 @login_required
 def switch_store(request):
     """Make another of the user's stores the current one; any other id is 404."""
-    membership = core_queries.list_memberships(request.user).filter(
-        store_id=parse_db_id(request.POST.get("store"))
-    ).first()
+    membership = (
+        core_queries.list_memberships(request.user)
+        .filter(store_id=parse_db_id(request.POST.get("store")))
+        .first()
+    )
     if membership is None:
         raise Http404("No such store.")
     request.session["store_id"] = membership.store_id

@@ -198,9 +198,12 @@ def _import_row(
 
 
 def _would_change(store: Store, customer: Customer, data: CustomerData) -> bool:
-    unlinked = bool(data.external_id) and not ExternalId.objects.filter(
-        store=store, platform=Platform.SHOPIFY, external_id=data.external_id
-    ).exists()
+    unlinked = (
+        bool(data.external_id)
+        and not ExternalId.objects.filter(
+            store=store, platform=Platform.SHOPIFY, external_id=data.external_id
+        ).exists()
+    )
     return unlinked or services.would_change_customer(customer, data)
 
 

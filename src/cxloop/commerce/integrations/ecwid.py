@@ -50,6 +50,7 @@ MAX_RESPONSE_BYTES = 1_000_000
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
+
 @dataclass(frozen=True)
 class Target:
     """What an event points at: `kind` is order, checkout or customer."""

@@ -51,9 +51,14 @@ def parse_address(raw, field: str, *, person: bool = True) -> dict[str, str]:
     keys = {"street": "address1", "city": "city", "stateOrProvinceName": "province", "postalCode": "zip"}
     if person:
         keys |= {"name": "name", "companyName": "company", "phone": "phone"}
-    parts = {ours: p.text(person_data.get(theirs), f"{field}.{theirs}", max_length=200) for theirs, ours in keys.items()}  # noqa: E501
+    parts = {
+        ours: p.text(person_data.get(theirs), f"{field}.{theirs}", max_length=200)
+        for theirs, ours in keys.items()
+    }  # noqa: E501
     if not parts["province"]:
-        parts["province"] = p.text(person_data.get("stateOrProvinceCode"), f"{field}.stateOrProvinceCode", max_length=200)  # noqa: E501
+        parts["province"] = p.text(
+            person_data.get("stateOrProvinceCode"), f"{field}.stateOrProvinceCode", max_length=200
+        )  # noqa: E501
     found = address_of(**parts)
     return address_of(country=country_code(person_data.get("countryCode")), **found) if found else {}
 
@@ -174,7 +179,9 @@ def parse_order(data: dict, store_currency: str) -> OrderData:
         tax=p.money(data.get("tax"), "tax", default=Decimal(0)),
         taxes_included=data.get("pricesIncludeTax") is True,
         shipping_address=parse_address(data.get("shippingPerson"), "shippingPerson"),
-        shipping_method=p.text(shipping.get("shippingMethodName"), "shippingOption.shippingMethodName", max_length=200),  # noqa: E501
+        shipping_method=p.text(
+            shipping.get("shippingMethodName"), "shippingOption.shippingMethodName", max_length=200
+        ),  # noqa: E501
         financial_status=FINANCIAL.get(payment, ""),
         fulfillment_status=FULFILLMENT.get(fulfillment, Order.Fulfillment.UNFULFILLED),
         referrer=p.text(data.get("refererUrl"), "refererUrl", max_length=2000),

@@ -134,11 +134,17 @@ def parse_customer(raw, *, fallback_email: str = "", locale: str = "") -> Custom
         tags=tags_from(data.get("tags")),
         company=p.text(address.get("company"), "customer.default_address.company", max_length=200),
         address=parse_address(address, "customer.default_address", country=country, person=False),
-        note=p.text(data.get("note"), "customer.note", max_length=5000, allow_newlines=True) if "note" in data else None,  # noqa: E501
+        note=p.text(data.get("note"), "customer.note", max_length=5000, allow_newlines=True)
+        if "note" in data
+        else None,  # noqa: E501
         tax_exempt=data["tax_exempt"] if isinstance(data.get("tax_exempt"), bool) else None,
         totals=_customer_totals(data),
         consent_state=state,
-        consent_at=p.timestamp(consent.get("consent_updated_at"), "customer.email_marketing_consent.consent_updated_at", required=False),  # noqa: E501
+        consent_at=p.timestamp(
+            consent.get("consent_updated_at"),
+            "customer.email_marketing_consent.consent_updated_at",
+            required=False,
+        ),  # noqa: E501
         consent_level=p.text(consent.get("opt_in_level"), "opt_in_level", max_length=30),
         created_at=p.timestamp(data.get("created_at"), "customer.created_at", required=False),
         updated_at=p.timestamp(data.get("updated_at"), "customer.updated_at", required=False),
@@ -256,12 +262,16 @@ def parse_order(data: dict) -> OrderData:
     presentment_currency, presentment_total = _presentment(data)
     landing = p.text(data.get("landing_site"), "landing_site", max_length=2000)
     shipping = _shop_amount(data, "total_shipping_price_set")
-    refunds = [parse_refund(r, f"refunds[{i}]") for i, r in enumerate(p.items(data.get("refunds"), "refunds"))]  # noqa: E501
+    refunds = [
+        parse_refund(r, f"refunds[{i}]") for i, r in enumerate(p.items(data.get("refunds"), "refunds"))
+    ]  # noqa: E501
     for refund in refunds:
         refund.currency = refund.currency or currency
     return OrderData(
         external_id=p.identifier(data.get("id"), "id"),
-        number=p.text(data.get("name") or f"#{data.get('order_number', data.get('id'))}", "name", max_length=64),  # noqa: E501
+        number=p.text(
+            data.get("name") or f"#{data.get('order_number', data.get('id'))}", "name", max_length=64
+        ),  # noqa: E501
         email=p.email(data.get("email") or data.get("contact_email")),
         currency=currency,
         presentment_currency=presentment_currency,
@@ -276,7 +286,8 @@ def parse_order(data: dict) -> OrderData:
         shipping_address=parse_address(data.get("shipping_address"), "shipping_address"),
         shipping_method=_shipping_method(data),
         financial_status=p.text(data.get("financial_status"), "financial_status", max_length=20),
-        fulfillment_status=p.text(data.get("fulfillment_status"), "fulfillment_status", max_length=20) or "unfulfilled",  # noqa: E501
+        fulfillment_status=p.text(data.get("fulfillment_status"), "fulfillment_status", max_length=20)
+        or "unfulfilled",  # noqa: E501
         source_channel=p.text(data.get("source_name"), "source_name", max_length=100),
         landing_page=landing,
         referrer=p.text(data.get("referring_site"), "referring_site", max_length=2000),
@@ -290,7 +301,9 @@ def parse_order(data: dict) -> OrderData:
         lines=[parse_line(line, i) for i, line in enumerate(p.items(data.get("line_items"), "line_items"))],  # noqa: E501
         refunds=refunds,
         customer=parse_customer(
-            data.get("customer"), fallback_email=p.email(data.get("email")), locale=data.get("customer_locale")  # noqa: E501
+            data.get("customer"),
+            fallback_email=p.email(data.get("email")),
+            locale=data.get("customer_locale"),  # noqa: E501
         ),
         **utm(landing),
     )
@@ -328,7 +341,9 @@ def parse_checkout(data: dict) -> CheckoutData:
                 "title": p.text(line.get("title"), f"line_items[{i}].title"),
                 "quantity": p.count(line.get("quantity", 1), f"line_items[{i}].quantity"),
                 "price": str(p.money(line.get("price"), f"line_items[{i}].price")),
-                "product_id": p.identifier(line.get("product_id"), f"line_items[{i}].product_id", required=False),  # noqa: E501
+                "product_id": p.identifier(
+                    line.get("product_id"), f"line_items[{i}].product_id", required=False
+                ),  # noqa: E501
             }
         )
     recovery = p.text(data.get("abandoned_checkout_url"), "abandoned_checkout_url", max_length=2000)
@@ -346,7 +361,11 @@ def parse_checkout(data: dict) -> CheckoutData:
         created_at=created,
         updated_at=p.timestamp(data.get("updated_at"), "updated_at", required=False) or created,
         completed_at=p.timestamp(data.get("completed_at"), "completed_at", required=False),
-        customer=parse_customer(data.get("customer"), fallback_email=p.email(data.get("email")), locale=data.get("customer_locale")),  # noqa: E501
+        customer=parse_customer(
+            data.get("customer"),
+            fallback_email=p.email(data.get("email")),
+            locale=data.get("customer_locale"),
+        ),  # noqa: E501
     )
 
 
@@ -373,7 +392,10 @@ def handle_refund(store: Store, payload: dict) -> Outcome:
         data.currency = order.currency if order else store.currency
     refund = services.add_refund(store=store, platform=PLATFORM, order_external_id=order_id, data=data)
     if refund is None:
-        return Outcome(WebhookDelivery.Status.IGNORED, f"Order {order_id} is not known yet; the order's next update carries this refund.")  # noqa: E501
+        return Outcome(
+            WebhookDelivery.Status.IGNORED,
+            f"Order {order_id} is not known yet; the order's next update carries this refund.",
+        )  # noqa: E501
     return Outcome(WebhookDelivery.Status.PROCESSED, f"Refund of {refund.amount} {refund.currency}")
 
 
@@ -394,7 +416,9 @@ def _customers_matching(store: Store, payload: dict) -> list[Customer]:
     found = {}
     external = p.identifier(person.get("id"), "customer.id", required=False)
     if external:
-        for link in ExternalId.objects.filter(store=store, platform=PLATFORM, external_id=external).select_related("customer"):  # noqa: E501
+        for link in ExternalId.objects.filter(
+            store=store, platform=PLATFORM, external_id=external
+        ).select_related("customer"):  # noqa: E501
             found[link.customer_id] = link.customer
     email = p.email(person.get("email"), "customer.email").lower()
     if email:

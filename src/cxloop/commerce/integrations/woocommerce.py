@@ -219,8 +219,17 @@ def _amounts(data: dict, lines: list[LineData], taxes_included: bool) -> dict:
 def parse_address(raw, field: str, *, person: bool = True) -> dict[str, str]:
     """A WooCommerce billing or shipping address; `person=False` leaves out name, company, phone."""
     address = p.obj(raw, field)
-    keys = {"address_1": "address1", "address_2": "address2", "city": "city", "state": "province", "postcode": "zip"}  # noqa: E501
-    parts = {ours: p.text(address.get(theirs), f"{field}.{theirs}", max_length=200) for theirs, ours in keys.items()}  # noqa: E501
+    keys = {
+        "address_1": "address1",
+        "address_2": "address2",
+        "city": "city",
+        "state": "province",
+        "postcode": "zip",
+    }  # noqa: E501
+    parts = {
+        ours: p.text(address.get(theirs), f"{field}.{theirs}", max_length=200)
+        for theirs, ours in keys.items()
+    }  # noqa: E501
     if person:
         first = p.text(address.get("first_name"), f"{field}.first_name", max_length=200)
         last = p.text(address.get("last_name"), f"{field}.last_name", max_length=200)

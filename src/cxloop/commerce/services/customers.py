@@ -29,11 +29,7 @@ def _find_customer(store: Store, platform: str, data: CustomerData) -> Customer 
         if link:
             return link.customer
     if data.email:
-        return (
-            Customer.objects.filter(store=store, email_key=data.email.lower())
-            .order_by("id")
-            .first()
-        )
+        return Customer.objects.filter(store=store, email_key=data.email.lower()).order_by("id").first()
     return None
 
 

@@ -60,11 +60,7 @@ def _first_seen(
     seen = Q(delivery_id=delivery_id)
     if body_sha256:
         seen |= Q(body_sha256=body_sha256)
-    return (
-        WebhookDelivery.objects.filter(seen, store=store, platform=platform)
-        .order_by("pk")
-        .first()
-    )
+    return WebhookDelivery.objects.filter(seen, store=store, platform=platform).order_by("pk").first()
 
 
 def finish_delivery(delivery: WebhookDelivery, status: str, reason: str = "", body: str = "") -> None:

@@ -44,7 +44,12 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
         .values_list("anonymous_id", flat=True).distinct()
     )  # fmt: skip
     Order.objects.filter(store=store, customer=customer).update(
-        customer=None, email="", note="", landing_page="", referrer="", checkout_token="",
+        customer=None,
+        email="",
+        note="",
+        landing_page="",
+        referrer="",
+        checkout_token="",
         shipping_address={},
     )
     if customer.email_key:

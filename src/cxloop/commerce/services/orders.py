@@ -186,7 +186,17 @@ def upsert_checkout(*, store: Store, platform: str, data: CheckoutData) -> tuple
     if checkout is None:
         checkout = Checkout(store=store, platform=platform, external_id=data.external_id)
     checkout.customer = customer
-    for name in ("token", "email", "currency", "total", "line_items", "recovery_url", "created_at", "updated_at", "completed_at"):  # noqa: E501
+    for name in (
+        "token",
+        "email",
+        "currency",
+        "total",
+        "line_items",
+        "recovery_url",
+        "created_at",
+        "updated_at",
+        "completed_at",
+    ):  # noqa: E501
         setattr(checkout, name, getattr(data, name))
     completed = data.completed_at or _has_order(store, data.token)
     checkout.state = Checkout.State.COMPLETED if completed else Checkout.State.OPEN
@@ -211,4 +221,3 @@ def mark_abandoned_checkouts(*, store: Store, older_than) -> int:
     completed_tokens = Order.objects.filter(store=store).exclude(checkout_token="").values("checkout_token")
     stale.filter(token__in=completed_tokens).update(state=Checkout.State.COMPLETED)
     return stale.exclude(token__in=completed_tokens).update(state=Checkout.State.ABANDONED)
-

@@ -124,7 +124,9 @@ def test_a_chunked_event_is_accepted(server):
 def test_a_chunked_signed_webhook_is_applied(server):
     body = (PAYLOADS / "orders_create.json").read_bytes()
 
-    status, answer = send_chunked(server, "/webhooks/shopify/chunked/", body, shopify_headers(body, "chunked-evt-1"))  # noqa: E501
+    status, answer = send_chunked(
+        server, "/webhooks/shopify/chunked/", body, shopify_headers(body, "chunked-evt-1")
+    )  # noqa: E501
 
     assert status == 200, answer
     assert answer["status"] == "processed"
@@ -137,7 +139,15 @@ def test_a_chunked_signed_webhook_is_applied(server):
 def test_a_chunked_body_over_the_limit_answers_413_and_stores_nothing(server, door):
     # given a body over 1 MB
     if door == "events":
-        events = [{"event_id": f"big-{i}", "type": "page_view", "anonymous_id": "v2", "properties": {"pad": "x" * 1400}} for i in range(900)]  # noqa: E501
+        events = [
+            {
+                "event_id": f"big-{i}",
+                "type": "page_view",
+                "anonymous_id": "v2",
+                "properties": {"pad": "x" * 1400},
+            }
+            for i in range(900)
+        ]  # noqa: E501
         path, body = "/api/v1/events", json.dumps({"events": events}).encode()
         headers = event_headers(server)
     else:
@@ -146,7 +156,10 @@ def test_a_chunked_body_over_the_limit_answers_413_and_stores_nothing(server, do
         body = json.dumps(order).encode()
         path, headers = "/webhooks/shopify/chunked/", shopify_headers(body, "chunked-big")
     assert len(body) > OVER_THE_LIMIT
-    before = {table: count(server, table) for table in ("commerce_event", "commerce_order", "commerce_webhookdelivery")}  # noqa: E501
+    before = {
+        table: count(server, table)
+        for table in ("commerce_event", "commerce_order", "commerce_webhookdelivery")
+    }  # noqa: E501
 
     # when it is sent chunked
     status, answer = send_chunked(server, path, body, headers)
@@ -158,7 +171,9 @@ def test_a_chunked_body_over_the_limit_answers_413_and_stores_nothing(server, do
 
 def test_a_chunked_body_the_server_left_encoded_answers_411():
     # given a server that passes a chunked body on without decoding it (no wsgi.input_terminated)
-    request = RequestFactory().post("/api/v1/events", data=b"5\r\nhello\r\n0\r\n\r\n", content_type="application/json")  # noqa: E501
+    request = RequestFactory().post(
+        "/api/v1/events", data=b"5\r\nhello\r\n0\r\n\r\n", content_type="application/json"
+    )  # noqa: E501
     del request.META["CONTENT_LENGTH"]
     request.META["HTTP_TRANSFER_ENCODING"] = "chunked"
 

@@ -25,7 +25,11 @@ def test_single_event_is_stored(api_client, store):
     assert response.status_code == 200
     assert response.json() == {"accepted": 1, "duplicates": 0}
     stored = Event.objects.get()
-    assert (stored.store, stored.type, stored.properties) == (store, "page_view", {"url": "https://shop.example/"})  # noqa: E501
+    assert (stored.store, stored.type, stored.properties) == (
+        store,
+        "page_view",
+        {"url": "https://shop.example/"},
+    )  # noqa: E501
 
 
 def test_batch_of_1000_is_stored_in_one_call(api_client):
@@ -237,6 +241,6 @@ def test_publishable_key_cannot_read_store_data(publishable_client, url):
 
 def test_publishable_key_relabelled_as_secret_is_refused(publishable_client, store):
     raw = publishable_client.defaults["HTTP_AUTHORIZATION"].split()[1]
-    forged = Client(headers={"Authorization": "Bearer cxk_" + raw[len("cxpk_"):]})
+    forged = Client(headers={"Authorization": "Bearer cxk_" + raw[len("cxpk_") :]})
 
     assert forged.get("/api/v1/customers").status_code == 401

@@ -44,7 +44,9 @@ def api(api_key):
 
 @pytest.mark.parametrize("query, label, message", FAR_DATES)
 @pytest.mark.parametrize("view", RESULT_PAGES)
-def test_a_survey_results_page_answers_400_naming_a_date_out_of_range(client, store, view, query, label, message):  # noqa: E501
+def test_a_survey_results_page_answers_400_naming_a_date_out_of_range(
+    client, store, view, query, label, message
+):  # noqa: E501
     survey = make_survey(store, kind="nps")
 
     response = client.get(f"/surveys/{survey.pk}/{view}?{query}")
@@ -55,7 +57,9 @@ def test_a_survey_results_page_answers_400_naming_a_date_out_of_range(client, st
 
 @pytest.mark.parametrize("query, label, message", FAR_DATES)
 @pytest.mark.parametrize("view", KIND_PAGES)
-def test_the_results_of_a_kind_answer_400_naming_a_date_out_of_range(client, store, view, query, label, message):  # noqa: E501
+def test_the_results_of_a_kind_answer_400_naming_a_date_out_of_range(
+    client, store, view, query, label, message
+):  # noqa: E501
     response = client.get(f"/surveys/results/nps/{view}?{query}")
 
     assert response.status_code == 400
@@ -63,7 +67,9 @@ def test_the_results_of_a_kind_answer_400_naming_a_date_out_of_range(client, sto
 
 
 @pytest.mark.parametrize("query, label, message", FAR_DATES)
-def test_the_csv_export_refuses_a_date_out_of_range_before_it_starts_streaming(client, store, query, label, message):  # noqa: E501
+def test_the_csv_export_refuses_a_date_out_of_range_before_it_starts_streaming(
+    client, store, query, label, message
+):  # noqa: E501
     survey = make_survey(store, kind="nps")
 
     for url in (f"/surveys/{survey.pk}/responses.csv", "/surveys/results/nps/responses.csv"):
@@ -172,7 +178,9 @@ def test_a_page_id_past_64_bits_is_404(client, path):
     assert client.get(path.format(TOO_BIG)).status_code == 404
 
 
-def test_switching_to_a_store_id_past_64_bits_is_404_and_keeps_the_current_store(client, owner, store, other_store):  # noqa: E501
+def test_switching_to_a_store_id_past_64_bits_is_404_and_keeps_the_current_store(
+    client, owner, store, other_store
+):  # noqa: E501
     Membership.objects.create(user=owner, store=other_store, role=Membership.Role.AGENT)
     client.post("/switch-store/", {"store": str(store.pk)})
 

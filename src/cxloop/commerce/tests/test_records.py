@@ -233,7 +233,7 @@ def test_polish_order_with_vat_included_adds_up_and_says_incl_vat(deliver, store
     )  # fmt: skip
     assert summary.subtotal - summary.discount + summary.shipping == summary.total
     assert summary.other == 0
-    assert "<dt>incl. VAT</dt><dd><span class=\"money\" dir=\"ltr\">15.82 PLN</span></dd>" in page
+    assert '<dt>incl. VAT</dt><dd><span class="money" dir="ltr">15.82 PLN</span></dd>' in page
     assert "<dt>Tax</dt>" not in page
     assert "Other charges" not in page
 
@@ -250,7 +250,7 @@ def test_us_order_with_sales_tax_shows_the_tax_as_a_line_that_adds_up(deliver, s
     assert (summary.subtotal, summary.tax, summary.total) == (
         Decimal("75.00"), Decimal("6.21"), Decimal("84.21"),
     )  # fmt: skip
-    assert "<dt>Tax</dt><dd><span class=\"money\" dir=\"ltr\">6.21 USD</span></dd>" in page
+    assert '<dt>Tax</dt><dd><span class="money" dir="ltr">6.21 USD</span></dd>' in page
     assert "incl. VAT" not in page
 
 
@@ -316,7 +316,9 @@ def test_orders_export_infers_taxes_included_and_keeps_shipping(store):
         ("10.00", "", "0.00", "1.00", "99.00", "", (Decimal("10.00"), False)),
     ],
 )
-def test_orders_export_reads_taxes_included_off_the_arithmetic(subtotal, discount, shipping, tax, total, flag, expected):  # noqa: E501
+def test_orders_export_reads_taxes_included_off_the_arithmetic(
+    subtotal, discount, shipping, tax, total, flag, expected
+):  # noqa: E501
     from cxloop.commerce.imports.reading import Row
     from cxloop.commerce.imports.shopify_orders import _subtotal_and_taxes_included
 

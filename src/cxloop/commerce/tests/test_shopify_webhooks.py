@@ -184,7 +184,14 @@ def test_order_in_another_currency_is_not_added_to_spend(deliver):
 
 @pytest.mark.parametrize(
     "signature",
-    ["", "   ", "not-base64", sign(b"other body"), hashlib.sha256(b"x").hexdigest(), sign(b"{}", "wrong-secret")],  # noqa: E501
+    [
+        "",
+        "   ",
+        "not-base64",
+        sign(b"other body"),
+        hashlib.sha256(b"x").hexdigest(),
+        sign(b"{}", "wrong-secret"),
+    ],  # noqa: E501
     ids=["empty", "blank", "garbage", "other-body", "hex", "wrong-secret"],
 )
 def test_bad_signature_is_refused_and_stores_nothing(deliver, signature):
@@ -275,7 +282,9 @@ def days_ago(days: int) -> str:
 
 def test_a_delivery_triggered_days_ago_is_applied(deliver):
     # when an order arrives three days after Shopify triggered it (the store's server was down)
-    response = deliver("orders/create", payload("orders_create"), headers={"X-Shopify-Triggered-At": days_ago(3)})  # noqa: E501
+    response = deliver(
+        "orders/create", payload("orders_create"), headers={"X-Shopify-Triggered-At": days_ago(3)}
+    )  # noqa: E501
 
     # then it is applied like any other
     assert response.status_code == 200
@@ -288,7 +297,12 @@ def test_a_late_customers_redact_is_applied(deliver):
     deliver("orders/create", payload("orders_create"), event_id="e1")
 
     # when their redaction request arrives a week after it was triggered
-    response = deliver("customers/redact", payload("customers_redact"), event_id="e2", headers={"X-Shopify-Triggered-At": days_ago(7)})  # noqa: E501
+    response = deliver(
+        "customers/redact",
+        payload("customers_redact"),
+        event_id="e2",
+        headers={"X-Shopify-Triggered-At": days_ago(7)},
+    )  # noqa: E501
 
     # then they are erased all the same
     assert response.json()["status"] == "processed"
@@ -301,7 +315,12 @@ def test_a_late_older_order_update_never_overwrites_the_newer_one(deliver):
     deliver("orders/updated", payload("orders_updated_refunded"), event_id="new")
 
     # when the older orders/create arrives days late
-    response = deliver("orders/create", payload("orders_create"), event_id="old", headers={"X-Shopify-Triggered-At": days_ago(3)})  # noqa: E501
+    response = deliver(
+        "orders/create",
+        payload("orders_create"),
+        event_id="old",
+        headers={"X-Shopify-Triggered-At": days_ago(3)},
+    )  # noqa: E501
 
     # then it is recorded as older than what is stored, and changes nothing
     assert response.json()["status"] == "stale"
@@ -317,7 +336,12 @@ def test_a_late_older_customer_update_never_overwrites_the_newer_one(deliver):
     deliver("customers/update", json.dumps(newer).encode(), event_id="new")
 
     # when the older record arrives days late
-    response = deliver("customers/update", payload("customers_update"), event_id="old", headers={"X-Shopify-Triggered-At": days_ago(5)})  # noqa: E501
+    response = deliver(
+        "customers/update",
+        payload("customers_update"),
+        event_id="old",
+        headers={"X-Shopify-Triggered-At": days_ago(5)},
+    )  # noqa: E501
 
     # then the newer name stays
     assert response.json()["status"] == "stale"
@@ -376,10 +400,14 @@ def redacted_zofia(deliver, time_machine):
     return deliver("customers/redact", payload("customers_redact"), event_id="zofia-redact")
 
 
-def test_a_replayed_customers_redact_does_not_erase_a_customer_who_signed_up_again(deliver, redacted_zofia, time_machine):  # noqa: E501
+def test_a_replayed_customers_redact_does_not_erase_a_customer_who_signed_up_again(
+    deliver, redacted_zofia, time_machine
+):  # noqa: E501
     # given Zofia was redacted and signed up again in November
     time_machine.move_to("2026-11-01T12:00:00+00:00", tick=False)
-    assert deliver("customers/create", zofia_signing_up_again(), event_id="e3").json()["status"] == "processed"  # noqa: E501
+    assert (
+        deliver("customers/create", zofia_signing_up_again(), event_id="e3").json()["status"] == "processed"
+    )  # noqa: E501
     redacted = redacted_zofia
 
     # when the captured redaction is replayed under a new event id
@@ -516,8 +544,13 @@ def test_oversized_body_answers_413(deliver):
 
 @pytest.mark.parametrize(
     ("locale", "language"),
-    [("zh-TW", "zh-hant"), ("zh-HK", "zh-hant"), ("zh-Hant-TW", "zh-hant"), ("zh-CN", "zh-hans"),
-     ("zh", "zh-hans")],
+    [
+        ("zh-TW", "zh-hant"),
+        ("zh-HK", "zh-hant"),
+        ("zh-Hant-TW", "zh-hant"),
+        ("zh-CN", "zh-hans"),
+        ("zh", "zh-hans"),
+    ],
 )
 def test_a_checkouts_chinese_locale_names_simplified_or_traditional(deliver, locale, language):
     checkout = json.loads(payload("checkouts_create"))
@@ -582,7 +615,9 @@ def test_redacting_twice_is_a_no_op(deliver):
 
 
 SHOP_REDACT = b'{"shop_id": 954889, "shop_domain": "sklep-ania.myshopify.com"}'
-UNINSTALLED = b'{"id": 954889, "domain": "sklep-ania.myshopify.com", "updated_at": "2026-10-05T10:00:00+02:00"}'  # noqa: E501
+UNINSTALLED = (
+    b'{"id": 954889, "domain": "sklep-ania.myshopify.com", "updated_at": "2026-10-05T10:00:00+02:00"}'  # noqa: E501
+)
 
 
 def test_shop_redact_after_the_app_was_uninstalled_erases_the_shops_data(deliver, shopify_store):

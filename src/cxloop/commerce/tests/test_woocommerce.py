@@ -290,7 +290,9 @@ def test_order_restored_brings_the_order_back(deliver):
     deliver("order.deleted", payload("order_deleted"), delivery_id="d-2")
 
     # restoring from the trash changes the order, so its body is a new one
-    deliver("order.restored", changed("order_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3")  # noqa: E501
+    deliver(
+        "order.restored", changed("order_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3"
+    )  # noqa: E501
 
     assert Customer.objects.get().orders_count == 1
 
@@ -310,7 +312,9 @@ def test_a_replayed_delete_does_not_remove_a_restored_order(deliver):
     # given an order that was trashed and then restored
     deliver("order.created", payload("order_created"), delivery_id="d-1")
     deleted = deliver("order.deleted", payload("order_deleted"), delivery_id="d-2")
-    deliver("order.restored", changed("order_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3")  # noqa: E501
+    deliver(
+        "order.restored", changed("order_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3"
+    )  # noqa: E501
 
     # when the captured delete is replayed under a new delivery id
     response = deliver("order.deleted", payload("order_deleted"), delivery_id="d-replayed")
@@ -320,7 +324,9 @@ def test_a_replayed_delete_does_not_remove_a_restored_order(deliver):
     assert Order.objects.count() == 1
 
 
-def test_a_late_order_update_from_before_the_customer_was_deleted_is_applied_without_the_person(deliver, time_machine):  # noqa: E501
+def test_a_late_order_update_from_before_the_customer_was_deleted_is_applied_without_the_person(
+    deliver, time_machine
+):  # noqa: E501
     # given the customer of an order was deleted (erased) on 5 October
     deliver("order.created", payload("order_created"), delivery_id="d-1")
     time_machine.move_to("2026-10-05T12:00:00+00:00", tick=False)
@@ -342,7 +348,11 @@ def test_a_late_customer_update_from_before_their_deletion_is_not_applied(delive
     time_machine.move_to("2026-10-05T12:00:00+00:00", tick=False)
     deliver("customer.deleted", payload("customer_deleted"), delivery_id="d-2")
 
-    response = deliver("customer.updated", changed("customer_created", date_modified_gmt="2026-10-03T08:00:00"), delivery_id="d-3")  # noqa: E501
+    response = deliver(
+        "customer.updated",
+        changed("customer_created", date_modified_gmt="2026-10-03T08:00:00"),
+        delivery_id="d-3",
+    )  # noqa: E501
 
     assert response.json()["status"] == "stale"
     assert not Customer.objects.exists()

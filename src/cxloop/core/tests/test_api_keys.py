@@ -30,9 +30,7 @@ def bearer(raw: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
-@pytest.mark.parametrize(
-    "role,outcome", [(Role.OWNER, "ok"), (Role.ADMIN, "ok"), (Role.AGENT, Forbidden)]
-)
+@pytest.mark.parametrize("role,outcome", [(Role.OWNER, "ok"), (Role.ADMIN, "ok"), (Role.AGENT, Forbidden)])
 def test_revoking_a_key_takes_an_owner_or_admin(store, api_key, role, outcome):
     member = make_staff(store, role)
 

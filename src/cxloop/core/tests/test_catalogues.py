@@ -26,7 +26,6 @@ LOCALE = PACKAGE / "locale"
 SHIPPED = ["pl", "lv", "fa", "zh_Hans", "zh_Hant"]
 
 
-
 def test_gnu_gettext_is_installed():
     # `make test` installs it; without it the checks below could not run, which must fail, not skip.
     assert shutil.which("xgettext") and shutil.which("msgfmt"), "install GNU gettext: apt-get install gettext"

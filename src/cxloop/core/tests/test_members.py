@@ -42,6 +42,7 @@ def link_token(body: str) -> str:
 
 # Role changes and removals: who may do what.
 
+
 @pytest.mark.parametrize(
     "actor_role,target_role,new_role,outcome",
     [
@@ -161,6 +162,7 @@ def test_removed_member_no_longer_reaches_the_store_on_the_next_request(store, o
 
 
 # Invitations.
+
 
 @pytest.mark.parametrize(
     "actor_role,role,outcome",
@@ -365,7 +367,9 @@ def test_weak_password_is_refused_and_the_link_still_works(store, owner):
 def test_invitation_survives_a_mail_server_that_refuses_it(store, owner, smtp_server):
     smtp_server.refuse_next(1, code=550, stage="rcpt", text="5.1.1 No such user")
 
-    invitation, sent = invitations.invite_member(store=store, email="new@example.com", role=Role.AGENT, actor=actor_for(owner))  # noqa: E501
+    invitation, sent = invitations.invite_member(
+        store=store, email="new@example.com", role=Role.AGENT, actor=actor_for(owner)
+    )  # noqa: E501
 
     assert sent is False
     assert queries.list_pending_invitations(store).get() == invitation

@@ -19,7 +19,17 @@ def run(*args) -> str:
 
 
 def test_store_create_command_prints_slug_and_a_working_key(db):
-    output = run("store", "create", "Sklep Łódź", "--currency", "pln", "--timezone", "Europe/Warsaw", "--language", "pl")  # noqa: E501
+    output = run(
+        "store",
+        "create",
+        "Sklep Łódź",
+        "--currency",
+        "pln",
+        "--timezone",
+        "Europe/Warsaw",
+        "--language",
+        "pl",
+    )  # noqa: E501
 
     store = Store.objects.get()
     assert (store.slug, store.currency, store.timezone, store.default_language) == (
@@ -123,7 +133,17 @@ def test_user_create_emails_an_invitation_and_prints_no_password(store, mailoutb
 
 
 def test_user_create_with_a_password_adds_the_member_and_audits_it(store):
-    run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
+    run(
+        "user",
+        "create",
+        "a@example.com",
+        "--store",
+        store.slug,
+        "--role",
+        "agent",
+        "--password",
+        "pw-1234567890",
+    )  # noqa: E501
 
     user = get_user_model().objects.get()
     assert user.check_password("pw-1234567890")
@@ -132,10 +152,30 @@ def test_user_create_with_a_password_adds_the_member_and_audits_it(store):
 
 
 def test_user_create_for_an_existing_member_changes_nothing(store):
-    run("user", "create", "a@example.com", "--store", store.slug, "--role", "agent", "--password", "pw-1234567890")  # noqa: E501
+    run(
+        "user",
+        "create",
+        "a@example.com",
+        "--store",
+        store.slug,
+        "--role",
+        "agent",
+        "--password",
+        "pw-1234567890",
+    )  # noqa: E501
 
     with pytest.raises(CommandError, match="already a member"):
-        run("user", "create", "a@example.com", "--store", store.slug, "--role", "owner", "--password", "x-987654321")  # noqa: E501
+        run(
+            "user",
+            "create",
+            "a@example.com",
+            "--store",
+            store.slug,
+            "--role",
+            "owner",
+            "--password",
+            "x-987654321",
+        )  # noqa: E501
 
     assert get_user_model().objects.get().check_password("pw-1234567890")
     assert Membership.objects.get().role == "agent"

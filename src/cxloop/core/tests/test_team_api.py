@@ -54,7 +54,9 @@ def test_owner_lists_members_owners_first(store, owner, agent, owner_api):
 
 
 def test_invite_sends_the_link_and_audits_who_and_where(store, owner, owner_api):
-    answer = call(owner_api, "post", f"{base(store)}/members/invitations", {"email": "New@Example.com", "role": "admin"})  # noqa: E501
+    answer = call(
+        owner_api, "post", f"{base(store)}/members/invitations", {"email": "New@Example.com", "role": "admin"}
+    )  # noqa: E501
 
     assert answer.status_code == 201
     body = answer.json()
@@ -106,7 +108,9 @@ def test_role_change_and_removal(store, owner, agent, owner_api):
 
 
 def test_last_owner_cannot_demote_themselves(store, owner, owner_api):
-    answer = call(owner_api, "patch", f"{base(store)}/members/{membership_of(owner, store).pk}", {"role": "agent"})  # noqa: E501
+    answer = call(
+        owner_api, "patch", f"{base(store)}/members/{membership_of(owner, store).pk}", {"role": "agent"}
+    )  # noqa: E501
 
     assert (answer.status_code, answer.json()["error"]) == (409, "last_owner")
     assert membership_of(owner, store).role == Role.OWNER
@@ -115,7 +119,12 @@ def test_last_owner_cannot_demote_themselves(store, owner, owner_api):
 def test_admin_cannot_make_an_owner(store, agent):
     admin = make_staff(store, Role.ADMIN)
 
-    answer = call(signed_in(admin), "patch", f"{base(store)}/members/{membership_of(agent, store).pk}", {"role": "owner"})  # noqa: E501
+    answer = call(
+        signed_in(admin),
+        "patch",
+        f"{base(store)}/members/{membership_of(agent, store).pk}",
+        {"role": "owner"},
+    )  # noqa: E501
 
     assert (answer.status_code, answer.json()["error"]) == (403, "role_above_yours")
     assert membership_of(agent, store).role == Role.AGENT
@@ -177,7 +186,10 @@ def agent_calls(store, agent, owner):
 def test_an_agent_gets_403_everywhere_and_changes_nothing(store, owner, agent):
     client = signed_in(agent)
 
-    answers = [call(client, method, path, body).status_code for method, path, body in agent_calls(store, agent, owner)]  # noqa: E501
+    answers = [
+        call(client, method, path, body).status_code
+        for method, path, body in agent_calls(store, agent, owner)
+    ]  # noqa: E501
 
     assert answers == [403] * 9
     assert (AuditLog.objects.count(), MemberInvitation.objects.count()) == (0, 0)

@@ -10,7 +10,7 @@ returns the stored message, created=False), opens a new conversation or
 continues `conversation` when the channel already knows which one it
 belongs to (threading is the channel's job), links the conversation to the
 store's customer with that email address (case-insensitive), detects the
-language of what the customer wrote, and publishes `conversation.created`
+language of what the customer wrote, makes it findable by search, and publishes `conversation.created`
 and `message.created` to the store's outgoing webhooks, all in one
 transaction. A customer's message reopens a pending, snoozed or resolved
 conversation; an auto-reply or a bounce (flagged auto_submitted or bounce) does not.
@@ -30,6 +30,7 @@ from cxloop.hooks import services as hooks
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message
+from .indexing import index_conversations
 
 NUMBER_RETRIES = 5
 
@@ -118,6 +119,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
         _continue(conversation, at, flagged=incoming.auto_submitted or incoming.bounce)
     else:
         hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
+    index_conversations([conversation.pk])
     hooks.publish(store, MESSAGE_CREATED, message_payload(message))
     return conversation, message, True
 

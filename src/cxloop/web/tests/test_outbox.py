@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 OUTBOX = "cxloop.core.mail_outbox.OutboxBackend"
 SURVEY_LINK = "http://127.0.0.1:8000/s/abc123/"
 HOSTILE_HTML = (
-    '<html><body><p>How likely are you to recommend us?</p>'
+    "<html><body><p>How likely are you to recommend us?</p>"
     f'<a href="{SURVEY_LINK}">10</a>'
     "<script>document.title = 'ran'; fetch('/team/');</script>"
     '<img src="x" onerror="alert(1)"></body></html>'
@@ -50,6 +50,7 @@ outbox_off = override_settings(CXLOOP_DEV_OUTBOX=False, DEBUG=False)
 
 
 # The backend.
+
 
 def test_backend_keeps_the_message_and_prints_it_like_the_console():
     printed = io.StringIO()
@@ -107,6 +108,7 @@ def test_mail_sent_by_another_process_with_debug_lands_in_the_outbox_table(insta
 
 
 # The pages.
+
 
 @outbox_on
 def test_staff_see_a_sent_message_listed_and_can_read_both_parts(staff_client):

@@ -85,7 +85,10 @@ def test_the_link_sets_a_new_password_that_signs_in_and_works_once(owner):
     assert owner.check_password(NEW_PASSWORD)
 
 
-@pytest.mark.parametrize("tamper", [lambda link: link[:-3] + "xx/", lambda link: link.replace("/password-reset/", "/password-reset/A")])  # noqa: E501
+@pytest.mark.parametrize(
+    "tamper",
+    [lambda link: link[:-3] + "xx/", lambda link: link.replace("/password-reset/", "/password-reset/A")],
+)  # noqa: E501
 def test_an_altered_link_changes_nothing(owner, tamper):
     Client().post(RESET, {"email": owner.email})
 

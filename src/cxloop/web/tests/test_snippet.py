@@ -55,9 +55,7 @@ def test_event_api_answers_carry_the_allow_origin_header(api_key, store):
 def test_a_beacon_may_carry_the_key_in_the_query_string(api_key, store):
     body = {"events": [{"event_id": "beacon-1", "type": "page_view", "session_id": "s1"}]}
 
-    response = Client().post(
-        f"/api/v1/events?key={api_key}", json.dumps(body), content_type="text/plain"
-    )
+    response = Client().post(f"/api/v1/events?key={api_key}", json.dumps(body), content_type="text/plain")
 
     assert response.status_code == 200
     assert Event.objects.filter(store=store, event_id="beacon-1").exists()

@@ -47,6 +47,7 @@ def messages_of(response) -> list[str]:
 
 # The team page.
 
+
 def test_team_page_lists_members_and_pending_invitations(store, owner, agent):
     invite(store, "pending@example.com")
 
@@ -68,7 +69,9 @@ def test_agents_cannot_open_the_team_page(store, agent_client):
 
 
 def test_invite_form_sends_the_email_and_says_so(store, owner, mailoutbox):
-    answer = signed_in(owner).post(reverse("web:team-invite"), {"email": "New@Example.com", "role": "admin"}, follow=True)  # noqa: E501
+    answer = signed_in(owner).post(
+        reverse("web:team-invite"), {"email": "New@Example.com", "role": "admin"}, follow=True
+    )  # noqa: E501
 
     assert answer.redirect_chain[-1][0] == reverse("web:team")
     assert messages_of(answer) == ["An invitation was sent to new@example.com."]
@@ -159,6 +162,7 @@ def test_team_actions_take_post(store, owner, agent):
 
 # The audit log page.
 
+
 def test_audit_log_shows_changes_newest_first_in_store_time(store, owner, agent):
     store.timezone = "Asia/Tehran"
     store.save(update_fields=["timezone"])
@@ -213,6 +217,7 @@ def test_audit_log_shows_only_this_stores_changes(store, other_store, owner):
 
 # The invitation link.
 
+
 def test_new_invitee_sets_name_and_password_and_lands_in_the_store(store, owner):
     _, path = invite(store, role=Role.ADMIN)
     client = Client(**WHERE)
@@ -241,7 +246,8 @@ def test_link_used_once_cannot_be_used_again(store, owner):
 
 
 @pytest.mark.parametrize(
-    "data", [
+    "data",
+    [
         {"name": "Z", "password": "123", "password_again": "123"},
         {"name": "Z", "password": PASSWORD, "password_again": PASSWORD + "!"},
         {"name": "", "password": PASSWORD, "password_again": PASSWORD},
@@ -299,6 +305,7 @@ def test_another_signed_in_account_cannot_take_the_invitation(store, other_store
 
 
 # API keys on the integrations page.
+
 
 def only_key(store) -> ApiKey:
     return ApiKey.objects.get(store=store, revoked_at__isnull=True)

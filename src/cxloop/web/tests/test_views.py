@@ -44,10 +44,21 @@ def page_views_and_orders(store, sessions):
     raw = []
     for session, days_ago, placed in sessions:
         at = (NOW - timedelta(days=days_ago)).isoformat()
-        raw.append({"event_id": f"pv-{session}", "type": "page_view", "session_id": session, "occurred_at": at})  # noqa: E501
-        raw.append({"event_id": f"pv2-{session}", "type": "page_view", "session_id": session, "occurred_at": at})  # noqa: E501
+        raw.append(
+            {"event_id": f"pv-{session}", "type": "page_view", "session_id": session, "occurred_at": at}
+        )  # noqa: E501
+        raw.append(
+            {"event_id": f"pv2-{session}", "type": "page_view", "session_id": session, "occurred_at": at}
+        )  # noqa: E501
         if placed:
-            raw.append({"event_id": f"op-{session}", "type": "order_placed", "session_id": session, "occurred_at": at})  # noqa: E501
+            raw.append(
+                {
+                    "event_id": f"op-{session}",
+                    "type": "order_placed",
+                    "session_id": session,
+                    "occurred_at": at,
+                }
+            )  # noqa: E501
     record_events(store=store, events=parse_events(raw))
 
 
@@ -103,7 +114,14 @@ def test_overview_numbers_match_a_small_dataset(store):
     Order.objects.filter(store=store, external_id="3").update(refunded_amount=Decimal("20.00"))
     page_views_and_orders(
         store,
-        [("s1", 1, True), ("s2", 2, False), ("s3", 3, False), ("s4", 4, False), ("s5", 45, True), ("s6", 50, False)],  # noqa: E501
+        [
+            ("s1", 1, True),
+            ("s2", 2, False),
+            ("s3", 3, False),
+            ("s4", 4, False),
+            ("s5", 45, True),
+            ("s6", 50, False),
+        ],  # noqa: E501
     )
 
     # when
@@ -161,9 +179,7 @@ def test_switch_store_to_a_store_of_the_user(owner, store, other_store):
     assert page.context["current_role"] == "agent"
 
 
-def test_switch_store_to_a_store_you_are_not_a_member_of_answers_404(
-    staff_client, store, other_store
-):
+def test_switch_store_to_a_store_you_are_not_a_member_of_answers_404(staff_client, store, other_store):
     response = staff_client.post(reverse("web:switch-store"), {"store": other_store.pk})
 
     assert response.status_code == 404
@@ -176,9 +192,7 @@ def test_switch_store_only_accepts_post(staff_client, store):
 
 def test_store_switcher_lists_only_my_stores(owner, store, other_store):
     make_staff(other_store, Membership.Role.OWNER, email="someone-else@example.com")
-    third = Membership.objects.create(
-        user=owner, store=other_store, role=Membership.Role.ADMIN
-    ).store
+    third = Membership.objects.create(user=owner, store=other_store, role=Membership.Role.ADMIN).store
     client = Client()
     client.force_login(owner)
 
