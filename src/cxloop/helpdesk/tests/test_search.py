@@ -56,7 +56,8 @@ def languages(store):
     [
         ("pl", "zwrócić buty"), ("pl", "ZWROCIC"), ("pl", "etykiete zwrotna"), ("pl", "zwr"),
         ("pl", "Łucja"), ("pl", "lucja zolc"), ("pl", "ŻÓŁĆ"),
-        ("lv", "Vēlos"), ("lv", "velos kurpes"), ("lv", "atgriesana"), ("lv", "ļubova"), ("lv", "lubova berzina"),
+        ("lv", "Vēlos"), ("lv", "velos kurpes"), ("lv", "atgriesana"), ("lv", "ļubova"),
+        ("lv", "lubova berzina"),
         ("fa", "می‌خواهم"), ("fa", "میخواهم"), ("fa", "می خواهم"), ("fa", "ميخواهم"), ("fa", "كفش"),
         ("fa", "کَفش"), ("fa", "ك\u0640فش"), ("fa", "4812"), ("fa", "۴۸۱۲"), ("fa", "٤٨١٢"), ("fa", "رضايي"),
         ("zh", "退货"), ("zh", "尺码"), ("zh", "尺码不对"), ("zh", "退"), ("zh", "王秀英"), ("zh", "5521"),
