@@ -1,4 +1,4 @@
-"""`cxloop bench helpdesk`: inbound support mail parsed, threaded and stored, against the standard library.
+"""`cxloop bench helpdesk`: inbound mail against the standard library; the inbox's search against SQL.
 
 Part `inbound`: N mails from `helpdesk.mail.corpus.build_corpus` (eight
 languages, their charsets, encoded words, HTML alternatives, quoted history,
@@ -21,6 +21,13 @@ must contain 'bench').
 
     cxloop bench helpdesk --db both --mails 2000
 
+Part `search`: the inbox's search over --messages seeded messages in five
+languages, each case's page and query beside a hand-written FTS query in the
+same run (p50/p99); see bench/_helpdesk_search.py.
+
+    cxloop bench helpdesk --parts search --db both --messages 20000
+    cxloop bench helpdesk --parts search --db both --messages 5000000   # the real run, quiet machine
+
 Results are printed as a table and written to var/bench/helpdesk-<timestamp>.json.
 """
 
@@ -38,6 +45,7 @@ from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
+from bench import _helpdesk_search
 from bench.surveys import _PostgresDb  # the scratch database the other benchmarks use
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,17 +61,25 @@ def main(argv: list[str]) -> None:
     args = _parse_args(argv)
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results = {}
-    for database in databases:
-        results[database] = _run_one(database, args)
-    _print(results, args.mails)
+    for part in args.parts:
+        results[part] = {database: _run_one(database, part, args) for database in databases}
+    if "inbound" in results:
+        _print(results["inbound"], args.mails)
+    if "search" in results:
+        _helpdesk_search.print_results(results["search"])
     print(f"\nresults: {_write_json(results, args)}")
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cxloop bench helpdesk", description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "postgresql", "both"], default="sqlite")
-    parser.add_argument("--parts", default="inbound", help="inbound (the only part so far)")
-    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--parts", default="inbound", help="inbound, search or both (inbound,search)")
+    parser.add_argument("--mails", type=int, default=2000, help="inbound: mails received")
+    parser.add_argument(
+        "--messages", type=int, default=20_000,
+        help="search: messages seeded (the real run: 5000000, on a quiet machine)",
+    )  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=30, help="search: timed runs per case")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--postgres-url", default="postgres://postgres@127.0.0.1:5432/cxbench_helpdesk",
@@ -72,14 +88,15 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     args.db = {"postgresql": "postgres"}.get(args.db, args.db)
-    if {p.strip() for p in args.parts.split(",") if p.strip()} - {"inbound"}:
-        parser.error("the only part is 'inbound'")
-    if args.mails < 1:
-        parser.error("--mails must be >= 1")
+    args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    if not args.parts or set(args.parts) - {"inbound", "search"}:
+        parser.error("the parts are 'inbound' and 'search'")
+    if args.mails < 1 or args.messages < 1 or args.repeat < 1:
+        parser.error("--mails, --messages and --repeat must be >= 1")
     return args
 
 
-def _run_one(database: str, args) -> dict:
+def _run_one(database: str, part: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="cxbench-helpdesk-") as tmp:
         env = {**os.environ, "CXLOOP_VAR_DIR": tmp, "DJANGO_SETTINGS_MODULE": "cxloop.settings", "DEBUG": "0"}
         env.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
@@ -95,26 +112,36 @@ def _run_one(database: str, args) -> dict:
             scratch.create()
             env["DATABASE_URL"] = scratch.url
         try:
+            numbers = (
+                [args.mails, args.seed] if part == "inbound" else [args.messages, args.seed, args.repeat]
+            )
             done = subprocess.run(
-                [sys.executable, "-m", "bench.helpdesk", "--child", str(args.mails), str(args.seed)],
+                [sys.executable, "-m", "bench.helpdesk", "--child", part, *map(str, numbers)],
                 cwd=ROOT, env=env, capture_output=True, text=True, check=False,
             )  # fmt: skip
         finally:
             if scratch is not None and not args.keep:
                 scratch.drop()
     if done.returncode != 0:
-        sys.exit(f"the {database} run failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+        sys.exit(f"the {database} {part} run failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _child(argv: list[str]) -> None:
-    mails, seed = int(argv[0]), int(argv[1])
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+    part, numbers = argv[0], [int(n) for n in argv[1:]]
+    if part == "search":
+        print(json.dumps(_helpdesk_search.run(*numbers), ensure_ascii=False))
+        return
+    _inbound(*numbers)
+
+
+def _inbound(mails: int, seed: int) -> None:
     from cxloop.core import services as core_services
     from cxloop.helpdesk.mail.corpus import build_corpus
     from cxloop.helpdesk.models import Attachment, Conversation, Message
@@ -213,7 +240,10 @@ def _write_json(results: dict, args) -> Path:
     meta = {
         "python": platform.python_version(),
         "load": os.getloadavg(),
+        "parts": args.parts,
         "mails": args.mails,
+        "messages": args.messages,
+        "repeat": args.repeat,
         "seed": args.seed,
     }
     path.write_text(json.dumps({"meta": meta, **results}, indent=2))

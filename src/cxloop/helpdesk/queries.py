@@ -12,10 +12,9 @@ from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
 from .models import Activity, Attachment, Conversation, Mailbox, Message, Tag, Team
-from .search import highlight, match_sql, search_words, snippet
+from .search import SNIPPET_SOURCE, highlight, match_sql, search_words, snippet
 
 EXCERPT = 140
-SNIPPET_SOURCE = 5000  # characters of a message looked at for a search's snippet
 
 
 def get_conversation(store: Store, conversation_id) -> Conversation:

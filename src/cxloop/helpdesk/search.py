@@ -42,6 +42,7 @@ MAX_WORD = 64  # a longer word is cut (as customers' terms are)
 MAX_QUERY_WORDS = 8  # words of a search beyond this many are ignored
 MAX_QUERY_CHARS = 400  # of the typed search; the rest is ignored before folding
 MAX_DOCUMENT_CHARS = 250_000  # of a conversation's prepared text (a tsvector holds at most 1 MB)
+SNIPPET_SOURCE = 5000  # characters of a message a snippet is looked for in
 FTS_TABLE = "helpdesk_search"
 
 WORD = re.compile(r"[^\W_]+")
@@ -135,35 +136,71 @@ def highlight(text: str, words: list[str]) -> list[tuple[str, bool]]:
     """The text in parts, (part, matched), where a word of it starts with one of the search's words."""
     if not text or not words:
         return [(text, False)] if text else []
-    spans = _matched_spans(text, words)
-    parts, at = [], 0
-    for start, end in spans:
-        if start > at:
-            parts.append((text[at:start], False))
-        parts.append((text[start:end], True))
-        at = end
-    if at < len(text):
-        parts.append((text[at:], False))
+    return _parts(text, _matched_spans(text, words), 0, len(text))
+
+
+def snippet(text: str, words: list[str], *, width: int = 160) -> list[tuple[str, bool]] | None:
+    """About `width` characters of text around its first match, in highlighted parts; None without one."""
+    text = " ".join((text or "")[:SNIPPET_SOURCE].split())
+    spans = _matched_spans(text, words) if words else []
+    if not spans:
+        return None
+    first = spans[0][0]
+    start = max(0, first - width // 3)
+    if start:
+        space = text.rfind(" ", 0, start + 1)
+        start = space + 1 if space >= 0 and first - space < width // 2 else start
+    end = min(len(text), start + width)
+    parts = _parts(text, spans, start, end)
+    if start:
+        parts.insert(0, ("…", False))
+    if end < len(text):
+        parts.append(("…", False))
     return parts
 
 
+def _parts(text: str, spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[str, bool]]:
+    parts, at = [], start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        if span_start >= span_end:
+            continue
+        if span_start > at:
+            parts.append((text[at:span_start], False))
+        parts.append((text[span_start:span_end], True))
+        at = span_end
+    if at < end:
+        parts.append((text[at:end], False))
+    return parts
+
+
+@functools.lru_cache(maxsize=50_000)
+def _fold_word(word: str) -> str:
+    """One written word folded (words come back all the time: "the", "order", "zamówienie")."""
+    return word.lower() if word.isascii() else fold(word)
+
+
+RUN = re.compile(r"[^\W_]+(?:\u200c[^\W_]+)*")
+
+
 def _matched_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
+    starts = tuple(words)
     spans: list[tuple[int, int]] = []
-    for run in re.finditer(r"[^\W_]+(?:\u200c[^\W_]+)*", text):
+    for run in RUN.finditer(text):
         original = run.group()
-        folded = fold(original)
-        if folded.replace(ZWNJ, "").startswith(tuple(words)):
+        if _fold_word(original).replace(ZWNJ, "").startswith(starts):
             spans.append(run.span())
             continue
-        pieces = list(re.finditer(r"[^\W_]+", original))
-        for piece in pieces:
-            found = _matched_piece(piece.group(), words)
-            spans.extend((run.start() + piece.start() + a, run.start() + piece.start() + b) for a, b in found)
+        if ZWNJ not in original and not HAN.search(original):
+            continue
+        for piece in WORD.finditer(original):
+            offset = run.start() + piece.start()
+            spans.extend((offset + a, offset + b) for a, b in _matched_piece(piece.group(), words))
     return spans
 
 
 def _matched_piece(piece: str, words: list[str]) -> list[tuple[int, int]]:
-    folded = fold(piece)
+    folded = _fold_word(piece)
     if folded.startswith(tuple(words)):
         return [(0, len(piece))]
     if not HAN.search(piece) or len(folded) != len(piece):
@@ -183,23 +220,3 @@ def _matched_piece(piece: str, words: list[str]) -> list[tuple[int, int]]:
             spans.append((start, index))
             start = None
     return spans
-
-
-def snippet(text: str, words: list[str], *, width: int = 160) -> list[tuple[str, bool]] | None:
-    """About `width` characters of text around its first match, in highlighted parts; None without one."""
-    text = " ".join((text or "")[:20_000].split())
-    spans = _matched_spans(text, words) if words else []
-    if not spans:
-        return None
-    first = spans[0][0]
-    start = max(0, first - width // 3)
-    if start:
-        space = text.rfind(" ", 0, start + 1)
-        start = space + 1 if space >= 0 and first - space < width // 2 else start
-    end = min(len(text), start + width)
-    parts = highlight(text[start:end], words)
-    if start:
-        parts.insert(0, ("…", False))
-    if end < len(text):
-        parts.append(("…", False))
-    return parts

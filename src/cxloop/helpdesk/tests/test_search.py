@@ -1,8 +1,10 @@
 """Searching conversations: words of subjects, people and messages, in any script, typed any way."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -236,3 +238,10 @@ def test_the_api_searches_conversations_of_the_keys_store_only(api_client, store
     assert answer.status_code == 200
     assert [item["number"] for item in answer.json()["items"]] == [languages["pl"]]
     assert api_client.get("/api/v1/conversations", {"q": 'NEAR("x" OR'}).json()["items"] == []
+
+
+def test_reindexing_a_store_brings_back_its_words(store, languages):
+    SearchDocument.objects.filter(store=store).delete()
+    call_command("reindex_helpdesk_search", "--store", store.slug, stdout=io.StringIO())
+
+    assert found(store, "velos") == [languages["lv"]]
