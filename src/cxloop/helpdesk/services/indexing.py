@@ -18,6 +18,7 @@ PostgreSQL), so no write path touches FTS5 or tsvector SQL itself.
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
 from ..models import Conversation, Message, SearchDocument
@@ -27,12 +28,22 @@ BATCH = 500
 MESSAGE_CHARS = 50_000  # of one message's text that is indexed
 
 
+@transaction.atomic
 def index_conversations(conversation_ids: Iterable[int]) -> int:
     """Rewrite the search documents of these conversations from what they hold now; return how many.
 
-    Safe to run twice; ids of deleted conversations are skipped.
+    Safe to run twice; ids of deleted conversations are skipped. The conversations are locked first
+    (as the services' own update of them already does): two messages added at once to one
+    conversation each rewrite its document, and the second must see the first's message, not
+    overwrite it with a document that lacks it.
     """
-    return write_documents(Conversation, Message, SearchDocument, list(conversation_ids))
+    ids = list(
+        Conversation.objects.select_for_update()
+        .filter(pk__in=list(conversation_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return write_documents(Conversation, Message, SearchDocument, ids)
 
 
 def remove_from_index(conversation_ids: Iterable[int]) -> int:
