@@ -1,4 +1,4 @@
-"""`cxloop bench helpdesk`: inbound support mail parsed, threaded and stored, against the standard library.
+"""`cxloop bench helpdesk`: inbound mail against the standard library; the inbox's search against SQL.
 
 Part `inbound`: N mails from `helpdesk.mail.corpus.build_corpus` (eight
 languages, their charsets, encoded words, HTML alternatives, quoted history,
@@ -21,6 +21,13 @@ must contain 'bench').
 
     cxloop bench helpdesk --db both --mails 2000
 
+Part `search`: the inbox's search over --messages seeded messages in five
+languages, each case's page and query beside a hand-written FTS query in the
+same run (p50/p99); see bench/_helpdesk_search.py.
+
+    cxloop bench helpdesk --parts search --db both --messages 20000
+    cxloop bench helpdesk --parts search --db both --messages 5000000   # the real run, quiet machine
+
 Results are printed as a table and written to var/bench/helpdesk-<timestamp>.json.
 """
 
@@ -38,6 +45,7 @@ from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
+from bench import _helpdesk_search
 from bench.surveys import _PostgresDb  # the scratch database the other benchmarks use
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +53,7 @@ STORE = "helpdesk-bench"
 SEED = 20261203
 WARM_UP = 50
 RESENT = 100  # mails delivered a second time after the timed run: each must be stored once
-PARTS = ("inbound", "replies", "inbox")
+PARTS = ("inbound", "search", "replies", "inbox")
 
 
 def main(argv: list[str]) -> None:
@@ -54,13 +62,18 @@ def main(argv: list[str]) -> None:
     args = _parse_args(argv)
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results = {}
-    if "inbound" in args.parts:
-        results["inbound"] = {database: _run_one(database, args) for database in databases}
-        _print(results["inbound"], args.mails)
-    if "replies" in args.parts:
-        from bench import helpdesk_replies
+    for part in args.parts:
+        if part in ("inbound", "search"):
+            results[part] = {database: _run_one(database, part, args) for database in databases}
+        elif part == "replies":
+            from bench import helpdesk_replies
 
-        results["replies"] = {database: helpdesk_replies.run(database, args) for database in databases}
+            results[part] = {database: helpdesk_replies.run(database, args) for database in databases}
+    if "inbound" in results:
+        _print(results["inbound"], args.mails)
+    if "search" in results:
+        _helpdesk_search.print_results(results["search"])
+    if "replies" in results:
         _print_replies(results["replies"])
     print(f"\nresults: {_write_json(results, args)}")
     if "inbox" in args.parts:  # a long-lived seeded database of its own, with its own results file
@@ -76,11 +89,15 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cxloop bench helpdesk", description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "postgresql", "both"], default="sqlite")
     parser.add_argument("--parts", default="inbound,replies", help=f"comma-separated: {', '.join(PARTS)}")
-    parser.add_argument("--mails", type=int, default=2000)
-    parser.add_argument("--replies", type=int, default=2000, help="replies sent in the replies part")
+    parser.add_argument("--mails", type=int, default=2000, help="inbound: mails received")
+    parser.add_argument(
+        "--messages", type=int, default=20_000,
+        help="search: messages seeded (the real run: 5000000, on a quiet machine)",
+    )  # fmt: skip
+    parser.add_argument("--replies", type=int, default=2000, help="replies: replies sent")
     parser.add_argument("--reply-workers", type=int, default=2, help="replies: worker processes")
     parser.add_argument("--conversations", type=int, default=1_000_000, help="inbox: conversations seeded")
-    parser.add_argument("--repeat", type=int, default=100, help="inbox: timed runs per case")
+    parser.add_argument("--repeat", type=int, default=100, help="search and inbox: timed runs per case")
     parser.add_argument("--inbox-database-url", default="", help="inbox: the seeded database to use/keep")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
@@ -90,15 +107,15 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     args.db = {"postgresql": "postgres"}.get(args.db, args.db)
-    args.parts = {p.strip() for p in args.parts.split(",") if p.strip()}
-    if not args.parts or args.parts - set(PARTS):
+    args.parts = list(dict.fromkeys(p.strip() for p in args.parts.split(",") if p.strip()))
+    if not args.parts or set(args.parts) - set(PARTS):
         parser.error(f"--parts: choose from {', '.join(PARTS)}")
-    if args.mails < 1 or args.replies < 1:
-        parser.error("--mails and --replies must be >= 1")
+    if min(args.mails, args.messages, args.repeat, args.replies, args.reply_workers) < 1:
+        parser.error("--mails, --messages, --repeat, --replies and --reply-workers must be >= 1")
     return args
 
 
-def _run_one(database: str, args) -> dict:
+def _run_one(database: str, part: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="cxbench-helpdesk-") as tmp:
         env = {**os.environ, "CXLOOP_VAR_DIR": tmp, "DJANGO_SETTINGS_MODULE": "cxloop.settings", "DEBUG": "0"}
         env.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
@@ -114,26 +131,36 @@ def _run_one(database: str, args) -> dict:
             scratch.create()
             env["DATABASE_URL"] = scratch.url
         try:
+            numbers = (
+                [args.mails, args.seed] if part == "inbound" else [args.messages, args.seed, args.repeat]
+            )
             done = subprocess.run(
-                [sys.executable, "-m", "bench.helpdesk", "--child", str(args.mails), str(args.seed)],
+                [sys.executable, "-m", "bench.helpdesk", "--child", part, *map(str, numbers)],
                 cwd=ROOT, env=env, capture_output=True, text=True, check=False,
             )  # fmt: skip
         finally:
             if scratch is not None and not args.keep:
                 scratch.drop()
     if done.returncode != 0:
-        sys.exit(f"the {database} run failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+        sys.exit(f"the {database} {part} run failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _child(argv: list[str]) -> None:
-    mails, seed = int(argv[0]), int(argv[1])
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+    part, numbers = argv[0], [int(n) for n in argv[1:]]
+    if part == "search":
+        print(json.dumps(_helpdesk_search.run(*numbers), ensure_ascii=False))
+        return
+    _inbound(*numbers)
+
+
+def _inbound(mails: int, seed: int) -> None:
     from cxloop.core import services as core_services
     from cxloop.helpdesk.mail.corpus import build_corpus
     from cxloop.helpdesk.models import Attachment, Conversation, Message
@@ -245,9 +272,11 @@ def _write_json(results: dict, args) -> Path:
     meta = {
         "python": platform.python_version(),
         "load": os.getloadavg(),
-        "parts": sorted(args.parts),
+        "parts": args.parts,
         "mails": args.mails,
+        "messages": args.messages,
         "replies": args.replies,
+        "repeat": args.repeat,
         "seed": args.seed,
     }
     path.write_text(json.dumps({"meta": meta, **results}, indent=2))

@@ -43,6 +43,7 @@ from cxloop.core.models import Membership, Store
 from cxloop.helpdesk.addresses import inbound_address, inbound_domain, new_reply_key
 from cxloop.helpdesk.models import Activity, Channel, Conversation, Message, Tag, Team
 from cxloop.helpdesk.services.conversations import reply_subject
+from cxloop.helpdesk.services.indexing import reindex_store
 
 from .helpdesk_texts import (
     COMPANIES,
@@ -510,6 +511,7 @@ def _write(world: _World, plans: list[_Plan]) -> HelpdeskSummary:
     Message.objects.bulk_create(messages, batch_size=500)
     Activity.objects.bulk_create(activities, batch_size=500)
     Conversation.tags.through.objects.bulk_create(links, batch_size=500)
+    reindex_store(store)  # the inbox's search finds the demo's conversations too
     summary.messages = len(messages)
     summary.activities = len(activities)
     return summary

@@ -5,7 +5,7 @@ Every endpoint needs a secret store API key; another store's conversation id is 
     POST /api/v1/conversations                          {"contact_email", "contact_name", "subject",
                                                          "text", "client_id"}  -> 201 (200: a repeat)
     POST /api/v1/conversations/{conversation_id}/messages   {"text", "client_id"}  -> 201 (200: a repeat)
-    GET  /api/v1/conversations?status=open              newest activity first, paged
+    GET  /api/v1/conversations?status=open&q=zwrot       newest activity first, paged; q searches
     GET  /api/v1/conversations/{conversation_id}        with its messages, oldest first
     GET  /api/v1/conversations/{conversation_id}/messages   its messages alone, oldest first, paged
 
@@ -98,12 +98,19 @@ class ConversationCreatedOut(Schema):
 
 class ConversationFilter(Schema):
     status: Literal["open", "pending", "snoozed", "resolved"] | None = None
+    q: str = Field(
+        "",
+        max_length=1000,
+        description="Words of the subject, the customer's name or email, or any message (the last word"
+        " may be the start of one; accents and case do not matter), or the conversation's #number.",
+    )
 
 
 @router.get("/conversations", response=list[ConversationOut], summary="List help-desk conversations")
 @paginate(LimitOffsetPagination)
 def list_conversations(request, filters: Query[ConversationFilter]):
-    return queries.list_conversations_by_status(request.store, status=filters.status)
+    search = filters.q.replace("\x00", "")
+    return queries.list_conversations_by_status(request.store, status=filters.status, search=search)
 
 
 @router.post(

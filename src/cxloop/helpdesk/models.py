@@ -518,3 +518,20 @@ class SlaBreach(StoreScopedModel):
             )
         ]
         indexes = [models.Index(fields=["store", "-due_at"], name="helpdesk_slabreach_recent")]
+
+
+class SearchDocument(StoreScopedModel):
+    """The words a conversation is found by (helpdesk.search), rewritten whenever what it holds changes.
+
+    The text is prepared in Python (folded, Chinese cut into words); the
+    database indexes it: SQLite in the FTS5 table `helpdesk_search` (this
+    table its external content, kept in step by triggers), PostgreSQL in the
+    generated tsvector column `words` with a GIN index. Both are made by the
+    migration, not by this model.
+    """
+
+    conversation = models.OneToOneField(
+        Conversation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField()

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -10,6 +12,7 @@ from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
 from .models import Activity, Attachment, CannedReply, Conversation, Macro, Mailbox, Message, Rule, Tag, Team
+from .search import SNIPPET_SOURCE, highlight, match_sql, search_words, snippet
 
 EXCERPT = 140
 
@@ -83,14 +86,9 @@ def list_conversations(store: Store, filters: InboxFilter, user) -> QuerySet[Con
         conversations = conversations.filter(channel=filters.channel)
     if filters.priority:
         conversations = conversations.filter(priority=filters.priority)
+    # Further filters (the SLA state) go here, before the search.
     if filters.search:
-        term = filters.search
-        condition = (
-            Q(subject__icontains=term) | Q(contact_email__icontains=term) | Q(contact_name__icontains=term)
-        )
-        if term.lstrip("#").isdigit():
-            condition |= Q(number=int(term.lstrip("#")))
-        conversations = conversations.filter(condition)
+        conversations = conversations.filter(matching(store, filters.search))
     last = (
         Message.objects.filter(conversation=OuterRef("pk"))
         .exclude(kind=Message.Kind.NOTE)
@@ -103,6 +101,38 @@ def list_conversations(store: Store, filters: InboxFilter, user) -> QuerySet[Con
         .annotate(last_excerpt=Subquery(last))
         .order_by("-last_message_at", "-pk")
     )
+
+
+def matching(store: Store, search: str) -> Q:
+    """Conversations whose subject, contact, customer or messages have every word of the search
+    (the last may be a word's start; see helpdesk.search), or whose number it is ("#12", "12")."""
+    words = search_words(search)
+    condition = Q(pk__in=RawSQL(*match_sql(connection.vendor, words, store.pk))) if words else Q(pk__in=[])
+    number = search.strip().lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        condition |= Q(number=int(number))
+    return condition
+
+
+def list_snippets(store: Store, conversations: list[Conversation], search: str) -> None:
+    """Set `snippet` on each conversation: its newest message's words around the search's first match,
+    in (text, matched) parts, or None; and `subject_parts`, the subject likewise."""
+    words = search_words(search)
+    ids = [conversation.pk for conversation in conversations]
+    found: dict[int, list] = {}
+    if words and ids:
+        newest_first = (
+            Message.objects.filter(store=store, conversation_id__in=ids)
+            .order_by("-created_at", "-pk")
+            .annotate(start=Substr("reply_text", 1, SNIPPET_SOURCE))
+            .values_list("conversation_id", "start")
+        )
+        for conversation_id, text in newest_first.iterator(chunk_size=500):
+            if conversation_id not in found and (parts := snippet(text, words)):
+                found[conversation_id] = parts
+    for conversation in conversations:
+        conversation.snippet = found.get(conversation.pk)
+        conversation.subject_parts = highlight(conversation.subject, words)
 
 
 def list_messages(conversation: Conversation) -> QuerySet[Message]:
@@ -167,11 +197,15 @@ def get_mailbox(store: Store, mailbox_id: int) -> Mailbox:
     return mailbox
 
 
-def list_conversations_by_status(store: Store, *, status: str | None = None) -> QuerySet[Conversation]:
-    """The store's conversations for the API, the most recently active first."""
+def list_conversations_by_status(
+    store: Store, *, status: str | None = None, search: str = ""
+) -> QuerySet[Conversation]:
+    """The store's conversations for the API, the most recently active first, matching `search` if given."""
     found = Conversation.objects.filter(store=store)
     if status:
         found = found.filter(status=status)
+    if search.strip():
+        found = found.filter(matching(store, search))
     return found.order_by("-last_message_at", "-pk")
 
 

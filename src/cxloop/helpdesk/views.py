@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from functools import wraps
 from html import unescape
+from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.core.cache import cache
@@ -90,6 +91,8 @@ def inbox(request):
     conversations, sla_state = views_sla.inbox_sla_filter(request, conversations)
     page = build_page(conversations, request.GET.get("page"), per_page=PER_PAGE)
     queries_sla.label_inbox_rows(request.store, page.items)
+    if filters.search:
+        queries.list_snippets(request.store, page.items, filters.search)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -99,6 +102,7 @@ def inbox(request):
         "can_manage_mailboxes": has_role(request.membership, Membership.Role.ADMIN),
         "status_param": request.GET.get("status", Conversation.Status.OPEN),
         "query": query.urlencode(),
+        "search_everywhere": urlencode({"q": filters.search, "status": "all"}),
         "statuses": Conversation.Status.choices,
         "priorities": Conversation.Priority.choices,
         "channels": Channel.choices,

@@ -29,6 +29,7 @@ from cxloop.surveys import services as surveys_services
 
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
+from .indexing import index_conversations
 from .intake import conversation_payload, message_payload
 from .sla import update_sla
 
@@ -106,6 +107,7 @@ def reply(*, conversation: Conversation, author, text: str) -> Message:
         changes["first_response_at"] = at
     _touch(conversation, at, **changes)
     update_sla(conversation, now=at)
+    index_conversations([conversation.pk])
     hooks.publish(conversation.store, MESSAGE_CREATED, message_payload(message))
     from ..tasks import send_reply_task
 
@@ -140,6 +142,7 @@ def add_note(*, conversation: Conversation, author, text: str) -> Message:
         created_at=at,
     )
     _touch(conversation, at)
+    index_conversations([conversation.pk])
     mentioned = [user.pk for user in mentioned_members(conversation.store, text) if user.pk != author.pk]
     if mentioned:
         from ..tasks import notify_mention_task
@@ -356,6 +359,7 @@ def merge(*, source: Conversation, target: Conversation, actor) -> Conversation:
         resolved_at=at,
         snoozed_until=None,
     )
+    index_conversations([source.pk, target.pk])  # the messages' words move with them
     _log(target, Activity.Kind.MERGED, actor, at, source=source.number, messages=moved)
     _log(source, Activity.Kind.MERGED, actor, at, target=target.number)
     update_sla(source, now=at)

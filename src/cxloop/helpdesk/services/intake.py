@@ -10,7 +10,7 @@ returns the stored message, created=False), opens a new conversation or
 continues `conversation` when the channel already knows which one it
 belongs to (threading is the channel's job), links the conversation to the
 store's customer with that email address (case-insensitive), detects the
-language of what the customer wrote, and publishes `conversation.created`
+language of what the customer wrote, makes it findable by search, and publishes `conversation.created`
 and `message.created` to the store's outgoing webhooks, all in one
 transaction; then routes a new conversation (services.routing: VIP priority, team, agent) in
 its own, and runs the store's automation rules (services.rules) after that.
@@ -33,6 +33,7 @@ from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule
+from .indexing import index_conversations
 from .sla import update_sla
 
 NUMBER_RETRIES = 5
@@ -156,6 +157,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
     else:
         hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
     update_sla(conversation, now=at)
+    index_conversations([conversation.pk])
     hooks.publish(store, MESSAGE_CREATED, message_payload(message))
     return conversation, message, True
 

@@ -1,0 +1,92 @@
+"""Keep the search index in step with conversations: rewrite a conversation's document, or remove it.
+
+    index_conversations([conversation.pk])   # after its messages, subject or customer changed
+    remove_from_index([conversation.pk])     # its words are no longer findable
+
+Every write that changes what a conversation is found by calls one of them
+in its own transaction: `intake.take_message` (every channel's customer
+message), `conversations.reply`, `add_note` and `merge`. Erasure of help-desk
+data calls `remove_from_index` for conversations it deletes (deleting a
+conversation also deletes its document, by cascade) and `index_conversations`
+for those it anonymises. `cxloop reindex_helpdesk_search` rebuilds a store's.
+
+The text is prepared in Python (helpdesk.search); the database keeps its index
+of it (an FTS5 table filled by triggers on SQLite, a generated tsvector on
+PostgreSQL), so no write path touches FTS5 or tsvector SQL itself.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Conversation, Message, SearchDocument
+from ..search import prepare_document
+
+BATCH = 500
+MESSAGE_CHARS = 50_000  # of one message's text that is indexed
+
+
+@transaction.atomic
+def index_conversations(conversation_ids: Iterable[int]) -> int:
+    """Rewrite the search documents of these conversations from what they hold now; return how many.
+
+    Safe to run twice; ids of deleted conversations are skipped. The conversations are locked first
+    (as the services' own update of them already does): two messages added at once to one
+    conversation each rewrite its document, and the second must see the first's message, not
+    overwrite it with a document that lacks it.
+    """
+    ids = list(
+        Conversation.objects.select_for_update()
+        .filter(pk__in=list(conversation_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return write_documents(Conversation, Message, SearchDocument, ids)
+
+
+def remove_from_index(conversation_ids: Iterable[int]) -> int:
+    """Remove these conversations' words from the index (for erasure); return how many were there."""
+    deleted, _by_model = SearchDocument.objects.filter(conversation_id__in=list(conversation_ids)).delete()
+    return deleted
+
+
+def reindex_store(store) -> int:
+    """Rewrite every document of the store's conversations, in batches; return how many."""
+    ids = list(Conversation.objects.filter(store=store).order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        done += index_conversations(ids[start : start + BATCH])
+    return done
+
+
+def write_documents(conversation_model, message_model, document_model, ids: list[int]) -> int:
+    """Build and upsert the documents of `ids`, from these model classes (a migration passes its own)."""
+    if not ids:
+        return 0
+    texts = defaultdict(list)
+    senders = defaultdict(set)
+    messages = message_model.objects.filter(conversation_id__in=ids).order_by("created_at", "pk")
+    for conversation_id, reply_text, text, from_name, from_email in messages.values_list(
+        "conversation_id", "reply_text", "text", "from_name", "from_email"
+    ).iterator(chunk_size=2000):
+        texts[conversation_id].append((reply_text or text)[:MESSAGE_CHARS])
+        senders[conversation_id].update(filter(None, (from_name, from_email)))
+    now = timezone.now()
+    documents = []
+    conversations = conversation_model.objects.filter(pk__in=ids).values_list(
+        "pk", "store_id", "subject", "contact_name", "contact_email",
+        "customer__first_name", "customer__last_name", "customer__email",
+    )  # fmt: skip
+    for pk, store_id, subject, name, email, first, last, customer_email in conversations:
+        people = [name, email, first or "", last or "", customer_email or "", *sorted(senders[pk])]
+        text = prepare_document(subject, *people, *texts[pk])
+        documents.append(document_model(conversation_id=pk, store_id=store_id, text=text, updated_at=now))
+    document_model.objects.bulk_create(
+        documents,
+        update_conflicts=True,
+        unique_fields=["conversation"],
+        update_fields=["text", "updated_at"],
+    )
+    return len(documents)
