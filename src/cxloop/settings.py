@@ -334,6 +334,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,
     "cxloop.helpdesk.tasks.wake_snoozed_conversations_task": 60,
     "cxloop.helpdesk.tasks.fire_idle_rules_task": 300,
+    "cxloop.helpdesk.tasks.fire_sla_rules_task": 60,
     "cxloop.helpdesk.tasks.record_sla_breaches_task": 60,
 }
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every

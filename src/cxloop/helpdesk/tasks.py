@@ -67,11 +67,21 @@ def wake_snoozed_conversations_task() -> int:
 
 
 @task()
+def fire_sla_rules_task() -> int:
+    """Periodic: run the "SLA target about to be missed" rules on conversations due soon."""
+    from .services.rules import fire_sla_rules
+
+    return fire_sla_rules()
+
+
+@task()
 def fire_idle_rules_task() -> int:
     """Periodic: run the "no new message for N hours" rules on the conversations gone quiet."""
     from .services.rules import fire_idle_rules
 
     return fire_idle_rules()
+
+
 def record_sla_breaches_task() -> int:
     """Periodic: record the SLA targets whose due time has passed (each breach once)."""
     from .services.sla import record_breaches

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.core.errors import DomainError, InvalidInput
+from cxloop.core.models import Store
 from cxloop.hooks import services as hooks
 from cxloop.surveys import services as surveys_services
 
@@ -352,6 +353,30 @@ def fire_idle_rules(*, now: datetime | None = None) -> int:
             :IDLE_BATCH
         ]:
             fired += len(run_rules(conversation, Rule.Trigger.IDLE, context={"now": now}))
+    return fired
+
+
+SLA_WARNING = timedelta(minutes=30)  # "about to breach": the next SLA target is due within this
+
+
+def fire_sla_rules(*, now: datetime | None = None) -> int:
+    """Run the "SLA target about to be missed" rules on conversations due within SLA_WARNING; return firings.
+
+    A rule fires once per due time of a conversation (`once_key` "sla:<due time>"): a reply that
+    moves the next deadline arms it again. Safe to run twice and from two workers.
+    """
+    from .sla import conversations_about_to_breach
+
+    now = now or timezone.now()
+    stores = Rule.objects.filter(trigger=Rule.Trigger.SLA_BREACHING, enabled=True).values_list(
+        "store", flat=True
+    )
+    fired = 0
+    for store in Store.objects.filter(pk__in=set(stores)):
+        due = conversations_about_to_breach(store, SLA_WARNING, now=now).filter(merged_into__isnull=True)
+        for conversation in due.select_related("store", "customer")[:IDLE_BATCH]:
+            context = {"now": now, "once_key": f"sla:{conversation.sla_due_at.isoformat()}"}
+            fired += len(run_rules(conversation, Rule.Trigger.SLA_BREACHING, context=context))
     return fired
 
 

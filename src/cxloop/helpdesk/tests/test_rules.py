@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from cxloop.commerce.models import Order
 from cxloop.core.errors import InvalidInput
-from cxloop.helpdesk.models import Activity, CannedReply, Conversation, Message, Rule, RuleRun, Team
+from cxloop.helpdesk.models import (
+    Activity,
+    CannedReply,
+    Conversation,
+    Message,
+    Rule,
+    RuleRun,
+    SlaPolicy,
+    Team,
+)
 from cxloop.helpdesk.services import conversations, desk
 from cxloop.helpdesk.services import rules as services
 from cxloop.surveys.tests.factories import make_customer, make_survey
@@ -85,6 +94,22 @@ def test_the_sla_trigger_runs_when_another_module_fires_it(store):
 
     conversation.refresh_from_db()
     assert conversation.priority == "urgent" and run.trigger == "sla"
+
+
+def test_the_sla_sweep_fires_once_per_due_time_on_conversations_about_to_miss_a_target(store):
+    SlaPolicy.objects.create(store=store, name="Urgent", priority="urgent", first_response_minutes=600)
+    SlaPolicy.objects.create(store=store, name="Everyone", first_response_minutes=20)
+    make_rule(store, trigger="sla", actions=[{"kind": "add_tags", "value": "hurry"}])
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        soon, _message = open_conversation(store)
+        later, _message = open_conversation(store, subject="Later")
+        conversations.set_priority(conversation=later, priority="urgent", actor=None)
+
+    fired = services.fire_sla_rules(now=MONDAY_NOON + timedelta(minutes=5))
+    again = services.fire_sla_rules(now=MONDAY_NOON + timedelta(minutes=6))
+
+    assert (fired, again) == (1, 0)
+    assert tags(soon) == ["hurry"] and tags(later) == []
 
 
 def test_an_idle_rule_fires_once_per_quiet_spell(store):
@@ -294,8 +319,10 @@ def test_priority_is_and_every_condition_must_hold(store):
         ({"trigger": "idle"}, "idle_hours"),
         ({"trigger": "idle", "idle_hours": "0"}, "idle_hours"),
         ({"conditions": [{"kind": "channel_is", "value": "fax"}]}, "conditions[0].value"),
-        ({"conditions": [{"kind": "priority_is", "value": "high"}, {"kind": "eval", "value": "1"}]},
-         "conditions[1].kind"),
+        (
+            {"conditions": [{"kind": "priority_is", "value": "high"}, {"kind": "eval", "value": "1"}]},
+            "conditions[1].kind",
+        ),
         ({"conditions": [{"kind": "amount_spent_at_least", "value": "lots"}]}, "conditions[0].value"),
         ({"conditions": [{"kind": "order_count_at_most", "value": "-1"}]}, "conditions[0].value"),
         ({"conditions": [{"kind": "text_contains", "value": " , "}]}, "conditions[0].value"),
@@ -308,7 +335,7 @@ def test_priority_is_and_every_condition_must_hold(store):
         ({"actions": [{"kind": "reply_canned", "value": "No such reply"}]}, "actions[0].value"),
         ({"actions": [{"kind": "send_coupon"}]}, "actions[0].kind"),
     ],
-)  # fmt: skip
+)
 def test_a_rule_is_checked_when_saved_and_the_error_names_the_field(store, fields, field):
     base = {"name": "A rule", "trigger": "created", "conditions": [], "actions": [{"kind": "webhook"}]}
 
