@@ -1,37 +1,42 @@
-"""SLA attainment: the share of conversations whose clocks were met, per clock.
+"""SLA attainment: the share of decided SLA clocks that were met in time, per target.
 
-Nothing to show yet: SLA policies and their due times on `Conversation` are
-not part of the help desk at this version, so `sla_attainment` answers None
-and the page says "No SLA policies".
+For the conversations opened in the period (with the team and channel
+filters) under a policy that sets the target:
 
-When conversations carry due times, adding this section is a few lines:
+first response
+    decided once the first reply went out, or once the target was missed
+    (a breach recorded, services.sla); met when no breach was recorded.
+resolution
+    decided once the conversation is resolved, or once the target was missed.
 
-1. list each clock in `CLOCKS` as (name, label, due field, met field), e.g.
-   ``("first_response", _("First response"), "first_response_due_at", "first_response_at")``;
-2. make `has_policies` answer whether the store has any policy.
+Clocks still running with time left are not counted either way. Next-response
+clocks restart at every customer message, so they have no single "decided"
+moment per conversation; their breaches show on the conversations and in the
+inbox's SLA filter instead.
 
-`sla_attainment` then counts, in one aggregate over the conversations with a
-due time in the period, those met by their due time, and the template
-(`helpdesk/_report_sla.html`) and the CSV table ("sla") already show each
-clock's row.
+One aggregate over the conversations, with an EXISTS on the breaches per target.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy
 
-from ..models import Conversation
-from .period import ReportPeriod
+from ..models import Conversation, SlaBreach, SlaPolicy
+from ..sla import FIRST_RESPONSE, RESOLUTION
 
-# (name, label, due field on Conversation, the field saying when the clock was met)
-CLOCKS: tuple[tuple[str, str, str, str], ...] = ()
+# (target, label, the policy's minutes field, the conversation field set when the clock stops)
+CLOCKS = (
+    (FIRST_RESPONSE, gettext_lazy("First response"), "first_response_minutes", "first_response_at"),
+    (RESOLUTION, gettext_lazy("Resolution"), "resolution_minutes", "resolved_at"),
+)
 
 
 @dataclass
 class SlaRow:
     name: str
     label: str
-    due: int  # conversations whose due time fell in the period
+    due: int  # clocks decided: stopped, or missed
     met: int  # of which met in time
 
     @property
@@ -40,19 +45,24 @@ class SlaRow:
 
 
 def has_policies(store) -> bool:
-    return False
+    return SlaPolicy.objects.filter(store=store).exists()
 
 
-def sla_attainment(period: ReportPeriod) -> list[SlaRow] | None:
-    """A row per clock, or None when the store has no SLA policies."""
-    if not CLOCKS or not has_policies(period.store):
+def sla_attainment(period) -> list[SlaRow] | None:
+    """A row per target, or None when the store has no SLA policies."""
+    if not has_policies(period.store):
         return None
-    conversations = Conversation.objects.filter(period.conversation_filter())
+    conversations = Conversation.objects.filter(
+        period.conversation_filter(), created_at__gte=period.start, created_at__lt=period.end
+    )
     aggregates = {}
-    for name, _label, due, met in CLOCKS:
-        in_period = Q(**{f"{due}__gte": period.start, f"{due}__lt": period.end})
-        aggregates[f"{name}_due"] = Count("pk", filter=in_period)
-        aggregates[f"{name}_met"] = Count("pk", filter=in_period & Q(**{f"{met}__lte": F(due)}))
+    for name, _label, minutes, stopped in CLOCKS:
+        missed = Exists(SlaBreach.objects.filter(conversation=OuterRef("pk"), target=name))
+        conversations = conversations.annotate(**{f"{name}_missed": missed})
+        under_target = Q(**{f"sla_policy__{minutes}__isnull": False})
+        decided = under_target & (Q(**{f"{stopped}__isnull": False}) | Q(**{f"{name}_missed": True}))
+        aggregates[f"{name}_due"] = Count("pk", filter=decided)
+        aggregates[f"{name}_met"] = Count("pk", filter=decided & Q(**{f"{name}_missed": False}))
     counts = conversations.aggregate(**aggregates)
     return [
         SlaRow(name, str(label), counts[f"{name}_due"], counts[f"{name}_met"]) for name, label, *_ in CLOCKS

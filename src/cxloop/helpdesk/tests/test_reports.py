@@ -15,10 +15,11 @@ from django.utils import translation
 
 from cxloop.commerce.models import Order
 from cxloop.helpdesk.hours import BusinessHours, business_time_between
-from cxloop.helpdesk.models import Conversation, DeskSettings, Team
+from cxloop.helpdesk.models import Conversation, DeskSettings, SlaPolicy, Team
 from cxloop.helpdesk.reports import ReportPeriod, build_report, build_table
 from cxloop.helpdesk.reports.clock import BusinessClock, clock_for, percentile
 from cxloop.helpdesk.services import conversations as services
+from cxloop.helpdesk.services import sla as sla_services
 from cxloop.helpdesk.views_reports import duration_text
 from cxloop.surveys import services as survey_services
 from cxloop.surveys.models import Invitation
@@ -230,6 +231,31 @@ def test_filters_narrow_every_figure_to_a_team_or_a_channel(store, week):
 
 def test_sla_attainment_says_there_are_no_policies_yet(store, week):
     assert report_of(store).sla is None
+
+
+def test_sla_attainment_counts_the_decided_clocks_met_in_business_time(store, owner):
+    # given one policy (first reply within an hour, resolution within ten, in business hours)
+    set_up_store(store)
+    SlaPolicy.objects.create(store=store, name="All", first_response_minutes=60, resolution_minutes=600)
+    with travel(at(27, 16)):
+        a, _m = open_conversation(store, from_email="a@example.pl")  # Friday 16:00
+    with travel(at(30, 9)):
+        b, _m = open_conversation(store, from_email="b@example.pl")  # Monday 09:00
+    with travel(at(30, 9, 30)):
+        services.reply(conversation=b, author=owner, text="On it.")  # met: 30 minutes
+    with travel(at(30, 10)):
+        services.reply(conversation=a, author=owner, text="Sorry.")  # missed: 2 business hours
+    with travel(at(30, 11)):
+        services.set_status(conversation=a, status="resolved", actor=owner)  # met: 3 business hours
+    with travel(at(30, 12)):
+        open_conversation(store, from_email="c@example.pl")  # never answered; resolution still running
+    sla_services.record_breaches(now=at(1, 12, month=12))  # b's resolution ran out Tuesday 11:00
+
+    # when
+    rows = {row.name: (row.due, row.met) for row in report_of(store).sla}
+
+    # then
+    assert rows == {"first_response": (3, 1), "resolution": (2, 1)}
 
 
 # What happened after
