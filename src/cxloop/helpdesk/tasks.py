@@ -82,6 +82,7 @@ def fire_idle_rules_task() -> int:
     return fire_idle_rules()
 
 
+@task()
 def record_sla_breaches_task() -> int:
     """Periodic: record the SLA targets whose due time has passed (each breach once)."""
     from .services.sla import record_breaches
