@@ -96,11 +96,17 @@ def list_conversations(store: Store, filters: InboxFilter, user) -> QuerySet[Con
         .annotate(excerpt=Substr("reply_text", 1, EXCERPT))
         .values("excerpt")[:1]
     )
+    # The rows show the assignee's name, not the customer record or team (routing reads the VIPs
+    # apart): joining those, and reading every column of the user, cost more than the query itself.
     return (
-        conversations.select_related("assignee", "team", "customer")
+        conversations.select_related("assignee")
+        .defer(*(f"assignee__{name}" for name in ASSIGNEE_UNUSED))
         .annotate(last_excerpt=Subquery(last))
         .order_by("-last_message_at", "-pk")
     )
+
+
+ASSIGNEE_UNUSED = ("password", "last_login", "is_superuser", "is_staff", "date_joined", "username")
 
 
 def matching(store: Store, search: str) -> Q:
