@@ -333,7 +333,12 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,
     "cxloop.helpdesk.tasks.wake_snoozed_conversations_task": 60,
+    "cxloop.helpdesk.tasks.purge_expired_attachments_task": int(
+        os.environ.get("CXLOOP_HELPDESK_PURGE_SECONDS", "3600")
+    ),
 }
+# Attachments purged per transaction by the retention sweep (DeskSettings.attachment_retention_months).
+CXLOOP_HELPDESK_PURGE_BATCH = int(os.environ.get("CXLOOP_HELPDESK_PURGE_BATCH", "200"))
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every
 # HEARTBEAT seconds; a task still marked running by a worker silent for LEASE seconds is
 # queued again. Work committed whose task never reached the queue (the process died in

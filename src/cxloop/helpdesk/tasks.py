@@ -64,3 +64,11 @@ def wake_snoozed_conversations_task() -> int:
     from .services.conversations import wake_snoozed
 
     return wake_snoozed()
+
+
+@task()
+def purge_expired_attachments_task() -> int:
+    """Periodic: delete attachments of conversations resolved longer ago than the store's retention."""
+    from .services.attachments import purge_expired_attachments
+
+    return purge_expired_attachments(batch_size=settings.CXLOOP_HELPDESK_PURGE_BATCH)
