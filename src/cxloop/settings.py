@@ -268,6 +268,14 @@ ANYMAIL = {
     # SES: confirm the SNS subscription in the SNS console (auto-confirming would need boto3).
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": False,
 }
+# Amazon SES inbound (helpdesk/sns.py): each SNS message's signature is checked against the certificate
+# at its SigningCertURL, which must match this pattern; CXLOOP_SES_TOPIC_ARNS lists the topics taken
+# (comma-separated; empty takes any topic, which any AWS account can make: set it).
+CXLOOP_SES_VERIFY_SIGNATURES = _flag("CXLOOP_SES_VERIFY_SIGNATURES", "1")
+CXLOOP_SES_SIGNING_CERT_URL = os.environ.get(
+    "CXLOOP_SES_SIGNING_CERT_URL", r"https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]+\.pem"
+)
+CXLOOP_SES_TOPIC_ARNS = _list("CXLOOP_SES_TOPIC_ARNS")
 
 # Security headers. Behind TLS (CXLOOP_HTTPS=1) cookies are Secure and HSTS is on.
 HTTPS = _flag("CXLOOP_HTTPS", "0" if (DEBUG or TESTING) else "1")
