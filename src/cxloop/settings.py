@@ -362,6 +362,8 @@ CXLOOP_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CXLOOP_TASK_RESULTS_KEEP_DAY
 # reads; a crashed poll lets go after it), and waits this long for an answer from the IMAP server.
 CXLOOP_IMAP_LEASE_SECONDS = float(os.environ.get("CXLOOP_IMAP_LEASE_SECONDS", "300"))
 CXLOOP_IMAP_TIMEOUT_SECONDS = float(os.environ.get("CXLOOP_IMAP_TIMEOUT_SECONDS", "30"))
+# `cxloop watch_mailboxes` (IMAP IDLE): the longest one IDLE waits before the folder is searched again.
+CXLOOP_IMAP_IDLE_SECONDS = float(os.environ.get("CXLOOP_IMAP_IDLE_SECONDS", "240"))
 # A mailbox's server must have a public address, as for webhooks: an owner's "Test connection"
 # must not probe the private network. A self-hosted mail server on the LAN needs this set to 1.
 CXLOOP_IMAP_ALLOW_PRIVATE = _flag("CXLOOP_IMAP_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")

@@ -105,3 +105,27 @@ def test_a_server_without_idle_is_read_once_like_a_poll(store, server_without_id
 
     assert (result.idled, result.delivered, idles) == (False, 1, [])
     assert Message.objects.get().subject == "Pytanie 1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_watcher_stores_mail_as_it_arrives_and_stops_when_told(store, imap_server, settings):
+    from cxloop.helpdesk.tasks import deliver_to_inbox
+    from cxloop.helpdesk.watching import watch_enabled_mailboxes
+
+    settings.CXLOOP_IMAP_IDLE_SECONDS = 1
+    mailbox_on(store, imap_server)
+    stop = threading.Event()
+    watcher = threading.Thread(target=lambda: watch_enabled_mailboxes(deliver_to_inbox, stop=stop))
+    watcher.start()
+    try:
+        imap_server.append(USER, mail(7))
+        deadline = time.monotonic() + SAFETY
+        while not Message.objects.filter(subject="Pytanie 7").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        watcher.join(timeout=SAFETY)
+
+    assert not watcher.is_alive()
+    assert Message.objects.get().subject == "Pytanie 7"
+    assert Mailbox.objects.get().last_error == ""
