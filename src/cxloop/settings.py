@@ -18,6 +18,8 @@ service. Production differs only by its environment variables:
     CXLOOP_HELPDESK_FLOOD_LIMIT  mails one sender may send one store in 10 minutes (20)
     ANYMAIL_WEBHOOK_SECRET  "user:password" for the inbound webhooks of Postmark, SendGrid, Amazon SES
     MAILGUN_WEBHOOK_SIGNING_KEY  Mailgun's webhook signing key (its inbound webhook)
+    CXLOOP_SES_TOPIC_ARNS  comma-separated SNS topic ARNs whose SES inbound mail is taken (set it)
+    CXLOOP_HELPDESK_PURGE_SECONDS  how often attachments past a store's retention are purged (3600)
     CXLOOP_ENCRYPTION_KEYS  comma-separated Fernet keys for secrets stored in the database
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
