@@ -18,6 +18,8 @@ service. Production differs only by its environment variables:
     CXLOOP_HELPDESK_FLOOD_LIMIT  mails one sender may send one store in 10 minutes (20)
     ANYMAIL_WEBHOOK_SECRET  "user:password" for the inbound webhooks of Postmark, SendGrid, Amazon SES
     MAILGUN_WEBHOOK_SIGNING_KEY  Mailgun's webhook signing key (its inbound webhook)
+    CXLOOP_SES_TOPIC_ARNS  comma-separated SNS topic ARNs whose SES inbound mail is taken (set it)
+    CXLOOP_HELPDESK_PURGE_SECONDS  how often attachments past a store's retention are purged (3600)
     CXLOOP_ENCRYPTION_KEYS  comma-separated Fernet keys for secrets stored in the database
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
@@ -268,6 +270,14 @@ ANYMAIL = {
     # SES: confirm the SNS subscription in the SNS console (auto-confirming would need boto3).
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": False,
 }
+# Amazon SES inbound (helpdesk/sns.py): each SNS message's signature is checked against the certificate
+# at its SigningCertURL, which must match this pattern; CXLOOP_SES_TOPIC_ARNS lists the topics taken
+# (comma-separated; empty takes any topic, which any AWS account can make: set it).
+CXLOOP_SES_VERIFY_SIGNATURES = _flag("CXLOOP_SES_VERIFY_SIGNATURES", "1")
+CXLOOP_SES_SIGNING_CERT_URL = os.environ.get(
+    "CXLOOP_SES_SIGNING_CERT_URL", r"https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]+\.pem"
+)
+CXLOOP_SES_TOPIC_ARNS = _list("CXLOOP_SES_TOPIC_ARNS")
 
 # Security headers. Behind TLS (CXLOOP_HTTPS=1) cookies are Secure and HSTS is on.
 HTTPS = _flag("CXLOOP_HTTPS", "0" if (DEBUG or TESTING) else "1")
@@ -336,7 +346,12 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.helpdesk.tasks.fire_idle_rules_task": 300,
     "cxloop.helpdesk.tasks.fire_sla_rules_task": 60,
     "cxloop.helpdesk.tasks.record_sla_breaches_task": 60,
+    "cxloop.helpdesk.tasks.purge_expired_attachments_task": int(
+        os.environ.get("CXLOOP_HELPDESK_PURGE_SECONDS", "3600")
+    ),
 }
+# Attachments purged per transaction by the retention sweep (DeskSettings.attachment_retention_months).
+CXLOOP_HELPDESK_PURGE_BATCH = int(os.environ.get("CXLOOP_HELPDESK_PURGE_BATCH", "200"))
 # Crash recovery (core.workers): each `cxloop worker` refreshes its heartbeat row every
 # HEARTBEAT seconds; a task still marked running by a worker silent for LEASE seconds is
 # queued again. Work committed whose task never reached the queue (the process died in
@@ -352,6 +367,8 @@ CXLOOP_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("CXLOOP_TASK_RESULTS_KEEP_DAY
 # reads; a crashed poll lets go after it), and waits this long for an answer from the IMAP server.
 CXLOOP_IMAP_LEASE_SECONDS = float(os.environ.get("CXLOOP_IMAP_LEASE_SECONDS", "300"))
 CXLOOP_IMAP_TIMEOUT_SECONDS = float(os.environ.get("CXLOOP_IMAP_TIMEOUT_SECONDS", "30"))
+# `cxloop watch_mailboxes` (IMAP IDLE): the longest one IDLE waits before the folder is searched again.
+CXLOOP_IMAP_IDLE_SECONDS = float(os.environ.get("CXLOOP_IMAP_IDLE_SECONDS", "240"))
 # A mailbox's server must have a public address, as for webhooks: an owner's "Test connection"
 # must not probe the private network. A self-hosted mail server on the LAN needs this set to 1.
 CXLOOP_IMAP_ALLOW_PRIVATE = _flag("CXLOOP_IMAP_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")

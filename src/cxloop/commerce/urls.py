@@ -39,4 +39,5 @@ urlpatterns = [
     path("import/", views.csv_import, name="import"),
     path("import/<id:job_id>/", views.import_job, name="import-job"),
     path("import/<id:job_id>/resume/", views.resume_import, name="import-resume"),
+    path("customers/<id:customer_id>/export/", views.customer_export, name="customer-export"),
 ]

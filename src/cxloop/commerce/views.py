@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -24,7 +24,7 @@ from cxloop.core.inputs import parse_text
 from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role, has_role
 from cxloop.core.storefront import build_contact_snippet, build_storefront_snippet, contact_form_address
-from cxloop.web.access import store_required, wants_partial
+from cxloop.web.access import admin_required, store_required, wants_partial
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
@@ -33,6 +33,7 @@ from .addresses import format_address
 from .imports import jobs as import_jobs
 from .imports import queries as import_queries
 from .models import Customer, ImportJob
+from .personal_data import build_customer_export
 
 RECENT_IMPORTS = 10
 PROBLEMS_PER_PAGE = 100
@@ -92,8 +93,20 @@ def customer_detail(request, customer_id):
             "consents": queries.list_consent_records(request.store, customer)[:10],
             "address_lines": format_address(customer.address, with_country=False),
             "external_ids": queries.list_external_ids(request.store, customer),
+            "can_export": has_role(request.membership, Membership.Role.ADMIN),
         },
     )
+
+
+@admin_required
+def customer_export(request, customer_id):
+    """A customer's personal data as a JSON download (right of access), their conversations included."""
+    customer = queries.get_customer(request.store, customer_id)
+    data = build_customer_export(request.store, customer)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @store_required

@@ -7,16 +7,27 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Help desk"
 
     def ready(self):
+        from cxloop.commerce.personal_data import register_personal_data
         from cxloop.hooks.events import register_event
         from cxloop.surveys.services.followup import register_low_score_listener
 
         from . import webhooks
         from .events import EVENTS
+        from .services import privacy
+        from .services.indexing import reindex_erased
         from .services.rules import run_low_score_rules
 
         webhooks.connect()
+        register_personal_data(
+            "helpdesk",
+            erase_person=privacy.erase_contact,
+            erase_store=privacy.erase_store,
+            export=privacy.build_contact_export,
+        )
 
         for name, description in EVENTS.items():
             register_event(name, description)
 
         register_low_score_listener(run_low_score_rules)  # the "low survey score" rule trigger
+        # An erased conversation is found by what it holds now ("[erased]"), never by the old words.
+        privacy.register_erased_listener(reindex_erased)

@@ -112,6 +112,7 @@ class Conversation(StoreScopedModel):
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_breached = models.BooleanField(default=False)
+    erased_at = models.DateTimeField(null=True, blank=True)  # the contact's words erased (services.privacy)
 
     class Meta:
         constraints = [
@@ -208,13 +209,17 @@ def attachment_path(attachment: "Attachment", filename: str) -> str:
 class Attachment(StoreScopedModel):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     key = models.CharField(max_length=40)  # random; the stored file's name
-    file = models.FileField(upload_to=attachment_path, max_length=300)
+    file = models.FileField(upload_to=attachment_path, max_length=300, blank=True)  # "" once purged
     filename = models.CharField(max_length=200)  # as the sender named it (made safe)
     content_type = models.CharField(max_length=200)
     size = models.PositiveBigIntegerField()
     content_id = models.CharField(max_length=300, blank=True)  # for cid: images in the HTML
     inline = models.BooleanField(default=False)
     created_at = models.DateTimeField()
+    # Removed by retention or erasure (services.attachments): the file goes after commit, then the
+    # row (erasure) or its file name (retention: the row stays as "removed after N months").
+    purged_at = models.DateTimeField(null=True, blank=True)
+    removed_after_months = models.PositiveSmallIntegerField(null=True, blank=True)
 
 
 class Activity(StoreScopedModel):

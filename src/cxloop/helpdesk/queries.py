@@ -33,10 +33,12 @@ def get_conversation(store: Store, conversation_id) -> Conversation:
 
 
 def get_attachment(store: Store, conversation: Conversation, attachment_id) -> Attachment:
-    """One attachment of the conversation's messages; raises Http404 otherwise."""
+    """One attachment of the conversation's messages, not purged; raises Http404 otherwise."""
     pk = parse_db_id(str(attachment_id))
     attachment = (
-        Attachment.objects.filter(store=store, pk=pk, message__conversation=conversation).first()
+        Attachment.objects.filter(
+            store=store, pk=pk, message__conversation=conversation, purged_at__isnull=True
+        ).first()
         if pk
         else None
     )

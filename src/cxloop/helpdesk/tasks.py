@@ -99,3 +99,11 @@ def recompute_sla_task(store_id: int) -> int:
 
     store = Store.objects.filter(pk=store_id).first()
     return recompute_open(store) if store is not None else 0
+
+
+@task()
+def purge_expired_attachments_task() -> int:
+    """Periodic: delete attachments of conversations resolved longer ago than the store's retention."""
+    from .services.attachments import purge_expired_attachments
+
+    return purge_expired_attachments(batch_size=settings.CXLOOP_HELPDESK_PURGE_BATCH)

@@ -264,6 +264,7 @@ def _with_inline_images(message, html: str) -> str:
         attachment.content_id: attachment
         for attachment in message.attachments.all()
         if attachment.content_id
+        and attachment.purged_at is None
         and attachment.content_type in INLINE_IMAGE_TYPES
         and attachment.size <= INLINE_IMAGE_BYTES
     }

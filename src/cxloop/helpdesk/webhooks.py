@@ -7,7 +7,8 @@
 
 anymail checks each provider's signature (Mailgun: HMAC-SHA256 of timestamp
 and token under MAILGUN_WEBHOOK_SIGNING_KEY; the others: the HTTP basic auth
-ANYMAIL_WEBHOOK_SECRET put in the webhook URL) and sends its `inbound`
+ANYMAIL_WEBHOOK_SECRET put in the webhook URL; for Amazon SES cxloop also
+checks the SNS message signature and topic, sns.py) and sends its `inbound`
 signal; `take_inbound` finds the store from the recipients and calls
 `services.inbound.receive_email` with the raw MIME.
 
@@ -22,6 +23,8 @@ Answers (every error the project's JSON `{error, detail, field}`):
 - 403: the signature or credentials are wrong, or this provider's secret is not
   configured (an inbound webhook never runs unauthenticated).
 - 400: the provider's payload could not be read.
+- 503 signature_unverifiable (Retry-After): SES only, SNS's signing certificate could not be
+  fetched; SNS delivers again later (it does not retry a 4xx).
 
 Recipients tried, in order: the envelope recipient, To, Cc, Delivered-To. A
 `<store-slug>@<CXLOOP_HELPDESK_INBOUND_DOMAIN>` address names the store; a
@@ -48,6 +51,7 @@ from cxloop.core.models import Store
 from . import addresses
 from .errors import MailFlood, MailRejected, UnknownRecipient
 from .services.inbound import conversation_for_reply_address, delivered_to, receive_email
+from .sns import SnsCertUnavailable, SnsSignatureInvalid, verify_sns_message
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +110,18 @@ class MailgunInbound(MailgunInboundWebhookView):
         self.basic_auth = []
 
 
+class AmazonSESInbound(AmazonSESInboundWebhookView):
+    """SNS posts SES's mail: besides the basic auth, its message signature and topic are checked."""
+
+    def validate_request(self, request):
+        if not settings.CXLOOP_SES_VERIFY_SIGNATURES:
+            return
+        try:
+            verify_sns_message(self._parse_sns_message(request))
+        except SnsSignatureInvalid as error:
+            raise AnymailWebhookValidationFailure(f"SNS signature: {error}") from None
+
+
 def _configured(provider: str) -> bool:
     options = getattr(settings, "ANYMAIL", {})
     if provider == "mailgun":
@@ -123,9 +139,16 @@ def _inbound_view(provider: str, view_class):
             return JsonResponse(error_body("forbidden", detail % {"provider": provider}), status=403)
         try:
             return view(request, *args, **kwargs)
-        except AnymailWebhookValidationFailure:
+        except AnymailWebhookValidationFailure as error:
+            logger.warning("Help desk: %s inbound webhook refused: %s", provider, str(error)[:300])
             detail = _("The webhook's signature or credentials are not valid.")
             return JsonResponse(error_body("forbidden", detail), status=403)
+        except SnsCertUnavailable as error:
+            logger.warning("Help desk: SES inbound not verified now: %s", error)
+            detail = _("The message's signature could not be checked now; send it again later.")
+            response = JsonResponse(error_body("signature_unverifiable", detail), status=503)
+            response["Retry-After"] = "60"
+            return response
         except DomainError as error:
             response = JsonResponse(error.as_dict(), status=error.status)
             if isinstance(error, MailFlood):
@@ -151,7 +174,7 @@ urlpatterns = [
     ),
     path(
         "amazon-ses/",
-        _inbound_view("amazon-ses", AmazonSESInboundWebhookView),
+        _inbound_view("amazon-ses", AmazonSESInbound),
         name="helpdesk-inbound-amazon-ses",
     ),
 ]

@@ -10,6 +10,7 @@ from .fake_shopify import fake_shopify  # noqa: F401 (a fixture: a fake Shopify 
 from .fake_woocommerce import fake_woocommerce  # noqa: F401 (a fixture: a fake WooCommerce REST API)
 from .imap import imap_server  # noqa: F401 (a fixture: a real IMAP server, Dovecot, for the test)
 from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server for the test)
+from .sns import local_sns  # noqa: F401 (a fixture: SNS signatures with a certificate served locally)
 from .webhooks import webhook_receiver  # noqa: F401 (a fixture: a real HTTP server receiving webhooks)
 from .worker import task_worker  # noqa: F401 (a fixture: runs queued tasks on demand)
 

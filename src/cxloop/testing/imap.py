@@ -117,7 +117,7 @@ class ImapServer:
 
     host = "127.0.0.1"
 
-    def __init__(self):
+    def __init__(self, extra_config: str = ""):
         self.root = Path(tempfile.mkdtemp(prefix="cxloop-dovecot-"))
         # Dovecot's own users must reach their maildirs: the directory is not private to root.
         self.root.chmod(0o755)
@@ -143,7 +143,7 @@ class ImapServer:
             CONFIG.format(
                 root=self.root, port=self.port, ssl_port=self.ssl_port,
                 uid=self._owner[0], gid=self._owner[1], **users,
-            )
+            ) + extra_config
         )  # fmt: skip
 
     @property

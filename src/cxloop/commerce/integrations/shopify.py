@@ -42,7 +42,6 @@ from ..records import (
     RefundData,
     address_of,
 )
-from ..services.erasure import record_erasure
 from .common import (
     ERASED_SINCE,
     Outcome,
@@ -435,11 +434,11 @@ def handle_redact(store: Store, payload: dict) -> Outcome:
     customers = _customers_matching(store, payload)
     for customer in customers:
         services.erase_customer(store=store, customer=customer)
-    # Also someone cxloop never saw: an old CSV export may still hold them.
+    # Also someone cxloop never saw: an old CSV export may still hold them, the help desk their mail.
     person = p.obj(payload.get("customer", payload), "customer")
-    record_erasure(
+    services.erase_person(
         store=store,
-        emails=[p.email(person.get("email"), "customer.email")],
+        email=p.email(person.get("email"), "customer.email"),
         external_ids=[(PLATFORM, p.identifier(person.get("id"), "customer.id", required=False) or "")],
     )
     for i, order_id in enumerate(p.items(payload.get("orders_to_redact"), "orders_to_redact")):

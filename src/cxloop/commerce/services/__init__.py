@@ -9,7 +9,7 @@ from .customers import (
     would_change_customer,
 )
 from .deliveries import record_rejected_delivery, start_delivery
-from .erasure import erase_customer, erase_store_data
+from .erasure import erase_customer, erase_person, erase_store_data
 from .events import record_events
 from .orders import (
     add_refund,
@@ -25,6 +25,7 @@ __all__ = [
     "add_refund",
     "casefold_name",
     "erase_customer",
+    "erase_person",
     "erase_store_data",
     "mark_abandoned_checkouts",
     "record_consent",

@@ -19,6 +19,7 @@ from ..models import (
     Product,
     WebhookDelivery,
 )
+from ..personal_data import erase_person_elsewhere, erase_store_elsewhere
 
 
 @transaction.atomic
@@ -32,8 +33,11 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
     of the anonymous ids the customer used), consent records and platform ids
     go. Repeating the erasure is a no-op.
     An ErasedIdentity remembers their email and platform ids, hashed, so an
-    import of an old export does not bring them back.
+    import of an old export does not bring them back. Other apps erase what
+    they hold about the person through their hooks (commerce.personal_data),
+    in this transaction: the help desk's conversations lose their words.
     """
+    erase_person_elsewhere(store=store, customer=customer, emails=[customer.email_key, customer.email])
     record_erasure(
         store=store,
         emails=[customer.email_key],
@@ -67,6 +71,17 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
     customer.delete()  # cascades to ExternalId, ConsentRecord and CustomerSearchTerm
 
 
+@transaction.atomic
+def erase_person(*, store: Store, email: str, external_ids: Iterable[tuple[str, str]] = ()) -> None:
+    """Erase someone cxloop may hold no customer record of: remember them and run every app's hook.
+
+    A conversation written from this address, never linked to a customer, loses its words too.
+    """
+    record_erasure(store=store, emails=[email], external_ids=external_ids)
+    if email:
+        erase_person_elsewhere(store=store, emails=[email])
+
+
 def identity_digest(kind: str, value: str) -> str:
     """The digest an ErasedIdentity keeps: kind is "email" (value lower-cased) or a platform."""
     value = value.strip().lower() if kind == "email" else value.strip()
@@ -91,7 +106,9 @@ def erase_store_data(*, store: Store) -> None:
     """Erase every customer, order, checkout, event and product a shop mirrored.
 
     The delivery log keeps its rows (status, topic, time) but loses any body.
+    Other apps' hooks remove what they hold of the store's customers (the help desk's conversations).
     """
+    erase_store_elsewhere(store=store)
     for model in (Event, Checkout, Order, ExternalId, CustomerSearchTerm, Customer, Product):
         model.objects.filter(store=store).delete()
     WebhookDelivery.objects.filter(store=store).exclude(body="").update(body="")

@@ -46,6 +46,12 @@ def index_conversations(conversation_ids: Iterable[int]) -> int:
     return write_documents(Conversation, Message, SearchDocument, ids)
 
 
+def reindex_erased(store, conversation_ids: Iterable[int]) -> int:
+    """Erasure's listener (services.privacy): the erased conversations' documents rewritten from what
+    they hold after erasure, so none of the person's words, name or address can still find them."""
+    return index_conversations(conversation_ids)
+
+
 def remove_from_index(conversation_ids: Iterable[int]) -> int:
     """Remove these conversations' words from the index (for erasure); return how many were there."""
     deleted, _by_model = SearchDocument.objects.filter(conversation_id__in=list(conversation_ids)).delete()

@@ -58,6 +58,7 @@ class PollResult:
     delivered: int = 0
     skipped: int = 0
     error: str = ""
+    idled: bool = False  # watch_mailbox: the server took IDLE
 
 
 class _NotStored(Exception):
@@ -110,6 +111,63 @@ def poll_mailbox(mailbox: Mailbox, deliver: Deliver, *, ssl_context: ssl.SSLCont
         )
         mailbox.claimed_until, mailbox.last_polled_at, mailbox.last_error = None, now, result.error[:500]
     return result
+
+
+def watch_mailbox(
+    mailbox: Mailbox,
+    deliver: Deliver,
+    *,
+    until: Callable[[], bool],
+    idle_seconds: float = 240,
+    on_idle: Callable[[], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> PollResult | None:
+    """Read new mail, then wait for more with IMAP IDLE and read it as it arrives, until `until()`.
+
+    A server that does not advertise IDLE is read once, like `poll_mailbox` (the caller
+    polls again later). Each IDLE lasts at most `idle_seconds` (RFC 2177 asks for under 29
+    minutes; some servers and NATs drop a quiet connection sooner), and the folder is searched
+    after each, whatever the server said, so a message that arrived between a read and the
+    IDLE is never missed. The claim is renewed after each wait; `on_idle` is called once the
+    server has accepted each IDLE. Returns None when another poll holds the mailbox. Failures
+    are recorded as for `poll_mailbox`.
+    """
+    if not claim_mailbox(mailbox):
+        return None
+    result = PollResult()
+    try:
+        with open_folder(mailbox, ssl_context=ssl_context) as folder:
+            _read_new(mailbox, folder, deliver, result)
+            result.idled = folder.client.has_capability("IDLE")
+            while result.idled and not until():
+                _wait_for_mail(folder.client, idle_seconds, on_idle)
+                Mailbox.objects.filter(pk=mailbox.pk).update(claimed_until=timezone.now() + lease())
+                _read_new(mailbox, folder, deliver, result)
+    except _NotStored as failed:
+        result.error = _("A message could not be stored; it will be read again on the next poll.")
+        raise failed.__cause__ from None
+    except MailboxUnreachable as error:
+        result.error = error.message
+    except (OSError, ssl.SSLError, EOFError, IMAPClientError) as error:
+        result.error = describe(error, mailbox)
+    finally:
+        now = timezone.now()
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            claimed_until=None, last_polled_at=now, last_error=result.error[:500]
+        )
+        mailbox.claimed_until, mailbox.last_polled_at, mailbox.last_error = None, now, result.error[:500]
+    return result
+
+
+def _wait_for_mail(client, idle_seconds: float, on_idle: Callable[[], None] | None) -> None:
+    """One IDLE: until the server reports a change or `idle_seconds` pass (bounded by the lease)."""
+    client.idle()
+    try:
+        if on_idle is not None:
+            on_idle()
+        client.idle_check(timeout=min(idle_seconds, lease().total_seconds() / 2))
+    finally:
+        client.idle_done()
 
 
 def _read_new(mailbox: Mailbox, folder, deliver: Deliver, result: PollResult) -> None:

@@ -11,6 +11,7 @@ from django.test import Client
 
 from cxloop.helpdesk import addresses
 from cxloop.helpdesk.models import Conversation, Message
+from cxloop.testing.sns import shared_local_sns
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ SECRET = "cxloop:s3cret-inbound"
 
 
 @pytest.fixture(autouse=True)
-def anymail_secrets(settings, tmp_path):
+def anymail_secrets(settings, tmp_path, local_sns):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ANYMAIL = {
         "WEBHOOK_SECRET": [SECRET],
@@ -90,6 +91,7 @@ def ses(client, raw, recipient="sklep-ania@in.cxloop.localhost", auth=None):
         "TopicArn": "arn:aws:sns:eu-west-1:123456789012:inbound", "Message": json.dumps(event),
         "Timestamp": "2026-12-03T09:00:01.000Z",
     }  # fmt: skip
+    sns = shared_local_sns().sign(sns)
     return client.post(
         "/webhooks/inbound/amazon-ses/", json.dumps(sns), content_type="text/plain; charset=UTF-8",
         HTTP_AUTHORIZATION=auth, HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
@@ -200,8 +202,9 @@ def test_an_ses_subscription_confirmation_is_acknowledged_and_stores_nothing(sto
         "Type": "SubscriptionConfirmation", "MessageId": "8f1c2d3e-0000-4000-8000-000000000002",
         "TopicArn": "arn:aws:sns:eu-west-1:123456789012:inbound", "Token": "2336412f37",
         "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=2336412f37",
-        "Message": "You have chosen to subscribe to the topic.",
+        "Message": "You have chosen to subscribe to the topic.", "Timestamp": "2026-12-03T09:00:01.000Z",
     }  # fmt: skip
+    sns = shared_local_sns().sign(sns)
 
     answer = Client().post(
         "/webhooks/inbound/amazon-ses/", json.dumps(sns), content_type="text/plain; charset=UTF-8",
