@@ -180,6 +180,8 @@ def update_sla(
     policy = matching_policy(conversation, policies)
     fields = {"sla_policy": policy, "sla_due_at": None, "sla_breached": False}
     fields |= {name: None for name in DUE_FIELDS.values()}
+    if policy is None and _has_no_sla(conversation):
+        return []  # no policy before, none now: nothing to write (most stores, most mail)
     found = build_clocks(conversation, policy, now=now) if policy is not None else []
     for clock in found:
         running = clock.met_at is None and clock.due_at is not None
@@ -193,6 +195,15 @@ def update_sla(
     for name, value in fields.items():
         setattr(conversation, name, value)
     return found
+
+
+def _has_no_sla(conversation: Conversation) -> bool:
+    return (
+        conversation.sla_policy_id is None
+        and not conversation.sla_breached
+        and conversation.sla_due_at is None
+        and all(getattr(conversation, name) is None for name in DUE_FIELDS.values())
+    )
 
 
 def _record_breach(conversation: Conversation, policy: SlaPolicy, clock: clocks.SlaClock, now) -> None:
