@@ -84,10 +84,16 @@ BATCH = 20
 
 
 def _waiting_first_send(*, exclude: int) -> list[int]:
+    """Replies queued for their first try that no other worker is claiming right now.
+
+    Rows another worker holds are skipped, not waited for: two workers each holding their own reply
+    and reaching for the other's would deadlock (PostgreSQL; SQLite writers take turns anyway).
+    """
     waiting = Message.objects.filter(
         kind=Message.Kind.REPLY, delivery=Message.Delivery.QUEUED, attempts=0
     ).exclude(pk=exclude)
-    return list(waiting.order_by("pk").values_list("pk", flat=True)[: BATCH - 1])
+    locked = waiting.select_for_update(skip_locked=True).order_by("pk")
+    return list(locked.values_list("pk", flat=True)[: BATCH - 1])
 
 
 def _claim(ids: list[int]) -> list[int]:
