@@ -253,7 +253,7 @@ def _print(results: dict, mails: int) -> None:
 
 
 def _print_replies(results: dict) -> None:
-    print("\nReplies sent by email, one worker, threaded, to an SMTP sink (replies/s):")
+    print("\nReplies sent by email by the worker processes, threaded, to an SMTP sink (replies/s):")
     print(f"  {'database':<10} {'smtplib':>8} {'replies':>8} {'ratio':>7}  checks")
     for database, row in results.items():
         print(
