@@ -130,9 +130,7 @@ def generate_helpdesk(
         plans = [world.plan() for _ in range(max(conversations, 0) - len(refunds))]
         plans += [world.plan(refund=refund) for refund in refunds]
         plans.sort(key=lambda p: p.created_at)
-        summary = _write(world, plans)
-        summary.sla_breaches = compute_sla(store, now=end)
-        return summary
+        return _write(world, plans)
 
 
 # -- what the store has ------------------------------------------------------------
@@ -639,6 +637,7 @@ def _write(world: _World, plans: list[_Plan]) -> HelpdeskSummary:
     Message.objects.bulk_create(messages, batch_size=500)
     Activity.objects.bulk_create(activities, batch_size=500)
     Conversation.tags.through.objects.bulk_create(links, batch_size=500)
+    summary.sla_breaches = compute_sla(store, zip(conversations, plans, strict=True), now=world.end)
     reindex_store(store)  # the inbox's search finds the demo's conversations too
     summary.messages = len(messages)
     summary.activities = len(activities)
