@@ -1,12 +1,13 @@
 """The demo help desk: three months of customers' questions and the staff's answers.
 
-    summary = generate_helpdesk(store=store, seed=42, conversations=300)
+    summary = generate_helpdesk(store=store, seed=42, conversations=1500)
 
 adds to a generated demo store (see `generator`) what a small support team
 leaves behind in 90 days:
 
-- Three teams ("Returns", "Wholesale", "Persian-speaking") with every
-  member of the store in them.
+- The desk as the team set it up (`helpdesk_desk`): three demo agents beside
+  the store's members, agent profiles with languages, three routed teams,
+  VIP settings, business hours, SLA policies, canned replies, macros, rules.
 - `conversations` conversations, numbered #1, #2, ... in the order they were
   opened, in the customer's language (English, Polish, Latvian, Persian,
   Simplified and Traditional Chinese, see `helpdesk_texts`): where is my
@@ -16,11 +17,19 @@ leaves behind in 90 days:
   conversation page shows them and their orders); some by strangers. They
   came by email mostly, some by the contact form or the API.
 - Each has a short history as the help desk's services leave it: the
-  customer's message, often a note, routing (team, assignee, priority, tags),
-  the staff's answer within minutes to a day, sometimes the customer again
-  and a last answer; most are resolved, the recent ones open, pending or
-  snoozed. The conversation's times (last message, first response, last
-  reply, last customer message, resolved) are those of its messages.
+  customer's message, routing on arrival (a VIP's priority raised, the team,
+  in a routed team the agent: activities named "Routing"), often a note,
+  the staff's answer within minutes to a day by someone who speaks the
+  language, sometimes the customer again and a last answer; most are
+  resolved, the recent ones open, pending or snoozed. The conversation's
+  times (last message, first response, last reply, last customer message,
+  resolved) are those of its messages.
+- Store actions (`helpdesk_actions`): about one in a hundred is a return
+  that ends in the refund the store mirror holds for that order, then the
+  "Refund sent" macro; some answers come with a discount code or a gift card.
+- SLA: every conversation gets its policy and due times at the demo's "now"
+  (midnight starting `today`), and the late ones their recorded breaches.
+- Every conversation is in the search index.
 
 Replies are written as already sent (delivery "sent", `sent_at` set):
 nothing is queued and no email leaves; nothing is published to webhooks and
