@@ -32,16 +32,16 @@ from django.contrib.auth import get_user_model
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Store
 from cxloop.helpdesk.hours import BusinessHours
-from cxloop.helpdesk.models import CannedReply, Macro, Rule, SlaPolicy, Team
+from cxloop.helpdesk.models import AgentProfile, CannedReply, Macro, Rule, SlaPolicy, Team
 from cxloop.helpdesk.services import canned, macros, rules, teams
 from cxloop.helpdesk.services.desk import settings_for
 from cxloop.helpdesk.services.sla import clean_policy
 
-# (handle, first name, last name, languages, skills, available): added to the store as agents.
+# (handle, first name, last name, languages, skills, available, cap on open + pending): added as agents.
 DEMO_AGENTS = (
-    ("parisa", "Parisa", "Karimi", "fa, en", "returns", True),
-    ("wei", "Wei", "Chen", "zh-hans, zh-hant, en", "wholesale", True),
-    ("janis", "Jānis", "Ozols", "lv, en", "returns", False),  # on holiday: routing passes him by
+    ("parisa", "Parisa", "Karimi", "fa, en", "returns", True, "30"),
+    ("wei", "Wei", "Chen", "zh-hans, zh-hant, en", "wholesale", True, ""),
+    ("janis", "Jānis", "Ozols", "lv, en", "returns", False, ""),  # on holiday: routing passes him by
 )
 FIRST_AGENT_LANGUAGES = "en, pl, lv"
 OWNER_LANGUAGES = "en, pl"
@@ -155,9 +155,9 @@ def set_up_desk(*, store: Store, end: datetime) -> Desk:
         languages = FIRST_AGENT_LANGUAGES if user.pk == first_agent.pk else OWNER_LANGUAGES
         teams.update_profile(store=store, user=user, languages=languages, skills="", available=True,
                              max_open="")  # fmt: skip
-    for handle, _first, _last, languages, skills, available in DEMO_AGENTS:
+    for handle, _first, _last, languages, skills, available, cap in DEMO_AGENTS:
         teams.update_profile(store=store, user=handles[handle], languages=languages, skills=skills,
-                             available=available, max_open="25")  # fmt: skip
+                             available=available, max_open=cap)  # fmt: skip
     made = _teams(store, first_agent, handles)
     teams.save_routing_settings(store=store, vip_spent=VIP_SPENT, vip_tags=VIP_TAGS, vip_team=None,
                                 default_team=made["Returns"])  # fmt: skip
@@ -204,8 +204,6 @@ def _role(store: Store, user) -> str:
 
 
 def _profiles(store: Store):
-    from cxloop.helpdesk.models import AgentProfile
-
     return AgentProfile.objects.filter(store=store).order_by("pk")
 
 
