@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PER_PAGE = 50  # helpdesk.views.PER_PAGE
+PER_PAGE = 25  # helpdesk.views.PER_PAGE (checked in _cases)
 EXCERPT = 140  # helpdesk.queries.EXCERPT
 AGENTS = 20
 TEAMS = ("Returns", "Wholesale", "Persian-speaking", "Shipping")
@@ -282,6 +282,9 @@ class Case:
     def __init__(self, name: str, params: dict, where: str = "", args: tuple = (), join: str = ""):
         self.name, self.params, self.where, self.args, self.join = name, params, where, args, join
 
+    def baseline_args(self, store) -> list:
+        return [store.pk, *self.args]
+
     def baseline_sql(self) -> str:
         page = int(self.params.get("page", 1))
         where = f" AND {self.where}" if self.where else ""
@@ -300,11 +303,50 @@ class Case:
         )
 
 
+class SearchCase(Case):
+    """A search typed in the inbox (every status): the store's full-text index, newest activity first.
+
+    Baseline: the FTS query written by hand (FTS5 MATCH joined to the conversations on SQLite, the
+    tsvector's @@ on PostgreSQL), the words prepared as the search box prepares them (helpdesk.search).
+    """
+
+    def __init__(self, name: str, q: str):
+        super().__init__(name, {"status": "", "q": q})
+
+    def baseline_args(self, store) -> list:
+        from django.db import connection
+
+        from cxloop.helpdesk.search import fts5_query, search_words, tsquery
+
+        words = search_words(self.params["q"])
+        if connection.vendor == "postgresql":
+            return [store.pk, tsquery(words)]
+        return [fts5_query(words), store.pk]
+
+    def baseline_sql(self) -> str:
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            return (
+                "SELECT c.id FROM helpdesk_searchdocument d"
+                " JOIN helpdesk_conversation c ON c.id = d.conversation_id"
+                " WHERE d.store_id = %s AND d.words @@ CAST(%s AS tsquery)"
+                f" ORDER BY c.last_message_at DESC, c.id DESC LIMIT {PER_PAGE + 1}"
+            )
+        return (
+            "SELECT c.id FROM helpdesk_search s JOIN helpdesk_conversation c ON c.id = s.rowid"
+            " WHERE helpdesk_search MATCH %s AND c.store_id = %s"
+            f" ORDER BY c.last_message_at DESC, c.id DESC LIMIT {PER_PAGE + 1}"
+        )
+
+
 def _cases(store) -> list[Case]:
     from django.contrib.auth import get_user_model
 
+    from cxloop.helpdesk import views
     from cxloop.helpdesk.models import Tag, Team
 
+    assert views.PER_PAGE == PER_PAGE, "the inbox's page size changed: update PER_PAGE"
     agent = get_user_model().objects.get(email=BENCH_AGENT)
     team = Team.objects.get(store=store, name="Returns")
     tag = Tag.objects.get(store=store, name="refund")
@@ -328,6 +370,13 @@ def _cases(store) -> list[Case]:
         ),  # fmt: skip
         Case("resolved", {"status": "resolved"}, "c.status = %s", ("resolved",)),
         Case("all, page 20", {"status": "", "page": 20}),
+        SearchCase("search: parcel (English)", "parcel"),
+        SearchCase("search: zamowienie (Polish, no diacritics)", "zamowienie"),
+        SearchCase("search: paka (Latvian)", "paka"),
+        SearchCase("search: سفارش (Persian)", "سفارش"),
+        SearchCase("search: 物流 (Chinese, in a sentence)", "物流"),
+        SearchCase("search: refund exchange (two words)", "refund exchange"),
+        SearchCase("search: one customer's address", "customer12345@mail.example"),
     ]
 
 
@@ -354,12 +403,18 @@ def _measure(store, case: Case, repeat: int) -> dict:
         assert response.status_code == 200, response.status_code
 
     def query():
-        rows = build_page(queries.list_conversations(store, filters, agent), str(case.params.get("page", 1)))
+        rows = build_page(
+            queries.list_conversations(store, filters, agent),
+            str(case.params.get("page", 1)),
+            per_page=PER_PAGE,
+        )
+        if filters.search:
+            queries.list_snippets(store, rows.items, filters.search)
         return [c.pk for c in rows.items]
 
     def baseline():
         with connection.cursor() as cursor:
-            cursor.execute(case.baseline_sql(), [store.pk, *case.args])
+            cursor.execute(case.baseline_sql(), case.baseline_args(store))
             return [row[0] for row in cursor.fetchall()[:PER_PAGE]]
 
     found = query()

@@ -1,12 +1,13 @@
 """The demo help desk: three months of customers' questions and the staff's answers.
 
-    summary = generate_helpdesk(store=store, seed=42, conversations=300)
+    summary = generate_helpdesk(store=store, seed=42, conversations=1500)
 
 adds to a generated demo store (see `generator`) what a small support team
 leaves behind in 90 days:
 
-- Three teams ("Returns", "Wholesale", "Persian-speaking") with every
-  member of the store in them.
+- The desk as the team set it up (`helpdesk_desk`): three demo agents beside
+  the store's members, agent profiles with languages, three routed teams,
+  VIP settings, business hours, SLA policies, canned replies, macros, rules.
 - `conversations` conversations, numbered #1, #2, ... in the order they were
   opened, in the customer's language (English, Polish, Latvian, Persian,
   Simplified and Traditional Chinese, see `helpdesk_texts`): where is my
@@ -16,11 +17,19 @@ leaves behind in 90 days:
   conversation page shows them and their orders); some by strangers. They
   came by email mostly, some by the contact form or the API.
 - Each has a short history as the help desk's services leave it: the
-  customer's message, often a note, routing (team, assignee, priority, tags),
-  the staff's answer within minutes to a day, sometimes the customer again
-  and a last answer; most are resolved, the recent ones open, pending or
-  snoozed. The conversation's times (last message, first response, last
-  reply, last customer message, resolved) are those of its messages.
+  customer's message, routing on arrival (a VIP's priority raised, the team,
+  in a routed team the agent: activities named "Routing"), often a note,
+  the staff's answer within minutes to a day by someone who speaks the
+  language, sometimes the customer again and a last answer; most are
+  resolved, the recent ones open, pending or snoozed. The conversation's
+  times (last message, first response, last reply, last customer message,
+  resolved) are those of its messages.
+- Store actions (`helpdesk_actions`): about one in a hundred is a return
+  that ends in the refund the store mirror holds for that order, then the
+  "Refund sent" macro; some answers come with a discount code or a gift card.
+- SLA: every conversation gets its policy and due times at the demo's "now"
+  (midnight starting `today`), and the late ones their recorded breaches.
+- Every conversation is in the search index.
 
 Replies are written as already sent (delivery "sent", `sent_at` set):
 nothing is queued and no email leaves; nothing is published to webhooks and
@@ -34,17 +43,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import date as date_type
 from datetime import time as time_type
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from cxloop.commerce.models import Customer, Order
+from cxloop.commerce.actions import CODE_ALPHABET
+from cxloop.commerce.models import Customer, Order, Refund
 from cxloop.core.models import Membership, Store
 from cxloop.helpdesk.addresses import inbound_address, inbound_domain, new_reply_key
 from cxloop.helpdesk.models import Activity, Channel, Conversation, Message, Tag, Team
 from cxloop.helpdesk.services.conversations import reply_subject
 from cxloop.helpdesk.services.indexing import reindex_store
+from cxloop.helpdesk.services.routing import ROUTING, speaks
 
+from .helpdesk_actions import GIFT_CARD_NOTE, compute_sla, write_store_action
+from .helpdesk_desk import REFUND_SENT, REFUND_TITLES, VIP_SPENT, VIP_TAGS, Desk, fill, set_up_desk
 from .helpdesk_texts import (
     COMPANIES,
     DISCOUNT_CODES,
@@ -56,8 +70,7 @@ from .helpdesk_texts import (
 )
 
 HISTORY_DAYS = 90
-CONVERSATIONS_PER_CUSTOMER = 0.15  # 300 for the demo's 2,000 customers
-TEAMS = ("Returns", "Wholesale", "Persian-speaking")
+CONVERSATIONS_PER_CUSTOMER = 0.75  # 1,500 for the demo's 2,000 customers
 TOPIC_WEIGHTS = {
     "where": 0.3, "return": 0.17, "exchange": 0.13, "damaged": 0.1,
     "invoice": 0.1, "wholesale": 0.08, "discount": 0.12,
@@ -77,6 +90,12 @@ CHANNEL_WEIGHTS = {Channel.EMAIL: 0.72, Channel.FORM: 0.2, Channel.API: 0.08}
 LANGUAGE_WEIGHTS = {"en": 0.3, "pl": 0.25, "lv": 0.12, "fa": 0.13, "zh-hans": 0.12, "zh-hant": 0.08}
 NOTE_SHARE = 0.3
 FOLLOW_UP_SHARE = 0.45  # resolved conversations where the customer wrote again before the end
+OWNER_SHARE = 0.1  # conversations the owner or an admin takes on
+AWAY_DAYS = 14  # an agent who is away now took no new conversations in the last two weeks
+# Store actions: one return in a hundred ends in a refund, some answers come with a code or a gift card.
+REFUNDS_PER = 100
+DISCOUNT_CODE_SHARE = 0.15
+GIFT_CARD_SHARE = 0.12
 
 
 class HelpdeskExists(Exception):
@@ -90,17 +109,19 @@ class HelpdeskSummary:
     replies: int = 0
     notes: int = 0
     activities: int = 0
+    store_actions: int = 0
+    sla_breaches: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_language: dict[str, int] = field(default_factory=dict)
 
 
 def conversations_for(customers: int) -> int:
-    """How many conversations a demo store of this many customers gets (300 for 2,000)."""
+    """How many conversations a demo store of this many customers gets (1,500 for 2,000)."""
     return round(customers * CONVERSATIONS_PER_CUSTOMER)
 
 
 def generate_helpdesk(
-    *, store: Store, seed: int, conversations: int = 300, today: date_type | None = None
+    *, store: Store, seed: int, conversations: int = 1500, today: date_type | None = None
 ) -> HelpdeskSummary:
     """Give a generated store its help desk: teams and `conversations` conversations of the last 90 days.
 
@@ -112,31 +133,16 @@ def generate_helpdesk(
     end = datetime.combine(today or timezone.now().date(), time_type.min, tzinfo=UTC)
     rng = random.Random(f"cxloop-demo-helpdesk-{seed}")
     with transaction.atomic():
-        staff = _staff(store)
-        teams = _teams(store, staff)
-        world = _World(store, end, staff, teams, _orders(store, end), _customers(store), rng)
-        plans = sorted((world.plan() for _ in range(max(conversations, 0))), key=lambda p: p.created_at)
+        desk = set_up_desk(store=store, end=end)
+        world = _World(store, end, desk, _orders(store, end), _customers(store), rng)
+        refunds = _spread(_refunds(store, end), _refund_count(conversations))
+        plans = [world.plan() for _ in range(max(conversations, 0) - len(refunds))]
+        plans += [world.plan(refund=refund) for refund in refunds]
+        plans.sort(key=lambda p: p.created_at)
         return _write(world, plans)
 
 
 # -- what the store has ------------------------------------------------------------
-
-
-def _staff(store: Store) -> list:
-    """The store's active members, agents first: they answer most, the owner and admins help out."""
-    memberships = Membership.objects.filter(store=store, user__is_active=True).select_related("user")
-    members = sorted(memberships.order_by("pk"), key=lambda m: m.role != Membership.Role.AGENT)
-    return [m.user for m in members]
-
-
-def _teams(store: Store, staff: list) -> dict[str, Team]:
-    teams = {}
-    for name in TEAMS:
-        team, _ = Team.objects.get_or_create(store=store, name=name)
-        if staff:
-            team.members.add(*staff)
-        teams[name] = team
-    return teams
 
 
 @dataclass(slots=True)
@@ -146,16 +152,21 @@ class _Person:
     name: str
     first: str
     language: str
+    vip: bool = False
+
+
+def _person(pk, email, first, last, language, spent, tags) -> _Person:
+    vip = spent >= Decimal(VIP_SPENT) or VIP_TAGS in (tags or [])
+    language = language if language in TEXTS else "en"
+    return _Person(pk, email.lower(), f"{first} {last}".strip(), first, language, vip)
+
+
+PERSON_FIELDS = ("email", "first_name", "last_name", "language", "amount_spent", "tags")
 
 
 def _customers(store: Store) -> list[_Person]:
     rows = Customer.objects.filter(store=store, erased_at__isnull=True).exclude(email="").order_by("pk")
-    return [
-        _Person(pk, email.lower(), f"{first} {last}".strip(), first, language if language in TEXTS else "en")
-        for pk, email, first, last, language in rows.values_list(
-            "pk", "email", "first_name", "last_name", "language"
-        )
-    ]
+    return [_person(*row) for row in rows.values_list("pk", *PERSON_FIELDS)]
 
 
 def _orders(store: Store, end: datetime) -> list[tuple]:
@@ -169,22 +180,69 @@ def _orders(store: Store, end: datetime) -> list[tuple]:
         created_at__lt=end,
     ).exclude(customer__email="")
     rows = orders.order_by("created_at", "pk").values_list(
-        "number",
-        "created_at",
-        "customer_id",
-        "customer__email",
-        "customer__first_name",
-        "customer__last_name",
-        "customer__language",
+        "number", "created_at", "customer_id", *(f"customer__{name}" for name in PERSON_FIELDS)
     )
+    return [(number, created, _person(*person)) for number, created, *person in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Refund:
+    """A refund in the store mirror that a return conversation led to (the refund action's result)."""
+
+    order_id: int
+    order_number: str
+    order_external_id: str
+    ordered_at: datetime
+    person: _Person
+    external_id: str
+    amount: Decimal
+    currency: str
+    note: str
+    at: datetime
+
+
+def _refunds(store: Store, end: datetime) -> list[_Refund]:
+    """Refunds of the last 80 days (but the last three) on live orders of customers with an address."""
+    refunds = Refund.objects.filter(
+        store=store,
+        order__customer__isnull=False,
+        order__cancelled_at__isnull=True,
+        order__customer__erased_at__isnull=True,
+        created_at__gte=end - timedelta(days=HISTORY_DAYS - 10),
+        created_at__lt=end - timedelta(days=3),
+    ).exclude(order__customer__email="")
+    rows = refunds.order_by("created_at", "pk").values_list(
+        "order_id", "order__number", "order__external_id", "order__created_at", "external_id", "amount",
+        "currency", "note", "created_at", "order__customer_id",
+        *(f"order__customer__{name}" for name in PERSON_FIELDS),
+    )  # fmt: skip
     return [
-        (number, created, _Person(cid, email.lower(), f"{first} {last}".strip(), first,
-                                  language if language in TEXTS else "en"))
-        for number, created, cid, email, first, last, language in rows
+        _Refund(order_id, number, order_external, ordered_at, _person(*person), external_id, amount, currency,
+                note, at)
+        for order_id, number, order_external, ordered_at, external_id, amount, currency, note, at, *person
+        in rows
+        if at - ordered_at > timedelta(days=4)
     ]  # fmt: skip
 
 
+def _spread(items: list, count: int) -> list:
+    """`count` of the items, evenly spread over them (all of them when there are no more)."""
+    if count >= len(items):
+        return list(items)
+    return [items[i * len(items) // count] for i in range(count)]
+
+
+def _refund_count(conversations: int) -> int:
+    """How many return conversations end in a refund action: about one in a hundred."""
+    return 0 if conversations < 20 else max(1, conversations // REFUNDS_PER)
+
+
 # -- one conversation, planned -----------------------------------------------------
+
+
+def _routed(kind: str, at: datetime, data: dict) -> "_Step":
+    """A change routing made on arrival (services.routing names itself as the rule)."""
+    return _Step(kind, at, data=data, rule_name=ROUTING)
 
 
 @dataclass
@@ -194,6 +252,7 @@ class _Step:
     text: str = ""
     data: dict = field(default_factory=dict)
     actor: object = None
+    rule_name: str = ""
 
 
 @dataclass
@@ -214,8 +273,9 @@ class _Plan:
 
 
 class _World:
-    def __init__(self, store, end, staff, teams, orders, customers, rng):
-        self.store, self.end, self.staff, self.teams = store, end, staff, teams
+    def __init__(self, store, end, desk: Desk, orders, customers, rng):
+        self.store, self.end, self.desk = store, end, desk
+        self.staff, self.teams = desk.staff, desk.teams
         self.orders, self.customers, self.rng = orders, customers, rng
         self.start = end - timedelta(days=HISTORY_DAYS)
 
@@ -232,13 +292,18 @@ class _World:
         day = self.start + timedelta(days=self.rng.randrange(HISTORY_DAYS))
         return day + timedelta(hours=self.rng.uniform(6, 21))
 
-    def plan(self) -> _Plan:
+    def plan(self, refund: _Refund | None = None) -> _Plan:
+        """One conversation; with `refund`, a return that ends in that refund (action, macro, resolved)."""
         rng = self.rng
-        topic = self._choice(TOPIC_WEIGHTS)
+        topic = "return" if refund else self._choice(TOPIC_WEIGHTS)
         order_number = ""
         person = None
         created = self._when()
-        if topic in ORDER_TOPICS and self.orders and rng.random() > 0.1:
+        if refund is not None:
+            order_number, person = refund.order_number, refund.person
+            asked = refund.at - timedelta(days=rng.uniform(3, 9))
+            created = max(asked, refund.ordered_at + timedelta(days=2))
+        elif topic in ORDER_TOPICS and self.orders and rng.random() > 0.1:
             order_number, ordered_at, person = rng.choice(self.orders)
             low, high = ORDER_DELAY_DAYS[topic]
             created = ordered_at + timedelta(days=rng.uniform(low, high), minutes=rng.uniform(0, 600))
@@ -264,25 +329,32 @@ class _World:
             opening = f"Order: {order_number}\n\n{opening}"  # as the contact form writes it
         priority = self._priority(topic)
         team = self.teams.get("Persian-speaking" if language == "fa" else TOPIC_TEAM.get(topic, ""))
-        staff = self.staff
-        assignee = (staff[0] if rng.random() < 0.7 else staff[-1]) if staff and rng.random() < 0.92 else None
-        writer = assignee or (staff[0] if staff else None)
+        assignee = self._assignee(language, team, created) if rng.random() < 0.92 else None
+        writer = assignee or (self.staff[0] if self.staff else None)
         tags = list(TOPIC_TAGS[topic][: rng.choice((1, 1, 2))])
-        if rng.random() < 0.08:
+        if person.vip:
             tags.append("vip")
 
         steps = [
             _Step("in", created, opening),
             _Step(Activity.Kind.CREATED, created, data={"channel": channel}),
         ]
+        # On arrival, routing raises a VIP's priority, picks the team and, in a routed team, the agent.
+        raised = person.vip and priority in (Conversation.Priority.LOW, Conversation.Priority.NORMAL)
+        if raised:
+            steps.append(_routed(Activity.Kind.PRIORITY, created, {"from": priority, "to": "high"}))
+            priority = Conversation.Priority.HIGH
+        routed = team is not None and team.routing
         t = created + timedelta(minutes=rng.uniform(1, 20))
         if team is not None:
-            steps.append(_Step(Activity.Kind.TEAM, t, data={"from": "", "to": team.name}, actor=writer))
+            data = {"from": "", "to": team.name}
+            steps.append(_routed(Activity.Kind.TEAM, created, data) if routed else _Step(
+                Activity.Kind.TEAM, t, data=data, actor=writer))  # fmt: skip
         if assignee is not None:
-            steps.append(
-                _Step(Activity.Kind.ASSIGNED, t, data={"from": None, "to": assignee.pk}, actor=writer)
-            )
-        if priority != Conversation.Priority.NORMAL:
+            data = {"from": None, "to": assignee.pk}
+            steps.append(_routed(Activity.Kind.ASSIGNED, created, data) if routed else _Step(
+                Activity.Kind.ASSIGNED, t, data=data, actor=writer))  # fmt: skip
+        if priority != Conversation.Priority.NORMAL and not raised:
             steps.append(
                 _Step(Activity.Kind.PRIORITY, t, data={"from": "normal", "to": priority}, actor=writer)
             )
@@ -294,15 +366,18 @@ class _World:
             note = rng.choice(NOTES[topic]).format(**slots)
             steps.append(_Step("note", created + (t - created) * rng.uniform(0.3, 0.9), note, actor=writer))
         age = self.end - created
-        status = self._status(age)
+        status = Conversation.Status.RESOLVED if refund else self._status(age)
         snoozed_until = None
         if status == Conversation.Status.OPEN and (
             age < timedelta(hours=30) or (age < timedelta(days=5) and rng.random() < 0.5)
         ):
             pass  # not answered yet
         else:
+            steps += self._goodwill(topic, person, slots, t, writer)
             steps.append(_Step("reply", t, answer, actor=writer))
-            if status == Conversation.Status.OPEN:  # answered, set pending, and the customer wrote again
+            if refund is not None:
+                steps += self._refunded(refund, person, slots, writer)
+            elif status == Conversation.Status.OPEN:  # answered, set pending, and the customer wrote again
                 t += timedelta(minutes=rng.uniform(1, 30))
                 steps.append(
                     _Step(Activity.Kind.STATUS, t, data={"from": "open", "to": "pending"}, actor=writer)
@@ -346,8 +421,63 @@ class _World:
                         datetime.fromisoformat(step.data["until"]) if "until" in step.data else None
                     )
         steps.sort(key=lambda s: s.at)
+        added = (name for step in steps if step.kind == Activity.Kind.TAGGED for name in step.data["added"])
+        tags = sorted({*tags, *added})
         return _Plan(created, topic, language, person, channel, subject, status, priority, assignee, team,
                      tags, steps, snoozed_until)  # fmt: skip
+
+    def _assignee(self, language: str, team: Team | None, created: datetime):
+        """Who took it: a team member (or anyone) who speaks the language and was not away; the owner
+        and admins help out now and then."""
+        desk, rng = self.desk, self.rng
+        staff = [u for u in self.staff if team is None or u.pk in desk.members[team.name]]
+        if not staff:
+            return None
+        helpers = [u for u in staff if desk.roles.get(u.pk) != Membership.Role.AGENT]
+        if helpers and rng.random() < OWNER_SHARE:
+            return rng.choice(helpers)
+        away_since = self.end - timedelta(days=AWAY_DAYS)
+        fits = [
+            u for u in staff
+            if desk.roles.get(u.pk) == Membership.Role.AGENT and speaks(desk.languages.get(u.pk), language)
+            and (desk.available.get(u.pk, True) or created < away_since)
+        ]  # fmt: skip
+        fits = fits or [u for u in staff if desk.available.get(u.pk, True)] or staff
+        return fits[0] if rng.random() < 0.6 else rng.choice(fits)
+
+    def _goodwill(self, topic, person, slots, at, writer) -> list[_Step]:
+        """Now and then the answer comes with a store action: a new discount code, a gift card."""
+        rng = self.rng
+        if person.id is None or writer is None:
+            return []
+        at = at - timedelta(minutes=rng.uniform(1, 5))
+        if topic == "discount" and rng.random() < DISCOUNT_CODE_SHARE:
+            code = f"{slots['code']}-X".upper()
+            return [_Step("action", at, data={"kind": "discount_code", "code": code, "value": "10"},
+                          actor=writer)]  # fmt: skip
+        if topic == "damaged" and rng.random() < GIFT_CARD_SHARE:
+            last = "".join(rng.choice(CODE_ALPHABET) for _ in range(4))
+            data = {"kind": "gift_card", "amount": "20.00", "last": last, "note": GIFT_CARD_NOTE}
+            return [_Step("action", at, data=data, actor=writer)]
+        return []
+
+    def _refunded(self, refund: _Refund, person, slots, writer) -> list[_Step]:
+        """The parcel came back: the refund on the platform, then the "Refund sent" macro."""
+        rng = self.rng
+        macro = self.desk.macros[REFUND_SENT]
+        values = {"customer.first_name": person.first or person.name, "order.name": refund.order_number,
+                  "store.name": self.store.name}  # fmt: skip
+        text = fill(self.desk.canned[REFUND_TITLES.get(person.language, REFUND_SENT)].body, values)
+        at = refund.at - timedelta(seconds=rng.uniform(5, 40))
+        by_macro = {"macro": macro.name, "macro_id": macro.pk}
+        tags = {"added": ["refund"], "removed": [], **by_macro}
+        return [
+            _Step("action", at, data={"kind": "refund", "refund": refund}, actor=writer),
+            _Step("reply", at + timedelta(seconds=50), text, actor=writer),
+            _Step(Activity.Kind.TAGGED, at + timedelta(seconds=51), data=tags, actor=writer),
+            _Step(Activity.Kind.STATUS, at + timedelta(seconds=52),
+                  data={"from": "open", "to": "resolved", **by_macro}, actor=writer),
+        ]  # fmt: skip
 
     def _priority(self, topic: str) -> str:
         roll = self.rng.random()
@@ -496,13 +626,18 @@ def _write(world: _World, plans: list[_Plan]) -> HelpdeskSummary:
                 )
                 summary.notes += 1
             else:
+                data = step.data
+                if step.kind == "action":  # the platform's record first: the activity names it
+                    data = write_store_action(store, conversation, plan.person.id, step, rng)
+                    summary.store_actions += 1
                 activities.append(
                     Activity(
                         store=store,
                         conversation=conversation,
-                        kind=step.kind,
+                        kind=Activity.Kind.ACTION if step.kind == "action" else step.kind,
                         actor=step.actor,
-                        data=step.data,
+                        rule_name=step.rule_name,
+                        data=data,
                         created_at=step.at,
                     )
                 )
@@ -511,6 +646,7 @@ def _write(world: _World, plans: list[_Plan]) -> HelpdeskSummary:
     Message.objects.bulk_create(messages, batch_size=500)
     Activity.objects.bulk_create(activities, batch_size=500)
     Conversation.tags.through.objects.bulk_create(links, batch_size=500)
+    summary.sla_breaches = compute_sla(store, zip(conversations, plans, strict=True), now=world.end)
     reindex_store(store)  # the inbox's search finds the demo's conversations too
     summary.messages = len(messages)
     summary.activities = len(activities)

@@ -22,7 +22,7 @@ AGENT_EMAIL = "agent@cxloop.test"
 # A demo only: printed on every `cxloop demo setup`, never used outside it.
 DEMO_PASSWORD = "demo-password"
 DEMO_CUSTOMERS = 2000
-DEMO_CONVERSATIONS = 300
+DEMO_CONVERSATIONS = 1500
 DEMO_SEED = 42
 
 

@@ -1,6 +1,7 @@
 import hashlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -9,12 +10,34 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from cxloop.commerce.models import Refund, StoreAction
+from cxloop.commerce.queries import build_timeline
 from cxloop.core.models import Membership
 from cxloop.core.services import create_store
 from cxloop.demo.generator import generate_store
 from cxloop.demo.helpdesk import HelpdeskExists, conversations_for, generate_helpdesk
 from cxloop.demo.helpdesk_texts import TEXTS
-from cxloop.helpdesk.models import Activity, Conversation, Message, Team
+from cxloop.helpdesk import rulebook
+from cxloop.helpdesk.models import (
+    Activity,
+    AgentProfile,
+    CannedReply,
+    Conversation,
+    DeskSettings,
+    Macro,
+    Message,
+    Rule,
+    RuleRun,
+    SearchDocument,
+    SlaBreach,
+    SlaPolicy,
+    Team,
+)
+from cxloop.helpdesk.queries import InboxFilter, list_conversations
+from cxloop.helpdesk.services.canned import VARIABLE, check_variables, render_canned
+from cxloop.helpdesk.services.desk import business_hours
+from cxloop.helpdesk.services.routing import ROUTING, is_vip
+from cxloop.helpdesk.services.sla import update_sla
 from cxloop.surveys.language import detect_comment_language
 from cxloop.testing.fixtures import make_staff
 
@@ -38,17 +61,30 @@ def _digest(store) -> str:
     conversations = Conversation.objects.filter(store=store).order_by("number").values_list(*fields)
     messages = Message.objects.filter(store=store).order_by("conversation__number", "created_at", "pk")
     message_fields = ("conversation__number", "kind", "channel", "text", "delivery", "created_at", "sent_at")
-    rows = repr((list(conversations), list(messages.values_list(*message_fields))))
+    actions = StoreAction.objects.filter(store=store).order_by("created_at", "pk")
+    breaches = SlaBreach.objects.filter(store=store).order_by("conversation__number", "target")
+    rows = repr((
+        list(conversations), list(messages.values_list(*message_fields)),
+        list(actions.values_list("kind", "result", "created_at", "order__number")),
+        list(breaches.values_list("conversation__number", "target", "due_at", "policy__name")),
+    ))  # fmt: skip
     return hashlib.sha256(rows.replace(store.name, "").replace(store.slug, "").encode()).hexdigest()
 
 
-def test_the_help_desk_has_three_teams_of_the_store_staff(store):
+def test_the_help_desk_has_three_routed_teams_of_the_store_staff(store):
     _generate(store, conversations=20)
     staff = set(Membership.objects.filter(store=store).values_list("user_id", flat=True))
-    teams = {
-        team.name: set(team.members.values_list("pk", flat=True)) for team in Team.objects.filter(store=store)
-    }
-    assert teams == {"Returns": staff, "Wholesale": staff, "Persian-speaking": staff}
+    teams = {team.name: team for team in Team.objects.filter(store=store)}
+    assert set(teams) == {"Returns", "Wholesale", "Persian-speaking"}
+    assert all(team.routing for team in teams.values())
+    assert teams["Persian-speaking"].languages == ["fa"]
+    for team in teams.values():
+        members = set(team.members.values_list("pk", flat=True))
+        assert len(members) >= 2 and members <= staff
+    # the Persian-speaking team has a member who speaks Persian
+    persian = teams["Persian-speaking"].members.values_list("pk", flat=True)
+    spoken = AgentProfile.objects.filter(store=store, user__in=persian).values_list("languages", flat=True)
+    assert any("fa" in languages for languages in spoken)
 
 
 def test_conversations_are_numbered_once_each_in_the_order_they_were_opened(store):
@@ -78,7 +114,10 @@ def test_conversation_times_are_those_of_its_messages(store):
         )
         if c.first_response_at:
             assert timedelta(minutes=1) < c.first_response_at - c.created_at < timedelta(days=1)
-        events = [m.created_at for m in messages] + [a.created_at for a in c.activities.all()]
+        # (an SLA breach is written at its due time, which may come after the last change)
+        events = [m.created_at for m in messages] + [
+            a.created_at for a in c.activities.all() if a.kind != Activity.Kind.SLA
+        ]
         assert c.updated_at == max(events)
         if c.status == Conversation.Status.RESOLVED:
             assert c.last_message_at <= c.resolved_at <= c.updated_at
@@ -167,8 +206,8 @@ def test_a_store_that_has_conversations_is_refused(store):
 
 
 def test_the_demo_size_scales_with_its_customers():
-    assert conversations_for(2000) == 300
-    assert conversations_for(20_000) == 3000
+    assert conversations_for(2000) == 1500
+    assert conversations_for(20_000) == 15_000
 
 
 def test_seed_command_adds_conversations_scaled_to_its_customers_or_as_asked(db):
@@ -186,7 +225,7 @@ def test_the_inbox_and_a_customers_conversation_show_the_demo_data(store):
     # given
     _generate(store, conversations=40)
     client = Client()
-    client.force_login(Membership.objects.get(store=store, role=Membership.Role.AGENT).user)
+    client.force_login(Membership.objects.get(store=store, user__email=f"agent@{store.slug}.test").user)
     conversation = (
         Conversation.objects.filter(store=store, customer__isnull=False, subject__contains="#")
         .order_by("-number")
@@ -203,3 +242,153 @@ def test_the_inbox_and_a_customers_conversation_show_the_demo_data(store):
     assert escape(first.text.splitlines()[-1]) in text
     for number in conversation.customer.orders.values_list("number", flat=True)[:1]:
         assert number in text
+
+
+# -- the desk's set-up: staff, settings, SLAs, canned replies, macros, rules, store actions ----------
+
+
+@pytest.fixture
+def demo_desk(store):
+    """A demo help desk big enough to hold every kind of row (store actions are one in a hundred)."""
+    summary = _generate(store, customers=400, conversations=300)
+    return store, summary
+
+
+def test_the_staff_are_agents_with_languages_and_one_is_away(demo_desk):
+    store, _summary = demo_desk
+    members = set(Membership.objects.filter(store=store).values_list("user_id", flat=True))
+    profiles = {p.user_id: p for p in AgentProfile.objects.filter(store=store)}
+    assert set(profiles) == members and len(members) == 5
+    languages = [set(p.languages) for p in profiles.values()]
+    assert any("fa" in spoken for spoken in languages)
+    assert any({"pl", "lv"} <= spoken for spoken in languages)
+    assert any("zh-hans" in spoken for spoken in languages)
+    assert [p.available for p in profiles.values()].count(False) == 1
+    settings = DeskSettings.objects.get(store=store)
+    assert settings.vip_spent == Decimal("1000.00") and settings.vip_tags == ["vip"]
+
+
+def test_vip_customers_conversations_were_raised_to_high_by_routing(demo_desk):
+    store, _summary = demo_desk
+    settings = DeskSettings.objects.get(store=store)
+    known = Conversation.objects.filter(store=store, customer__isnull=False).select_related("customer")
+    vips = [c for c in known if is_vip(c.customer, settings)]
+    assert vips
+    assert all(c.priority in ("high", "urgent") for c in vips)
+    raised = Activity.objects.filter(store=store, kind=Activity.Kind.PRIORITY, rule_name=ROUTING)
+    assert raised.exists()
+    assert {a.conversation_id for a in raised} <= {c.pk for c in vips}
+
+
+def test_business_hours_and_sla_policies_are_set_and_every_conversation_has_its_sla(demo_desk):
+    store, _summary = demo_desk
+    hours = business_hours(store)
+    assert hours.zone == store.timezone
+    assert hours.week[5] and not hours.week[6]  # open Saturday morning, closed Sunday
+    assert len(hours.holidays) >= 2
+    policies = list(SlaPolicy.objects.filter(store=store).order_by("position"))
+    assert [p.priority for p in policies] == ["urgent", "high", ""]
+    assert policies[0].first_response_minutes < policies[-1].first_response_minutes
+    conversations = Conversation.objects.filter(store=store)
+    assert not conversations.filter(sla_policy__isnull=True).exists()
+    # each open conversation has its next deadline, or has missed one
+    for c in conversations.filter(status=Conversation.Status.OPEN):
+        assert c.sla_due_at is not None or c.sla_breached, c.number
+        assert c.sla_due_at is None or c.sla_due_at > END
+    # the service, run again on every conversation at the same moment, finds what the generator left
+    fields = ("sla_policy_id", "sla_due_at", "sla_breached", "first_response_due_at",
+              "next_response_due_at", "resolution_due_at")  # fmt: skip
+    before = list(conversations.order_by("pk").values_list(*fields))
+    breaches_before = SlaBreach.objects.filter(store=store).count()
+    for c in conversations.select_related("store"):
+        update_sla(c, now=END)
+    assert list(conversations.order_by("pk").values_list(*fields)) == before
+    assert SlaBreach.objects.filter(store=store).count() == breaches_before
+    # some resolved conversations were late: their breaches are recorded once, each with its activity
+    breaches = SlaBreach.objects.filter(store=store, conversation__status=Conversation.Status.RESOLVED)
+    assert breaches.count() > 5
+    assert (
+        SlaBreach.objects.filter(store=store).count()
+        == Activity.objects.filter(store=store, kind=Activity.Kind.SLA).count()
+    )
+    assert all(b.conversation.sla_breached for b in breaches.select_related("conversation"))
+
+
+def test_canned_replies_come_in_several_languages_and_fill_in_for_a_customer(demo_desk):
+    store, _summary = demo_desk
+    replies = list(CannedReply.objects.filter(store=store))
+    assert 6 <= len(replies) <= 10
+    assert len({r.language for r in replies} - {""}) >= 4
+    with_orders = Conversation.objects.filter(store=store, customer__orders__isnull=False)
+    conversation = with_orders.select_related("store").first()
+    agent = conversation.assignee
+    for canned in replies:
+        check_variables(canned.body)  # raises on an unknown variable
+        assert VARIABLE.search(canned.body)
+        text, missing = render_canned(canned, conversation, agent)
+        assert missing == [] and "{{" not in text, canned.title
+        assert conversation.customer.first_name in text or "first_name" not in canned.body
+
+
+def test_three_macros_and_the_refund_macro_replies_tags_and_resolves(demo_desk):
+    store, _summary = demo_desk
+    macros = {m.name: m for m in Macro.objects.filter(store=store)}
+    assert len(macros) == 3
+    refund = macros["Refund sent"]
+    assert refund.reply_body and refund.add_tags == ["refund"] and refund.status == "resolved"
+    check_variables(refund.reply_body)
+
+
+def test_rules_are_valid_through_the_rulebook_and_did_not_fire_on_the_history(demo_desk):
+    store, _summary = demo_desk
+    rules = list(Rule.objects.filter(store=store))
+    assert 3 <= len(rules) <= 4
+    assert [r.position for r in rules] == list(range(len(rules)))
+    for rule in rules:
+        assert rulebook.clean_conditions(store, rule.conditions) == rule.conditions
+        assert rulebook.clean_actions(store, rule.actions) == rule.actions
+        assert rule.fired_count == 0
+    words = next(r for r in rules if r.name.startswith("Refund")).conditions[0]["value"]
+    assert {"refund", "zwrot", "بازپرداخت", "退款"} <= set(words)
+    assert not RuleRun.objects.filter(rule__store=store).exists()
+
+
+def test_store_actions_are_done_on_the_customers_own_orders_and_written_on_the_conversation(demo_desk):
+    store, summary = demo_desk
+    actions = list(StoreAction.objects.filter(store=store).select_related("order", "customer"))
+    assert {a.kind for a in actions} == {"refund", "discount_code", "gift_card"}
+    assert summary.store_actions == len(actions)
+    written = Activity.objects.filter(store=store, kind=Activity.Kind.ACTION).select_related("conversation")
+    activities = {a.data["action_id"]: a for a in written}
+    assert set(activities) == {a.pk for a in actions}
+    for action in actions:
+        activity = activities[action.pk]
+        conversation = activity.conversation
+        assert action.status == StoreAction.Status.DONE and action.platform == "demo"
+        assert action.customer_id == conversation.customer_id is not None
+        assert action.actor_id == activity.actor_id is not None
+        assert action.created_at == action.started_at == activity.created_at
+        assert conversation.created_at < activity.created_at <= conversation.updated_at
+        assert activity.data["summary"] == action.result["summary"]
+        timeline = build_timeline(store, conversation.customer)
+        assert any(entry.kind == "store_action" and entry.obj.pk == action.pk for entry in timeline)
+        if action.kind == "refund":
+            # a real order of the customer, refunded in the store mirror by that amount
+            assert action.order.customer_id == conversation.customer_id
+            assert action.order.number in conversation.subject
+            refund_id = action.result["platform_ids"]["refund"]
+            refund = Refund.objects.get(order=action.order, external_id=refund_id)
+            assert Decimal(action.result["amount"]) == refund.amount
+            assert activity.created_at <= refund.created_at
+            assert conversation.status == Conversation.Status.RESOLVED
+            assert conversation.tags.filter(name="refund").exists()
+        if action.kind == "gift_card":
+            assert len(action.result["code"]) == 4  # masked, as the ledger keeps it
+
+
+def test_the_search_index_covers_every_demo_conversation(demo_desk):
+    store, _summary = demo_desk
+    conversations = Conversation.objects.filter(store=store)
+    assert SearchDocument.objects.filter(store=store).count() == conversations.count()
+    found = list_conversations(store, InboxFilter(status="", search="wholesale"), None)
+    assert found.exists()

@@ -295,7 +295,10 @@ def test_demo_setup_creates_the_demo_store_once(db, capsys):
     assert (store.currency, store.timezone) == ("EUR", "Europe/Warsaw")
     assert Customer.objects.filter(store=store).count() == 2000
     roles = dict(Membership.objects.filter(store=store).values_list("user__username", "role"))
-    assert roles == {"demo@cxloop.test": "owner", "agent@cxloop.test": "agent"}
+    assert roles == {
+        "demo@cxloop.test": "owner", "agent@cxloop.test": "agent", "parisa@demo.cxloop.test": "agent",
+        "wei@demo.cxloop.test": "agent", "janis@demo.cxloop.test": "agent",
+    }  # fmt: skip
     assert WebhookSecret.objects.filter(store=store).count() == 3
     kinds = dict(Survey.objects.filter(store=store).values_list("kind", "status"))
     assert kinds == {"nps": "active", "csat": "active", "custom": "active"}
@@ -303,12 +306,12 @@ def test_demo_setup_creates_the_demo_store_once(db, capsys):
     assert (custom.name, custom.questions.count()) == ("After delivery", 4)
     assert Response.objects.filter(survey=custom, channel="web").count() >= 100
     conversations = Conversation.objects.filter(store=store)
-    assert conversations.count() == 300 and conversations.filter(assignee__isnull=False).exists()
+    assert conversations.count() == 1500 and conversations.filter(assignee__isnull=False).exists()
     assert sorted(Team.objects.filter(store=store).values_list("name", flat=True)) == [
         "Persian-speaking", "Returns", "Wholesale",
     ]  # fmt: skip
     out = capsys.readouterr().out
-    assert "300 help-desk conversations" in out
+    assert "1500 help-desk conversations" in out
     assert out.count("API key") == 1
     assert out.count("http://127.0.0.1:8000") == 2
     assert "demo@cxloop.test  password: demo-password" in out

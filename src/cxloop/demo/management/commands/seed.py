@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument(
             "--conversations", type=int, default=None,
-            help="Help-desk conversations of the last 90 days (default: 15 per 100 customers; 0 for none).",
+            help="Help-desk conversations of the last 90 days (default: 75 per 100 customers; 0 for none).",
         )  # fmt: skip
         parser.add_argument(
             "--store", default=services.DEMO_SLUG, help="Store slug; created (EUR) if missing."
