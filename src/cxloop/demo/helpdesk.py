@@ -51,6 +51,7 @@ from django.utils import timezone
 from cxloop.commerce.actions import CODE_ALPHABET
 from cxloop.commerce.models import Customer, Order, Refund
 from cxloop.core.models import Membership, Store
+from cxloop.core.names import person_name
 from cxloop.helpdesk.addresses import inbound_address, inbound_domain, new_reply_key
 from cxloop.helpdesk.models import Activity, Channel, Conversation, Message, Tag, Team
 from cxloop.helpdesk.services.conversations import reply_subject
@@ -158,7 +159,8 @@ class _Person:
 def _person(pk, email, first, last, language, spent, tags) -> _Person:
     vip = spent >= Decimal(VIP_SPENT) or VIP_TAGS in (tags or [])
     language = language if language in TEXTS else "en"
-    return _Person(pk, email.lower(), f"{first} {last}".strip(), first, language, vip)
+    # As the person's own script writes it: "王伟", family name first, for Chinese names.
+    return _Person(pk, email.lower(), person_name(first, last), first, language, vip)
 
 
 PERSON_FIELDS = ("email", "first_name", "last_name", "language", "amount_spent", "tags")

@@ -177,6 +177,16 @@ def test_customers_write_about_their_own_orders(store):
     assert orders > 20
 
 
+def test_chinese_customers_names_are_written_family_name_first(store):
+    _generate(store)
+    known = Conversation.objects.filter(store=store, customer__isnull=False).select_related("customer")
+    chinese = [c for c in known if c.customer.language.startswith("zh")]
+    assert chinese
+    for c in chinese:
+        assert c.contact_name == f"{c.customer.last_name}{c.customer.first_name}"
+        assert c.messages.filter(kind="incoming").first().from_name == c.contact_name
+
+
 def test_the_customers_words_are_in_the_conversations_language():
     for language, texts in TEXTS.items():
         slots = {
