@@ -225,6 +225,7 @@ def seed_conversations(store, conversations: int, messages_per: int, *, seed: in
                 _insert(connection, Message._meta.db_table, message_columns, message_rows)
                 _insert(connection, tag_table, ["conversation_id", "tag_id"], tag_rows)
             bar.update(size)
+    _index(store)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the rows came with their ids: move the sequence past them
             table = Conversation._meta.db_table
@@ -232,6 +233,23 @@ def seed_conversations(store, conversations: int, messages_per: int, *, seed: in
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))", [table]
             )
         cursor.execute("ANALYZE")
+
+
+def _index(store) -> None:
+    """The search documents of the seeded conversations, written by the indexer as the app writes them."""
+    from tqdm import tqdm
+
+    from cxloop.helpdesk.models import Conversation, SearchDocument
+    from cxloop.helpdesk.services.indexing import BATCH, index_conversations
+
+    indexed = SearchDocument.objects.filter(store=store).values_list("conversation_id", flat=True)
+    missing = list(
+        Conversation.objects.filter(store=store).exclude(pk__in=indexed).values_list("pk", flat=True)
+    )
+    with tqdm(total=len(missing), unit="conversation", desc="indexing") as bar:
+        for start in range(0, len(missing), BATCH):
+            index_conversations(missing[start : start + BATCH])
+            bar.update(min(BATCH, len(missing) - start))
 
 
 def _columns(model) -> list:
