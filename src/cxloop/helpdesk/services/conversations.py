@@ -237,6 +237,8 @@ def wake_snoozed(*, now: datetime | None = None) -> int:
     Each is reopened in its own transaction, only if it is still snoozed
     until the same time (an agent may have changed it meanwhile).
     """
+    from .rules import run_rules
+
     now = now or timezone.now()
     due = Conversation.objects.filter(status=Conversation.Status.SNOOZED, snoozed_until__lte=now)
     woken = 0
@@ -251,6 +253,8 @@ def wake_snoozed(*, now: datetime | None = None) -> int:
                 _log(conversation, Activity.Kind.STATUS, None, now, **change, why="snooze_ended")
                 update_sla(conversation, now=now)
                 woken += 1
+        if changed:  # the "status changes" rules, after the reopening is committed (as set_status runs them)
+            run_rules(conversation, Rule.Trigger.STATUS_CHANGED, context={**change, "now": now})
     return woken
 
 

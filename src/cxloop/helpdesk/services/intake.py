@@ -75,6 +75,7 @@ def take_message(
         if stored is not None:
             return stored.conversation, stored, False
     at = at or timezone.now()
+    status_before = conversation.status if conversation is not None else None
     for attempt in range(NUMBER_RETRIES):
         try:
             with transaction.atomic():
@@ -89,6 +90,8 @@ def take_message(
         if conversation is None:
             _route(taken[0])
         _run_rules(taken[0], taken[1], created=conversation is None)
+        if status_before is not None and taken[0].status != status_before:  # the customer reopened it
+            _run_status_rules(taken[0], taken[1], status_before)
         return taken
     raise AssertionError("unreachable")
 
@@ -118,6 +121,15 @@ def _run_rules(conversation: Conversation, message: Message, *, created: bool) -
 
     trigger = Rule.Trigger.CONVERSATION_CREATED if created else Rule.Trigger.MESSAGE_RECEIVED
     run_rules(conversation, trigger, context={"message": message})
+
+
+def _run_status_rules(conversation: Conversation, message: Message, previous: str) -> None:
+    """The "status changes" rules, when the customer's message reopened a pending, snoozed or resolved
+    conversation (as when staff change the status)."""
+    from .rules import run_rules
+
+    context = {"from": previous, "to": conversation.status, "message": message}
+    run_rules(conversation, Rule.Trigger.STATUS_CHANGED, context=context)
 
 
 def _stored(store: Store, external_id: str) -> Message | None:

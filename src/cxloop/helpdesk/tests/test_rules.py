@@ -86,6 +86,33 @@ def test_a_status_change_by_staff_runs_the_status_rules(store, agent):
     assert tags(conversation) == ["matched"]
 
 
+def test_the_customer_reopening_a_resolved_conversation_runs_the_status_rules(store, agent):
+    make_rule(store, trigger="status", conditions=[{"kind": "status_is", "value": "open"}])
+    conversation, _message = open_conversation(store)
+    conversations.set_status(conversation=conversation, status="resolved", actor=agent)
+    assert tags(conversation) == []
+
+    customer_writes(store, conversation, text="It broke again.")
+
+    conversation.refresh_from_db()
+    assert conversation.status == "open" and tags(conversation) == ["matched"]
+
+
+def test_a_snooze_ending_runs_the_status_rules(store, agent):
+    make_rule(store, trigger="status", conditions=[{"kind": "status_is", "value": "open"}])
+    conversation, _message = open_conversation(store)
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        conversations.set_status(
+            conversation=conversation, status="snoozed", actor=agent,
+            snoozed_until=MONDAY_NOON + timedelta(hours=2),
+        )  # fmt: skip
+    assert tags(conversation) == []
+
+    woken = conversations.wake_snoozed(now=MONDAY_NOON + timedelta(hours=3))
+
+    assert woken == 1 and tags(conversation) == ["matched"]
+
+
 def test_the_sla_trigger_runs_when_another_module_fires_it(store):
     make_rule(store, trigger="sla", actions=[{"kind": "set_priority", "value": "urgent"}])
     conversation, _message = open_conversation(store)
