@@ -124,6 +124,32 @@ def route_conversation(
     return Routed(team=team, assignee=conversation.assignee, vip=vip)
 
 
+WAITING_BATCH = 50
+
+
+def route_waiting(store, *, teams=None, limit: int = WAITING_BATCH) -> int:
+    """Give the conversations waiting unassigned in routed teams' queues to whoever has room now.
+
+    Called when an agent becomes available again (services.teams.set_availability); the oldest
+    waiting go first, each routed as on arrival (one at a time, the team locked), and the sweep
+    stops at the first that still finds nobody. Returns how many were assigned.
+    """
+    routed_teams = Team.objects.filter(store=store, routing=True)
+    if teams is not None:
+        routed_teams = routed_teams.filter(pk__in=[team.pk for team in teams])
+    assigned = 0
+    for team in routed_teams.order_by("pk"):
+        waiting = Conversation.objects.filter(
+            store=store, team=team, assignee__isnull=True, status=Conversation.Status.OPEN,
+            merged_into__isnull=True,
+        ).select_related("store", "customer", "team").order_by("created_at", "pk")  # fmt: skip
+        for conversation in waiting[:limit]:
+            if route_conversation(conversation, team=team).assignee is None:
+                break
+            assigned += 1
+    return assigned
+
+
 def next_agent(team: Team, language: str = ""):
     """The team member whose turn it is and who has room; None when nobody fits."""
     members = list(

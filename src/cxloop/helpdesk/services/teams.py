@@ -144,12 +144,17 @@ def profile_for(store, user) -> AgentProfile:
 
 @transaction.atomic
 def set_availability(*, store, user, available: bool) -> AgentProfile:
-    """The agent's own switch: off, routing passes them by (what they have stays theirs)."""
+    """The agent's own switch: off, routing passes them by (what they have stays theirs); back on, the
+    conversations waiting unassigned in their teams' queues are routed again (routing.route_waiting)."""
     _check_member(store, user)
     profile = profile_for(store, user)
     if profile.available != bool(available):
         profile.available = bool(available)
         profile.save(update_fields=["available", "updated_at"])
+        if profile.available:
+            from .routing import route_waiting
+
+            route_waiting(store, teams=list(Team.objects.filter(store=store, members=user)))
     return profile
 
 

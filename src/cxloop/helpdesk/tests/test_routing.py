@@ -12,6 +12,7 @@ from cxloop.core.models import Membership
 from cxloop.helpdesk.models import Activity, AgentProfile, Conversation, DeskSettings, Team
 from cxloop.helpdesk.services import conversations as services
 from cxloop.helpdesk.services.routing import ROUTING, route_conversation, speaks
+from cxloop.helpdesk.services.teams import set_availability
 from cxloop.helpdesk.views import activity_text
 from cxloop.testing.fixtures import make_staff
 
@@ -82,6 +83,24 @@ def test_when_nobody_fits_the_conversation_waits_unassigned_in_the_teams_queue(s
     conversation.refresh_from_db()
     assert conversation.team == team and conversation.assignee is None
     assert not Activity.objects.filter(conversation=conversation, kind=Activity.Kind.ASSIGNED).exists()
+
+
+def test_an_agent_back_from_away_takes_the_conversations_waiting_in_their_teams_queue(store):
+    # given two conversations waiting because the team's only member is away (cap: one more)
+    ania = member(store, "ania", available=False, max_open=1)
+    team = team_of(store, "General", ania, default=True)
+    first, second = arrive(store, count=2)
+
+    # when she switches herself back on
+    set_availability(store=store, user=ania, available=True)
+
+    # then the older one is hers, the other still waits (she is at her cap)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.assignee, second.assignee) == (ania, None)
+    assert second.team == team
+    [assigned] = Activity.objects.filter(conversation=first, kind=Activity.Kind.ASSIGNED)
+    assert assigned.rule_name == ROUTING
 
 
 def test_a_team_without_routing_only_queues(store):
