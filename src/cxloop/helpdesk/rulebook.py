@@ -141,6 +141,13 @@ def _team(store, value, field) -> int:
     return team.pk
 
 
+def _skill(store, value, field) -> str:
+    skill = " ".join(str(value or "").replace("\x00", "").split())[:60]
+    if not skill:
+        raise InvalidInput(_("Write the skill, as agents list it on the teams page."), field=field)
+    return skill
+
+
 def _canned(store, value, field) -> int:
     """One of the store's canned replies by title (as typed) or id (as stored)."""
     from .models import CannedReply
@@ -326,6 +333,7 @@ SETTABLE_STATUSES = (
 ACTIONS: dict[str, Action] = {
     "assign_agent": Action(gettext_lazy("Assign to the agent"), _agent),
     "assign_team": Action(gettext_lazy("Assign to the team"), _team),
+    "assign_skill": Action(gettext_lazy("Assign to an available agent with the skill"), _skill),
     "add_tags": Action(gettext_lazy("Add the tags"), _words),
     "set_priority": Action(
         gettext_lazy("Set the priority to"), _choice(Conversation.Priority.choices),

@@ -181,6 +181,26 @@ def next_agent(team: Team, language: str = ""):
     return None
 
 
+def agent_with_skill(store, skill: str, language: str = ""):
+    """The store's available member listing `skill` (any case) with the fewest open and pending
+    conversations and room under their cap; those speaking `language` first. None when nobody fits."""
+    wanted = skill.strip().lower()
+    profiles = [
+        p for p in AgentProfile.objects.filter(
+            store=store, available=True, user__is_active=True, user__memberships__store=store
+        ).select_related("user")
+        if wanted in {str(s).strip().lower() for s in p.skills or []}
+    ]  # fmt: skip
+    busy = open_counts(store.pk, [p.user_id for p in profiles])
+    with_room = [p for p in profiles if p.max_open is None or busy.get(p.user_id, 0) < p.max_open]
+    if not with_room:
+        return None
+    best = min(
+        with_room, key=lambda p: (not speaks(p.languages, language), busy.get(p.user_id, 0), p.user_id)
+    )
+    return best.user
+
+
 def open_counts(store_id: int, user_ids) -> dict[int, int]:
     """Each user's open and pending conversations in the store (what counts against a cap)."""
     rows = (
@@ -196,6 +216,7 @@ def open_counts(store_id: int, user_ids) -> dict[int, int]:
 __all__ = [
     "ROUTING",
     "Routed",
+    "agent_with_skill",
     "is_vip",
     "next_agent",
     "open_counts",

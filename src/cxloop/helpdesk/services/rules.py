@@ -255,6 +255,12 @@ def _do(action: dict, rule: Rule, conversation: Conversation, context: dict, now
         if team is None:
             raise DomainError(_("The team this rule assigns to no longer exists."), code="no_team")
         conversations.set_team(conversation=conversation, team=team, actor=None, rule_name=name)
+    elif kind == "assign_skill":
+        from .routing import agent_with_skill
+
+        agent = agent_with_skill(conversation.store, value, conversation.language)
+        if agent is not None:  # nobody with the skill has room: the conversation stays where it is
+            conversations.assign(conversation=conversation, assignee=agent, actor=None, rule_name=name)
     elif kind == "add_tags":
         names = [*conversation.tags.values_list("name", flat=True), *value]
         conversations.set_tags(conversation=conversation, names=names, actor=None, rule_name=name)

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from cxloop.commerce.models import Order
 from cxloop.core.errors import InvalidInput
+from cxloop.core.models import Membership
 from cxloop.helpdesk.models import (
     Activity,
+    AgentProfile,
     CannedReply,
     Conversation,
     Message,
@@ -22,6 +24,7 @@ from cxloop.helpdesk.models import (
 from cxloop.helpdesk.services import conversations, desk
 from cxloop.helpdesk.services import rules as services
 from cxloop.surveys.tests.factories import make_customer, make_survey
+from cxloop.testing.fixtures import make_staff
 
 from .factories import customer_writes, open_conversation
 
@@ -636,3 +639,36 @@ def test_a_rule_never_answers_an_auto_reply_with_a_canned_reply(store):
     )
 
     assert not Message.objects.filter(conversation=conversation, kind="reply").exists()
+
+
+def test_a_rule_gives_the_conversation_to_the_least_busy_available_agent_with_the_skill(store):
+    def agent_with(name, **profile):
+        user = make_staff(store, Membership.Role.AGENT, email=f"{name}@{store.slug}.test")
+        AgentProfile.objects.create(store=store, user=user, **profile)
+        return user
+
+    busy = agent_with("ania", skills=["wholesale"])
+    free = agent_with("bob", skills=["Wholesale", "returns"])
+    agent_with("carol", skills=["returns"])
+    agent_with("dan", skills=["wholesale"], available=False)
+    for _ in range(2):
+        held, _m = open_conversation(store, subject="Earlier")
+        conversations.assign(conversation=held, assignee=busy, actor=None)
+    make_rule(store, name="Wholesale experts", actions=[{"kind": "assign_skill", "value": "wholesale"}])
+
+    conversation, _message = open_conversation(store, subject="Pallet of 200 pairs")
+
+    conversation.refresh_from_db()
+    assert conversation.assignee == free
+    [assigned] = Activity.objects.filter(conversation=conversation, kind="assigned")
+    assert assigned.rule_name == "Wholesale experts"
+
+
+def test_with_nobody_free_with_the_skill_the_rule_leaves_the_conversation_as_it_is(store):
+    make_rule(store, name="Experts", actions=[{"kind": "assign_skill", "value": "customs"}])
+
+    conversation, _message = open_conversation(store)
+
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
+    assert not Activity.objects.filter(conversation=conversation, kind="rule_failed").exists()
