@@ -46,6 +46,28 @@ def index_conversations(conversation_ids: Iterable[int]) -> int:
     return write_documents(Conversation, Message, SearchDocument, ids)
 
 
+def index_new_conversation(conversation: Conversation, message: Message) -> None:
+    """The document of a conversation opened by `message`, in the transaction that wrote both.
+
+    The same words `write_documents` would find (a test holds them equal), from the rows in hand:
+    nobody else can see the conversation before this transaction commits, so there is nothing to
+    lock or read again.
+    """
+    customer = conversation.customer
+    people = [
+        conversation.contact_name, conversation.contact_email,
+        customer.first_name if customer else "", customer.last_name if customer else "",
+        customer.email if customer else "",
+        *sorted(filter(None, {message.from_name, message.from_email})),
+    ]  # fmt: skip
+    text = prepare_document(
+        conversation.subject, *people, (message.reply_text or message.text)[:MESSAGE_CHARS]
+    )
+    SearchDocument.objects.create(
+        conversation=conversation, store_id=conversation.store_id, text=text, updated_at=timezone.now()
+    )
+
+
 def reindex_erased(store, conversation_ids: Iterable[int]) -> int:
     """Erasure's listener (services.privacy): the erased conversations' documents rewritten from what
     they hold after erasure, so none of the person's words, name or address can still find them."""

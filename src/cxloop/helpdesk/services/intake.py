@@ -33,7 +33,7 @@ from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule
-from .indexing import index_conversations
+from .indexing import index_conversations, index_new_conversation
 from .sla import update_sla
 
 NUMBER_RETRIES = 5
@@ -169,7 +169,10 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
     else:
         hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
     update_sla(conversation, now=at)
-    index_conversations([conversation.pk])
+    if created:
+        index_new_conversation(conversation, message)
+    else:
+        index_conversations([conversation.pk])
     hooks.publish(store, MESSAGE_CREATED, message_payload(message))
     return conversation, message, True
 

@@ -17,6 +17,7 @@ from cxloop.helpdesk.models import Conversation, SearchDocument
 from cxloop.helpdesk.search import fts5_query, prepare_document, search_words, tsquery
 from cxloop.helpdesk.services import conversations as services
 from cxloop.helpdesk.services.indexing import index_conversations, remove_from_index
+from cxloop.surveys.tests.factories import make_customer
 
 from .factories import customer_writes, open_conversation
 
@@ -245,3 +246,17 @@ def test_reindexing_a_store_brings_back_its_words(store, languages):
     call_command("reindex_helpdesk_search", "--store", store.slug, stdout=io.StringIO())
 
     assert found(store, "velos") == [languages["lv"]]
+
+
+def test_a_new_conversations_document_is_the_one_the_indexer_writes(store):
+    make_customer(store, email="zofia@example.pl", first_name="Zofia", last_name="Wójcik")
+    conversation, _message = open_conversation(
+        store, subject="Reklamacja butów", from_email="Zofia@Example.pl", from_name="Zofia W.",
+        text="Podeszwa odkleiła się po tygodniu. 鞋底开胶了。",
+    )  # fmt: skip
+    written_on_arrival = SearchDocument.objects.get(conversation=conversation).text
+
+    index_conversations([conversation.pk])
+
+    assert SearchDocument.objects.get(conversation=conversation).text == written_on_arrival
+    assert "wojcik" in written_on_arrival and "鞋底" in written_on_arrival
