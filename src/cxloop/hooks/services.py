@@ -113,6 +113,22 @@ def _payload(data: dict) -> dict:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+def publish_all(store: Store, events: list[tuple[str, dict]]) -> list[WebhookDelivery]:
+    """`publish` each (event, data) in order, asking once whether the store has any endpoint."""
+    checked = []
+    for event, data in events:
+        registry.get_event(event)  # UnknownEvent before anything is written
+        checked.append((event, _payload(data)))
+    if not checked or not queries.has_active_endpoints(store.pk):
+        return []
+    with transaction.atomic(savepoint=False):
+        endpoints = list(WebhookEndpoint.objects.filter(store=store, active=True))
+        deliveries = []
+        for event, payload in checked:
+            deliveries += _record(store, [e for e in endpoints if e.wants(event)], event, payload)
+        return deliveries
+
+
 def publish(store: Store, event: str, data: dict) -> list[WebhookDelivery]:
     """Record the event for every active endpoint of the store that wants it; send after commit.
 

@@ -164,16 +164,17 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
         problems=incoming.problems,
         created_at=at,
     )
+    events = [(MESSAGE_CREATED, message_payload(message))]
     if not created:
         _continue(conversation, at, flagged=incoming.auto_submitted or incoming.bounce)
     else:
-        hooks.publish(store, CONVERSATION_CREATED, conversation_payload(conversation))
+        events.insert(0, (CONVERSATION_CREATED, conversation_payload(conversation)))
     update_sla(conversation, now=at)
     if created:
         index_new_conversation(conversation, message)
     else:
         index_conversations([conversation.pk])
-    hooks.publish(store, MESSAGE_CREATED, message_payload(message))
+    hooks.publish_all(store, events)
     return conversation, message, True
 
 

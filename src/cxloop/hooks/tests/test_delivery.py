@@ -82,6 +82,18 @@ def test_publishing_an_unregistered_event_raises(store, endpoint):
     assert WebhookDelivery.objects.count() == 0
 
 
+def test_publishing_several_events_records_each_for_the_endpoints_that_want_it(store, endpoint):
+    deliveries = services.publish_all(store, [("test.order_paid", {"order": 1}), ("ping", {"n": 2})])
+
+    assert [(d.endpoint_id, d.event, d.payload) for d in deliveries] == [(endpoint.pk, "ping", {"n": 2})]
+
+
+def test_publishing_several_events_with_an_unregistered_one_writes_nothing(store, endpoint):
+    with pytest.raises(UnknownEvent):
+        services.publish_all(store, [("ping", {}), ("order.payed", {})])
+    assert WebhookDelivery.objects.count() == 0
+
+
 def test_only_active_endpoints_subscribed_to_the_event_get_it(
     store, other_store, webhook_receiver, task_worker
 ):
