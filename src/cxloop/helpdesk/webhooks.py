@@ -50,6 +50,7 @@ from cxloop.core.models import Store
 
 from . import addresses
 from .errors import MailFlood, MailRejected, UnknownRecipient
+from .mail.headers import address_list, raw_headers
 from .services.inbound import conversation_for_reply_address, delivered_to, receive_email
 from .sns import SnsCertUnavailable, SnsSignatureInvalid, verify_sns_message
 
@@ -80,7 +81,9 @@ def take_inbound(sender, event, esp_name, **kwargs):
         ) from None
     recipients = [message.envelope_recipient or ""]
     for header in ("to", "cc"):
-        recipients.extend(address.addr_spec for address in getattr(message, header))
+        # Read raw and parsed by our own header code: the standard library's parser (behind
+        # anymail's `message.to`) raises on some malformed address lists.
+        recipients.extend(address for _name, address in address_list(raw_headers(message, header)))
     recipients.extend(delivered_to(raw))
     for recipient in recipients:
         store = store_for_recipient(recipient)

@@ -15,7 +15,7 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cxloop.helpdesk.models import Attachment, Mailbox, Message
@@ -260,6 +260,10 @@ def test_by_imap_hostile_mail_is_stored_inert_or_passed_over_and_the_mailbox_mov
     body=st.binary(max_size=2000),
     provider=st.sampled_from(["mailgun", "postmark"]),
 )
+# A Cc the standard library's address parser trips on (an address with no domain after a group name):
+# the recipients are read by our own header code instead.
+@example(headers=[("Cc", "Shop: x@")], body=b"Hello", provider="mailgun")
+@example(headers=[("Cc", "a <b@")], body=b"Hello", provider="postmark")
 def test_whatever_a_provider_posts_the_inbound_webhook_never_answers_5xx(store, headers, body, provider):
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     raw = f"To: {TO}\r\n{head}\r\n" + body.decode("latin-1")
