@@ -19,12 +19,11 @@ with the same words, newest activity first, one page. The query's page and
 the baseline's must be the same conversations.
 """
 
-import contextlib
 import random
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench.search import _timings
 from bench.surveys import _default, _raw_insert
 
 PER_PAGE = 25
@@ -230,7 +229,7 @@ def _insert_model(connection, model, values: list[dict]) -> None:
 def _migration_sql():
     import importlib
 
-    return importlib.import_module("cxloop.helpdesk.migrations.0004_search")
+    return importlib.import_module("cxloop.helpdesk.migrations.0011_search")
 
 
 def _drop_index(connection) -> None:
@@ -378,19 +377,6 @@ def _measure(store, client, case: tuple[str, dict], repeat: int) -> dict:
         "page": _timings(page, repeat), "query": _timings(query, repeat),
         "baseline": _timings(baseline, repeat),
     }  # fmt: skip
-
-
-def _timings(call, repeat: int) -> dict:
-    with contextlib.suppress(Exception):
-        call()  # warm the caches and the code paths
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(p99, 2)}
 
 
 def print_results(results: dict) -> None:

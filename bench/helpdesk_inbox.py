@@ -32,10 +32,11 @@ import json
 import os
 import platform
 import random
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.search import _timings  # p50 and p99 of repeated runs, as the customers benchmark times
+from bench.surveys import _raw_insert
 
 ROOT = Path(__file__).resolve().parents[1]
 PER_PAGE = 25  # helpdesk.views.PER_PAGE (checked in _cases)
@@ -277,21 +278,9 @@ def _defaults(fields: tuple) -> list:
 
 
 def _insert(connection, table: str, fields, rows: list[tuple], pk: bool = False) -> None:
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = ["id"] if pk else []
-    columns += [f.column if hasattr(f, "column") else f for f in fields]
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(
-                f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows
-            )
+    if rows:  # COPY on PostgreSQL, executemany on SQLite, as the surveys benchmark writes its rows
+        columns = (["id"] if pk else []) + [f.column if hasattr(f, "column") else f for f in fields]
+        _raw_insert(connection, table, columns, rows)
 
 
 class Case:
@@ -444,18 +433,6 @@ def _measure(store, case: Case, repeat: int) -> dict:
         "page": _timings(page, repeat), "query": _timings(query, repeat),
         "baseline": _timings(baseline, repeat),
     }  # fmt: skip
-
-
-def _timings(run, repeat: int) -> dict:
-    run()  # warm the page cache and the code paths
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(p99, 2)}
 
 
 def _print_head() -> None:
