@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
+from cxloop.commerce.models import Customer
 from cxloop.core import queries as core_queries
 from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Membership, Store
@@ -103,11 +104,15 @@ def get_routing_settings(store: Store) -> DeskSettings | None:
 
 
 def list_vip_conversation_ids(store: Store, conversations) -> set[int]:
-    """The ids among `conversations` (customers loaded) whose customer is a VIP by the store's settings."""
+    """The ids among `conversations` whose customer is a VIP by the store's settings (one query for
+    the page's customers: the inbox's rows do not load them)."""
     settings = DeskSettings.objects.filter(store=store).first()
     if settings is None or (settings.vip_spent is None and not settings.vip_tags):
         return set()
-    return {c.pk for c in conversations if c.customer_id and is_vip(c.customer, settings)}
+    customer_ids = {c.customer_id for c in conversations if c.customer_id}
+    customers = Customer.objects.filter(store=store, pk__in=customer_ids).only("amount_spent", "tags")
+    vips = {customer.pk for customer in customers if is_vip(customer, settings)}
+    return {c.pk for c in conversations if c.customer_id in vips}
 
 
 def is_available(store: Store, user) -> bool:

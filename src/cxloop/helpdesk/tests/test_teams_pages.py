@@ -3,11 +3,14 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cxloop.core.models import Membership
 from cxloop.helpdesk.models import AgentProfile, Conversation, DeskSettings, Team
+from cxloop.surveys.tests.factories import make_customer
 from cxloop.testing.fixtures import make_staff
 
 from .factories import open_conversation
@@ -198,3 +201,27 @@ def test_another_stores_team_and_people_are_not_found(store, other_store, staff_
 def test_the_page_needs_a_signed_in_member(store):
     response = Client().get(reverse("helpdesk:team-list"))
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_the_inbox_marks_vips_with_as_many_queries_for_eight_rows_as_for_two(store, staff_client):
+    DeskSettings.objects.update_or_create(store=store, defaults={"vip_tags": ["vip"]})
+
+    def vip_writes(i):
+        make_customer(store, email=f"vip{i}@example.pl", tags=["vip"])
+        open_conversation(store, from_email=f"vip{i}@example.pl", subject=f"VIP {i}")
+
+    def inbox():
+        with CaptureQueriesContext(connection) as queries:
+            page = staff_client.get(reverse("helpdesk:inbox"))
+        return page.content.decode().count("data-vip"), len(queries)
+
+    for i in range(2):
+        vip_writes(i)
+    inbox()  # the session and caches warmed
+    two = inbox()
+    for i in range(2, 8):
+        vip_writes(i)
+    eight = inbox()
+
+    assert (two[0], eight[0]) == (2, 8)
+    assert eight[1] == two[1]
