@@ -3,10 +3,13 @@
     poll_mailbox(mailbox, deliver)       # deliver(raw: bytes, external_id: str) stores one email
 
 Each message is handed to `deliver` with the external id
-"imap:<mailbox id>:<uidvalidity>:<uid>", and only once `deliver` has returned is
-`last_uid` moved past it, in a transaction of its own. A poll cut off anywhere (a
-kill -9, a lost connection) loses nothing: the next poll hands over the message it
-was on again, and `deliver` stores it once (it is idempotent on external_id).
+"imap:<mailbox id>:<uidvalidity>:<uid>". The messages of one fetch (FETCH_BATCH)
+are stored in one transaction, each in a savepoint, and `last_uid` moves past
+them in that same transaction (`store_fetched`): what is stored and where the
+mailbox stands commit together, once per batch. A poll cut off anywhere (a
+kill -9, a lost connection) loses nothing: the next poll hands over the batch it
+was on again, and `deliver` stores each message once (it is idempotent on
+external_id).
 
 UIDVALIDITY: a message's UID means something only under the folder's UIDVALIDITY.
 When the server changes it (a rebuilt index, a migrated mailbox), every UID is
@@ -179,19 +182,49 @@ def _read_new(mailbox: Mailbox, folder, deliver: Deliver, result: PollResult) ->
     for start in range(0, len(uids), FETCH_BATCH):
         batch = uids[start : start + FETCH_BATCH]
         fetched = folder.client.fetch(batch, [b"BODY.PEEK[]"])
-        for uid in batch:
-            raw = fetched.get(uid, {}).get(b"BODY[]")
-            if raw is None:
-                continue  # expunged meanwhile
-            if _delivered_before(mailbox, folder.uidvalidity, raw):
-                result.skipped += 1
-            else:
-                try:
-                    deliver(raw, external_id(mailbox, folder.uidvalidity, uid))
-                except Exception as error:  # not the server's failure: told apart from those
-                    raise _NotStored() from error
-                result.delivered += 1
-            _advance(mailbox, uid)
+        raws = [(uid, fetched.get(uid, {}).get(b"BODY[]")) for uid in batch]
+        store_fetched(mailbox, folder.uidvalidity, raws, deliver, result)
+
+
+def store_fetched(
+    mailbox: Mailbox,
+    uidvalidity: int,
+    raws: list[tuple[int, bytes | None]],
+    deliver: Deliver,
+    result: PollResult,
+) -> None:
+    """Hand one fetched batch to `deliver`, oldest first, and move `last_uid` past it, in ONE transaction.
+
+    Each message is delivered in a savepoint of its own; the batch's messages and
+    the new `last_uid` commit together, so the stored mail and the mailbox's
+    position never disagree, and a poll commits once per batch instead of twice per
+    message (with SQLite's synchronous=FULL a commit is a disk flush). When
+    `deliver` raises, the messages before it are kept, `last_uid` stops before it,
+    and `_NotStored` is raised once they are committed. A raw of None (expunged
+    meanwhile) is passed over.
+    """
+    message_ids = {uid: _message_id(raw) for uid, raw in raws if raw is not None}
+    before = _delivered_before(mailbox, uidvalidity, set(message_ids.values()))
+    failure = None
+    with transaction.atomic():
+        last = None
+        for uid, raw in raws:
+            if raw is not None:
+                if message_ids[uid] in before:
+                    result.skipped += 1
+                else:
+                    try:
+                        with transaction.atomic():
+                            deliver(raw, external_id(mailbox, uidvalidity, uid))
+                    except Exception as error:  # not the server's failure: told apart from those
+                        failure = error
+                        break
+                    result.delivered += 1
+            last = uid
+        if last is not None:
+            _advance(mailbox, last)
+    if failure is not None:
+        raise _NotStored() from failure
 
 
 def _start_again(mailbox: Mailbox, folder) -> None:
@@ -211,19 +244,24 @@ def _start_again(mailbox: Mailbox, folder) -> None:
     mailbox.uidvalidity, mailbox.last_uid = folder.uidvalidity, first - 1
 
 
-def _delivered_before(mailbox: Mailbox, uidvalidity: int, raw: bytes) -> bool:
-    """This mailbox delivered this Message-ID under an earlier UIDVALIDITY (a renumbered folder)."""
+def _message_id(raw: bytes) -> str:
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-    message_id = str(headers.get("Message-ID", "")).strip()
-    if not message_id:
-        return False
+    return str(headers.get("Message-ID", "")).strip()
+
+
+def _delivered_before(mailbox: Mailbox, uidvalidity: int, message_ids: set[str]) -> set[str]:
+    """The `message_ids` this mailbox delivered under an earlier UIDVALIDITY (a renumbered folder):
+    one query for a batch."""
+    message_ids.discard("")
+    if not message_ids:
+        return set()
     prefix = f"imap:{mailbox.pk}:"
-    return (
+    return set(
         Message.objects.filter(
-            store_id=mailbox.store_id, message_id=message_id, external_id__startswith=prefix
+            store_id=mailbox.store_id, message_id__in=message_ids, external_id__startswith=prefix
         )
         .exclude(external_id__startswith=f"{prefix}{uidvalidity}:")
-        .exists()
+        .values_list("message_id", flat=True)
     )
 
 
