@@ -10,6 +10,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from cxloop.core import prepared
 from cxloop.core.models import Store
 
 from .models import (
@@ -178,6 +179,12 @@ def _by_value(order: str) -> OrderBy:
 
 def list_customers_by_email(store: Store, email: str) -> QuerySet[Customer]:
     return Customer.objects.filter(store=store, email_key=email.strip().lower()).order_by("id")
+
+
+def first_customer_by_email(store: Store, email: str) -> Customer | None:
+    """The first of `list_customers_by_email`, read with SQL made once (core.prepared): arriving
+    mail asks it for every new conversation."""
+    return prepared.first(Customer, {"store": store.pk, "email_key": email.strip().lower()}, order_by=("id",))
 
 
 def list_orders(store: Store, *, customer_id: int | None = None, search: str = "") -> QuerySet[Order]:

@@ -2,7 +2,8 @@
 
 Every mail that arrives asks the same few questions: was it stored before,
 which number does a new conversation take, how many mails did this sender
-send lately, which addresses are the store's own. Built through the ORM each
+send lately, which addresses are the store's own, which conversation its
+In-Reply-To and References name. Built through the ORM each
 of them cost more to compile than the database took to answer, on every
 mail; here each is a plain statement on an index, made once per database
 vendor (`functools.cache`), with the ORM's names for tables and columns so a
@@ -102,4 +103,26 @@ def _mailboxes_sql(vendor: str) -> str:
     return (
         f"SELECT {_column(Mailbox, 'address')} FROM {_q(Mailbox._meta.db_table)}"
         f" WHERE {_column(Mailbox, 'store')} = %s"
+    )
+
+
+def find_thread_conversation_id(store_id: int, message_ids: list[str], sender: str) -> int | None:
+    """The conversation of the store's latest message among `message_ids` whose conversation's contact
+    is `sender` (threading by In-Reply-To and References); None when there is none."""
+    if not message_ids:
+        return None
+    row = _fetch(_thread_sql(connection.vendor, len(message_ids)), [store_id, *message_ids, sender])
+    return row[0] if row else None
+
+
+@functools.cache
+def _thread_sql(vendor: str, count: int) -> str:
+    message, conversation = _q(Message._meta.db_table), _q(Conversation._meta.db_table)
+    conversation_id = _column(Message, "conversation")
+    return (
+        f"SELECT m.{conversation_id} FROM {message} m"
+        f" JOIN {conversation} c ON c.{_q('id')} = m.{conversation_id}"
+        f" WHERE m.{_column(Message, 'store')} = %s AND m.{_column(Message, 'message_id')}"
+        f" IN ({', '.join(['%s'] * count)}) AND c.{_column(Conversation, 'contact_email')} = %s"
+        f" ORDER BY m.{_column(Message, 'created_at')} DESC, m.{_q('id')} DESC LIMIT 1"
     )

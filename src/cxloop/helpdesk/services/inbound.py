@@ -48,6 +48,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.core import batch_cache, prepared
 from cxloop.core.models import Store
 
 from .. import addresses, intake_queries
@@ -61,6 +62,7 @@ logger = logging.getLogger(__name__)
 FLOOD_PERIOD = 10 * 60
 MAX_EXTERNAL_ID = 300
 MAX_MERGE_HOPS = 10
+MAX_THREAD_IDS = 100  # message ids of In-Reply-To and References looked up
 DELIVERED_TO = re.compile(rb"^delivered-to:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 ADDRESS = re.compile(r"[^\s<>\"',;]+@[^\s<>\"',;]+")
 
@@ -136,7 +138,10 @@ def own_addresses(store: Store) -> set[str]:
     own = {addresses.inbound_address(store).lower()}
     if store.support_email:
         own.add(store.support_email.strip().lower())
-    own.update(address.strip().lower() for address in intake_queries.list_mailbox_addresses(store.pk))
+    mailboxes = batch_cache.cached(  # read once per batch of arriving mail
+        ("helpdesk.mailbox_addresses", store.pk), lambda: intake_queries.list_mailbox_addresses(store.pk)
+    )
+    own.update(address.strip().lower() for address in mailboxes)
     return own
 
 
@@ -151,15 +156,13 @@ def find_conversation(
     ids = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))
     if not ids or not mail.from_email:
         return None
-    earlier = (
-        Message.objects.filter(
-            store=store, message_id__in=ids[:100], conversation__contact_email=mail.from_email
-        )
-        .select_related("conversation")
-        .order_by("-created_at", "-pk")
-        .first()
+    conversation_id = intake_queries.find_thread_conversation_id(
+        store.pk, ids[:MAX_THREAD_IDS], mail.from_email
     )
-    return _followed(store, earlier.conversation) if earlier is not None else None
+    if conversation_id is None:
+        return None
+    conversation = prepared.first(Conversation, {"store": store.pk, "pk": conversation_id})
+    return _followed(store, conversation) if conversation is not None else None
 
 
 def conversation_for_reply_address(store: Store | None, address: str) -> Conversation | None:
@@ -168,10 +171,8 @@ def conversation_for_reply_address(store: Store | None, address: str) -> Convers
     if read is None:
         return None
     conversation_id, mac = read
-    found = Conversation.objects.filter(pk=conversation_id)
-    if store is not None:
-        found = found.filter(store=store)
-    conversation = found.first()
+    where = {"pk": conversation_id} if store is None else {"store": store.pk, "pk": conversation_id}
+    conversation = prepared.first(Conversation, where)
     if conversation is None or not addresses.token_matches(conversation, mac):
         return None
     return _followed(conversation.store if store is None else store, conversation)
@@ -182,7 +183,7 @@ def _followed(store: Store, conversation: Conversation) -> Conversation:
     for _hop in range(MAX_MERGE_HOPS):
         if conversation.merged_into_id is None:
             break
-        target = Conversation.objects.filter(store=store, pk=conversation.merged_into_id).first()
+        target = prepared.first(Conversation, {"store": store.pk, "pk": conversation.merged_into_id})
         if target is None:
             break
         conversation = target

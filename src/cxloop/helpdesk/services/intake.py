@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cxloop.commerce import queries as commerce_queries
+from cxloop.core import prepared
 from cxloop.core.models import Store
 from cxloop.hooks import services as hooks
 
@@ -142,27 +143,29 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
     created = conversation is None
     if created:
         conversation = _open(store, channel, incoming, at)
-    message = Message.objects.create(
-        store=store,
-        conversation=conversation,
-        kind=Message.Kind.INCOMING,
-        channel=channel,
-        from_email=incoming.from_email.strip().lower(),
-        from_name=incoming.from_name,
-        to=incoming.to,
-        cc=incoming.cc,
-        subject=incoming.subject,
-        text=incoming.text,
-        reply_text=incoming.reply_text or incoming.text,
-        html=incoming.html,
-        message_id=incoming.message_id,
-        in_reply_to=incoming.in_reply_to,
-        references=incoming.references,
-        external_id=external_id,
-        auto_submitted=incoming.auto_submitted,
-        bounce=incoming.bounce,
-        problems=incoming.problems,
-        created_at=at,
+    message = prepared.insert(
+        Message(
+            store=store,
+            conversation=conversation,
+            kind=Message.Kind.INCOMING,
+            channel=channel,
+            from_email=incoming.from_email.strip().lower(),
+            from_name=incoming.from_name,
+            to=incoming.to,
+            cc=incoming.cc,
+            subject=incoming.subject,
+            text=incoming.text,
+            reply_text=incoming.reply_text or incoming.text,
+            html=incoming.html,
+            message_id=incoming.message_id,
+            in_reply_to=incoming.in_reply_to,
+            references=incoming.references,
+            external_id=external_id,
+            auto_submitted=incoming.auto_submitted,
+            bounce=incoming.bounce,
+            problems=incoming.problems,
+            created_at=at,
+        )
     )
     events = [(MESSAGE_CREATED, message_payload(message))]
     if not created:
@@ -180,29 +183,33 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
 
 def _open(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
     email = incoming.from_email.strip().lower()
-    customer = commerce_queries.list_customers_by_email(store, email).first() if email else None
+    customer = commerce_queries.first_customer_by_email(store, email) if email else None
     number = intake_queries.next_conversation_number(store.pk)
-    conversation = Conversation.objects.create(
-        store=store,
-        number=number,
-        subject=incoming.subject[:998],
-        channel=channel,
-        customer=customer,
-        contact_email=email,
-        contact_name=incoming.from_name[:200],
-        language=_language(incoming),
-        reply_key=new_reply_key(),
-        created_at=at,
-        updated_at=at,
-        last_message_at=at,
-        last_customer_message_at=at,
+    conversation = prepared.insert(
+        Conversation(
+            store=store,
+            number=number,
+            subject=incoming.subject[:998],
+            channel=channel,
+            customer=customer,
+            contact_email=email,
+            contact_name=incoming.from_name[:200],
+            language=_language(incoming),
+            reply_key=new_reply_key(),
+            created_at=at,
+            updated_at=at,
+            last_message_at=at,
+            last_customer_message_at=at,
+        )
     )
-    Activity.objects.create(
-        store=store,
-        conversation=conversation,
-        kind=Activity.Kind.CREATED,
-        data={"channel": channel},
-        created_at=at,
+    prepared.insert(
+        Activity(
+            store=store,
+            conversation=conversation,
+            kind=Activity.Kind.CREATED,
+            data={"channel": channel},
+            created_at=at,
+        )
     )
     return conversation
 

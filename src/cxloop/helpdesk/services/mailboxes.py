@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from imapclient.exceptions import IMAPClientError
 
+from cxloop.core import batch_cache
 from cxloop.core.errors import InvalidInput
 from cxloop.core.models import Store
 
@@ -201,12 +202,14 @@ def store_fetched(
     message (with SQLite's synchronous=FULL a commit is a disk flush). When
     `deliver` raises, the messages before it are kept, `last_uid` stops before it,
     and `_NotStored` is raised once they are committed. A raw of None (expunged
-    meanwhile) is passed over.
+    meanwhile) is passed over. The store's help-desk configuration (rules, SLA
+    policies, teams, settings, webhook endpoints) is read once for the batch
+    (core.batch_cache).
     """
     message_ids = {uid: _message_id(raw) for uid, raw in raws if raw is not None}
     before = _delivered_before(mailbox, uidvalidity, set(message_ids.values()))
     failure = None
-    with transaction.atomic():
+    with transaction.atomic(), batch_cache.batch():  # the store's configuration is read once a batch
         last = None
         for uid, raw in raws:
             if raw is not None:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count
 
+from cxloop.core import batch_cache
+
 from ..models import AgentProfile, Conversation, DeskSettings, Team
 from . import conversations
 
@@ -77,7 +79,12 @@ def team_for_language(store, language: str) -> Team | None:
     """The store's team serving `language`: one with routing on first, then by name."""
     if not language:
         return None
-    teams = Team.objects.filter(store=store).exclude(languages=[]).order_by("-routing", "name", "pk")
+    teams = batch_cache.cached(  # read once per batch of arriving mail
+        ("helpdesk.language_teams", store.pk),
+        lambda: list(
+            Team.objects.filter(store=store).exclude(languages=[]).order_by("-routing", "name", "pk")
+        ),
+    )
     return next((team for team in teams if speaks(team.languages, language)), None)
 
 
@@ -90,7 +97,10 @@ def route_conversation(
         raise ValueError("The team belongs to another store.")
     rule_name = rule_name or ("" if actor is not None else ROUTING)
     store = conversation.store
-    settings = DeskSettings.objects.filter(store=store).select_related("vip_team", "default_team").first()
+    settings = batch_cache.cached(  # read once per batch of arriving mail
+        ("helpdesk.desk_settings", store.pk),
+        lambda: DeskSettings.objects.filter(store=store).select_related("vip_team", "default_team").first(),
+    )
     vip = is_vip(conversation.customer, settings)
     if vip:
         if conversation.priority in RAISED:

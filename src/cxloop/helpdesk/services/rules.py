@@ -29,6 +29,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.core import batch_cache
 from cxloop.core.errors import DomainError, InvalidInput
 from cxloop.core.models import Store
 from cxloop.hooks import services as hooks
@@ -152,10 +153,13 @@ def run_rules(conversation: Conversation, trigger: str, *, context: dict | None 
     """
     if _running.get() or trigger not in Rule.Trigger.values:
         return []
-    rules = list(
-        Rule.objects.filter(store_id=conversation.store_id, trigger=trigger, enabled=True).order_by(
-            "position", "pk"
-        )
+    rules = batch_cache.cached(  # read once per batch of arriving mail
+        ("helpdesk.rules", conversation.store_id, trigger),
+        lambda: list(
+            Rule.objects.filter(store_id=conversation.store_id, trigger=trigger, enabled=True).order_by(
+                "position", "pk"
+            )
+        ),
     )
     if not rules:
         return []

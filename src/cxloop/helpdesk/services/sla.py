@@ -33,6 +33,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.core import batch_cache
 from cxloop.core.errors import InvalidInput
 
 from .. import sla as clocks
@@ -63,7 +64,11 @@ POLICY_FIELDS = (
 
 
 def list_enabled_policies(store) -> list[SlaPolicy]:
-    return list(SlaPolicy.objects.filter(store=store, enabled=True).order_by("position", "pk"))
+    """The store's enabled policies by position (read once per batch of work, core.batch_cache)."""
+    return batch_cache.cached(
+        ("helpdesk.sla_policies", store.pk),
+        lambda: list(SlaPolicy.objects.filter(store=store, enabled=True).order_by("position", "pk")),
+    )
 
 
 def matching_policy(conversation: Conversation, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:

@@ -1,0 +1,111 @@
+"""Hot-path reads and writes of whole model rows as SQL written once per process.
+
+    customer = prepared.first(Customer, {"store": store.pk, "email_key": key}, order_by=("id",))
+    prepared.insert(Activity(store=store, conversation=conversation, kind="created", created_at=now))
+
+Building a query through the ORM compiles it on every call, and for the few
+statements run for every arriving mail that compiling cost more than the
+database took to answer. These two do what `QuerySet.filter(...).first()`
+and `Model.objects.create(...)` do for the simple cases they take (equality
+on concrete fields; an insert of every concrete field), with the SQL made
+once per model, field list and database vendor (`functools.cache`) and the
+values passed through the fields' own conversions, so what is written and
+read back is what the ORM would write and read:
+
+- `first` returns a model instance built by `Model.from_db` from every
+  concrete column, each value through the database's and the field's
+  converters (SQLite's datetimes and booleans, JSON ...);
+- `insert` calls each field's `pre_save` (auto_now_add, defaults already set
+  by the model's constructor) and `get_db_prep_save`, and sets the primary
+  key from the database (RETURNING). Model save signals are not sent: use it
+  only for models nothing listens to (none in cxloop does).
+"""
+
+import functools
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Model
+
+
+def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",)):
+    """The first row of `model` whose fields equal `where`'s values (by `order_by`; "-name" for
+    descending), as a model instance; None when there is none."""
+    sql, fields = _select_sql(connection.vendor, model, tuple(where), tuple(order_by))
+    meta = model._meta
+    params = [_field(meta, name).get_db_prep_value(value, connection) for name, value in where.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [
+        None if value is None else _convert(field, value) for field, value in zip(fields, row, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def insert(obj: Model) -> Model:
+    """INSERT `obj` (a new instance) with every concrete field; set its primary key when the database
+    makes it (an auto field, by RETURNING); return it."""
+    model = type(obj)
+    sql, fields = _insert_sql(connection.vendor, model)
+    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if model._meta.auto_field is not None:
+            obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def _convert(field, value):
+    col, converters = _converters(connection.vendor, field)
+    for converter in converters:
+        value = converter(value, col, connection)
+    return value
+
+
+@functools.cache
+def _converters(vendor: str, field) -> tuple:
+    col = field.get_col(field.model._meta.db_table)
+    return col, tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection))
+
+
+def _field(meta, name: str):
+    return meta.pk if name == "pk" else meta.get_field(name)
+
+
+@functools.cache
+def _select_sql(vendor: str, model: type[Model], where: tuple, order_by: tuple) -> tuple[str, tuple]:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(meta.concrete_fields)
+    conditions = " AND ".join(f"{quote(_field(meta, name).column)} = %s" for name in where)
+    order = ", ".join(
+        f"{quote(_field(meta, name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        for name in order_by
+    )
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(meta.db_table)}"
+        f" WHERE {conditions}" + (f" ORDER BY {order}" if order else "") + " LIMIT 1"
+    )
+    return sql, fields
+
+
+@functools.cache
+def _insert_sql(vendor: str, model: type[Model]) -> tuple[str, tuple]:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(
+        field
+        for field in meta.concrete_fields
+        if field is not meta.auto_field and not getattr(field, "generated", False)
+    )
+    returning = f" RETURNING {quote(meta.pk.column)}" if meta.auto_field is not None else ""
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))}){returning}"
+    )
+    return sql, fields
