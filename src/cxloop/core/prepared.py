@@ -24,8 +24,18 @@ read back is what the ORM would write and read:
 import functools
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
+
+# Fields of exactly these classes hand a value of this exact type to the database unchanged
+# (`get_db_prep_save` would return it as it is); any other value goes through the field.
+PLAIN = {
+    models.CharField: str, models.TextField: str, models.EmailField: str, models.SlugField: str,
+    models.IntegerField: int, models.BigIntegerField: int, models.SmallIntegerField: int,
+    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.AutoField: int, models.BigAutoField: int, models.BooleanField: bool,
+}  # fmt: skip
 
 
 def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",)):
@@ -50,7 +60,12 @@ def insert(obj: Model) -> Model:
     makes it (an auto field, by RETURNING); return it."""
     model = type(obj)
     sql, fields = _insert_sql(connection.vendor, model)
-    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    values = []
+    for field, plain in zip(fields, _plain_types(connection.vendor, model), strict=True):
+        value = field.pre_save(obj, True)
+        values.append(
+            value if value is None or type(value) is plain else field.get_db_prep_save(value, connection)
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if model._meta.auto_field is not None:
@@ -109,3 +124,10 @@ def _insert_sql(vendor: str, model: type[Model]) -> tuple[str, tuple]:
         f" VALUES ({', '.join(['%s'] * len(fields))}){returning}"
     )
     return sql, fields
+
+
+@functools.cache
+def _plain_types(vendor: str, model: type[Model]) -> tuple:
+    """For each field `insert` writes, the type of value it passes unchanged (None: none is)."""
+    _sql, fields = _insert_sql(vendor, model)
+    return tuple(PLAIN.get(type(field.target_field if field.is_relation else field)) for field in fields)

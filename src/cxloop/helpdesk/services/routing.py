@@ -88,7 +88,6 @@ def team_for_language(store, language: str) -> Team | None:
     return next((team for team in teams if speaks(team.languages, language)), None)
 
 
-@transaction.atomic
 def route_conversation(
     conversation: Conversation, *, team: Team | None = None, actor=None, rule_name: str = ""
 ):
@@ -103,13 +102,6 @@ def route_conversation(
     )
     vip = is_vip(conversation.customer, settings)
     if vip:
-        if conversation.priority in RAISED:
-            conversations.set_priority(
-                conversation=conversation,
-                priority=Conversation.Priority.HIGH,
-                actor=actor,
-                rule_name=rule_name,
-            )
         team = team or (settings.vip_team if settings else None)
     if team is None:
         team = conversation.team
@@ -117,6 +109,17 @@ def route_conversation(
         team = team_for_language(store, conversation.language)
     if team is None and settings is not None:
         team = settings.default_team
+    if team is None and not vip:  # nothing to change (a store without teams): no transaction at all
+        return Routed(team=None, assignee=conversation.assignee, vip=vip)
+    with transaction.atomic():
+        return _route(conversation, team, vip, actor, rule_name)
+
+
+def _route(conversation: Conversation, team: Team | None, vip: bool, actor, rule_name: str) -> Routed:
+    if vip and conversation.priority in RAISED:
+        conversations.set_priority(
+            conversation=conversation, priority=Conversation.Priority.HIGH, actor=actor, rule_name=rule_name
+        )
     if team is None:
         return Routed(team=None, assignee=conversation.assignee, vip=vip)
     if conversation.team_id != team.pk:

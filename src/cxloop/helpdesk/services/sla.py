@@ -171,7 +171,6 @@ def _clock_start(conversation: Conversation, clock: clocks.SlaClock) -> datetime
 # Keeping the conversation's SLA fields
 
 
-@transaction.atomic
 def update_sla(
     conversation: Conversation, *, now: datetime | None = None, policies: list[SlaPolicy] | None = None
 ) -> list[clocks.SlaClock]:
@@ -181,12 +180,16 @@ def update_sla(
     priority or channel change, a policy or hours change). Safe to call any
     number of times: a breach is recorded once per clock.
     """
-    now = now or timezone.now()
     policy = matching_policy(conversation, policies)
-    fields = {"sla_policy": policy, "sla_due_at": None, "sla_breached": False}
-    fields |= {name: None for name in DUE_FIELDS.values()}
     if policy is None and _has_no_sla(conversation):
         return []  # no policy before, none now: nothing to write (most stores, most mail)
+    return _apply_policy(conversation, policy, now or timezone.now())
+
+
+@transaction.atomic
+def _apply_policy(conversation: Conversation, policy: SlaPolicy | None, now: datetime) -> list:
+    fields = {"sla_policy": policy, "sla_due_at": None, "sla_breached": False}
+    fields |= {name: None for name in DUE_FIELDS.values()}
     found = build_clocks(conversation, policy, now=now) if policy is not None else []
     for clock in found:
         running = clock.met_at is None and clock.due_at is not None
