@@ -117,7 +117,7 @@ def matching(store: Store, search: str) -> Q:
     words = search_words(search)
     condition = Q(pk__in=RawSQL(*match_sql(connection.vendor, words, store.pk))) if words else Q(pk__in=[])
     number = search.strip().lstrip("#")
-    if number.isdigit() and len(number) < 10:
+    if number.isdecimal() and len(number) < 10:  # not isdigit: int("¹") fails; int("۱۲") is 12
         condition |= Q(number=int(number))
     return condition
 

@@ -122,7 +122,7 @@ def _agent(store, value, field) -> int:
     """A member of the store by email (as typed in the form) or by user id (as stored)."""
     value = str(value or "").strip()[:254]
     members = Membership.objects.filter(store=store, user__is_active=True)
-    by_id = value.isdigit() and len(value) < 16
+    by_id = value.isdecimal() and len(value) < 16
     found = members.filter(user_id=int(value)) if by_id else members.filter(user__email__iexact=value)
     membership = found.first()
     if membership is None:
@@ -134,7 +134,7 @@ def _team(store, value, field) -> int:
     """One of the store's teams by name (as typed) or id (as stored)."""
     value = str(value or "").strip()[:100]
     teams = Team.objects.filter(store=store)
-    by_id = value.isdigit() and len(value) < 16
+    by_id = value.isdecimal() and len(value) < 16
     team = (teams.filter(pk=int(value)) if by_id else teams.filter(name__iexact=value)).first()
     if team is None:
         raise InvalidInput(_("Choose one of this store's teams."), field=field)
@@ -154,7 +154,7 @@ def _canned(store, value, field) -> int:
 
     value = str(value or "").strip()[:200]
     replies = CannedReply.objects.filter(store=store)
-    by_id = value.isdigit() and len(value) < 16
+    by_id = value.isdecimal() and len(value) < 16
     canned = (replies.filter(pk=int(value)) if by_id else replies.filter(title__iexact=value)).first()
     if canned is None:
         raise InvalidInput(_("Choose one of this store's canned replies."), field=field)

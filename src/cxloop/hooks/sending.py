@@ -172,7 +172,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # int("¹") and float("¹") fail
         seconds = float(value)
     else:
         try:

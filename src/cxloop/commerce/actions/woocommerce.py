@@ -49,7 +49,7 @@ def _call(connection, method: str, path: str, *, json=None, params=None, not_fou
 
 def _woo_id(value: str) -> int:
     """WooCommerce ids are numbers; anything else cannot be one of its orders or lines."""
-    if not str(value).isdigit():
+    if not (str(value).isascii() and str(value).isdigit()):
         raise ActionError(
             _("This is not a WooCommerce order or line (its id is not a number)."), code="invalid"
         )

@@ -242,7 +242,7 @@ def _read_capped(response: httpx.Response) -> bytes:
     # The timeout bounds each read; the deadline bounds a server that drips bytes.
     deadline = time.monotonic() + FETCH_TIMEOUT
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
         raise FetchError("The Ecwid API answer is larger than 1 MB.")
     chunks, size = [], 0
     for chunk in response.iter_bytes():

@@ -50,7 +50,7 @@ def _answers(period: ReportPeriod) -> dict[int, list[bool]]:
     answers: dict[int, list[bool]] = defaultdict(list)
     for reference, satisfied in rows:
         number = reference[len(REFERENCE_PREFIX) :]
-        if number.isdigit():
+        if number.isdecimal():
             answers[int(number)].append(satisfied)
     return answers
 

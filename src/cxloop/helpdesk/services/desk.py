@@ -110,7 +110,7 @@ def _retention(value: str) -> int | None:
     value = str(value or "").translate(_DIGITS).strip()
     if not value:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= MAX_RETENTION_MONTHS:
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_RETENTION_MONTHS:
         message = _("Enter a number of months from 1 to 1200, or leave it empty to keep attachments.")
         raise InvalidInput(message, field="attachment_retention_months")
     return int(value)

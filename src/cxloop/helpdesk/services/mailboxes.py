@@ -299,7 +299,7 @@ def check_mailbox_fields(fields: dict, *, password: str, creating: bool) -> dict
         raise InvalidInput(_("Enter the support address customers write to."), field="address") from None
     if not clean["host"] or len(clean["host"]) > 255 or any(c.isspace() for c in clean["host"]):
         raise InvalidInput(_("Enter the IMAP server's name, like imap.example.com."), field="host")
-    if not clean["port"].isdigit() or not 1 <= int(clean["port"]) <= 65535:
+    if not clean["port"].isdecimal() or not 1 <= int(clean["port"]) <= 65535:
         raise InvalidInput(
             _("Enter a port between 1 and 65535 (usually 993, or 143 with STARTTLS)."), field="port"
         )

@@ -397,7 +397,7 @@ def conversation_for_response(response) -> Conversation | None:
     reference = invitation.reference if invitation is not None else ""
     if reference.startswith("helpdesk-conversation:"):
         pk = reference.partition(":")[2]
-        found = Conversation.objects.filter(store_id=response.store_id, pk=int(pk) if pk.isdigit() else 0)
+        found = Conversation.objects.filter(store_id=response.store_id, pk=int(pk) if pk.isdecimal() else 0)
         if (conversation := found.first()) is not None:
             return conversation
     if response.customer_id is None:

@@ -162,7 +162,7 @@ def _cap(raw) -> int | None:
     raw = str(raw if raw is not None else "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 <= int(raw) <= MAX_CAP:
+    if not raw.isdecimal() or not 0 <= int(raw) <= MAX_CAP:
         raise InvalidInput(
             _("The cap is a whole number from 0 to %(max)s, or empty for none.") % {"max": MAX_CAP},
             field="max_open",

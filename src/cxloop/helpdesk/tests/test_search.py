@@ -160,11 +160,18 @@ def test_a_number_still_finds_its_conversation(store, languages):
     assert found(store, f"#{languages['lv']}") == [languages["lv"]]
 
 
+def test_a_number_in_persian_digits_finds_its_conversation_and_a_superscript_fails_nothing(store, languages):
+    persian = str(languages["lv"]).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+    assert found(store, f"#{persian}") == [languages["lv"]]
+    assert found(store, "¹") == [] and found(store, "#²³") == []
+
+
 @pytest.mark.parametrize(
     "search",
     ['"', '"zwrot', "*", "zwrot*", "NEAR(zwrot buty)", "zwrot OR buty", "NOT buty", "(((", "zwrot)",
      "a:b", "'", "\\", "&|!", "buty\x00", "^zwrot", "-zwrot", "+", "{col}:x", "x" * 10_000,
-     "buty " * 2000, "\u200c", "ـ", "AND", "'':*"],
+     "buty " * 2000, "\u200c", "ـ", "AND", "'':*", "¹", "#²"],
 )  # fmt: skip
 def test_hostile_searches_answer_without_an_error(store, languages, search):
     found(store, search)
