@@ -386,3 +386,18 @@ def test_the_order_page_shows_each_shipment_with_its_link_escaped_opening_apart(
     assert "JD&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;DHL&lt;/b&gt;" in page and "In transit" in page
     assert "<script>alert" not in page
+
+
+def test_the_customers_export_holds_their_shipments_tracking(shopify_deliver, staff_client, store):
+    shopify_deliver("orders/updated", payload("shopify/orders_updated_1008_shipped.json"), event_id="o-1")
+    customer = Customer.objects.get(store=store, email_key="piotr.nowak@example.com")
+
+    data = json.loads(staff_client.get(reverse("commerce:customer-export", args=[customer.pk])).content)
+
+    [order] = data["orders"]
+    assert order["shipments"] == [
+        {"carrier": "InPost", "tracking_number": "520000012345678901234567", "tracking_url": INPOST_URL},
+        {"carrier": "DPD", "tracking_number": "0000123456789P",
+         "tracking_url": "https://tracktrace.dpd.com.pl/parcelDetails?p1=0000123456789P"},
+        {"carrier": "Poczta Polska", "tracking_number": "PX1234567890, PX1234567891", "tracking_url": ""},
+    ]  # fmt: skip
