@@ -337,6 +337,12 @@ def _tracking_item(raw, field: str, updated_at, postcode: str) -> FulfilmentData
     shipped = item.get("date_shipped")
     if isinstance(shipped, str) and shipped.strip().isdigit():
         shipped = int(shipped.strip())  # unix seconds, as the extension stores it
+    try:
+        shipped_at = p.timestamp(shipped, f"{field}.date_shipped", required=False)
+    except InvalidInput:
+        # Other plugins write this meta too, dates in their own formats; the shipment matters more
+        # than its date, and WooCommerce disables a webhook after five refused deliveries.
+        shipped_at = None
     tracking_id = p.text(item.get("tracking_id"), f"{field}.tracking_id", max_length=100)
     return FulfilmentData(
         # Items saved without an id (older versions, other plugins) are told apart by their number.
@@ -346,7 +352,7 @@ def _tracking_item(raw, field: str, updated_at, postcode: str) -> FulfilmentData
         tracking_number=number,
         tracking_url=url,
         url_refused=refused,
-        shipped_at=p.timestamp(shipped, f"{field}.date_shipped", required=False),
+        shipped_at=shipped_at,
         updated_at=updated_at,
     )
 

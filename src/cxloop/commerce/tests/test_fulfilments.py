@@ -149,6 +149,16 @@ def test_tracking_items_written_as_a_php_object_are_read_too():
     ]
 
 
+def test_a_tracking_items_unreadable_date_leaves_the_date_out_and_keeps_the_shipment():
+    order = json.loads(payload("woocommerce/order_updated_tracking.json"))
+    meta = next(m for m in order["meta_data"] if m["key"] == "_wc_shipment_tracking_items")
+    meta["value"][0]["date_shipped"] = "04/10/2026"
+
+    first = woocommerce.parse_order(order).fulfilments[0]
+
+    assert (first.tracking_number, first.shipped_at) == ("JD014600006281230704", None)
+
+
 def test_ecwid_order_tracking_is_one_fulfilment_with_the_carrier_of_its_shipping_option():
     data = ecwid_records.parse_order(json.loads(payload("ecwid/api_order_XJ12H_shipped.json")), "PLN")
 
