@@ -1,4 +1,4 @@
-"""The store mirror: customers, products, orders, refunds, checkouts, events.
+"""The store mirror: customers, products, orders, fulfilments, refunds, checkouts, events.
 
 Every row belongs to a store. Money is Decimal in the order's currency; a
 customer's derived facts (orders_count, amount_spent, first/last order) are
@@ -266,6 +266,44 @@ class LineItem(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
+
+
+class Fulfilment(StoreScopedModel):
+    """One shipment of an order, with its carrier tracking, as the platform reported it.
+
+    Shopify sends several per order (`fulfillments[]`, `fulfillments/*`); the
+    WooCommerce Shipment Tracking extension one per tracking item; Ecwid one
+    per order. `external_id` is the platform's id of the shipment within its
+    order. `tracking_url` is only ever an http(s) URL (`tracking.safe_tracking_url`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SHIPPED = "shipped", _("Shipped")
+        IN_TRANSIT = "in_transit", _("In transit")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+        ATTEMPTED_DELIVERY = "attempted_delivery", _("Delivery attempted")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Delivery failed")
+        RETURNED = "returned", _("Returned")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfilments")
+    external_id = models.CharField(max_length=100)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SHIPPED)
+    carrier = models.CharField(max_length=200, blank=True)
+    tracking_number = models.CharField(max_length=200, blank=True)
+    tracking_url = models.URLField(max_length=2000, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    # When the platform last changed what this row holds: an older report changes nothing.
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "external_id"], name="fulfilment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.tracking_number}".strip()
 
 
 class Refund(StoreScopedModel):

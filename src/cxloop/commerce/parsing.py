@@ -6,10 +6,13 @@ says what is wrong and nothing is stored.
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from cxloop.core.errors import InvalidInput
 from cxloop.core.textchecks import find_forbidden_character
 
+MAX_URL = 2000
+WEB_SCHEMES = {"http", "https"}
 MAX_AMOUNT = Decimal("1000000000")  # one billion in any currency is not an order
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -135,3 +138,33 @@ def items(value, field: str) -> list:
     if not isinstance(value, list):
         raise InvalidInput(f"{field} must be a list.", field=field)
     return value
+
+
+def web_link(value, *, max_length: int = MAX_URL) -> str | None:
+    """An http(s) URL as given; "" for no value; None for anything that is not one.
+
+    Refused: another scheme (`javascript:`, `data:`), no host, whitespace or a
+    control or bidi character anywhere, more than `max_length` characters. The
+    caller leaves a refused link out and keeps the rest of the record: a link
+    is shown to staff as something to click, so only a web address may reach
+    a page.
+    """
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        return None
+    link = value.strip()
+    if not link:
+        return ""
+    if len(link) > max_length or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in link):
+        return None
+    if find_forbidden_character(link, allow_newlines=False):
+        return None
+    try:
+        parts = urlsplit(link)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not host or "\\" in link:
+        return None
+    return link

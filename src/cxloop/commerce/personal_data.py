@@ -78,7 +78,7 @@ def build_customer_export(store, customer) -> dict:
     return {
         "customer": profile | {"created_at": _iso(customer.created_at)},
         "platform_ids": [{"platform": link.platform, "id": link.external_id} for link in links],
-        "orders": [_order(order) for order in orders.prefetch_related("line_items")],
+        "orders": [_order(order) for order in orders.prefetch_related("line_items", "fulfilments")],
         "consents": [
             {"state": c.state, "occurred_at": _iso(c.occurred_at), "source": c.source, "wording": c.wording}
             for c in consents
@@ -100,6 +100,10 @@ def _order(order) -> dict:
         "note": order.note,
         "shipping_address": order.shipping_address,
         "lines": [{"title": line.title, "quantity": line.quantity} for line in order.line_items.all()],
+        "shipments": [
+            {"carrier": f.carrier, "tracking_number": f.tracking_number, "tracking_url": f.tracking_url}
+            for f in sorted(order.fulfilments.all(), key=lambda f: f.pk)
+        ],
     }
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -18,6 +18,7 @@ from .models import (
     Customer,
     CustomerSearchTerm,
     Event,
+    Fulfilment,
     Order,
     Refund,
     StoreAction,
@@ -287,6 +288,33 @@ def list_order_lines(store: Store, order: Order) -> QuerySet:
 
 def list_order_refunds(store: Store, order: Order) -> QuerySet[Refund]:
     return Refund.objects.filter(store=store, order=order).order_by("created_at", "id")
+
+
+# Latest first: by when it shipped, then the newest row (a shipment with no date is the oldest).
+FULFILMENT_ORDER = (F("shipped_at").desc(nulls_last=True), "-id")
+
+
+def list_order_fulfilments(store: Store, order: Order) -> QuerySet[Fulfilment]:
+    """An order's fulfilments (shipments), latest first."""
+    return Fulfilment.objects.filter(store=store, order=order).order_by(*FULFILMENT_ORDER)
+
+
+def with_fulfilments(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """The orders with `fulfilments` read in one more query, latest first, for a list that shows them."""
+    return orders.prefetch_related(Prefetch("fulfilments", Fulfilment.objects.order_by(*FULFILMENT_ORDER)))
+
+
+def find_tracked_fulfilment(order: Order | None) -> Fulfilment | None:
+    """The order's latest fulfilment with a tracking number or link, cancelled ones aside; None if none."""
+    if order is None:
+        return None
+    return (
+        Fulfilment.objects.filter(store_id=order.store_id, order=order)
+        .exclude(status=Fulfilment.Status.CANCELLED)
+        .exclude(tracking_number="", tracking_url="")
+        .order_by(*FULFILMENT_ORDER)
+        .first()
+    )
 
 
 @dataclass

@@ -81,6 +81,21 @@ class RefundData:
 
 
 @dataclass
+class FulfilmentData:
+    """One shipment of an order: `status` is a Fulfilment.Status value, `tracking_url` http(s) or ""."""
+
+    external_id: str
+    status: str = "shipped"
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
+    shipped_at: datetime | None = None
+    updated_at: datetime | None = None
+    # The payload's link was not an http(s) URL (or too long) and was left out.
+    url_refused: bool = False
+
+
+@dataclass
 class OrderData:
     external_id: str
     number: str
@@ -115,6 +130,8 @@ class OrderData:
     updated_at: datetime | None = None
     lines: list[LineData] = field(default_factory=list)
     refunds: list[RefundData] | None = None
+    # None: the record does not say (a CSV export); the stored fulfilments stay as they are.
+    fulfilments: list[FulfilmentData] | None = None
 
 
 @dataclass

@@ -130,6 +130,7 @@ def order_detail(request, order_id):
             "order": order,
             "lines": queries.list_order_lines(request.store, order),
             "refunds": queries.list_order_refunds(request.store, order),
+            "fulfilments": queries.list_order_fulfilments(request.store, order),
             "summary": queries.build_order_summary(order),
             "shipping_lines": format_address(order.shipping_address),
         },

@@ -126,7 +126,8 @@ def _sidebar(store, conversation: Conversation) -> dict:
     customer = conversation.customer
     sidebar = {"customer": customer, "previous": queries.list_previous_conversations(conversation)}
     if customer is not None:
-        sidebar["orders"] = list(commerce_queries.list_orders(store, customer_id=customer.pk)[:5])
+        orders = commerce_queries.list_orders(store, customer_id=customer.pk)
+        sidebar["orders"] = list(commerce_queries.with_fulfilments(orders)[:5])
         sidebar["responses"] = list(survey_queries.list_responses(store, customer_id=customer.pk)[:3])
     return sidebar
 

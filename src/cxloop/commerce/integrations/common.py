@@ -12,7 +12,8 @@ from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
 
 from ..models import ErasedIdentity
-from ..records import CustomerData, OrderData
+from ..parsing import web_link
+from ..records import CustomerData, FulfilmentData, OrderData
 from ..services.erasure import identity_digest
 
 
@@ -55,12 +56,30 @@ def erased_since(store: Store, platform: str, person: CustomerData | None, email
 
 
 def without_erased_person(store: Store, platform: str, data: OrderData) -> OrderData:
-    """The order as erasure leaves it (no person, email, note, address or URLs) if its customer was
-    erased after the order was last updated; otherwise unchanged."""
+    """The order as erasure leaves it (no person, email, note, address, URLs or tracking) if its
+    customer was erased after the order was last updated; otherwise unchanged."""
     if erased_since(store, platform, data.customer, data.email, data.updated_at):
         data.customer, data.email, data.note, data.shipping_address = None, "", "", {}
         data.landing_page, data.referrer, data.checkout_token = "", "", ""
+        for fulfilment in data.fulfilments or ():
+            fulfilment.tracking_number, fulfilment.tracking_url = "", ""
     return data
+
+
+REFUSED_LINK = "A tracking link that is not an http(s) URL was left out."
+
+
+def with_link_note(outcome: Outcome, fulfilments: list[FulfilmentData] | None) -> Outcome:
+    """The outcome, its reason saying so when a fulfilment's tracking link was refused."""
+    if any(f.url_refused for f in fulfilments or ()):
+        outcome.reason = f"{outcome.reason} {REFUSED_LINK}".strip()
+    return outcome
+
+
+def tracking_link(value) -> tuple[str, bool]:
+    """(link, refused) for a payload's tracking URL: an http(s) URL or "" (see parsing.web_link)."""
+    link = web_link(value)
+    return ("", True) if link is None else (link, False)
 
 
 ROUNDING = Decimal("0.02")

@@ -37,7 +37,7 @@ from .. import parsing as p
 from .. import services
 from ..models import Customer, ExternalId, WebhookDelivery
 from ..services import deliveries
-from .common import Outcome, signature_matches
+from .common import Outcome, signature_matches, with_link_note
 from .ecwid_records import parse_checkout, parse_customer, parse_order
 
 PLATFORM = Platform.ECWID
@@ -317,7 +317,7 @@ def _apply(store: Store, target: Target, found: dict | None) -> Outcome:
         return _processed(applied, f"Checkout {checkout.external_id}")
     data = parse_order(found, store.currency)
     order, applied = services.upsert_order(store=store, platform=PLATFORM, data=data)
-    return _processed(applied, f"Order {order.number}")
+    return with_link_note(_processed(applied, f"Order {order.number}"), data.fulfilments if applied else None)
 
 
 def _remove(store: Store, target: Target) -> Outcome:

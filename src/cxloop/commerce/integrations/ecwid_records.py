@@ -8,9 +8,9 @@ never trusted (see ecwid.py).
 from decimal import Decimal
 
 from .. import parsing as p
-from ..models import Order
-from ..records import CheckoutData, CustomerData, LineData, OrderData, RefundData, address_of
-from .common import country_code, language_code
+from ..models import Fulfilment, Order
+from ..records import CheckoutData, CustomerData, FulfilmentData, LineData, OrderData, RefundData, address_of
+from .common import country_code, language_code, tracking_link
 
 FINANCIAL = {
     "AWAITING_PAYMENT": Order.Financial.PENDING,
@@ -27,6 +27,18 @@ FULFILLMENT = {
     "READY_FOR_PICKUP": Order.Fulfillment.FULFILLED,
     "RETURNED": Order.Fulfillment.RESTOCKED,
 }
+
+# fulfillmentStatus of an order that has left the store (or will not): it has a shipment.
+SHIPMENT_STATUSES = {
+    "SHIPPED": Fulfilment.Status.SHIPPED,
+    "OUT_FOR_DELIVERY": Fulfilment.Status.OUT_FOR_DELIVERY,
+    "READY_FOR_PICKUP": Fulfilment.Status.READY_FOR_PICKUP,
+    "DELIVERED": Fulfilment.Status.DELIVERED,
+    "RETURNED": Fulfilment.Status.RETURNED,
+    "WILL_NOT_DELIVER": Fulfilment.Status.CANCELLED,
+}
+# Ecwid keeps one tracking number per order, so an order has at most one fulfilment, under this id.
+SHIPMENT_ID = "order"
 
 
 # Parsing the store API's answers ---------------------------------------------
@@ -150,6 +162,31 @@ def _discount_codes(data: dict) -> list[dict]:
     ]
 
 
+def _fulfilments(data: dict, fulfillment: str, updated) -> list[FulfilmentData]:
+    """The order's one shipment: `trackingNumber`, `trackingUrl` when present, the shipping option's
+    carrier (else its method name); none while the order has no tracking and has not shipped."""
+    number = p.text(data.get("trackingNumber"), "trackingNumber", max_length=200)
+    url, refused = tracking_link(data.get("trackingUrl"))
+    if not (number or url or refused) and fulfillment not in SHIPMENT_STATUSES:
+        return []
+    shipping = p.obj(data.get("shippingOption"), "shippingOption")
+    carrier, method = (
+        p.text(shipping.get(key), f"shippingOption.{key}", max_length=200)
+        for key in ("shippingCarrierName", "shippingMethodName")
+    )
+    return [
+        FulfilmentData(
+            external_id=SHIPMENT_ID,
+            status=SHIPMENT_STATUSES.get(fulfillment, Fulfilment.Status.PENDING),
+            carrier=carrier or method,
+            tracking_number=number,
+            tracking_url=url,
+            url_refused=refused,
+            updated_at=updated,
+        )
+    ]
+
+
 def parse_order(data: dict, store_currency: str) -> OrderData:
     """An order from GET /orders/{orderId}; amounts are numbers in the store's currency."""
     currency = p.currency(data["currency"], "currency") if data.get("currency") else store_currency
@@ -193,6 +230,7 @@ def parse_order(data: dict, store_currency: str) -> OrderData:
         updated_at=updated,
         lines=[parse_line(item, i) for i, item in enumerate(p.items(data.get("items"), "items"))],
         refunds=_refunds(data, currency, updated or created),
+        fulfilments=_fulfilments(data, fulfillment, updated),
     )
 
 

@@ -32,10 +32,11 @@ from cxloop.core.models import Platform, Store
 
 from .. import parsing as p
 from .. import services
-from ..models import Customer, Order, WebhookDelivery
+from ..models import Customer, Fulfilment, Order, WebhookDelivery
 from ..records import (
     CheckoutData,
     CustomerData,
+    FulfilmentData,
     LineData,
     OrderData,
     PlatformTotals,
@@ -52,7 +53,9 @@ from .common import (
     signature_matches,
     tags_from,
     taxes_included_by_arithmetic,
+    tracking_link,
     utm,
+    with_link_note,
     without_erased_person,
 )
 
@@ -61,6 +64,7 @@ UNINSTALLED = "app/uninstalled"
 # Topics a shop may still be sent after uninstalling: they say nothing about reconnection.
 PRIVACY_TOPICS = {"customers/redact", "customers/data_request", "shop/redact"}
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
+FULFILMENT_TOPICS = {"fulfillments/create", "fulfillments/update"}
 CONSENT_STATES = set(Customer.Consent.values)
 
 
@@ -266,6 +270,7 @@ def parse_order(data: dict) -> OrderData:
     ]  # noqa: E501
     for refund in refunds:
         refund.currency = refund.currency or currency
+    updated_at = p.timestamp(data.get("updated_at"), "updated_at", required=False)
     return OrderData(
         external_id=p.identifier(data.get("id"), "id"),
         number=p.text(
@@ -295,8 +300,9 @@ def parse_order(data: dict) -> OrderData:
         created_at=p.timestamp(data.get("created_at"), "created_at"),
         processed_at=p.timestamp(data.get("processed_at"), "processed_at", required=False),
         cancelled_at=p.timestamp(data.get("cancelled_at"), "cancelled_at", required=False),
-        updated_at=p.timestamp(data.get("updated_at"), "updated_at", required=False),
+        updated_at=updated_at,
         fulfilled_at=_fulfilled_at(data),
+        fulfilments=_fulfilments(data, updated_at),
         lines=[parse_line(line, i) for i, line in enumerate(p.items(data.get("line_items"), "line_items"))],  # noqa: E501
         refunds=refunds,
         customer=parse_customer(
@@ -320,6 +326,75 @@ def _discount_codes(raw) -> list[dict]:
             }
         )
     return codes
+
+
+Status = Fulfilment.Status
+# A fulfilment's `status`; "success" (shipped) defers to the carrier's `shipment_status`.
+FULFILMENT_STATUSES = {
+    "pending": Status.PENDING, "open": Status.PENDING, "cancelled": Status.CANCELLED,
+    "error": Status.FAILED, "failure": Status.FAILED,
+}  # fmt: skip
+SHIPMENT_STATUSES = {
+    "label_printed": Status.SHIPPED, "label_purchased": Status.SHIPPED,
+    "confirmed": Status.IN_TRANSIT, "carrier_picked_up": Status.IN_TRANSIT, "in_transit": Status.IN_TRANSIT,
+    "delayed": Status.IN_TRANSIT, "out_for_delivery": Status.OUT_FOR_DELIVERY,
+    "ready_for_pickup": Status.READY_FOR_PICKUP, "attempted_delivery": Status.ATTEMPTED_DELIVERY,
+    "delivered": Status.DELIVERED, "picked_up": Status.DELIVERED, "failure": Status.FAILED,
+}  # fmt: skip
+MAX_TRACKING_NUMBER = 200
+
+
+def parse_fulfilment(raw, field: str = "fulfillment", *, order_updated_at=None) -> FulfilmentData:
+    """A Shopify fulfilment (an order's `fulfillments[]`, or the `fulfillments/*` topics' body).
+
+    Several tracking numbers (one parcel each) are kept together, comma-separated;
+    the first http(s) link is kept, and a link of any other scheme is left out.
+    """
+    fulfilment = p.obj(raw, field)
+    status = p.text(fulfilment.get("status"), f"{field}.status", max_length=40).lower()
+    shipment = p.text(fulfilment.get("shipment_status"), f"{field}.shipment_status", max_length=40).lower()
+    links = [
+        fulfilment.get("tracking_url"),
+        *p.items(fulfilment.get("tracking_urls"), f"{field}.tracking_urls"),
+    ]
+    link, refused = "", False
+    for candidate in links:
+        found, bad = tracking_link(candidate)
+        refused = refused or bad
+        link = link or found
+    updated = p.timestamp(fulfilment.get("updated_at"), f"{field}.updated_at", required=False)
+    return FulfilmentData(
+        external_id=p.identifier(fulfilment.get("id"), f"{field}.id"),
+        status=FULFILMENT_STATUSES.get(status) or SHIPMENT_STATUSES.get(shipment, Status.SHIPPED),
+        carrier=p.text(fulfilment.get("tracking_company"), f"{field}.tracking_company", max_length=200),
+        tracking_number=_tracking_numbers(fulfilment, field),
+        tracking_url=link,
+        url_refused=refused and not link,
+        shipped_at=p.timestamp(fulfilment.get("created_at"), f"{field}.created_at", required=False),
+        updated_at=updated or order_updated_at,
+    )
+
+
+def _tracking_numbers(fulfilment: dict, field: str) -> str:
+    numbers = []
+    raw = [
+        fulfilment.get("tracking_number"),
+        *p.items(fulfilment.get("tracking_numbers"), f"{field}.tracking_numbers"),
+    ]
+    for i, value in enumerate(raw):
+        number = p.text(value, f"{field}.tracking_numbers[{i}]", max_length=MAX_TRACKING_NUMBER)
+        if number and number not in numbers and len(", ".join([*numbers, number])) <= MAX_TRACKING_NUMBER:
+            numbers.append(number)
+    return ", ".join(numbers)
+
+
+def _fulfilments(data: dict, updated_at) -> list[FulfilmentData] | None:
+    if "fulfillments" not in data:
+        return None  # a trimmed payload says nothing about them
+    return [
+        parse_fulfilment(raw, f"fulfillments[{i}]", order_updated_at=updated_at)
+        for i, raw in enumerate(p.items(data.get("fulfillments"), "fulfillments"))
+    ]
 
 
 def _fulfilled_at(data: dict):
@@ -380,7 +455,19 @@ def _processed(applied: bool, what: str) -> Outcome:
 def handle_order(store: Store, payload: dict) -> Outcome:
     data = without_erased_person(store, PLATFORM, parse_order(payload))
     order, applied = services.upsert_order(store=store, platform=PLATFORM, data=data)
-    return _processed(applied, f"Order {order.number}")
+    return with_link_note(_processed(applied, f"Order {order.number}"), data.fulfilments if applied else None)
+
+
+def handle_fulfilment(store: Store, payload: dict) -> Outcome:
+    order_id = p.identifier(payload.get("order_id"), "order_id")
+    data = parse_fulfilment(payload)
+    fulfilment, applied = services.record_fulfilment(
+        store=store, platform=PLATFORM, order_external_id=order_id, data=data
+    )
+    if fulfilment is None:
+        reason = f"Order {order_id} is not known yet; the order's next update carries this fulfilment."
+        return Outcome(WebhookDelivery.Status.IGNORED, reason)
+    return with_link_note(_processed(applied, f"Fulfilment {data.external_id} of order {order_id}"), [data])
 
 
 def handle_refund(store: Store, payload: dict) -> Outcome:
@@ -446,6 +533,9 @@ def handle_redact(store: Store, payload: dict) -> Outcome:
         Order.objects.filter(store=store, platform=PLATFORM, external_id=ext).update(
             customer=None, email="", note="", landing_page="", referrer="", shipping_address={}
         )
+        Fulfilment.objects.filter(store=store, order__platform=PLATFORM, order__external_id=ext).update(
+            tracking_number="", tracking_url=""
+        )
     return Outcome(WebhookDelivery.Status.PROCESSED, f"Erased {len(customers)} customer(s).")
 
 
@@ -489,6 +579,7 @@ def handle_checkout(store: Store, payload: dict) -> Outcome:
 
 HANDLERS = {
     **{topic: handle_order for topic in ORDER_TOPICS},
+    **{topic: handle_fulfilment for topic in FULFILMENT_TOPICS},
     "refunds/create": handle_refund,
     "customers/create": handle_customer,
     "customers/update": handle_customer,

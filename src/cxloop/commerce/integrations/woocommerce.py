@@ -24,14 +24,15 @@ the second is recorded as a duplicate.)
 import hashlib
 import re
 from decimal import Decimal
+from urllib.parse import quote
 
 from cxloop.core.errors import InvalidInput, Unauthorized
 from cxloop.core.models import Platform, Store
 
 from .. import parsing as p
 from .. import services
-from ..models import Customer, ExternalId, Order, WebhookDelivery
-from ..records import CustomerData, LineData, OrderData, RefundData, address_of
+from ..models import Customer, ExternalId, Fulfilment, Order, WebhookDelivery
+from ..records import CustomerData, FulfilmentData, LineData, OrderData, RefundData, address_of
 from .common import (
     ERASED_SINCE,
     Outcome,
@@ -39,6 +40,8 @@ from .common import (
     country_code,
     erased_since,
     signature_matches,
+    tracking_link,
+    with_link_note,
     without_erased_person,
 )
 
@@ -67,6 +70,8 @@ ATTRIBUTION = {
     "utm_campaign": "_wc_order_attribution_utm_campaign",
 }
 ATTRIBUTION_LENGTHS = {"landing_page": 2000, "referrer": 2000}
+# The Shipment Tracking extension keeps its items in this order meta (core WooCommerce has no tracking).
+TRACKING_META = "_wc_shipment_tracking_items"
 
 
 def is_ping(request, raw: bytes) -> bool:
@@ -293,6 +298,65 @@ def _attribution(data: dict) -> dict[str, str]:
     return found
 
 
+def _fulfilments(data: dict, updated_at) -> list[FulfilmentData]:
+    """The Shipment Tracking extension's items, one fulfilment each; none without the extension.
+
+        {"key": "_wc_shipment_tracking_items", "value": [{"tracking_provider": "dhl",
+         "custom_tracking_provider": "", "custom_tracking_link": "", "tracking_number": "JD0146",
+         "date_shipped": "1791072000", "tracking_id": "0c8e…"}]}
+
+    A predefined provider is stored by its slug and gives no link (the extension
+    builds it from its own list); a custom one by its name, with its link.
+    """
+    postcode = str(p.obj(data.get("shipping"), "shipping").get("postcode") or "")
+    found = []
+    for i, raw in enumerate(p.items(data.get("meta_data"), "meta_data")):
+        meta = p.obj(raw, f"meta_data[{i}]")
+        if meta.get("key") != TRACKING_META:
+            continue
+        value = meta.get("value")
+        # PHP writes an array whose keys are not 0..n-1 as a JSON object.
+        items = list(value.values()) if isinstance(value, dict) else p.items(value, f"meta_data[{i}].value")
+        field = f"meta_data[{i}].value"
+        found += [_tracking_item(item, f"{field}[{j}]", updated_at, postcode) for j, item in enumerate(items)]
+    return found
+
+
+def _tracking_item(raw, field: str, updated_at, postcode: str) -> FulfilmentData:
+    item = p.obj(raw, field)
+    number = p.text(item.get("tracking_number"), f"{field}.tracking_number", max_length=200)
+    carrier = p.text(
+        item.get("custom_tracking_provider"), f"{field}.custom_tracking_provider", max_length=200
+    )
+    carrier = carrier or p.text(item.get("tracking_provider"), f"{field}.tracking_provider", max_length=200)
+    link = item.get("custom_tracking_link")
+    if isinstance(link, str):
+        # Newer versions of the extension keep the link as a pattern: %1$s the number, %2$s the postcode.
+        link = link.replace("%1$s", quote(number, safe="")).replace("%2$s", quote(postcode, safe=""))
+    url, refused = tracking_link(link)
+    shipped = item.get("date_shipped")
+    if isinstance(shipped, str) and shipped.strip().isdigit():
+        shipped = int(shipped.strip())  # unix seconds, as the extension stores it
+    try:
+        shipped_at = p.timestamp(shipped, f"{field}.date_shipped", required=False)
+    except InvalidInput:
+        # Other plugins write this meta too, dates in their own formats; the shipment matters more
+        # than its date, and WooCommerce disables a webhook after five refused deliveries.
+        shipped_at = None
+    tracking_id = p.text(item.get("tracking_id"), f"{field}.tracking_id", max_length=100)
+    return FulfilmentData(
+        # Items saved without an id (older versions, other plugins) are told apart by their number.
+        external_id=tracking_id or f"number:{number}"[:100],
+        status=Fulfilment.Status.SHIPPED,
+        carrier=carrier,
+        tracking_number=number,
+        tracking_url=url,
+        url_refused=refused,
+        shipped_at=shipped_at,
+        updated_at=updated_at,
+    )
+
+
 def _discount_codes(data: dict) -> list[dict]:
     codes = []
     for i, raw in enumerate(p.items(data.get("coupon_lines"), "coupon_lines")):
@@ -352,6 +416,7 @@ def parse_order(data: dict) -> OrderData:
         updated_at=updated,
         lines=lines,
         refunds=refunds,
+        fulfilments=_fulfilments(data, updated),
         **_attribution(data),
     )
 
@@ -368,7 +433,7 @@ def _processed(applied: bool, what: str) -> Outcome:
 def handle_order(store: Store, payload: dict) -> Outcome:
     data = without_erased_person(store, PLATFORM, parse_order(payload))
     order, applied = services.upsert_order(store=store, platform=PLATFORM, data=data)
-    return _processed(applied, f"Order {order.number}")
+    return with_link_note(_processed(applied, f"Order {order.number}"), data.fulfilments if applied else None)
 
 
 def handle_order_delete(store: Store, payload: dict) -> Outcome:

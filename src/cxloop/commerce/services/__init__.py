@@ -11,6 +11,7 @@ from .customers import (
 from .deliveries import record_rejected_delivery, start_delivery
 from .erasure import erase_customer, erase_person, erase_store_data
 from .events import record_events
+from .fulfilments import record_fulfilment
 from .orders import (
     add_refund,
     mark_abandoned_checkouts,
@@ -30,6 +31,7 @@ __all__ = [
     "mark_abandoned_checkouts",
     "record_consent",
     "record_events",
+    "record_fulfilment",
     "record_rejected_delivery",
     "record_system_event",
     "refresh_customer_facts",

@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cxloop.core.models import Store
@@ -15,6 +16,7 @@ from ..models import (
     ErasedIdentity,
     Event,
     ExternalId,
+    Fulfilment,
     Order,
     Product,
     WebhookDelivery,
@@ -27,11 +29,11 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
     """Erase a customer's personal data everywhere; keep their orders, anonymised.
 
     Orders stay for accounting with amounts, dates and lines, but lose the
-    link to the person, the email, the note, the shipping address and the
-    landing/referrer URLs
-    (which can carry personal data). Checkouts, journey events (also those
-    of the anonymous ids the customer used), consent records and platform ids
-    go. Repeating the erasure is a no-op.
+    link to the person, the email, the note, the shipping address, the
+    landing/referrer URLs (which can carry personal data) and their
+    fulfilments' tracking numbers and links (a carrier shows where a parcel
+    went). Checkouts, journey events (also those of the anonymous ids the
+    customer used), consent records and platform ids go. Repeating the erasure is a no-op.
     An ErasedIdentity remembers their email and platform ids, hashed, so an
     import of an old export does not bring them back. Other apps erase what
     they hold about the person through their hooks (commerce.personal_data),
@@ -47,6 +49,10 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
         Event.objects.filter(customer=customer).exclude(anonymous_id="")
         .values_list("anonymous_id", flat=True).distinct()
     )  # fmt: skip
+    theirs = Q(order__customer=customer)
+    if customer.email_key:
+        theirs |= Q(order__email__iexact=customer.email_key)
+    Fulfilment.objects.filter(theirs, store=store).update(tracking_number="", tracking_url="")
     Order.objects.filter(store=store, customer=customer).update(
         customer=None,
         email="",

@@ -9,6 +9,7 @@ from cxloop.core.models import Store
 from ..models import Checkout, LineItem, Order, Product, Refund, Variant
 from ..records import CheckoutData, CustomerData, OrderData, RefundData
 from .customers import refresh_customer_facts, upsert_customer
+from .fulfilments import sync_fulfilments
 
 ORDER_FIELDS = (
     "number", "email", "currency", "presentment_currency", "subtotal", "total_discounts",
@@ -35,7 +36,7 @@ def _resolve_customer(store, platform, customer: CustomerData | None, email: str
 def upsert_order(
     *, store: Store, platform: str, data: OrderData, refresh_facts: bool = True
 ) -> tuple[Order, bool]:
-    """Create or update an order with its lines and refunds; return (order, applied).
+    """Create or update an order with its lines, fulfilments and refunds; return (order, applied).
 
     An update whose `updated_at` is older than the stored one changes nothing
     (deliveries arrive out of order). An order an export stored under its
@@ -59,6 +60,8 @@ def upsert_order(
     order.customer = customer
     order.save()
     _replace_lines(store, platform, order, data)
+    if data.fulfilments is not None:
+        sync_fulfilments(order, data.fulfilments, as_of=data.updated_at)
     if data.refunds is not None:
         for refund in data.refunds:
             _save_refund(order, refund)
@@ -161,7 +164,7 @@ def remove_order(*, store: Store, platform: str, external_id: str) -> bool:
     if order is None:
         return False
     customer_id = order.customer_id
-    order.delete()  # cascades to LineItem and Refund
+    order.delete()  # cascades to LineItem, Fulfilment and Refund
     refresh_customer_facts(store, [customer_id])
     return True
 

@@ -14,6 +14,7 @@ from cxloop.commerce.models import (
     Customer,
     Event,
     ExternalId,
+    Fulfilment,
     LineItem,
     Order,
     Product,
@@ -23,7 +24,8 @@ from cxloop.commerce.models import (
 
 # Every table a delivery could write business rows to ("nothing stored" = all unchanged).
 BUSINESS_MODELS = (
-    Customer, ExternalId, ConsentRecord, Product, Variant, Order, LineItem, Refund, Checkout, Event,
+    Customer, ExternalId, ConsentRecord, Product, Variant, Order, LineItem, Fulfilment, Refund, Checkout,
+    Event,
 )  # fmt: skip
 
 

@@ -538,3 +538,23 @@ def test_a_pending_delivery_whose_fetch_never_reached_the_queue_is_fetched_by_th
     assert (found, again) == (1, 0)
     assert WebhookDelivery.objects.get().status == "processed"
     assert len(ecwid_api.requests) == 1
+
+
+def test_fetched_tracking_is_stored_once_and_the_events_unsigned_data_says_nothing_about_it(
+    deliver, worker, ecwid_api
+):
+    # given the store API has the order shipped with a tracking number
+    ecwid_api.answer(ORDER_PATH, 200, payload("api_order_XJ12H_shipped"))
+    lying = event("order_updated_event")
+    lying["data"].update(newFulfillmentStatus="DELIVERED", trackingNumber="FAKE", trackingUrl="javascript:x")
+
+    # when two events for the order arrive, one with unsigned data claiming otherwise
+    deliver(event("order_created_event"))
+    deliver(lying)
+    assert worker.run_all() == 2
+
+    # then the order has the one shipment the store API described
+    order = Order.objects.get()
+    assert list(order.fulfilments.values_list("status", "carrier", "tracking_number", "tracking_url")) == [
+        ("shipped", "DPD", "0000987654321Q", "https://tracktrace.dpd.com.pl/parcelDetails?p1=0000987654321Q")
+    ]

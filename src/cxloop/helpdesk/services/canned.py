@@ -3,6 +3,10 @@
     Hi {{ customer.first_name }}, your order {{ order.name }} is {{ order.status }}.
     render_canned(canned, conversation, agent)  ->  ("Hi Ania, your order #1001 is Fulfilled.", [])
 
+The tracking variables read the latest order's latest shipment that has
+tracking (commerce.queries.find_tracked_fulfilment): its link and number
+come from the same shipment, never one from each.
+
 Variables are a fixed list of names (VARIABLES), replaced by one regular
 expression in a single pass. Nothing in a canned reply or in a customer's
 data is ever evaluated as template code: `{% debug %}` or a customer whose
@@ -24,7 +28,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cxloop.commerce.models import Order
+from cxloop.commerce import queries as commerce_queries
+from cxloop.commerce.models import Fulfilment, Order
 from cxloop.core.errors import InvalidInput
 
 from ..models import CannedReply, Conversation
@@ -62,12 +67,6 @@ def _order_status(order: Order | None) -> str:
     return str(order.get_fulfillment_status_display())
 
 
-def _tracking_url(order: Order | None) -> str:
-    # The mirror keeps no fulfilment tracking yet (commerce.Order has no tracking field); until it
-    # does, this is always missing and the agent is warned before sending.
-    return str(getattr(order, "tracking_url", "") or "")
-
-
 class Context:
     """What one rendering reads, each looked up once and only when a body uses it."""
 
@@ -76,12 +75,22 @@ class Context:
         self.agent = agent
         self._order = None
         self._order_loaded = False
+        self._fulfilment = None
+        self._fulfilment_loaded = False
 
     @property
     def order(self) -> Order | None:
         if not self._order_loaded:
             self._order, self._order_loaded = _latest_order(self.conversation), True
         return self._order
+
+    @property
+    def fulfilment(self) -> Fulfilment | None:
+        """The latest order's latest shipment with tracking (cancelled ones aside)."""
+        if not self._fulfilment_loaded:
+            self._fulfilment = commerce_queries.find_tracked_fulfilment(self.order)
+            self._fulfilment_loaded = True
+        return self._fulfilment
 
 
 def _email(c: Context) -> str:
@@ -101,7 +110,12 @@ VARIABLES: dict[str, tuple[object, Callable[[Context], str]]] = {
         gettext_lazy("The customer's latest order (#1001)"), lambda c: c.order.number if c.order else ""
     ),
     "order.tracking_url": (
-        gettext_lazy("The latest order's tracking link"), lambda c: _tracking_url(c.order)
+        gettext_lazy("The latest order's tracking link"),
+        lambda c: c.fulfilment.tracking_url if c.fulfilment else "",
+    ),
+    "order.tracking_number": (
+        gettext_lazy("The latest order's tracking number"),
+        lambda c: c.fulfilment.tracking_number if c.fulfilment else "",
     ),
     "order.status": (
         gettext_lazy("The latest order's fulfilment status"), lambda c: _order_status(c.order)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cxloop.commerce import services as commerce_services
 from cxloop.commerce.models import Order
-from cxloop.commerce.records import CustomerData, OrderData
+from cxloop.commerce.records import CustomerData, FulfilmentData, OrderData
 from cxloop.core.errors import InvalidInput
 from cxloop.helpdesk.models import CannedReply
 from cxloop.helpdesk.services.canned import VARIABLES, render_canned, render_text, save_canned
@@ -29,14 +29,23 @@ def make_customer(store, *, first_name="Ania", last_name="Nowak", email="ania@ex
     return customer
 
 
-def make_order(store, number, *, email="ania@example.pl", days_ago=0, fulfillment="unfulfilled"):
+def make_order(
+    store, number, *, email="ania@example.pl", days_ago=0, fulfillment="unfulfilled", shipments=None
+):
     order, _created = commerce_services.upsert_order(
         store=store, platform="shopify",
         data=OrderData(external_id=f"o-{number}", number=number, currency="PLN", total=Decimal("120"),
                        created_at=timezone.now() - timedelta(days=days_ago), email=email,
-                       fulfillment_status=fulfillment),
+                       fulfillment_status=fulfillment, fulfilments=shipments),
     )  # fmt: skip
     return order
+
+
+def shipment(external_id, *, days_ago, number="", url="", status="shipped") -> FulfilmentData:
+    return FulfilmentData(
+        external_id, status=status, carrier="InPost", tracking_number=number, tracking_url=url,
+        shipped_at=timezone.now() - timedelta(days=days_ago),
+    )  # fmt: skip
 
 
 def canned(store, body, **fields) -> CannedReply:
@@ -51,7 +60,11 @@ def test_every_variable_is_filled_from_the_customer_their_latest_order_the_agent
     # given
     make_customer(store)
     make_order(store, "#1001", days_ago=10)
-    make_order(store, "#1002", days_ago=1, fulfillment="fulfilled")
+    make_order(
+        store, "#1002", days_ago=1, fulfillment="fulfilled",
+        shipments=[shipment("f-1", days_ago=1, number="620000098765432109876543",
+                            url="https://inpost.pl/sledzenie-przesylek?number=620000098765432109876543")],
+    )  # fmt: skip
     agent.first_name = "Bartek"
     agent.save(update_fields=["first_name"])
     conversation, _message = open_conversation(store, from_email="ania@example.pl")
@@ -62,10 +75,63 @@ def test_every_variable_is_filled_from_the_customer_their_latest_order_the_agent
     # then
     assert values(text) == {
         "customer.first_name": "Ania", "customer.last_name": "Nowak", "customer.email": "ania@example.pl",
-        "order.name": "#1002", "order.tracking_url": "", "order.status": "Fulfilled",
+        "order.name": "#1002",
+        "order.tracking_url": "https://inpost.pl/sledzenie-przesylek?number=620000098765432109876543",
+        "order.tracking_number": "620000098765432109876543", "order.status": "Fulfilled",
         "agent.first_name": "Bartek", "store.name": "Sklep Ania",
     }  # fmt: skip
-    assert missing == ["order.tracking_url"]  # the mirror keeps no tracking link yet
+    assert missing == []
+
+
+def test_tracking_comes_from_the_latest_orders_latest_shipment_with_tracking_not_a_cancelled_one(
+    store, agent
+):
+    # given the latest order shipped twice, the newest shipment cancelled, and an older order shipped later
+    make_customer(store)
+    make_order(store, "#1001", days_ago=10, shipments=[shipment("a", days_ago=0, number="OLDER-ORDER")])
+    make_order(
+        store, "#1002", days_ago=2,
+        shipments=[
+            shipment("b", days_ago=2, number="FIRST", url="https://track.example/FIRST"),
+            shipment("c", days_ago=1, number="SECOND", url="https://track.example/SECOND"),
+            shipment("d", days_ago=0, number="VOID", url="https://track.example/VOID", status="cancelled"),
+            shipment("e", days_ago=0),  # no tracking at all
+        ],
+    )  # fmt: skip
+    conversation, _message = open_conversation(store, from_email="ania@example.pl")
+
+    # when
+    text, missing = render_text(
+        "{{ order.tracking_number }} {{ order.tracking_url }}", conversation=conversation, agent=agent
+    )
+
+    # then number and link come from the same, latest live shipment
+    assert (text, missing) == ("SECOND https://track.example/SECOND", [])
+
+
+def test_a_shipment_without_a_link_fills_the_number_and_warns_about_the_link(store, agent):
+    make_customer(store)
+    make_order(store, "#1002", shipments=[shipment("b", days_ago=0, number="JD014600006281230704")])
+    conversation, _message = open_conversation(store, from_email="ania@example.pl")
+
+    text, missing = render_text(
+        "{{ order.tracking_number }}|{{ order.tracking_url }}", conversation=conversation, agent=agent
+    )
+
+    assert (text, missing) == ("JD014600006281230704|", ["order.tracking_url"])
+
+
+def test_an_order_not_yet_shipped_leaves_both_tracking_variables_missing(store, agent):
+    make_customer(store)
+    make_order(store, "#1001", days_ago=5, shipments=[shipment("a", days_ago=4, number="EARLIER")])
+    make_order(store, "#1002", days_ago=1)
+    conversation, _message = open_conversation(store, from_email="ania@example.pl")
+
+    text, missing = render_text(
+        "{{ order.tracking_number }}{{ order.tracking_url }}", conversation=conversation, agent=agent
+    )
+
+    assert (text, missing) == ("", ["order.tracking_number", "order.tracking_url"])
 
 
 def test_a_cancelled_order_says_cancelled(store, agent):
@@ -99,7 +165,9 @@ def test_without_a_customer_record_names_come_from_the_sender_and_order_values_a
     assert values(text)["customer.first_name"] == "Zofia"
     assert values(text)["customer.last_name"] == "Wiśniewska"
     assert values(text)["customer.email"] == "zofia@example.pl"
-    assert missing == ["order.name", "order.tracking_url", "order.status", "agent.first_name"]
+    assert missing == [
+        "order.name", "order.tracking_url", "order.tracking_number", "order.status", "agent.first_name",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -318,6 +318,49 @@ def test_the_sidebar_shows_the_customers_record_and_previous_conversations(store
     assert "Earlier question" in page and "Polish" in page and "#1042" in page and "249.90" in page
 
 
+def test_the_sidebar_shows_each_orders_fulfilment_status_carrier_and_escaped_tracking_link(
+    store, agent_client
+):
+    from datetime import timedelta
+
+    from cxloop.commerce.models import Customer, Fulfilment, Order
+
+    # given a customer whose order shipped twice, one tracking link carrying markup
+    now = timezone.now()
+    customer = Customer.objects.create(
+        store=store, email="ania@example.pl", email_key="ania@example.pl", first_name="Ania",
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    order = Order.objects.create(
+        store=store, customer=customer, platform="shopify", external_id="1", number="#1042", currency="PLN",
+        total="249.90", fulfillment_status="fulfilled", created_at=now,
+    )  # fmt: skip
+    Fulfilment.objects.create(
+        store=store, order=order, external_id="1", status="in_transit", carrier="InPost",
+        tracking_number="520000012345678901234567",
+        tracking_url='https://inpost.pl/sledzenie-przesylek?number=5200"><img src=x onerror=alert(1)>',
+        shipped_at=now,
+    )  # fmt: skip
+    Fulfilment.objects.create(
+        store=store, order=order, external_id="2", status="delivered", carrier="<i>Poczta</i>",
+        tracking_number="PX1234567890", shipped_at=now - timedelta(days=1),
+    )  # fmt: skip
+    conversation, _m = open_conversation(store, subject="Where is my parcel?")
+
+    # when
+    page = agent_client.get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
+
+    # then
+    assert (
+        '<a href="https://inpost.pl/sledzenie-przesylek?number=5200&quot;&gt;&lt;img src=x '
+        'onerror=alert(1)&gt;" rel="noopener noreferrer" target="_blank">'
+        '<bdi class="mono">520000012345678901234567</bdi></a>'
+    ) in page
+    assert "In transit · <bdi>InPost</bdi>" in page
+    assert "Delivered · <bdi>&lt;i&gt;Poczta&lt;/i&gt;</bdi>" in page and "PX1234567890" in page
+    assert "<img src=x" not in page and "<i>Poczta" not in page
+
+
 def test_the_inbox_costs_the_same_queries_for_few_or_many_rows(store, agent, owner, agent_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
