@@ -1,9 +1,15 @@
-"""What the sidebar's store-action forms need: orders and lines, what the member may do, fresh keys.
+"""What the sidebar's store-action forms need: orders and lines, what the member may do, fresh keys,
+and the platforms a code, gift card or draft order can go to.
 
 Each form gets its own idempotency key when the page is drawn, so a double
 click (or a form sent again) acts once. After a refusal the form keeps the
 key it was sent with, so trying again after an unknown outcome asks the
 platform under the same key.
+
+An order's forms act on the platform the order came from, and are offered
+only when the store is connected to it. A store connected to both Shopify
+and WooCommerce chooses the platform of a code (gift cards and draft orders:
+Shopify only), defaulting to that of the customer's latest order.
 """
 
 import uuid
@@ -22,7 +28,14 @@ from .models import Conversation
 Kind = StoreAction.Kind
 RESULT_SESSION_KEY = "helpdesk:action-result:{}"
 ORDERS_SHOWN = 5
-SHOPIFY_ONLY_PLATFORMS = {Platform.SHOPIFY}
+FORM_KINDS = {"discount": Kind.DISCOUNT_CODE, "gift_card": Kind.GIFT_CARD, "draft_order": Kind.DRAFT_ORDER}
+
+
+@dataclass(frozen=True)
+class PlatformChoice:
+    value: str
+    label: str
+    selected: bool
 
 
 @dataclass
@@ -35,6 +48,8 @@ class ActionsPanel:
     keys: dict[str, str] = field(default_factory=dict)  # form name -> idempotency key
     result: dict | None = None  # the last action's summary and what can go into the reply
     open_form: str = ""
+    # form name -> the platforms to choose from; empty (no choice shown) when there are not several
+    platforms: dict[str, list[PlatformChoice]] = field(default_factory=dict)
     limited: bool = True  # the member's actions are held to the policies' limits (not an owner)
 
     @property
@@ -53,9 +68,10 @@ def build_actions_panel(request, conversation: Conversation, *, keep: tuple[str,
     membership = getattr(request, "membership", None)
     connected = set(actions.list_connections(store))
     may = {kind: can_act(membership, policy) for kind, policy in policies.items()}
-    if connected and not connected & SHOPIFY_ONLY_PLATFORMS:
-        # WooCommerce itself has no gift cards nor draft orders: offer no form that can only fail.
-        may[Kind.GIFT_CARD] = may[Kind.DRAFT_ORDER] = False
+    choices = {form: actions.platforms_for(kind, connected) for form, kind in FORM_KINDS.items()}
+    for form, kind in FORM_KINDS.items():
+        if connected and not choices[form]:
+            may[kind] = False  # (WooCommerce has no gift cards nor draft orders): no form that can only fail
     panel = ActionsPanel(
         connected=bool(connected),
         may=may,
@@ -70,6 +86,15 @@ def build_actions_panel(request, conversation: Conversation, *, keep: tuple[str,
         panel.orders = list(orders.prefetch_related(lines)[:ORDERS_SHOWN])
     for order in panel.orders:
         order.refund_key, order.cancel_key = new_key(), new_key()
+        order.actionable = order.platform in connected
+    latest = panel.orders[0].platform if panel.orders else ""
+    for form, platforms in choices.items():
+        if len(platforms) > 1:
+            wanted = request.POST.get("platform", "") if keep and keep[0] == form else ""
+            chosen = next((p for p in (wanted, latest) if p in platforms), platforms[0])
+            panel.platforms[form] = [
+                PlatformChoice(value=p, label=Platform(p).label, selected=p == chosen) for p in platforms
+            ]
     for name in ("discount", "gift_card", "draft_order"):
         panel.keys[name] = new_key()
     if keep is not None:

@@ -8,13 +8,14 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self):
         from cxloop.commerce.personal_data import register_personal_data
+        from cxloop.commerce.services import register_renamed_listener
         from cxloop.hooks.events import register_event
         from cxloop.surveys.services.followup import register_low_score_listener
 
         from . import webhooks
         from .events import EVENTS
         from .services import privacy
-        from .services.indexing import reindex_erased
+        from .services.indexing import reindex_customers, reindex_erased
         from .services.rules import run_low_score_rules
 
         webhooks.connect()
@@ -31,3 +32,5 @@ class HelpdeskConfig(AppConfig):
         register_low_score_listener(run_low_score_rules)  # the "low survey score" rule trigger
         # An erased conversation is found by what it holds now ("[erased]"), never by the old words.
         privacy.register_erased_listener(reindex_erased)
+        # A renamed customer is found by the new name, not the old one, in the conversations' search.
+        register_renamed_listener(reindex_customers)

@@ -3,7 +3,8 @@
 Every form posts its idempotency key (made when the form was drawn): sent
 twice, it acts once. The order or customer named in the form is looked up in
 the request's store (another store's id is a 404) and must be the
-conversation's customer's. A refusal (role, limit, the platform's words) is
+conversation's customer's; a code, gift card or draft order also names the
+platform chosen when the store is connected to several. A refusal (role, limit, the platform's words) is
 shown on the page, with the form still open and its key kept; nothing is
 written on the conversation.
 """
@@ -52,6 +53,11 @@ def _flag(post, name: str) -> bool:
 
 def _key(post) -> str:
     return parse_text(post.get("idempotency_key"), max_length=200)
+
+
+def _platform(post) -> str:
+    """The platform chosen for an action without an order (empty when the form offered no choice)."""
+    return parse_text(post.get("platform"), max_length=40)
 
 
 def _act(request, conversation, form: str, perform):
@@ -125,7 +131,7 @@ def post_discount(request, conversation):
             value = parse_amount(post.get("value"), field="value", required=True)
         return services.create_discount_code(
             conversation=conversation, membership=request.membership, customer=customer, kind=kind,
-            value=value, idempotency_key=key,
+            value=value, idempotency_key=key, platform=_platform(post),
         )  # fmt: skip
 
     return _act(request, conversation, "discount", perform)
@@ -141,6 +147,7 @@ def post_gift_card(request, conversation):
             conversation=conversation, membership=request.membership, customer=customer,
             amount=parse_amount(post.get("amount"), field="amount", required=True),
             note=parse_text(post.get("note"), max_length=MAX_TEXT), idempotency_key=key,
+            platform=_platform(post),
         )  # fmt: skip
 
     return _act(request, conversation, "gift_card", perform)
@@ -163,6 +170,7 @@ def post_draft_order(request, conversation):
             lines=[(CustomLine(title=title, price=price), quantity)],
             send_invoice=_flag(post, "send_invoice"),
             note=parse_text(post.get("note"), max_length=MAX_TEXT), idempotency_key=key,
+            platform=_platform(post),
         )  # fmt: skip
 
     return _act(request, conversation, "draft_order", perform)

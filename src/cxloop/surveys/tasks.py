@@ -78,12 +78,12 @@ def handle_low_score_task(response_id: int) -> bool:
 @task()
 def analyse_comment_task(response_id: int) -> str:
     """Detect the language of a response's comment."""
-    from .language import detect_comment_language
+    from cxloop.core.language_detection import detect_language
 
     response = Response.objects.filter(pk=response_id).first()
     if response is None or not response.comment:
         return ""
-    language = detect_comment_language(response.comment, hint=response.language)
+    language = detect_language(response.comment, hint=response.language)
     Response.objects.filter(pk=response_id, comment=response.comment).update(comment_language=language)
     return language
 

@@ -32,13 +32,19 @@ from .results import ActionError, ActionInProgress, ActionResult, NotConnected, 
 __all__ = [
     "ACTION_PLATFORMS", "ActionError", "ActionInProgress", "ActionResult", "CustomLine", "DraftDiscount",
     "NotConnected", "PlatformUnavailable", "cancel_order", "create_discount_code", "create_draft_order",
-    "get_connection", "issue_gift_card", "list_connections", "refund_order", "set_platform_connection",
+    "get_connection", "issue_gift_card", "list_action_platforms", "list_connections", "platforms_for",
+    "refund_order", "set_platform_connection",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 Kind = StoreAction.Kind
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CANCEL_REASONS = tuple(shopify.CANCEL_REASONS)
+# What each platform can do: WooCommerce itself has no gift cards nor draft orders.
+PLATFORM_KINDS = {
+    Platform.SHOPIFY: frozenset(Kind.values),
+    Platform.WOOCOMMERCE: frozenset({Kind.REFUND, Kind.CANCEL_ORDER, Kind.DISCOUNT_CODE}),
+}
 
 
 @dataclass(frozen=True)
@@ -303,6 +309,20 @@ def _may_exist(what: str) -> ActionError:
         what + " " + _("Check the store's admin; if it is not there, try again with a new key."),
         code="outcome_unknown", definite=False,
     )  # fmt: skip
+
+
+def list_action_platforms(store, kind: str) -> list[str]:
+    """The platforms the store is connected to that can take `kind`, in ACTION_PLATFORMS order.
+
+    An order's action goes to the order's own platform; an action without an order (a code, a gift
+    card, a draft order) goes to one of these, which a person chooses when there are several.
+    """
+    return platforms_for(kind, list_connections(store))
+
+
+def platforms_for(kind: str, connected) -> list[str]:
+    """Of the `connected` platforms, those that can take `kind`, in ACTION_PLATFORMS order."""
+    return [p for p in ACTION_PLATFORMS if p in connected and kind in PLATFORM_KINDS.get(p, ())]
 
 
 def _platform(store, platform) -> str:

@@ -1,7 +1,14 @@
-"""Customers: matching, upserts, consent, and the derived facts."""
+"""Customers: matching, upserts, consent, and the derived facts.
+
+Other apps that keep a customer's name or email in an index of their own (the
+help desk's conversation search) register a listener, called in the transaction
+of every change of an existing customer's name or email:
+
+    register_renamed_listener(reindex_customers)   # reindex_customers(store, customer_ids)
+"""
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
@@ -11,6 +18,21 @@ from cxloop.core.models import Store
 from ..models import ConsentRecord, Customer, CustomerSearchTerm, ExternalId, Order
 from ..records import CustomerData
 from ..search_terms import build_terms
+
+RenamedListener = Callable[[Store, list[int]], object]
+RENAMED_LISTENERS: list[RenamedListener] = []
+
+
+def register_renamed_listener(listener: RenamedListener) -> None:
+    """Call `listener(store, customer_ids)` in the transaction of every change of existing customers'
+    first name, last name or email (once per listener); a listener that raises rolls the change back."""
+    if listener not in RENAMED_LISTENERS:
+        RENAMED_LISTENERS.append(listener)
+
+
+def _tell_renamed(store: Store, customer_ids: list[int]) -> None:
+    for listener in RENAMED_LISTENERS:
+        listener(store, customer_ids)
 
 
 def casefold_name(first: str, last: str) -> str:
@@ -40,7 +62,8 @@ def upsert_customer(
 
     Matches by the platform's id, then by email (case-insensitive). An update
     older than the stored `source_updated_at` changes nothing (applied=False).
-    Call inside a transaction.
+    A changed name or email of an existing customer is told to the renamed
+    listeners (one call, only then). Call inside a transaction.
     """
     now = timezone.now()
     customer = _find_customer(store, platform, data)
@@ -64,6 +87,8 @@ def upsert_customer(
         refresh_customer_facts(store, [customer.pk])
     if _searched_by(customer) != searched_by:
         index_search_terms(customer)
+        if searched_by is not None:  # a new customer is in nobody's index yet
+            _tell_renamed(store, [customer.pk])
     _link_external_id(store, platform, data, customer)
     if data.consent_state and data.consent_state != customer.email_consent:
         record_consent(
@@ -104,6 +129,7 @@ def identify_customer(*, store: Store, email: str, first_name: str = "", last_na
         customer.updated_at = now
         customer.save(update_fields=[*IDENTITY_FIELDS, "updated_at"])
         index_search_terms(customer)
+        _tell_renamed(store, [customer.pk])
     return customer
 
 

@@ -13,7 +13,13 @@ from cxloop.commerce import queries
 from cxloop.commerce.models import Customer, CustomerSearchTerm, Order
 from cxloop.commerce.records import CustomerData
 from cxloop.commerce.services import erase_customer, upsert_customer
-from cxloop.commerce.services.customers import casefold_name, index_search_terms
+from cxloop.commerce.services.customers import (
+    RENAMED_LISTENERS,
+    casefold_name,
+    identify_customer,
+    index_search_terms,
+    register_renamed_listener,
+)
 
 pytestmark = pytest.mark.django_db
 SORTS = ["newest", "oldest", "spent", "orders", "last_order", "name"]
@@ -190,6 +196,45 @@ def test_a_renamed_customer_is_found_by_the_new_name_only(store):
     assert emails(queries.list_customers(store, search="nowak")) == ["ola.nowak@example.pl"]
     assert emails(queries.list_customers(store, search="wrobel")) == []
     assert emails(queries.list_customers(store, search="ola")) == ["ola.nowak@example.pl"]
+
+
+@pytest.fixture
+def renamed():
+    """The calls the renamed listeners get, as (store id, customer ids)."""
+    calls = []
+
+    def listener(store, customer_ids):
+        calls.append((store.pk, list(customer_ids)))
+
+    register_renamed_listener(listener)
+    yield calls
+    RENAMED_LISTENERS.remove(listener)
+
+
+def test_only_a_changed_name_or_email_of_an_existing_customer_is_told_to_the_renamed_listeners(
+    store, renamed
+):
+    ola = CustomerData(external_id="42", email="ola@example.pl", first_name="Ola", last_name="Wróbel")
+    customer, _applied = upsert_customer(store=store, platform="shopify", data=ola)
+    assert renamed == []  # new: in nobody's index yet
+
+    ola.tags, ola.phone = ["vip"], "+48601234567"
+    upsert_customer(store=store, platform="shopify", data=ola)
+    assert renamed == []  # nothing anyone searches by
+
+    ola.last_name = "Nowak"
+    upsert_customer(store=store, platform="shopify", data=ola)
+    ola.email = "ola.nowak@example.pl"
+    upsert_customer(store=store, platform="shopify", data=ola)
+    assert renamed == [(store.pk, [customer.pk]), (store.pk, [customer.pk])]
+
+
+def test_a_storefront_identity_filling_in_a_name_is_told_to_the_renamed_listeners(store, renamed):
+    customer = identify_customer(store=store, email="kasia@example.pl")
+    identify_customer(store=store, email="kasia@example.pl", first_name="Kasia")
+    identify_customer(store=store, email="kasia@example.pl", first_name="Katarzyna")  # kept: not empty
+
+    assert renamed == [(store.pk, [customer.pk])]
 
 
 def test_an_erased_customer_leaves_no_search_terms(store):

@@ -12,6 +12,7 @@ from django.utils.html import escape
 
 from cxloop.commerce.models import Refund, StoreAction
 from cxloop.commerce.queries import build_timeline
+from cxloop.core.language_detection import detect_language
 from cxloop.core.models import Membership
 from cxloop.core.services import create_store
 from cxloop.demo.generator import generate_store
@@ -38,7 +39,6 @@ from cxloop.helpdesk.services.canned import VARIABLE, check_variables, render_ca
 from cxloop.helpdesk.services.desk import business_hours
 from cxloop.helpdesk.services.routing import ROUTING, is_vip
 from cxloop.helpdesk.services.sla import update_sla
-from cxloop.surveys.language import detect_comment_language
 from cxloop.testing.fixtures import make_staff
 
 TODAY = datetime(2025, 6, 1, tzinfo=UTC).date()
@@ -199,7 +199,7 @@ def test_the_customers_words_are_in_the_conversations_language():
             "store": "",
         }
         for topic in ("where", "return", "damaged", "wholesale"):
-            assert detect_comment_language(texts[topic][1].format(**slots)) == language, (language, topic)
+            assert detect_language(texts[topic][1].format(**slots)) == language, (language, topic)
 
 
 def test_same_seed_gives_the_same_help_desk(store):

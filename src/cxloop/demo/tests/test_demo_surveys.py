@@ -218,14 +218,14 @@ def test_comments_cover_every_theme_in_every_language_and_band():
 def test_chinese_demo_comments_are_detected_in_the_script_they_are_written_in():
     # as a customer answering on a page in the other Chinese would write them: only
     # sentences either script writes the same ("物流很快，第二天就到了。") follow the page
-    from cxloop.surveys.language import detect_comment_language
+    from cxloop.core.language_detection import detect_language
 
     follows_the_page = []
     for language, other in (("zh-hans", "zh-hant"), ("zh-hant", "zh-hans")):
         for themes in COMMENTS[language].values():
             for sentence in (s for sentences in themes.values() for s in sentences):
-                assert detect_comment_language(sentence, hint=language) == language, sentence
-                if detect_comment_language(sentence, hint=other) != language:
+                assert detect_language(sentence, hint=language) == language, sentence
+                if detect_language(sentence, hint=other) != language:
                     follows_the_page.append(sentence)
     assert follows_the_page == [
         "物流很快，第二天就到了。", "面料比想象的薄。",  # Simplified

@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -211,6 +212,7 @@ def _set_status(conversation, status, actor, snoozed_until, rule_name) -> None:
     previous = conversation.status
     if previous == status and conversation.snoozed_until == snoozed_until:
         return
+    assignee_id = conversation.assignee_id
     changes = {"status": status, "snoozed_until": snoozed_until}
     changes["resolved_at"] = at if status == Conversation.Status.RESOLVED else None
     _touch(conversation, at, **changes)
@@ -229,6 +231,22 @@ def _set_status(conversation, status, actor, snoozed_until, rule_name) -> None:
                 conversation_reference=f"helpdesk-conversation:{conversation.pk}",
                 now=at,
             )
+    _release(conversation, assignee_id=assignee_id, status=previous)
+
+
+def _release(conversation: Conversation, *, assignee_id, status: str) -> None:
+    """After a change: when the conversation stopped counting against its (previous) assignee's cap
+    (services.routing.BUSY_STATUSES), route what waits in their teams' queues to them (same transaction)."""
+    from .routing import BUSY_STATUSES, route_waiting_to
+
+    if assignee_id is None or status not in BUSY_STATUSES:
+        return
+    if conversation.assignee_id == assignee_id and conversation.status in BUSY_STATUSES:
+        return
+    agent = get_user_model().objects.filter(pk=assignee_id).first()
+    if agent is not None:
+        skip = [conversation.pk] if conversation.assignee_id is None else []
+        route_waiting_to(agent, store=conversation.store, skip=skip)
 
 
 def wake_snoozed(*, now: datetime | None = None) -> int:
@@ -275,6 +293,7 @@ def assign(*, conversation: Conversation, assignee, actor, rule_name: str = "") 
         conversation, Activity.Kind.ASSIGNED, actor, at, rule_name,
         **{"from": previous, "to": conversation.assignee_id},
     )  # fmt: skip
+    _release(conversation, assignee_id=previous, status=conversation.status)
     return conversation
 
 
@@ -352,6 +371,7 @@ def merge(*, source: Conversation, target: Conversation, actor) -> Conversation:
     if target.merged_into_id is not None:
         raise InvalidInput(_("That conversation was itself merged into another."), field="target")
     at = timezone.now()
+    source_status = source.status
     moved = Message.objects.filter(conversation=source).update(conversation=target)
     last = Message.objects.filter(conversation=target).aggregate(at=Max("created_at"))["at"] or at
     _touch(target, at, last_message_at=max(last, target.last_message_at))
@@ -369,6 +389,7 @@ def merge(*, source: Conversation, target: Conversation, actor) -> Conversation:
     update_sla(source, now=at)
     update_sla(target, now=at)
     hooks.publish(source.store, CONVERSATION_RESOLVED, conversation_payload(source))
+    _release(source, assignee_id=source.assignee_id, status=source_status)
     return target
 
 

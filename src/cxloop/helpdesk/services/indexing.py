@@ -5,7 +5,8 @@
 
 Every write that changes what a conversation is found by calls one of them
 in its own transaction: `intake.take_message` (every channel's customer
-message), `conversations.reply`, `add_note` and `merge`. Erasure of help-desk
+message), `conversations.reply`, `add_note` and `merge`; the store mirror calls
+`reindex_customers` when a customer's name or email changes. Erasure of help-desk
 data calls `remove_from_index` for conversations it deletes (deleting a
 conversation also deletes its document, by cascade) and `index_conversations`
 for those it anonymises. `cxloop reindex_helpdesk_search` rebuilds a store's.
@@ -76,6 +77,19 @@ def reindex_erased(store, conversation_ids: Iterable[int]) -> int:
     """Erasure's listener (services.privacy): the erased conversations' documents rewritten from what
     they hold after erasure, so none of the person's words, name or address can still find them."""
     return index_conversations(conversation_ids)
+
+
+def reindex_customers(store, customer_ids: Iterable[int]) -> int:
+    """The store mirror's listener for renamed customers (commerce.services.register_renamed_listener):
+    the documents of their conversations rewritten with their name and email as they are now, so the
+    new ones find them and the old ones no longer do (unless the conversation holds them itself: an
+    address the person wrote from). One query when they have no conversation; returns how many."""
+    ids = list(
+        Conversation.objects.filter(store=store, customer_id__in=list(customer_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(index_conversations(ids[start : start + BATCH]) for start in range(0, len(ids), BATCH))
 
 
 def remove_from_index(conversation_ids: Iterable[int]) -> int:

@@ -242,9 +242,9 @@ def _continue(conversation: Conversation, at, *, flagged: bool = False) -> None:
 
 
 def _language(incoming: Incoming) -> str:
-    from cxloop.surveys.language import detect_comment_language  # the detector surveys already load
+    from cxloop.core.language_detection import detect_language  # lingua loads on the first message
 
-    return detect_comment_language(f"{incoming.subject}\n{incoming.reply_text or incoming.text}"[:2000])
+    return detect_language(f"{incoming.subject}\n{incoming.reply_text or incoming.text}"[:2000])
 
 
 def conversation_payload(conversation: Conversation) -> dict:

@@ -19,7 +19,9 @@ a rule passes its own name):
    last one assigned). Passed by: members who are not available, those at their
    cap (`max_open`, counting open and pending conversations), and, when some
    members speak the conversation's language, those who do not. When nobody
-   fits, the conversation waits unassigned in the team's queue.
+   fits, the conversation waits unassigned in the team's queue, until an agent of the team
+   becomes available again (`route_waiting`) or one's load drops under their cap
+   (`route_waiting_to`, from the verbs that resolve, snooze, reassign or merge).
 
 The team row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs one
 writing transaction at a time) while an agent is chosen and assigned, so two
@@ -138,8 +140,10 @@ def _route(conversation: Conversation, team: Team | None, vip: bool, actor, rule
 
 
 WAITING_BATCH = 50
+WAITING_SCAN = 500  # waiting rows read (not routed) looking for those a freed agent may take
 
 
+@transaction.atomic
 def route_waiting(store, *, teams=None, limit: int = WAITING_BATCH) -> int:
     """Give the conversations waiting unassigned in routed teams' queues to whoever has room now.
 
@@ -152,31 +156,93 @@ def route_waiting(store, *, teams=None, limit: int = WAITING_BATCH) -> int:
         routed_teams = routed_teams.filter(pk__in=[team.pk for team in teams])
     assigned = 0
     for team in routed_teams.order_by("pk"):
-        waiting = Conversation.objects.filter(
-            store=store, team=team, assignee__isnull=True, status=Conversation.Status.OPEN,
-            merged_into__isnull=True,
-        ).select_related("store", "customer", "team").order_by("created_at", "pk")  # fmt: skip
-        for conversation in waiting[:limit]:
+        # Locked before the queue is read, so a routing that committed meanwhile is seen.
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        for conversation in _waiting(store, [team.pk])[:limit]:
             if route_conversation(conversation, team=team).assignee is None:
                 break
             assigned += 1
     return assigned
 
 
-def next_agent(team: Team, language: str = ""):
-    """The team member whose turn it is and who has room; None when nobody fits."""
+@transaction.atomic
+def route_waiting_to(agent, *, store, skip=(), limit: int = WAITING_BATCH) -> int:
+    """Route the conversations waiting in an agent's teams' queues now that their load has dropped.
+
+    Called, in the same transaction, by the verbs that lower an agent's count of open and pending
+    conversations (services.conversations: resolved, snoozed, assigned away, merged). Only an
+    available agent with a cap and room under it makes a difference: the oldest waiting conversations
+    of their routed teams that they could take (by the team's language rule) are routed as on arrival,
+    until their room is used; `skip` names conversations to leave where they are (one just unassigned
+    stays in the queue rather than coming straight back). The teams are locked first, in id order, so
+    two agents freed at once never route the same conversation twice. Returns how many were assigned.
+    """
+    profile = AgentProfile.objects.filter(store=store, user=agent).first()
+    if profile is None or profile.max_open is None or not profile.available:
+        return 0  # without a cap they never stopped taking conversations; away, they take none
+    team_ids = list(
+        Team.objects.filter(store=store, routing=True, members=agent).values_list("pk", flat=True)
+    )
+    teams = {
+        team.pk: team for team in Team.objects.select_for_update().filter(pk__in=team_ids).order_by("pk")
+    }
+    room = profile.max_open - open_counts(store.pk, [agent.pk]).get(agent.pk, 0)
+    if not teams or room <= 0:
+        return 0
+    rows = _waiting(store, teams).exclude(pk__in=list(skip)).values_list("pk", "team_id", "language")
+    can_take: dict[tuple, bool] = {}
+    assigned = 0
+    for pk, team_id, language in rows[:WAITING_SCAN]:
+        key = (team_id, language)
+        if key not in can_take:
+            can_take[key] = any(m.pk == agent.pk for m in takers(teams[team_id], language)[0])
+        if not can_take[key]:
+            continue
+        conversation = _waiting(store, [team_id]).filter(pk=pk).first()
+        if conversation is None:
+            continue  # assigned by hand meanwhile
+        routed = route_conversation(conversation, team=teams[team_id])
+        if routed.assignee is None:
+            break  # not even they fit any more (left the store, deactivated)
+        assigned += 1
+        if routed.assignee.pk == agent.pk:
+            room -= 1
+        if room <= 0 or assigned >= limit:
+            break
+    return assigned
+
+
+def _waiting(store, team_ids):
+    """The team's queue: open, unassigned, not merged away; oldest first."""
+    return (
+        Conversation.objects.filter(
+            store=store, team_id__in=list(team_ids), assignee__isnull=True,
+            status=Conversation.Status.OPEN, merged_into__isnull=True,
+        )
+        .select_related("store", "customer", "team")
+        .order_by("created_at", "pk")
+    )  # fmt: skip
+
+
+def takers(team: Team, language: str = "") -> tuple[list, dict]:
+    """The team members who may take a conversation in `language` (whoever is still in the store; only
+    those speaking it when some do), in id order, with their profiles by user id."""
     members = list(
         team.members.filter(
             is_active=True,
             memberships__store_id=team.store_id,  # still a member of the store
         ).order_by("pk")
     )
-    if not members:
-        return None
     profiles = {p.user_id: p for p in AgentProfile.objects.filter(store_id=team.store_id, user__in=members)}
     speakers = [m for m in members if m.pk in profiles and speaks(profiles[m.pk].languages, language)]
-    if speakers:
-        members = speakers
+    return (speakers or members), profiles
+
+
+def next_agent(team: Team, language: str = ""):
+    """The team member whose turn it is and who has room; None when nobody fits."""
+    members, profiles = takers(team, language)
+    if not members:
+        return None
     busy = open_counts(team.store_id, [m.pk for m in members])
     after = team.last_assigned_id or 0
     turn = [m for m in members if m.pk > after] + [m for m in members if m.pk <= after]
@@ -234,6 +300,9 @@ __all__ = [
     "next_agent",
     "open_counts",
     "route_conversation",
+    "route_waiting",
+    "route_waiting_to",
     "speaks",
+    "takers",
     "team_for_language",
 ]

@@ -11,6 +11,12 @@ ActionNotAllowed), then calls the platform verb of `cxloop.commerce.actions`
 `Activity` of kind ACTION on the conversation naming the actor, with the
 summary and amount. A refusal or a platform error (ActionError, in words)
 writes nothing on the conversation; the ledger keeps the failed attempt.
+
+An order's refund or cancellation goes to the platform the order came from
+(`Order.platform`). A code, gift card or draft order goes to the `platform`
+given, which must be one the store is connected to that can do it
+(`commerce.actions.list_action_platforms`); it may be left empty only when
+there is just one.
 """
 
 from decimal import Decimal
@@ -23,8 +29,8 @@ from cxloop.commerce import actions
 from cxloop.commerce.actions import ActionResult
 from cxloop.commerce.models import StoreAction
 from cxloop.core import audit
-from cxloop.core.errors import DomainError
-from cxloop.core.models import AuditLog
+from cxloop.core.errors import DomainError, InvalidInput
+from cxloop.core.models import AuditLog, Platform
 
 from ..action_policies import KINDS, check_action_allowed, list_action_policies
 from ..models import ActionPolicy, Activity, Conversation
@@ -79,10 +85,11 @@ def cancel_order(
 
 def create_discount_code(
     *, conversation: Conversation, membership, customer, kind: str, value: Decimal | None,
-    idempotency_key: str,
+    idempotency_key: str, platform: str = "",
 ) -> ActionResult:  # fmt: skip
     """A single-use code for the customer: a percentage off, an amount off, or free shipping."""
     _check_customer(conversation, customer)
+    platform = choose_platform(conversation.store, Kind.DISCOUNT_CODE, platform)
     check_action_allowed(
         store=conversation.store, membership=membership, kind=Kind.DISCOUNT_CODE,
         amount=value if kind == "fixed" else None, percent=value if kind == "percentage" else None,
@@ -90,41 +97,67 @@ def create_discount_code(
     )  # fmt: skip
     result = actions.create_discount_code(
         conversation.store, kind=kind, value=value, customer=customer, idempotency_key=idempotency_key,
-        actor=membership.user,
+        actor=membership.user, platform=platform,
     )  # fmt: skip
     return _record(conversation, result, membership.user)
 
 
 def issue_gift_card(
-    *, conversation: Conversation, membership, customer, amount: Decimal, note: str, idempotency_key: str
-) -> ActionResult:
+    *, conversation: Conversation, membership, customer, amount: Decimal, note: str, idempotency_key: str,
+    platform: str = "",
+) -> ActionResult:  # fmt: skip
     """A gift card for the customer, in the store's currency. The full code is in this result only."""
     _check_customer(conversation, customer)
+    platform = choose_platform(conversation.store, Kind.GIFT_CARD, platform)
     check_action_allowed(
         store=conversation.store, membership=membership, kind=Kind.GIFT_CARD, amount=amount,
         key=idempotency_key,
     )  # fmt: skip
     result = actions.issue_gift_card(
         conversation.store, amount=amount, currency=conversation.store.currency, customer=customer,
-        note=note, idempotency_key=idempotency_key, actor=membership.user,
+        note=note, idempotency_key=idempotency_key, actor=membership.user, platform=platform,
     )  # fmt: skip
     return _record(conversation, result, membership.user)
 
 
 def create_draft_order(
     *, conversation: Conversation, membership, customer, lines, send_invoice: bool, note: str,
-    idempotency_key: str,
+    idempotency_key: str, platform: str = "",
 ) -> ActionResult:  # fmt: skip
     """A draft order for the customer (custom lines); with `send_invoice`, the platform emails it."""
     _check_customer(conversation, customer)
+    platform = choose_platform(conversation.store, Kind.DRAFT_ORDER, platform)
     check_action_allowed(
         store=conversation.store, membership=membership, kind=Kind.DRAFT_ORDER, key=idempotency_key
     )
     result = actions.create_draft_order(
         conversation.store, customer=customer, lines=lines, note=note, send_invoice=send_invoice,
-        idempotency_key=idempotency_key, actor=membership.user,
+        idempotency_key=idempotency_key, actor=membership.user, platform=platform,
     )  # fmt: skip
     return _record(conversation, result, membership.user)
+
+
+def choose_platform(store, kind: str, platform: str) -> str | None:
+    """The platform an action without an order goes to: `platform`, when the store is connected to it
+    and it can take `kind`; else, when none was given, the only such platform (None leaves the
+    refusal, not connected or not available, to commerce.actions).
+
+    Raises InvalidInput (field "platform") for a platform the store cannot use for it, or for none
+    given when there are several to choose from; nothing is asked of any platform then.
+    """
+    choices = actions.list_action_platforms(store, kind)
+    if not platform:
+        if len(choices) > 1:
+            raise InvalidInput(_("Choose the platform to act on."), field="platform")
+        return choices[0] if choices else None
+    if platform not in choices:
+        label = Platform(platform).label if platform in Platform.values else platform[:40]
+        raise InvalidInput(
+            _("cxloop cannot do that on %(platform)s for this store: it is not connected to its admin, "
+              "or the platform has no such thing. Choose another platform.") % {"platform": label},
+            field="platform",
+        )  # fmt: skip
+    return platform
 
 
 def estimate_lines(lines) -> Decimal:

@@ -103,6 +103,93 @@ def test_an_agent_back_from_away_takes_the_conversations_waiting_in_their_teams_
     assert assigned.rule_name == ROUTING
 
 
+def _at_cap_with_two_waiting(store):
+    """Ania (cap 1) holds the first conversation; the second and third wait in her team's queue."""
+    ania = member(store, "ania", max_open=1)
+    team = team_of(store, "General", ania, default=True)
+    first, second, third = arrive(store, count=3)
+    assert assignees([first, second, third]) == [ania, None, None]
+    return ania, team, first, second, third
+
+
+def test_an_agent_at_her_cap_resolving_one_takes_the_oldest_conversation_waiting(store):
+    # given Ania at her cap and two conversations waiting for her
+    ania, team, first, second, third = _at_cap_with_two_waiting(store)
+
+    # when she resolves hers
+    services.set_status(conversation=first, status="resolved", actor=ania)
+
+    # then the older waiting one is hers, in the same change; the other still waits
+    assert assignees([second, third]) == [ania, None]
+    [assigned] = Activity.objects.filter(conversation=second, kind=Activity.Kind.ASSIGNED)
+    assert (assigned.actor, assigned.rule_name) == (None, ROUTING)
+    assert Conversation.objects.get(pk=third.pk).team == team
+
+
+def test_an_agent_who_is_away_gets_nothing_when_her_load_drops(store):
+    ania, _team, first, second, third = _at_cap_with_two_waiting(store)
+    set_availability(store=store, user=ania, available=False)
+
+    services.set_status(conversation=first, status="resolved", actor=ania)
+
+    assert assignees([second, third]) == [None, None]
+
+
+def test_snoozing_makes_room_but_pending_still_counts_against_the_cap(store):
+    ania, _team, first, second, _third = _at_cap_with_two_waiting(store)
+
+    services.set_status(conversation=first, status="pending", actor=ania)
+    assert assignees([second]) == [None]
+
+    until = timezone.now() + timezone.timedelta(days=1)
+    services.set_status(conversation=first, status="snoozed", actor=ania, snoozed_until=until)
+    assert assignees([second]) == [ania]
+
+
+def test_giving_a_conversation_to_a_colleague_makes_room_for_the_oldest_waiting(store):
+    ania, _team, first, second, third = _at_cap_with_two_waiting(store)
+    bob = member(store, "bob")  # in no team
+
+    services.assign(conversation=first, assignee=bob, actor=ania)
+
+    assert assignees([first, second, third]) == [bob, ania, None]
+
+
+def test_an_unassigned_conversation_goes_back_to_the_queue_behind_those_already_waiting(store):
+    ania, _team, first, second, third = _at_cap_with_two_waiting(store)
+
+    services.assign(conversation=first, assignee=None, actor=ania)
+
+    assert assignees([first, second, third]) == [None, ania, None]
+
+
+def test_merging_her_conversation_away_makes_room_for_the_oldest_waiting(store):
+    ania, _team, first, second, third = _at_cap_with_two_waiting(store)
+
+    services.merge(source=first, target=third, actor=ania)  # the same customer wrote both
+
+    assert assignees([second, third]) == [ania, None]
+
+
+def test_a_freed_agent_takes_the_oldest_waiting_conversation_in_a_language_she_may_take(store):
+    # given Ania (English) at her cap, and Bob (Polish) who takes no more, in one team
+    ania = member(store, "ania", languages=["en"], max_open=1)
+    bob = member(store, "bob", languages=["pl"], max_open=0)
+    team = team_of(store, "General", ania, bob)
+    mine, polish, english = arrive(store, 3)
+    for conversation, language in ((mine, "en"), (polish, "pl"), (english, "en")):
+        Conversation.objects.filter(pk=conversation.pk).update(language=language)
+        conversation.language = language
+        route_conversation(conversation, team=team)
+    assert assignees([mine, polish, english]) == [ania, None, None]
+
+    # when she resolves hers
+    services.set_status(conversation=mine, status="resolved", actor=ania)
+
+    # then the Polish one, older, waits for a Polish speaker; the English one is hers
+    assert assignees([polish, english]) == [None, ania]
+
+
 def test_a_team_without_routing_only_queues(store):
     ania = member(store, "ania")
     team = team_of(store, "General", ania, routing=False, default=True)
@@ -291,6 +378,39 @@ def test_two_conversations_at_once_never_push_an_agent_past_the_cap(store):
     assert waited, "the second routing should wait for the first to commit"
     assert assignees([first, second]) == [ania, None]
     assert outcome["routed"].assignee is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_freed_at_once_never_both_take_the_same_waiting_conversation(store):
+    """PostgreSQL: the second release waits on the team's lock, then finds the queue already empty."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time; the lock is PostgreSQL's")
+    ania, bob = member(store, "ania", max_open=1), member(store, "bob", max_open=1)
+    team_of(store, "General", ania, bob, default=True)
+    hers, his, waiting = arrive(store, 3)
+    assert assignees([hers, his, waiting]) == [ania, bob, None]
+    outcome = {}
+
+    def bob_resolves():
+        try:
+            conversation = Conversation.objects.get(pk=his.pk)
+            outcome["his"] = services.set_status(conversation=conversation, status="resolved", actor=bob)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        services.set_status(
+            conversation=hers, status="resolved", actor=ania
+        )  # holds the team's row until commit
+        other = threading.Thread(target=bob_resolves)
+        other.start()
+        waited = _wait_until_blocked(other)
+    other.join(timeout=30)
+
+    assert waited, "Bob's release should wait for Ania's to commit"
+    assert outcome["his"].status == "resolved"
+    assert assignees([waiting]) == [ania]
+    assert Activity.objects.filter(conversation=waiting, kind=Activity.Kind.ASSIGNED).count() == 1
 
 
 def _wait_until_blocked(thread, attempts=1000) -> bool:

@@ -1,17 +1,23 @@
 """Searching conversations: words of subjects, people and messages, in any script, typed any way."""
 
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from cxloop.commerce.imports import import_shopify_customers
 from cxloop.commerce.models import Customer
+from cxloop.commerce.tests.helpers import hmac_b64
+from cxloop.core.services import set_webhook_secret
 from cxloop.helpdesk import queries
 from cxloop.helpdesk.models import Conversation, SearchDocument
 from cxloop.helpdesk.search import fts5_query, prepare_document, search_words, tsquery
@@ -22,6 +28,8 @@ from cxloop.surveys.tests.factories import make_customer
 from .factories import customer_writes, open_conversation
 
 pytestmark = pytest.mark.django_db
+SHOPIFY_PAYLOADS = Path(__file__).parents[2] / "commerce" / "tests" / "payloads" / "shopify"
+SHOPIFY_CUSTOMERS = SHOPIFY_PAYLOADS.parent / "shopify_csv" / "customers_export.csv"
 
 
 def found(store, search, user=None, **filters) -> list[int]:
@@ -92,6 +100,57 @@ def test_the_customer_record_of_a_conversation_finds_it(store):
     assert conversation.customer_id == customer.pk
     assert found(store, "kwiatkowska") == [conversation.number]
     assert found(store, "marta.kwiatkowska@example.pl") == [conversation.number]
+
+
+SHOPIFY_SECRET = "shpss_test_secret_0123456789"
+
+
+def shopify_sends(store, topic: str, record: dict, event_id: str):
+    body = json.dumps(record).encode()
+    return Client().post(
+        f"/webhooks/shopify/{store.slug}/", data=body, content_type="application/json",
+        headers={
+            "X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": hmac_b64(SHOPIFY_SECRET, body),
+            "X-Shopify-Event-Id": event_id, "X-Shopify-Webhook-Id": f"wh-{event_id}",
+            "X-Shopify-Shop-Domain": "sklep-ania.myshopify.com",
+        },
+    )  # fmt: skip
+
+
+def test_a_customer_renamed_by_the_store_is_found_by_the_new_name_and_no_longer_by_the_old(store):
+    # given Zahra Rezaei as Shopify sent her, and her conversation linked to her record
+    set_webhook_secret(store=store, platform="shopify", secret=SHOPIFY_SECRET)
+    zahra = json.loads((SHOPIFY_PAYLOADS / "customers_update.json").read_bytes())
+    assert shopify_sends(store, "customers/update", zahra, "evt-1").status_code == 200
+    conversation, _m = open_conversation(store, from_email="zahra.rezaei@example.ir", from_name="")
+    assert found(store, "رضایی") == [conversation.number]
+
+    # when the store renames her and gives her a new address
+    zahra |= {"last_name": "Karimi", "email": "zahra.karimi@example.ir", "updated_at": "2026-10-01T09:00:00Z"}
+    assert shopify_sends(store, "customers/update", zahra, "evt-2").status_code == 200
+
+    # then the new name and address find the conversation; the old name does not
+    assert Customer.objects.get(pk=conversation.customer_id).last_name == "Karimi"
+    assert found(store, "karimi") == [conversation.number]
+    assert found(store, "zahra.karimi@example.ir") == [conversation.number]
+    assert found(store, "رضایی") == []  # ("rezaei" still does: the address she wrote from)
+
+
+def test_a_customer_renamed_by_an_import_is_found_by_the_new_name_only(store):
+    # given Sara Mohammadi imported from the store's export, with a conversation
+    import_shopify_customers(store=store, file=io.BytesIO(SHOPIFY_CUSTOMERS.read_bytes()))
+    conversation, _m = open_conversation(store, from_email="sara.mohammadi@example.ir", from_name="")
+    other, _m = open_conversation(store, from_email="janis.berzins@example.lv", from_name="")
+    assert found(store, "محمدی") == [conversation.number]
+
+    # when a later export has her under her new name
+    export = SHOPIFY_CUSTOMERS.read_text().replace(",سارا,محمدی,", ",سارا,کریمی,")
+    import_shopify_customers(store=store, file=io.BytesIO(export.encode()))
+
+    # then
+    assert found(store, "کریمی") == [conversation.number]
+    assert found(store, "محمدی") == []
+    assert found(store, "bērziņš") == [other.number]
 
 
 def test_another_stores_messages_never_match(store, other_store, languages):

@@ -387,3 +387,134 @@ def test_refunding_the_whole_order_refunds_every_item(staff_client, shop, order,
     assert [(item["lineItemId"], item["quantity"]) for item in items] == [
         ("gid://shopify/LineItem/7001", 2), ("gid://shopify/LineItem/7002", 1)]  # fmt: skip
     assert action_activities(conversation)[0].data["amount"] == "118.00"
+
+
+# A store on two platforms --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def woo(store, fake_woocommerce, customer):
+    """WooCommerce connected beside Shopify, with the customer's latest order, #2001, from it."""
+    connect_woocommerce(store, fake_woocommerce)
+    fake_woocommerce.add_order(2001, lines={8001: 1}, total="30.00")
+    woo_order = make_order(
+        store, "woocommerce", 2001, lines={8001: (1, "30.00")}, total="30.00", number="#2001"
+    )
+    woo_order.customer = customer
+    woo_order.save(update_fields=["customer"])
+    return fake_woocommerce, woo_order
+
+
+def woo_posts(fake, path_end: str) -> list:
+    return [r for r in fake.received if r.method == "POST" and r.path.endswith(path_end)]
+
+
+def test_with_two_platforms_each_orders_refund_goes_to_the_platform_it_came_from(
+    staff_client, shop, order, woo, conversation
+):
+    fake_woo, woo_order = woo
+    woo_line = woo_order.line_items.get()
+
+    shopify_refund = staff_client.post(url(conversation, "refund"), refund_form(order, key="r-shopify"))
+    woo_refund = staff_client.post(url(conversation, "refund"), {
+        "order": woo_order.pk, f"line-{woo_line.pk}": "1", "idempotency_key": "r-woo"})  # fmt: skip
+
+    assert shopify_refund.status_code == woo_refund.status_code == 302
+    assert len(shop.calls("refundCreate")) == 1
+    assert len(woo_posts(fake_woo, "/orders/2001/refunds")) == 1
+    platforms = dict(StoreAction.objects.values_list("idempotency_key", "platform"))
+    assert platforms == {"r-shopify": "shopify", "r-woo": "woocommerce"}
+
+
+def test_with_two_platforms_the_discount_form_offers_both_defaulting_to_the_latest_orders(
+    staff_client, shop, order, woo, conversation
+):
+    page = staff_client.get(f"/helpdesk/{conversation.pk}/").content.decode()
+
+    discount_form_html = page.split('actions/discount"')[1].split("</form>")[0]
+    assert '<option value="shopify">Shopify</option>' in discount_form_html
+    assert '<option value="woocommerce" selected>WooCommerce</option>' in discount_form_html
+    gift_card_form_html = page.split('actions/gift-card"')[1].split("</form>")[0]
+    assert 'name="platform"' not in gift_card_form_html  # only Shopify has gift cards: nothing to choose
+
+
+def test_with_two_platforms_a_discount_code_is_made_on_the_platform_chosen(
+    staff_client, shop, order, woo, conversation, customer
+):
+    fake_woo, _woo_order = woo
+
+    response = staff_client.post(
+        url(conversation, "discount"),
+        {**discount_form(customer, "10", "percentage"), "platform": "woocommerce"},
+    )
+
+    assert response.status_code == 302
+    assert len(woo_posts(fake_woo, "/coupons")) == 1
+    assert not [call for call in shop.calls() if "discount" in call.field.lower()]
+    action = StoreAction.objects.get()
+    assert (action.kind, action.platform, action.status) == ("discount_code", "woocommerce", "done")
+    [activity] = action_activities(conversation)
+    assert activity.data["action_id"] == action.pk
+
+
+def test_with_two_platforms_a_code_without_a_platform_chosen_is_refused_and_nothing_is_done(
+    staff_client, shop, order, woo, conversation, customer
+):
+    fake_woo, _woo_order = woo
+
+    response = staff_client.post(url(conversation, "discount"), discount_form(customer, "10", "percentage"))
+
+    assert response.status_code == 422
+    assert "Choose the platform to act on." in response.content.decode()
+    assert not StoreAction.objects.exists() and action_activities(conversation) == []
+    assert woo_posts(fake_woo, "/coupons") == [] and shop.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("action", "form"),
+    [
+        ("discount", {"kind": "percentage", "value": "10"}),
+        ("gift-card", {"amount": "25"}),
+        ("draft-order", {"title": "Strap", "price": "12.50", "quantity": "1"}),
+    ],
+)
+def test_a_platform_the_store_is_not_connected_to_is_a_form_error_and_nothing_is_done(
+    staff_client, shop, conversation, customer, action, form
+):
+    posted = {**form, "customer": customer.pk, "platform": "woocommerce", "idempotency_key": "not-there"}
+
+    response = staff_client.post(url(conversation, action), posted)
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "cxloop cannot do that on WooCommerce for this store" in page
+    assert 'value="not-there"' in page  # the form stays open with its key
+    assert not StoreAction.objects.exists() and action_activities(conversation) == []
+    assert shop.calls() == []
+
+
+def test_a_gift_card_on_woocommerce_is_refused_even_with_woocommerce_connected(
+    staff_client, shop, woo, conversation, customer
+):
+    form = {"customer": customer.pk, "amount": "25", "platform": "woocommerce", "idempotency_key": "g-woo"}
+    response = staff_client.post(url(conversation, "gift-card"), form)
+
+    assert response.status_code == 422
+    assert not StoreAction.objects.exists() and shop.calls() == []
+
+
+def test_an_order_from_a_platform_that_is_not_connected_offers_no_form_that_can_only_fail(
+    store, staff_client, shop, order, conversation, customer
+):
+    woo_order = make_order(
+        store, "woocommerce", 2001, lines={8001: (1, "30.00")}, total="30.00", number="#2001"
+    )
+    woo_order.customer = customer
+    woo_order.save(update_fields=["customer"])
+
+    page = staff_client.get(f"/helpdesk/{conversation.pk}/").content.decode()
+
+    assert "This order came from WooCommerce, whose admin cxloop is not connected to" in page
+    assert f'name="order" value="{woo_order.pk}"' not in page
+    assert f'name="order" value="{order.pk}"' in page
+    assert 'name="platform"' not in page  # one platform connected: nothing to choose

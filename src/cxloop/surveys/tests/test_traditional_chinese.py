@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from cxloop.surveys.language import _script_only_characters
+from cxloop.core.language_detection import _script_only_characters
 from cxloop.surveys.models import Response
 
 from .factories import make_customer, make_survey

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cxloop.surveys.language import _script_only_characters
+from cxloop.core.language_detection import _script_only_characters
 from cxloop.surveys.tests.factories import make_survey
 from cxloop.surveys.tests.test_results_views import answer
 

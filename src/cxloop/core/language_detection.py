@@ -1,12 +1,15 @@
-"""Which language a survey comment is written in.
+"""Which language a customer wrote in: a survey comment, a help-desk message.
+
+Surveys detect each comment's language (surveys.tasks) for themes and filters; the
+help desk detects a new conversation's for routing by language (helpdesk.services.intake).
 
 Chinese, Japanese and Korean are told by their script alone; every other
-comment goes to lingua's detector, restricted to the languages stores see.
+text goes to lingua's detector, restricted to the languages stores see.
 
 Simplified (zh-hans) and Traditional (zh-hant) Chinese share most of their
-characters: a comment is counted character by character against CC-CEDICT's
+characters: a text is counted character by character against CC-CEDICT's
 lists (through zhon), and the script with more characters of its own wins
-("包装" is Simplified only, "包裝" Traditional only). A comment of shared
+("包装" is Simplified only, "包裝" Traditional only). A text of shared
 characters alone ("衣服太小了", "好") could be either: it takes the Chinese of
 the page it was written on (`hint`), and Simplified when that was not Chinese.
 
@@ -16,20 +19,20 @@ process and answers in well under a millisecond, where the high-accuracy
 mode took 5 s and about 590 MB (measured on lingua 2.1, Python 3.11;
 py3langid took 1.2 s and 120 MB and mistook short Persian for Arabic). On short
 comments of the five shipped languages it still names the right language,
-and when it is unsure it says nothing ("": unknown, shown as "Not detected",
-left out of themes) rather than guess: when two languages score too close
+and when it is unsure it says nothing ("": unknown; surveys show "Not detected"
+and leave it out of themes) rather than guess: when two languages score too close
 ("ok thanks" is not Lithuanian), or when the likeliest language has less than
 `MINIMUM_CONFIDENCE` of the confidence among the candidates, which is what a
 few words usually get ("Polecam!" is not English, "As described" is not
 Portuguese, "Iesaku šo veikalu" is not Lithuanian).
 
-    >>> detect_comment_language("Dostawa była szybka, a opakowanie świetne.")
+    >>> detect_language("Dostawa była szybka, a opakowanie świetne.")
     'pl'
-    >>> detect_comment_language("物流很快，包装很好")
+    >>> detect_language("物流很快，包装很好")
     'zh-hans'
-    >>> detect_comment_language("物流很快，包裝很好")
+    >>> detect_language("物流很快，包裝很好")
     'zh-hant'
-    >>> detect_comment_language("衣服太小了", hint="zh-hant")
+    >>> detect_language("衣服太小了", hint="zh-hant")
     'zh-hant'
 """
 
@@ -41,7 +44,7 @@ from zhon import cedict
 
 from cxloop.core.languages import SIMPLIFIED_CHINESE, TRADITIONAL_CHINESE, is_chinese
 
-# ISO 639-1 codes of the languages a comment may be detected as.
+# ISO 639-1 codes of the languages a text may be detected as.
 DETECTED_LANGUAGES = (
     "en", "pl", "lv", "fa", "ar", "de", "ru", "uk", "lt", "et", "fr",
     "es", "it", "nl", "pt", "cs", "sv", "tr",
@@ -51,7 +54,7 @@ DETECTED_LANGUAGES = (
 MINIMUM_DISTANCE = 0.1
 # Below this confidence (0..1, shared among DETECTED_LANGUAGES) in the likeliest language, say "".
 # Measured on short comments: wrong guesses scored 0.35 to 0.60, right ones 0.73 and up
-# (surveys/tests/test_themes_language.py holds the cases).
+# (core/tests/test_language_detection.py holds the cases).
 MINIMUM_CONFIDENCE = 0.7
 
 # Scripts that name their language on their own.
@@ -60,7 +63,7 @@ _SCRIPT_LANGUAGE = {"HIRAGANA": "ja", "KATAKANA": "ja", "HANGUL": "ko"}
 
 @functools.cache
 def _detector():
-    """Built once per process, on first use (workers that never see a comment never load it)."""
+    """Built once per process, on first use (processes that never detect a language never load it)."""
     languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in DETECTED_LANGUAGES]
     return (
         LanguageDetectorBuilder.from_languages(*languages)
@@ -100,10 +103,10 @@ def chinese_script(text: str, hint: str = "") -> str:
     return hint if is_chinese(hint) else SIMPLIFIED_CHINESE
 
 
-def detect_comment_language(text: str, hint: str = "") -> str:
-    """A language code for a comment ("en", "pl", "fa", "zh-hans", "zh-hant", ...), or "" when unsure.
+def detect_language(text: str, hint: str = "") -> str:
+    """A language code for a text ("en", "pl", "fa", "zh-hans", "zh-hant", ...), or "" when unsure.
 
-    `hint` is the language of the page the comment was written on; it only
+    `hint` is the language of the page the text was written on; it only
     settles Chinese that either script could have written.
     """
     counts = _script_counts(text or "")
