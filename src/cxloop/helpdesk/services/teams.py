@@ -172,7 +172,10 @@ def _cap(raw) -> int | None:
 
 @transaction.atomic
 def update_profile(*, store, user, languages, skills, available: bool, max_open, actor=None) -> AgentProfile:
-    """Languages, skills, availability and cap of one member (admins, or the member themself)."""
+    """Languages, skills, availability and cap of one member (admins, or the member themself).
+
+    A member who can take more than before (switched back to available, a cap raised or removed)
+    is given the conversations waiting in their teams' queues, as with the availability switch."""
     _check_member(store, user)
     values = {
         "languages": parse_languages(languages),
@@ -181,10 +184,22 @@ def update_profile(*, store, user, languages, skills, available: bool, max_open,
         "max_open": _cap(max_open),
     }
     profile = profile_for(store, user)
+    could_take = _room_rank(profile)
     for name, value in values.items():
         setattr(profile, name, value)
     profile.save()
+    if _room_rank(profile) > could_take:
+        from .routing import route_waiting
+
+        route_waiting(store, teams=list(Team.objects.filter(store=store, members=user)))
     return profile
+
+
+def _room_rank(profile: AgentProfile) -> float:
+    """How much routing may give the member: nothing when away, their cap, or no limit."""
+    if not profile.available:
+        return -1
+    return float("inf") if profile.max_open is None else profile.max_open
 
 
 def _amount(raw) -> Decimal | None:

@@ -12,7 +12,7 @@ from cxloop.core.models import Membership
 from cxloop.helpdesk.models import Activity, AgentProfile, Conversation, DeskSettings, Team
 from cxloop.helpdesk.services import conversations as services
 from cxloop.helpdesk.services.routing import ROUTING, route_conversation, speaks
-from cxloop.helpdesk.services.teams import set_availability
+from cxloop.helpdesk.services.teams import set_availability, update_profile
 from cxloop.helpdesk.views import activity_text
 from cxloop.testing.fixtures import make_staff
 
@@ -124,6 +124,22 @@ def test_an_agent_at_her_cap_resolving_one_takes_the_oldest_conversation_waiting
     [assigned] = Activity.objects.filter(conversation=second, kind=Activity.Kind.ASSIGNED)
     assert (assigned.actor, assigned.rule_name) == (None, ROUTING)
     assert Conversation.objects.get(pk=third.pk).team == team
+
+
+def test_raising_an_agents_cap_gives_her_the_oldest_conversation_waiting(store):
+    ania, _team, _first, second, third = _at_cap_with_two_waiting(store)
+
+    update_profile(store=store, user=ania, languages="", skills="", available=True, max_open="2")
+
+    assert assignees([second, third]) == [ania, None]
+
+
+def test_lowering_a_cap_or_changing_skills_routes_nothing(store):
+    ania, _team, _first, second, third = _at_cap_with_two_waiting(store)
+
+    update_profile(store=store, user=ania, languages="pl", skills="returns", available=True, max_open="1")
+
+    assert assignees([second, third]) == [None, None]
 
 
 def test_an_agent_who_is_away_gets_nothing_when_her_load_drops(store):
