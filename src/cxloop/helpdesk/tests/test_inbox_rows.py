@@ -61,6 +61,7 @@ def desk(store, other_store, owner, agent, time_machine):
     Conversation.objects.filter(pk=later_due.pk).update(
         sla_policy=policy, sla_due_at=NOW + timedelta(minutes=10)
     )
+    time_machine.shift(timedelta(minutes=1))
     customer_writes(store, made["chat"], text="Still waiting for an answer about my parcel.")
     Conversation.objects.filter(pk=chat.pk).update(sla_breached=True)  # as the sweep records it
 
