@@ -103,7 +103,6 @@ def list_inbox_rows(
     the SLA state "due_soon"), from `offset`, at most `limit`."""
     c = _names(connection.vendor)
     where, params = [f"{c['store']} = %s"], [Message.Kind.NOTE, store.pk]  # the excerpt's, then the filters'
-
     if filters.status:
         where.append(f"{c['status']} = %s")
         params.append(filters.status)
