@@ -12,7 +12,7 @@ SQLite, CREATE INDEX on PostgreSQL.
 
 Each case is a search typed in the inbox. Timed for each: the inbox page (the
 htmx results partial, signed in through Django's test Client), the query the
-page runs (`list_conversations`, one page, and the snippets of that page),
+page runs (`inbox_queries.build_inbox_page`, one page, and its snippets),
 and the baseline: one hand-written FTS query through a plain cursor (FTS5
 MATCH joined to the conversations on SQLite; the tsvector's @@ on PostgreSQL)
 with the same words, newest activity first, one page. The query's page and
@@ -320,9 +320,8 @@ def _signed_in(store):
 def _measure(store, client, case: tuple[str, dict], repeat: int) -> dict:
     from django.db import connection
 
-    from cxloop.helpdesk import queries
+    from cxloop.helpdesk import inbox_queries, queries
     from cxloop.helpdesk.search import fts5_query, search_words, tsquery
-    from cxloop.web.paging import build_page
 
     name, params = case
     params = {"status": "all", **params}
@@ -335,8 +334,8 @@ def _measure(store, client, case: tuple[str, dict], repeat: int) -> dict:
         assert response.status_code == 200, response.status_code
 
     def query():
-        found = build_page(
-            queries.list_conversations(store, filters, client.user), params.get("page"), per_page=PER_PAGE
+        found = inbox_queries.build_inbox_page(
+            store, filters, client.user, params.get("page"), per_page=PER_PAGE
         )
         queries.list_snippets(store, found.items, filters.search)
         return [c.pk for c in found.items]
@@ -407,5 +406,5 @@ def print_results(results: dict) -> None:
                 f"{page['p50_ms'] / floor:>8.1f} {query['p50_ms'] / floor:>9.1f} "
                 f"{'yes' if r['same_as_baseline'] else 'NO'}"
             )
-    print("  (ms; page: the inbox's htmx results; query: list_conversations, one page and its snippets;")
+    print("  (ms; page: the inbox's htmx results; query: build_inbox_page and its snippets;")
     print("   SQL: the hand-written FTS query alone, same words and page)")

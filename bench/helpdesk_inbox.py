@@ -11,7 +11,9 @@ page
     the real inbox page (`/helpdesk/`, the htmx results partial, as the
     filters request it) through Django's test Client, signed in as an agent;
 query
-    the query the page runs: `build_page(queries.list_conversations(...))`;
+    the query the page runs: `inbox_queries.build_inbox_page(...)` (the rows as
+    plain `InboxRow`s; `queries.list_conversations` is the same question through
+    the ORM), and the snippets for a search;
 baseline
     one hand-written SQL query answering the same question (the page's rows,
     their agent, team and customer, and each one's latest message excerpt)
@@ -394,8 +396,7 @@ def _measure(store, case: Case, repeat: int) -> dict:
     from django.db import connection
     from django.test import Client
 
-    from cxloop.helpdesk import queries, views
-    from cxloop.web.paging import build_page
+    from cxloop.helpdesk import inbox_queries, queries, views
 
     agent = get_user_model().objects.get(email=BENCH_AGENT)
     client = Client()
@@ -412,10 +413,8 @@ def _measure(store, case: Case, repeat: int) -> dict:
         assert response.status_code == 200, response.status_code
 
     def query():
-        rows = build_page(
-            queries.list_conversations(store, filters, agent),
-            str(case.params.get("page", 1)),
-            per_page=PER_PAGE,
+        rows = inbox_queries.build_inbox_page(
+            store, filters, agent, str(case.params.get("page", 1)), per_page=PER_PAGE
         )
         if filters.search:
             queries.list_snippets(store, rows.items, filters.search)

@@ -50,7 +50,10 @@ def get_policy(store, policy_id) -> SlaPolicy:
 
 
 def filter_by_sla_state(conversations: QuerySet, state: str, *, now: datetime | None = None) -> QuerySet:
-    """Keep the conversations in one SLA state (see the module docstring); an unknown state keeps all."""
+    """Keep the conversations in one SLA state (see the module docstring); an unknown state keeps all.
+
+    The inbox page states the same conditions in SQL (`inbox_queries.SLA_CONDITIONS`; a test
+    compares the two)."""
     if state not in SLA_STATES:
         return conversations
     now = now or timezone.now()

@@ -34,9 +34,8 @@ from cxloop.core.names import person_name
 from cxloop.core.roles import has_role
 from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
-from cxloop.web.paging import build_page
 
-from . import queries, queries_sla, views_sla
+from . import inbox_queries, queries, queries_sla, views_sla
 from .actions_panel import build_actions_panel
 from .models import Channel, Conversation
 from .services import conversations as services
@@ -87,9 +86,10 @@ def _filters(request) -> queries.InboxFilter:
 @require_GET
 def inbox(request):
     filters = _filters(request)
-    conversations = queries.list_conversations(request.store, filters, request.user)
-    conversations, sla_state = views_sla.inbox_sla_filter(request, conversations)
-    page = build_page(conversations, request.GET.get("page"), per_page=PER_PAGE)
+    sla_state = views_sla.inbox_sla_state(request)
+    page = inbox_queries.build_inbox_page(
+        request.store, filters, request.user, request.GET.get("page"), per_page=PER_PAGE, sla_state=sla_state
+    )
     queries_sla.label_inbox_rows(request.store, page.items)
     if filters.search:
         queries.list_snippets(request.store, page.items, filters.search)

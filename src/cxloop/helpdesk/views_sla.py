@@ -155,8 +155,7 @@ def policy_delete(request, policy_id: int):
 # The inbox
 
 
-def inbox_sla_filter(request, conversations):
-    """The inbox's conversations kept to the SLA state asked for (?sla=), and that state."""
+def inbox_sla_state(request) -> str:
+    """The SLA state the inbox is kept to (?sla=), or "" for any."""
     state = request.GET.get("sla", "")
-    state = state if state in queries_sla.SLA_STATES else ""
-    return queries_sla.filter_by_sla_state(conversations, state), state
+    return state if state in queries_sla.SLA_STATES else ""
