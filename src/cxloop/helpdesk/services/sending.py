@@ -20,11 +20,12 @@ after the lost worker (core.workers) sends it once more with the same
 Message-ID, so at worst the customer gets a recognisable second copy.
 """
 
+import functools
 import logging
 import smtplib
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,25 +56,47 @@ def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
     to claim. Under a burst (a macro, a bulk reply) that is two commits per
     batch instead of two per reply, and each of those tasks costs one read.
     """
-    replies = Message.objects.filter(pk=message_id, kind=Message.Kind.REPLY)
     if not take_over:
         # Most tasks of a burst find their reply sent with another's batch: a read, no write turn.
-        status = next(iter(replies.values_list("delivery", flat=True)), "")
+        status = _status(message_id)
         if status != Message.Delivery.QUEUED:
             return status
     with transaction.atomic():
         if take_over:
-            replies.filter(delivery=Message.Delivery.SENDING).update(delivery=Message.Delivery.QUEUED)
+            Message.objects.filter(
+                pk=message_id, kind=Message.Kind.REPLY, delivery=Message.Delivery.SENDING
+            ).update(delivery=Message.Delivery.QUEUED)
         claimed = _claim(message_id)
         if claimed:  # a task whose reply went with another's batch has nothing more to do
             claimed += _claim_waiting(exclude=message_id)
     if not claimed:
-        return next(iter(replies.values_list("delivery", flat=True)), "")
+        return _status(message_id)
     statuses = _deliver(claimed)
     return statuses.get(message_id, Message.Delivery.SENDING)
 
 
 BATCH = 20
+
+
+def _status(message_id: int) -> str:
+    """The reply's delivery status ("" for no reply), read with SQL written once per process.
+
+    Every task of a burst asks this; built through the ORM the question cost several times what
+    the database took to answer it (0.59 ms against 0.08 ms of CPU, measured).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_status_sql(connection.vendor), [message_id, Message.Kind.REPLY.value])
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+@functools.cache
+def _status_sql(vendor: str) -> str:
+    def column(field: str) -> str:
+        return connection.ops.quote_name(Message._meta.get_field(field).column)
+
+    table = connection.ops.quote_name(Message._meta.db_table)
+    return f"SELECT {column('delivery')} FROM {table} WHERE {column('id')} = %s AND {column('kind')} = %s"
 
 
 def _waiting_first_send(*, exclude: int) -> list[int]:
