@@ -21,6 +21,11 @@ server and reuses it for the next message:
 
 With a backend that is not SMTP (console, locmem in tests) the backend's
 connection object is reused the same way, without the NOOP.
+
+A message that builds its own bytes (core.mime.TwoPartEmail) goes over
+Django's SMTP backend's connection as those bytes; any other message, or
+any other backend (a subclass too: it may sign or rewrite), sends through
+the backend as usual.
 """
 
 import smtplib
@@ -29,6 +34,7 @@ import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 CHECK_AFTER = 0.5  # seconds idle before a reused connection is checked with NOOP
 CLOSE_AFTER = 60.0  # seconds idle before it is closed (servers drop idle clients after a few minutes)
@@ -40,7 +46,7 @@ def send(message: EmailMessage) -> None:
     """Send one message over this thread's open connection, opening or replacing it as needed."""
     connection = _connection()
     try:
-        sent = connection.send_messages([message])
+        sent = _send_over(connection, message)
     except smtplib.SMTPRecipientsRefused:
         _local.used_at = time.monotonic()  # reset by smtplib: the connection stays usable
         raise
@@ -51,6 +57,18 @@ def send(message: EmailMessage) -> None:
     if not sent:
         close()
         raise smtplib.SMTPException("The mail backend did not send the message.")
+
+
+def _send_over(connection, message: EmailMessage) -> int:
+    envelope = None
+    if type(connection) is SmtpBackend and hasattr(message, "smtp_envelope"):
+        envelope = message.smtp_envelope()
+    if envelope is None:
+        return connection.send_messages([message])
+    if connection.connection is None:
+        connection.open()
+    connection.connection.sendmail(*envelope)
+    return 1
 
 
 def close() -> None:

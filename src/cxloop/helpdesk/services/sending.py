@@ -6,12 +6,9 @@ The send follows survey invitations (surveys.services.delivery):
 
 1. Claim: one UPDATE moves the reply from "queued" to "sending" (attempts + 1);
    a second run of the task finds nothing to claim and sends nothing.
-2. Build the message: From the store's support address (Store.support_email,
-   else the installation's DEFAULT_FROM_EMAIL under the store's name),
-   Reply-To the conversation's reply address (addresses.reply_address),
-   In-Reply-To and References from the customer's last message, the
-   Message-ID made when the reply was written, and the conversation's
-   history quoted below the text as mail clients quote it.
+2. Build the message (helpdesk.reply_email): From the store, Reply-To the
+   conversation, threaded under the customer's last message, the history
+   quoted below the text.
 3. Send over the worker's kept SMTP connection (core.mailer) and record:
    sent; or, for a refusal, the reason in words on the message. A 4xx or a
    dropped connection is tried again later (RETRY_DELAYS); a 5xx refusal of
@@ -23,35 +20,27 @@ after the lost worker (core.workers) sends it once more with the same
 Message-ID, so at worst the customer gets a recognisable second copy.
 """
 
+import functools
 import logging
 import smtplib
 from datetime import timedelta
-from email.utils import formataddr, parseaddr
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxloop.core import formats, mailer
+from cxloop.core import mailer
 from cxloop.flows import services as flows_services
 from cxloop.surveys.emails import one_line
 from cxloop.surveys.services.delivery import BAD_ADDRESS
 
-from ..addresses import reply_address
 from ..models import Message
+from ..reply_email import build_reply_email, earlier_messages
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds after the 1st, 2nd, 3rd and 4th failure
-QUOTED_MESSAGES = 5
-# What quoting and threading read of the earlier messages.
-QUOTED_FIELDS = (
-    "kind", "from_name", "from_email", "reply_text", "text", "message_id", "references", "created_at",
-)  # fmt: skip
 
 
 def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
@@ -65,22 +54,49 @@ def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
     for its own time), in one transaction, sends them over the kept
     connection and records them together; their own tasks then find nothing
     to claim. Under a burst (a macro, a bulk reply) that is two commits per
-    batch instead of two per reply.
+    batch instead of two per reply, and each of those tasks costs one read.
     """
-    replies = Message.objects.filter(pk=message_id, kind=Message.Kind.REPLY)
+    if not take_over:
+        # Most tasks of a burst find their reply sent with another's batch: a read, no write turn.
+        status = _status(message_id)
+        if status != Message.Delivery.QUEUED:
+            return status
     with transaction.atomic():
         if take_over:
-            replies.filter(delivery=Message.Delivery.SENDING).update(delivery=Message.Delivery.QUEUED)
-        claimed = _claim([message_id])
+            Message.objects.filter(
+                pk=message_id, kind=Message.Kind.REPLY, delivery=Message.Delivery.SENDING
+            ).update(delivery=Message.Delivery.QUEUED)
+        claimed = _claim(message_id)
         if claimed:  # a task whose reply went with another's batch has nothing more to do
-            claimed += _claim(_waiting_first_send(exclude=message_id))
+            claimed += _claim_waiting(exclude=message_id)
     if not claimed:
-        return next(iter(replies.values_list("delivery", flat=True)), "")
+        return _status(message_id)
     statuses = _deliver(claimed)
     return statuses.get(message_id, Message.Delivery.SENDING)
 
 
 BATCH = 20
+
+
+def _status(message_id: int) -> str:
+    """The reply's delivery status ("" for no reply), read with SQL written once per process.
+
+    Every task of a burst asks this; built through the ORM the question cost several times what
+    the database took to answer it (0.59 ms against 0.08 ms of CPU, measured).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_status_sql(connection.vendor), [message_id, Message.Kind.REPLY.value])
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+@functools.cache
+def _status_sql(vendor: str) -> str:
+    def column(field: str) -> str:
+        return connection.ops.quote_name(Message._meta.get_field(field).column)
+
+    table = connection.ops.quote_name(Message._meta.db_table)
+    return f"SELECT {column('delivery')} FROM {table} WHERE {column('id')} = %s AND {column('kind')} = %s"
 
 
 def _waiting_first_send(*, exclude: int) -> list[int]:
@@ -96,28 +112,43 @@ def _waiting_first_send(*, exclude: int) -> list[int]:
     return list(locked.values_list("pk", flat=True)[: BATCH - 1])
 
 
-def _claim(ids: list[int]) -> list[int]:
-    """The ids this call moved from "queued" to "sending" (another worker may have taken some)."""
-    return [
-        pk
-        for pk in ids
-        if Message.objects.filter(pk=pk, kind=Message.Kind.REPLY, delivery=Message.Delivery.QUEUED).update(
+def _claim(message_id: int) -> list[int]:
+    """[message_id] if this call moved it from "queued" to "sending", else [] (another run has it)."""
+    moved = Message.objects.filter(
+        pk=message_id, kind=Message.Kind.REPLY, delivery=Message.Delivery.QUEUED
+    ).update(delivery=Message.Delivery.SENDING, attempts=F("attempts") + 1)
+    return [message_id] if moved else []
+
+
+def _claim_waiting(*, exclude: int) -> list[int]:
+    """Claim the replies waiting for their first send, in one UPDATE; their ids.
+
+    Inside the claiming transaction the rows picked are this worker's until it commits: locked on
+    PostgreSQL (FOR UPDATE), and on SQLite the transaction holds the one write turn. So every row
+    picked is still queued and the UPDATE moves them all.
+    """
+    ids = _waiting_first_send(exclude=exclude)
+    if ids:
+        Message.objects.filter(pk__in=ids, delivery=Message.Delivery.QUEUED).update(
             delivery=Message.Delivery.SENDING, attempts=F("attempts") + 1
         )
-    ]
+    return ids
 
 
 def _deliver(ids: list[int]) -> dict[int, str]:
-    """Build and send each claimed reply; record the sent ones in one transaction. Returns their statuses."""
+    """Build and send each claimed reply; record the sent ones in one UPDATE. Returns their statuses."""
     if not ids:
         return {}
-    messages = Message.objects.filter(pk__in=ids).select_related(
-        "conversation", "conversation__store", "author"
+    messages = list(
+        Message.objects.filter(pk__in=ids)
+        .select_related("conversation", "conversation__store")
+        .order_by("pk")
     )
+    earlier = earlier_messages(messages)
     statuses, sent = {}, []
-    for message in messages.order_by("pk"):
+    for message in messages:
         try:
-            email = build_reply_email(message)
+            email = build_reply_email(message, earlier[message.pk])
         except Exception:
             logger.exception("Reply %s could not be built", message.pk)
             statuses[message.pk] = _fail(message, _("The message could not be built."))
@@ -129,12 +160,10 @@ def _deliver(ids: list[int]) -> dict[int, str]:
             continue
         sent.append(message.pk)
         statuses[message.pk] = Message.Delivery.SENT
-    if sent:
-        with transaction.atomic():
-            for pk in sent:
-                Message.objects.filter(pk=pk, delivery=Message.Delivery.SENDING).update(
-                    delivery=Message.Delivery.SENT, sent_at=timezone.now(), delivery_error=""
-                )
+    if sent:  # one UPDATE: the batch's replies share their sent_at
+        Message.objects.filter(pk__in=sent, delivery=Message.Delivery.SENDING).update(
+            delivery=Message.Delivery.SENT, sent_at=timezone.now(), delivery_error=""
+        )
     return statuses
 
 
@@ -197,98 +226,6 @@ def refusal_reason(error: Exception) -> str:
     return _("The mail server could not be reached: %(error)s") % {
         "error": one_line(str(error)) or type(error).__name__
     }
-
-
-def sender(store) -> str:
-    """From: the store's support address, else the installation's address under the store's name."""
-    address = store.support_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@localhost"
-    return formataddr((one_line(store.name), address))
-
-
-def _replied_to(message: Message, history: list[Message] | None = None) -> Message | None:
-    """The customer's last message before this reply: the one it answers.
-
-    Found among `history` (the messages before the reply, newest first) when it is there; asked of
-    the database otherwise.
-    """
-    for item in history or ():
-        if item.kind == Message.Kind.INCOMING and item.message_id:
-            return item
-    return (
-        Message.objects.filter(
-            conversation_id=message.conversation_id,
-            kind=Message.Kind.INCOMING,
-            created_at__lte=message.created_at,
-        )
-        .exclude(message_id="")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
-def _earlier(message: Message) -> list[Message]:
-    """The messages the customer saw or wrote before this reply, newest first (at most QUOTED_MESSAGES)."""
-    return list(
-        Message.objects.filter(conversation_id=message.conversation_id, created_at__lte=message.created_at)
-        .exclude(kind=Message.Kind.NOTE)
-        .exclude(pk=message.pk)
-        .only(*QUOTED_FIELDS)
-        .order_by("-created_at", "-pk")[:QUOTED_MESSAGES]
-    )
-
-
-def _history(message: Message, earlier: list[Message] | None = None) -> list[dict]:
-    """The earlier messages as quoted below the reply: "On <date>, <name> wrote:" and the text."""
-    store = message.conversation.store
-    history = []
-    for item in _earlier(message) if earlier is None else earlier:
-        if item.kind == Message.Kind.REPLY:
-            name = store.name
-        else:
-            name = item.from_name or item.from_email or message.conversation.contact_email
-        history.append({"header": _("On %(date)s, %(name)s wrote:") % {
-            "date": formats.datetime_text(item.created_at), "name": name,
-        }, "text": item.reply_text or item.text})  # fmt: skip
-    return history
-
-
-def threading_headers(message: Message, earlier: list[Message] | None = None) -> dict:
-    """In-Reply-To and References from the customer's last message, so the reply joins its thread."""
-    answered = _replied_to(message, earlier)
-    if answered is None:
-        return {}
-    references = [ref for ref in answered.references if ref and ref != answered.message_id]
-    references.append(answered.message_id)
-    return {"In-Reply-To": answered.message_id, "References": " ".join(references)}
-
-
-def build_reply_email(message: Message) -> EmailMultiAlternatives:
-    """The email of a staff reply, in the store's language and time zone."""
-    conversation = message.conversation
-    store = conversation.store
-    language = store.default_language or settings.LANGUAGE_CODE
-    earlier = _earlier(message)
-    with translation.override(language), timezone.override(formats.store_zone(store)):
-        context = {
-            "text": message.text,
-            "history": _history(message, earlier),
-            "store": store,
-            "language": language,
-            "direction": "rtl" if translation.get_language_bidi() else "ltr",
-        }
-        text = render_to_string("helpdesk/email/reply.txt", context)
-        html = render_to_string("helpdesk/email/reply.html", context)
-    headers = {"Message-ID": message.message_id, **threading_headers(message, earlier)}
-    email = EmailMultiAlternatives(
-        subject=one_line(message.subject),
-        body=text,
-        from_email=sender(store),
-        to=[conversation.contact_email],
-        reply_to=[reply_address(conversation)],
-        headers=headers,
-    )
-    email.attach_alternative(html, "text/html")
-    return email
 
 
 def requeue_stranded_replies(*, now=None) -> int:
