@@ -11,6 +11,7 @@ from cxloop.core.models import Membership, Platform, Store
 from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
 from .helpdesk import HelpdeskSummary, generate_helpdesk
+from .shipments import generate_shipments
 from .surveys import generate_surveys
 
 DEMO_SLUG = "demo"
@@ -71,5 +72,6 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     summary = generate_store(store=store, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, progress=progress)
     generate_surveys(store=store, seed=DEMO_SEED)
     generate_custom_survey(store=store, seed=DEMO_SEED)
+    generate_shipments(store=store, seed=DEMO_SEED)
     helpdesk = generate_helpdesk(store=store, seed=DEMO_SEED, conversations=DEMO_CONVERSATIONS)
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary, helpdesk=helpdesk)
