@@ -120,6 +120,36 @@ def test_the_light_rows_are_the_orms_conversations_for_every_filter(desk, store,
         assert [shown(row) for row in rows] == [shown(c) for c in orm], (filters, sla_state)
 
 
+@pytest.mark.parametrize("common_tag", [0, 10_000])  # a tag walked with EXISTS, and one read by its index
+def test_a_tag_filter_keeps_the_same_rows_whichever_way_it_is_read(
+    desk, store, owner, agent, monkeypatch, common_tag
+):
+    monkeypatch.setattr(inbox_queries, "COMMON_TAG", common_tag)
+    for filters in (
+        queries.InboxFilter(status="", tag_id=desk["tag"].pk),
+        queries.InboxFilter(status="", priority="high", assignee="mine", tag_id=desk["tag"].pk),
+        queries.InboxFilter(status="", tag_id=desk["tag"].pk, search="zamowienie"),
+    ):
+        orm = queries.list_conversations(store, filters, agent)
+        rows = inbox_queries.list_inbox_rows(store, filters, agent, limit=100, now=NOW)
+
+        assert [shown(row) for row in rows] == [shown(c) for c in orm], filters
+    assert inbox_queries.list_inbox_rows(
+        store, queries.InboxFilter(status="", tag_id=desk["tag"].pk), agent, limit=100
+    )
+
+
+def test_a_search_of_a_superscript_digit_reads_as_the_orms(desk, store, agent):
+    # "¹" passes str.isdigit() but int() refuses it: the number condition must not be tried
+    filters = queries.InboxFilter(status="", search="¹")
+
+    rows = inbox_queries.list_inbox_rows(store, filters, agent, limit=100)
+
+    assert [shown(row) for row in rows] == [
+        shown(c) for c in queries.list_conversations(store, filters, agent)
+    ]
+
+
 def test_the_filters_tell_the_conversations_apart(desk, store, owner, agent):
     """The comparison above compares something: each filter keeps a different, non-empty set."""
     found = {
