@@ -50,7 +50,7 @@ def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",))
     if row is None:
         return None
     values = [
-        None if value is None else _convert(field, value) for field, value in zip(fields, row, strict=True)
+        from_db(field, value) for field, value in zip(fields, row, strict=True)
     ]
     return model.from_db(connection.alias, [field.attname for field in fields], values)
 
@@ -75,7 +75,10 @@ def insert(obj: Model) -> Model:
     return obj
 
 
-def _convert(field, value):
+def from_db(field, value):
+    """A column's value as the ORM would give it (SQLite's datetimes, JSON, booleans ...)."""
+    if value is None:
+        return None
     col, converters = _converters(connection.vendor, field)
     for converter in converters:
         value = converter(value, col, connection)

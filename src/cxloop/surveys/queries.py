@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Case, QuerySet, When
 from django.http import Http404
 
+from cxloop.core import prepared
 from cxloop.core.models import Store
 
 from .models import Invitation, Response, Survey
@@ -106,7 +107,7 @@ def get_page_invitation(pk: int, nonce: str) -> Invitation | None:
     values = iter(row)
     loaded = {}
     for model, model_fields in fields:
-        loaded[model] = [_from_db(field, next(values)) for field in model_fields]
+        loaded[model] = [prepared.from_db(field, next(values)) for field in model_fields]
     invitation = _instance(Invitation, loaded[Invitation])
     survey = _instance(Survey, loaded[Survey])
     survey.store = _instance(Store, loaded[Store])
@@ -142,22 +143,6 @@ def _page_sql(vendor: str) -> tuple[str, list]:
         f" WHERE i.{quote('id')} = %s AND i.{column['nonce']} = %s"
     )
     return sql, fields
-
-
-def _from_db(field, value):
-    """A column's value as the ORM would give it (SQLite's datetimes, JSON, booleans ...)."""
-    if value is None:
-        return None
-    col, converters = _converters(connection.vendor, field)
-    for converter in converters:
-        value = converter(value, col, connection)
-    return value
-
-
-@functools.cache
-def _converters(vendor: str, field) -> tuple:
-    col = field.get_col(field.model._meta.db_table)
-    return col, tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection))
 
 
 def mark_opened(invitation: Invitation, now) -> None:
