@@ -27,7 +27,7 @@ from cxloop.web.paging import Page, page_number
 from .models import Conversation, Message
 from .queries import EXCERPT, InboxFilter
 from .queries_sla import DUE_SOON, SLA_STATES
-from .search import match_sql, search_words
+from .search import match_sql, probe_matches, search_words
 
 STATUS_LABELS = dict(Conversation.Status.choices)
 PRIORITY_LABELS = dict(Conversation.Priority.choices)
@@ -152,7 +152,8 @@ def _add_search(store: Store, search: str, c: dict, where: list, params: list) -
     conditions = []
     if words:
         match, match_params = match_sql(connection.vendor, words, store.pk)
-        conditions.append(f"{c['id']} IN ({match})")
+        probe = "+" if probe_matches(connection.vendor, words) else ""  # see search.probe_matches
+        conditions.append(f"{probe}{c['id']} IN ({match})")
         params += match_params
     if number.isdecimal() and len(number) < 10:  # not isdigit: int("¹") fails; int("۱۲") is 12
         conditions.append(f"{c['number']} = %s")
@@ -251,10 +252,16 @@ def _page_sql(vendor: str, where: tuple[str, ...], tag: bool, by_due: bool) -> s
     order = (
         f"{c['sla_due_at']} ASC, {c['id']} ASC" if by_due else f"{c['last_message_at']} DESC, {c['id']} DESC"
     )
-    return (
-        f"SELECT {', '.join(columns)}, ({excerpt}) FROM {_q(conversation.db_table)} c{join}"
-        f" LEFT OUTER JOIN {_q(user.db_table)} u ON {u('id')} = {c['assignee']}"
+    # The page's ids first, then their rows: the excerpt's subquery is run for the page's rows only,
+    # not for every row the filters keep before they are sorted.
+    page = (
+        f"SELECT {c['id']} FROM {_q(conversation.db_table)} c{join}"
         f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
+    )
+    return (
+        f"SELECT {', '.join(columns)}, ({excerpt}) FROM ({page}) page"
+        f" INNER JOIN {_q(conversation.db_table)} c ON {c['id']} = page.{_q(conversation.pk.column)}"
+        f" LEFT OUTER JOIN {_q(user.db_table)} u ON {u('id')} = {c['assignee']} ORDER BY {order}"
     )
 
 

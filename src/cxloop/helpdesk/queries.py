@@ -3,16 +3,17 @@
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
+from django.db.models.lookups import In
 from django.http import Http404
 
 from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
 from .models import Activity, Attachment, CannedReply, Conversation, Macro, Mailbox, Message, Rule, Tag, Team
-from .search import SNIPPET_SOURCE, highlight, match_sql, search_words, snippet
+from .search import SNIPPET_SOURCE, highlight, match_sql, probe_matches, search_words, snippet
 
 EXCERPT = 140
 
@@ -115,7 +116,15 @@ def matching(store: Store, search: str) -> Q:
     """Conversations whose subject, contact, customer or messages have every word of the search
     (the last may be a word's start; see helpdesk.search), or whose number it is ("#12", "12")."""
     words = search_words(search)
-    condition = Q(pk__in=RawSQL(*match_sql(connection.vendor, words, store.pk))) if words else Q(pk__in=[])
+    condition = Q(pk__in=[])
+    if words:
+        matches = RawSQL(*match_sql(connection.vendor, words, store.pk))
+        if probe_matches(connection.vendor, words):  # "+id IN (...)": the planner walks, then probes
+            condition = Q(
+                In(Func(F("pk"), template="+%(expressions)s", output_field=IntegerField()), matches)
+            )
+        else:
+            condition = Q(pk__in=matches)
     number = search.strip().lstrip("#")
     if number.isdecimal() and len(number) < 10:  # not isdigit: int("¹") fails; int("۱۲") is 12
         condition |= Q(number=int(number))
@@ -258,6 +267,8 @@ def get_macro(store: Store, macro_id) -> Macro:
     if macro is None:
         raise Http404("No such macro")
     return macro
+
+
 def list_rules(store: Store) -> QuerySet[Rule]:
     """The store's automation rules in the order they run."""
     return Rule.objects.filter(store=store).order_by("position", "pk")

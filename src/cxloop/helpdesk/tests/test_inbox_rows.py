@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from cxloop.helpdesk import inbox_queries, queries, queries_sla
+from cxloop.helpdesk import inbox_queries, queries, queries_sla, search
 from cxloop.helpdesk.models import Conversation, SlaPolicy, Team
 from cxloop.helpdesk.services import conversations as services
 from cxloop.surveys.tests.factories import make_customer
@@ -137,6 +137,29 @@ def test_a_tag_filter_keeps_the_same_rows_whichever_way_it_is_read(
     assert inbox_queries.list_inbox_rows(
         store, queries.InboxFilter(status="", tag_id=desk["tag"].pk), agent, limit=100
     )
+
+
+@pytest.mark.parametrize("common_matches", [0, 10_000])  # matches probed as a set, and read and sorted
+def test_a_search_keeps_the_same_rows_whichever_way_its_matches_are_read(
+    desk, store, owner, agent, monkeypatch, common_matches
+):
+    searches = (
+        queries.InboxFilter(status="", search="zamowienie"),
+        queries.InboxFilter(status="open", search="paczk"),
+        queries.InboxFilter(status="", assignee="mine", search="zwrot"),
+        queries.InboxFilter(status="", search="no such words"),
+    )
+    monkeypatch.setattr(search, "COMMON_MATCHES", 10**9)  # every search's matches read and sorted
+    expected = [[shown(c) for c in queries.list_conversations(store, filters, agent)] for filters in searches]
+    assert expected[0]
+
+    monkeypatch.setattr(search, "COMMON_MATCHES", common_matches)
+    for filters, rows_expected in zip(searches, expected, strict=True):
+        orm = queries.list_conversations(store, filters, agent)
+        rows = inbox_queries.list_inbox_rows(store, filters, agent, limit=100, now=NOW)
+
+        assert [shown(c) for c in orm] == rows_expected, filters
+        assert [shown(row) for row in rows] == rows_expected, filters
 
 
 def test_a_search_of_a_superscript_digit_reads_as_the_orms(desk, store, agent):
