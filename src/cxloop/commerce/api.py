@@ -167,6 +167,17 @@ class LineOut(Schema):
     price: Decimal
 
 
+class ShipmentOut(Schema):
+    """One shipment of the order (`commerce.Fulfilment`); `tracking_url` is only ever an http(s) URL."""
+
+    external_id: str
+    status: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    shipped_at: datetime | None
+
+
 class OrderOut(Schema):
     id: int
     platform: str
@@ -192,10 +203,18 @@ class OrderOut(Schema):
     created_at: datetime
     cancelled_at: datetime | None
     line_items: list[LineOut]
+    shipments: list[ShipmentOut]
 
     @staticmethod
     def resolve_line_items(obj):
         return list(obj.line_items.all())
+
+    @staticmethod
+    def resolve_shipments(obj):
+        return sorted(
+            obj.fulfilments.all(),
+            key=lambda shipment: (shipment.shipped_at is None, shipment.shipped_at, shipment.pk),
+        )
 
 
 class EventOut(Schema):
@@ -230,7 +249,9 @@ def get_customer(request, customer_id: DbId):
 @router.get("/orders", response=list[OrderOut], summary="List orders")
 @paginate(LimitOffsetPagination)
 def list_orders(request, customer_id: DbId | None = None):
-    return queries.list_orders(request.store, customer_id=customer_id).prefetch_related("line_items")
+    return queries.list_orders(request.store, customer_id=customer_id).prefetch_related(
+        "line_items", "fulfilments"
+    )
 
 
 @router.get("/orders/{order_id}", response=OrderOut, summary="One order")

@@ -411,3 +411,32 @@ def test_the_customers_export_holds_their_shipments_tracking(shopify_deliver, st
          "tracking_url": "https://tracktrace.dpd.com.pl/parcelDetails?p1=0000123456789P"},
         {"carrier": "Poczta Polska", "tracking_number": "PX1234567890, PX1234567891", "tracking_url": ""},
     ]  # fmt: skip
+
+
+# API -------------------------------------------------------------------------
+
+
+def test_the_orders_api_lists_each_orders_shipments_oldest_first(api_client, store):
+    order = Order.objects.create(
+        store=store, platform="shopify", external_id="78", number="#78", currency="PLN", total="10",
+        created_at=at("2026-10-01T10:00:00+00:00"),
+    )  # fmt: skip
+    Fulfilment.objects.create(
+        store=store, order=order, external_id="2", status="delivered", carrier="InPost",
+        tracking_number="520000012345678901234567", tracking_url=INPOST_URL,
+        shipped_at=at("2026-10-03T08:00:00+00:00"),
+    )  # fmt: skip
+    Fulfilment.objects.create(
+        store=store, order=order, external_id="1", status="in_transit", carrier="DHL",
+        tracking_number="JD1", shipped_at=at("2026-10-02T08:00:00+00:00"),
+    )  # fmt: skip
+
+    listed = api_client.get("/api/v1/orders").json()["items"][0]["shipments"]
+    one = api_client.get(f"/api/v1/orders/{order.pk}").json()["shipments"]
+
+    assert listed == one
+    assert [(s["external_id"], s["status"], s["carrier"], s["tracking_url"]) for s in one] == [
+        ("1", "in_transit", "DHL", ""),
+        ("2", "delivered", "InPost", INPOST_URL),
+    ]
+    assert one[0]["shipped_at"].startswith("2026-10-02T08:00:00")
