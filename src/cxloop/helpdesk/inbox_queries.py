@@ -27,7 +27,7 @@ from cxloop.web.paging import Page, page_number
 from .models import Conversation, Message
 from .queries import EXCERPT, InboxFilter
 from .queries_sla import DUE_SOON, SLA_STATES
-from .search import match_sql, probe_matches, search_words
+from .search import find_matches, search_words
 
 STATUS_LABELS = dict(Conversation.Status.choices)
 PRIORITY_LABELS = dict(Conversation.Priority.choices)
@@ -151,10 +151,9 @@ def _add_search(store: Store, search: str, c: dict, where: list, params: list) -
     number = search.strip().lstrip("#")
     conditions = []
     if words:
-        match, match_params = match_sql(connection.vendor, words, store.pk)
-        probe = "+" if probe_matches(connection.vendor, words) else ""  # see search.probe_matches
-        conditions.append(f"{probe}{c['id']} IN ({match})")
-        params += match_params
+        found = find_matches(connection.vendor, words, store.pk)  # see search.COMMON_MATCHES
+        conditions.append(f"{'+' if found.probe else ''}{c['id']} IN ({found.sql})")
+        params += found.params
     if number.isdecimal() and len(number) < 10:  # not isdigit: int("¹") fails; int("۱۲") is 12
         conditions.append(f"{c['number']} = %s")
         params.append(int(number))

@@ -13,7 +13,7 @@ from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Store
 
 from .models import Activity, Attachment, CannedReply, Conversation, Macro, Mailbox, Message, Rule, Tag, Team
-from .search import SNIPPET_SOURCE, highlight, match_sql, probe_matches, search_words, snippet
+from .search import SNIPPET_SOURCE, find_matches, highlight, search_words, snippet
 
 EXCERPT = 140
 
@@ -118,8 +118,9 @@ def matching(store: Store, search: str) -> Q:
     words = search_words(search)
     condition = Q(pk__in=[])
     if words:
-        matches = RawSQL(*match_sql(connection.vendor, words, store.pk))
-        if probe_matches(connection.vendor, words):  # "+id IN (...)": the planner walks, then probes
+        found = find_matches(connection.vendor, words, store.pk)
+        matches = RawSQL(found.sql, found.params)
+        if found.probe:  # "+id IN (...)": the planner walks the latest conversations, then probes
             condition = Q(
                 In(Func(F("pk"), template="+%(expressions)s", output_field=IntegerField()), matches)
             )
