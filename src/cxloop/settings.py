@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cxloop.flows",
     "cxloop.surveys",
     "cxloop.helpdesk",
+    "cxloop.segments",
     "cxloop.hooks",
     "cxloop.web",
     "cxloop.demo",

@@ -1,0 +1,138 @@
+"""The BG/NBD and Gamma-Gamma models against the published CDNOW estimates and `lifetimes`' formulas.
+
+CDNOW: 2,357 customers' first 39 weeks of purchases, as the `lifetimes`
+package ships them (a test dependency only). Published estimates: Fader,
+Hardie and Lee (2005), r = 0.243, α = 4.414, a = 0.793, b = 2.426; Fader and
+Hardie (2013), p = 6.25, q = 3.74, ν = 15.44.
+"""
+
+import doctest
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
+
+from cxloop.segments.predictions import bgnbd, gamma_gamma
+from cxloop.segments.predictions.bgnbd import FitError
+
+
+def three_figures(value: float) -> float:
+    return float(f"{value:.3g}")
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    data = load_cdnow_summary_data_with_monetary_value()
+    return (
+        data["frequency"].to_numpy(),
+        data["recency"].to_numpy(),
+        data["T"].to_numpy(),
+        data["monetary_value"].to_numpy(),
+    )
+
+
+def test_bgnbd_on_cdnow_gives_the_published_parameters(cdnow):
+    x, t_x, T, _m = cdnow
+
+    params = bgnbd.fit(x, t_x, T)
+
+    assert [three_figures(v) for v in (params.r, params.alpha, params.a, params.b)] == [
+        0.243, 4.41, 0.793, 2.43,
+    ]  # fmt: skip
+
+
+def test_bgnbd_finds_the_maximum_lifetimes_finds(cdnow):
+    x, t_x, T, _m = cdnow
+    theirs = BetaGeoFitter().fit(x, t_x, T).params_
+
+    ours = bgnbd.fit(x, t_x, T)
+
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(ours, name) == pytest.approx(theirs[name], rel=1e-4), name
+
+
+def test_gamma_gamma_on_cdnow_gives_the_published_parameters(cdnow):
+    x, _t_x, _T, m = cdnow
+
+    params = gamma_gamma.fit(x, m)  # customers without a repeat order are left out by the fit
+
+    assert [three_figures(v) for v in (params.p, params.q, params.v)] == [6.25, 3.74, 15.4]
+    theirs = GammaGammaFitter().fit(x[x > 0], m[x > 0]).params_
+    assert [params.p, params.q, params.v] == pytest.approx([theirs["p"], theirs["q"], theirs["v"]], rel=1e-4)
+
+
+def test_the_predictions_equal_lifetimes_formulas_for_every_cdnow_customer(cdnow):
+    x, t_x, T, m = cdnow
+    theirs = BetaGeoFitter().fit(x, t_x, T)
+    params = bgnbd.Params(**{k: float(v) for k, v in theirs.params_.items()})
+
+    assert bgnbd.probability_alive(params, x, t_x, T) == pytest.approx(
+        theirs.conditional_probability_alive(x, t_x, T), rel=1e-9
+    )
+    assert bgnbd.expected_orders(params, 39, x, t_x, T) == pytest.approx(
+        theirs.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T), rel=1e-9
+    )
+    assert bgnbd.expected_orders_new(params, 39) == pytest.approx(
+        theirs.expected_number_of_purchases_up_to_time(39)
+    )
+    money = GammaGammaFitter().fit(x[x > 0], m[x > 0])
+    value_params = gamma_gamma.Params(**{k: float(v) for k, v in money.params_.items()})
+    assert gamma_gamma.expected_order_value(value_params, x, m) == pytest.approx(
+        np.asarray(money.conditional_expected_average_profit(x, m)), rel=1e-9
+    )
+
+
+def test_the_bgnbd_likelihood_predicts_cdnows_aggregate_repeat_orders(cdnow):
+    """The paper's check: expected repeat orders over the 39 calibration weeks, summed over
+    customers, is close to the 2,457 observed (Fader, Hardie and Lee 2005, figure 1)."""
+    x, t_x, T, _m = cdnow
+    params = bgnbd.fit(x, t_x, T)
+
+    expected = float(np.sum(bgnbd.expected_orders_new(params, T)))
+
+    assert int(x.sum()) == 2457
+    assert expected == pytest.approx(2457, rel=0.02)
+
+
+def test_customers_with_one_summary_fit_as_one_weighted_row(cdnow):
+    x, t_x, T, _m = cdnow
+    doubled = bgnbd.fit(np.tile(x, 2), np.tile(t_x, 2), np.tile(T, 2))
+
+    assert doubled.r == pytest.approx(bgnbd.fit(x, t_x, T).r, rel=1e-6)
+
+
+def test_nothing_to_fit_says_so():
+    with pytest.raises(FitError, match="No customers"):
+        bgnbd.fit([], [], [])
+    with pytest.raises(FitError, match="repeat order"):
+        gamma_gamma.fit([0, 0], [0.0, 0.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.integers(0, 500),
+    gap=st.floats(0, 3650, allow_nan=False),
+    since=st.floats(0, 3650, allow_nan=False),
+)
+def test_predictions_stay_finite_and_in_range_for_any_history(x, gap, since):
+    """A long history, many orders or none: a probability in [0, 1], a finite count >= 0."""
+    params = bgnbd.Params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    t_x = since if x > 0 else 0.0
+    T = np.array([t_x + gap])
+
+    alive = bgnbd.probability_alive(params, [x], [t_x], T)[0]
+    orders = bgnbd.expected_orders(params, 365, [x], [t_x], T)[0]
+    ll = bgnbd.log_likelihood(params, [x], [t_x], T)[0]
+
+    assert 0.0 <= alive <= 1.0
+    assert math.isfinite(orders) and orders >= 0
+    assert math.isfinite(ll)  # a density of t_x and T, not a probability: it may exceed 0
+
+
+@pytest.mark.parametrize("module", [bgnbd, gamma_gamma])
+def test_the_modules_examples_hold(module):
+    assert doctest.testmod(module).failed == 0
