@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cxloop.commerce import search_terms
 from cxloop.commerce.search_terms import MAX_TERM, build_terms, fold, query_words
 
 
@@ -74,3 +75,49 @@ def test_terms_are_folded_words_of_bounded_length(first, last, email):
     for term in build_terms(first, last, email):
         assert 0 < len(term) <= MAX_TERM
         assert fold(term) == term
+
+
+def _fold_char_by_char(text: str) -> str:
+    """`fold` as first written, a character at a time: the reference for its translate tables."""
+
+    def once(text: str) -> str:
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+        text = "".join(
+            c
+            for c in text.translate(search_terms.LETTERS)
+            if (
+                c in search_terms.KANA_MARKS
+                if unicodedata.combining(c)
+                else c == search_terms.ZWNJ or unicodedata.category(c) != "Cf"
+            )
+        )
+        return "".join(c for c in unicodedata.normalize("NFC", text) if not unicodedata.combining(c))
+
+    for _ in range(3):
+        folded = once(text)
+        if folded == text:
+            break
+        text = folded
+    return folded
+
+
+@given(st.text(max_size=60) | st.text(st.characters(codec="ascii"), max_size=60))
+def test_fold_by_tables_equals_fold_a_character_at_a_time(text):
+    assert search_terms.fold(text) == _fold_char_by_char(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Żółkiewski",
+        "Bērziņa",
+        "مي‌خواهم كفش ۴۲",
+        "ガギグ パピプ",
+        "Straße ÆØ",
+        "a\u200bb\u200dc\ufeffd",
+        "e\u0301\u0327",
+        "HELLO World",
+    ],
+)
+def test_fold_by_tables_equals_fold_a_character_at_a_time_for_each_script(text):
+    assert search_terms.fold(text) == _fold_char_by_char(text)
