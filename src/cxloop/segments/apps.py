@@ -5,3 +5,15 @@ class SegmentsConfig(AppConfig):
     name = "cxloop.segments"
     label = "segments"
     verbose_name = "Segments"
+
+    def ready(self):
+        from cxloop.commerce.personal_data import register_personal_data
+
+        from .services import predictions
+
+        register_personal_data(
+            "segments",
+            erase_person=predictions.erase_person,
+            erase_store=predictions.erase_store,
+            export=predictions.export_person,
+        )

@@ -1,0 +1,51 @@
+"""Predictions per customer, and the store's last fit that made them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cxloop.commerce.models import MONEY, Customer
+from cxloop.core.models import StoreScopedModel
+
+from .predictions.groups import RfmGroup, SpendTier
+
+
+class PredictionRun(StoreScopedModel):
+    """One refresh of a store's predictions: what was fitted on how much history, or why not."""
+
+    class Status(models.TextChoices):
+        FITTED = "fitted", _("Fitted")
+        NOT_ENOUGH_DATA = "not_enough_data", _("Not enough data")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(max_length=20, choices=Status.choices)
+    as_of = models.DateTimeField(help_text="The end of the history the models saw.")
+    customers = models.PositiveIntegerField(default=0, help_text="Customers with an order.")
+    repeat_buyers = models.PositiveIntegerField(default=0, help_text="Customers with a repeat order.")
+    orders_params = models.JSONField(default=dict, blank=True, help_text="BG/NBD: r, alpha, a, b (days).")
+    value_params = models.JSONField(default=dict, blank=True, help_text="Gamma-Gamma: p, q, v.")
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at"], name="prediction_run_recent")]
+
+
+class CustomerPrediction(StoreScopedModel):
+    """What the last run predicts for one customer. The numbers are empty when the store's
+    history was too short to fit them; the RFM group needs no model and is always set."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="prediction")
+    rfm_group = models.CharField(max_length=16, choices=[(g.value, g.value) for g in RfmGroup])
+    spend_tier = models.CharField(max_length=6, choices=[(t.value, t.value) for t in SpendTier], blank=True)
+    probability_alive = models.FloatField(null=True, blank=True)
+    expected_orders_90 = models.FloatField(null=True, blank=True)
+    expected_orders_365 = models.FloatField(null=True, blank=True)
+    predicted_value_365 = models.DecimalField(null=True, blank=True, **MONEY)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["store", "rfm_group"], name="prediction_rfm"),
+            models.Index(fields=["store", "spend_tier"], name="prediction_tier"),
+            models.Index(fields=["store", "-predicted_value_365"], name="prediction_value"),
+        ]

@@ -1,0 +1,92 @@
+"""Reads of segments and predictions, scoped to one store."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.db.models import F
+
+from cxloop.commerce.models import Order
+from cxloop.core.models import Store
+
+from .models import CustomerPrediction, PredictionRun
+
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """Each customer with a live order, as the models read them (times in days from the first order)."""
+
+    customer_ids: np.ndarray
+    x: np.ndarray  # repeat orders: distinct order days after the first
+    t_x: np.ndarray  # the last order day
+    T: np.ndarray  # days from the first order to `as_of`
+    m: np.ndarray  # mean net value of the repeat order days (0 without one)
+    orders: np.ndarray  # live orders
+    spent: np.ndarray  # net of refunds, in the store's currency
+    days_since_last: np.ndarray
+
+
+def customer_summaries(store: Store, as_of: datetime) -> Summaries:
+    """The store's customers (not erased) with an order that is not cancelled, placed before `as_of`.
+    Orders on one day are one purchase (as the models count them); values are net of refunds, in the
+    store's currency (an order in another is counted, its value not)."""
+    rows = (
+        Order.objects.filter(
+            store=store,
+            customer__isnull=False,
+            customer__erased_at__isnull=True,  # an erased customer is not predicted again
+            cancelled_at__isnull=True,
+            created_at__lt=as_of,
+        )
+        .annotate(net=F("total") - F("refunded_amount"))
+        .values_list("customer_id", "created_at", "net", "currency")
+        .order_by("customer_id", "created_at")
+    )
+    ids, seconds, values = [], [], []
+    end = as_of.timestamp()
+    for customer_id, created_at, net, currency in rows.iterator(chunk_size=5000):
+        ids.append(customer_id)
+        seconds.append(created_at.timestamp())
+        values.append(float(net) if currency == store.currency else 0.0)
+    if not ids:
+        empty = np.zeros(0)
+        return Summaries(np.zeros(0, dtype=int), *(empty,) * 7)
+    ids_a, seconds_a, values_a = np.array(ids), np.array(seconds), np.array(values)
+    customers, first_index, counts = np.unique(ids_a, return_index=True, return_counts=True)
+    first = np.repeat(seconds_a[first_index], counts)
+    day = np.floor((seconds_a - first) / DAY)
+    # one purchase per customer and day: the day's orders summed
+    keys = np.column_stack([np.repeat(np.arange(len(customers)), counts), day])
+    unique_days, inverse = np.unique(keys, axis=0, return_inverse=True)
+    day_values = np.bincount(inverse.ravel(), weights=values_a, minlength=len(unique_days))
+    owner = unique_days[:, 0].astype(int)
+    day_of = unique_days[:, 1]
+    x = np.bincount(owner, minlength=len(customers)) - 1
+    t_x = np.zeros(len(customers))
+    np.maximum.at(t_x, owner, day_of)
+    repeat = day_of > 0
+    repeat_value = np.bincount(owner[repeat], weights=day_values[repeat], minlength=len(customers))
+    m = np.divide(repeat_value, x, out=np.zeros(len(customers)), where=x > 0)
+    first_seconds = seconds_a[first_index]
+    last_seconds = np.zeros(len(customers))
+    np.maximum.at(last_seconds, np.repeat(np.arange(len(customers)), counts), seconds_a)
+    return Summaries(
+        customer_ids=customers,
+        x=x.astype(float),
+        t_x=t_x,
+        T=np.floor((end - first_seconds) / DAY),
+        m=m,
+        orders=counts.astype(float),
+        spent=np.bincount(np.repeat(np.arange(len(customers)), counts), weights=values_a),
+        days_since_last=np.floor((end - last_seconds) / DAY),
+    )
+
+
+def latest_run(store: Store) -> PredictionRun | None:
+    return PredictionRun.objects.filter(store=store).order_by("-created_at", "-pk").first()
+
+
+def prediction_for(store: Store, customer_id: int) -> CustomerPrediction | None:
+    return CustomerPrediction.objects.filter(store=store, customer_id=customer_id).first()
