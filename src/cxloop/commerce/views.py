@@ -25,6 +25,7 @@ from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role, has_role
 from cxloop.core.storefront import build_contact_snippet, build_storefront_snippet, contact_form_address
 from cxloop.web.access import admin_required, store_required, wants_partial
+from cxloop.web.outlook import build_customer_outlook
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
@@ -90,6 +91,7 @@ def customer_detail(request, customer_id):
             "section": "customers",
             "customer": customer,
             "timeline": build_customer_timeline(request.store, customer),
+            **build_customer_outlook(request.store, customer),
             "consents": queries.list_consent_records(request.store, customer)[:10],
             "address_lines": format_address(customer.address, with_country=False),
             "external_ids": queries.list_external_ids(request.store, customer),

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
+from cxloop.segments.services.predictions import refresh_predictions
 
 from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
@@ -74,4 +75,5 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     generate_custom_survey(store=store, seed=DEMO_SEED)
     generate_shipments(store=store, seed=DEMO_SEED)
     helpdesk = generate_helpdesk(store=store, seed=DEMO_SEED, conversations=DEMO_CONVERSATIONS)
+    refresh_predictions(store)  # the worker does it daily; the demo shows them from the start
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary, helpdesk=helpdesk)

@@ -2,11 +2,32 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cxloop.commerce.models import MONEY, Customer
 from cxloop.core.models import StoreScopedModel
 
 from .predictions.groups import RfmGroup, SpendTier
+
+# Shopify's group and tier values, with the names staff read (Shopify's own English names).
+RFM_GROUP_LABELS = {
+    RfmGroup.CHAMPIONS: pgettext_lazy("RFM group", "Champions"),
+    RfmGroup.LOYAL: pgettext_lazy("RFM group", "Loyal"),
+    RfmGroup.ACTIVE: pgettext_lazy("RFM group", "Active"),
+    RfmGroup.NEW: pgettext_lazy("RFM group", "New"),
+    RfmGroup.PROMISING: pgettext_lazy("RFM group", "Promising"),
+    RfmGroup.NEEDS_ATTENTION: pgettext_lazy("RFM group", "Needs attention"),
+    RfmGroup.AT_RISK: pgettext_lazy("RFM group", "At risk"),
+    RfmGroup.PREVIOUSLY_LOYAL: pgettext_lazy("RFM group", "Previously loyal"),
+    RfmGroup.ALMOST_LOST: pgettext_lazy("RFM group", "Almost lost"),
+    RfmGroup.DORMANT: pgettext_lazy("RFM group", "Dormant"),
+    RfmGroup.PROSPECTS: pgettext_lazy("RFM group", "Prospects"),
+}
+SPEND_TIER_LABELS = {
+    SpendTier.HIGH: pgettext_lazy("spend tier", "High"),
+    SpendTier.MEDIUM: pgettext_lazy("spend tier", "Medium"),
+    SpendTier.LOW: pgettext_lazy("spend tier", "Low"),
+}
 
 
 class PredictionRun(StoreScopedModel):
@@ -35,8 +56,12 @@ class CustomerPrediction(StoreScopedModel):
     history was too short to fit them; the RFM group needs no model and is always set."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="prediction")
-    rfm_group = models.CharField(max_length=16, choices=[(g.value, g.value) for g in RfmGroup])
-    spend_tier = models.CharField(max_length=6, choices=[(t.value, t.value) for t in SpendTier], blank=True)
+    rfm_group = models.CharField(
+        max_length=16, choices=[(g.value, label) for g, label in RFM_GROUP_LABELS.items()]
+    )
+    spend_tier = models.CharField(
+        max_length=6, choices=[(t.value, label) for t, label in SPEND_TIER_LABELS.items()], blank=True
+    )
     probability_alive = models.FloatField(null=True, blank=True)
     expected_orders_90 = models.FloatField(null=True, blank=True)
     expected_orders_365 = models.FloatField(null=True, blank=True)

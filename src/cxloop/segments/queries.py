@@ -90,3 +90,21 @@ def latest_run(store: Store) -> PredictionRun | None:
 
 def prediction_for(store: Store, customer_id: int) -> CustomerPrediction | None:
     return CustomerPrediction.objects.filter(store=store, customer_id=customer_id).first()
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the customer page shows of a customer's predictions: their row (None before the first
+    refresh, or without an order) and the store's last run (None before the first)."""
+
+    prediction: CustomerPrediction | None
+    run: PredictionRun | None
+
+    @property
+    def alive_percent(self) -> float | None:
+        p = self.prediction.probability_alive if self.prediction else None
+        return None if p is None else 100 * p
+
+
+def customer_outlook(store: Store, customer_id: int) -> Outlook:
+    return Outlook(prediction=prediction_for(store, customer_id), run=latest_run(store))

@@ -163,3 +163,32 @@ def test_an_erased_customer_loses_their_prediction_and_does_not_get_one_back(sto
     refresh_predictions(store, as_of=AS_OF)
     assert not CustomerPrediction.objects.filter(customer_id=pk).exists()
     assert CustomerPrediction.objects.filter(store=store).count() == 11
+
+
+# The customer page ---------------------------------------------------------------
+
+
+def test_the_customer_page_shows_the_outlook_or_why_there_is_none(store, staff_client):
+    simulated_store(store, 400)
+    someone = Customer.objects.filter(store=store, orders__isnull=False).first()
+    url = f"/customers/{someone.pk}/"
+
+    before = staff_client.get(url).content.decode()
+    refresh_predictions(store, as_of=AS_OF)
+    after = staff_client.get(url).content.decode()
+
+    assert "Predictions are computed once a day" in before
+    prediction = CustomerPrediction.objects.get(customer=someone)
+    assert prediction.get_rfm_group_display() in after
+    assert "Orders in a year" in after and "Still a customer" in after
+
+
+def test_a_small_stores_customer_page_says_what_is_missing(store, staff_client):
+    simulated_store(store, 12)
+    refresh_predictions(store, as_of=AS_OF)
+    someone = Customer.objects.filter(store=store, orders__isnull=False).first()
+
+    page = staff_client.get(f"/customers/{someone.pk}/").content.decode()
+
+    assert "Not enough data for predictions yet" in page and "100 customers with an order" in page
+    assert "Orders in a year" not in page
