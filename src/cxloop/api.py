@@ -108,9 +108,10 @@ def _mount():
     from cxloop.core.api import router as team_router
     from cxloop.helpdesk.api import router as helpdesk_router
     from cxloop.hooks.api import router as hooks_router
+    from cxloop.segments.api import router as segments_router
     from cxloop.surveys.api import router as surveys_router
 
-    routers = [commerce_router, surveys_router, hooks_router, helpdesk_router, team_router]
+    routers = [commerce_router, surveys_router, hooks_router, helpdesk_router, segments_router, team_router]
     document_error_responses(routers, api_auth=api.auth)
     for router in routers:
         api.add_router("/v1/", router)

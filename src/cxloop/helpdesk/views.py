@@ -32,6 +32,7 @@ from cxloop.core.inputs import parse_db_id, parse_text
 from cxloop.core.models import Membership
 from cxloop.core.names import person_name
 from cxloop.core.roles import has_role
+from cxloop.segments import queries as segment_queries
 from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
 
@@ -129,6 +130,7 @@ def _sidebar(store, conversation: Conversation) -> dict:
         orders = commerce_queries.list_orders(store, customer_id=customer.pk)
         sidebar["orders"] = list(commerce_queries.with_fulfilments(orders)[:5])
         sidebar["responses"] = list(survey_queries.list_responses(store, customer_id=customer.pk)[:3])
+        sidebar["prediction"] = segment_queries.prediction_for(store, customer.pk)
     return sidebar
 
 

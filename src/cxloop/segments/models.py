@@ -68,6 +68,11 @@ class CustomerPrediction(StoreScopedModel):
     predicted_value_365 = models.DecimalField(null=True, blank=True, **MONEY)
     computed_at = models.DateTimeField()
 
+    @property
+    def churn_risk_percent(self) -> float | None:
+        """The chance the customer has stopped buying, in percent (100 - P(alive))."""
+        return None if self.probability_alive is None else 100 * (1 - self.probability_alive)
+
     class Meta:
         indexes = [
             models.Index(fields=["store", "rfm_group"], name="prediction_rfm"),

@@ -88,6 +88,18 @@ def latest_run(store: Store) -> PredictionRun | None:
     return PredictionRun.objects.filter(store=store).order_by("-created_at", "-pk").first()
 
 
+def list_predictions(store: Store, *, rfm_group=None, spend_tier=None, order="-predicted_value_365"):
+    """The store's predictions, filtered; empty numbers sort last whichever the direction."""
+    found = CustomerPrediction.objects.filter(store=store)
+    if rfm_group:
+        found = found.filter(rfm_group=rfm_group)
+    if spend_tier:
+        found = found.filter(spend_tier=spend_tier)
+    field = F(order.lstrip("-"))
+    ordering = field.desc(nulls_last=True) if order.startswith("-") else field.asc(nulls_last=True)
+    return found.order_by(ordering, "customer_id")
+
+
 def prediction_for(store: Store, customer_id: int) -> CustomerPrediction | None:
     return CustomerPrediction.objects.filter(store=store, customer_id=customer_id).first()
 

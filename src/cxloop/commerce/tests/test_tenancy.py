@@ -18,6 +18,7 @@ from cxloop.core.tests.factories import make_foreign_objects as make_foreign_tea
 from cxloop.helpdesk.models import Mailbox
 from cxloop.helpdesk.tests.factories import make_foreign_objects as make_foreign_helpdesk_objects
 from cxloop.hooks.models import WebhookDelivery, WebhookEndpoint
+from cxloop.segments.models import CustomerPrediction
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
 ID_PARAMETER = re.compile(r"<(?:int|id):(\w+)>")
@@ -74,6 +75,9 @@ def foreign_objects(other_store):
         store=other_store, address="help@other.test", host="imap.other.test", username="u", password="p"
     )
     helpdesk = make_foreign_helpdesk_objects(other_store)
+    CustomerPrediction.objects.create(
+        store=other_store, customer=customer, rfm_group="CHAMPIONS", computed_at=timezone.now()
+    )
     return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk, "mailbox_id": mailbox.pk}  # fmt: skip

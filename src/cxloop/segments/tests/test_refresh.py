@@ -192,3 +192,47 @@ def test_a_small_stores_customer_page_says_what_is_missing(store, staff_client):
 
     assert "Not enough data for predictions yet" in page and "100 customers with an order" in page
     assert "Orders in a year" not in page
+
+
+def test_the_help_desk_sidebar_shows_the_customers_group_churn_risk_and_value(store, staff_client):
+    from cxloop.helpdesk.tests.factories import open_conversation
+
+    simulated_store(store, 400)
+    refresh_predictions(store, as_of=AS_OF)
+    prediction = CustomerPrediction.objects.filter(store=store, probability_alive__lt=0.5).first()
+    conversation, _message = open_conversation(store, from_email=prediction.customer.email)
+    assert conversation.customer_id == prediction.customer_id
+
+    page = staff_client.get(f"/helpdesk/{conversation.pk}/").content.decode()
+
+    assert prediction.get_rfm_group_display() in page
+    assert f"{round(prediction.churn_risk_percent)}%" in page
+    assert "Churn risk" in page
+
+
+# The API ---------------------------------------------------------------------------
+
+
+def test_the_api_lists_predictions_filtered_and_by_value_and_gives_one(store, other_store, api_client):
+    simulated_store(store, 400)
+    simulated_store(other_store, 120, seed=5)
+    refresh_predictions(store, as_of=AS_OF)
+    refresh_predictions(other_store, as_of=AS_OF)
+
+    page = api_client.get("/api/v1/predictions", {"spend_tier": "HIGH", "limit": 500}).json()
+    values = [Decimal(item["predicted_value_365"]) for item in page["items"]]
+    theirs = set(CustomerPrediction.objects.filter(store=other_store).values_list("customer_id", flat=True))
+
+    assert page["count"] == CustomerPrediction.objects.filter(store=store, spend_tier="HIGH").count() > 0
+    assert values == sorted(values, reverse=True)
+    assert not theirs & {item["customer_id"] for item in page["items"]}
+    one = page["items"][0]
+    assert api_client.get(f"/api/v1/customers/{one['customer_id']}/prediction").json() == one
+    assert api_client.get(f"/api/v1/customers/{min(theirs)}/prediction").status_code == 404
+
+
+def test_the_api_refuses_an_unknown_group_naming_it(store, api_client):
+    response = api_client.get("/api/v1/predictions", {"rfm_group": "VIP; DROP TABLE"})
+
+    assert response.status_code == 422
+    assert "rfm_group" in response.content.decode()
