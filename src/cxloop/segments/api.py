@@ -2,6 +2,7 @@
 
     GET /api/v1/predictions?rfm_group=AT_RISK&spend_tier=HIGH&order=-predicted_value_365
     GET /api/v1/customers/{customer_id}/prediction      404 before the store's first refresh
+    GET /api/v1/prediction-run      the last refresh: status, counts, parameters, holdout check
 
 Numbers are null while the store has too little history (see `run_status`).
 """
@@ -42,6 +43,26 @@ class PredictionFilter(Schema):
     order: Literal[
         "-predicted_value_365", "predicted_value_365", "-probability_alive", "probability_alive"
     ] = "-predicted_value_365"
+
+
+class RunOut(Schema):
+    status: str
+    message: str
+    as_of: datetime
+    customers: int
+    repeat_buyers: int
+    orders_params: dict
+    value_params: dict
+    calibration: dict
+    created_at: datetime
+
+
+@router.get("/prediction-run", response=RunOut, summary="The last refresh of the predictions")
+def get_last_run(request):
+    run = queries.latest_run(request.store)
+    if run is None:
+        raise Http404("The predictions have not been refreshed yet.")
+    return run
 
 
 @router.get("/predictions", response=list[PredictionOut], summary="List customers' predictions")

@@ -45,6 +45,11 @@ class PredictionRun(StoreScopedModel):
     orders_params = models.JSONField(default=dict, blank=True, help_text="BG/NBD: r, alpha, a, b (days).")
     value_params = models.JSONField(default=dict, blank=True, help_text="Gamma-Gamma: p, q, v.")
     message = models.CharField(max_length=500, blank=True)
+    calibration = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The holdout check: predicted against actual orders (see services).",
+    )
     created_at = models.DateTimeField()
 
     class Meta:

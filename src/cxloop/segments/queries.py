@@ -84,6 +84,22 @@ def customer_summaries(store: Store, as_of: datetime) -> Summaries:
     )
 
 
+def purchase_days_between(store: Store, start: datetime, end: datetime) -> dict[int, int]:
+    """Per customer, the days (in UTC) with an order that is not cancelled in [start, end)."""
+    days: dict[int, set] = {}
+    rows = Order.objects.filter(
+        store=store,
+        customer__isnull=False,
+        customer__erased_at__isnull=True,
+        cancelled_at__isnull=True,
+        created_at__gte=start,
+        created_at__lt=end,
+    ).values_list("customer_id", "created_at")
+    for customer_id, created_at in rows.iterator(chunk_size=5000):
+        days.setdefault(customer_id, set()).add(created_at.date())
+    return {customer_id: len(seen) for customer_id, seen in days.items()}
+
+
 def latest_run(store: Store) -> PredictionRun | None:
     return PredictionRun.objects.filter(store=store).order_by("-created_at", "-pk").first()
 

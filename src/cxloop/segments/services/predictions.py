@@ -1,7 +1,7 @@
 """Refit a store's models and write every customer's predictions."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -14,7 +14,7 @@ from ..models import CustomerPrediction, PredictionRun
 from ..predictions import bgnbd, gamma_gamma
 from ..predictions.bgnbd import FitError
 from ..predictions.groups import rfm_groups, spend_tiers
-from ..queries import customer_summaries
+from ..queries import customer_summaries, purchase_days_between
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ MIN_HISTORY_DAYS = 90
 # prior on the log-parameters (the analytics issue).
 PENALTY = 0.0
 BATCH = 2000
+CALIBRATION_TOP = 7  # customers with 7 or more repeat orders are one row of the check
 
 
 def refresh_predictions(store: Store, *, as_of: datetime | None = None) -> PredictionRun:
@@ -51,6 +52,7 @@ def refresh_predictions(store: Store, *, as_of: datetime | None = None) -> Predi
     else:
         try:
             numbers = _predict(data, run)
+            run.calibration = holdout_check(store, as_of, history)
             run.status = PredictionRun.Status.FITTED
         except FitError as error:
             logger.warning("Predictions for store %s not fitted: %s", store.pk, error)
@@ -71,6 +73,42 @@ def refresh_predictions(store: Store, *, as_of: datetime | None = None) -> Predi
         ]
         CustomerPrediction.objects.bulk_create(rows, batch_size=BATCH)
     return run
+
+
+def holdout_check(store: Store, as_of: datetime, history: float) -> dict:
+    """Fit on the history before the last `days` (a quarter of it, 30 to 180 days), predict each of
+    those customers' orders in those days, and compare with what they did, by the number of repeat
+    orders they had before (the papers' calibration check). {} when the early part is too short."""
+    days = int(min(180, max(30, history // 4)))
+    cut = as_of - timedelta(days=days)
+    early = customer_summaries(store, cut)
+    if len(early.customer_ids) < MIN_BUYERS or int((early.x > 0).sum()) < MIN_REPEAT_BUYERS:
+        return {}
+    try:
+        params = bgnbd.fit(early.x, early.t_x, early.T, penalty=PENALTY)
+    except FitError:
+        return {}
+    predicted = bgnbd.expected_orders(params, days, early.x, early.t_x, early.T)
+    seen = purchase_days_between(store, cut, as_of)
+    actual = np.array([seen.get(int(c), 0) for c in early.customer_ids], dtype=float)
+    bucket = np.minimum(early.x, CALIBRATION_TOP).astype(int)
+    rows = [
+        {
+            "repeat_orders_before": int(k),
+            "customers": int((bucket == k).sum()),
+            "predicted": round(float(predicted[bucket == k].mean()), 4),
+            "actual": round(float(actual[bucket == k].mean()), 4),
+        }
+        for k in range(CALIBRATION_TOP + 1)
+        if (bucket == k).any()
+    ]
+    return {
+        "holdout_days": days,
+        "customers": len(early.customer_ids),
+        "predicted_total": round(float(predicted.sum()), 2),
+        "actual_total": int(actual.sum()),
+        "by_repeat_orders": rows,
+    }
 
 
 def _predict(data, run: PredictionRun) -> dict[str, np.ndarray]:

@@ -236,3 +236,42 @@ def test_the_api_refuses_an_unknown_group_naming_it(store, api_client):
 
     assert response.status_code == 422
     assert "rfm_group" in response.content.decode()
+
+
+def test_the_holdout_check_predicts_the_last_months_orders_of_a_store_that_buys_as_the_model_says(store):
+    simulated_store(store, 1500, seed=21)
+
+    run = refresh_predictions(store, as_of=AS_OF)
+
+    check = run.calibration
+    assert check["holdout_days"] == 180  # a quarter of two years, at most 180
+    assert check["actual_total"] > 100
+    assert check["predicted_total"] == pytest.approx(check["actual_total"], rel=0.25)
+    rows = check["by_repeat_orders"]
+    assert rows[0]["repeat_orders_before"] == 0 and sum(r["customers"] for r in rows) == check["customers"]
+    assert rows[-1]["actual"] > rows[0]["actual"]  # who bought more before buys more after
+
+
+def test_a_younger_stores_holdout_is_a_quarter_of_its_history(store):
+    simulated_store(store, 400)
+    Order.objects.filter(store=store, created_at__lt=AS_OF - timedelta(days=200)).delete()
+
+    run = refresh_predictions(store, as_of=AS_OF)
+
+    assert run.status == PredictionRun.Status.FITTED
+    assert 45 <= run.calibration["holdout_days"] <= 50
+
+
+def test_the_api_gives_the_last_run_with_its_check(store, other_store, api_client):
+    assert api_client.get("/api/v1/prediction-run").status_code == 404
+    simulated_store(other_store, 12)
+    refresh_predictions(other_store, as_of=AS_OF)
+    assert api_client.get("/api/v1/prediction-run").status_code == 404  # another store's run
+
+    simulated_store(store, 400)
+    refresh_predictions(store, as_of=AS_OF)
+    run = api_client.get("/api/v1/prediction-run").json()
+
+    assert run["status"] == "fitted" and run["customers"] > 0
+    assert set(run["orders_params"]) == {"r", "alpha", "a", "b"}
+    assert run["calibration"]["by_repeat_orders"]
