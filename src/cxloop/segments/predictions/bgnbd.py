@@ -49,24 +49,84 @@ def log_likelihood(params: Params, x, t_x, T) -> np.ndarray:
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
+def gradient(params: Params, x, t_x, T) -> np.ndarray:
+    """Each customer's d(log-likelihood)/d(r, alpha, a, b), shape (4, customers): digammas of the
+    Gamma and Beta functions, the two terms of eq. 6 weighted by their share of the likelihood."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    a3 = -(r + x) * np.log(alpha + T)
+    repeat = x > 0
+    a4 = np.full_like(x, -np.inf)
+    a4[repeat] = np.log(a) - np.log(b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    w4 = np.exp(a4 - np.logaddexp(a3, a4))  # the share of the "left after the last order" term
+    w3 = 1 - w4
+    psi = special.digamma
+    d_r = psi(r + x) - psi(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+    d_a = psi(a + b) - psi(a + b + x) + w4 / a
+    d_b = (
+        psi(b + x)
+        - psi(a + b + x)
+        - psi(b)
+        + psi(a + b)
+        - np.divide(w4, b + x - 1, out=np.zeros_like(x), where=repeat)
+    )
+    return np.vstack([d_r, d_alpha, d_a, d_b])
+
+
 def fit(x, t_x, T, *, penalty: float = 0.0, start: Params | None = None) -> Params:
     """The maximum-likelihood parameters for these customers (a weak penalty on the parameters'
-    size, as `lifetimes`' `penalizer_coef`, when `penalty` > 0)."""
+    size, as `lifetimes`' `penalizer_coef`, when `penalty` > 0), by BFGS on the log-parameters with
+    the exact gradient."""
     rows, weights = distinct_rows(x, t_x, T)
     if len(weights) == 0:
         raise FitError("No customers to fit.")
-    x, t_x, T = rows.T
-
-    def objective(log_params: np.ndarray) -> float:
-        values = np.exp(log_params)
-        ll = log_likelihood(Params(*values), x, t_x, T)
-        return -(weights @ ll) / weights.sum() + penalty * float(values @ values)
+    objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
 
     guess = np.log([start.r, start.alpha, start.a, start.b]) if start else np.zeros(4)
-    result = optimize.minimize(objective, guess, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
+    result = optimize.minimize(
+        objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
+    )
     if not np.all(np.isfinite(result.x)):
         raise FitError(f"The BG/NBD fit did not converge: {result.message}")
     return Params(*(float(v) for v in np.exp(result.x)))
+
+
+class _Objective:
+    """The mean negative log-likelihood and its gradient in the log-parameters, for BFGS. The terms
+    that depend on x alone (the Gamma, Beta and digamma functions) are computed once per distinct x,
+    a few hundred at most, and spread to the rows; the rows need only logs and exps. Equal to
+    `log_likelihood` and `gradient` (tested)."""
+
+    def __init__(self, x, t_x, T, *, share, penalty):
+        self.x, self.t_x, self.T, self.share, self.penalty = x, t_x, T, share, penalty
+        self.xs, self.at = np.unique(x, return_inverse=True)
+        self.repeat = x > 0
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, a, b = values = np.exp(log_params)
+        xs, at, x, repeat, psi = self.xs, self.at, self.x, self.repeat, special.digamma
+        gamma_part = (special.gammaln(r + xs) - special.gammaln(r))[at]
+        beta_part = (special.betaln(a, b + xs) - special.betaln(a, b))[at]
+        with np.errstate(divide="ignore"):
+            left = np.where(xs > 0, np.log(a) - np.log(np.maximum(b + xs - 1, 1e-300)), -np.inf)[at]
+        log_T, log_tx = np.log(alpha + self.T), np.log(alpha + self.t_x)
+        rx = r + x
+        a3 = -rx * log_T
+        a4 = np.where(repeat, left - rx * log_tx, -np.inf)
+        both = np.logaddexp(a3, a4)
+        ll = gamma_part + r * np.log(alpha) + beta_part + both
+        w4 = np.exp(a4 - both)
+        w3 = 1 - w4
+        d_r = (psi(r + xs) - psi(r))[at] + np.log(alpha) - w3 * log_T - w4 * log_tx
+        d_alpha = r / alpha - rx * (w3 / (alpha + self.T) + w4 / (alpha + self.t_x))
+        d_a = (psi(a + b) - psi(a + b + xs))[at] + w4 / a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_x = psi(b + xs) - psi(a + b + xs) - psi(b) + psi(a + b)
+            d_b = per_x[at] - np.where(repeat, w4 / (b + x - 1), 0.0)
+        grad = -np.array([d_r @ self.share, d_alpha @ self.share, d_a @ self.share, d_b @ self.share])
+        value = -float(ll @ self.share) + self.penalty * float(values @ values)
+        return value, (grad + 2 * self.penalty * values) * values  # d/d(log p) = p * d/dp
 
 
 def probability_alive(params: Params, x, t_x, T) -> np.ndarray:

@@ -42,6 +42,18 @@ def log_likelihood(params: Params, x, m) -> np.ndarray:
     )
 
 
+def gradient(params: Params, x, m) -> np.ndarray:
+    """Each customer's d(log-likelihood)/d(p, q, v), shape (3, customers)."""
+    p, q, v = params.p, params.q, params.v
+    x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
+    psi_total = special.digamma(p * x + q)
+    log_total = np.log(x * m + v)
+    d_p = x * (psi_total - special.digamma(p * x) + np.log(m) + np.log(x) - log_total)
+    d_q = psi_total - special.digamma(q) + np.log(v) - log_total
+    d_v = q / v - (p * x + q) / (x * m + v)
+    return np.vstack([d_p, d_q, d_v])
+
+
 def fit(x, m, *, penalty: float = 0.0, start: Params | None = None) -> Params:
     """The maximum-likelihood parameters from customers with x >= 1 repeat orders of mean value m > 0."""
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
@@ -49,18 +61,40 @@ def fit(x, m, *, penalty: float = 0.0, start: Params | None = None) -> Params:
     rows, weights = distinct_rows(x[keep], m[keep])
     if len(weights) == 0:
         raise FitError("No customers with a repeat order to fit order values on.")
-    x, m = rows.T
-
-    def objective(log_params: np.ndarray) -> float:
-        values = np.exp(log_params)
-        ll = log_likelihood(Params(*values), x, m)
-        return -(weights @ ll) / weights.sum() + penalty * float(values @ values)
+    objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
 
     guess = np.log([start.p, start.q, start.v]) if start else np.zeros(3)
-    result = optimize.minimize(objective, guess, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
+    result = optimize.minimize(
+        objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
+    )
     if not np.all(np.isfinite(result.x)):
         raise FitError(f"The Gamma-Gamma fit did not converge: {result.message}")
     return Params(*(float(value) for value in np.exp(result.x)))
+
+
+class _Objective:
+    """The mean negative log-likelihood and its gradient in the log-parameters; the Gamma and digamma
+    terms once per distinct x (equal to `log_likelihood` and `gradient`, tested)."""
+
+    def __init__(self, x, m, *, share, penalty):
+        self.x, self.m, self.share, self.penalty = x, m, share, penalty
+        self.xs, self.at = np.unique(x, return_inverse=True)
+        self.log_m, self.log_x = np.log(m), np.log(x)
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, v = values = np.exp(log_params)
+        xs, at, x, m, psi = self.xs, self.at, self.x, self.m, special.digamma
+        gamma_part = (special.gammaln(p * xs + q) - special.gammaln(p * xs))[at] - special.gammaln(q)
+        log_total = np.log(x * m + v)
+        px = p * x
+        ll = gamma_part + q * np.log(v) + (px - 1) * self.log_m + px * self.log_x - (px + q) * log_total
+        psi_total = psi(p * xs + q)[at]
+        d_p = x * (psi_total - psi(p * xs)[at] + self.log_m + self.log_x - log_total)
+        d_q = psi_total - psi(q) + np.log(v) - log_total
+        d_v = q / v - (px + q) / (x * m + v)
+        grad = -np.array([d_p @ self.share, d_q @ self.share, d_v @ self.share])
+        value = -float(ll @ self.share) + self.penalty * float(values @ values)
+        return value, (grad + 2 * self.penalty * values) * values
 
 
 def expected_order_value(params: Params, x, m) -> np.ndarray:

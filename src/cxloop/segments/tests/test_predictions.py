@@ -136,3 +136,58 @@ def test_predictions_stay_finite_and_in_range_for_any_history(x, gap, since):
 @pytest.mark.parametrize("module", [bgnbd, gamma_gamma])
 def test_the_modules_examples_hold(module):
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize(
+    "log_params", [np.log([0.243, 4.414, 0.793, 2.426]), np.array([0.3, -1.0, 1.2, -0.4])]
+)
+def test_the_bgnbd_objective_is_the_likelihood_and_its_gradient_the_derivative(cdnow, log_params):
+    from scipy import optimize
+
+    x, t_x, T, _m = cdnow
+    share = np.full(len(x), 1 / len(x))
+    objective = bgnbd._Objective(x, t_x, T, share=share, penalty=0.0)
+    params = bgnbd.Params(*np.exp(log_params))
+
+    value, grad = objective(log_params)
+
+    assert value == pytest.approx(-bgnbd.log_likelihood(params, x, t_x, T).mean(), rel=1e-12)
+    assert grad == pytest.approx(-(bgnbd.gradient(params, x, t_x, T) @ share) * np.exp(log_params), rel=1e-9)
+    numeric = optimize.approx_fprime(log_params, lambda p: objective(p)[0], 1e-7)
+    assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("log_params", [np.log([6.25, 3.74, 15.44]), np.array([0.5, 2.0, 1.0])])
+def test_the_gamma_gamma_objective_is_the_likelihood_and_its_gradient_the_derivative(cdnow, log_params):
+    from scipy import optimize
+
+    x, _t_x, _T, m = cdnow
+    x, m = x[x > 0], m[x > 0]
+    share = np.full(len(x), 1 / len(x))
+    objective = gamma_gamma._Objective(x, m, share=share, penalty=0.0)
+    params = gamma_gamma.Params(*np.exp(log_params))
+
+    value, grad = objective(log_params)
+
+    assert value == pytest.approx(-gamma_gamma.log_likelihood(params, x, m).mean(), rel=1e-12)
+    assert grad == pytest.approx(-(gamma_gamma.gradient(params, x, m) @ share) * np.exp(log_params), rel=1e-9)
+    numeric = optimize.approx_fprime(log_params, lambda p: objective(p)[0], 1e-7)
+    assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(0, 3000), st.integers(0, 3000)), min_size=1, max_size=60
+    )
+)
+def test_distinct_rows_count_every_customer_once(rows):
+    from cxloop.segments.predictions.summaries import distinct_rows
+
+    table = np.array(rows, dtype=float)
+    found, counts = distinct_rows(*table.T)
+
+    assert counts.sum() == len(rows)
+    assert sorted(map(tuple, found.tolist())) == sorted(set(map(tuple, table.tolist())))
+    pairs, pair_counts = distinct_rows(table[:, 0] + 0.5, table[:, 1])  # not whole: the complex key
+    assert pair_counts.sum() == len(rows)
+    assert sorted(map(tuple, pairs.tolist())) == sorted({(x + 0.5, t) for x, t, _T in rows})
