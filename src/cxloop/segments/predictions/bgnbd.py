@@ -83,13 +83,22 @@ def fit(x, t_x, T, *, penalty: float = 0.0, start: Params | None = None) -> Para
         raise FitError("No customers to fit.")
     objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
 
-    guess = np.log([start.r, start.alpha, start.a, start.b]) if start else np.zeros(4)
+    start = start or _start(*rows.T, weights)
+    guess = np.log([start.r, start.alpha, start.a, start.b])
     result = optimize.minimize(
         objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
     )
     if not np.all(np.isfinite(result.x)):
         raise FitError(f"The BG/NBD fit did not converge: {result.message}")
     return Params(*(float(v) for v in np.exp(result.x)))
+
+
+def _start(x, t_x, T, weights) -> Params:
+    """Where BFGS starts: a gamma of shape 1/2 around the rate the customers ordered at, and a
+    Beta(1, 3) chance of leaving after an order. It halves the iterations of starting from ones."""
+    rate = float(weights @ x) / max(float(weights @ T), 1e-9)
+    r = 0.5
+    return Params(r=r, alpha=r / max(rate, 1e-9), a=1.0, b=3.0)
 
 
 class _Objective:
@@ -101,6 +110,9 @@ class _Objective:
     def __init__(self, x, t_x, T, *, share, penalty):
         self.x, self.t_x, self.T, self.share, self.penalty = x, t_x, T, share, penalty
         self.xs, self.at = np.unique(x, return_inverse=True)
+        # T and t_x are whole days in practice: a few hundred values, each log taken once
+        self.Ts, self.at_T = np.unique(T, return_inverse=True)
+        self.txs, self.at_tx = np.unique(t_x, return_inverse=True)
         self.repeat = x > 0
 
     def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
@@ -110,13 +122,14 @@ class _Objective:
         beta_part = (special.betaln(a, b + xs) - special.betaln(a, b))[at]
         with np.errstate(divide="ignore"):
             left = np.where(xs > 0, np.log(a) - np.log(np.maximum(b + xs - 1, 1e-300)), -np.inf)[at]
-        log_T, log_tx = np.log(alpha + self.T), np.log(alpha + self.t_x)
+        log_T, log_tx = np.log(alpha + self.Ts)[self.at_T], np.log(alpha + self.txs)[self.at_tx]
         rx = r + x
         a3 = -rx * log_T
-        a4 = np.where(repeat, left - rx * log_tx, -np.inf)
-        both = np.logaddexp(a3, a4)
-        ll = gamma_part + r * np.log(alpha) + beta_part + both
-        w4 = np.exp(a4 - both)
+        # the second term over the first: -inf without a repeat order; softplus(d) = log(1 + e^d)
+        d = left + rx * (log_T - log_tx)
+        softplus = np.maximum(d, 0) + np.log1p(np.exp(-np.abs(d)))
+        ll = gamma_part + r * np.log(alpha) + beta_part + a3 + softplus
+        w4 = np.exp(d - softplus)  # the second term's share of the likelihood
         w3 = 1 - w4
         d_r = (psi(r + xs) - psi(r))[at] + np.log(alpha) - w3 * log_T - w4 * log_tx
         d_alpha = r / alpha - rx * (w3 / (alpha + self.T) + w4 / (alpha + self.t_x))

@@ -63,7 +63,9 @@ def fit(x, m, *, penalty: float = 0.0, start: Params | None = None) -> Params:
         raise FitError("No customers with a repeat order to fit order values on.")
     objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
 
-    guess = np.log([start.p, start.q, start.v]) if start else np.zeros(3)
+    if start is None:  # p = q = 4 and v from the mean order value, E[m] = p v / (q - 1)
+        start = Params(p=4.0, q=4.0, v=max(float(weights @ rows[:, 1]) / float(weights.sum()), 1e-6) * 3 / 4)
+    guess = np.log([start.p, start.q, start.v])
     result = optimize.minimize(
         objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
     )
