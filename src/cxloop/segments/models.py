@@ -71,6 +71,11 @@ class CustomerPrediction(StoreScopedModel):
     expected_orders_90 = models.FloatField(null=True, blank=True)
     expected_orders_365 = models.FloatField(null=True, blank=True)
     predicted_value_365 = models.DecimalField(null=True, blank=True, **MONEY)
+    # The 80 % intervals of the two from the fits' uncertainty (services.predictions.INTERVAL)
+    expected_orders_365_low = models.FloatField(null=True, blank=True)
+    expected_orders_365_high = models.FloatField(null=True, blank=True)
+    predicted_value_365_low = models.DecimalField(null=True, blank=True, **MONEY)
+    predicted_value_365_high = models.DecimalField(null=True, blank=True, **MONEY)
     computed_at = models.DateTimeField()
 
     @property

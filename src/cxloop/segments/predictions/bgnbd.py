@@ -16,11 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
+from .errors import FitError
 from .summaries import distinct_rows
-
-
-class FitError(ValueError):
-    """The data cannot be fitted (no customers, or the optimiser did not converge)."""
+from .uncertainty import log_covariance, with_prior
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +72,44 @@ def gradient(params: Params, x, t_x, T) -> np.ndarray:
     return np.vstack([d_r, d_alpha, d_a, d_b])
 
 
-def fit(x, t_x, T, *, penalty: float = 0.0, start: Params | None = None) -> Params:
-    """The maximum-likelihood parameters for these customers (a weak penalty on the parameters'
-    size, as `lifetimes`' `penalizer_coef`, when `penalty` > 0), by BFGS on the log-parameters with
-    the exact gradient."""
+def fit(
+    x, t_x, T, *, penalty: float = 0.0, start: Params | None = None, prior_sd: float | None = None
+) -> Params:
+    """The maximum-likelihood parameters for these customers, by BFGS on the log-parameters with
+    the exact gradient; with `penalty` > 0 a penalty on the parameters' squares (`lifetimes`'
+    `penalizer_coef`), with `prior_sd` the maximum a posteriori under a weak normal prior on the
+    log-parameters around the start (`uncertainty.with_prior`)."""
+    return fit_with_covariance(x, t_x, T, penalty=penalty, start=start, prior_sd=prior_sd, covariance=False)[
+        0
+    ]
+
+
+def fit_with_covariance(
+    x,
+    t_x,
+    T,
+    *,
+    penalty: float = 0.0,
+    start: Params | None = None,
+    prior_sd: float | None = None,
+    covariance: bool = True,
+) -> tuple[Params, np.ndarray | None]:
+    """`fit`, and the covariance of the log-parameters (`uncertainty.log_covariance`)."""
     rows, weights = distinct_rows(x, t_x, T)
     if len(weights) == 0:
         raise FitError("No customers to fit.")
     objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
-
     start = start or _start(*rows.T, weights)
     guess = np.log([start.r, start.alpha, start.a, start.b])
+    if prior_sd is not None:
+        objective = with_prior(objective, guess, prior_sd, weights.sum())
     result = optimize.minimize(
         objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
     )
     if not np.all(np.isfinite(result.x)):
         raise FitError(f"The BG/NBD fit did not converge: {result.message}")
-    return Params(*(float(v) for v in np.exp(result.x)))
+    params = Params(*(float(v) for v in np.exp(result.x)))
+    return params, (log_covariance(objective, result.x, weights.sum()) if covariance else None)
 
 
 def _start(x, t_x, T, weights) -> Params:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from .bgnbd import FitError
+from .errors import FitError
 from .summaries import distinct_rows
+from .uncertainty import log_covariance, with_prior
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,24 +55,40 @@ def gradient(params: Params, x, m) -> np.ndarray:
     return np.vstack([d_p, d_q, d_v])
 
 
-def fit(x, m, *, penalty: float = 0.0, start: Params | None = None) -> Params:
-    """The maximum-likelihood parameters from customers with x >= 1 repeat orders of mean value m > 0."""
+def fit(x, m, *, penalty: float = 0.0, start: Params | None = None, prior_sd: float | None = None) -> Params:
+    """The maximum-likelihood parameters from customers with x >= 1 repeat orders of mean value m > 0
+    (`penalty` and `prior_sd` as in `bgnbd.fit`)."""
+    return fit_with_covariance(x, m, penalty=penalty, start=start, prior_sd=prior_sd, covariance=False)[0]
+
+
+def fit_with_covariance(
+    x,
+    m,
+    *,
+    penalty: float = 0.0,
+    start: Params | None = None,
+    prior_sd: float | None = None,
+    covariance: bool = True,
+) -> tuple[Params, np.ndarray | None]:
+    """`fit`, and the covariance of the log-parameters (`uncertainty.log_covariance`)."""
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
     keep = (x >= 1) & (m > 0)
     rows, weights = distinct_rows(x[keep], m[keep])
     if len(weights) == 0:
         raise FitError("No customers with a repeat order to fit order values on.")
     objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
-
     if start is None:  # p = q = 4 and v from the mean order value, E[m] = p v / (q - 1)
         start = Params(p=4.0, q=4.0, v=max(float(weights @ rows[:, 1]) / float(weights.sum()), 1e-6) * 3 / 4)
     guess = np.log([start.p, start.q, start.v])
+    if prior_sd is not None:
+        objective = with_prior(objective, guess, prior_sd, weights.sum())
     result = optimize.minimize(
         objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
     )
     if not np.all(np.isfinite(result.x)):
         raise FitError(f"The Gamma-Gamma fit did not converge: {result.message}")
-    return Params(*(float(value) for value in np.exp(result.x)))
+    params = Params(*(float(value) for value in np.exp(result.x)))
+    return params, (log_covariance(objective, result.x, weights.sum()) if covariance else None)
 
 
 class _Objective:

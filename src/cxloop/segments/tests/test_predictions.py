@@ -191,3 +191,18 @@ def test_distinct_rows_count_every_customer_once(rows):
     pairs, pair_counts = distinct_rows(table[:, 0] + 0.5, table[:, 1])  # not whole: the complex key
     assert pair_counts.sum() == len(rows)
     assert sorted(map(tuple, pairs.tolist())) == sorted({(x + 0.5, t) for x, t, _T in rows})
+
+
+def test_the_laplace_standard_errors_on_cdnow_equal_lifetimes(cdnow):
+    x, t_x, T, m = cdnow
+    ours, cov = bgnbd.fit_with_covariance(x, t_x, T)
+    ours_value, value_cov = gamma_gamma.fit_with_covariance(x, m)
+    theirs = BetaGeoFitter().fit(x, t_x, T).summary["se(coef)"]
+    theirs_value = GammaGammaFitter().fit(x[x > 0], m[x > 0]).summary["se(coef)"]
+
+    # the delta method: se(p) = p * se(log p)
+    se = np.array([ours.r, ours.alpha, ours.a, ours.b]) * np.sqrt(np.diag(cov))
+    se_value = np.array([ours_value.p, ours_value.q, ours_value.v]) * np.sqrt(np.diag(value_cov))
+
+    assert se == pytest.approx(theirs[["r", "alpha", "a", "b"]].to_numpy(), rel=1e-3)
+    assert se_value == pytest.approx(theirs_value[["p", "q", "v"]].to_numpy(), rel=1e-3)

@@ -40,14 +40,14 @@ def order(store, who, at, total="100.00", **extra) -> Order:
 order.n = 0
 
 
-def simulated_store(store, customers: int, *, seed: int = 11) -> None:
+def simulated_store(store, customers: int, *, seed: int = 11, true: dict = TRUE) -> None:
     """Customers who buy as BG/NBD says (TRUE), first orders over two years, values Gamma-distributed."""
     rng = np.random.default_rng(seed)
     orders = []
     for n in range(customers):
         who = customer(store, n)
-        rate = rng.gamma(TRUE["r"], 1 / TRUE["alpha"])
-        leave = rng.beta(TRUE["a"], TRUE["b"])
+        rate = rng.gamma(true["r"], 1 / true["alpha"])
+        leave = rng.beta(true["a"], true["b"])
         mean_value = rng.gamma(4.0, 30.0)
         t, first = rng.uniform(0, 730), True
         while t < 730:
@@ -275,3 +275,37 @@ def test_the_api_gives_the_last_run_with_its_check(store, other_store, api_clien
     assert run["status"] == "fitted" and run["customers"] > 0
     assert set(run["orders_params"]) == {"r", "alpha", "a", "b"}
     assert run["calibration"]["by_repeat_orders"]
+
+
+def test_each_prediction_has_an_interval_narrower_for_a_bigger_store(store, other_store):
+    simulated_store(store, 150, seed=31)
+    simulated_store(other_store, 1500, seed=32)
+    refresh_predictions(store, as_of=AS_OF)
+    refresh_predictions(other_store, as_of=AS_OF)
+
+    def widths(s):
+        rows = CustomerPrediction.objects.filter(store=s).values_list(
+            "expected_orders_365_low", "expected_orders_365", "expected_orders_365_high",
+            "predicted_value_365_low", "predicted_value_365_high",
+        )  # fmt: skip
+        assert all(lo <= hi and v_lo <= v_hi for lo, _mid, hi, v_lo, v_hi in rows)
+        inside = sum(lo <= mid <= hi for lo, mid, hi, *_ in rows) / len(rows)
+        assert inside > 0.9
+        return np.median([(hi - lo) / mid for lo, mid, hi, *_ in rows if mid > 0])
+
+    assert widths(store) > 1.5 * widths(other_store)
+
+
+def test_a_store_whose_customers_all_leave_alike_gets_finite_predictions(store):
+    """Without a prior, BG/NBD's a and b run to the millions here (the same dropout for everyone)
+    and the expected orders overflow; the weak prior keeps them finite."""
+    simulated_store(store, 900, seed=41, true={**TRUE, "a": 2.6e6, "b": 7e6})
+
+    run = refresh_predictions(store, as_of=AS_OF)
+
+    assert run.status == PredictionRun.Status.FITTED, run.message
+    assert run.orders_params["a"] < 1e4
+    numbers = CustomerPrediction.objects.filter(store=store).values_list(
+        "expected_orders_365", "expected_orders_365_low", "expected_orders_365_high"
+    )
+    assert all(np.isfinite(v) for row in numbers for v in row)
