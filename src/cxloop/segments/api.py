@@ -15,6 +15,7 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from cxloop.core.apierrors import ErrorOut
 from cxloop.core.inputs import DbId, LimitOffsetPagination
 
 from . import queries
@@ -57,7 +58,11 @@ class RunOut(Schema):
     created_at: datetime
 
 
-@router.get("/prediction-run", response=RunOut, summary="The last refresh of the predictions")
+@router.get(
+    "/prediction-run",
+    response={200: RunOut, 404: ErrorOut},
+    summary="The last refresh of the predictions (404 before the first)",
+)
 def get_last_run(request):
     run = queries.latest_run(request.store)
     if run is None:
