@@ -34,3 +34,7 @@ class HelpdeskConfig(AppConfig):
         privacy.register_erased_listener(reindex_erased)
         # A renamed customer is found by the new name, not the old one, in the conversations' search.
         register_renamed_listener(reindex_customers)
+
+        from .segment_fields import register_helpdesk_fields
+
+        register_helpdesk_fields()  # contacted_support, has_open_conversation in segment queries

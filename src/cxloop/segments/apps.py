@@ -17,3 +17,7 @@ class SegmentsConfig(AppConfig):
             erase_store=predictions.erase_store,
             export=predictions.export_person,
         )
+
+        from .query.builtins import register_builtin_fields
+
+        register_builtin_fields()

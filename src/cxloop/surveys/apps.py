@@ -12,3 +12,7 @@ class SurveysConfig(AppConfig):
         from .queries import get_invitation_recipient
 
         flows_services.register_recipient_lookup("survey-invitation", get_invitation_recipient)
+
+        from .segment_fields import register_survey_fields
+
+        register_survey_fields()  # last_nps_band, survey_answered in segment queries
