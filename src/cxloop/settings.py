@@ -342,6 +342,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.helpdesk.contact.tasks.requeue_stranded_acknowledgements_task": 60,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
     "cxloop.segments.tasks.refresh_all_predictions_task": 86400,
+    "cxloop.segments.tasks.count_all_segments_task": 86400,
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,
     "cxloop.helpdesk.tasks.wake_snoozed_conversations_task": 60,

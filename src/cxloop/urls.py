@@ -18,6 +18,7 @@ urlpatterns = [
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
     # The help desk's staff pages: the inbox, conversations, mailboxes.
     path("helpdesk/", include("cxloop.helpdesk.urls")),
+    path("segments/", include("cxloop.segments.urls")),
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.helpdesk.public_urls")),
     path("", include("cxloop.flows.urls")),

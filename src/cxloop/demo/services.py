@@ -8,6 +8,7 @@ from django.db import transaction
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
 from cxloop.segments.services.predictions import refresh_predictions
+from cxloop.segments.services.segments import create_segment
 
 from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
@@ -65,6 +66,14 @@ def ensure_store(*, slug: str) -> tuple[Store, str | None]:
     return store, api_key
 
 
+DEMO_SEGMENTS = (
+    ("Big spenders at risk", "amount_spent > 150 AND (rfm_group = 'AT_RISK' OR churn_risk > 60)"),
+    ("Repeat buyers", "number_of_orders >= 2"),
+    ("Unhappy and quiet", "last_nps_band = 'DETRACTOR' AND contacted_support(since: -90d) = false"),
+    ("Predicted high spenders", "predicted_spend_tier = 'HIGH'"),
+)
+
+
 def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSetup:
     """Create and fill the demo store unless it exists; safe to run again (then it changes nothing)."""
     if Store.objects.filter(slug=DEMO_SLUG).exists():
@@ -76,4 +85,6 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     generate_shipments(store=store, seed=DEMO_SEED)
     helpdesk = generate_helpdesk(store=store, seed=DEMO_SEED, conversations=DEMO_CONVERSATIONS)
     refresh_predictions(store)  # the worker does it daily; the demo shows them from the start
+    for name, query in DEMO_SEGMENTS:  # after the predictions, which two of them use
+        create_segment(store=store, name=name, query=query)
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary, helpdesk=helpdesk)

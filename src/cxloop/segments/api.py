@@ -1,25 +1,38 @@
-"""Predictions over the API: every customer's, filtered and sorted, or one customer's.
+"""Predictions and segments over the API.
 
     GET /api/v1/predictions?rfm_group=AT_RISK&spend_tier=HIGH&order=-predicted_value_365
     GET /api/v1/customers/{customer_id}/prediction      404 before the store's first refresh
     GET /api/v1/prediction-run      the last refresh: status, counts, parameters, holdout check
 
 Numbers are null while the store has too little history (see `run_status`).
+
+    GET  /api/v1/segment-fields            what a segment query can use: fields, operators, values
+    POST /api/v1/segments/preview          {"query": "..."}: the count and a sample, nothing saved
+    GET  /api/v1/segments  POST /api/v1/segments
+    GET | PUT | DELETE /api/v1/segments/{id}
+    GET  /api/v1/segments/{id}/customers   its members now (paginated)
+    GET  /api/v1/segments/{id}/counts      its daily member counts
+
+A query that cannot run answers 422 `invalid_segment_query` with `position` (0-based) and `hint`.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict, StrictStr
 
 from cxloop.core.apierrors import ErrorOut
 from cxloop.core.inputs import DbId, LimitOffsetPagination
 
 from . import queries
 from .predictions.groups import RfmGroup, SpendTier
+from .query import all_fields
+from .query.grammar import MAX_LENGTH
+from .services import segments as segment_services
 
 router = Router(tags=["predictions"])
 
@@ -86,3 +99,136 @@ def get_prediction(request, customer_id: DbId):
     if prediction is None:
         raise Http404("No prediction for this customer (no order yet, or no refresh yet).")
     return prediction
+
+
+class SegmentFieldOut(Schema):
+    name: str
+    kind: str
+    description: str
+    operators: list[str]
+    choices: list[str]
+    arguments: list[str]
+    example: str
+
+
+class PreviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    query: StrictStr = Field(max_length=MAX_LENGTH)
+
+
+class MemberOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    orders_count: int
+    amount_spent: Decimal
+
+
+class PreviewOut(Schema):
+    count: int
+    sample: list[MemberOut]
+
+
+class SegmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: StrictStr = Field(max_length=100)
+    query: StrictStr = Field(max_length=MAX_LENGTH)
+    description: StrictStr = Field("", max_length=500)
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    query: str
+    description: str
+    member_count: int | None
+    counted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SegmentCountOut(Schema):
+    day: date
+    members: int
+
+
+@router.get(
+    "/segment-fields",
+    response=list[SegmentFieldOut],
+    summary="Fields a segment query can use",
+    tags=["segments"],
+)
+def list_segment_fields(request):
+    return [
+        SegmentFieldOut(
+            name=f.name,
+            kind=f.kind,
+            description=str(f.description),
+            operators=list(f.operators),
+            choices=list(f.choices),
+            arguments=list(f.arguments),
+            example=f.example,
+        )  # fmt: skip
+        for f in all_fields()
+    ]
+
+
+@router.post(
+    "/segments/preview", response=PreviewOut, summary="Count a segment query's customers, with a sample",
+    tags=["segments"],
+)  # fmt: skip
+def preview_segment(request, body: PreviewIn):
+    return segment_services.preview_segment(request.store, body.query)
+
+
+@router.get("/segments", response=list[SegmentOut], summary="List segments", tags=["segments"])
+@paginate(LimitOffsetPagination)
+def list_segments(request):
+    return queries.list_segments(request.store)
+
+
+@router.post("/segments", response={201: SegmentOut}, summary="Save a segment", tags=["segments"])
+def create_segment(request, body: SegmentIn):
+    segment = segment_services.create_segment(
+        store=request.store, name=body.name, query=body.query, description=body.description
+    )
+    return Status(201, segment)
+
+
+@router.get("/segments/{segment_id}", response=SegmentOut, summary="One segment", tags=["segments"])
+def get_segment(request, segment_id: DbId):
+    return queries.get_segment(request.store, segment_id)
+
+
+@router.put("/segments/{segment_id}", response=SegmentOut, summary="Change a segment", tags=["segments"])
+def update_segment(request, segment_id: DbId, body: SegmentIn):
+    segment = queries.get_segment(request.store, segment_id)
+    return segment_services.update_segment(
+        segment=segment, name=body.name, query=body.query, description=body.description
+    )
+
+
+@router.delete("/segments/{segment_id}", response={204: None}, summary="Delete a segment", tags=["segments"])
+def delete_segment(request, segment_id: DbId):
+    segment_services.delete_segment(segment=queries.get_segment(request.store, segment_id))
+    return Status(204, None)
+
+
+@router.get(
+    "/segments/{segment_id}/customers", response=list[MemberOut], summary="A segment's customers now",
+    tags=["segments"],
+)  # fmt: skip
+@paginate(LimitOffsetPagination)
+def list_segment_customers(request, segment_id: DbId):
+    return queries.segment_members(queries.get_segment(request.store, segment_id))
+
+
+@router.get(
+    "/segments/{segment_id}/counts", response=list[SegmentCountOut], summary="A segment's daily counts",
+    tags=["segments"],
+)  # fmt: skip
+def list_segment_counts(request, segment_id: DbId):
+    return queries.segment_counts(queries.get_segment(request.store, segment_id))

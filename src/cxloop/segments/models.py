@@ -1,5 +1,6 @@
 """Predictions per customer, and the store's last fit that made them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -89,3 +90,36 @@ class CustomerPrediction(StoreScopedModel):
             models.Index(fields=["store", "spend_tier"], name="prediction_tier"),
             models.Index(fields=["store", "-predicted_value_365"], name="prediction_value"),
         ]
+
+
+class Segment(StoreScopedModel):
+    """A saved segment: a name and a query (segments.query). Its members are whoever the query matches now;
+    `member_count` is the count at `counted_at`, and SegmentCount keeps one count a day for the chart."""
+
+    name = models.CharField(max_length=100)
+    query = models.TextField()
+    description = models.CharField(max_length=500, blank=True)
+    member_count = models.PositiveIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="segment_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentCount(StoreScopedModel):
+    """How many customers a segment held on a day (the store's day), for its history."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="counts")
+    day = models.DateField()
+    members = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["segment", "day"], name="segment_count_day")]

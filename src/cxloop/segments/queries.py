@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.http import Http404
 
-from cxloop.commerce.models import Order
+from cxloop.commerce.models import Customer, Order
 from cxloop.core.models import Store
 
-from .models import CustomerPrediction, PredictionRun
+from .models import CustomerPrediction, PredictionRun, Segment, SegmentCount
 
 DAY = 86_400.0
 
@@ -136,3 +137,26 @@ class Outlook:
 
 def customer_outlook(store: Store, customer_id: int) -> Outlook:
     return Outlook(prediction=prediction_for(store, customer_id), run=latest_run(store))
+
+
+def list_segments(store: Store) -> QuerySet[Segment]:
+    return Segment.objects.filter(store=store).order_by("name", "pk")
+
+
+def get_segment(store: Store, segment_id: int) -> Segment:
+    """The store's segment, or Http404 (another store's id too)."""
+    segment = Segment.objects.filter(store=store, pk=segment_id).first()
+    if segment is None:
+        raise Http404("No such segment.")
+    return segment
+
+
+def segment_members(segment: Segment) -> QuerySet[Customer]:
+    """Whoever the segment's query matches now, in id order (a stable order for paging and exports)."""
+    from .query import customers_matching
+
+    return customers_matching(segment.store, segment.query).order_by("pk")
+
+
+def segment_counts(segment: Segment, *, days: int = 365) -> list[SegmentCount]:
+    return list(SegmentCount.objects.filter(segment=segment).order_by("-day")[:days])[::-1]

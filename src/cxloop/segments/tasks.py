@@ -23,3 +23,23 @@ def refresh_all_predictions_task() -> int:
     for store_id in ids:
         refresh_predictions_task.enqueue(store_id)
     return len(ids)
+
+
+@task()
+def count_segments_task(store_id: int) -> int:
+    """Count one store's segments (member_count and today's history row); how many were counted."""
+    from .services.segments import count_all_segments
+
+    store = Store.objects.filter(pk=store_id).first()
+    return 0 if store is None else count_all_segments(store)
+
+
+@task()
+def count_all_segments_task() -> int:
+    """Periodic: queue the daily count of every store's segments; how many stores were queued."""
+    from .models import Segment
+
+    ids = list(Segment.objects.values_list("store_id", flat=True).distinct())
+    for store_id in ids:
+        count_segments_task.enqueue(store_id)
+    return len(ids)

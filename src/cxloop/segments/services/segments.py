@@ -1,0 +1,146 @@
+"""Saved segments: create, change, delete, preview and count them.
+
+    preview = preview_segment(store, "amount_spent > 100")  # count and a sample, nothing saved
+    segment = create_segment(store=store, name="Big spenders", query="amount_spent > 100", actor=user)
+    count_segment(segment)                                   # member_count now, and today's count kept
+
+A segment's members are whoever its query matches at the moment it is used
+(a survey send, help desk routing, an export), so membership is always
+current; `member_count` is the count when it was last taken and SegmentCount
+keeps one count per store-local day for the history chart. The worker counts
+every segment once a day (`count_all_segments`); saving a segment counts it.
+Every query is checked (segments.query) before anything is saved: a query that
+cannot be run is a 422 with its position, and changes nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxloop.core.errors import InvalidInput
+from cxloop.core.textchecks import find_forbidden_character
+
+from ..models import Segment, SegmentCount
+from ..query import SegmentQueryError, customers_matching
+from ..query.fields import Context
+
+logger = logging.getLogger(__name__)
+
+MAX_SEGMENTS = 200  # per store
+SAMPLE_SIZE = 10
+MAX_NAME = 100
+MAX_DESCRIPTION = 500
+
+
+@dataclass
+class Preview:
+    count: int
+    sample: list  # of Customer, the most valuable first
+
+
+def preview_segment(store, query: str, *, now: datetime | None = None) -> Preview:
+    """How many customers the query matches, and a few of them; SegmentQueryError for a wrong query."""
+    customers = customers_matching(store, query, now=now)
+    sample = list(customers.order_by("-amount_spent", "-pk")[:SAMPLE_SIZE])
+    count = len(sample) if len(sample) < SAMPLE_SIZE else customers.count()
+    return Preview(count=count, sample=sample)
+
+
+def create_segment(*, store, name: str, query: str, description: str = "", actor=None) -> Segment:
+    name, description = _clean_name(name), _clean_description(description)
+    customers_matching(store, query)  # refused here if it cannot run
+    if Segment.objects.filter(store=store).count() >= MAX_SEGMENTS:
+        raise InvalidInput(_("A store can keep at most %(limit)d segments.") % {"limit": MAX_SEGMENTS})
+    now = timezone.now()
+    creator = actor if getattr(actor, "is_authenticated", False) else None
+    segment = Segment(
+        store=store, name=name, query=query.strip(), description=description, created_by=creator,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    _save(segment)
+    count_segment(segment, now=now)
+    return segment
+
+
+def update_segment(*, segment: Segment, name: str, query: str, description: str = "") -> Segment:
+    segment.name, segment.description = _clean_name(name), _clean_description(description)
+    customers_matching(segment.store, query)
+    changed = segment.query != query.strip()
+    segment.query, segment.updated_at = query.strip(), timezone.now()
+    _save(segment)
+    if changed:
+        count_segment(segment)
+    return segment
+
+
+def delete_segment(*, segment: Segment) -> None:
+    segment.delete()
+
+
+def count_segment(segment: Segment, *, now: datetime | None = None) -> int:
+    """Count the segment's members now; keep the count on the segment and as today's in its history."""
+    now = now or timezone.now()
+    members = customers_matching(segment.store, segment.query, now=now).count()
+    day = Context(store=segment.store, now=now).today
+    with transaction.atomic():
+        Segment.objects.filter(pk=segment.pk).update(member_count=members, counted_at=now)
+        SegmentCount.objects.update_or_create(
+            store=segment.store, segment=segment, day=day, defaults={"members": members}
+        )
+    segment.member_count, segment.counted_at = members, now
+    return members
+
+
+def count_all_segments(store) -> int:
+    """Count each of the store's segments (the daily task); how many were counted.
+
+    A segment whose query no longer runs (a field an app stopped offering) is passed over and logged.
+    """
+    counted = 0
+    for segment in Segment.objects.filter(store=store).order_by("pk"):
+        try:
+            count_segment(segment)
+        except SegmentQueryError:
+            logger.warning("Segment %s no longer runs: not counted", segment.pk)
+            continue
+        counted += 1
+    return counted
+
+
+def _save(segment: Segment) -> None:
+    try:
+        with transaction.atomic():
+            segment.save()
+    except IntegrityError:
+        raise InvalidInput(
+            _("There is already a segment named %(name)s.") % {"name": segment.name}, field="name"
+        ) from None
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("Give the segment a name."), field="name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(
+            _("A name can be at most %(limit)d characters.") % {"limit": MAX_NAME}, field="name"
+        )
+    if find_forbidden_character(name):
+        raise InvalidInput(_("The name holds a character that cannot be shown."), field="name")
+    return name
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            _("A description can be at most %(limit)d characters.") % {"limit": MAX_DESCRIPTION},
+            field="description",
+        )
+    if find_forbidden_character(description, allow_newlines=True):
+        raise InvalidInput(_("The description holds a character that cannot be shown."), field="description")
+    return description
