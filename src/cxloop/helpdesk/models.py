@@ -301,6 +301,10 @@ class DeskSettings(StoreScopedModel):
     vip_spent = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     vip_tags = models.JSONField(default=list, blank=True)
     vip_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The members of this saved segment (segments.Segment) are VIPs too, as its query picks them now.
+    vip_segment = models.ForeignKey(
+        "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 

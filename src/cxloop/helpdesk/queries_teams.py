@@ -12,7 +12,7 @@ from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Membership, Store
 
 from .models import AgentProfile, Conversation, DeskSettings, Team
-from .services.routing import is_vip, open_counts
+from .services.routing import is_vip, open_counts, vip_segment_members
 
 User = get_user_model()
 
@@ -107,11 +107,14 @@ def list_vip_conversation_ids(store: Store, conversations) -> set[int]:
     """The ids among `conversations` whose customer is a VIP by the store's settings (one query for
     the page's customers: the inbox's rows do not load them)."""
     settings = DeskSettings.objects.filter(store=store).first()
-    if settings is None or (settings.vip_spent is None and not settings.vip_tags):
+    if settings is None or (
+        settings.vip_spent is None and not settings.vip_tags and not settings.vip_segment_id
+    ):
         return set()
     customer_ids = {c.customer_id for c in conversations if c.customer_id}
     customers = Customer.objects.filter(store=store, pk__in=customer_ids).only("amount_spent", "tags")
-    vips = {customer.pk for customer in customers if is_vip(customer, settings)}
+    members = vip_segment_members(settings, customer_ids)
+    vips = {customer.pk for customer in customers if is_vip(customer, settings, segment_members=members)}
     return {c.pk for c in conversations if c.customer_id in vips}
 
 

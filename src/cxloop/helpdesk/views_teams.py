@@ -20,6 +20,7 @@ from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_db_id
 from cxloop.core.models import Membership
 from cxloop.core.roles import check_role, has_role
+from cxloop.segments import queries as segments_queries
 from cxloop.web.access import store_required
 
 from . import queries_teams as queries
@@ -41,6 +42,7 @@ def _page(request, *, errors=None, status=200):
         "teams": queries.list_teams_with_load(request.store),
         "agents": queries.list_agents(request.store),
         "routing": queries.get_routing_settings(request.store),
+        "segments": segments_queries.list_segments(request.store),
         "can_edit": _is_admin(request),
         "available": queries.is_available(request.store, request.user),
         "errors": errors or {},
@@ -168,9 +170,14 @@ def _save_routing(request):
             raise DomainError(_("No such team."), field=name)
         return teams.get(parse_db_id(raw)) if raw else None
 
+    segment = None
+    if raw := post.get("vip_segment", ""):
+        segment = segments_queries.list_segments(request.store).filter(pk=parse_db_id(raw) or 0).first()
+        if segment is None:
+            raise DomainError(_("No such segment."), field="vip_segment")
     services.save_routing_settings(
         store=request.store, vip_spent=post.get("vip_spent", ""), vip_tags=post.get("vip_tags", ""),
-        vip_team=team("vip_team"), default_team=team("default_team"), actor=request.user,
+        vip_team=team("vip_team"), default_team=team("default_team"), actor=request.user, vip_segment=segment,
     )  # fmt: skip
 
 

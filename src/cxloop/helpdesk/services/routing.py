@@ -29,6 +29,7 @@ conversations arriving at once see each other's assignment: an agent with room
 for one more gets one, not two.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -39,6 +40,7 @@ from cxloop.core import batch_cache
 from ..models import AgentProfile, Conversation, DeskSettings, Team
 from . import conversations
 
+logger = logging.getLogger(__name__)
 ROUTING = "Routing"  # the activity's rule_name when nobody (no person, no rule) asked
 BUSY_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)  # what counts against a cap
 RAISED = {Conversation.Priority.LOW, Conversation.Priority.NORMAL}  # VIP raises these to high
@@ -67,14 +69,36 @@ def speaks(codes, language: str) -> bool:
     return False
 
 
-def is_vip(customer, settings: DeskSettings | None) -> bool:
-    """A customer the store treats first: spent at least `vip_spent`, or tagged with a VIP tag."""
+def is_vip(customer, settings: DeskSettings | None, *, segment_members: set[int] | None = None) -> bool:
+    """A customer the store treats first: spent at least `vip_spent`, tagged with a VIP tag, or a member
+    of the VIP segment (`segment_members`: the members among a page's customers, when already read)."""
     if customer is None or settings is None:
         return False
     if settings.vip_spent is not None and customer.amount_spent >= settings.vip_spent:
         return True
     wanted = {str(tag).strip().lower() for tag in settings.vip_tags or [] if str(tag).strip()}
-    return bool(wanted & {str(tag).strip().lower() for tag in customer.tags or []})
+    if wanted & {str(tag).strip().lower() for tag in customer.tags or []}:
+        return True
+    if settings.vip_segment_id is None:
+        return False
+    if segment_members is None:
+        segment_members = vip_segment_members(settings, [customer.pk])
+    return customer.pk in segment_members
+
+
+def vip_segment_members(settings: DeskSettings, customer_ids) -> set[int]:
+    """Which of these customers the VIP segment holds now (one query); none when its query no longer runs."""
+    from cxloop.segments.query import SegmentQueryError, customers_matching
+
+    segment = settings.vip_segment
+    if segment is None or not customer_ids:
+        return set()
+    try:
+        members = customers_matching(segment.store, segment.query).filter(pk__in=list(customer_ids))
+        return set(members.values_list("pk", flat=True))
+    except SegmentQueryError:
+        logger.warning("The VIP segment %s no longer runs: nobody is a VIP by it", segment.pk)
+        return set()
 
 
 def team_for_language(store, language: str) -> Team | None:
@@ -100,7 +124,11 @@ def route_conversation(
     store = conversation.store
     settings = batch_cache.cached(  # read once per batch of arriving mail
         ("helpdesk.desk_settings", store.pk),
-        lambda: DeskSettings.objects.filter(store=store).select_related("vip_team", "default_team").first(),
+        lambda: (
+            DeskSettings.objects.filter(store=store)
+            .select_related("vip_team", "default_team", "vip_segment")
+            .first()
+        ),
     )
     vip = is_vip(conversation.customer, settings)
     if vip:

@@ -219,13 +219,23 @@ def _amount(raw) -> Decimal | None:
 
 @transaction.atomic
 def save_routing_settings(
-    *, store, vip_spent, vip_tags, vip_team: Team | None, default_team: Team | None, actor=None
+    *,
+    store,
+    vip_spent,
+    vip_tags,
+    vip_team: Team | None,
+    default_team: Team | None,
+    actor=None,
+    vip_segment=None,
 ) -> DeskSettings:
-    """Who is a VIP (amount spent, customer tags), the VIP team and the default team."""
+    """Who is a VIP (amount spent, customer tags, a segment), the VIP team and the default team."""
     for team, field in ((vip_team, "vip_team"), (default_team, "default_team")):
         if team is not None and team.store_id != store.pk:
             raise InvalidInput(_("No such team."), field=field)
+    if vip_segment is not None and vip_segment.store_id != store.pk:
+        raise InvalidInput(_("No such segment."), field="vip_segment")
     settings = settings_for(store)
+    settings.vip_segment = vip_segment
     settings.vip_spent = _amount(vip_spent)
     settings.vip_tags = parse_tags(vip_tags)
     settings.vip_team = vip_team

@@ -339,6 +339,25 @@ def test_a_vip_by_tag_is_recognised_whatever_the_case_and_an_urgent_one_stays_ur
     assert gold.priority == "urgent"
 
 
+def test_a_member_of_the_vip_segment_is_a_vip_as_the_segment_picks_them_now(store):
+    from cxloop.segments.services.segments import create_segment, update_segment
+
+    segment = create_segment(store=store, name="Wholesale", query="customer_tags CONTAINS 'wholesale'")
+    DeskSettings.objects.create(store=store, vip_segment=segment)
+    make_customer(store, "shop@example.com", tags=["Wholesale"])
+    make_customer(store, "plain@example.com", tags=["newsletter"])
+
+    (shop,) = arrive(store, from_email="shop@example.com")
+    (plain,) = arrive(store, from_email="plain@example.com")
+    update_segment(segment=segment, name="Wholesale", query="customer_tags CONTAINS 'newsletter'")
+    (plain_again,) = arrive(store, from_email="plain@example.com", subject="Another question")
+
+    shop.refresh_from_db()
+    plain.refresh_from_db()
+    plain_again.refresh_from_db()
+    assert (shop.priority, plain.priority, plain_again.priority) == ("high", "normal", "high")
+
+
 def test_a_rule_routes_to_a_team_later_under_its_own_name(store, owner):
     ania = member(store, "ania")
     returns = team_of(store, "Returns", ania)

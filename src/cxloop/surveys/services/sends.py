@@ -30,13 +30,31 @@ from .invitations import check_open, invite_customer, is_sent_by_task
 INLINE_LIMIT = 200  # sends up to this many customers finish before the page answers
 BATCH = 500
 MAX_UPLOAD_CUSTOMERS = 10_000
-FILTER_KEYS = ("search", "consent", "has_orders")
+FILTER_KEYS = ("search", "consent", "has_orders", "segment")
 
 
 def list_filter_customers(survey: Survey, filters: dict) -> QuerySet[Customer]:
-    """The customers a filter send reaches, in id order (the order a send walks them)."""
+    """The customers a filter send reaches, in id order (the order a send walks them).
+
+    `segment` (a saved segment's id) narrows to its members as its query picks them when each batch
+    is read; a segment deleted meanwhile reaches nobody more (never everybody).
+    """
     filters = {key: str(filters.get(key) or "") for key in FILTER_KEYS}
-    return commerce_queries.list_customers(survey.store, **filters).order_by("pk")
+    segment_id = filters.pop("segment")
+    customers = commerce_queries.list_customers(survey.store, **filters).order_by("pk")
+    if segment_id:
+        from cxloop.segments.models import Segment
+        from cxloop.segments.query import customers_matching
+
+        segment = (
+            Segment.objects.filter(store=survey.store, pk=int(segment_id)).first()
+            if segment_id.isdigit()
+            else None
+        )
+        if segment is None:
+            return customers.none()
+        customers = customers.filter(pk__in=customers_matching(survey.store, segment.query).values("pk"))
+    return customers
 
 
 def start_manual_send(

@@ -37,7 +37,9 @@ SHOWN_UNKNOWN = 50
 def survey_send(request, survey_id: int):
     check_role(request, Membership.Role.ADMIN)
     survey = queries.get_survey(request.store, survey_id)
-    filter_form = SendFilterForm(request.GET if request.method == "GET" else request.POST)
+    filter_form = SendFilterForm(
+        request.GET if request.method == "GET" else request.POST, store=request.store
+    )
     filters = filter_form.filters()
     context = {"section": "surveys", "survey": survey, "filter_form": filter_form, "filters": filters}
     action = request.POST.get("action", "")
