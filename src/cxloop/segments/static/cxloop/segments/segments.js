@@ -35,10 +35,10 @@
     if (word === "" && /\s$/.test(text) && last && fields[last[1].toLowerCase()]) {
       return [text.length, fields[last[1].toLowerCase()].operators.map(function (o) { return o + " "; })];
     }
-    if (/('|\d|[dwmy]|true|false|null|today|yesterday)$/i.test(before + word) && /\s$/.test(text) && !word) {
+    if (/('|[0-9\u06F0-\u06F9]|[dwmy]|true|false|null|today|yesterday)$/i.test(before + word) && /\s$/.test(text) && !word) {
       return [text.length, ["AND ", "OR "]];
     }
-    if (word && /^(a|an|o)/i.test(word) && /('|\d|true|false|null)$/i.test(before)) {
+    if (word && /^(a|an|o)/i.test(word) && /('|[0-9\u06F0-\u06F9]|true|false|null)$/i.test(before)) {
       return [text.length - word.length, ["AND ", "OR "].filter(function (j) { return j.indexOf(word.toUpperCase()) === 0; })];
     }
     return [text.length, []];
@@ -57,14 +57,14 @@
     function show() {
       var caret = editor.selectionStart;
       var found = suggest(editor.value.slice(0, caret), fields);
-      state.from = found[0]; state.items = found[1].slice(0, 8); state.active = 0;
+      state.from = found[0]; state.items = found[1].slice(0, 12); state.active = 0;
       if (!state.items.length || editor.readOnly) { close(); return; }
       list.replaceChildren();
       state.items.forEach(function (text, index) {
         var option = document.createElement("li");
         option.id = "segment-suggestion-" + index;
         option.setAttribute("role", "option");
-        option.textContent = text.trim();
+        option.textContent = text.trim().replace(/'$/, "");  // the closing quote is inserted, not shown
         option.addEventListener("mousedown", function (event) { event.preventDefault(); state.active = index; take(); });
         list.appendChild(option);
       });
