@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cxloop.surveys",
     "cxloop.helpdesk",
     "cxloop.segments",
+    "cxloop.analytics",
     "cxloop.hooks",
     "cxloop.web",
     "cxloop.demo",
@@ -129,6 +130,8 @@ TEMPLATES = [
 # Database: SQLite in WAL mode with synchronous=FULL, so an acknowledged
 # delivery survives a crash of the process (and of the OS, where fsync holds).
 SQLITE_PATH = VAR_DIR / "cxloop.sqlite3"
+# The analytics warehouse (DuckDB), kept by the worker from the database above (analytics.sync).
+CXLOOP_WAREHOUSE_PATH = Path(os.environ.get("CXLOOP_WAREHOUSE_PATH", VAR_DIR / "analytics.duckdb"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=600
@@ -343,6 +346,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
     "cxloop.segments.tasks.refresh_all_predictions_task": 86400,
     "cxloop.segments.tasks.count_all_segments_task": 86400,
+    "cxloop.analytics.tasks.sync_warehouse_task": int(os.environ.get("CXLOOP_WAREHOUSE_SYNC_SECONDS", "30")),
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,
     "cxloop.helpdesk.tasks.wake_snoozed_conversations_task": 60,

@@ -19,6 +19,7 @@ urlpatterns = [
     # The help desk's staff pages: the inbox, conversations, mailboxes.
     path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("segments/", include("cxloop.segments.urls")),
+    path("analytics/", include("cxloop.analytics.urls")),
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.helpdesk.public_urls")),
     path("", include("cxloop.flows.urls")),

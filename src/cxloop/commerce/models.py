@@ -234,6 +234,9 @@ class Order(StoreScopedModel):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     refunded_amount = models.DecimalField(default=0, **MONEY)
+    # When cxloop last changed the row (save() sets it; every .update() of orders sets it too): the
+    # analytics warehouse copies the orders changed since its last sync by this (analytics.sync).
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         constraints = [
@@ -243,6 +246,7 @@ class Order(StoreScopedModel):
             models.Index(fields=["store", "-created_at"], name="order_created_idx"),
             models.Index(fields=["customer", "created_at"], name="order_customer_idx"),
             models.Index(fields=["store", "number"], name="order_number_idx"),
+            models.Index(fields=["updated_at"], name="order_updated_idx"),
         ]
 
     def __str__(self) -> str:

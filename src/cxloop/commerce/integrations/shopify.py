@@ -27,6 +27,8 @@ what the buyer paid in.
 import hashlib
 from decimal import Decimal
 
+from django.utils import timezone
+
 from cxloop.core.errors import InvalidInput, Unauthorized
 from cxloop.core.models import Platform, Store
 
@@ -531,7 +533,13 @@ def handle_redact(store: Store, payload: dict) -> Outcome:
     for i, order_id in enumerate(p.items(payload.get("orders_to_redact"), "orders_to_redact")):
         ext = p.identifier(order_id, f"orders_to_redact[{i}]")
         Order.objects.filter(store=store, platform=PLATFORM, external_id=ext).update(
-            customer=None, email="", note="", landing_page="", referrer="", shipping_address={}
+            customer=None,
+            email="",
+            note="",
+            landing_page="",
+            referrer="",
+            shipping_address={},
+            updated_at=timezone.now(),
         )
         Fulfilment.objects.filter(store=store, order__platform=PLATFORM, order__external_id=ext).update(
             tracking_number="", tracking_url=""

@@ -61,10 +61,11 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
         referrer="",
         checkout_token="",
         shipping_address={},
+        updated_at=timezone.now(),
     )
     if customer.email_key:
         Order.objects.filter(store=store, email__iexact=customer.email_key).update(
-            email="", note="", shipping_address={}
+            email="", note="", shipping_address={}, updated_at=timezone.now()
         )
     Checkout.objects.filter(store=store, customer=customer).delete()
     if customer.email_key:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from cxloop.core.models import Store
 
@@ -151,7 +152,7 @@ def _absorb_into_reported_refund(order: Order, refund: Refund) -> None:
 def _refresh_refunded_amount(order: Order) -> None:
     refunded = order.refunds.filter(currency=order.currency).aggregate(s=Sum("amount"))["s"]
     order.refunded_amount = refunded or Decimal("0")
-    Order.objects.filter(pk=order.pk).update(refunded_amount=order.refunded_amount)
+    Order.objects.filter(pk=order.pk).update(refunded_amount=order.refunded_amount, updated_at=timezone.now())
 
 
 def remove_order(*, store: Store, platform: str, external_id: str) -> bool:

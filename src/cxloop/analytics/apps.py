@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "cxloop.analytics"
+    label = "analytics"
+    verbose_name = "Analytics"
+
+    def ready(self):
+        from cxloop.commerce.personal_data import register_personal_data
+
+        from . import erasure
+
+        # An erased customer (or store) leaves the warehouse at the next sync (analytics.sync).
+        register_personal_data(
+            "analytics", erase_person=erasure.erase_person, erase_store=erasure.erase_store
+        )

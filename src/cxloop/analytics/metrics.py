@@ -1,0 +1,174 @@
+"""The store's numbers, each written once as an Ibis expression, run on any engine Ibis speaks.
+
+    tables = warehouse_tables(con)          # DuckDB: the warehouse (the default)
+    tables = database_tables(backend)       # PostgreSQL: the store mirror itself (small installs)
+    expr = revenue(tables, store_id, since, until)
+    backend.to_pyarrow(expr).to_pylist()    # [{"orders": 12, "gross": Decimal(...), ...}]
+
+Every expression takes the store's id and the period [since, until) (aware
+datetimes) as values Ibis binds: nothing here builds SQL from text. The
+logical tables (`Tables`) have the warehouse's columns (analytics.sources);
+on another engine `database_tables` selects the same columns from the
+store mirror's own tables, so one definition gives one answer everywhere
+(the metric tests run each on DuckDB and on PostgreSQL and compare).
+
+An order counts when it was placed in the period and is not cancelled; its
+net is its total less what was refunded of it. A customer is *new* in the
+period when their first order ever (not cancelled) is in it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+from ibis import _
+from ibis.expr import types as ir
+
+FUNNEL_STEPS = ("page_view", "product_view", "add_to_cart", "checkout_started", "order_placed")
+BUCKET_SECONDS = 900  # revenue is summed per quarter hour, then per day in the store's timezone
+
+
+@dataclass(frozen=True)
+class Tables:
+    orders: ir.Table
+    customers: ir.Table
+    events: ir.Table
+    responses: ir.Table
+
+
+def warehouse_tables(backend) -> Tables:
+    return Tables(*(backend.table(name) for name in ("orders", "customers", "events", "responses")))
+
+
+def database_tables(backend) -> Tables:
+    """The same logical tables read straight from the store mirror (commerce_*, surveys_*)."""
+    orders = backend.table("commerce_order")
+    customers = backend.table("commerce_customer")
+    events = backend.table("commerce_event")
+    response, survey = backend.table("surveys_response"), backend.table("surveys_survey")
+    responses = response.join(survey, response.survey_id == survey.id).select(
+        id=response.id, store_id=response.store_id, customer_id=response.customer_id, survey_kind=survey.kind,
+        score=response.score, band=response.band, channel=response.channel, created_at=response.created_at,
+    )  # fmt: skip
+    return Tables(
+        orders=orders.select(
+            "id",
+            "store_id",
+            "customer_id",
+            "total",
+            "refunded_amount",
+            "currency",
+            "created_at",
+            "cancelled_at",
+            "source_channel",
+            "utm_source",
+            "utm_medium",
+        ),  # fmt: skip
+        customers=customers.select("id", "store_id", "created_at", "country", "language", "email_consent"),
+        events=events.select(
+            "id", "store_id", "customer_id", "anonymous_id", "session_id", "type", "occurred_at"
+        ),
+        responses=responses,
+    )
+
+
+def _placed(t: Tables, store_id: int) -> ir.Table:
+    orders = t.orders
+    return orders.filter(orders.store_id == store_id, orders.cancelled_at.isnull())
+
+
+def _within(column, since: datetime, until: datetime):
+    return (column >= ibis.literal(since)) & (column < ibis.literal(until))
+
+
+def revenue(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: orders, gross (their totals), refunds (refunded of them), net."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(_within(orders.created_at, since, until))
+    totals = orders.aggregate(
+        orders=_.count(),
+        gross=_.total.sum().fill_null(0),
+        refunds=_.refunded_amount.sum().fill_null(0),
+    )
+    return totals.mutate(net=totals.gross - totals.refunds)
+
+
+def first_orders(t: Tables, store_id: int) -> ir.Table:
+    """Each customer's first order time (customers with at least one order not cancelled)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull())
+    return orders.group_by("customer_id").aggregate(first_order_at=_.created_at.min(), orders_ever=_.count())
+
+
+def customer_mix(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: customers who ordered in the period, how many were new, their orders and net each side."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(_within(orders.created_at, since, until), orders.customer_id.notnull())
+    firsts = first_orders(t, store_id)
+    joined = orders.join(firsts, "customer_id")
+    joined = joined.mutate(
+        is_new=joined.first_order_at >= ibis.literal(since), net=joined.total - joined.refunded_amount
+    )
+    return joined.aggregate(
+        customers=_.customer_id.nunique(),
+        new_customers=_.customer_id.nunique(where=_.is_new),
+        new_orders=_.count(where=_.is_new),
+        returning_orders=_.count(where=~_.is_new),
+        new_net=_.net.sum(where=_.is_new).fill_null(0),
+        returning_net=_.net.sum(where=~_.is_new).fill_null(0),
+    )
+
+
+def repeat_customers(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: customers who ordered in the period, and how many had ordered twice or more by its end."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull(), orders.created_at < ibis.literal(until))
+    per_customer = orders.group_by("customer_id").aggregate(
+        orders_by_end=_.count(),
+        in_period=_.count(where=_.created_at >= ibis.literal(since)),
+    )
+    buyers = per_customer.filter(per_customer.in_period > 0)
+    return buyers.aggregate(buyers=_.count(), repeat_buyers=_.count(where=_.orders_by_end >= 2))
+
+
+def funnel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row per step of FUNNEL_STEPS: the sessions in the period that reached it."""
+    events = t.events
+    events = events.filter(
+        events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != "",
+        events.type.isin(FUNNEL_STEPS),
+    )  # fmt: skip
+    return events.group_by("type").aggregate(sessions=_.session_id.nunique())
+
+
+def active_customers(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: distinct customers with an order or a storefront event in the period."""
+    orders = _placed(t, store_id)
+    ordered = orders.filter(_within(orders.created_at, since, until), orders.customer_id.notnull()).select(
+        "customer_id"
+    )
+    events = t.events
+    seen = events.filter(
+        events.store_id == store_id, _within(events.occurred_at, since, until), events.customer_id.notnull()
+    ).select("customer_id")
+    return ordered.union(seen, distinct=True).aggregate(active=_.count())
+
+
+def net_by_bucket(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """Orders and net per quarter hour of the period (bucket: seconds since 1970 // BUCKET_SECONDS)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(_within(orders.created_at, since, until))
+    orders = orders.mutate(
+        bucket=orders.created_at.epoch_seconds() // BUCKET_SECONDS, net=orders.total - orders.refunded_amount
+    )
+    return orders.group_by("bucket").aggregate(orders=_.count(), net=_.net.sum())
+
+
+def nps_by_band(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """NPS answers in the period per band (high: promoters, mid: passives, low: detractors)."""
+    responses = t.responses
+    responses = responses.filter(
+        responses.store_id == store_id, responses.survey_kind == "nps", responses.score.notnull(),
+        _within(responses.created_at, since, until),
+    )  # fmt: skip
+    return responses.group_by("band").aggregate(answers=_.count())

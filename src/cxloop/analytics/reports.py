@@ -1,0 +1,177 @@
+"""The analytics dashboard: this period against the one before, from the warehouse (or any Ibis backend).
+
+    report = build_dashboard(store, days=30)      # reads the DuckDB warehouse
+    report.net.current, report.net.previous, report.days  # a Comparison per tile; a row per day
+
+A period is the last `days` whole days in the store's timezone (today
+included); the previous period is the same number of days before it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import ibis
+from django.utils import timezone
+
+from cxloop.web.queries import Comparison
+
+from . import metrics
+from .warehouse import reading
+
+PERIODS = (7, 30, 90)
+
+
+@dataclass
+class Day:
+    day: date
+    orders: int = 0
+    net: Decimal = Decimal(0)
+
+    @property
+    def revenue(self) -> Decimal:  # the bar chart's value
+        return self.net
+
+
+@dataclass
+class Dashboard:
+    since: date
+    until: date  # the period's last day
+    net: Comparison
+    orders: Comparison
+    average_order: Comparison
+    new_customers: Comparison
+    returning_rate: Comparison
+    repeat_rate: Comparison
+    active_customers: Comparison
+    conversion: Comparison
+    funnel: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # step, sessions, % of first
+    days: list[Day] = field(default_factory=list)
+
+
+@dataclass
+class Figures:
+    """One period's numbers."""
+
+    orders: int
+    gross: Decimal
+    refunds: Decimal
+    net: Decimal
+    customers: int
+    new_customers: int
+    buyers: int
+    repeat_buyers: int
+    active: int
+    funnel: dict[str, int]
+    buckets: dict[int, tuple[int, Decimal]]
+
+    @property
+    def average_order(self) -> Decimal | None:
+        return (self.gross / self.orders).quantize(Decimal("0.01")) if self.orders else None
+
+    @property
+    def returning_rate(self) -> Decimal | None:
+        return _rate(self.customers - self.new_customers, self.customers)
+
+    @property
+    def repeat_rate(self) -> Decimal | None:
+        return _rate(self.repeat_buyers, self.buyers)
+
+    @property
+    def conversion(self) -> Decimal | None:
+        return _rate(self.funnel.get("order_placed", 0), self.funnel.get("page_view", 0))
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
+
+
+def _one(backend, expr) -> dict:
+    rows = backend.to_pyarrow(expr).to_pylist()
+    return rows[0] if rows else {}
+
+
+def compute_figures(
+    backend, tables: metrics.Tables, store_id: int, since: datetime, until: datetime
+) -> Figures:
+    """Every number of one period, by the metric definitions, on `backend`."""
+    money = _one(backend, metrics.revenue(tables, store_id, since, until))
+    mix = _one(backend, metrics.customer_mix(tables, store_id, since, until))
+    repeat = _one(backend, metrics.repeat_customers(tables, store_id, since, until))
+    active = _one(backend, metrics.active_customers(tables, store_id, since, until))
+    steps = backend.to_pyarrow(metrics.funnel(tables, store_id, since, until)).to_pylist()
+    buckets = backend.to_pyarrow(metrics.net_by_bucket(tables, store_id, since, until)).to_pylist()
+    return Figures(
+        orders=money.get("orders") or 0, gross=Decimal(money.get("gross") or 0),
+        refunds=Decimal(money.get("refunds") or 0), net=Decimal(money.get("net") or 0),
+        customers=mix.get("customers") or 0, new_customers=mix.get("new_customers") or 0,
+        buyers=repeat.get("buyers") or 0, repeat_buyers=repeat.get("repeat_buyers") or 0,
+        active=active.get("active") or 0,
+        funnel={row["type"]: row["sessions"] for row in steps},
+        buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in buckets},
+    )  # fmt: skip
+
+
+def period_bounds(store, days: int, *, now: datetime | None = None) -> tuple[date, date, datetime, datetime]:
+    """The period's first and last day (store-local) and its [since, until) instants."""
+    zone = _zone(store)
+    today = (now or timezone.now()).astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, time.min, tzinfo=zone)
+    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    return first, today, since, until
+
+
+def build_dashboard(
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
+) -> Dashboard:
+    """The dashboard from the warehouse (or from `backend`/`tables`, e.g. PostgreSQL directly)."""
+    first, last, since, until = period_bounds(store, days, now=now)
+    before_since = since - (until - since)
+    if backend is None:
+        with reading() as con:
+            backend = ibis.duckdb.from_connection(con)
+            tables = metrics.warehouse_tables(backend)
+            current = compute_figures(backend, tables, store.pk, since, until)
+            previous = compute_figures(backend, tables, store.pk, before_since, since)
+    else:
+        current = compute_figures(backend, tables, store.pk, since, until)
+        previous = compute_figures(backend, tables, store.pk, before_since, since)
+    return Dashboard(
+        since=first, until=last,
+        net=Comparison(current.net, previous.net if previous.orders else None),
+        orders=Comparison(current.orders, previous.orders),
+        average_order=Comparison(current.average_order, previous.average_order),
+        new_customers=Comparison(current.new_customers, previous.new_customers),
+        returning_rate=Comparison(current.returning_rate, previous.returning_rate, is_rate=True),
+        repeat_rate=Comparison(current.repeat_rate, previous.repeat_rate, is_rate=True),
+        active_customers=Comparison(current.active, previous.active),
+        conversion=Comparison(current.conversion, previous.conversion, is_rate=True),
+        funnel=_funnel_rows(current.funnel),
+        days=_days(current.buckets, first, last, _zone(store)),
+    )  # fmt: skip
+
+
+def _funnel_rows(sessions: dict[str, int]) -> list[tuple[str, int, Decimal | None]]:
+    start = sessions.get(metrics.FUNNEL_STEPS[0], 0)
+    return [
+        (step, sessions.get(step, 0), _rate(sessions.get(step, 0), start)) for step in metrics.FUNNEL_STEPS
+    ]
+
+
+def _days(buckets: dict[int, tuple[int, Decimal]], first: date, last: date, zone: ZoneInfo) -> list[Day]:
+    days = {first + timedelta(days=n): Day(first + timedelta(days=n)) for n in range((last - first).days + 1)}
+    for bucket, (orders, net) in buckets.items():
+        day = datetime.fromtimestamp(bucket * metrics.BUCKET_SECONDS, tz=zone).date()
+        if day in days:
+            days[day].orders += orders
+            days[day].net += net
+    return list(days.values())
+
+
+def _zone(store) -> ZoneInfo:
+    try:
+        return ZoneInfo(store.timezone or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")

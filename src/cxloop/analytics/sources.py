@@ -1,0 +1,119 @@
+"""The tables the warehouse copies from the store mirror: their columns, and how a change is found.
+
+    TABLES["orders"].query()  # the rows to copy, as (column values...) tuples
+
+Each table is a few columns of one model, enough for the reports, and never
+an email, a name, an address or a free text: the warehouse holds ids, amounts,
+dates and codes. `changed_by` says how the sync finds what changed since it
+last ran: "updated_at" (rows changed in place: orders, customers, answers) or
+"id" (rows only ever added: storefront events). Deleted rows are told apart by
+erasures (models.WarehouseErasure) and by the stores that remain.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cxloop.commerce.models import Customer, Event, Order
+from cxloop.surveys.models import Response
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    model: type
+    columns: tuple[tuple[str, str, str], ...]  # (warehouse column, DuckDB type, ORM path)
+    changed_by: str  # "updated_at" or "id"
+    convert: dict | None = None  # warehouse column -> function applied to the source value
+
+    @property
+    def names(self) -> list[str]:
+        return [column for column, _type, _path in self.columns]
+
+    def ddl(self) -> str:
+        columns = ", ".join(f"{column} {kind}" for column, kind, _path in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} ({columns}, PRIMARY KEY (id))"
+
+    def paths(self) -> list[str]:
+        return [path for _column, _kind, path in self.columns]
+
+
+def referrer_host(url: str) -> str:
+    """Only the host of a referrer: its path and query can carry personal data."""
+    if not url:
+        return ""
+    try:
+        return (urlsplit(url).hostname or "")[:200]
+    except ValueError:
+        return ""
+
+
+MONEY = "DECIMAL(18, 2)"
+TIME = "TIMESTAMPTZ"
+
+TABLES = {
+    "customers": Table(
+        "customers",
+        Customer,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("created_at", TIME, "created_at"),
+            ("country", "VARCHAR", "country"),
+            ("language", "VARCHAR", "language"),
+            ("email_consent", "VARCHAR", "email_consent"),
+            ("updated_at", TIME, "updated_at"),
+        ),
+        "updated_at",
+    ),  # fmt: skip
+    "orders": Table(
+        "orders",
+        Order,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("customer_id", "BIGINT", "customer_id"),
+            ("total", MONEY, "total"),
+            ("refunded_amount", MONEY, "refunded_amount"),
+            ("currency", "VARCHAR", "currency"),
+            ("created_at", TIME, "created_at"),
+            ("cancelled_at", TIME, "cancelled_at"),
+            ("source_channel", "VARCHAR", "source_channel"),
+            ("utm_source", "VARCHAR", "utm_source"),
+            ("utm_medium", "VARCHAR", "utm_medium"),
+            ("referrer_host", "VARCHAR", "referrer"),
+            ("updated_at", TIME, "updated_at"),
+        ),
+        "updated_at",
+        {"referrer_host": referrer_host},
+    ),  # fmt: skip
+    "events": Table(
+        "events",
+        Event,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("customer_id", "BIGINT", "customer_id"),
+            ("anonymous_id", "VARCHAR", "anonymous_id"),
+            ("session_id", "VARCHAR", "session_id"),
+            ("type", "VARCHAR", "type"),
+            ("occurred_at", TIME, "occurred_at"),
+        ),
+        "id",
+    ),  # fmt: skip
+    "responses": Table(
+        "responses",
+        Response,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("customer_id", "BIGINT", "customer_id"),
+            ("survey_kind", "VARCHAR", "survey__kind"),
+            ("score", "INTEGER", "score"),
+            ("band", "VARCHAR", "band"),
+            ("channel", "VARCHAR", "channel"),
+            ("created_at", TIME, "created_at"),
+            ("updated_at", TIME, "updated_at"),
+        ),
+        "updated_at",
+    ),  # fmt: skip
+}

@@ -1,0 +1,189 @@
+"""Keep the warehouse a copy of the store mirror: what changed since the last sync, what was erased.
+
+    result = sync_warehouse()   # the worker runs it every SYNC_SECONDS (tasks.sync_warehouse_task)
+
+Per table (sources.TABLES), a watermark in the warehouse's own `sync_state`
+says how far it has copied: the last (updated_at, id) for tables whose rows
+change, the last id for storefront events, which are only added. Rows are
+read in chunks of CHUNK in that order and written with INSERT OR REPLACE on
+the id, each chunk committed with its watermark in one DuckDB transaction, so a
+sync killed half-way resumes from its last chunk and copies nothing twice
+wrongly (a row copied again replaces itself).
+
+A transaction of the store mirror that commits after a later one was copied
+would leave its rows behind a watermark; every sync therefore reads again
+the last OVERLAP of changes (by time for updated_at, by the ids seen that
+long ago for events), which covers any write transaction shorter than that.
+
+Erasures (models.WarehouseErasure, written by the erasure itself) remove the
+person's rows from every table: their customer row, their storefront
+events (also those of their anonymous ids) and answers; their orders stay
+for the revenue with no customer. Rows of stores that no longer exist go too.
+The erasure rows are deleted only after the warehouse committed.
+"""
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+from django.db.models import Q
+from django.utils import timezone
+
+from cxloop.core.models import Store
+
+from .models import WarehouseErasure
+from .sources import TABLES, Table
+from .warehouse import writing
+
+CHUNK = 50_000
+OVERLAP = timedelta(seconds=10)
+SYNC_SECONDS = 30
+
+
+@dataclass
+class SyncResult:
+    copied: dict[str, int] = field(default_factory=dict)
+    erased: int = 0
+    seconds: float = 0.0
+
+
+def sync_warehouse(*, now: datetime | None = None, chunk: int = CHUNK) -> SyncResult:
+    started = time.perf_counter()
+    now = now or timezone.now()
+    result = SyncResult()
+    with writing() as con:
+        for table in TABLES.values():
+            result.copied[table.name] = _sync_table(con, table, now, chunk)
+        result.erased = _apply_erasures(con)
+        _drop_gone_stores(con)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _state(con, name: str):
+    row = con.execute(
+        "SELECT watermark_time, watermark_id, history FROM sync_state WHERE table_name = ?", [name]
+    ).fetchone()
+    if row is None:
+        return None, None, []
+    return row[0], row[1], json.loads(row[2] or "[]")
+
+
+def _save_state(con, name, watermark_time, watermark_id, history, now, copied) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?, ?, "
+        "COALESCE((SELECT rows_copied FROM sync_state WHERE table_name = ?), 0) + ?)",
+        [name, watermark_time, watermark_id, json.dumps(history), now, name, copied],
+    )
+
+
+def _sync_table(con, table: Table, now: datetime, chunk: int) -> int:
+    watermark_time, watermark_id, history = _state(con, table.name)
+    rows = table.model.objects.all()
+    if table.changed_by == "updated_at":
+        if watermark_time is not None:
+            rows = rows.filter(updated_at__gte=watermark_time - OVERLAP)
+        order = ("updated_at", "id")
+    else:
+        # Re-read from the last id a sync saw at least OVERLAP ago: a slower transaction's ids are in it.
+        settled = [seen for at, seen in history if datetime.fromisoformat(at) <= now - OVERLAP]
+        start = max(settled, default=0)
+        rows = rows.filter(id__gt=start)
+        order = ("id",)
+    rows = rows.order_by(*order)
+    copied, last = 0, None
+    paths = table.paths()
+    while True:
+        page = rows
+        if last is not None:
+            page = (
+                rows.filter(Q(updated_at__gt=last[0]) | Q(updated_at=last[0], id__gt=last[1]))
+                if table.changed_by == "updated_at"
+                else rows.filter(id__gt=last[1])
+            )
+        batch = list(page.values_list(*paths)[:chunk])
+        if not batch:
+            break
+        newest = batch[-1]
+        last = (newest[paths.index("updated_at")] if table.changed_by == "updated_at" else None, newest[0])
+        con.begin()
+        _upsert(con, table, batch)
+        if table.changed_by == "updated_at":
+            watermark_time, watermark_id = last
+        else:
+            watermark_id = max(watermark_id or 0, last[1])
+        _save_state(con, table.name, watermark_time, watermark_id, history, now, len(batch))
+        con.commit()
+        copied += len(batch)
+        if len(batch) < chunk:
+            break
+    if table.changed_by == "id":
+        history = [(at, seen) for at, seen in history if datetime.fromisoformat(at) > now - 2 * OVERLAP]
+        history.append((now.isoformat(), watermark_id or 0))
+    _save_state(con, table.name, watermark_time, watermark_id, history, now, 0)
+    return copied
+
+
+def _upsert(con, table: Table, batch: list[tuple]) -> None:
+    columns = list(zip(*batch, strict=True))
+    arrays = {}
+    for (name, _kind, _path), values in zip(table.columns, columns, strict=True):
+        convert = (table.convert or {}).get(name)
+        arrays[name] = list(map(convert, values)) if convert else list(values)
+    con.register("incoming", pa.table(arrays))
+    try:
+        names = ", ".join(table.names)
+        con.execute(f"INSERT OR REPLACE INTO {table.name} ({names}) SELECT {names} FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _apply_erasures(con) -> int:
+    erasures = list(WarehouseErasure.objects.order_by("pk")[:1000])
+    if not erasures:
+        return 0
+    con.begin()
+    for erasure in erasures:
+        store = erasure.store_id
+        if erasure.customer_id is None:
+            for table in TABLES.values():
+                con.execute(f"DELETE FROM {table.name} WHERE store_id = ?", [store])
+            continue
+        who = erasure.customer_id
+        con.execute("DELETE FROM customers WHERE store_id = ? AND id = ?", [store, who])
+        con.execute(
+            "DELETE FROM events WHERE store_id = ? AND (customer_id = ? OR list_contains(?, anonymous_id))",
+            [store, who, list(erasure.anonymous_ids or [])],
+        )
+        con.execute("DELETE FROM responses WHERE store_id = ? AND customer_id = ?", [store, who])
+        con.execute(
+            "UPDATE orders SET customer_id = NULL WHERE store_id = ? AND customer_id = ?", [store, who]
+        )
+    con.commit()
+    WarehouseErasure.objects.filter(pk__in=[erasure.pk for erasure in erasures]).delete()
+    return len(erasures)
+
+
+def _drop_gone_stores(con) -> None:
+    stores = list(Store.objects.values_list("pk", flat=True))
+    con.begin()
+    for table in TABLES.values():
+        con.execute(f"DELETE FROM {table.name} WHERE NOT list_contains(?, store_id)", [stores])
+    con.commit()
+
+
+def sync_status() -> dict | None:
+    """When each table was last synced (None before the first sync); read by the dashboard."""
+    from .warehouse import WarehouseBusy, WarehouseMissing, reading
+
+    try:
+        with reading() as con:
+            rows = con.execute("SELECT table_name, synced_at, rows_copied FROM sync_state").fetchall()
+    except (WarehouseMissing, WarehouseBusy):
+        return None
+    if not rows:
+        return None
+    oldest = min(row[1] for row in rows)
+    return {"synced_at": oldest, "tables": {name: copied for name, _at, copied in rows}}

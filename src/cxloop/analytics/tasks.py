@@ -1,0 +1,21 @@
+"""Background entry points of analytics."""
+
+import logging
+
+from django_tasks import task
+
+from .sync import sync_warehouse
+from .warehouse import WarehouseBusy
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def sync_warehouse_task() -> dict:
+    """Periodic: copy what changed into the warehouse. A file held by a long report waits for the next run."""
+    try:
+        result = sync_warehouse()
+    except WarehouseBusy:
+        logger.info("Warehouse busy: this sync waits for the next run")
+        return {"busy": True}
+    return {"copied": result.copied, "erased": result.erased, "seconds": round(result.seconds, 3)}

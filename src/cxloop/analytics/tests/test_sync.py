@@ -1,0 +1,131 @@
+"""The warehouse follows the store mirror: new and changed rows, erasures, deleted stores, resumed syncs."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from cxloop.analytics.models import WarehouseErasure
+from cxloop.analytics.sync import OVERLAP, sync_warehouse
+from cxloop.analytics.warehouse import reading
+from cxloop.commerce.models import Customer, Event, Order
+from cxloop.commerce.services.erasure import erase_customer
+from cxloop.core import services as core_services
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+def customer(store, name):
+    return Customer.objects.create(
+        store=store, email=f"{name}@example.com", email_key=f"{name}@example.com", first_name=name,
+        created_at=T0, updated_at=T0,
+    )  # fmt: skip
+
+
+def order(store, who, n, total="10.00"):
+    return Order.objects.create(
+        store=store, customer=who, platform="shopify", external_id=str(n), number=f"#{n}", currency="PLN",
+        total=Decimal(total), created_at=T0, referrer="https://www.google.com/search?q=ania+kowalska",
+    )  # fmt: skip
+
+
+def event(store, n, who=None, anonymous="a1"):
+    return Event.objects.create(
+        store=store, event_id=f"e{n}", type="page_view", customer=who, anonymous_id=anonymous,
+        session_id="s1", occurred_at=T0, received_at=T0,
+    )  # fmt: skip
+
+
+def warehouse(sql: str, params=()):
+    with reading() as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_a_first_sync_copies_everything_in_chunks_and_keeps_no_personal_text(store):
+    ania = customer(store, "ania")
+    with time_machine.travel(T0, tick=False):
+        for n in range(7):
+            order(store, ania, n)
+            event(store, n, ania)
+
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        result = sync_warehouse(chunk=3)
+
+    assert result.copied == {"customers": 1, "orders": 7, "events": 7, "responses": 0}
+    assert warehouse("SELECT count(*), sum(total) FROM orders") == [(7, Decimal("70.00"))]
+    assert warehouse("SELECT DISTINCT referrer_host FROM orders") == [("www.google.com",)]  # never the query
+    assert "email" not in {row[0] for row in warehouse("SELECT column_name FROM information_schema.columns")}
+
+
+def test_a_later_sync_copies_what_changed_since_and_a_changed_order_replaces_itself(store):
+    ania = customer(store, "ania")
+    with time_machine.travel(T0, tick=False):
+        first = order(store, ania, 1)
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        order(store, ania, 2, "20.00")
+        first.refunded_amount = Decimal("4.00")
+        first.save()
+        event(store, 1)
+    with time_machine.travel(T0 + timedelta(minutes=6), tick=False):
+        again = sync_warehouse()
+
+    assert again.copied["orders"] == 2 and again.copied["events"] == 1
+    assert warehouse("SELECT id, total, refunded_amount FROM orders ORDER BY id") == [
+        (first.pk, Decimal("10.00"), Decimal("4.00")), (first.pk + 1, Decimal("20.00"), Decimal("0.00")),
+    ]  # fmt: skip
+
+
+def test_rows_written_just_before_the_last_sync_are_read_again_and_not_doubled(store):
+    ania = customer(store, "ania")
+    with time_machine.travel(T0, tick=False):
+        order(store, ania, 1)
+    with time_machine.travel(T0 + OVERLAP / 2, tick=False):
+        sync_warehouse()
+        again = sync_warehouse()  # inside the overlap: read again, replaced, counted once in the table
+
+    assert again.copied["orders"] == 1
+    assert warehouse("SELECT count(*) FROM orders") == [(1,)]
+
+
+def test_an_erased_customer_leaves_the_warehouse_at_the_next_sync_and_their_orders_stay_anonymous(store):
+    ania, ben = customer(store, "ania"), customer(store, "ben")
+    with time_machine.travel(T0, tick=False):
+        order(store, ania, 1)
+        order(store, ben, 2)
+    event(store, 1, ania, anonymous="a-ania")
+    event(store, 2, None, anonymous="a-ania")  # before she signed in
+    event(store, 3, ben, anonymous="a-ben")
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        erase_customer(store=store, customer=ania)
+    with time_machine.travel(T0 + timedelta(minutes=3), tick=False):
+        result = sync_warehouse()
+
+    assert result.erased == 1 and not WarehouseErasure.objects.exists()
+    assert warehouse("SELECT id FROM customers") == [(ben.pk,)]
+    assert warehouse("SELECT anonymous_id FROM events") == [("a-ben",)]
+    assert sorted(warehouse("SELECT customer_id, total FROM orders"), key=str) == sorted(
+        [(None, Decimal("10.00")), (ben.pk, Decimal("10.00"))], key=str
+    )
+
+
+def test_a_deleted_store_leaves_the_warehouse(store):
+    gone, _ = core_services.create_store(name="Gone", currency="EUR", slug="gone")
+    with time_machine.travel(T0, tick=False):
+        order(gone, customer(gone, "x"), 1)
+        order(store, None, 2)
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()
+    gone.delete()
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        sync_warehouse()
+
+    assert warehouse(
+        "SELECT DISTINCT store_id FROM orders UNION SELECT DISTINCT store_id FROM customers"
+    ) == [(store.pk,)]

@@ -1,0 +1,61 @@
+"""The reports page: the numbers from the warehouse, its age, the empty state, the CSV, every member."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cxloop.analytics.sync import sync_warehouse
+from cxloop.commerce.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+def order(store, n, total):
+    now = timezone.now()
+    return Order.objects.create(
+        store=store, platform="shopify", external_id=str(n), number=f"#{n}", currency=store.currency,
+        total=Decimal(total), created_at=now - timedelta(hours=1),
+    )  # fmt: skip
+
+
+def test_before_the_first_sync_the_page_says_the_data_is_being_prepared(staff_client):
+    response = staff_client.get(reverse("analytics:dashboard"))
+
+    assert response.status_code == 200
+    assert "being prepared" in response.content.decode()
+
+
+def test_the_page_shows_this_stores_numbers_only_and_the_age_of_the_copy(agent_client, store, other_store):
+    order(store, 1, "120.00")
+    order(store, 2, "30.00")
+    order(other_store, 3, "9999.00")
+    sync_warehouse()
+
+    html = agent_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+
+    assert "150.00" in html.replace("\u00a0", " ") and "9,999" not in html and "9999" not in html
+    assert "Data as of" in html
+
+
+def test_the_csv_holds_a_row_per_day_and_a_wrong_period_is_400(staff_client, store):
+    order(store, 1, "120.00")
+    sync_warehouse()
+
+    response = staff_client.get(reverse("analytics:dashboard-csv"), {"days": "7"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("Day,Orders,Net revenue (PLN)")
+    assert len(lines) == 8 and lines[-1].endswith(",1,120.00")
+    assert staff_client.get(reverse("analytics:dashboard"), {"days": "5"}).status_code == 400
+    assert staff_client.get(reverse("analytics:dashboard-csv"), {"days": "x"}).status_code == 400
+
+
+def test_update_now_queues_a_sync_and_wants_a_post(staff_client):
+    assert staff_client.get(reverse("analytics:sync-now")).status_code == 405
+    response = staff_client.post(reverse("analytics:sync-now"))
+
+    assert response.status_code == 302

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("revenue.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("sync/", views.sync_now, name="sync-now"),
+]

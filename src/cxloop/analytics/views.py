@@ -1,0 +1,84 @@
+"""The reports page: the store's numbers for a period against the one before, from the warehouse.
+
+Every member reads it. The numbers come from the analytics warehouse
+(analytics.sync keeps it; the page says how old its copy is); while the
+warehouse is being built, or busy for longer than a moment, the page says so.
+"""
+
+from django.contrib import messages as flash
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cxloop.surveys.exports import stream_csv
+from cxloop.web import charts
+from cxloop.web.access import store_required
+
+from .reports import PERIODS, build_dashboard
+from .sync import sync_status
+from .warehouse import WarehouseBusy, WarehouseMissing
+
+STEP_NAMES = {
+    "page_view": gettext_lazy("Sessions"),
+    "product_view": gettext_lazy("Viewed a product"),
+    "add_to_cart": gettext_lazy("Added to cart"),
+    "checkout_started": gettext_lazy("Started checkout"),
+    "order_placed": gettext_lazy("Ordered"),
+}
+
+
+def _days(request) -> int | None:
+    raw = request.GET.get("days", "30")
+    return int(raw) if raw.isdigit() and int(raw) in PERIODS else None
+
+
+@store_required
+def dashboard(request):
+    days = _days(request)
+    if days is None:
+        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    context = {"section": "analytics", "days": days, "periods": PERIODS, "status": sync_status()}
+    try:
+        report = build_dashboard(request.store, days=days)
+    except WarehouseMissing:
+        return render(request, "analytics/dashboard.html", context | {"state": "missing"})
+    except WarehouseBusy:
+        return render(request, "analytics/dashboard.html", context | {"state": "busy"}, status=503)
+    if context["status"]:
+        context["lag_seconds"] = int((timezone.now() - context["status"]["synced_at"]).total_seconds())
+    context |= {
+        "report": report,
+        "funnel": [(STEP_NAMES[step], sessions, share) for step, sessions, share in report.funnel],
+        "chart": charts.build_bar_chart(report.days, label_every=max(1, days // 6)),
+        "has_orders": any(day.orders for day in report.days),
+    }
+    return render(request, "analytics/dashboard.html", context)
+
+
+@store_required
+def dashboard_csv(request):
+    """The daily rows behind the chart: day, orders, net revenue."""
+    days = _days(request)
+    if days is None:
+        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    report = build_dashboard(request.store, days=days)
+    rows = ([day.day.isoformat(), day.orders, day.net] for day in report.days)
+    head = [_("Day"), _("Orders"), _("Net revenue (%(currency)s)") % {"currency": request.store.currency}]
+    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="revenue-{report.since}-{report.until}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@store_required
+def sync_now(request):
+    """Ask the worker to bring the warehouse up to date now (it does every half minute anyway)."""
+    from .tasks import sync_warehouse_task
+
+    sync_warehouse_task.enqueue()
+    flash.success(request, _("The worker is updating the reports' data; reload in a moment."))
+    return redirect("analytics:dashboard")
