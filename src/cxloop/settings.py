@@ -132,6 +132,7 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "cxloop.sqlite3"
 # The analytics warehouse (DuckDB), kept by the worker from the database above (analytics.sync).
 CXLOOP_WAREHOUSE_PATH = Path(os.environ.get("CXLOOP_WAREHOUSE_PATH", VAR_DIR / "analytics.duckdb"))
+CXLOOP_WAREHOUSE_CHUNK = int(os.environ.get("CXLOOP_WAREHOUSE_CHUNK", "50000"))  # rows read and committed at once
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=600

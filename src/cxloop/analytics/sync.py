@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pyarrow as pa
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,7 +38,6 @@ from .models import WarehouseErasure
 from .sources import TABLES, Table
 from .warehouse import writing
 
-CHUNK = 50_000
 OVERLAP = timedelta(seconds=10)
 SYNC_SECONDS = 30
 
@@ -49,7 +49,8 @@ class SyncResult:
     seconds: float = 0.0
 
 
-def sync_warehouse(*, now: datetime | None = None, chunk: int = CHUNK) -> SyncResult:
+def sync_warehouse(*, now: datetime | None = None, chunk: int | None = None) -> SyncResult:
+    chunk = chunk or settings.CXLOOP_WAREHOUSE_CHUNK
     started = time.perf_counter()
     now = now or timezone.now()
     result = SyncResult()
