@@ -19,8 +19,9 @@ $(VENV)/.synced: pyproject.toml uv.lock
 # The tests need a few Debian packages; install them when they are missing: Chromium for the
 # browser tests, with the Noto fonts that give it Chinese, Persian and Latin glyphs
 # (screenshots in every language), GNU gettext, which the catalogue test uses to check every
-# translation is complete, and Dovecot, the real IMAP server the mailbox tests read from.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-noto-core gettext dovecot-imapd
+# translation is complete, Dovecot, the real IMAP server the mailbox tests read from, and a Java
+# runtime, which Spark needs (the analytics metrics are tested on Spark in local mode too).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-noto-core gettext dovecot-imapd openjdk-17-jre-headless
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  if [ -n "$$missing" ]; then \

@@ -127,3 +127,38 @@ def test_the_same_definitions_on_postgresql_give_the_same_answers(shop):
 
     assert figures(direct) == figures(warehouse) == EXPECTED
     assert [day.net for day in direct.days] == [day.net for day in warehouse.days]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """Spark in local mode (one thread, no UI), as a big install would point Ibis at a cluster."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]").appName("cxloop-metrics")
+        .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )  # fmt: skip
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_path):
+    from cxloop.analytics.warehouse import reading
+
+    sync_warehouse(now=NOW)
+    with reading() as con:  # the warehouse's tables as Parquet files, which Spark reads
+        for name in ("orders", "customers", "events", "responses"):
+            con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")
+    for name in ("orders", "customers", "events", "responses"):
+        spark.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
+    backend = ibis.pyspark.connect(spark)
+
+    on_spark = build_dashboard(
+        shop, days=7, now=NOW, backend=backend, tables=metrics.warehouse_tables(backend)
+    )
+
+    assert figures(on_spark) == EXPECTED
+    assert [day.net for day in on_spark.days] == [Decimal(n) for n in DAYS]
