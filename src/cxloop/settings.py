@@ -132,6 +132,9 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "cxloop.sqlite3"
 # The analytics warehouse (DuckDB), kept by the worker from the database above (analytics.sync).
 CXLOOP_WAREHOUSE_PATH = Path(os.environ.get("CXLOOP_WAREHOUSE_PATH", VAR_DIR / "analytics.duckdb"))
+# Where the reports' numbers are computed: "warehouse" (the DuckDB copy, the default) or "database"
+# (straight on the PostgreSQL database, for small installs that run no sync; docs/analytics.md).
+CXLOOP_ANALYTICS_ENGINE = os.environ.get("CXLOOP_ANALYTICS_ENGINE", "warehouse")
 CXLOOP_WAREHOUSE_CHUNK = int(os.environ.get("CXLOOP_WAREHOUSE_CHUNK", "50000"))  # rows read and committed at once
 DATABASES = {
     "default": dj_database_url.parse(

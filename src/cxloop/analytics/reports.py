@@ -13,6 +13,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import ibis
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.utils import timezone
 
 from cxloop.web.queries import Comparison
@@ -129,6 +132,9 @@ def build_dashboard(
     """The dashboard from the warehouse (or from `backend`/`tables`, e.g. PostgreSQL directly)."""
     first, last, since, until = period_bounds(store, days, now=now)
     before_since = since - (until - since)
+    if backend is None and settings.CXLOOP_ANALYTICS_ENGINE == "database":
+        backend = database_backend()
+        tables = metrics.database_tables(backend)
     if backend is None:
         with reading() as con:
             backend = ibis.duckdb.from_connection(con)
@@ -151,6 +157,33 @@ def build_dashboard(
         funnel=_funnel_rows(current.funnel),
         days=_days(current.buckets, first, last, _zone(store)),
     )  # fmt: skip
+
+
+def database_backend():
+    """Ibis on the store mirror's PostgreSQL database (CXLOOP_ANALYTICS_ENGINE=database), one per process."""
+    global _database_backend
+    if _database_backend is None:
+        params = connections["default"].settings_dict
+        if connections["default"].vendor != "postgresql":
+            raise ImproperlyConfigured(
+                "CXLOOP_ANALYTICS_ENGINE=database needs PostgreSQL; SQLite uses the warehouse."
+            )
+        _database_backend = ibis.postgres.connect(
+            host=params["HOST"] or "127.0.0.1", port=int(params["PORT"] or 5432), user=params["USER"],
+            password=params["PASSWORD"] or None, database=params["NAME"],
+        )  # fmt: skip
+    return _database_backend
+
+
+_database_backend = None
+
+
+def close_database_backend() -> None:
+    """Close this process's connection of `database_backend` (tests, before their database is dropped)."""
+    global _database_backend
+    if _database_backend is not None:
+        _database_backend.disconnect()
+        _database_backend = None
 
 
 def _funnel_rows(sessions: dict[str, int]) -> list[tuple[str, int, Decimal | None]]:

@@ -1,14 +1,16 @@
 """The dashboard's numbers against answers worked out by hand, on DuckDB and on PostgreSQL alike."""
 
+import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import ibis
 import pytest
+import time_machine
 from django.db import connection
 
 from cxloop.analytics import metrics
-from cxloop.analytics.reports import build_dashboard
+from cxloop.analytics.reports import build_dashboard, close_database_backend
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.commerce.models import Customer, Event, Order
 
@@ -129,6 +131,29 @@ def test_the_same_definitions_on_postgresql_give_the_same_answers(shop):
     assert [day.net for day in direct.days] == [day.net for day in warehouse.days]
 
 
+def test_a_small_install_reads_the_reports_straight_from_postgresql_without_a_warehouse(
+    shop, settings, owner
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (make test-postgres)")
+    from django.test import Client
+
+    settings.CXLOOP_ANALYTICS_ENGINE = "database"
+    client = Client()
+    client.force_login(owner)
+
+    try:
+        with time_machine.travel(NOW, tick=False):
+            report = build_dashboard(shop, days=7)
+            page = client.get("/analytics/", {"days": "7"})
+    finally:
+        close_database_backend()
+
+    assert figures(report) == EXPECTED
+    assert page.status_code == 200 and "195.00" in page.content.decode().replace("\u00a0", " ")
+    assert not settings.CXLOOP_WAREHOUSE_PATH.exists()  # no warehouse was needed
+
+
 @pytest.fixture(scope="module")
 def spark():
     """Spark in local mode (one thread, no UI), as a big install would point Ibis at a cluster."""
@@ -141,6 +166,8 @@ def spark():
         .getOrCreate()
     )  # fmt: skip
     session.sparkContext.setLogLevel("ERROR")
+    # py4j logs "Closing down" from __del__ at exit, after pytest has closed the streams it captured.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     yield session
     session.stop()
 
