@@ -131,11 +131,18 @@ TEMPLATES = [
 # delivery survives a crash of the process (and of the OS, where fsync holds).
 SQLITE_PATH = VAR_DIR / "cxloop.sqlite3"
 # The analytics warehouse (DuckDB), kept by the worker from the database above (analytics.sync).
-CXLOOP_WAREHOUSE_PATH = Path(os.environ.get("CXLOOP_WAREHOUSE_PATH", VAR_DIR / "analytics.duckdb"))
+CXLOOP_WAREHOUSE_PATH = Path(
+    os.environ.get(
+        "CXLOOP_WAREHOUSE_PATH",
+        # Each test process its own file, as its own test database: DuckDB lets one process write it.
+        VAR_DIR / (f"test-analytics-{os.getpid()}.duckdb" if TESTING else "analytics.duckdb"),
+    )
+)
 # Where the reports' numbers are computed: "warehouse" (the DuckDB copy, the default) or "database"
 # (straight on the PostgreSQL database, for small installs that run no sync; docs/analytics.md).
 CXLOOP_ANALYTICS_ENGINE = os.environ.get("CXLOOP_ANALYTICS_ENGINE", "warehouse")
-CXLOOP_WAREHOUSE_CHUNK = int(os.environ.get("CXLOOP_WAREHOUSE_CHUNK", "50000"))  # rows read and committed at once
+# Rows the sync reads and commits at once.
+CXLOOP_WAREHOUSE_CHUNK = int(os.environ.get("CXLOOP_WAREHOUSE_CHUNK", "50000"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=600

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
+from cxloop.analytics.sync import sync_warehouse
 from cxloop.segments.services.predictions import refresh_predictions
 from cxloop.segments.services.segments import create_segment
 
@@ -87,4 +88,5 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     refresh_predictions(store)  # the worker does it daily; the demo shows them from the start
     for name, query in DEMO_SEGMENTS:  # after the predictions, which two of them use
         create_segment(store=store, name=name, query=query)
+    sync_warehouse()  # the worker does it every half minute; the reports have data from the start
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary, helpdesk=helpdesk)

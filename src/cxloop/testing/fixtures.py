@@ -1,5 +1,7 @@
 """Fixtures every app's tests share: two stores, staff of each, API keys."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -13,6 +15,17 @@ from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server for t
 from .sns import local_sns  # noqa: F401 (a fixture: SNS signatures with a certificate served locally)
 from .webhooks import webhook_receiver  # noqa: F401 (a fixture: a real HTTP server receiving webhooks)
 from .worker import task_worker  # noqa: F401 (a fixture: runs queued tasks on demand)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _remove_test_warehouse():
+    """The test process's own analytics warehouse file (settings) goes when the session ends."""
+    yield
+    from django.conf import settings
+
+    path = Path(settings.CXLOOP_WAREHOUSE_PATH)
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture
