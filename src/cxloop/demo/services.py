@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from cxloop.analytics.sync import sync_warehouse
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
-from cxloop.analytics.sync import sync_warehouse
 from cxloop.segments.services.predictions import refresh_predictions
 from cxloop.segments.services.segments import create_segment
 
