@@ -92,8 +92,8 @@ def main(argv: list[str]) -> None:
     x, t_x, T, m = data["x"], data["t_x"], data["T"], data["m"]
     repeat = x > 0
     distinct = len(distinct_rows(x, t_x, T)[1])
-    print(f"{args.customers:,} customers simulated in {simulate_s:.1f} s; {int(repeat.sum()):,} with a repeat "
-          f"order; {distinct:,} distinct (x, t_x, T)")  # fmt: skip
+    print(f"{args.customers:,} customers simulated in {simulate_s:.1f} s; {int(repeat.sum()):,} "
+          f"with a repeat order; {distinct:,} distinct (x, t_x, T)")  # fmt: skip
 
     ours_orders, ours_orders_s = _timed(lambda: bgnbd.fit(x, t_x, T))
     ours_value, ours_value_s = _timed(lambda: gamma_gamma.fit(x, m))
