@@ -172,3 +172,24 @@ def nps_by_band(t: Tables, store_id: int, since: datetime, until: datetime) -> i
         _within(responses.created_at, since, until),
     )  # fmt: skip
     return responses.group_by("band").aggregate(answers=_.count())
+
+
+def month_index(column, offset_seconds: int):
+    """The calendar month of a timestamp (year * 12 + month - 1) at a fixed offset from UTC (the store's)."""
+    shifted = column + ibis.interval(seconds=offset_seconds)
+    return shifted.year() * 12 + shifted.month() - 1
+
+
+def cohorts(t: Tables, store_id: int, first_month: int, last_month: int, offset_seconds: int) -> ir.Table:
+    """Monthly first-order cohorts: per (cohort month, months since), the cohort's customers who ordered
+    that month and their net. Months are month indexes (month_index) from first_month to last_month."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull())
+    orders = orders.mutate(
+        month=month_index(orders.created_at, offset_seconds), net=orders.total - orders.refunded_amount
+    )
+    firsts = orders.group_by("customer_id").aggregate(cohort=_.month.min())
+    firsts = firsts.filter((firsts.cohort >= first_month) & (firsts.cohort <= last_month))
+    joined = orders.join(firsts, "customer_id")
+    joined = joined.filter(joined.month <= last_month).mutate(age=joined.month - joined.cohort)
+    return joined.group_by(["cohort", "age"]).aggregate(customers=_.customer_id.nunique(), net=_.net.sum())

@@ -7,6 +7,7 @@ A period is the last `days` whole days in the store's timezone (today
 included); the previous period is the same number of days before it.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -132,16 +133,7 @@ def build_dashboard(
     """The dashboard from the warehouse (or from `backend`/`tables`, e.g. PostgreSQL directly)."""
     first, last, since, until = period_bounds(store, days, now=now)
     before_since = since - (until - since)
-    if backend is None and settings.CXLOOP_ANALYTICS_ENGINE == "database":
-        backend = database_backend()
-        tables = metrics.database_tables(backend)
-    if backend is None:
-        with reading() as con:
-            backend = ibis.duckdb.from_connection(con)
-            tables = metrics.warehouse_tables(backend)
-            current = compute_figures(backend, tables, store.pk, since, until)
-            previous = compute_figures(backend, tables, store.pk, before_since, since)
-    else:
+    with engine(backend, tables) as (backend, tables):
         current = compute_figures(backend, tables, store.pk, since, until)
         previous = compute_figures(backend, tables, store.pk, before_since, since)
     return Dashboard(
@@ -159,6 +151,59 @@ def build_dashboard(
     )  # fmt: skip
 
 
+@contextmanager
+def engine(backend=None, tables=None):
+    """(backend, tables) to compute on: those given, else the configured engine (CXLOOP_ANALYTICS_ENGINE)."""
+    if backend is not None:
+        yield backend, tables
+    elif settings.CXLOOP_ANALYTICS_ENGINE == "database":
+        backend = database_backend()
+        yield backend, metrics.database_tables(backend)
+    else:
+        with reading() as con:
+            backend = ibis.duckdb.from_connection(con)
+            yield backend, metrics.warehouse_tables(backend)
+
+
+@dataclass
+class CohortRow:
+    month: date
+    customers: int  # who ordered first that month
+    cells: list  # per month since: (share of the cohort who ordered, in per cent; net), or None (future)
+
+
+@dataclass
+class Cohorts:
+    ages: list[int]
+    rows: list[CohortRow]
+
+
+def build_cohorts(
+    store, *, months: int = 12, now: datetime | None = None, backend=None, tables=None
+) -> Cohorts:
+    """Monthly first-order cohorts of the last `months` months (this one included): retention and net."""
+    zone = _zone(store)
+    local_now = (now or timezone.now()).astimezone(zone)
+    offset = int(local_now.utcoffset().total_seconds())
+    last = local_now.year * 12 + local_now.month - 1
+    first = last - months + 1
+    with engine(backend, tables) as (backend, tables):
+        rows = backend.to_pyarrow(metrics.cohorts(tables, store.pk, first, last, offset)).to_pylist()
+    cells = {(row["cohort"], row["age"]): (row["customers"], Decimal(row["net"] or 0)) for row in rows}
+    result = []
+    for cohort in range(last, first - 1, -1):  # the newest first
+        size = cells.get((cohort, 0), (0, Decimal(0)))[0]
+        line = []
+        for age in range(months):
+            if cohort + age > last:
+                line.append(None)
+                continue
+            customers, net = cells.get((cohort, age), (0, Decimal(0)))
+            line.append((_rate(customers, size), net))
+        result.append(CohortRow(month=date(cohort // 12, cohort % 12 + 1, 1), customers=size, cells=line))
+    return Cohorts(ages=list(range(months)), rows=result)
+
+
 def database_backend():
     """Ibis on the store mirror's PostgreSQL database (CXLOOP_ANALYTICS_ENGINE=database), one per process."""
     global _database_backend
@@ -172,6 +217,7 @@ def database_backend():
             host=params["HOST"] or "127.0.0.1", port=int(params["PORT"] or 5432), user=params["USER"],
             password=params["PASSWORD"] or None, database=params["NAME"],
         )  # fmt: skip
+        _database_backend.raw_sql("SET TIME ZONE 'UTC'")  # months and days are cut in UTC, then shifted
     return _database_backend
 
 

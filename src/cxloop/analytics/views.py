@@ -17,7 +17,7 @@ from cxloop.surveys.exports import stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
-from .reports import PERIODS, build_dashboard
+from .reports import PERIODS, build_cohorts, build_dashboard
 from .sync import sync_status
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -43,6 +43,7 @@ def dashboard(request):
     context = {"section": "analytics", "days": days, "periods": PERIODS, "status": sync_status()}
     try:
         report = build_dashboard(request.store, days=days)
+        cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -54,8 +55,21 @@ def dashboard(request):
         "funnel": [(STEP_NAMES[step], sessions, share) for step, sessions, share in report.funnel],
         "chart": charts.build_bar_chart(report.days, label_every=max(1, days // 6)),
         "has_orders": any(day.orders for day in report.days),
+        "cohorts": cohorts,
+        "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+COHORT_MONTHS = 12
+
+
+def _shade(cell):
+    """A cohort cell with its shade, 0-10 by its share (a class: the CSP allows no inline style)."""
+    if cell is None:
+        return None
+    share, net = cell
+    return share, net, 0 if share is None else min(10, int(share // 10) + (1 if share > 0 else 0))
 
 
 @store_required

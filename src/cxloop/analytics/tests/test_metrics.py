@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 
 from cxloop.analytics import metrics
-from cxloop.analytics.reports import build_dashboard, close_database_backend
+from cxloop.analytics.reports import build_cohorts, build_dashboard, close_database_backend, database_backend
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.commerce.models import Customer, Event, Order
 
@@ -90,6 +90,18 @@ EXPECTED = {
 DAYS = ["25.00", "40.00", "80.00", "30.00", "20.00", "0", "0"]  # 27 November to 3 December, Warsaw days
 
 
+COHORTS = [  # newest first; per month since the first order: (% of the cohort who ordered, net)
+    ("2026-12-01", 0, [(None, Decimal(0)), None, None]),
+    ("2026-11-01", 3, [(Decimal("100.0"), Decimal("145.00")), (Decimal("66.7"), Decimal("1019.00")), None]),
+    ("2026-10-01", 1, [(Decimal("100.0"), Decimal("100.00")), (Decimal("100.0"), Decimal("40.00")),
+                       (Decimal("0.0"), Decimal(0))]),
+]  # fmt: skip
+
+
+def cohort_rows(cohorts) -> list:
+    return [(str(row.month), row.customers, row.cells) for row in cohorts.rows]
+
+
 def figures(report) -> dict:
     return {name: (getattr(report, name).current, getattr(report, name).previous) for name in EXPECTED}
 
@@ -104,6 +116,7 @@ def test_the_dashboard_from_the_warehouse_matches_the_hand_computed_answers(shop
         "2026-12-01", "2026-12-02", "2026-12-03",
     ]  # fmt: skip
     assert [day.net for day in report.days] == [Decimal(n) for n in DAYS]
+    assert cohort_rows(build_cohorts(shop, months=3, now=NOW)) == COHORTS
     assert [(step, sessions) for step, sessions, _share in report.funnel] == [
         ("page_view", 3), ("product_view", 2), ("add_to_cart", 1), ("checkout_started", 1),
         ("order_placed", 1),
@@ -114,21 +127,18 @@ def test_the_same_definitions_on_postgresql_give_the_same_answers(shop):
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (make test-postgres)")
     sync_warehouse(now=NOW)
-    params = connection.settings_dict
-    backend = ibis.postgres.connect(
-        host=params["HOST"] or "127.0.0.1", port=int(params["PORT"] or 5432), user=params["USER"],
-        password=params["PASSWORD"] or None, database=params["NAME"],
-    )  # fmt: skip
+    backend = database_backend()  # its own connection, in UTC whatever the server's zone
+    tables = metrics.database_tables(backend)
     try:
-        direct = build_dashboard(
-            shop, days=7, now=NOW, backend=backend, tables=metrics.database_tables(backend)
-        )
+        direct = build_dashboard(shop, days=7, now=NOW, backend=backend, tables=tables)
+        direct_cohorts = build_cohorts(shop, months=3, now=NOW, backend=backend, tables=tables)
     finally:
-        backend.disconnect()
+        close_database_backend()
     warehouse = build_dashboard(shop, days=7, now=NOW)
 
     assert figures(direct) == figures(warehouse) == EXPECTED
     assert [day.net for day in direct.days] == [day.net for day in warehouse.days]
+    assert cohort_rows(direct_cohorts) == cohort_rows(build_cohorts(shop, months=3, now=NOW)) == COHORTS
 
 
 def test_a_small_install_reads_the_reports_straight_from_postgresql_without_a_warehouse(
@@ -188,4 +198,6 @@ def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_pa
     )
 
     assert figures(on_spark) == EXPECTED
+    tables = metrics.warehouse_tables(backend)
+    assert cohort_rows(build_cohorts(shop, months=3, now=NOW, backend=backend, tables=tables)) == COHORTS
     assert [day.net for day in on_spark.days] == [Decimal(n) for n in DAYS]
