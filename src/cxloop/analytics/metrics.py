@@ -193,3 +193,68 @@ def cohorts(t: Tables, store_id: int, first_month: int, last_month: int, offset_
     joined = orders.join(firsts, "customer_id")
     joined = joined.filter(joined.month <= last_month).mutate(age=joined.month - joined.cohort)
     return joined.group_by(["cohort", "age"]).aggregate(customers=_.customer_id.nunique(), net=_.net.sum())
+
+
+def outcomes_by_nps_band(t: Tables, store_id: int, since: datetime, until: datetime, days: int) -> ir.Table:
+    """Do promoters buy again more? Per band of the customers' NPS answers given in [since, until): the
+    customers, how many ordered within `days` after answering, and the net they spent in those days.
+
+    Each customer counts once, by their latest answer in the window (band: high = promoter, mid = passive,
+    low = detractor). The window should end `days` before today, so that every answer had its full time.
+    """
+    responses = t.responses
+    answers = responses.filter(
+        responses.store_id == store_id, responses.survey_kind == "nps", responses.score.notnull(),
+        responses.customer_id.notnull(), _within(responses.created_at, since, until),
+    )  # fmt: skip
+    newest_first = ibis.row_number().over(
+        group_by="customer_id", order_by=[ibis.desc("created_at"), ibis.desc("id")]
+    )
+    answers = answers.mutate(rank=newest_first)
+    answers = answers.filter(answers.rank == 0).select("customer_id", "band", answered_at=answers.created_at)
+    return (
+        _outcomes(t, store_id, answers, days)
+        .group_by("band")
+        .aggregate(customers=_.count(), came_back=_.came_back.sum(), net=_.net.sum())
+    )
+
+
+def outcomes_without_answer(
+    t: Tables, store_id: int, since: datetime, until: datetime, days: int
+) -> ir.Table:
+    """The same for customers who never answered an NPS survey: from their first order in [since, until),
+    did they order again within `days`, and what did they spend then (the baseline for the bands)."""
+    responses = t.responses
+    answered = responses.filter(
+        responses.store_id == store_id, responses.survey_kind == "nps", responses.customer_id.notnull()
+    ).select("customer_id")
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull(), _within(orders.created_at, since, until))
+    orders = orders.filter(~orders.customer_id.isin(answered.customer_id))
+    anchors = orders.group_by("customer_id").aggregate(answered_at=_.created_at.min())
+    anchors = anchors.mutate(band=ibis.literal("none"))
+    return _outcomes(t, store_id, anchors, days).aggregate(
+        customers=_.count(), came_back=_.came_back.sum(), net=_.net.sum()
+    )
+
+
+def _outcomes(t: Tables, store_id: int, anchors: ir.Table, days: int) -> ir.Table:
+    """Per anchor (customer_id, band, answered_at): came_back (0/1), net of their orders in the next days."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull()).select(
+        order_customer=orders.customer_id,
+        ordered_at=orders.created_at,
+        net=orders.total - orders.refunded_amount,
+    )
+    joined = anchors.left_join(
+        orders,
+        [
+            anchors.customer_id == orders.order_customer,
+            orders.ordered_at > anchors.answered_at,
+            orders.ordered_at <= anchors.answered_at + ibis.interval(days=days),
+        ],
+    )
+    per_customer = joined.group_by(["customer_id", "band"]).aggregate(
+        orders_after=_.ordered_at.count(), net=_.net.sum().fill_null(0)
+    )
+    return per_customer.mutate(came_back=ibis.ifelse(per_customer.orders_after > 0, 1, 0))

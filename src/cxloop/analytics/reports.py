@@ -7,6 +7,7 @@ A period is the last `days` whole days in the store's timezone (today
 included); the previous period is the same number of days before it.
 """
 
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -202,6 +203,63 @@ def build_cohorts(
             line.append((_rate(customers, size), net))
         result.append(CohortRow(month=date(cohort // 12, cohort % 12 + 1, 1), customers=size, cells=line))
     return Cohorts(ages=list(range(months)), rows=result)
+
+
+BANDS = ("high", "mid", "low", "none")  # promoters, passives, detractors, never answered
+
+
+@dataclass
+class Outcome:
+    band: str
+    customers: int
+    came_back: int
+    net: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _rate(self.came_back, self.customers)
+
+    @property
+    def interval(self) -> tuple[Decimal, Decimal] | None:
+        """The 95 % Wilson interval of the rate, in per cent (None without customers)."""
+        if not self.customers:
+            return None
+        n, p, z = self.customers, self.came_back / self.customers, 1.96
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return (
+            Decimal(max(0.0, centre - half) * 100).quantize(Decimal("0.1")),
+            Decimal(min(1.0, centre + half) * 100).quantize(Decimal("0.1")),
+        )
+
+    @property
+    def net_per_customer(self) -> Decimal | None:
+        return (self.net / self.customers).quantize(Decimal("0.01")) if self.customers else None
+
+
+def build_voice(
+    store, *, days: int = 90, lookback: int = 365, now: datetime | None = None, backend=None, tables=None
+) -> list[Outcome]:
+    """Do promoters buy again more? For NPS answers given between `lookback` + `days` and `days` days ago
+    (so each had `days` to show), per band and for customers who never answered: how many ordered within
+    `days` after answering (after their first order in the window, for those who never answered)."""
+    until = now or timezone.now()
+    until, since = until - timedelta(days=days), until - timedelta(days=days + lookback)
+    with engine(backend, tables) as (backend, tables):
+        bands = backend.to_pyarrow(
+            metrics.outcomes_by_nps_band(tables, store.pk, since, until, days)
+        ).to_pylist()
+        none = _one(backend, metrics.outcomes_without_answer(tables, store.pk, since, until, days))
+    found = {row["band"]: row for row in bands} | {"none": none}
+    return [
+        Outcome(
+            band=band,
+            customers=found.get(band, {}).get("customers") or 0,
+            came_back=found.get(band, {}).get("came_back") or 0,
+            net=Decimal(found.get(band, {}).get("net") or 0),
+        )  # fmt: skip
+        for band in BANDS
+    ]
 
 
 def database_backend():

@@ -17,7 +17,7 @@ from cxloop.surveys.exports import stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
-from .reports import PERIODS, build_cohorts, build_dashboard
+from .reports import PERIODS, build_cohorts, build_dashboard, build_voice
 from .sync import sync_status
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -44,6 +44,7 @@ def dashboard(request):
     try:
         report = build_dashboard(request.store, days=days)
         cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
+        voice = build_voice(request.store, days=VOICE_DAYS)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -56,12 +57,22 @@ def dashboard(request):
         "chart": charts.build_bar_chart(report.days, label_every=max(1, days // 6)),
         "has_orders": any(day.orders for day in report.days),
         "cohorts": cohorts,
+        "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
+        "voice_days": VOICE_DAYS,
+        "voice_answered": any(outcome.customers for outcome in voice[:3]),
         "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
     }
     return render(request, "analytics/dashboard.html", context)
 
 
 COHORT_MONTHS = 12
+VOICE_DAYS = 90
+BAND_NAMES = {
+    "high": gettext_lazy("Promoters (9–10)"),
+    "mid": gettext_lazy("Passives (7–8)"),
+    "low": gettext_lazy("Detractors (0–6)"),
+    "none": gettext_lazy("Never answered"),
+}
 
 
 def _shade(cell):
