@@ -34,6 +34,7 @@ class Tables:
     customers: ir.Table
     events: ir.Table
     responses: ir.Table
+    referrer_hosts: ir.Table | None = None  # (id, referrer_host) when orders lack the column
 
 
 def warehouse_tables(backend) -> Tables:
@@ -65,6 +66,10 @@ def database_tables(backend) -> Tables:
             "utm_medium",
         ),  # fmt: skip
         customers=customers.select("id", "store_id", "created_at", "country", "language", "email_consent"),
+        # The warehouse keeps a referrer as its host (analytics.sources.referrer_host); here the same, in SQL.
+        referrer_hosts=orders.select(
+            "id", referrer_host=orders.referrer.re_extract(r"^[A-Za-z]+://([^/:?#]+)", 1)
+        ),
         events=events.select(
             "id", "store_id", "customer_id", "anonymous_id", "session_id", "type", "occurred_at"
         ),
@@ -258,3 +263,19 @@ def _outcomes(t: Tables, store_id: int, anchors: ir.Table, days: int) -> ir.Tabl
         orders_after=_.ordered_at.count(), net=_.net.sum().fill_null(0)
     )
     return per_customer.mutate(came_back=ibis.ifelse(per_customer.orders_after > 0, 1, 0))
+
+
+def revenue_by_channel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """Orders and net per channel of the period, by the order's last touch: its UTM source, else the
+    host that referred it (without www.), else the platform's source channel, else "direct"."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(_within(orders.created_at, since, until))
+    if t.referrer_hosts is not None:
+        orders = orders.join(t.referrer_hosts, "id")
+    host = orders.referrer_host.re_replace(r"^www\.", "").nullif("")
+    channel = ibis.coalesce(
+        orders.utm_source.strip().lower().nullif(""), host.lower(),
+        orders.source_channel.strip().lower().nullif(""), ibis.literal("direct"),
+    )  # fmt: skip
+    orders = orders.mutate(channel=channel, net=orders.total - orders.refunded_amount)
+    return orders.group_by("channel").aggregate(orders=_.count(), net=_.net.sum()).order_by(ibis.desc("net"))

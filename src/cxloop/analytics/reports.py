@@ -262,6 +262,31 @@ def build_voice(
     ]
 
 
+@dataclass
+class Channel:
+    name: str
+    orders: int
+    net: Decimal
+    share: Decimal | None  # of the period's net, in per cent
+
+
+def build_channels(store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None) -> list:
+    """Net revenue of the last `days` days per channel (the last touch: metrics.revenue_by_channel)."""
+    _first, _last, since, until = period_bounds(store, days, now=now)
+    with engine(backend, tables) as (backend, tables):
+        rows = backend.to_pyarrow(metrics.revenue_by_channel(tables, store.pk, since, until)).to_pylist()
+    total = sum((Decimal(row["net"] or 0) for row in rows), Decimal(0))
+    return [
+        Channel(
+            row["channel"],
+            row["orders"],
+            Decimal(row["net"] or 0),
+            (Decimal(row["net"] or 0) * 100 / total).quantize(Decimal("0.1")) if total else None,
+        )  # fmt: skip
+        for row in rows
+    ]
+
+
 def database_backend():
     """Ibis on the store mirror's PostgreSQL database (CXLOOP_ANALYTICS_ENGINE=database), one per process."""
     global _database_backend

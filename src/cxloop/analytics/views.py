@@ -8,6 +8,7 @@ warehouse is being built, or busy for longer than a moment, the page says so.
 from django.contrib import messages as flash
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from cxloop.surveys.exports import stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
-from .reports import PERIODS, build_cohorts, build_dashboard, build_voice
+from .reports import PERIODS, build_channels, build_cohorts, build_dashboard, build_voice
 from .sync import sync_status
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -45,6 +46,7 @@ def dashboard(request):
         report = build_dashboard(request.store, days=days)
         cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
         voice = build_voice(request.store, days=VOICE_DAYS)
+        channels = build_channels(request.store, days=days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -57,6 +59,7 @@ def dashboard(request):
         "chart": charts.build_bar_chart(report.days, label_every=max(1, days // 6)),
         "has_orders": any(day.orders for day in report.days),
         "cohorts": cohorts,
+        "channels": channels,
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
         "voice_answered": any(outcome.customers for outcome in voice[:3]),
@@ -89,7 +92,11 @@ def dashboard_csv(request):
     days = _days(request)
     if days is None:
         return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
-    report = build_dashboard(request.store, days=days)
+    try:
+        report = build_dashboard(request.store, days=days)
+    except (WarehouseMissing, WarehouseBusy):
+        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
+        return redirect(f"{reverse('analytics:dashboard')}?days={days}")
     rows = ([day.day.isoformat(), day.orders, day.net] for day in report.days)
     head = [_("Day"), _("Orders"), _("Net revenue (%(currency)s)") % {"currency": request.store.currency}]
     response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")

@@ -59,3 +59,9 @@ def test_update_now_queues_a_sync_and_wants_a_post(staff_client):
     response = staff_client.post(reverse("analytics:sync-now"))
 
     assert response.status_code == 302
+
+
+def test_the_csv_before_the_first_sync_sends_back_to_the_page_instead_of_failing(staff_client):
+    response = staff_client.get(reverse("analytics:dashboard-csv"), {"days": "30"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("analytics:dashboard") + "?days=30"
