@@ -48,6 +48,10 @@ class PredictionOut(Schema):
     expected_orders_90: float | None
     expected_orders_365: float | None
     predicted_value_365: Decimal | None
+    next_order_expected_at: datetime | None = Field(
+        description="When the customer's next order is due at their expected rate; null when they are "
+        "more likely gone than not, or without numbers (docs/predictions.md)."
+    )
     computed_at: datetime
 
 
@@ -117,7 +121,7 @@ class PreviewIn(Schema):
     query: StrictStr = Field(max_length=MAX_LENGTH)
 
 
-class MemberOut(Schema):
+class SegmentMemberOut(Schema):
     id: int
     email: str
     first_name: str
@@ -128,7 +132,7 @@ class MemberOut(Schema):
 
 class PreviewOut(Schema):
     count: int
-    sample: list[MemberOut]
+    sample: list[SegmentMemberOut]
 
 
 class SegmentIn(Schema):
@@ -218,7 +222,7 @@ def delete_segment(request, segment_id: DbId):
 
 
 @router.get(
-    "/segments/{segment_id}/customers", response=list[MemberOut], summary="A segment's customers now",
+    "/segments/{segment_id}/customers", response=list[SegmentMemberOut], summary="A segment's customers now",
     tags=["segments"],
 )  # fmt: skip
 @paginate(LimitOffsetPagination)

@@ -19,6 +19,7 @@ from cxloop.helpdesk.models import Mailbox
 from cxloop.helpdesk.tests.factories import make_foreign_objects as make_foreign_helpdesk_objects
 from cxloop.hooks.models import WebhookDelivery, WebhookEndpoint
 from cxloop.segments.models import CustomerPrediction
+from cxloop.segments.services.segments import create_segment
 from cxloop.surveys.tests.factories import make_foreign_objects as make_foreign_survey_objects
 
 ID_PARAMETER = re.compile(r"<(?:int|id):(\w+)>")
@@ -78,9 +79,10 @@ def foreign_objects(other_store):
     CustomerPrediction.objects.create(
         store=other_store, customer=customer, rfm_group="CHAMPIONS", computed_at=timezone.now()
     )
+    segment = create_segment(store=other_store, name="Canary segment", query="amount_spent >= 0")
     return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
-            "delivery_id": delivery.pk, "mailbox_id": mailbox.pk}  # fmt: skip
+            "delivery_id": delivery.pk, "mailbox_id": mailbox.pk, "segment_id": segment.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:
