@@ -1,9 +1,11 @@
 """Store-scoped reads of the store mirror."""
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -38,8 +40,13 @@ CUSTOMER_SORTS = {
     "orders": ("-orders_count", "id"),
     "last_order": ("-last_order_at", "id"),
     "name": ("name_key", "id"),
+    # segments' CustomerPrediction, through its one-to-one "prediction": read off its indexes
+    # prediction_value and prediction_alive, whose entries end with the prediction's id (`RankedCustomers`)
+    "predicted_value": ("-prediction__predicted_value_365", "prediction__id"),
+    "churn_risk": ("prediction__probability_alive", "prediction__id"),
 }
 FACT_SORTS = {"spent", "orders", "last_order"}
+PREDICTION_SORTS = {"predicted_value", "churn_risk"}
 # A search matching at most this many customers is answered from their ids,
 # found through the email, name and surname indexes; a broader one by walking
 # the sort's index, where matches are dense enough to fill a page quickly.
@@ -71,9 +78,17 @@ def _prefix(field: str, value: str) -> Q:
 
 
 def list_customers(
-    store: Store, *, search: str = "", sort: str = "newest", consent: str = "", has_orders: str = ""
-) -> QuerySet[Customer]:
-    """Customers matching a search (any word of the name or email, or the email's start), filtered and sorted.
+    store: Store,
+    *,
+    search: str = "",
+    sort: str = "newest",
+    consent: str = "",
+    has_orders: str = "",
+    rfm_group: str = "",
+    spend_tier: str = "",
+) -> "QuerySet[Customer] | RankedCustomers":
+    """Customers matching a search (any word of the name or email, or the email's start), filtered and sorted,
+    each with their prediction (segments' CustomerPrediction) read in the same query.
 
     A customer matches when each word of the search starts a word of their
     name or of their email's local part, compared without case or diacritics
@@ -82,21 +97,32 @@ def list_customers(
     Chinese, Japanese or Korean also matches written family name first
     ("王秀英"). A search that matches at most NARROW_SEARCH customers is
     resolved to their ids here; the queryset then holds those customers.
+
+    `rfm_group` and `spend_tier` keep the customers whose prediction has
+    them; a group of at most NARROW_SEARCH customers is resolved to their ids
+    too. A prediction sort (PREDICTION_SORTS) gives `RankedCustomers`, sliced
+    and iterated like a queryset: the customers with that number first, then
+    those without, by id.
     """
-    customers = Customer.objects.filter(store=store)
-    order = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["newest"])
-    if has_orders == "no" and sort in FACT_SORTS:
+    customers = Customer.objects.filter(store=store).select_related("prediction")
+    sort = sort if sort in CUSTOMER_SORTS else "newest"
+    if has_orders == "no" and sort in FACT_SORTS | PREDICTION_SORTS:
         # Without orders, amount_spent is 0 and last_order_at empty for every one of
         # them, so only the tie-breaker orders them: read customer_orders_idx at 0
-        # instead of walking past every buyer in the sort's index (1.6 s).
-        order = CUSTOMER_SORTS["orders"]
+        # instead of walking past every buyer in the sort's index (1.6 s). Nor do they
+        # have a prediction: the refresh predicts customers with an order (one whose
+        # order was cancelled since keeps theirs until the next refresh, in id order here).
+        sort = "orders"
+    narrow = False
     if search.strip():
         match = match_customers(store, search)
         if match.ids is not None:
-            customers = customers.filter(pk__in=match.ids)
-            order = [_by_value(field) for field in order]
+            customers, narrow = customers.filter(pk__in=match.ids), True
         else:
             customers = customers.filter(match.condition("pk", "email_key"))
+    group = {"prediction__rfm_group": rfm_group, "prediction__spend_tier": spend_tier}
+    customers, narrow = _in_prediction_group(store, customers, narrow, {k: v for k, v in group.items() if v})
+    order = [_by_value(field) for field in CUSTOMER_SORTS[sort]] if narrow else CUSTOMER_SORTS[sort]
     if consent in Customer.Consent.values:
         customers = customers.filter(email_consent=consent)
     if has_orders == "yes" and sort != "orders":
@@ -108,7 +134,81 @@ def list_customers(
         customers = customers.filter(orders_count__gt=0)
     elif has_orders == "no":
         customers = customers.filter(orders_count=0)
+    if sort in PREDICTION_SORTS:
+        return RankedCustomers.sorted_by(customers, store, CUSTOMER_SORTS[sort][0], order, narrow=narrow)
     return customers.order_by(*order)
+
+
+def _in_prediction_group(
+    store: Store, customers: QuerySet[Customer], narrow: bool, group: dict[str, str]
+) -> tuple[QuerySet[Customer], bool]:
+    """The customers whose prediction is in this group ({"prediction__rfm_group": ...}), and whether
+    they are now a few known by id: a group of at most NARROW_SEARCH customers is read off its index
+    (store, rfm_group | spend_tier, ...) as ids. Walking a sort's index in search of a small group's
+    members instead went through every customer (1.8 s at a million)."""
+    if not group:
+        return customers, narrow
+    customers = customers.filter(prediction__store=store, **group)
+    if narrow:
+        return customers, narrow
+    members = Customer.objects.filter(store=store, prediction__store=store, **group)
+    ids = list(members.values_list("pk", flat=True)[: NARROW_SEARCH + 1])
+    if len(ids) > NARROW_SEARCH:
+        return customers, False
+    return customers.filter(pk__in=ids), True
+
+
+@dataclass(frozen=True)
+class RankedCustomers:
+    """Customers sorted by a number of their prediction, in two runs: those with the number (`ranked`),
+    then the others (`rest`: no prediction, or one without numbers) by id. Sliced like a queryset: one
+    query for a slice within the first run, two for one across the seam, three past it (the first run
+    is counted).
+
+    Why two runs: a single query, customers LEFT JOIN predictions ordered by the number, cannot stop
+    early: every customer of the store is joined and sorted before the first page (0.45 s on SQLite,
+    0.8 s on PostgreSQL, at a million customers). `ranked` is an inner join ordered exactly as the
+    prediction's index (store, -predicted_value_365) or (store, probability_alive) is, or with a group
+    or tier filter (store, rfm_group | spend_tier, ...): the index's leading columns bound, the NULLs it
+    holds excluded (so that "NULLS LAST" is not needed: PostgreSQL puts them first), the prediction's id
+    breaking ties (SQLite keeps the rowid in each entry; PostgreSQL's incremental sort breaks the few
+    ties). Both databases walk the index, look each customer up by primary key, and stop after a page
+    (3 ms). `rest` walks the store's customers in id order, keeping those without the number. A
+    narrow search (ids known) is fetched by id and sorted, as for the other sorts.
+    """
+
+    ranked: QuerySet[Customer]
+    rest: QuerySet[Customer]
+
+    @classmethod
+    def sorted_by(
+        cls, customers: QuerySet[Customer], store: Store, field: str, order, *, narrow: bool
+    ) -> "RankedCustomers":
+        """`customers` in `order`, which sorts by the prediction's `field` ("-prediction__...") first;
+        `narrow` when they are a few known by id, which are better fetched by id than found in the index."""
+        number = field.removeprefix("-")
+        if narrow:  # the condition as an expression that no index serves, as `_by_value` does the order
+            ranked = customers.alias(number=Coalesce(F(number), F(number))).filter(number__isnull=False)
+        else:
+            ranked = customers.filter(Q(prediction__store=store) & Q(**{f"{number}__isnull": False}))
+        rest = customers.filter(**{f"{number}__isnull": True})  # no prediction is a NULL too (LEFT JOIN)
+        return cls(ranked.order_by(*order), rest.order_by("id"))
+
+    def __getitem__(self, window: slice) -> list[Customer]:
+        start, stop = window.start or 0, window.stop
+        if stop is None:
+            return list(islice(self, start, None))
+        found = list(self.ranked[start:stop])
+        if len(found) == stop - start:
+            return found
+        # the ranked run ended in this slice or before it: count it only when the slice is past it
+        ranked = start + len(found) if found or start == 0 else self.ranked.count()
+        rest_start = max(start - ranked, 0)
+        return found + list(self.rest[rest_start : rest_start + (stop - start) - len(found)])
+
+    def __iter__(self) -> Iterator[Customer]:
+        yield from self.ranked
+        yield from self.rest
 
 
 @dataclass

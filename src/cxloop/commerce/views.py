@@ -25,7 +25,7 @@ from cxloop.core.models import Membership, Platform
 from cxloop.core.roles import check_role, has_role
 from cxloop.core.storefront import build_contact_snippet, build_storefront_snippet, contact_form_address
 from cxloop.web.access import admin_required, store_required, wants_partial
-from cxloop.web.outlook import build_customer_outlook
+from cxloop.web.outlook import RFM_GROUP_CHOICES, SPEND_TIER_CHOICES, build_customer_outlook
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
@@ -44,6 +44,8 @@ SORT_CHOICES = [
     ("orders", gettext_lazy("Most orders")),
     ("last_order", gettext_lazy("Last order")),
     ("name", gettext_lazy("Name")),
+    ("predicted_value", gettext_lazy("Predicted value")),
+    ("churn_risk", gettext_lazy("Churn risk")),
 ]
 HAS_ORDERS_CHOICES = [
     ("", gettext_lazy("Any")),
@@ -58,6 +60,8 @@ class CustomerFilterForm(forms.Form):
         required=False, choices=[("", gettext_lazy("Any"))] + list(Customer.Consent.choices)
     )
     has_orders = forms.ChoiceField(required=False, choices=HAS_ORDERS_CHOICES)
+    rfm_group = forms.ChoiceField(required=False, choices=[("", gettext_lazy("Any"))] + RFM_GROUP_CHOICES)
+    spend_tier = forms.ChoiceField(required=False, choices=[("", gettext_lazy("Any"))] + SPEND_TIER_CHOICES)
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
     def filters(self) -> dict:
@@ -66,6 +70,8 @@ class CustomerFilterForm(forms.Form):
             "search": data.get("q", ""),
             "consent": data.get("consent", ""),
             "has_orders": data.get("has_orders", ""),
+            "rfm_group": data.get("rfm_group", ""),
+            "spend_tier": data.get("spend_tier", ""),
             "sort": data.get("sort") or "newest",
         }
 

@@ -77,6 +77,9 @@ class CustomerPrediction(StoreScopedModel):
     expected_orders_365_high = models.FloatField(null=True, blank=True)
     predicted_value_365_low = models.DecimalField(null=True, blank=True, **MONEY)
     predicted_value_365_high = models.DecimalField(null=True, blank=True, **MONEY)
+    # When an active customer's next order is due at their expected rate; empty when they are more
+    # likely gone than not (bgnbd.days_to_next_order, services.predictions.NEXT_ORDER_HORIZON_DAYS)
+    next_order_expected_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     @property
@@ -86,9 +89,17 @@ class CustomerPrediction(StoreScopedModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["store", "rfm_group"], name="prediction_rfm"),
-            models.Index(fields=["store", "spend_tier"], name="prediction_tier"),
+            # The customers list's sorts by value and by churn risk (highest first: P(alive) ascending)
+            # read these in order, within a group or tier too, and stop after a page
+            # (commerce.queries.RankedCustomers); a group or tier alone is their prefix.
             models.Index(fields=["store", "-predicted_value_365"], name="prediction_value"),
+            models.Index(fields=["store", "probability_alive"], name="prediction_alive"),
+            models.Index(fields=["store", "rfm_group", "-predicted_value_365"], name="prediction_rfm_value"),
+            models.Index(fields=["store", "rfm_group", "probability_alive"], name="prediction_rfm_alive"),
+            models.Index(
+                fields=["store", "spend_tier", "-predicted_value_365"], name="prediction_tier_value"
+            ),
+            models.Index(fields=["store", "spend_tier", "probability_alive"], name="prediction_tier_alive"),
         ]
 
 

@@ -1,12 +1,17 @@
-"""A customer's predictions for the customer page (commerce's page, segments' numbers).
+"""A customer's predictions for the customer pages (commerce's pages, segments' numbers).
 
 The staff shell may read every app; commerce itself knows nothing of segments.
 """
 
 from cxloop.commerce.models import Customer
 from cxloop.core.models import Store
+from cxloop.segments.models import RFM_GROUP_LABELS, SPEND_TIER_LABELS
 from cxloop.segments.queries import Outlook, customer_outlook
 from cxloop.segments.services.predictions import MIN_BUYERS, MIN_HISTORY_DAYS, MIN_REPEAT_BUYERS
+
+# The customers list's filters by prediction (Shopify's values, staff's names)
+RFM_GROUP_CHOICES = [(group.value, label) for group, label in RFM_GROUP_LABELS.items()]
+SPEND_TIER_CHOICES = [(tier.value, label) for tier, label in SPEND_TIER_LABELS.items()]
 
 
 def build_customer_outlook(store: Store, customer: Customer) -> dict:

@@ -48,7 +48,7 @@ FUZZ = settings(
 # The query-string parameters the staff pages read.
 PAGE_PARAMETERS = [
     "page", "since", "until", "bucket", "band", "language", "q", "comments", "status", "consent",
-    "has_orders", "sort", "score", "k", "c", "lang", "embed", "kind", "next",
+    "has_orders", "sort", "score", "k", "c", "lang", "embed", "kind", "next", "rfm_group", "spend_tier",
 ]  # fmt: skip
 SWEPT_PAGE_PARAMETERS = ["since", "until", "page", "score", "q", "status", "k", "c"]
 PAGE_EDGES = ["0001-01-01", "9999-12-31", str(2**63), "-1", "a\x00"]

@@ -191,3 +191,23 @@ def expected_orders_new(params: Params, t) -> np.ndarray:
     t = np.asarray(t, dtype=float)
     hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
     return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+
+
+def days_to_next_order(params: Params, x, t_x, T, *, min_alive: float = 0.5) -> np.ndarray:
+    """Days from the end of the data to the next order of a customer still active: 1 / λ̂, where
+    λ̂ = (r + x) / (α + T) is the mean of their order rate given x repeat orders in T while active
+    (the rate's Gamma(r, α) updated by a Poisson count: Gamma(r + x, α + T)). NaN where P(alive) is
+    below `min_alive`: the customer is more likely gone than due. A customer without a repeat order
+    is active by the model's convention (P(alive) = 1), so their date rests on the store's r and α.
+
+    This is the gap between orders at the expected rate, not the expected gap, which is longer
+    (E[1/λ] = (α + T) / (r + x - 1), infinite when r + x <= 1).
+
+    >>> params = Params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> [round(float(d), 2) for d in days_to_next_order(params, [2, 2], [30.43, 2.0], [38.86, 300.0])]
+    [19.29, nan]
+    """
+    r, alpha = params.r, params.alpha
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    wait = (alpha + T) / (r + x)
+    return np.where(probability_alive(params, x, t_x, T) >= min_alive, wait, np.nan)

@@ -1,7 +1,7 @@
 """Refit a store's models and write every customer's predictions."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -40,6 +40,11 @@ DRAWS = 60
 INTERVAL_SEED = 20261204
 CHUNK = 20_000
 CALIBRATION_TOP = 7  # customers with 7 or more repeat orders are one row of the check
+# A next order is expected of a customer at least this likely to be still one (bgnbd.days_to_next_order),
+# and not when it would come after the horizon (ten years): "not expected" says that better than a date.
+NEXT_ORDER_MIN_ALIVE = 0.5
+NEXT_ORDER_HORIZON_DAYS = 3653
+DAY = 86_400.0
 
 
 def refresh_predictions(store: Store, *, as_of: datetime | None = None) -> PredictionRun:
@@ -152,7 +157,18 @@ def _predict(data, run: PredictionRun) -> dict[str, np.ndarray]:
     ]
     if broken:  # never a NaN on a customer's page: the run says it failed instead
         raise FitError(f"The fitted models gave no finite {', '.join(broken)}.")
+    # NaN on purpose where no next order is expected: the row gets no date
+    numbers["next_order_expected_at"] = _next_order_times(orders, data, run.as_of)
     return numbers
+
+
+def _next_order_times(orders: bgnbd.Params, data, as_of: datetime) -> np.ndarray:
+    """Each customer's expected next order as a Unix time: `as_of` plus 1 / λ̂ days, λ̂ = (r + x) / (α + T)
+    per day (bgnbd.days_to_next_order); NaN where it is not expected (P(alive) below
+    NEXT_ORDER_MIN_ALIVE, or further than NEXT_ORDER_HORIZON_DAYS)."""
+    days = bgnbd.days_to_next_order(orders, data.x, data.t_x, data.T, min_alive=NEXT_ORDER_MIN_ALIVE)
+    days = np.where(days <= NEXT_ORDER_HORIZON_DAYS, days, np.nan)  # NaN compares false: stays NaN
+    return as_of.timestamp() + np.round(days * DAY)
 
 
 def _intervals(data, orders_draws: np.ndarray, value_draws: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -186,7 +202,12 @@ def _numbers(numbers: dict[str, np.ndarray], i: int) -> dict:
         "expected_orders_365_high": float(numbers["expected_orders_365_high"][i]),
         "predicted_value_365_low": money("predicted_value_365_low"),
         "predicted_value_365_high": money("predicted_value_365_high"),
+        "next_order_expected_at": _moment(numbers["next_order_expected_at"][i]),
     }
+
+
+def _moment(unix_time: float) -> datetime | None:
+    return datetime.fromtimestamp(float(unix_time), tz=UTC) if np.isfinite(unix_time) else None
 
 
 def erase_person(*, store: Store, customer=None, emails=()) -> None:
@@ -210,6 +231,9 @@ def export_person(store: Store, *, customer=None, emails=()) -> dict | None:
         "expected_orders_365": prediction.expected_orders_365,
         "predicted_value_365": str(prediction.predicted_value_365)
         if prediction.predicted_value_365 is not None
+        else None,
+        "next_order_expected_at": prediction.next_order_expected_at.isoformat()
+        if prediction.next_order_expected_at is not None
         else None,
         "computed_at": prediction.computed_at.isoformat(),
     }
