@@ -88,9 +88,8 @@ def _sync_table(con, table: Table, now: datetime, chunk: int) -> int:
             rows = rows.filter(updated_at__gte=watermark_time - OVERLAP)
         order = ("updated_at", "id")
     else:
-        # Re-read from the last id a sync saw at least OVERLAP ago: a slower transaction's ids are in it.
-        settled = [seen for at, seen in history if datetime.fromisoformat(at) <= now - OVERLAP]
-        start = max(settled, default=0)
+        # watermark_id is the safe start the last sync worked out (_settle): every id below it is copied.
+        start = watermark_id or 0
         rows = rows.filter(id__gt=start)
         order = ("id",)
     rows = rows.order_by(*order)
@@ -113,18 +112,30 @@ def _sync_table(con, table: Table, now: datetime, chunk: int) -> int:
         _upsert(con, table, batch)
         if table.changed_by == "updated_at":
             watermark_time, watermark_id = last
-        else:
-            watermark_id = max(watermark_id or 0, last[1])
+        # (for ids the start stays put until the sync ends: a killed sync copies its part again)
         _save_state(con, table.name, watermark_time, watermark_id, history, now, len(batch))
         con.commit()
         copied += len(batch)
         if len(batch) < chunk:
             break
     if table.changed_by == "id":
-        history = [(at, seen) for at, seen in history if datetime.fromisoformat(at) > now - 2 * OVERLAP]
-        history.append((now.isoformat(), watermark_id or 0))
+        seen = max([start, last[1] if last else 0, *(m for _at, m in history)])
+        watermark_id, history = _settle(start, history + [(now.isoformat(), seen)], now)
     _save_state(con, table.name, watermark_time, watermark_id, history, now, 0)
     return copied
+
+
+def _settle(start: int, history: list, now: datetime) -> tuple[int, list]:
+    """The next sync's safe start, and the checkpoints still to settle.
+
+    A checkpoint (at, m) says a sync at `at` had seen ids up to m. An id below m whose transaction was
+    still open then committed by at + OVERLAP, and this sync (at `now`) read it if now >= at + OVERLAP:
+    so m is a safe start for the next sync once now - at >= OVERLAP. Until then the start stays where it
+    was (never back to 0), and the checkpoint waits.
+    """
+    settled = [m for at, m in history if datetime.fromisoformat(at) <= now - OVERLAP]
+    waiting = [(at, m) for at, m in history if datetime.fromisoformat(at) > now - OVERLAP]
+    return max([start, *settled]), waiting
 
 
 def _upsert(con, table: Table, batch: list[tuple]) -> None:

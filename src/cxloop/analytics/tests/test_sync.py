@@ -129,3 +129,28 @@ def test_a_deleted_store_leaves_the_warehouse(store):
     assert warehouse(
         "SELECT DISTINCT store_id FROM orders UNION SELECT DISTINCT store_id FROM customers"
     ) == [(store.pk,)]
+
+
+def test_an_event_committed_late_below_a_seen_id_is_copied_and_a_quick_second_sync_copies_nothing_again(
+    store,
+):
+    def make(pk):
+        Event.objects.create(
+            pk=pk, store=store, event_id=f"e{pk}", type="page_view", session_id="s", occurred_at=T0,
+            received_at=T0,
+        )  # fmt: skip
+
+    make(100)
+    make(200)
+    with time_machine.travel(T0, tick=False):
+        first = sync_warehouse()
+    make(150)  # its transaction began before the first sync read 200, and committed after
+    with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+        second = sync_warehouse()
+    with time_machine.travel(T0 + timedelta(seconds=35), tick=False):  # "Update now" just after
+        third = sync_warehouse()
+
+    assert first.copied["events"] == 2
+    assert second.copied["events"] == 3  # read again from the safe start: 150 is not lost
+    assert third.copied["events"] == 0  # never back to the first event
+    assert warehouse("SELECT id FROM events ORDER BY id") == [(100,), (150,), (200,)]
