@@ -280,23 +280,24 @@ def _final(config: dict) -> dict:
         after = con.execute("SELECT count(*) FROM events WHERE id > ?", [base]).fetchall()[0][0]
     started, ended = min(i["started"] for i in ingests), max(i["ended"] for i in ingests)
     ingested = sum(i["events"] for i in ingests)
-    window = [s for s in syncs if started <= s["committed"] <= ended + 1]
     lags = _lag_samples(syncs, base, started, ended)
-    freshness = [s["committed"] - _received(s["watermark"]) for s in window if s["watermark"] > base]
     # The syncs from the start of the ingest on (the one after its end too) copy every event once at least.
     after_start = [s for s in syncs if s["committed"] >= started]
     copied = sum(s["copied"].get("events", 0) for s in after_start)
     busy = sum(s["seconds"] for s in after_start)
+    # The syncs committed during the ingest (or, if none, the one after it).
+    window = [s for s in after_start if s["committed"] <= ended + 1] or after_start[:1]
+    freshness = [s["committed"] - _received(s["watermark"]) for s in window if s["watermark"] > base]
     return {
         "ingested": ingested, "ingest_seconds": ended - started,
         "achieved_rate": ingested / (ended - started),
         "writers": ingests, "source_events": source, "warehouse_events_at_stop": before,
         "warehouse_events_after_final_sync": after, "complete": after == source,
-        "syncs": len(window), "sync_seconds": _stats([s["seconds"] for s in window], scale=1),
+        "syncs": len(window), "sync_seconds": _stats([s["seconds"] for s in window]),
         "sync_rows_per_s": copied / busy if busy else None, "events_copied": copied,
         "copies_per_event": copied / ingested if ingested else None,
         "sync_cpu_us_per_row": sum(s["cpu"] for s in after_start) / copied * 1e6 if copied else None,
-        "watermark_read_s": _stats([s["after"] for s in window], scale=1),
+        "watermark_read_s": _stats([s["after"] for s in window]),
         "lag_s": _stats(lags, scale=1), "freshness_s": _stats(freshness, scale=1),
         "lag_goal_met": bool(lags) and max(lags) <= LAG_GOAL_SECONDS,
         "sync_log": [{k: s[k] for k in ("began", "committed", "seconds", "copied", "watermark")}
@@ -406,7 +407,8 @@ def _print_run(r: dict) -> None:
     lag, fresh = r["lag_s"] or {}, r["freshness_s"] or {}
     print(f"   ingested {r['ingested']:,} events in {r['ingest_seconds']:.1f} s = "
           f"{r['achieved_rate']:,.0f}/s; "
-          f"{r['syncs']} syncs, p50 {r['sync_seconds']['p50']:.2f} s; lag p50 {lag.get('p50', 0):.1f} s, "
+          f"{r['syncs']} syncs, p50 {(r['sync_seconds'] or {}).get('p50', 0):.2f} s; "
+          f"lag p50 {lag.get('p50', 0):.1f} s, "
           f"p99 {lag.get('p99', 0):.1f} s, max {lag.get('max', 0):.1f} s; "
           f"freshness p50 {fresh.get('p50', 0):.1f} s; "
           f"complete: {r['complete']}", flush=True)  # fmt: skip

@@ -362,8 +362,8 @@ STEP_BITS = (
 )
 CANDIDATE_TABLES = {
     # Each customer's first and second order (not cancelled), as the sync would keep it chunk by chunk.
-    "customer_firsts": """
-        CREATE TEMP TABLE customer_firsts AS
+    "customer_orders": """
+        CREATE TEMP TABLE customer_orders AS
         SELECT store_id, customer_id, min(created_at) AS first_order_at,
                CASE WHEN count(*) >= 2 THEN min_by(created_at, created_at, 2)[2] END AS second_order_at
         FROM orders WHERE cancelled_at IS NULL AND customer_id IS NOT NULL GROUP BY ALL""",
@@ -387,12 +387,12 @@ CANDIDATE_SQL = {
                    AS new_net,
                coalesce(sum(o.total - o.refunded_amount) FILTER (WHERE f.first_order_at < $since), 0)
                    AS returning_net
-        FROM orders o JOIN customer_firsts f ON f.store_id = o.store_id AND f.customer_id = o.customer_id
+        FROM orders o JOIN customer_orders f ON f.store_id = o.store_id AND f.customer_id = o.customer_id
         WHERE o.{PLACED} AND o.{IN_PERIOD}""",
     "repeat_customers": f"""
         SELECT count(DISTINCT o.customer_id) AS buyers,
                count(DISTINCT o.customer_id) FILTER (WHERE f.second_order_at < $until) AS repeat_buyers
-        FROM orders o JOIN customer_firsts f ON f.store_id = o.store_id AND f.customer_id = o.customer_id
+        FROM orders o JOIN customer_orders f ON f.store_id = o.store_id AND f.customer_id = o.customer_id
         WHERE o.{PLACED} AND o.{IN_PERIOD}""",
     "funnel": """
         SELECT unnest(['page_view', 'product_view', 'add_to_cart', 'checkout_started', 'order_placed'])
