@@ -57,6 +57,10 @@ def dashboard(request):
         "report": report,
         "funnel": [(STEP_NAMES[step], sessions, share) for step, sessions, share in report.funnel],
         "chart": charts.build_bar_chart(report.days, label_every=max(1, days // 6)),
+        # Phones get the narrow chart (the wide one is hidden there, as on the overview).
+        "compact_chart": charts.build_bar_chart(
+            report.days, width=420, height=300, label_every=max(1, days // 3)
+        ),
         "has_orders": any(day.orders for day in report.days),
         "cohorts": cohorts,
         "channels": channels,
