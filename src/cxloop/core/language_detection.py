@@ -117,8 +117,11 @@ def detect_language(text: str, hint: str = "") -> str:
             return language
     if max(counts, key=counts.get) == "CJK":
         return chinese_script(text, hint)
-    detector = _detector()
-    found = detector.detect_language_of(text)
-    if found is None or detector.compute_language_confidence(text, found) < MINIMUM_CONFIDENCE:
+    # One pass of the detector: its confidence values, best first (detect_language_of and then
+    # compute_language_confidence would read the text twice for the same answer).
+    values = _detector().compute_language_confidence_values(text)
+    if not values or values[0].value < MINIMUM_CONFIDENCE:
         return ""
-    return found.iso_code_639_1.name.lower()
+    if len(values) > 1 and values[1].value == values[0].value:  # a tie: no answer, as detect_language_of
+        return ""
+    return values[0].language.iso_code_639_1.name.lower()
