@@ -12,7 +12,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from cxloop.core import prepared
+from cxloop.core import batch_cache, prepared
 from cxloop.core.models import Store
 
 from .models import (
@@ -284,8 +284,30 @@ def list_customers_by_email(store: Store, email: str) -> QuerySet[Customer]:
 
 def first_customer_by_email(store: Store, email: str) -> Customer | None:
     """The first of `list_customers_by_email`, read with SQL made once (core.prepared): arriving
-    mail asks it for every new conversation."""
-    return prepared.first(Customer, {"store": store.pk, "email_key": email.strip().lower()}, order_by=("id",))
+    mail asks it for every new conversation. In a batch (core.batch_cache) it is found among
+    those `first_customers_by_emails` read for the whole batch."""
+    key = email.strip().lower()
+    return batch_cache.cached(
+        _customer_key(store.pk, key),
+        lambda: prepared.first(Customer, {"store": store.pk, "email_key": key}, order_by=("id",)),
+    )
+
+
+def first_customers_by_emails(store: Store, emails: list[str]) -> dict[str, Customer | None]:
+    """`first_customer_by_email` for many addresses in one query (by lower-cased address), kept for
+    the open batch."""
+    keys = list(dict.fromkeys(email.strip().lower() for email in emails if email.strip()))
+    found: dict[str, Customer | None] = dict.fromkeys(keys)
+    if keys:
+        for customer in Customer.objects.filter(store=store, email_key__in=keys).order_by("-id"):
+            found[customer.email_key] = customer  # the lowest id is the last written
+    for key, customer in found.items():
+        batch_cache.put(_customer_key(store.pk, key), customer)
+    return found
+
+
+def _customer_key(store_id: int, email_key: str) -> tuple:
+    return ("commerce.customer_by_email", store_id, email_key)
 
 
 def list_orders(store: Store, *, customer_id: int | None = None, search: str = "") -> QuerySet[Order]:

@@ -15,6 +15,26 @@ poll's fetch of at most a few dozen mails, one transaction), so an edit made
 meanwhile is seen by the next batch. Batches nest: an inner one shares the
 outer one's memory. The memory is a context variable, so threads and
 asyncio tasks never see each other's.
+
+What a batch knows in advance can be put in its memory (`put`): the
+customers, delivery ids and recent counts of all its items, read in one
+query each before the first item runs, so each item's own lookup finds its
+answer there (`cached` with the same key) instead of asking again.
+
+Items in savepoints of their own:
+
+    with batch_cache.batch():
+        for raw in mails:
+            with batch_cache.item():           # this item's savepoint
+                receive_email(...)             # its batch_cache.atomic() blocks open none
+
+Inside `item()`, `atomic()` is `transaction.atomic(savepoint=False)`: the
+item's savepoint already rolls back everything the item did, so the nested
+blocks' own savepoints (two round trips each on PostgreSQL) are left out. An
+error inside such a block cannot be caught and carried on from there (it
+marks the item for rollback); code that retries after an error checks
+`in_item()` and lets the error go, and the batch runs the item again in the
+ordinary way (`clear()` first: what it cached may be what failed).
 """
 
 from collections.abc import Callable, Hashable, Iterator
@@ -22,9 +42,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
+from django.db import transaction
+
 T = TypeVar("T")
 
 _memory: ContextVar[dict | None] = ContextVar("cxloop_batch_cache", default=None)
+_in_item: ContextVar[bool] = ContextVar("cxloop_batch_item", default=False)
+_undo: ContextVar[list | None] = ContextVar("cxloop_batch_undo", default=None)
 
 
 @contextmanager
@@ -50,3 +74,94 @@ def cached(key: Hashable, loader: Callable[[], T]) -> T:
     except KeyError:
         value = memory[key] = loader()
         return value
+
+
+def active() -> bool:
+    """True inside a batch."""
+    return _memory.get() is not None
+
+
+def put(key: Hashable, value) -> None:
+    """Keep `value` under `key` for the open batch (known in advance); nothing outside a batch."""
+    memory = _memory.get()
+    if memory is not None:
+        memory[key] = value
+
+
+def clear() -> None:
+    """Forget what the open batch keeps (the next `cached` loads again)."""
+    memory = _memory.get()
+    if memory is not None:
+        memory.clear()
+
+
+@contextmanager
+def item() -> Iterator[None]:
+    """One item of the batch in a savepoint (a transaction outside one) of its own; see `atomic`."""
+    token = _in_item.set(True)
+    try:
+        with transaction.atomic():
+            try:
+                yield
+            except BaseException:
+                clear()  # what the item put or counted on is rolled back with it
+                raise
+            if transaction.get_connection().needs_rollback:  # an error was caught inside: rolled back too
+                clear()
+    finally:
+        _in_item.reset(token)
+
+
+def in_item() -> bool:
+    """True inside `item()`: an error must not be caught and carried on from (see the module)."""
+    return _in_item.get()
+
+
+def atomic():
+    """`transaction.atomic()`, without a savepoint of its own inside `item()` (whose savepoint covers it)."""
+    return transaction.atomic(savepoint=not _in_item.get())
+
+
+def on_rollback(undo: Callable[[], None]) -> None:
+    """Call `undo` if the `all_items()` block this runs in is rolled back (a file written beside the
+    rows, say); nothing outside one."""
+    log = _undo.get()
+    if log is not None:
+        log.append(undo)
+
+
+class ItemsRolledBack(Exception):
+    """`all_items()` rolled back: an item failed, or needed a rollback (an error caught inside it)."""
+
+
+@contextmanager
+def all_items() -> Iterator[Callable[[], None]]:
+    """Several items in ONE savepoint and none of their own: the fastest way when none fails.
+
+        with batch_cache.all_items() as check:
+            for raw in mails:
+                receive_email(...)
+                check()              # raises if this item needs a rollback
+
+    If any item raises, or `check()` finds the transaction marked for rollback,
+    everything the block did is rolled back, the undo callbacks (`on_rollback`)
+    run, the batch's memory is cleared, and ItemsRolledBack is raised (from the
+    cause): the caller then runs the items again one by one (`item()`).
+    """
+    log: list = []
+    token = _undo.set(log)
+
+    def check() -> None:
+        if transaction.get_connection().needs_rollback:
+            raise ItemsRolledBack("an item needed a rollback")
+
+    try:
+        with item():
+            yield check
+    except Exception as error:
+        for undo in reversed(log):
+            undo()
+        clear()
+        raise ItemsRolledBack(str(error)) from error
+    finally:
+        _undo.reset(token)

@@ -21,11 +21,14 @@ read back is what the ORM would write and read:
   only for models nothing listens to (none in cxloop does).
 """
 
+import collections
 import functools
 from collections.abc import Iterable
 
 from django.db import connection, models
 from django.db.models import Model
+
+from cxloop.core import batch_cache
 
 # Fields of exactly these classes hand a value of this exact type to the database unchanged
 # (`get_db_prep_save` would return it as it is); any other value goes through the field.
@@ -49,9 +52,7 @@ def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",))
         row = cursor.fetchone()
     if row is None:
         return None
-    values = [
-        from_db(field, value) for field, value in zip(fields, row, strict=True)
-    ]
+    values = [from_db(field, value) for field, value in zip(fields, row, strict=True)]
     return model.from_db(connection.alias, [field.attname for field in fields], values)
 
 
@@ -60,19 +61,95 @@ def insert(obj: Model) -> Model:
     makes it (an auto field, by RETURNING); return it."""
     model = type(obj)
     sql, fields = _insert_sql(connection.vendor, model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _values(obj, fields, _plain_types(connection.vendor, model)))
+        if model._meta.auto_field is not None:
+            obj.pk = cursor.fetchone()[0]
+    _saved(obj)
+    return obj
+
+
+def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
+    """On PostgreSQL, take `count` ids of each model's sequence, all in one statement, kept for the
+    open batch (core.batch_cache) for `new_id` to hand out; elsewhere, or outside a batch, nothing.
+
+    Rows whose ids are known before they are written can be written together (`insert_all`):
+    one round trip for several inserts. Ids a batch reserves and does not use are skipped, as
+    a rolled-back insert's are.
+    """
+    models_ = list(models_)
+    if connection.vendor != "postgresql" or count <= 0 or not models_ or not batch_cache.active():
+        return
+    columns = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(models_))
+    params = [name for model in models_ for name in (model._meta.db_table, model._meta.pk.column)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM generate_series(1, %s)", [*params, count])
+        rows = cursor.fetchall()
+    for index, model in enumerate(models_):
+        batch_cache.put(("prepared.ids", model), collections.deque(row[index] for row in rows))
+
+
+def new_id(model: type[Model]) -> int | None:
+    """A reserved id of `model` (`reserve_ids`), or None when none is left (the database then makes it)."""
+    reserved = batch_cache.cached(("prepared.ids", model), lambda: None)
+    return reserved.popleft() if reserved else None
+
+
+def insert_all(objs: list[Model]) -> None:
+    """`insert` each of `objs` in order. On PostgreSQL, when none of them waits for an id from the
+    database (each has its primary key already, or nobody needs it back), they are sent as one
+    statement list: one round trip."""
+    if connection.vendor != "postgresql" or any(
+        obj.pk is None and type(obj)._meta.auto_field is not None and not _id_unneeded(obj) for obj in objs
+    ):
+        for obj in objs:
+            _take_related_ids(obj)  # a row made before the one it points to had its id
+            insert(obj)
+        return
+    statements, params = [], []
+    for obj in objs:
+        model = type(obj)
+        mode = "with_pk" if obj.pk is not None and model._meta.auto_field is not None else "silent"
+        sql, fields = _insert_sql(connection.vendor, model, mode)
+        statements.append(sql)
+        params.extend(_values(obj, fields, _plain_types(connection.vendor, model, mode)))
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(statements), params)
+    for obj in objs:
+        _saved(obj)
+
+
+def _take_related_ids(obj: Model) -> None:
+    for field in type(obj)._meta.concrete_fields:
+        if field.is_relation and getattr(obj, field.attname) is None and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if related is not None and related.pk is not None:
+                setattr(obj, field.attname, related.pk)
+
+
+def _id_unneeded(obj: Model) -> bool:
+    return getattr(obj, "_prepared_id_unneeded", False)
+
+
+def id_unneeded(obj: Model) -> Model:
+    """Mark `obj` as one whose database-made id nobody reads back (for `insert_all`)."""
+    obj._prepared_id_unneeded = True
+    return obj
+
+
+def _values(obj: Model, fields: tuple, plain_types: tuple) -> list:
     values = []
-    for field, plain in zip(fields, _plain_types(connection.vendor, model), strict=True):
+    for field, plain in zip(fields, plain_types, strict=True):
         value = field.pre_save(obj, True)
         values.append(
             value if value is None or type(value) is plain else field.get_db_prep_save(value, connection)
         )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        if model._meta.auto_field is not None:
-            obj.pk = cursor.fetchone()[0]
+    return values
+
+
+def _saved(obj: Model) -> None:
     obj._state.adding = False
     obj._state.db = connection.alias
-    return obj
 
 
 def from_db(field, value):
@@ -113,15 +190,19 @@ def _select_sql(vendor: str, model: type[Model], where: tuple, order_by: tuple) 
 
 
 @functools.cache
-def _insert_sql(vendor: str, model: type[Model]) -> tuple[str, tuple]:
+def _insert_sql(vendor: str, model: type[Model], mode: str = "returning") -> tuple[str, tuple]:
+    """The INSERT of every concrete field: "returning" the database's id; "with_pk": the id given,
+    nothing returned; "silent": the database's id, not returned (`insert_all`'s lists)."""
     quote = connection.ops.quote_name
     meta = model._meta
     fields = tuple(
         field
         for field in meta.concrete_fields
-        if field is not meta.auto_field and not getattr(field, "generated", False)
+        if (mode == "with_pk" or field is not meta.auto_field) and not getattr(field, "generated", False)
     )
-    returning = f" RETURNING {quote(meta.pk.column)}" if meta.auto_field is not None else ""
+    returning = (
+        f" RETURNING {quote(meta.pk.column)}" if meta.auto_field is not None and mode == "returning" else ""
+    )
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))}){returning}"
@@ -130,7 +211,7 @@ def _insert_sql(vendor: str, model: type[Model]) -> tuple[str, tuple]:
 
 
 @functools.cache
-def _plain_types(vendor: str, model: type[Model]) -> tuple:
+def _plain_types(vendor: str, model: type[Model], mode: str = "returning") -> tuple:
     """For each field `insert` writes, the type of value it passes unchanged (None: none is)."""
-    _sql, fields = _insert_sql(vendor, model)
+    _sql, fields = _insert_sql(vendor, model, mode)
     return tuple(PLAIN.get(type(field.target_field if field.is_relation else field)) for field in fields)

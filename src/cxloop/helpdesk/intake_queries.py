@@ -8,13 +8,21 @@ of them cost more to compile than the database took to answer, on every
 mail; here each is a plain statement on an index, made once per database
 vendor (`functools.cache`), with the ORM's names for tables and columns so a
 renamed field still reads right.
+
+Inside a batch of arriving mail (core.batch_cache) the answers for the whole
+batch are read first, one query each (`find_stored_message_ids`,
+`count_recent_from_each`), and the next number is counted on from the first
+one read; the per-mail functions then find them in the batch's memory.
 """
 
 import functools
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models import Count, Min
 from django.utils.dateparse import parse_datetime
+
+from cxloop.core import batch_cache
 
 from .models import Conversation, Mailbox, Message
 
@@ -52,9 +60,15 @@ def _stored_sql(vendor: str) -> str:
 
 
 def next_conversation_number(store_id: int) -> int:
-    """One more than the store's highest conversation number (the unique constraint settles races)."""
-    row = _fetch(_number_sql(connection.vendor), [store_id])
-    return (row[0] or 0) + 1
+    """One more than the store's highest conversation number (the unique constraint settles races).
+
+    In a batch the highest is read once and counted on (a rolled-back item clears the batch's
+    memory, so no number is skipped; a race on PostgreSQL ends in the unique constraint as before).
+    """
+    key = ("helpdesk.next_number", store_id)
+    number = batch_cache.cached(key, lambda: (_fetch(_number_sql(connection.vendor), [store_id])[0] or 0) + 1)
+    batch_cache.put(key, number + 1)
+    return number
 
 
 @functools.cache
@@ -92,6 +106,44 @@ def _recent_sql(vendor: str) -> str:
     )
 
 
+def stored_key(store_id: int, external_id: str) -> tuple:
+    """The batch memory's key of "which message was stored under this delivery id"."""
+    return ("helpdesk.stored", store_id, external_id)
+
+
+def find_stored_message_ids(store_id: int, external_ids: list[str]) -> dict[str, int]:
+    """The messages stored under any of `external_ids` (a batch's deliveries), by delivery id."""
+    wanted = [external_id for external_id in dict.fromkeys(external_ids) if external_id]
+    if not wanted:
+        return {}
+    return dict(
+        Message.objects.filter(store_id=store_id, external_id__in=wanted).values_list("external_id", "id")
+    )
+
+
+def recent_key(store_id: int, sender: str) -> tuple:
+    """The batch memory's key of a sender's (count, oldest) of recent messages."""
+    return ("helpdesk.recent_from", store_id, sender)
+
+
+def count_recent_from_each(store_id: int, senders: list[str], since: datetime) -> dict:
+    """`count_recent_from` for many senders in one query: {sender: (count, oldest)}, (0, None) for none."""
+    found = {sender: (0, None) for sender in senders}
+    if not found:
+        return found
+    rows = (
+        Message.objects.filter(
+            store_id=store_id, from_email__in=list(found), kind=Message.Kind.INCOMING, created_at__gte=since
+        )
+        .values("from_email")
+        .annotate(count=Count("id"), oldest=Min("created_at"))
+        .values_list("from_email", "count", "oldest")
+    )
+    for sender, count, oldest in rows:
+        found[sender] = (count, oldest)
+    return found
+
+
 def list_mailbox_addresses(store_id: int) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(_mailboxes_sql(connection.vendor), [store_id])
@@ -108,11 +160,37 @@ def _mailboxes_sql(vendor: str) -> str:
 
 def find_thread_conversation_id(store_id: int, message_ids: list[str], sender: str) -> int | None:
     """The conversation of the store's latest message among `message_ids` whose conversation's contact
-    is `sender` (threading by In-Reply-To and References); None when there is none."""
+    is `sender` (threading by In-Reply-To and References); None when there is none. In a batch,
+    the answer `find_thread_conversation_ids` read for the whole batch."""
     if not message_ids:
         return None
-    row = _fetch(_thread_sql(connection.vendor, len(message_ids)), [store_id, *message_ids, sender])
-    return row[0] if row else None
+    return batch_cache.cached(
+        thread_key(store_id, message_ids, sender),
+        lambda: (_fetch(_thread_sql(connection.vendor, len(message_ids)), [store_id, *message_ids, sender])
+                 or [None])[0],
+    )  # fmt: skip
+
+
+def thread_key(store_id: int, message_ids: list[str], sender: str) -> tuple:
+    return ("helpdesk.thread", store_id, tuple(message_ids), sender)
+
+
+def find_thread_conversation_ids(store_id: int, asked: list[tuple[list[str], str]]) -> list[int | None]:
+    """`find_thread_conversation_id` for each (message_ids, sender) of a batch, in one query."""
+    wanted = list(dict.fromkeys(message_id for message_ids, _sender in asked for message_id in message_ids))
+    rows = []
+    if wanted:
+        rows = list(
+            Message.objects.filter(store_id=store_id, message_id__in=wanted)
+            .order_by("-created_at", "-id")
+            .values_list("message_id", "conversation_id", "conversation__contact_email")
+        )
+    answers = []
+    for message_ids, sender in asked:
+        among = set(message_ids)
+        found = (conversation for mid, conversation, contact in rows if mid in among and contact == sender)
+        answers.append(next(found, None))
+    return answers
 
 
 @functools.cache

@@ -1,6 +1,7 @@
 """Background entry points of the help desk: load by id, call one service. Each is safe to run twice."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -30,6 +31,9 @@ def deliver_to_inbox(mailbox: Mailbox) -> mailboxes.Deliver:
         except DomainError as error:
             logger.warning("Mailbox %s: %s refused: %s", mailbox.pk, external_id, error)
 
+    prepare_batch = getattr(sys.modules[receive_email.__module__], "prepare_batch", None)
+    if prepare_batch is not None:  # a batch's lookups read for all its mails at once (services.inbound)
+        deliver.prepare = lambda items: prepare_batch(mailbox.store, items)
     return deliver
 
 

@@ -2,6 +2,9 @@
 
 import threading
 
+import pytest
+from django.db import transaction
+
 from cxloop.core import batch_cache
 
 
@@ -47,3 +50,26 @@ def test_a_batch_is_not_seen_by_another_thread():
         thread.join()
 
     assert seen == [2] and len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_all_items_keeps_everything_or_rolls_everything_back_and_undoes():
+    from cxloop.core.models import Store
+
+    undone = []
+    with transaction.atomic(), batch_cache.batch():
+        with batch_cache.all_items() as check:
+            Store.objects.create(name="Kept 1", slug="kept-1", currency="EUR")
+            check()
+        with pytest.raises(batch_cache.ItemsRolledBack), batch_cache.all_items() as check:
+            batch_cache.put("counted", 1)
+            Store.objects.create(name="Gone 1", slug="gone-1", currency="EUR")
+            batch_cache.on_rollback(lambda: undone.append("file of gone-1"))
+            with pytest.raises(ValueError), batch_cache.atomic():  # no savepoint of its own in an item
+                Store.objects.create(name="Gone 2", slug="gone-2", currency="EUR")
+                raise ValueError("refused after writing")
+            check()  # the error caught above left the transaction marked for rollback
+        assert batch_cache.cached("counted", lambda: "loaded again") == "loaded again"
+
+    assert sorted(Store.objects.values_list("slug", flat=True)) == ["kept-1"]
+    assert undone == ["file of gone-1"]

@@ -4,9 +4,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cxloop.commerce.models import Customer
-from cxloop.core import prepared
+from cxloop.core import batch_cache, prepared
 from cxloop.helpdesk.models import Activity, Conversation, SearchDocument
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,49 @@ def test_insert_keeps_a_primary_key_the_database_does_not_make(store):
 
     assert document.pk == conversation.pk
     assert SearchDocument.objects.get(pk=conversation.pk).text == "paczka"
+
+
+def new_rows(store, number):
+    at = datetime(2026, 12, 4, 10, 30, tzinfo=UTC)
+    conversation = Conversation(
+        pk=prepared.new_id(Conversation), store=store, number=number, subject="Zwrot", reply_key="k" * 20,
+        created_at=at, updated_at=at, last_message_at=at,
+    )  # fmt: skip
+    activity = prepared.id_unneeded(
+        Activity(store=store, conversation=conversation, kind="created", data={"channel": "ł"}, created_at=at)
+    )
+    document = SearchDocument(conversation=conversation, store_id=store.pk, text="paczka 包裹", updated_at=at)
+    return conversation, activity, document
+
+
+def test_insert_all_writes_rows_that_point_at_each_other_outside_a_batch(store):
+    conversation, activity, document = new_rows(store, 1)
+    assert conversation.pk is None  # nothing reserved outside a batch: the database makes the id
+
+    prepared.insert_all([conversation, activity, document])
+
+    assert conversation.pk is not None
+    assert list(Activity.objects.filter(conversation=conversation).values_list("data", flat=True)) == [
+        {"channel": "ł"}
+    ]
+    assert SearchDocument.objects.get(pk=conversation.pk).text == "paczka 包裹"
+
+
+def test_insert_all_in_a_batch_uses_the_reserved_ids(store):
+    with batch_cache.batch(), CaptureQueriesContext(connection) as queries:
+        prepared.reserve_ids([Conversation], 2)
+        first = new_rows(store, 1)
+        second = new_rows(store, 2)
+        prepared.insert_all(list(first))
+        prepared.insert_all(list(second))
+        left = prepared.new_id(Conversation)
+
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    stored = list(Conversation.objects.filter(store=store).order_by("number").values_list("pk", flat=True))
+    assert stored == [first[0].pk, second[0].pk]
+    assert Activity.objects.filter(conversation_id__in=stored).count() == 2
+    assert SearchDocument.objects.filter(pk__in=stored).count() == 2
+    if connection.vendor == "postgresql":  # three rows in one round trip, ids from the sequence
+        assert len(inserts) == 2 and first[0].pk < second[0].pk and left is None
+    else:  # elsewhere nothing is reserved and each row is its own statement
+        assert len(inserts) == 6 and left is None

@@ -33,8 +33,15 @@ messages themselves (`intake_queries.count_recent_from`, on an index); the rest
 raise `MailFlood` and are not stored.
 A repeated delivery of a stored mail is answered with the stored message and
 counts nothing.
+
+A batch of mails (a mailbox poll's fetch, core.batch_cache) calls
+`prepare_batch` first: every mail is parsed, and what each will ask the
+database (stored before? the sender's customer record, the sender's recent
+count) is read for the whole batch in one query each; the batch then runs
+each mail through `receive_email` in a savepoint of its own (`batch_cache.item`).
 """
 
+import functools
 import hashlib
 import logging
 import math
@@ -44,10 +51,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxloop.commerce import queries as commerce_queries
 from cxloop.core import batch_cache, prepared
 from cxloop.core.models import Store
 
@@ -73,14 +80,7 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     Raises MailRejected (unreadable, too large, not a mail) or MailFlood (too many from this sender);
     in both cases nothing is stored and the caller decides what to answer.
     """
-    try:
-        mail = parse_email(
-            raw,
-            max_bytes=settings.CXLOOP_HELPDESK_MAX_MAIL_BYTES,
-            max_attachment_bytes=settings.CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES,
-        )
-    except MailRefused as refused:
-        raise MailRejected(str(refused)) from None
+    mail = _parsed(raw)
     external_id = external_id or default_external_id(mail, raw)
     own = mail.from_email in own_addresses(store) or addresses.read_reply_address(mail.from_email) is not None
     incoming = Incoming(
@@ -102,7 +102,7 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     conversation = find_conversation(store, mail, raw, recipient)
     saved: list[str] = []
     try:
-        with transaction.atomic():
+        with batch_cache.atomic():
             _conversation, message, created = take_message(
                 store=store,
                 channel=Channel.EMAIL,
@@ -117,10 +117,74 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
                 _check_flood(store, mail.from_email)
                 _store_attachments(store, message, mail, saved)
     except BaseException:
+        batch_cache.clear()  # a batch's counts and ids included this mail, now rolled back
         for name in saved:  # the rows were rolled back: their files go too
             Attachment.file.field.storage.delete(name)
         raise
     return message
+
+
+def prepare_batch(store: Store, items: list[tuple[bytes, str]]) -> None:
+    """Before a batch of (raw, external_id) runs through `receive_email`: parse each mail and read,
+    in one query each, which were stored before, the senders' customers and their recent counts,
+    all kept in the open batch's memory (core.batch_cache; nothing is kept outside a batch)."""
+    external_ids, senders, mails = [], [], []
+    for raw, external_id in items:
+        try:
+            mail = _parse(raw)
+        except MailRefused as refused:
+            batch_cache.put(_parsed_key(raw), (raw, refused))
+            continue
+        batch_cache.put(_parsed_key(raw), (raw, mail))
+        external_ids.append(external_id or default_external_id(mail, raw))
+        senders.append(mail.from_email)
+        mails.append(mail)
+    # Threading by In-Reply-To / References, except for a mail naming another of this batch (which is
+    # not stored yet: its own lookup, after it, finds it).
+    in_batch = {mail.message_id for mail in mails if mail.message_id}
+    asked = [
+        (ids, mail.from_email)
+        for mail in mails
+        if (ids := _thread_ids(mail)) and mail.from_email and in_batch.isdisjoint(ids)
+    ]
+    answers = intake_queries.find_thread_conversation_ids(store.pk, asked)
+    for (ids, sender), conversation_id in zip(asked, answers, strict=True):
+        batch_cache.put(intake_queries.thread_key(store.pk, ids, sender), conversation_id)
+    stored = intake_queries.find_stored_message_ids(store.pk, external_ids)
+    for external_id in external_ids:
+        batch_cache.put(intake_queries.stored_key(store.pk, external_id), stored.get(external_id))
+    commerce_queries.first_customers_by_emails(store, senders)
+    prepared.reserve_ids([Conversation, Message], len(external_ids))  # PostgreSQL: rows sent together
+    since = timezone.now() - timedelta(seconds=FLOOD_PERIOD)
+    for sender, recent in intake_queries.count_recent_from_each(store.pk, senders, since).items():
+        batch_cache.put(intake_queries.recent_key(store.pk, sender), recent)
+
+
+def _parse(raw: bytes) -> ParsedEmail:
+    return parse_email(
+        raw,
+        max_bytes=settings.CXLOOP_HELPDESK_MAX_MAIL_BYTES,
+        max_attachment_bytes=settings.CXLOOP_HELPDESK_MAX_ATTACHMENT_BYTES,
+    )
+
+
+def _parsed_key(raw: bytes) -> tuple:
+    return ("helpdesk.parsed", id(raw))
+
+
+def _parsed(raw: bytes) -> ParsedEmail:
+    """The mail parsed (by `prepare_batch` when this very object was among its batch's)."""
+    kept = batch_cache.cached(_parsed_key(raw), lambda: None)
+    if kept is not None and kept[0] is raw:
+        result = kept[1]
+    else:
+        try:
+            result = _parse(raw)
+        except MailRefused as refused:
+            result = refused
+    if isinstance(result, MailRefused):
+        raise MailRejected(str(result)) from None
+    return result
 
 
 def default_external_id(mail: ParsedEmail, raw: bytes) -> str:
@@ -153,16 +217,19 @@ def find_conversation(
         conversation = conversation_for_reply_address(store, address)
         if conversation is not None:
             return conversation
-    ids = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))
+    ids = _thread_ids(mail)
     if not ids or not mail.from_email:
         return None
-    conversation_id = intake_queries.find_thread_conversation_id(
-        store.pk, ids[:MAX_THREAD_IDS], mail.from_email
-    )
+    conversation_id = intake_queries.find_thread_conversation_id(store.pk, ids, mail.from_email)
     if conversation_id is None:
         return None
     conversation = prepared.first(Conversation, {"store": store.pk, "pk": conversation_id})
     return _followed(store, conversation) if conversation is not None else None
+
+
+def _thread_ids(mail: ParsedEmail) -> list[str]:
+    """The message ids the mail answers, nearest first (In-Reply-To, then References backwards)."""
+    return list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))[:MAX_THREAD_IDS]
 
 
 def conversation_for_reply_address(store: Store | None, address: str) -> Conversation | None:
@@ -208,8 +275,15 @@ def _check_flood(store: Store, sender: str) -> None:
     """
     limit = settings.CXLOOP_HELPDESK_FLOOD_LIMIT
     now = timezone.now()
-    count, oldest = intake_queries.count_recent_from(store.pk, sender, now - timedelta(seconds=FLOOD_PERIOD))
+    key = intake_queries.recent_key(store.pk, sender)
+    counted = batch_cache.cached(key, lambda: None)  # the batch's count before this mail, if it has one
+    if counted is None:
+        since = now - timedelta(seconds=FLOOD_PERIOD)
+        count, oldest = intake_queries.count_recent_from(store.pk, sender, since)
+    else:
+        count, oldest = counted[0] + 1, counted[1] or now
     if count <= limit:
+        batch_cache.put(key, (count, oldest))  # the next mail of this sender in the batch counts this one
         return
     retry_after = max(1, math.ceil(((oldest or now) + timedelta(seconds=FLOOD_PERIOD) - now).total_seconds()))
     logger.warning("Help desk: flood limit reached for a sender to store %s", store.pk)
@@ -236,7 +310,9 @@ def _store_attachments(store: Store, message: Message, mail: ParsedEmail, saved:
         )
         attachment.file.save(attachment.key, ContentFile(parsed.content), save=False)
         saved.append(attachment.file.name)
+        # A batch of mails rolled back after this one returned: its file goes with its rows.
+        batch_cache.on_rollback(functools.partial(Attachment.file.field.storage.delete, attachment.file.name))
         attachment.save()
 
 
-__all__ = ["receive_email", "find_conversation", "default_external_id", "own_addresses"]
+__all__ = ["receive_email", "prepare_batch", "find_conversation", "default_external_id", "own_addresses"]

@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from cxloop.core import prepared
-
 from ..models import Conversation, Message, SearchDocument
 from ..search import prepare_document
 
@@ -49,8 +47,9 @@ def index_conversations(conversation_ids: Iterable[int]) -> int:
     return write_documents(Conversation, Message, SearchDocument, ids)
 
 
-def index_new_conversation(conversation: Conversation, message: Message) -> None:
-    """The document of a conversation opened by `message`, in the transaction that wrote both.
+def new_conversation_document(conversation: Conversation, message: Message) -> SearchDocument:
+    """The document of a conversation opened by `message` (for the caller to write in the
+    transaction that writes both).
 
     The same words `write_documents` would find (a test holds them equal), from the rows in hand:
     nobody else can see the conversation before this transaction commits, so there is nothing to
@@ -66,10 +65,8 @@ def index_new_conversation(conversation: Conversation, message: Message) -> None
     text = prepare_document(
         conversation.subject, *people, (message.reply_text or message.text)[:MESSAGE_CHARS]
     )
-    prepared.insert(  # the hot path of arriving mail: SQL made once (core.prepared)
-        SearchDocument(
-            conversation=conversation, store_id=conversation.store_id, text=text, updated_at=timezone.now()
-        )
+    return SearchDocument(
+        conversation=conversation, store_id=conversation.store_id, text=text, updated_at=timezone.now()
     )
 
 

@@ -22,11 +22,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from cxloop.commerce import queries as commerce_queries
-from cxloop.core import prepared
+from cxloop.core import batch_cache, prepared
 from cxloop.core.models import Store
 from cxloop.hooks import services as hooks
 
@@ -34,7 +34,7 @@ from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule
-from .indexing import index_conversations, index_new_conversation
+from .indexing import index_conversations, new_conversation_document
 from .sla import update_sla
 
 NUMBER_RETRIES = 5
@@ -79,10 +79,13 @@ def take_message(
     status_before = conversation.status if conversation is not None else None
     for attempt in range(NUMBER_RETRIES):
         try:
-            with transaction.atomic():
+            with batch_cache.atomic():
                 taken = _take(store, channel, incoming, external_id, conversation, at)
         except IntegrityError:
             # Two deliveries of the same message at once, or two new conversations taking one number.
+            if batch_cache.in_item():  # no savepoint to carry on from: the batch runs this item again
+                raise
+            batch_cache.clear()  # what the batch counted on (the next number, a stored id) was rolled back
             if external_id and (stored := _stored(store, external_id)) is not None:
                 return stored.conversation, stored, False
             if attempt == NUMBER_RETRIES - 1:
@@ -134,84 +137,90 @@ def _run_status_rules(conversation: Conversation, message: Message, previous: st
 
 
 def _stored(store: Store, external_id: str) -> Message | None:
-    # Most deliveries are new: one prepared lookup says so; the ORM loads only a repeated one.
-    pk = intake_queries.find_stored_message_id(store.pk, external_id)
+    # Most deliveries are new: one prepared lookup says so (or the batch's one query for all its mails,
+    # intake_queries.find_stored_message_ids); the ORM loads only a repeated one.
+    pk = batch_cache.cached(
+        intake_queries.stored_key(store.pk, external_id),
+        lambda: intake_queries.find_stored_message_id(store.pk, external_id),
+    )
     return None if pk is None else Message.objects.select_related("conversation").get(pk=pk)
 
 
 def _take(store, channel, incoming: Incoming, external_id, conversation, at):
     created = conversation is None
     if created:
-        conversation = _open(store, channel, incoming, at)
-    message = prepared.insert(
-        Message(
-            store=store,
-            conversation=conversation,
-            kind=Message.Kind.INCOMING,
-            channel=channel,
-            from_email=incoming.from_email.strip().lower(),
-            from_name=incoming.from_name,
-            to=incoming.to,
-            cc=incoming.cc,
-            subject=incoming.subject,
-            text=incoming.text,
-            reply_text=incoming.reply_text or incoming.text,
-            html=incoming.html,
-            message_id=incoming.message_id,
-            in_reply_to=incoming.in_reply_to,
-            references=incoming.references,
-            external_id=external_id,
-            auto_submitted=incoming.auto_submitted,
-            bounce=incoming.bounce,
-            problems=incoming.problems,
-            created_at=at,
-        )
+        conversation = _new_conversation(store, channel, incoming, at)
+    message = Message(
+        pk=prepared.new_id(Message),
+        store=store,
+        conversation=conversation,
+        kind=Message.Kind.INCOMING,
+        channel=channel,
+        from_email=incoming.from_email.strip().lower(),
+        from_name=incoming.from_name,
+        to=incoming.to,
+        cc=incoming.cc,
+        subject=incoming.subject,
+        text=incoming.text,
+        reply_text=incoming.reply_text or incoming.text,
+        html=incoming.html,
+        message_id=incoming.message_id,
+        in_reply_to=incoming.in_reply_to,
+        references=incoming.references,
+        external_id=external_id,
+        auto_submitted=incoming.auto_submitted,
+        bounce=incoming.bounce,
+        problems=incoming.problems,
+        created_at=at,
     )
+    if created:
+        # The new conversation's rows together: one round trip on PostgreSQL when the batch
+        # reserved their ids (core.prepared), the search document from the rows in hand.
+        prepared.insert_all([
+            conversation,
+            prepared.id_unneeded(Activity(
+                store=store, conversation=conversation, kind=Activity.Kind.CREATED,
+                data={"channel": channel}, created_at=at,
+            )),
+            message,
+            new_conversation_document(conversation, message),
+        ])  # fmt: skip
+    else:
+        prepared.insert(message)
+    if external_id:  # a second delivery later in the same batch finds it
+        batch_cache.put(intake_queries.stored_key(store.pk, external_id), message.pk)
     events = [(MESSAGE_CREATED, message_payload(message))]
     if not created:
         _continue(conversation, at, flagged=incoming.auto_submitted or incoming.bounce)
     else:
         events.insert(0, (CONVERSATION_CREATED, conversation_payload(conversation)))
     update_sla(conversation, now=at)
-    if created:
-        index_new_conversation(conversation, message)
-    else:
+    if not created:
         index_conversations([conversation.pk])
     hooks.publish_all(store, events)
     return conversation, message, True
 
 
-def _open(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
+def _new_conversation(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
+    """The conversation a customer's first message opens (not written yet: `_take` writes it)."""
     email = incoming.from_email.strip().lower()
     customer = commerce_queries.first_customer_by_email(store, email) if email else None
-    number = intake_queries.next_conversation_number(store.pk)
-    conversation = prepared.insert(
-        Conversation(
-            store=store,
-            number=number,
-            subject=incoming.subject[:998],
-            channel=channel,
-            customer=customer,
-            contact_email=email,
-            contact_name=incoming.from_name[:200],
-            language=_language(incoming),
-            reply_key=new_reply_key(),
-            created_at=at,
-            updated_at=at,
-            last_message_at=at,
-            last_customer_message_at=at,
-        )
+    return Conversation(
+        pk=prepared.new_id(Conversation),
+        store=store,
+        number=intake_queries.next_conversation_number(store.pk),
+        subject=incoming.subject[:998],
+        channel=channel,
+        customer=customer,
+        contact_email=email,
+        contact_name=incoming.from_name[:200],
+        language=_language(incoming),
+        reply_key=new_reply_key(),
+        created_at=at,
+        updated_at=at,
+        last_message_at=at,
+        last_customer_message_at=at,
     )
-    prepared.insert(
-        Activity(
-            store=store,
-            conversation=conversation,
-            kind=Activity.Kind.CREATED,
-            data={"channel": channel},
-            created_at=at,
-        )
-    )
-    return conversation
 
 
 def _continue(conversation: Conversation, at, *, flagged: bool = False) -> None:
