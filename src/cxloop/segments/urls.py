@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_clusters
+from . import views, views_clusters, views_predictions
 
 app_name = "segments"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.segment_new, name="segment-new"),
     path("preview/", views.segment_preview, name="segment-preview"),
     path("clusters/", views_clusters.customer_clusters, name="customer-clusters"),
+    path("predictions/", views_predictions.prediction_report, name="predictions"),
     path("<id:segment_id>/", views.segment_detail, name="segment-detail"),
     path("<id:segment_id>/delete/", views.segment_delete, name="segment-delete"),
     path("<id:segment_id>/export/", views.segment_export, name="segment-export"),

@@ -28,6 +28,17 @@ def _remove_test_warehouse():
         leftover.unlink(missing_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in another (the locale middleware leaves it
+    active in the thread) or a `translation.activate` must not carry into the next test's messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def store(db):
     store, _ = core_services.create_store(name="Sklep Ania", currency="PLN", slug="sklep-ania")

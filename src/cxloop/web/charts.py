@@ -150,3 +150,115 @@ def mirror(chart):
     chart.tick_x = round(width - chart.tick_x, 2)
     chart.tick_anchor = "start"
     return chart
+
+
+@dataclass
+class GroupBar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: int  # which series (0, 1 ...): its colour class
+    label: str  # "<series>: <value>" for the tooltip
+
+
+@dataclass
+class GroupLabel:
+    x: float
+    text: str
+
+
+@dataclass
+class GroupedChart:
+    width: int
+    height: int
+    bars: list[GroupBar]
+    ticks: list
+    group_labels: list[GroupLabel]
+    plot_start: int
+    plot_end: int
+    is_empty: bool
+    tick_x: float = 0
+    tick_anchor: str = "end"
+
+    @property
+    def date_labels(self):  # `mirror` moves these
+        return self.group_labels
+
+
+@dataclass
+class NumberTick:
+    y: float
+    value: Decimal
+    decimals: int
+
+    @property
+    def label(self) -> str:
+        return formats.number_text(self.value, self.decimals)
+
+
+def _fine_step(maximum: Decimal, steps: int = 4) -> tuple[Decimal, int]:
+    """A round tick step for any positive maximum, fractions included (0.05, 0.1, 0.25 ...), and the
+    decimals its labels need."""
+    raw = maximum / steps
+    power = Decimal(1)
+    while power > raw:
+        power /= 10
+    while power * 10 <= raw:
+        power *= 10
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        if power * factor >= raw:
+            step = (power * factor).normalize()
+            return step, max(0, -step.as_tuple().exponent)
+    return power * 10, 0
+
+
+def build_grouped_chart(
+    groups: list[tuple[str, list]], series: list[str], *, width: int = WIDTH, height: int = HEIGHT
+) -> GroupedChart:
+    """Side-by-side bars: for each (label, values) group one bar per series, with value ticks and the
+    groups' labels under them; mirrored on right-to-left pages like `build_bar_chart`."""
+    values = [[Decimal(str(value)) for value in group_values] for _label, group_values in groups]
+    top = max((value for group in values for value in group), default=Decimal(0))
+    step, decimals = _fine_step(top) if top > 0 else (Decimal(1), 0)
+    ceiling = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
+    plot_height = height - PAD_TOP - PAD_BOTTOM
+    plot_width = width - PAD_START - PAD_END
+    slot = plot_width / max(len(groups), 1)
+    inner = slot * 0.7
+    bar_width = inner / max(len(series), 1)
+    baseline = PAD_TOP + plot_height
+    bars, labels = [], []
+    for index, ((label, _values), group) in enumerate(zip(groups, values, strict=True)):
+        start = PAD_START + index * slot + (slot - inner) / 2
+        for number, value in enumerate(group):
+            bar_height = float(value / ceiling) * plot_height if value > 0 else 0.0
+            bars.append(
+                GroupBar(
+                    x=round(start + number * bar_width, 2),
+                    y=round(baseline - bar_height, 2),
+                    width=round(bar_width - 2, 2),
+                    height=round(bar_height, 2),
+                    series=number,
+                    label=f"{label} · {series[number]}: {formats.number_text(value, -3)}",
+                )
+            )
+        labels.append(GroupLabel(x=round(PAD_START + index * slot + slot / 2, 2), text=label))
+    ticks = []
+    tick_value = Decimal(0)
+    while tick_value <= ceiling:
+        y = round(baseline - float(tick_value / ceiling) * plot_height, 2)
+        ticks.append(NumberTick(y=y, value=tick_value, decimals=decimals))
+        tick_value += step
+    chart = GroupedChart(
+        width=width,
+        height=height,
+        bars=bars,
+        ticks=ticks,
+        group_labels=labels,
+        plot_start=PAD_START,
+        plot_end=width - PAD_END,
+        is_empty=top <= 0,
+        tick_x=PAD_START - 8,
+    )
+    return mirror(chart) if translation.get_language_bidi() else chart
