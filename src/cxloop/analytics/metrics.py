@@ -18,7 +18,7 @@ period when their first order ever (not cancelled) is in it.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import ibis
 from ibis import _
@@ -263,6 +263,29 @@ def _outcomes(t: Tables, store_id: int, anchors: ir.Table, days: int) -> ir.Tabl
         orders_after=_.ordered_at.count(), net=_.net.sum().fill_null(0)
     )
     return per_customer.mutate(came_back=ibis.ifelse(per_customer.orders_after > 0, 1, 0))
+
+
+def gap_days(t: Tables, store_id: int, until: datetime) -> ir.Table:
+    """The days between each customer's consecutive orders placed before `until`, as a histogram: per
+    whole number of days (rounded down), how many gaps. The store's inter-purchase times, from which
+    the churn threshold is suggested (reports.build_churn)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull(), orders.created_at < until)
+    seconds = orders.created_at.epoch_seconds()
+    previous = seconds.lag().over(group_by="customer_id", order_by=[orders.created_at, orders.id])
+    gaps = orders.mutate(gap=((seconds - previous) / 86_400).floor().cast("int64"))
+    gaps = gaps.filter(gaps.gap.notnull())
+    return gaps.group_by("gap").aggregate(count=_.count())
+
+
+def churned(t: Tables, store_id: int, until: datetime, days: int) -> ir.Table:
+    """Customers with an order placed before `until`: how many, and how many placed none in the `days`
+    days before it (churned, at that threshold)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull(), orders.created_at < until)
+    last = orders.group_by("customer_id").aggregate(last=_.created_at.max())
+    cut = ibis.literal(until - timedelta(days=days))
+    return last.aggregate(buyers=_.count(), churned=ibis.ifelse(last.last < cut, 1, 0).sum())
 
 
 def revenue_by_channel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:

@@ -287,6 +287,57 @@ def build_channels(store, *, days: int = 30, now: datetime | None = None, backen
     ]
 
 
+CHURN_DAYS_DEFAULT = 90  # without enough repeat orders to suggest one
+CHURN_DAYS_RANGE = (7, 1095)
+CHURN_SHARE = 0.9  # the suggestion: 90 % of the store's repeat orders came within this many days
+CHURN_MIN_GAPS = 20
+
+
+@dataclass
+class Churn:
+    days: int  # the threshold counted with: no order for this many days
+    suggested: int | None  # read from the store's own times between orders; None with too few of them
+    gaps: int  # the repeat orders the suggestion is read from
+    buyers: int
+    churned: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _rate(self.churned, self.buyers)
+
+
+def suggest_churn_days(histogram: dict[int, int]) -> int | None:
+    """The days within which CHURN_SHARE of the gaps between orders fall (gaps in whole days, rounded
+    down: a gap of d days counts as within d + 1), kept in CHURN_DAYS_RANGE; None under CHURN_MIN_GAPS."""
+    total = sum(histogram.values())
+    if total < CHURN_MIN_GAPS:
+        return None
+    needed, seen = math.ceil(total * CHURN_SHARE), 0
+    for gap in sorted(histogram):
+        seen += histogram[gap]
+        if seen >= needed:
+            return max(CHURN_DAYS_RANGE[0], min(CHURN_DAYS_RANGE[1], gap + 1))
+    return CHURN_DAYS_RANGE[1]
+
+
+def build_churn(
+    store, *, days: int | None = None, now: datetime | None = None, backend=None, tables=None
+) -> Churn:
+    """Churn now: of the customers who ever ordered, how many placed no order in the last `days` days;
+    without `days`, the threshold suggested from the store's times between orders (or the default)."""
+    until = now or timezone.now()
+    with engine(backend, tables) as (backend, tables):
+        rows = backend.to_pyarrow(metrics.gap_days(tables, store.pk, until)).to_pylist()
+        histogram = {int(row["gap"]): int(row["count"]) for row in rows}
+        suggested = suggest_churn_days(histogram)
+        threshold = days or suggested or CHURN_DAYS_DEFAULT
+        counted = _one(backend, metrics.churned(tables, store.pk, until, threshold))
+    return Churn(
+        days=threshold, suggested=suggested, gaps=sum(histogram.values()),
+        buyers=counted.get("buyers") or 0, churned=counted.get("churned") or 0,
+    )  # fmt: skip
+
+
 def database_backend():
     """Ibis on the store mirror's PostgreSQL database (CXLOOP_ANALYTICS_ENGINE=database), one per process."""
     global _database_backend

@@ -14,11 +14,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cxloop.core import formats
 from cxloop.surveys.exports import stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
-from .reports import PERIODS, build_channels, build_cohorts, build_dashboard, build_voice
+from .reports import (
+    CHURN_DAYS_DEFAULT,
+    CHURN_DAYS_RANGE,
+    PERIODS,
+    build_channels,
+    build_churn,
+    build_cohorts,
+    build_dashboard,
+    build_voice,
+)
 from .sync import sync_status
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -41,8 +51,16 @@ def dashboard(request):
     days = _days(request)
     if days is None:
         return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    churn_days = _churn_days(request)
+    if churn_days == 0:
+        low, high = CHURN_DAYS_RANGE
+        return HttpResponseBadRequest(
+            _("Choose a churn threshold between %(low)s and %(high)s days.")
+            % {"low": formats.number_text(low), "high": formats.number_text(high)}
+        )
     context = {"section": "analytics", "days": days, "periods": PERIODS, "status": sync_status()}
     try:
+        churn = build_churn(request.store, days=churn_days)
         report = build_dashboard(request.store, days=days)
         cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
         voice = build_voice(request.store, days=VOICE_DAYS)
@@ -63,6 +81,9 @@ def dashboard(request):
         ),
         "has_orders": any(day.orders for day in report.days),
         "cohorts": cohorts,
+        "churn": churn,
+        "churn_range": CHURN_DAYS_RANGE,
+        "churn_default": CHURN_DAYS_DEFAULT,
         "channels": channels,
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
@@ -70,6 +91,15 @@ def dashboard(request):
         "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _churn_days(request) -> int | None:
+    """The churn threshold asked for; None for the suggested one, 0 for one that is not allowed."""
+    raw = request.GET.get("churn_days", "").strip()
+    if not raw:
+        return None
+    low, high = CHURN_DAYS_RANGE
+    return int(raw) if raw.isdigit() and low <= int(raw) <= high else 0
 
 
 COHORT_MONTHS = 12

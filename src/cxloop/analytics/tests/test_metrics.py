@@ -10,7 +10,13 @@ import time_machine
 from django.db import connection
 
 from cxloop.analytics import metrics
-from cxloop.analytics.reports import build_cohorts, build_dashboard, close_database_backend, database_backend
+from cxloop.analytics.reports import (
+    build_churn,
+    build_cohorts,
+    build_dashboard,
+    close_database_backend,
+    database_backend,
+)
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.commerce.models import Customer, Event, Order
 
@@ -201,3 +207,13 @@ def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_pa
     tables = metrics.warehouse_tables(backend)
     assert cohort_rows(build_cohorts(shop, months=3, now=NOW, backend=backend, tables=tables)) == COHORTS
     assert [day.net for day in on_spark.days] == [Decimal(n) for n in DAYS]
+    churn, spark_churn = (
+        build_churn(shop, now=NOW),
+        build_churn(shop, now=NOW, backend=backend, tables=tables),
+    )
+    assert (spark_churn.gaps, spark_churn.buyers, spark_churn.churned) == (
+        churn.gaps,
+        churn.buyers,
+        churn.churned,
+    )
+    assert (churn.gaps, churn.buyers, churn.churned) == (2, 4, 0)  # ania and ben ordered twice
