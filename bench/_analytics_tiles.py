@@ -10,7 +10,6 @@ opens the same way.
 """
 
 import json
-import statistics
 import time
 import types
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import _analytics_seed as seed
+from bench._timing import in_turn, percentiles
 
 METRICS = ("revenue", "customer_mix", "repeat_customers", "funnel", "active_customers", "net_by_bucket")
 PLACED = "store_id = $store AND cancelled_at IS NULL"
@@ -208,28 +208,12 @@ def _compare(label: str, name: str, ours, theirs, repeat: int, extra=None, skip_
     sides = {"ibis": ours, "sql": theirs, **(extra or {})}
     for run in (extra or {}).values():
         run()  # warm-up
-    times = {side: [] for side in sides}
-    for _ in range(repeat):
-        for side, run in sides.items():
-            began = time.perf_counter()
-            run()
-            times[side].append((time.perf_counter() - began) * 1000)
     row = {"period": label, "metric": name, "same": same}
-    for side, values in times.items():
+    for side, values in in_turn(sides, repeat).items():
         if values:
-            row[side] = _stats(values)
+            row[side] = percentiles(values)
     row["ratio"] = round(row["ibis"]["p50_ms"] / row["sql"]["p50_ms"], 3)
     return row
-
-
-def _stats(values: list[float]) -> dict:
-    values = sorted(values)
-    p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
-    return {
-        "p50_ms": round(statistics.median(values), 2),
-        "p99_ms": round(p99, 2),
-        "max_ms": round(values[-1], 2),
-    }
 
 
 def _rows(table) -> list[tuple]:
@@ -287,14 +271,8 @@ def _dashboard(store, now: datetime, repeat: int, config: dict, duckdb) -> dict:
         return build_dashboard(store, days=30, now=now)
 
     ours(), theirs()
-    times = {"ibis": [], "sql": []}
-    for _ in range(repeat):
-        for side, run in (("ibis", ours), ("sql", theirs)):
-            began = time.perf_counter()
-            run()
-            times[side].append((time.perf_counter() - began) * 1000)
     row = {"period": "last 30 d + before", "metric": "build_dashboard", "same": None, "rows": None}
-    row.update({side: _stats(values) for side, values in times.items()})
+    row.update({side: percentiles(v) for side, v in in_turn({"ibis": ours, "sql": theirs}, repeat).items()})
     row["ratio"] = round(row["ibis"]["p50_ms"] / row["sql"]["p50_ms"], 3)
     return row
 

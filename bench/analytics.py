@@ -51,6 +51,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench._timing import parse_parts
+
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("tiles", "lag")
 SEED = 20261204
@@ -113,9 +115,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args(argv)
     args.db = {"postgresql": "postgres"}.get(args.db, args.db)
-    args.parts = list(dict.fromkeys(p.strip() for p in args.parts.split(",") if p.strip()))
-    if not args.parts or set(args.parts) - set(PARTS):
-        parser.error(f"--parts: choose from {', '.join(PARTS)}")
+    args.parts = parse_parts(parser, args.parts, PARTS)
     args.sync_every = [float(s) for s in args.sync_every.split(",") if s.strip()]
     if args.orders < args.customers or args.repeat < 1 or args.rate < 1 or args.batch < 1:
         parser.error("--orders must be >= --customers; --repeat, --rate and --batch >= 1")

@@ -59,6 +59,7 @@ from email import policy
 from pathlib import Path
 
 from bench import _helpdesk_search
+from bench._timing import parse_parts
 from bench.surveys import _PostgresDb  # the scratch database the other benchmarks use
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,9 +122,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     args.db = {"postgresql": "postgres"}.get(args.db, args.db)
-    args.parts = list(dict.fromkeys(p.strip() for p in args.parts.split(",") if p.strip()))
-    if not args.parts or set(args.parts) - set(PARTS):
-        parser.error(f"--parts: choose from {', '.join(PARTS)}")
+    args.parts = parse_parts(parser, args.parts, PARTS)
     if min(args.mails, args.messages, args.repeat, args.replies, args.reply_workers) < 1:
         parser.error("--mails, --messages, --repeat, --replies and --reply-workers must be >= 1")
     return args

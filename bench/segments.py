@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench._segments_seed import seed_customers
+from bench._timing import in_turn, percentiles
 from bench.surveys import _PostgresDb  # the scratch database the other benchmarks use
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,7 +259,7 @@ def _measure(store, case: Case, now: datetime, repeat: int) -> dict:
         count = app()
     expected = sql()
     app_sql = queries.captured_queries[-1]["sql"]
-    times = _timed_in_turn(app, sql, repeat)
+    times = {name: percentiles(values) for name, values in in_turn({"app": app, "sql": sql}, repeat).items()}
     return {
         "case": case.name, "text": case.text, "count": count, "sql_count": expected,
         "same_count": count == expected, "app": times["app"], "sql": times["sql"],
@@ -268,23 +268,6 @@ def _measure(store, case: Case, now: datetime, repeat: int) -> dict:
         "goal_met": times["app"]["p99_ms"] <= GOAL_MS, "app_query": app_sql, "app_plan": _plan(app_sql),
         "sql_query": case.sql(), "sql_plan": _plan(case.sql(), case.params(store)),
     }  # fmt: skip
-
-
-def _timed_in_turn(app, sql, repeat: int) -> dict:
-    """The app and the SQL in turn, so that both see the same moments of a shared machine's load."""
-    times = {"app": [], "sql": []}
-    for _ in range(repeat):
-        for name, run in (("app", app), ("sql", sql)):
-            began = time.perf_counter()
-            run()
-            times[name].append((time.perf_counter() - began) * 1000)
-    return {name: _percentiles(values) for name, values in times.items()}
-
-
-def _percentiles(times: list[float]) -> dict:
-    times = sorted(times)  # p99 as bench.search._timings takes it: of 20 runs, the slowest
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(p99, 2)}
 
 
 def _plan(sql: str, params=None) -> list[str]:

@@ -21,20 +21,22 @@ customers, delivery ids and recent counts of all its items, read in one
 query each before the first item runs, so each item's own lookup finds its
 answer there (`cached` with the same key) instead of asking again.
 
-Items in savepoints of their own:
+A batch's items without savepoints of their own:
 
     with batch_cache.batch():
-        for raw in mails:
-            with batch_cache.item():           # this item's savepoint
+        with batch_cache.all_items() as check:  # one savepoint for them all
+            for raw in mails:
                 receive_email(...)             # its batch_cache.atomic() blocks open none
+                check()
 
-Inside `item()`, `atomic()` is `transaction.atomic(savepoint=False)`: the
-item's savepoint already rolls back everything the item did, so the nested
-blocks' own savepoints (two round trips each on PostgreSQL) are left out. An
-error inside such a block cannot be caught and carried on from there (it
-marks the item for rollback); code that retries after an error checks
-`in_item()` and lets the error go, and the batch runs the item again in the
-ordinary way (`clear()` first: what it cached may be what failed).
+Inside `item()` (which `all_items` opens), `atomic()` is
+`transaction.atomic(savepoint=False)`: the enclosing savepoint already rolls
+back everything, so the nested blocks' own savepoints (two round trips each
+on PostgreSQL) are left out. An error inside such a block cannot be caught
+and carried on from there (it marks the transaction for rollback); code that
+retries after an error checks `in_item()` and lets the error go, and the
+batch runs its items again the ordinary way, one by one (`clear()` first:
+what it cached may be what failed).
 """
 
 from collections.abc import Callable, Hashable, Iterator
@@ -79,6 +81,12 @@ def cached(key: Hashable, loader: Callable[[], T]) -> T:
 def active() -> bool:
     """True inside a batch."""
     return _memory.get() is not None
+
+
+def get(key: Hashable, default=None):
+    """What the open batch keeps under `key`, or `default` (always outside a batch); loads nothing."""
+    memory = _memory.get()
+    return default if memory is None else memory.get(key, default)
 
 
 def put(key: Hashable, value) -> None:
@@ -146,7 +154,7 @@ def all_items() -> Iterator[Callable[[], None]]:
     If any item raises, or `check()` finds the transaction marked for rollback,
     everything the block did is rolled back, the undo callbacks (`on_rollback`)
     run, the batch's memory is cleared, and ItemsRolledBack is raised (from the
-    cause): the caller then runs the items again one by one (`item()`).
+    cause): the caller then runs the items again the ordinary way, one by one.
     """
     log: list = []
     token = _undo.set(log)

@@ -91,7 +91,7 @@ def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
 
 def new_id(model: type[Model]) -> int | None:
     """A reserved id of `model` (`reserve_ids`), or None when none is left (the database then makes it)."""
-    reserved = batch_cache.cached(("prepared.ids", model), lambda: None)
+    reserved = batch_cache.get(("prepared.ids", model))
     return reserved.popleft() if reserved else None
 
 

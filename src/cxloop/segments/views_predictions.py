@@ -49,13 +49,10 @@ def prediction_report(request):
     }
     if rows:
         series = [_("Predicted"), _("Actual")]
+        groups = [(row["label"], [row["predicted"], row["actual"]]) for row in rows]
         context["series"] = series
-        context["chart"] = build_grouped_chart(
-            [(row["label"], [row["predicted"], row["actual"]]) for row in rows], series
-        )
-        context["compact_chart"] = build_grouped_chart(
-            [(row["label"], [row["predicted"], row["actual"]]) for row in rows], series, width=420, height=300
-        )
+        context["chart"] = build_grouped_chart(groups, series)
+        context["compact_chart"] = build_grouped_chart(groups, series, width=420, height=300)
     return render(request, "segments/predictions.html", context)
 
 

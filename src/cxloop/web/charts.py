@@ -74,6 +74,17 @@ def _nice_step(maximum: Decimal, steps: int = 4) -> Decimal:
     return power * 10
 
 
+def _value_axis(top: Decimal, step: Decimal, baseline: float, plot_height: float, make) -> tuple:
+    """The axis's top (a whole number of steps covering `top`) and a tick per step from 0, each made
+    by `make(y, value)`."""
+    ceiling = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
+    ticks, value = [], Decimal(0)
+    while value <= ceiling:
+        ticks.append(make(round(baseline - float(value / ceiling) * plot_height, 2), value))
+        value += step
+    return ceiling, ticks
+
+
 def build_bar_chart(
     series,
     *,
@@ -88,8 +99,8 @@ def build_bar_chart(
     values = [Decimal(getattr(item, value_attr)) for item in series]
     top = max(values, default=Decimal(0))
     step = _nice_step(top) if top > 0 else Decimal(1)
-    ceiling = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
     plot_height = height - PAD_TOP - PAD_BOTTOM
+    ceiling, ticks = _value_axis(top, step, PAD_TOP + plot_height, plot_height, Tick)
     plot_width = width - PAD_START - PAD_END
     slot = plot_width / max(len(values), 1)
     gap = min(2.0, slot * 0.2)
@@ -108,12 +119,6 @@ def build_bar_chart(
                 value=value,
             )
         )
-    ticks = []
-    tick_value = Decimal(0)
-    while tick_value <= ceiling:
-        y = round(baseline - float(tick_value / ceiling) * plot_height, 2)
-        ticks.append(Tick(y=y, value=tick_value))
-        tick_value += step
     labels = [
         DateLabel(x=round(bar.x + bar.width / 2, 2), text=formats.axis_label(day))
         for index, (bar, day) in enumerate(
@@ -221,8 +226,10 @@ def build_grouped_chart(
     values = [[Decimal(str(value)) for value in group_values] for _label, group_values in groups]
     top = max((value for group in values for value in group), default=Decimal(0))
     step, decimals = _fine_step(top) if top > 0 else (Decimal(1), 0)
-    ceiling = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
     plot_height = height - PAD_TOP - PAD_BOTTOM
+    ceiling, ticks = _value_axis(
+        top, step, PAD_TOP + plot_height, plot_height, lambda y, value: NumberTick(y, value, decimals)
+    )
     plot_width = width - PAD_START - PAD_END
     slot = plot_width / max(len(groups), 1)
     inner = slot * 0.7
@@ -244,12 +251,6 @@ def build_grouped_chart(
                 )
             )
         labels.append(GroupLabel(x=round(PAD_START + index * slot + slot / 2, 2), text=label))
-    ticks = []
-    tick_value = Decimal(0)
-    while tick_value <= ceiling:
-        y = round(baseline - float(tick_value / ceiling) * plot_height, 2)
-        ticks.append(NumberTick(y=y, value=tick_value, decimals=decimals))
-        tick_value += step
     chart = GroupedChart(
         width=width,
         height=height,

@@ -174,7 +174,7 @@ def _parsed_key(raw: bytes) -> tuple:
 
 def _parsed(raw: bytes) -> ParsedEmail:
     """The mail parsed (by `prepare_batch` when this very object was among its batch's)."""
-    kept = batch_cache.cached(_parsed_key(raw), lambda: None)
+    kept = batch_cache.get(_parsed_key(raw))
     if kept is not None and kept[0] is raw:
         result = kept[1]
     else:
@@ -276,7 +276,7 @@ def _check_flood(store: Store, sender: str) -> None:
     limit = settings.CXLOOP_HELPDESK_FLOOD_LIMIT
     now = timezone.now()
     key = intake_queries.recent_key(store.pk, sender)
-    counted = batch_cache.cached(key, lambda: None)  # the batch's count before this mail, if it has one
+    counted = batch_cache.get(key)  # the batch's count before this mail, if it has one
     if counted is None:
         since = now - timedelta(seconds=FLOOD_PERIOD)
         count, oldest = intake_queries.count_recent_from(store.pk, sender, since)

@@ -228,31 +228,31 @@ def store_fetched(
     """
     message_ids = {uid: _message_id(raw) for uid, raw in raws if raw is not None}
     before = _delivered_before(mailbox, uidvalidity, set(message_ids.values()))
-    wanted = [
-        (uid, raw, external_id(mailbox, uidvalidity, uid))
+    wanted = {
+        uid: (raw, external_id(mailbox, uidvalidity, uid))
         for uid, raw in raws
         if raw is not None and message_ids[uid] not in before
-    ]
+    }
     prepare = getattr(deliver, "prepare", None)
     failure = None
     with transaction.atomic(), batch_cache.batch():  # the store's configuration is read once a batch
         if prepare is not None and wanted:
-            prepare([(raw, delivery_id) for _uid, raw, delivery_id in wanted])
-        all_at_once = _deliver_all(deliver, wanted)
+            prepare(list(wanted.values()))
+        all_at_once = _deliver_all(deliver, list(wanted.values()))
         last = None
         for uid, raw in raws:
+            if uid in wanted and not all_at_once:
+                try:
+                    with transaction.atomic():  # one by one, with the services' own savepoints and retries
+                        deliver(*wanted[uid])
+                except Exception as error:  # not the server's failure: told apart from those
+                    failure = error
+                    break
             if raw is not None:
-                if message_ids[uid] in before:
-                    result.skipped += 1
-                elif all_at_once:
+                if uid in wanted:
                     result.delivered += 1
                 else:
-                    try:
-                        _deliver_one(deliver, raw, external_id(mailbox, uidvalidity, uid))
-                    except Exception as error:  # not the server's failure: told apart from those
-                        failure = error
-                        break
-                    result.delivered += 1
+                    result.skipped += 1
             last = uid
         if last is not None:
             _advance(mailbox, last)
@@ -260,35 +260,21 @@ def store_fetched(
         raise _NotStored() from failure
 
 
-def _deliver_all(deliver: Deliver, wanted: list[tuple[int, bytes, str]]) -> bool:
+def _deliver_all(deliver: Deliver, wanted: list[tuple[bytes, str]]) -> bool:
     """Every wanted message in one savepoint, none of their own (two round trips fewer per mail on
     PostgreSQL); False, with nothing kept, when any of them failed or was refused after writing (a
-    flood): the batch then delivers them one by one (`_deliver_one`)."""
+    flood): the batch then delivers them one by one."""
     if not wanted:
         return True
     try:
         with batch_cache.all_items() as check:
-            for _uid, raw, delivery_id in wanted:
+            for raw, delivery_id in wanted:
                 deliver(raw, delivery_id)
                 check()
     except batch_cache.ItemsRolledBack:
         logger.info("A batch of %d mails is delivered one by one", len(wanted), exc_info=True)
         return False
     return True
-
-
-def _deliver_one(deliver: Deliver, raw: bytes, delivery_id: str) -> None:
-    """One message in its savepoint, first as a batch item (no savepoints inside it); when that
-    fails (a race on a unique number, a real error), once more the ordinary way, where the
-    services' own savepoints and retries work."""
-    try:
-        with batch_cache.item():
-            deliver(raw, delivery_id)
-        return
-    except Exception:
-        logger.info("Delivery %s failed as a batch item; trying it on its own", delivery_id, exc_info=True)
-    with transaction.atomic():
-        deliver(raw, delivery_id)
 
 
 def _start_again(mailbox: Mailbox, folder) -> None:
