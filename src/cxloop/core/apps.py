@@ -8,10 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Stores and staff"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the system checks)
+        from . import checks, store_config  # noqa: F401 (checks registers the system checks)
         from .inputs import DbIdConverter
         from .workers import connect_task_signals
 
         # `<id:...>` in every app's urls.py: a row id, 404 for one no row can have.
         register_converter(DbIdConverter, "id")
         connect_task_signals()
+        store_config.connect()  # a saved store gets a new configuration version

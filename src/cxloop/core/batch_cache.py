@@ -96,6 +96,14 @@ def put(key: Hashable, value) -> None:
         memory[key] = value
 
 
+def forget(which: Callable[[Hashable], bool]) -> None:
+    """Forget what the open batch keeps under the keys `which` accepts."""
+    memory = _memory.get()
+    if memory:
+        for key in [key for key in memory if which(key)]:
+            del memory[key]
+
+
 def clear() -> None:
     """Forget what the open batch keeps (the next `cached` loads again)."""
     memory = _memory.get()

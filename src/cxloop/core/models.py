@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .identity import generate_identity_secret
+from .store_config import new_version as new_config_version
 
 # The language customers of a country are asked in when their own is not known
 # (ISO 3166-1 country code -> language code). A language cxloop does not ship
@@ -60,6 +61,9 @@ class Store(models.Model):
         default=0, help_text="Storefront identify calls whose identity_hash did not match."
     )
     identity_mismatch_at = models.DateTimeField(null=True, blank=True)
+    # Changes with every change of the store's configuration (core/store_config.py): random, never
+    # a counter, so a rolled-back change can't hand its number to the next one.
+    config_version = models.BigIntegerField(default=new_config_version, editable=False)
 
     class Meta:
         ordering = ["name"]

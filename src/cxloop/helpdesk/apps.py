@@ -19,6 +19,12 @@ class HelpdeskConfig(AppConfig):
         from .services.rules import run_low_score_rules
 
         webhooks.connect()
+        # What arriving mail reads for every mail, kept while unchanged (core/store_config.py).
+        from cxloop.core import store_config
+
+        from .models import DeskSettings, Mailbox, Rule, SlaPolicy, Team
+
+        store_config.watch(DeskSettings, Mailbox, Rule, SlaPolicy, Team)
         register_personal_data(
             "helpdesk",
             erase_person=privacy.erase_contact,

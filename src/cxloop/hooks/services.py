@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxloop.core import batch_cache, workers
+from cxloop.core import store_config, workers
 from cxloop.core.errors import Conflict, InvalidInput
 from cxloop.core.models import Store
 from cxloop.core.textchecks import find_forbidden_character
@@ -148,12 +148,16 @@ def publish(store: Store, event: str, data: dict) -> list[WebhookDelivery]:
 
 
 def _active_endpoints(store: Store) -> list[WebhookEndpoint]:
-    """The store's enabled endpoints; for a store with none (most), one prepared lookup. Read once per
-    batch of work (core.batch_cache) when one is open."""
-    if not batch_cache.cached(("hooks.active", store.pk), lambda: queries.has_active_endpoints(store.pk)):
-        return []
-    return batch_cache.cached(
-        ("hooks.endpoints", store.pk), lambda: list(WebhookEndpoint.objects.filter(store=store, active=True))
+    """The store's enabled endpoints, read once while the store's configuration is unchanged
+    (core.store_config); for a store with none (most), one prepared lookup."""
+    return store_config.cached(
+        store.pk,
+        "hooks.endpoints",
+        lambda: (
+            list(WebhookEndpoint.objects.filter(store=store, active=True))
+            if queries.has_active_endpoints(store.pk)
+            else []
+        ),
     )
 
 

@@ -8,8 +8,12 @@ class SegmentsConfig(AppConfig):
 
     def ready(self):
         from cxloop.commerce.personal_data import register_personal_data
+        from cxloop.core import store_config
 
+        from .models import Segment
         from .services import predictions
+
+        store_config.watch(Segment)  # the desk's VIP segment is part of its kept settings
 
         register_personal_data(
             "segments",

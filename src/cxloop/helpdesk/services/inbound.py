@@ -55,7 +55,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.commerce import queries as commerce_queries
-from cxloop.core import batch_cache, prepared
+from cxloop.core import batch_cache, prepared, store_config
 from cxloop.core.models import Store
 
 from .. import addresses, intake_queries
@@ -80,6 +80,11 @@ def receive_email(*, store: Store, raw: bytes, external_id: str = "", recipient:
     Raises MailRejected (unreadable, too large, not a mail) or MailFlood (too many from this sender);
     in both cases nothing is stored and the caller decides what to answer.
     """
+    with batch_cache.batch():  # a mail alone is a batch of one: the store's configuration is read once
+        return _receive(store, raw, external_id, recipient)
+
+
+def _receive(store: Store, raw: bytes, external_id: str, recipient: str) -> Message:
     mail = _parsed(raw)
     external_id = external_id or default_external_id(mail, raw)
     own = mail.from_email in own_addresses(store) or addresses.read_reply_address(mail.from_email) is not None
@@ -202,8 +207,8 @@ def own_addresses(store: Store) -> set[str]:
     own = {addresses.inbound_address(store).lower()}
     if store.support_email:
         own.add(store.support_email.strip().lower())
-    mailboxes = batch_cache.cached(  # read once per batch of arriving mail
-        ("helpdesk.mailbox_addresses", store.pk), lambda: intake_queries.list_mailbox_addresses(store.pk)
+    mailboxes = store_config.cached(  # read once while the store's configuration is unchanged
+        store.pk, "helpdesk.mailbox_addresses", lambda: intake_queries.list_mailbox_addresses(store.pk)
     )
     own.update(address.strip().lower() for address in mailboxes)
     return own

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count
 
-from cxloop.core import batch_cache
+from cxloop.core import store_config
 
 from ..models import AgentProfile, Conversation, DeskSettings, Team
 from . import conversations
@@ -105,8 +105,9 @@ def team_for_language(store, language: str) -> Team | None:
     """The store's team serving `language`: one with routing on first, then by name."""
     if not language:
         return None
-    teams = batch_cache.cached(  # read once per batch of arriving mail
-        ("helpdesk.language_teams", store.pk),
+    teams = store_config.cached(  # read once while the store's configuration is unchanged
+        store.pk,
+        "helpdesk.language_teams",
         lambda: list(
             Team.objects.filter(store=store).exclude(languages=[]).order_by("-routing", "name", "pk")
         ),
@@ -122,8 +123,9 @@ def route_conversation(
         raise ValueError("The team belongs to another store.")
     rule_name = rule_name or ("" if actor is not None else ROUTING)
     store = conversation.store
-    settings = batch_cache.cached(  # read once per batch of arriving mail
-        ("helpdesk.desk_settings", store.pk),
+    settings = store_config.cached(  # read once while the store's configuration is unchanged
+        store.pk,
+        "helpdesk.desk_settings",
         lambda: (
             DeskSettings.objects.filter(store=store)
             .select_related("vip_team", "default_team", "vip_segment")

@@ -29,7 +29,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxloop.core import batch_cache
+from cxloop.core import store_config
 from cxloop.core.errors import DomainError, InvalidInput
 from cxloop.core.models import Store
 from cxloop.hooks import services as hooks
@@ -126,6 +126,7 @@ def move_rule(*, rule: Rule, up: bool) -> None:
     for position, each in enumerate(rules):
         if each.position != position:
             Rule.objects.filter(pk=each.pk).update(position=position)
+    store_config.changed(rule.store_id)  # updates send no signal
 
 
 def set_rule_enabled(*, rule: Rule, enabled: bool) -> Rule:
@@ -153,8 +154,9 @@ def run_rules(conversation: Conversation, trigger: str, *, context: dict | None 
     """
     if _running.get() or trigger not in Rule.Trigger.values:
         return []
-    rules = batch_cache.cached(  # read once per batch of arriving mail
-        ("helpdesk.rules", conversation.store_id, trigger),
+    rules = store_config.cached(  # read once while the store's configuration is unchanged
+        conversation.store_id,
+        ("helpdesk.rules", trigger),
         lambda: list(
             Rule.objects.filter(store_id=conversation.store_id, trigger=trigger, enabled=True).order_by(
                 "position", "pk"

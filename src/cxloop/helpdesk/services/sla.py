@@ -33,7 +33,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxloop.core import batch_cache
+from cxloop.core import store_config
 from cxloop.core.errors import InvalidInput
 
 from .. import sla as clocks
@@ -64,9 +64,11 @@ POLICY_FIELDS = (
 
 
 def list_enabled_policies(store) -> list[SlaPolicy]:
-    """The store's enabled policies by position (read once per batch of work, core.batch_cache)."""
-    return batch_cache.cached(
-        ("helpdesk.sla_policies", store.pk),
+    """The store's enabled policies by position (read once while the store's configuration is
+    unchanged, core.store_config)."""
+    return store_config.cached(
+        store.pk,
+        "helpdesk.sla_policies",
         lambda: list(SlaPolicy.objects.filter(store=store, enabled=True).order_by("position", "pk")),
     )
 
