@@ -25,7 +25,7 @@ def shop_server():
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
-            body = pages.get(self.path, "").encode()
+            body = pages.get(self.path.split("?")[0], "").encode()
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -81,3 +81,28 @@ def test_snippet_links_the_signed_in_customer_and_keeps_the_platforms_name(
     customer.refresh_from_db()
     assert customer.first_name == "Anna"
     assert Customer.objects.count() == 1
+
+
+def test_a_landing_page_records_its_utm_source_and_referral_link_for_the_reports(
+    page: Page, live_server, shop_server, transactional_db, settings, tmp_path
+):
+    from cxloop.analytics.sync import sync_warehouse
+    from cxloop.analytics.warehouse import reading
+
+    settings.CXLOOP_WAREHOUSE_PATH = tmp_path / "analytics.duckdb"
+    store, _ = core_services.create_store(name="Sklep", currency="PLN", slug="sklep")
+    _, key = core_services.create_api_key(store=store, name="storefront", kind="publishable")
+    identity_hash = hmac.new(store.identity_secret.encode(), b"anna@example.pl", hashlib.sha256).hexdigest()
+    pages, shop_url = shop_server
+    pages["/"] = storefront_page(live_server, key, "anna@example.pl", identity_hash)
+
+    # a customer follows a friend's referral link from a newsletter
+    with page.expect_response(lambda r: r.url.startswith(f"{live_server.url}/api/v1/events")):
+        page.goto(f"{shop_url}/?utm_source=Newsletter&utm_medium=email&ref=ania-10")
+
+    viewed = Event.objects.get(type="page_view")
+    assert (viewed.properties["utm_source"], viewed.properties["ref"]) == ("Newsletter", "ania-10")
+    sync_warehouse()
+    with reading() as con:
+        rows = con.execute("SELECT source, referred FROM events WHERE type = 'page_view'").fetchall()
+    assert rows == [("newsletter", True)]  # the channel and that it was referred; never the code

@@ -8,6 +8,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self):
         from cxloop.commerce.personal_data import register_personal_data
+        from cxloop.commerce.services.events import register_linked_listener
 
         from . import erasure
 
@@ -15,3 +16,5 @@ class AnalyticsConfig(AppConfig):
         register_personal_data(
             "analytics", erase_person=erasure.erase_person, erase_store=erasure.erase_store
         )
+        # A visitor identified later: their earlier events in the warehouse become theirs too.
+        register_linked_listener(erasure.link_visitor)

@@ -2,7 +2,7 @@
 
 from cxloop.commerce.models import Event
 
-from .models import WarehouseErasure
+from .models import WarehouseErasure, WarehouseLink
 
 
 def erase_person(*, store, customer=None, emails=()) -> None:
@@ -17,6 +17,12 @@ def erase_person(*, store, customer=None, emails=()) -> None:
         )  # fmt: skip
     )
     WarehouseErasure.objects.create(store=store, customer_id=customer.pk, anonymous_ids=anonymous_ids)
+    WarehouseLink.objects.filter(store=store, customer_id=customer.pk).delete()
+
+
+def link_visitor(store, anonymous_id: str, customer_id: int) -> None:
+    """The identify hook: the next sync gives the visitor's copied events to the customer too."""
+    WarehouseLink.objects.create(store=store, anonymous_id=anonymous_id, customer_id=customer_id)
 
 
 def erase_store(*, store) -> None:

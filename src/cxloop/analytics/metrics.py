@@ -38,14 +38,18 @@ class Tables:
 
 
 def warehouse_tables(backend) -> Tables:
-    return Tables(*(backend.table(name) for name in ("orders", "customers", "events", "responses")))
+    orders, customers, events, responses = (
+        backend.table(name) for name in ("orders", "customers", "events", "responses")
+    )
+    if "source" not in events.columns:  # a warehouse from before these columns, until its next sync
+        events = events.mutate(source=ibis.null("string"), referred=ibis.literal(False))
+    return Tables(orders, customers, events, responses)
 
 
 def database_tables(backend) -> Tables:
     """The same logical tables read straight from the store mirror (commerce_*, surveys_*)."""
     orders = backend.table("commerce_order")
     customers = backend.table("commerce_customer")
-    events = backend.table("commerce_event")
     response, survey = backend.table("surveys_response"), backend.table("surveys_survey")
     responses = response.join(survey, response.survey_id == survey.id).select(
         id=response.id, store_id=response.store_id, customer_id=response.customer_id, survey_kind=survey.kind,
@@ -70,11 +74,46 @@ def database_tables(backend) -> Tables:
         referrer_hosts=orders.select(
             "id", referrer_host=orders.referrer.re_extract(r"^[A-Za-z]+://([^/:?#]+)", 1)
         ),
-        events=events.select(
-            "id", "store_id", "customer_id", "anonymous_id", "session_id", "type", "occurred_at"
-        ),
+        events=_database_events(backend),
         responses=responses,
     )
+
+
+def _json_text(key: str) -> str:
+    text = f"properties ->> '{key}'"
+    return f"CASE WHEN jsonb_typeof(properties -> '{key}') = 'string' THEN {text} END AS {key}"
+
+
+# Constant text (no input in it): the storefront properties the event columns `source` and `referred`
+# are made from, read out of PostgreSQL's jsonb as text.
+DATABASE_EVENTS_SQL = (
+    "SELECT id, store_id, customer_id, anonymous_id, session_id, type, occurred_at, "
+    + ", ".join(_json_text(key) for key in ("utm_source", "referrer", "url", "ref"))
+    + " FROM commerce_event"
+)
+
+
+DATABASE_EVENTS_SCHEMA = {
+    "id": "int64", "store_id": "int64", "customer_id": "int64", "anonymous_id": "string",
+    "session_id": "string", "type": "string", "occurred_at": "timestamp('UTC')",
+    **dict.fromkeys(("utm_source", "referrer", "url", "ref"), "string"),
+}  # fmt: skip
+
+
+def _host(url):
+    return url.re_extract(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/:?#@]+)", 1).nullif("").lower()
+
+
+def _database_events(backend) -> ir.Table:
+    """The warehouse's events columns from the store mirror, `source` and `referred` made in the
+    query as analytics.sources makes them for the warehouse."""
+    events = backend.sql(DATABASE_EVENTS_SQL, schema=DATABASE_EVENTS_SCHEMA)
+    host = _host(events.referrer).nullif(_host(events.url)).re_replace(r"^www\.", "").nullif("")
+    return events.select(
+        "id", "store_id", "customer_id", "anonymous_id", "session_id", "type", "occurred_at",
+        source=ibis.coalesce(events.utm_source.strip().lower().nullif(""), host),
+        referred=events.ref.strip().nullif("").notnull(),
+    )  # fmt: skip
 
 
 def _placed(t: Tables, store_id: int) -> ir.Table:
@@ -288,17 +327,103 @@ def churned(t: Tables, store_id: int, until: datetime, days: int) -> ir.Table:
     return last.aggregate(buyers=_.count(), churned=ibis.ifelse(last.last < cut, 1, 0).sum())
 
 
-def revenue_by_channel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
-    """Orders and net per channel of the period, by the order's last touch: its UTM source, else the
-    host that referred it (without www.), else the platform's source channel, else "direct"."""
+def _period_orders(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """The period's orders with `own` (their UTM source, else the host that referred them, without
+    www.: the touch the order itself carries, or null) and `fallback` (the platform's source channel,
+    else "direct"), and their net."""
     orders = _placed(t, store_id)
     orders = orders.filter(_within(orders.created_at, since, until))
     if t.referrer_hosts is not None:
         orders = orders.join(t.referrer_hosts, "id")
-    host = orders.referrer_host.re_replace(r"^www\.", "").nullif("")
-    channel = ibis.coalesce(
-        orders.utm_source.strip().lower().nullif(""), host.lower(),
-        orders.source_channel.strip().lower().nullif(""), ibis.literal("direct"),
-    )  # fmt: skip
-    orders = orders.mutate(channel=channel, net=orders.total - orders.refunded_amount)
+    host = orders.referrer_host.re_replace(r"^www\.", "").nullif("").lower()
+    return orders.mutate(
+        own=ibis.coalesce(orders.utm_source.strip().lower().nullif(""), host),
+        fallback=ibis.coalesce(orders.source_channel.strip().lower().nullif(""), ibis.literal("direct")),
+        net=orders.total - orders.refunded_amount,
+    )
+
+
+def revenue_by_channel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """Orders and net per channel of the period, by the order's last touch: its UTM source, else the
+    host that referred it (without www.), else the platform's source channel, else "direct"."""
+    orders = _period_orders(t, store_id, since, until)
+    orders = orders.mutate(channel=ibis.coalesce(orders.own, orders.fallback))
     return orders.group_by("channel").aggregate(orders=_.count(), net=_.net.sum()).order_by(ibis.desc("net"))
+
+
+ATTRIBUTION_MODELS = ("last", "first", "linear")
+
+
+def attributed_revenue(
+    t: Tables, store_id: int, since: datetime, until: datetime, window_days: int
+) -> ir.Table:
+    """Orders and net of the period per channel under three attribution models, one row per channel:
+    `<model>_orders` (a share of an order under `linear`) and `<model>_net` for each of
+    ATTRIBUTION_MODELS.
+
+    An order's touches are the customer's storefront visits that came from somewhere (an event
+    with a `source`: sources.event_source) in the `window_days` before it, and the order's own
+    touch (its UTM source or referrer) at the moment it was placed. `last` gives the whole order
+    to the latest touch, `first` to the earliest, `linear` an equal share to each. An order with no
+    touch counts for its platform channel, else "direct", under every model.
+    """
+    orders = _period_orders(t, store_id, since, until)
+    events = t.events
+    visits = events.filter(
+        events.store_id == store_id, events.customer_id.notnull(), events.source.notnull(),
+        events.occurred_at < ibis.literal(until),
+        events.occurred_at >= ibis.literal(since - timedelta(days=window_days)),
+    ).select(visitor=events.customer_id, at=events.occurred_at, channel=events.source)  # fmt: skip
+    buyers = orders.filter(orders.customer_id.notnull()).select(
+        order_id=orders.id, buyer=orders.customer_id, placed=orders.created_at
+    )
+    earlier = buyers.join(
+        visits,
+        [
+            buyers.buyer == visits.visitor,
+            visits.at <= buyers.placed,
+            visits.at > buyers.placed - ibis.interval(days=window_days),
+        ],
+    ).select("order_id", "at", "channel")
+    own = orders.filter(orders.own.notnull())
+    own = own.select(order_id=own.id, at=own.created_at, channel=own.own)
+    touches = earlier.union(own.cast(earlier.schema()))
+    by_order = ibis.window(group_by="order_id", order_by=["at", "channel"])
+    latest_first = ibis.window(group_by="order_id", order_by=[ibis.desc("at"), ibis.desc("channel")])
+    touches = touches.mutate(
+        first=ibis.row_number().over(by_order) == 0,
+        last=ibis.row_number().over(latest_first) == 0,
+        touches=_.channel.count().over(ibis.window(group_by="order_id")),
+    )
+    credited = touches.join(orders.select(order_id=orders.id, net=orders.net), "order_id")
+    credited = credited.mutate(share=ibis.literal(1.0) / credited.touches)
+    untouched = orders.anti_join(touches, orders.id == touches.order_id).select(
+        channel=orders.fallback, net=orders.net, first=ibis.literal(True), last=ibis.literal(True),
+        share=ibis.literal(1.0),
+    )  # fmt: skip
+    rows = credited.select("channel", "net", "first", "last", "share")
+    rows = rows.union(untouched.cast(rows.schema()))
+    return rows.group_by("channel").aggregate(
+        last_orders=_.count(where=_.last),
+        last_net=_.net.sum(where=_.last).fill_null(0),
+        first_orders=_.count(where=_.first),
+        first_net=_.net.sum(where=_.first).fill_null(0),
+        linear_orders=_.share.sum(),
+        linear_net=(_.net.cast("float64") * _.share).sum(),
+    )
+
+
+def referral_rate(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: the customers whose first order was in the period (`new_customers`) and how many of them
+    came through a referral link (`referred`: a visit with a `ref` parameter at or before that order)."""
+    firsts = first_orders(t, store_id)
+    firsts = firsts.filter(_within(firsts.first_order_at, since, until))
+    events = t.events
+    referred = events.filter(events.store_id == store_id, events.referred, events.customer_id.notnull())
+    referred = referred.select(visitor=referred.customer_id, at=referred.occurred_at)
+    hits = firsts.join(
+        referred, [firsts.customer_id == referred.visitor, referred.at <= firsts.first_order_at]
+    ).select("customer_id").distinct()
+    hits = hits.mutate(hit=ibis.literal(1))
+    joined = firsts.left_join(hits, "customer_id")
+    return joined.aggregate(new_customers=_.count(), referred=_.hit.count())

@@ -16,3 +16,13 @@ class WarehouseErasure(StoreScopedModel):
     customer_id = models.BigIntegerField(null=True, blank=True, help_text="None: the whole store.")
     anonymous_ids = models.JSONField(default=list, blank=True, help_text="The storefront ids they used.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WarehouseLink(StoreScopedModel):
+    """An anonymous visitor's earlier storefront events given to a customer (an identify) since the last
+    sync: written in the identify's transaction; the sync gives the warehouse's copies of those events
+    to the customer too, commits, then deletes this row."""
+
+    anonymous_id = models.CharField(max_length=100)
+    customer_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -51,6 +51,7 @@ class Dashboard:
     repeat_rate: Comparison
     active_customers: Comparison
     conversion: Comparison
+    referral_rate: Comparison
     funnel: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # step, sessions, % of first
     days: list[Day] = field(default_factory=list)
 
@@ -68,6 +69,8 @@ class Figures:
     buyers: int
     repeat_buyers: int
     active: int
+    first_buyers: int  # whose first order was in the period (metrics.referral_rate)
+    referred: int  # of them, who came through a referral link first
     funnel: dict[str, int]
     buckets: dict[int, tuple[int, Decimal]]
 
@@ -87,6 +90,10 @@ class Figures:
     def conversion(self) -> Decimal | None:
         return _rate(self.funnel.get("order_placed", 0), self.funnel.get("page_view", 0))
 
+    @property
+    def referral_rate(self) -> Decimal | None:
+        return _rate(self.referred, self.first_buyers)
+
 
 def _rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
@@ -105,6 +112,7 @@ def compute_figures(
     mix = _one(backend, metrics.customer_mix(tables, store_id, since, until))
     repeat = _one(backend, metrics.repeat_customers(tables, store_id, since, until))
     active = _one(backend, metrics.active_customers(tables, store_id, since, until))
+    referral = _one(backend, metrics.referral_rate(tables, store_id, since, until))
     steps = backend.to_pyarrow(metrics.funnel(tables, store_id, since, until)).to_pylist()
     buckets = backend.to_pyarrow(metrics.net_by_bucket(tables, store_id, since, until)).to_pylist()
     return Figures(
@@ -113,6 +121,7 @@ def compute_figures(
         customers=mix.get("customers") or 0, new_customers=mix.get("new_customers") or 0,
         buyers=repeat.get("buyers") or 0, repeat_buyers=repeat.get("repeat_buyers") or 0,
         active=active.get("active") or 0,
+        first_buyers=referral.get("new_customers") or 0, referred=referral.get("referred") or 0,
         funnel={row["type"]: row["sessions"] for row in steps},
         buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in buckets},
     )  # fmt: skip
@@ -147,6 +156,7 @@ def build_dashboard(
         repeat_rate=Comparison(current.repeat_rate, previous.repeat_rate, is_rate=True),
         active_customers=Comparison(current.active, previous.active),
         conversion=Comparison(current.conversion, previous.conversion, is_rate=True),
+        referral_rate=Comparison(current.referral_rate, previous.referral_rate, is_rate=True),
         funnel=_funnel_rows(current.funnel),
         days=_days(current.buckets, first, last, _zone(store)),
     )  # fmt: skip
@@ -262,29 +272,70 @@ def build_voice(
     ]
 
 
+ATTRIBUTION_DAYS = 30  # the touches an order is credited to: the customer's visits this long before it
+
+
 @dataclass
-class Channel:
-    name: str
-    orders: int
+class Credit:
+    orders: Decimal  # a share of an order under the linear model
     net: Decimal
     share: Decimal | None  # of the period's net, in per cent
 
 
-def build_channels(store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None) -> list:
-    """Net revenue of the last `days` days per channel (the last touch: metrics.revenue_by_channel)."""
+@dataclass
+class Channel:
+    name: str
+    last: Credit
+    first: Credit
+    linear: Credit
+
+    @property
+    def orders(self) -> Decimal:  # by the last touch, the model the page leads with
+        return self.last.orders
+
+    @property
+    def net(self) -> Decimal:
+        return self.last.net
+
+    @property
+    def share(self) -> Decimal | None:
+        return self.last.share
+
+
+def build_channels(
+    store, *, days: int = 30, window_days: int = ATTRIBUTION_DAYS, now: datetime | None = None,
+    backend=None, tables=None,
+) -> list[Channel]:
+    """Net revenue of the last `days` days per channel under the last-touch, first-touch and linear
+    models (metrics.attributed_revenue over `window_days`), by last-touch net, largest first."""
     _first, _last, since, until = period_bounds(store, days, now=now)
     with engine(backend, tables) as (backend, tables):
-        rows = backend.to_pyarrow(metrics.revenue_by_channel(tables, store.pk, since, until)).to_pylist()
-    total = sum((Decimal(row["net"] or 0) for row in rows), Decimal(0))
-    return [
-        Channel(
-            row["channel"],
-            row["orders"],
-            Decimal(row["net"] or 0),
-            (Decimal(row["net"] or 0) * 100 / total).quantize(Decimal("0.1")) if total else None,
-        )  # fmt: skip
-        for row in rows
+        expr = metrics.attributed_revenue(tables, store.pk, since, until, window_days)
+        rows = backend.to_pyarrow(expr).to_pylist()
+    cent, tenth = Decimal("0.01"), Decimal("0.1")
+    totals = {
+        model: sum((Decimal(str(row[f"{model}_net"] or 0)) for row in rows), Decimal(0))
+        for model in metrics.ATTRIBUTION_MODELS
+    }
+
+    def credit(row, model) -> Credit:
+        net = Decimal(str(row[f"{model}_net"] or 0)).quantize(cent)
+        total = totals[model]
+        return Credit(
+            orders=_whole_or_cents(Decimal(str(row[f"{model}_orders"] or 0)).quantize(cent)),
+            net=net,
+            share=(net * 100 / total).quantize(tenth) if total else None,
+        )
+
+    channels = [
+        Channel(row["channel"], *(credit(row, model) for model in metrics.ATTRIBUTION_MODELS)) for row in rows
     ]
+    return sorted(channels, key=lambda c: (-c.last.net, -c.linear.net, c.name))
+
+
+def _whole_or_cents(value: Decimal) -> Decimal:
+    """2.00 as 2, 1.50 as 1.5 (shares of orders under the linear model)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 CHURN_DAYS_DEFAULT = 90  # without enough repeat orders to suggest one

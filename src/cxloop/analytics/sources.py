@@ -34,7 +34,33 @@ class Table:
         return f"CREATE TABLE IF NOT EXISTS {self.name} ({columns}, PRIMARY KEY (id))"
 
     def paths(self) -> list[str]:
-        return [path for _column, _kind, path in self.columns]
+        """The ORM paths read, each once (two warehouse columns may be made from one)."""
+        return list(dict.fromkeys(path for _column, _kind, path in self.columns))
+
+
+def event_source(properties) -> str | None:
+    """Where a storefront visit came from, as a channel name: its `utm_source` (trimmed, lower-cased),
+    else the host of a referrer on another site (without "www."), else None (direct, or a page of the
+    same site: the next page of a visit). The metrics' touches (metrics.attributed_revenue)."""
+    if not isinstance(properties, dict):
+        return None
+    utm = properties.get("utm_source")
+    if isinstance(utm, str) and utm.strip():
+        return utm.strip().lower()[:200]
+    referrer = properties.get("referrer")
+    host = referrer_host(referrer) if isinstance(referrer, str) else ""
+    url = properties.get("url")
+    if not host or host == (referrer_host(url) if isinstance(url, str) else ""):
+        return None
+    return host.removeprefix("www.") or None
+
+
+def event_referred(properties) -> bool:
+    """The visit came through a referral link: the page's address had a `ref` parameter (the storefront
+    snippet records it). Only that it did, never the code: the code names the customer who referred."""
+    return isinstance(properties, dict) and isinstance(properties.get("ref"), str) and bool(
+        properties["ref"].strip()
+    )
 
 
 def referrer_host(url: str) -> str:
@@ -97,8 +123,11 @@ TABLES = {
             ("session_id", "VARCHAR", "session_id"),
             ("type", "VARCHAR", "type"),
             ("occurred_at", TIME, "occurred_at"),
+            ("source", "VARCHAR", "properties"),
+            ("referred", "BOOLEAN", "properties"),
         ),
         "id",
+        {"source": event_source, "referred": event_referred},
     ),  # fmt: skip
     "responses": Table(
         "responses",

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from .models import WarehouseErasure
+from .models import WarehouseErasure, WarehouseLink
 from .sources import TABLES, Table
 from .warehouse import writing
 
@@ -46,6 +46,7 @@ SYNC_SECONDS = 30
 class SyncResult:
     copied: dict[str, int] = field(default_factory=dict)
     erased: int = 0
+    linked: int = 0
     seconds: float = 0.0
 
 
@@ -57,6 +58,7 @@ def sync_warehouse(*, now: datetime | None = None, chunk: int | None = None) -> 
     with writing() as con:
         for table in TABLES.values():
             result.copied[table.name] = _sync_table(con, table, now, chunk)
+        result.linked = _apply_links(con)
         result.erased = _apply_erasures(con)
         _drop_gone_stores(con)
     result.seconds = time.perf_counter() - started
@@ -140,8 +142,10 @@ def _settle(start: int, history: list, now: datetime) -> tuple[int, list]:
 
 def _upsert(con, table: Table, batch: list[tuple]) -> None:
     columns = list(zip(*batch, strict=True))
+    index = {path: n for n, path in enumerate(table.paths())}
     arrays = {}
-    for (name, _kind, _path), values in zip(table.columns, columns, strict=True):
+    for name, _kind, path in table.columns:
+        values = columns[index[path]]
         convert = (table.convert or {}).get(name)
         arrays[name] = list(map(convert, values)) if convert else list(values)
     con.register("incoming", pa.table(arrays))
@@ -150,6 +154,24 @@ def _upsert(con, table: Table, batch: list[tuple]) -> None:
         con.execute(f"INSERT OR REPLACE INTO {table.name} ({names}) SELECT {names} FROM incoming")
     finally:
         con.unregister("incoming")
+
+
+def _apply_links(con) -> int:
+    """Give the copied events of visitors identified since the last sync to their customers (before the
+    erasures: a customer erased since then loses those events with the rest)."""
+    links = list(WarehouseLink.objects.order_by("pk")[:1000])
+    if not links:
+        return 0
+    con.begin()
+    for link in links:
+        con.execute(
+            "UPDATE events SET customer_id = ? "
+            "WHERE store_id = ? AND anonymous_id = ? AND customer_id IS NULL",
+            [link.customer_id, link.store_id, link.anonymous_id],
+        )
+    con.commit()
+    WarehouseLink.objects.filter(pk__in=[link.pk for link in links]).delete()
+    return len(links)
 
 
 def _apply_erasures(con) -> int:

@@ -20,6 +20,7 @@ from cxloop.web import charts
 from cxloop.web.access import store_required
 
 from .reports import (
+    ATTRIBUTION_DAYS,
     CHURN_DAYS_DEFAULT,
     CHURN_DAYS_RANGE,
     PERIODS,
@@ -85,6 +86,7 @@ def dashboard(request):
         "churn_range": CHURN_DAYS_RANGE,
         "churn_default": CHURN_DAYS_DEFAULT,
         "channels": channels,
+        "attribution_days": ATTRIBUTION_DAYS,
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
         "voice_answered": any(outcome.customers for outcome in voice[:3]),

@@ -63,9 +63,27 @@ def writing() -> Iterator[duckdb.DuckDBPyConnection]:
         con.execute(STATE_DDL)
         for table in TABLES.values():
             con.execute(table.ddl())
+        _add_new_columns(con)
         yield con
     finally:
         con.close()
+
+
+def _add_new_columns(con) -> None:
+    """A warehouse made by an earlier version gets the columns added since; each table that got one is
+    copied again from the start (its rows replace themselves by id), so the new columns are filled."""
+    for table in TABLES.values():
+        have = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]
+            ).fetchall()
+        }
+        missing = [(column, kind) for column, kind, _path in table.columns if column not in have]
+        for column, kind in missing:  # names and types are the constants of sources.TABLES
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} {kind}")
+        if missing:
+            con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.name])
 
 
 @contextmanager

@@ -31,6 +31,9 @@ PAGES = [
     "/", "/collections/all", "/collections/new-arrivals", "/pages/about", "/blogs/news", "/search?q=gift",
 ]  # fmt: skip
 REFERRERS = ["", "", "", "https://www.google.com/", "https://www.instagram.com/", "https://duckduckgo.com/"]
+# What else a landing page's address carried, beside each referrer above: a newsletter's UTM source and a
+# customer's referral link (`ref`) for two of the visits with no referrer (analytics' touches and referrals).
+VISIT_TAGS = [', "utm_source": "newsletter"', ', "ref": "friend-42"', "", "", "", ""]
 SECOND = 1_000_000
 DAY = 24 * HOUR
 ANONYMOUS_DAYS = 60
@@ -90,7 +93,10 @@ class _Place:
     def build(cls, catalogue: Catalogue, recovery_base: str, end_us: int) -> "_Place":
         paths = objects(PAGES + [f"/products/{handle}" for handle in catalogue.product_handles])
         path, referrer = np.repeat(paths, len(REFERRERS)), np.tile(objects(REFERRERS), len(paths))
-        page_views = concat('{"path": ', json_strings(path), ', "referrer": ', json_strings(referrer), "}")
+        tags = np.tile(objects(VISIT_TAGS), len(paths))
+        page_views = concat(
+            '{"path": ', json_strings(path), ', "referrer": ', json_strings(referrer), tags, "}"
+        )
         carts = objects(catalogue.add_to_cart_json)
         cart_adds = objects([carts] + [[p.replace('"quantity": 1', f'"quantity": {q}') for p in carts]
                                        for q in (2, 3)])  # fmt: skip

@@ -154,3 +154,58 @@ def test_an_event_committed_late_below_a_seen_id_is_copied_and_a_quick_second_sy
     assert second.copied["events"] == 3  # read again from the safe start: 150 is not lost
     assert third.copied["events"] == 0  # never back to the first event
     assert warehouse("SELECT id FROM events ORDER BY id") == [(100,), (150,), (200,)]
+
+
+def test_a_warehouse_from_before_a_new_column_gets_it_and_its_table_is_copied_again(store):
+    from cxloop.analytics.warehouse import writing
+
+    with time_machine.travel(T0, tick=False):
+        for n in range(3):
+            Event.objects.create(
+                store=store, event_id=f"e{n}", type="page_view", anonymous_id="a1", session_id="s1",
+                occurred_at=T0, received_at=T0, properties={"utm_source": "Newsletter", "ref": "x"},
+            )  # fmt: skip
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()
+    with writing() as con:  # as an earlier version left it: no `source`, no `referred`
+        con.execute("ALTER TABLE events DROP COLUMN source")
+        con.execute("ALTER TABLE events DROP COLUMN referred")
+    # Reports read such a warehouse without the columns (nobody's visit has a source yet).
+    import ibis
+
+    from cxloop.analytics import metrics
+
+    with reading() as con:
+        events = metrics.warehouse_tables(ibis.duckdb.from_connection(con)).events
+        assert "source" in events.columns
+
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        result = sync_warehouse()
+
+    assert result.copied["events"] == 3  # copied again from the start, to fill the new columns
+    assert warehouse("SELECT DISTINCT source, referred FROM events") == [("newsletter", True)]
+
+
+def test_visits_made_before_an_identify_become_the_customers_in_the_warehouse_too(store):
+    from cxloop.analytics.models import WarehouseLink
+    from cxloop.commerce.services.events import parse_events, record_events
+
+    def send(*events):
+        record_events(store=store, events=parse_events([dict(e) for e in events]), trusted=True)
+
+    with time_machine.travel(T0, tick=False):
+        send({"event_id": "v1", "type": "page_view", "anonymous_id": "a-ewa", "occurred_at": T0.isoformat()})
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()  # copied as anonymous
+        send({"event_id": "v2", "type": "identify", "anonymous_id": "a-ewa", "occurred_at": T0.isoformat(),
+              "properties": {"email": "ewa@example.pl"}})  # fmt: skip
+    ewa = Customer.objects.get(email_key="ewa@example.pl")
+    assert WarehouseLink.objects.count() == 1
+
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        result = sync_warehouse()
+
+    assert result.linked == 1 and not WarehouseLink.objects.exists()
+    assert sorted(warehouse("SELECT type, customer_id FROM events")) == [
+        ("identify", ewa.pk), ("page_view", ewa.pk),
+    ]  # fmt: skip

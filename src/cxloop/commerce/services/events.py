@@ -37,6 +37,16 @@ from ..models import Event
 from ..records import CustomerData
 from .customers import identify_customer, upsert_customer
 
+LINKED_LISTENERS: list = []
+
+
+def register_linked_listener(listener) -> None:
+    """Call `listener(store, anonymous_id, customer_id)` in the transaction of every identify that gives
+    an anonymous visitor's stored events to a customer (the analytics warehouse follows it)."""
+    if listener not in LINKED_LISTENERS:
+        LINKED_LISTENERS.append(listener)
+
+
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 16_000
 EVENT_TYPE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
@@ -458,9 +468,12 @@ def _identify(store: Store, event: EventIn, batch: list[EventIn], *, trusted: bo
         return False
     event.customer_id = customer.pk
     if event.anonymous_id:
-        Event.objects.filter(store=store, anonymous_id=event.anonymous_id, customer__isnull=True).update(
-            customer=customer
-        )
+        linked = Event.objects.filter(
+            store=store, anonymous_id=event.anonymous_id, customer__isnull=True
+        ).update(customer=customer)
+        if linked:
+            for listener in LINKED_LISTENERS:
+                listener(store, event.anonymous_id, customer.pk)
         for other in batch:
             if other.anonymous_id == event.anonymous_id and other.customer_id is None:
                 other.customer_id = customer.pk

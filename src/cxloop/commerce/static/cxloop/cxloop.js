@@ -301,7 +301,8 @@
       props.referrer = document.referrer;
     }
     var params = new URLSearchParams(window.location.search);
-    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"].forEach(function (name) {
+    // `ref`: a referral link's code (reports count the visit as referred, never keep the code).
+    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref"].forEach(function (name) {
       if (params.get(name)) {
         props[name] = params.get(name);
       }
