@@ -218,6 +218,55 @@ def nps_by_band(t: Tables, store_id: int, since: datetime, until: datetime) -> i
     return responses.group_by("band").aggregate(answers=_.count())
 
 
+SATISFACTION_KINDS = ("nps", "csat")
+
+
+def satisfaction_by_group(
+    t: Tables, store_id: int, since: datetime, until: datetime, groups: ir.Table
+) -> ir.Table:
+    """NPS and CSAT answers of the period per customer group: per (group, survey_kind) the answers, the
+    high band's (promoters; satisfied, 4-5) and the low band's (detractors; 1-2). `groups` is a table
+    of (customer_id, group): first_order_channels, first_order_months, or any other grouping."""
+    responses = t.responses
+    responses = responses.filter(
+        responses.store_id == store_id, responses.survey_kind.isin(SATISFACTION_KINDS),
+        responses.score.notnull(), responses.customer_id.notnull(),
+        _within(responses.created_at, since, until),
+    )  # fmt: skip
+    joined = responses.join(groups, responses.customer_id == groups.customer_id)
+    return joined.group_by(["group", "survey_kind"]).aggregate(
+        answers=_.count(), high=_.count(where=_.band == "high"), low=_.count(where=_.band == "low")
+    )
+
+
+def _channel_of(orders: ir.Table):
+    """An order's last-touch channel (revenue_by_channel) from its own columns."""
+    if "own" not in orders.columns:
+        orders = _with_touch(orders)
+    return ibis.coalesce(orders.own, orders.fallback)
+
+
+def first_order_channels(t: Tables, store_id: int) -> ir.Table:
+    """(customer_id, group): the channel of each customer's first order (not cancelled), by its last
+    touch as revenue_by_channel counts it."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull())
+    if t.referrer_hosts is not None:
+        orders = orders.join(t.referrer_hosts, "id")
+    orders = _with_touch(orders)
+    first = ibis.window(group_by="customer_id", order_by=["created_at", "id"])
+    ranked = orders.mutate(rank=ibis.row_number().over(first), group=_channel_of(orders))
+    return ranked.filter(ranked.rank == 0).select("customer_id", "group")
+
+
+def first_order_months(t: Tables, store_id: int, offset_seconds: int) -> ir.Table:
+    """(customer_id, group): the month (month_index) of each customer's first order (not cancelled)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull())
+    orders = orders.mutate(month=month_index(orders.created_at, offset_seconds))
+    return orders.group_by("customer_id").aggregate(group=_.month.min())
+
+
 def month_index(column, offset_seconds: int):
     """The calendar month of a timestamp (year * 12 + month - 1) at a fixed offset from UTC (the store's)."""
     shifted = column + ibis.interval(seconds=offset_seconds)
@@ -335,11 +384,17 @@ def _period_orders(t: Tables, store_id: int, since: datetime, until: datetime) -
     orders = orders.filter(_within(orders.created_at, since, until))
     if t.referrer_hosts is not None:
         orders = orders.join(t.referrer_hosts, "id")
+    orders = _with_touch(orders)
+    return orders.mutate(net=orders.total - orders.refunded_amount)
+
+
+def _with_touch(orders: ir.Table) -> ir.Table:
+    """`own`: the order's UTM source, else the host that referred it (without www.), or null;
+    `fallback`: its platform's source channel, else "direct"."""
     host = orders.referrer_host.re_replace(r"^www\.", "").nullif("").lower()
     return orders.mutate(
         own=ibis.coalesce(orders.utm_source.strip().lower().nullif(""), host),
         fallback=ibis.coalesce(orders.source_channel.strip().lower().nullif(""), ibis.literal("direct")),
-        net=orders.total - orders.refunded_amount,
     )
 
 
@@ -347,7 +402,7 @@ def revenue_by_channel(t: Tables, store_id: int, since: datetime, until: datetim
     """Orders and net per channel of the period, by the order's last touch: its UTM source, else the
     host that referred it (without www.), else the platform's source channel, else "direct"."""
     orders = _period_orders(t, store_id, since, until)
-    orders = orders.mutate(channel=ibis.coalesce(orders.own, orders.fallback))
+    orders = orders.mutate(channel=_channel_of(orders))
     return orders.group_by("channel").aggregate(orders=_.count(), net=_.net.sum()).order_by(ibis.desc("net"))
 
 

@@ -234,13 +234,8 @@ class Outcome:
         """The 95 % Wilson interval of the rate, in per cent (None without customers)."""
         if not self.customers:
             return None
-        n, p, z = self.customers, self.came_back / self.customers, 1.96
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return (
-            Decimal(max(0.0, centre - half) * 100).quantize(Decimal("0.1")),
-            Decimal(min(1.0, centre + half) * 100).quantize(Decimal("0.1")),
-        )
+        low, high = wilson(self.came_back, self.customers)
+        return (Decimal(low * 100).quantize(Decimal("0.1")), Decimal(high * 100).quantize(Decimal("0.1")))
 
     @property
     def net_per_customer(self) -> Decimal | None:
@@ -269,6 +264,134 @@ def build_voice(
             net=Decimal(found.get(band, {}).get("net") or 0),
         )  # fmt: skip
         for band in BANDS
+    ]
+
+
+def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson interval (95 % by default) of the share hits / n, as fractions."""
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Score:
+    answers: int
+    value: Decimal | None  # NPS (-100 to 100) or CSAT % (0 to 100); None without answers
+    margin: Decimal | None  # half the 95 % range, in the value's points
+
+
+@dataclass
+class GroupScores:
+    group: str  # a channel, a month ("2026-11"), a spend tier ("HIGH")
+    nps: Score
+    csat: Score
+    month: date | None = None  # of a month's group ("earlier" has none)
+
+
+@dataclass
+class Satisfaction:
+    by_channel: list[GroupScores]
+    by_month: list[GroupScores]
+    by_tier: list[GroupScores]
+
+    @property
+    def answered(self) -> bool:
+        rows = self.by_channel + self.by_month + self.by_tier
+        return any(row.nps.answers or row.csat.answers for row in rows)
+
+
+def nps_score(answers: int, promoters: int, detractors: int) -> Score:
+    """NPS, % promoters less % detractors, and half its 95 % range by the adjusted Wald interval
+    (Rocks, 2016: three pseudo-answers, 3/4 of one a promoter, 3/4 a detractor), which stays
+    honest for a handful of answers where the plain normal approximation says ± 0."""
+    if not answers:
+        return Score(0, None, None)
+    n = answers + 3
+    p, d = (promoters + 0.75) / n, (detractors + 0.75) / n
+    margin = 1.96 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n) * 100
+    return Score(answers, _points(100 * (promoters - detractors) / answers), _points(margin))
+
+
+def csat_score(answers: int, satisfied: int) -> Score:
+    """CSAT, the share of 4-5 answers, and half its 95 % Wilson range around the share."""
+    if not answers:
+        return Score(0, None, None)
+    low, high = wilson(satisfied, answers)
+    return Score(answers, _points(100 * satisfied / answers), _points(100 * (high - low) / 2))
+
+
+def _points(value: float) -> Decimal:
+    return Decimal(str(round(value, 1))).quantize(Decimal("0.1"))
+
+
+def build_satisfaction(
+    store, *, days: int = 90, months: int = 6, now: datetime | None = None, backend=None, tables=None
+) -> Satisfaction:
+    """NPS and CSAT of the answers of the last `days` days per group of customers: the channel of their
+    first order, the month of their first order (the last `months`; earlier ones together), and their
+    predicted spend tier (segments' predictions, as of the last refresh)."""
+    _first, _last, since, until = period_bounds(store, days, now=now)
+    zone = _zone(store)
+    local_now = (now or timezone.now()).astimezone(zone)
+    offset = int(local_now.utcoffset().total_seconds())
+    last_month = local_now.year * 12 + local_now.month - 1
+    tiers = _respondent_tiers(store, since, until)
+    with engine(backend, tables) as (backend, tables):
+
+        def scores(groups) -> list[dict]:
+            return backend.to_pyarrow(
+                metrics.satisfaction_by_group(tables, store.pk, since, until, groups)
+            ).to_pylist()
+
+        channels = scores(metrics.first_order_channels(tables, store.pk))
+        month_rows = scores(metrics.first_order_months(tables, store.pk, offset))
+        tier_rows = scores(ibis.memtable(tiers, schema={"customer_id": "int64", "group": "string"}))
+    earliest = last_month - months + 1
+    for row in month_rows:  # the older months together, as "earlier"
+        month = int(row["group"])
+        row["group"] = "earlier" if month < earliest else f"{month // 12:04d}-{month % 12 + 1:02d}"
+    by_channel = _group_scores(channels)
+    by_channel.sort(key=lambda row: (-(row.nps.answers + row.csat.answers), row.group))
+    newest_first = sorted(_group_scores(month_rows), key=lambda row: (row.group != "earlier", row.group))
+    by_month = newest_first[::-1]  # the months newest first, then the earlier ones together
+    for row in by_month:
+        if row.group != "earlier":
+            row.month = date(int(row.group[:4]), int(row.group[5:]), 1)
+    order = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
+    by_tier = sorted(_group_scores(tier_rows), key=lambda row: order.get(row.group, 3))
+    return Satisfaction(by_channel=by_channel, by_month=by_month, by_tier=by_tier)
+
+
+def _respondent_tiers(store, since: datetime, until: datetime) -> dict[str, list]:
+    """(customer_id, tier) of the customers who answered in the period and have a predicted tier."""
+    from cxloop.segments.models import CustomerPrediction
+    from cxloop.surveys.models import Response
+
+    answered = Response.objects.filter(
+        store=store, created_at__gte=since, created_at__lt=until, customer__isnull=False,
+        survey__kind__in=metrics.SATISFACTION_KINDS,
+    ).values("customer_id")  # fmt: skip
+    rows = CustomerPrediction.objects.filter(store=store, customer_id__in=answered).exclude(spend_tier="")
+    pairs = list(rows.values_list("customer_id", "spend_tier"))
+    return {"customer_id": [pk for pk, _tier in pairs], "group": [tier for _pk, tier in pairs]}
+
+
+def _group_scores(rows: list[dict]) -> list[GroupScores]:
+    found: dict[str, dict[str, list[int]]] = {}  # group -> kind -> [answers, high, low], summed
+    for row in rows:
+        kinds = found.setdefault(str(row["group"]), {})
+        counts = kinds.setdefault(row["survey_kind"], [0, 0, 0])
+        for index, name in enumerate(("answers", "high", "low")):
+            counts[index] += row[name] or 0
+    return [
+        GroupScores(
+            group=group,
+            nps=nps_score(*kinds.get("nps", [0, 0, 0])),
+            csat=csat_score(*kinds.get("csat", [0, 0, 0])[:2]),
+        )
+        for group, kinds in found.items()
     ]
 
 

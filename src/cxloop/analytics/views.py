@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxloop.core import formats
+from cxloop.segments.models import SPEND_TIER_LABELS
 from cxloop.surveys.exports import stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
@@ -28,6 +29,7 @@ from .reports import (
     build_churn,
     build_cohorts,
     build_dashboard,
+    build_satisfaction,
     build_voice,
 )
 from .sync import sync_status
@@ -66,6 +68,7 @@ def dashboard(request):
         cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
         voice = build_voice(request.store, days=VOICE_DAYS)
         channels = build_channels(request.store, days=days)
+        satisfaction = build_satisfaction(request.store, days=days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -87,12 +90,27 @@ def dashboard(request):
         "churn_default": CHURN_DAYS_DEFAULT,
         "channels": channels,
         "attribution_days": ATTRIBUTION_DAYS,
+        "satisfaction": satisfaction,
+        "satisfaction_sections": _satisfaction_sections(satisfaction),
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
         "voice_answered": any(outcome.customers for outcome in voice[:3]),
         "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+SATISFACTION_CHANNELS = 8  # the channels with the most answers; the rest are left out
+
+
+def _satisfaction_sections(satisfaction) -> list:
+    for row in satisfaction.by_tier:
+        row.tier_label = SPEND_TIER_LABELS.get(row.group, row.group)
+    return [
+        (_("By the channel of their first order"), satisfaction.by_channel[:SATISFACTION_CHANNELS]),
+        (_("By the month of their first order"), satisfaction.by_month),
+        (_("By predicted spend tier"), satisfaction.by_tier),
+    ]
 
 
 def _churn_days(request) -> int | None:

@@ -65,3 +65,38 @@ def test_the_csv_before_the_first_sync_sends_back_to_the_page_instead_of_failing
     response = staff_client.get(reverse("analytics:dashboard-csv"), {"days": "30"})
 
     assert response.status_code == 302 and response["Location"] == reverse("analytics:dashboard") + "?days=30"
+
+
+def test_the_page_shows_satisfaction_by_group_with_customer_text_inert(agent_client, store):
+    from cxloop.commerce.models import Customer
+    from cxloop.surveys.models import Response
+    from cxloop.surveys.tests.factories import make_survey
+
+    now = timezone.now()
+    who = Customer.objects.create(
+        store=store, email="a@example.com", email_key="a@example.com", created_at=now, updated_at=now
+    )
+    Order.objects.create(
+        store=store, customer=who, platform="shopify", external_id="1", number="#1", currency=store.currency,
+        total=Decimal("10.00"), created_at=now - timedelta(hours=2), utm_source="<script>alert(1)</script>",
+    )  # fmt: skip
+    Response.objects.create(
+        store=store, survey=make_survey(store), customer=who, channel="email", language="pl", score=10,
+        band="high", created_at=now - timedelta(hours=1), updated_at=now,
+    )  # fmt: skip
+    sync_warehouse()
+
+    html = agent_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+
+    assert "Satisfaction by customer group" in html and "By the channel of their first order" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    assert "100 <span class=\"muted\">± 73.5</span>" in html  # one promoter: NPS 100, range ± 73.5
+
+
+def test_without_answers_the_satisfaction_card_says_so(agent_client, store):
+    order(store, 1, "10.00")
+    sync_warehouse()
+
+    html = agent_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+
+    assert "No NPS or CSAT answers from customers with an order in this period." in html
