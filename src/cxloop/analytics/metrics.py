@@ -41,8 +41,13 @@ def warehouse_tables(backend) -> Tables:
     orders, customers, events, responses = (
         backend.table(name) for name in ("orders", "customers", "events", "responses")
     )
-    if "source" not in events.columns:  # a warehouse from before these columns, until its next sync
-        events = events.mutate(source=ibis.null("string"), referred=ibis.literal(False))
+    added = {  # columns a warehouse made by an earlier version lacks until its next sync
+        "source": ibis.null("string"), "referred": ibis.literal(False), "path": ibis.null("string"),
+        "amount": ibis.null("decimal(18, 2)"),
+    }  # fmt: skip
+    missing = {name: value for name, value in added.items() if name not in events.columns}
+    if missing:
+        events = events.mutate(**missing)
     return Tables(orders, customers, events, responses)
 
 
@@ -86,17 +91,30 @@ def _json_text(key: str) -> str:
 
 # Constant text (no input in it): the storefront properties the event columns `source` and `referred`
 # are made from, read out of PostgreSQL's jsonb as text.
+_PATH = (  # analytics.sources.event_path: `path` without its query, else the path of `url`
+    "CASE WHEN jsonb_typeof(properties -> 'path') = 'string' AND left(properties ->> 'path', 1) = '/' "
+    "THEN left(split_part(split_part(properties ->> 'path', '?', 1), '#', 1), 200) "
+    "WHEN jsonb_typeof(properties -> 'url') = 'string' "
+    "THEN left(substring(properties ->> 'url' from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*(/[^?#]*)'), 200) "
+    "END AS path"
+)
+_AMOUNT = (  # analytics.sources.event_amount: a plain amount in `total`
+    "CASE WHEN jsonb_typeof(properties -> 'total') IN ('string', 'number') "
+    "AND btrim(properties ->> 'total') ~ '^-?[0-9]{1,15}([.][0-9]{1,2})?$' "
+    "THEN btrim(properties ->> 'total')::numeric(18, 2) END AS amount"
+)
 DATABASE_EVENTS_SQL = (
     "SELECT id, store_id, customer_id, anonymous_id, session_id, type, occurred_at, "
     + ", ".join(_json_text(key) for key in ("utm_source", "referrer", "url", "ref"))
-    + " FROM commerce_event"
+    + f", {_PATH}, {_AMOUNT} FROM commerce_event"
 )
 
 
 DATABASE_EVENTS_SCHEMA = {
     "id": "int64", "store_id": "int64", "customer_id": "int64", "anonymous_id": "string",
     "session_id": "string", "type": "string", "occurred_at": "timestamp('UTC')",
-    **dict.fromkeys(("utm_source", "referrer", "url", "ref"), "string"),
+    **dict.fromkeys(("utm_source", "referrer", "url", "ref", "path"), "string"),
+    "amount": "decimal(18, 2)",
 }  # fmt: skip
 
 
@@ -112,7 +130,7 @@ def _database_events(backend) -> ir.Table:
     return events.select(
         "id", "store_id", "customer_id", "anonymous_id", "session_id", "type", "occurred_at",
         source=ibis.coalesce(events.utm_source.strip().lower().nullif(""), host),
-        referred=events.ref.strip().nullif("").notnull(),
+        referred=events.ref.strip().nullif("").notnull(), path=events.path, amount=events.amount,
     )  # fmt: skip
 
 
@@ -265,6 +283,83 @@ def first_order_months(t: Tables, store_id: int, offset_seconds: int) -> ir.Tabl
     orders = orders.filter(orders.customer_id.notnull())
     orders = orders.mutate(month=month_index(orders.created_at, offset_seconds))
     return orders.group_by("customer_id").aggregate(group=_.month.min())
+
+
+def _sessions(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    events = t.events
+    return events.filter(
+        events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != ""
+    )
+
+
+def _ordered_sessions(events: ir.Table) -> ir.Table:
+    ordered = events.filter(events.type == "order_placed").select("session_id").distinct()
+    return ordered.mutate(ordered=ibis.literal(1))
+
+
+def entry_pages(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """Per entry page (the path of a session's first page view in the period): the sessions, and how
+    many of them ordered (an order_placed in the same session)."""
+    events = _sessions(t, store_id, since, until)
+    views = events.filter(events.type == "page_view", events.path.notnull())
+    first = ibis.window(group_by="session_id", order_by=["occurred_at", "id"])
+    entries = views.mutate(rank=ibis.row_number().over(first))
+    entries = entries.filter(entries.rank == 0).select("session_id", "path")
+    joined = entries.left_join(_ordered_sessions(events), "session_id")
+    return joined.group_by("path").aggregate(sessions=_.count(), ordered=_.ordered.count())
+
+
+DAY_SECONDS = 86_400
+
+
+def first_order_journeys(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """Customers whose first order (not cancelled) was in the period, by how many storefront sessions
+    they had up to it (`sessions`: "0", "1", "2", "3" for 3-5, "6" for 6 or more) and how long before
+    it their first recorded visit was (`days`: "none" without one, "0" within a day, "1" for 1-7
+    days, "8" for 8-30, "31" for more); `customers`, and their `session_count` and `seconds` summed
+    (seconds only for those with a visit) for averages."""
+    firsts = first_orders(t, store_id)
+    firsts = firsts.filter(_within(firsts.first_order_at, since, until))
+    events = t.events
+    visits = events.filter(events.store_id == store_id, events.customer_id.notnull())
+    visits = visits.select(visitor=visits.customer_id, at=visits.occurred_at, session=visits.session_id)
+    joined = firsts.left_join(
+        visits, [firsts.customer_id == visits.visitor, visits.at <= firsts.first_order_at]
+    )
+    per = joined.group_by(["customer_id", "first_order_at"]).aggregate(
+        session_count=_.session.nunique(where=_.session != ""), first_seen=_.at.min()
+    )
+    # whole seconds: some engines (DuckDB) give an epoch with its fraction
+    seconds = (per.first_order_at.epoch_seconds() - per.first_seen.epoch_seconds()) // 1
+    count = per.session_count
+    per = per.mutate(
+        seconds=seconds,
+        sessions=ibis.cases(
+            (count == 0, "0"), (count == 1, "1"), (count == 2, "2"), (count <= 5, "3"), else_="6"
+        ),
+        days=ibis.cases(
+            (per.first_seen.isnull(), "none"), (seconds < DAY_SECONDS, "0"),
+            (seconds <= 7 * DAY_SECONDS, "1"), (seconds <= 30 * DAY_SECONDS, "8"), else_="31",
+        ),  # fmt: skip
+    )
+    return per.group_by(["sessions", "days"]).aggregate(
+        customers=_.count(), session_count=_.session_count.sum(), seconds=_.seconds.sum()
+    )
+
+
+def abandoned_checkouts(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: sessions of the period that started a checkout (`started`), those with no order_placed
+    in the same session (`abandoned`) and their value (each session's latest checkout total)."""
+    events = _sessions(t, store_id, since, until)
+    started = events.filter(events.type == "checkout_started")
+    latest = ibis.window(group_by="session_id", order_by=[ibis.desc("occurred_at"), ibis.desc("id")])
+    started = started.mutate(rank=ibis.row_number().over(latest))
+    started = started.filter(started.rank == 0).select("session_id", "amount")
+    joined = started.left_join(_ordered_sessions(events), "session_id")
+    left = joined.ordered.isnull()
+    return joined.aggregate(
+        started=_.count(), abandoned=_.count(where=left), value=_.amount.sum(where=left).fill_null(0)
+    )
 
 
 def month_index(column, offset_seconds: int):

@@ -395,6 +395,77 @@ def _group_scores(rows: list[dict]) -> list[GroupScores]:
     ]
 
 
+@dataclass
+class EntryPage:
+    path: str
+    sessions: int
+    ordered: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _rate(self.ordered, self.sessions)
+
+
+@dataclass
+class Journeys:
+    entry_pages: list[EntryPage]  # the most visited first, at most ENTRY_PAGES
+    sessions: list[tuple[str, int]]  # customers by sessions up to their first order (SESSION_BUCKETS)
+    days: list[tuple[str, int]]  # by the time from their first recorded visit to it (DAY_BUCKETS)
+    first_buyers: int
+    average_sessions: Decimal | None  # of those with a recorded visit
+    average_days: Decimal | None
+    checkouts_started: int
+    checkouts_abandoned: int
+    abandoned_value: Decimal
+
+    @property
+    def abandonment(self) -> Decimal | None:
+        return _rate(self.checkouts_abandoned, self.checkouts_started)
+
+
+ENTRY_PAGES = 10
+SESSION_BUCKETS = ("1", "2", "3", "6", "0")
+DAY_BUCKETS = ("0", "1", "8", "31", "none")
+
+
+def build_journeys(
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
+) -> Journeys:
+    """The customer journey of the last `days` days: entry pages and how often their sessions ordered,
+    sessions and time up to a first order, and the checkouts left without an order."""
+    _first, _last, since, until = period_bounds(store, days, now=now)
+    with engine(backend, tables) as (backend, tables):
+        entries = backend.to_pyarrow(metrics.entry_pages(tables, store.pk, since, until)).to_pylist()
+        firsts = backend.to_pyarrow(metrics.first_order_journeys(tables, store.pk, since, until)).to_pylist()
+        checkouts = _one(backend, metrics.abandoned_checkouts(tables, store.pk, since, until))
+    entries.sort(key=lambda row: (-row["sessions"], row["path"]))
+    by_sessions = dict.fromkeys(SESSION_BUCKETS, 0)
+    by_days = dict.fromkeys(DAY_BUCKETS, 0)
+    visited = sessions_sum = seconds_sum = 0
+    for row in firsts:
+        by_sessions[row["sessions"]] += row["customers"]
+        by_days[row["days"]] += row["customers"]
+        if row["days"] != "none":
+            visited += row["customers"]
+            sessions_sum += row["session_count"] or 0
+            seconds_sum += row["seconds"] or 0
+    tenth = Decimal("0.1")
+    top = entries[:ENTRY_PAGES]
+    return Journeys(
+        entry_pages=[EntryPage(row["path"], row["sessions"], row["ordered"]) for row in top],
+        sessions=list(by_sessions.items()),
+        days=list(by_days.items()),
+        first_buyers=sum(by_sessions.values()),
+        average_sessions=(Decimal(sessions_sum) / visited).quantize(tenth) if visited else None,
+        average_days=(
+            (Decimal(seconds_sum) / visited / metrics.DAY_SECONDS).quantize(tenth) if visited else None
+        ),
+        checkouts_started=checkouts.get("started") or 0,
+        checkouts_abandoned=checkouts.get("abandoned") or 0,
+        abandoned_value=Decimal(checkouts.get("value") or 0).quantize(Decimal("0.01")),
+    )
+
+
 ATTRIBUTION_DAYS = 30  # the touches an order is credited to: the customer's visits this long before it
 
 

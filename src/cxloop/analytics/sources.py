@@ -10,7 +10,9 @@ last ran: "updated_at" (rows changed in place: orders, customers, answers) or
 erasures (models.WarehouseErasure) and by the stores that remain.
 """
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from cxloop.commerce.models import Customer, Event, Order
@@ -61,6 +63,39 @@ def event_referred(properties) -> bool:
     return isinstance(properties, dict) and isinstance(properties.get("ref"), str) and bool(
         properties["ref"].strip()
     )
+
+
+def event_path(properties) -> str | None:
+    """The page's path (journeys' entry pages): `path`, else the path of `url`; never its query or
+    fragment, which can carry personal data; at most PATH_LENGTH characters."""
+    if not isinstance(properties, dict):
+        return None
+    path = properties.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        url = properties.get("url")
+        try:
+            path = urlsplit(url).path if isinstance(url, str) else ""
+        except ValueError:
+            path = ""
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return path[:PATH_LENGTH] if path.startswith("/") else None
+
+
+AMOUNT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,2})?")
+
+
+def event_amount(properties) -> Decimal | None:
+    """The event's `total` (a checkout's value), when it is a plain amount ("49.90" or 49.9)."""
+    if not isinstance(properties, dict):
+        return None
+    total = properties.get("total")
+    if isinstance(total, bool) or not isinstance(total, str | int | float):
+        return None
+    text = str(total).strip()
+    return Decimal(text) if AMOUNT.fullmatch(text) else None
+
+
+PATH_LENGTH = 200
 
 
 def referrer_host(url: str) -> str:
@@ -125,9 +160,11 @@ TABLES = {
             ("occurred_at", TIME, "occurred_at"),
             ("source", "VARCHAR", "properties"),
             ("referred", "BOOLEAN", "properties"),
+            ("path", "VARCHAR", "properties"),
+            ("amount", MONEY, "properties"),
         ),
         "id",
-        {"source": event_source, "referred": event_referred},
+        {"source": event_source, "referred": event_referred, "path": event_path, "amount": event_amount},
     ),  # fmt: skip
     "responses": Table(
         "responses",

@@ -29,6 +29,7 @@ from .reports import (
     build_churn,
     build_cohorts,
     build_dashboard,
+    build_journeys,
     build_satisfaction,
     build_voice,
 )
@@ -69,6 +70,7 @@ def dashboard(request):
         voice = build_voice(request.store, days=VOICE_DAYS)
         channels = build_channels(request.store, days=days)
         satisfaction = build_satisfaction(request.store, days=days)
+        journeys = build_journeys(request.store, days=days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -91,6 +93,9 @@ def dashboard(request):
         "channels": channels,
         "attribution_days": ATTRIBUTION_DAYS,
         "satisfaction": satisfaction,
+        "journeys": journeys,
+        "journey_sessions": [(SESSION_NAMES[bucket], n) for bucket, n in journeys.sessions],
+        "journey_days": [(DAY_NAMES[bucket], n) for bucket, n in journeys.days],
         "satisfaction_sections": _satisfaction_sections(satisfaction),
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
@@ -100,6 +105,20 @@ def dashboard(request):
     return render(request, "analytics/dashboard.html", context)
 
 
+SESSION_NAMES = {
+    "1": gettext_lazy("In their first session"),
+    "2": gettext_lazy("In their second session"),
+    "3": gettext_lazy("After 3 to 5 sessions"),
+    "6": gettext_lazy("After 6 sessions or more"),
+    "0": gettext_lazy("No session recorded"),
+}
+DAY_NAMES = {
+    "0": gettext_lazy("Within a day"),
+    "1": gettext_lazy("1 to 7 days"),
+    "8": gettext_lazy("8 to 30 days"),
+    "31": gettext_lazy("More than 30 days"),
+    "none": gettext_lazy("No visit recorded"),
+}
 SATISFACTION_CHANNELS = 8  # the channels with the most answers; the rest are left out
 
 

@@ -100,3 +100,26 @@ def test_without_answers_the_satisfaction_card_says_so(agent_client, store):
     html = agent_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
 
     assert "No NPS or CSAT answers from customers with an order in this period." in html
+
+
+def test_the_journey_card_shows_entry_pages_inert_and_abandoned_checkouts(agent_client, store):
+    from cxloop.commerce.models import Event
+
+    now = timezone.now() - timedelta(hours=1)
+    for n, (kind, properties) in enumerate([
+        ("page_view", {"path": "/<img src=x onerror=alert(1)>"}),
+        ("checkout_started", {"total": "42.50"}),
+    ]):  # fmt: skip
+        Event.objects.create(
+            store=store, event_id=f"e{n}", type=kind, session_id="s1", anonymous_id="a1",
+            occurred_at=now, received_at=now, properties=properties,
+        )  # fmt: skip
+    sync_warehouse()
+
+    html = agent_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+
+    assert "Customer journey" in html and "/&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
+    assert "1 of 1 checkouts started were left without an order" in html and "42.50" in html.replace(
+        "\u00a0", " "
+    )
