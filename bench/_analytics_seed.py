@@ -41,6 +41,8 @@ ACTIVE_DAYS = 365
 EVENT_TYPES = (
     "page_view", "product_view", "search", "add_to_cart", "checkout_started", "order_placed", "identify",
 )  # fmt: skip
+VISIT_SOURCES = ("google", "newsletter", "instagram.com", "facebook.com", "duckduckgo.com")
+VISIT_PATHS = ("/", "/collections/all", "/collections/new", "/products/boots", "/pages/about")
 IDENTIFY = EVENT_TYPES.index("identify")  # sent by the store's server: no session
 TYPE_START_SECONDS = (0, 80, 40, 240, 380, 560, 570)  # when in a session each kind of step begins
 # Share of the day's orders and sessions per hour (UTC): quiet at night, busiest in the evening.
@@ -354,9 +356,14 @@ def _insert_events(con, chunk: dict) -> None:
     })  # fmt: skip
     con.register("incoming", incoming)
     con.execute(
-        "INSERT INTO events (id, store_id, customer_id, anonymous_id, session_id, type, occurred_at) "
+        "INSERT INTO events (id, store_id, customer_id, anonymous_id, session_id, type, occurred_at, "
+        "source, referred, path) "
         f"SELECT id, store_id, customer_id, {VISITOR_UUID}, "
-        f"CASE WHEN session < 0 THEN '' ELSE {SESSION_UUID} END, {_list(EVENT_TYPES)}[type + 1], occurred "
+        f"CASE WHEN session < 0 THEN '' ELSE {SESSION_UUID} END, {_list(EVENT_TYPES)}[type + 1], occurred, "
+        # page views: one in five from a source, one in fifty through a referral link, a few paths
+        f"CASE WHEN type = 0 AND id % 5 = 0 THEN {_list(VISIT_SOURCES)}[id % {len(VISIT_SOURCES)} + 1] END, "
+        "type = 0 AND id % 50 = 0, "
+        f"CASE WHEN type = 0 THEN {_list(VISIT_PATHS)}[id % {len(VISIT_PATHS)} + 1] END "
         "FROM incoming"
     )
     con.unregister("incoming")

@@ -5,7 +5,7 @@ times, for each period, every metric of `reports.compute_figures` through Ibis
 against the hand-written DuckDB SQL below on the same connection, alternating
 run by run, and checks that both give the same rows. It also times
 compute_figures whole, and `build_dashboard` as the page calls it (opening the
-file, both periods) against the same twelve queries in SQL on a connection it
+file, both periods) against the same fourteen queries in SQL on a connection it
 opens the same way.
 """
 
@@ -21,7 +21,10 @@ import numpy as np
 from bench import _analytics_seed as seed
 from bench._timing import in_turn, percentiles
 
-METRICS = ("revenue", "customer_mix", "repeat_customers", "funnel", "active_customers", "net_by_bucket")
+METRICS = (
+    "revenue", "customer_mix", "repeat_customers", "funnel", "active_customers", "net_by_bucket",
+    "referral_rate",
+)  # fmt: skip
 PLACED = "store_id = $store AND cancelled_at IS NULL"
 IN_PERIOD = "created_at >= $since AND created_at < $until"
 # The same numbers as metrics.py, written by hand as one would for DuckDB.
@@ -68,6 +71,19 @@ SQL = {
         SELECT CAST(floor(epoch(created_at) / 900) AS BIGINT) AS bucket, count(*) AS orders,
                sum(total - refunded_amount) AS net
         FROM orders WHERE {PLACED} AND {IN_PERIOD} GROUP BY bucket""",
+    # New customers of the period, and those with a referred visit at or before their first order.
+    "referral_rate": f"""
+        WITH firsts AS (
+            SELECT customer_id, min(created_at) AS first_order_at FROM orders
+            WHERE {PLACED} AND customer_id IS NOT NULL GROUP BY customer_id
+            HAVING min(created_at) >= $since AND min(created_at) < $until
+        )
+        SELECT count(*) AS new_customers,
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM events e WHERE e.store_id = $store AND e.referred
+                     AND e.customer_id = f.customer_id AND e.occurred_at <= f.first_order_at
+               )) AS referred
+        FROM firsts f""",
 }
 
 
@@ -241,13 +257,15 @@ def _same_figures(figures, tables: list) -> bool:
         and figures.customers == mix["customers"] and figures.new_customers == mix["new_customers"]
         and figures.buyers == repeat["buyers"] and figures.repeat_buyers == repeat["repeat_buyers"]
         and figures.active == by_name["active_customers"][0]["active"]
+        and figures.first_buyers == by_name["referral_rate"][0]["new_customers"]
+        and figures.referred == by_name["referral_rate"][0]["referred"]
         and figures.funnel == {r["type"]: r["sessions"] for r in by_name["funnel"]}
         and figures.buckets == {r["bucket"]: (r["orders"], r["net"]) for r in by_name["net_by_bucket"]}
     )  # fmt: skip
 
 
 def _dashboard(store, now: datetime, repeat: int, config: dict, duckdb) -> dict:
-    """build_dashboard as the page calls it (opens the file each time), against the twelve SQL queries."""
+    """build_dashboard as the page calls it (opens the file each time), against the fourteen SQL queries."""
     from cxloop.analytics.reports import build_dashboard, period_bounds
     from cxloop.analytics.warehouse import warehouse_path
 
