@@ -5,7 +5,7 @@ times, for each period, every metric of `reports.compute_figures` through Ibis
 against the hand-written DuckDB SQL below on the same connection, alternating
 run by run, and checks that both give the same rows. It also times
 compute_figures whole, and `build_dashboard` as the page calls it (opening the
-file, both periods) against the same fourteen queries in SQL on a connection it
+file, both periods) against the same sixteen queries in SQL on a connection it
 opens the same way.
 """
 
@@ -23,7 +23,7 @@ from bench._timing import in_turn, percentiles
 
 METRICS = (
     "revenue", "customer_mix", "repeat_customers", "funnel", "active_customers", "net_by_bucket",
-    "referral_rate",
+    "referral_rate", "support_contacts",
 )  # fmt: skip
 PLACED = "store_id = $store AND cancelled_at IS NULL"
 IN_PERIOD = "created_at >= $since AND created_at < $until"
@@ -84,6 +84,9 @@ SQL = {
                      AND e.customer_id = f.customer_id AND e.occurred_at <= f.first_order_at
                )) AS referred
         FROM firsts f""",
+    "support_contacts": """
+        SELECT count(*) AS conversations, count(DISTINCT customer_id) AS customers FROM conversations
+        WHERE store_id = $store AND created_at >= $since AND created_at < $until""",
 }
 
 
@@ -259,13 +262,14 @@ def _same_figures(figures, tables: list) -> bool:
         and figures.active == by_name["active_customers"][0]["active"]
         and figures.first_buyers == by_name["referral_rate"][0]["new_customers"]
         and figures.referred == by_name["referral_rate"][0]["referred"]
+        and figures.conversations == by_name["support_contacts"][0]["conversations"]
         and figures.funnel == {r["type"]: r["sessions"] for r in by_name["funnel"]}
         and figures.buckets == {r["bucket"]: (r["orders"], r["net"]) for r in by_name["net_by_bucket"]}
     )  # fmt: skip
 
 
 def _dashboard(store, now: datetime, repeat: int, config: dict, duckdb) -> dict:
-    """build_dashboard as the page calls it (opens the file each time), against the fourteen SQL queries."""
+    """build_dashboard as the page calls it (opens the file each time), against the sixteen SQL queries."""
     from cxloop.analytics.reports import build_dashboard, period_bounds
     from cxloop.analytics.warehouse import warehouse_path
 

@@ -10,9 +10,9 @@ tiles
     (`backend.to_pyarrow(metrics.<name>(...))`, the expression built each time
     as compute_figures does) against hand-written DuckDB SQL answering the same
     question on the same connection, runs alternating, and asserts both give
-    the same rows; then compute_figures whole against the seven queries, and
+    the same rows; then compute_figures whole against the eight queries, and
     `build_dashboard(store, days=30)` as the page runs it (opening the file,
-    both periods) against the fourteen queries on a connection opened the same
+    both periods) against the sixteen queries on a connection opened the same
     way. p50/p99 over --repeat runs after a warm-up. Goals: Ibis within 1.2x
     of the SQL, each tile <= 0.5 s.
 lag

@@ -35,12 +35,14 @@ class Tables:
     events: ir.Table
     responses: ir.Table
     referrer_hosts: ir.Table | None = None  # (id, referrer_host) when orders lack the column
+    conversations: ir.Table | None = None  # the help desk's (analytics.sources)
+
+
+WAREHOUSE_TABLES = ("orders", "customers", "events", "responses", "conversations")
 
 
 def warehouse_tables(backend) -> Tables:
-    orders, customers, events, responses = (
-        backend.table(name) for name in ("orders", "customers", "events", "responses")
-    )
+    orders, customers, events, responses, conversations = (backend.table(name) for name in WAREHOUSE_TABLES)
     added = {  # columns a warehouse made by an earlier version lacks until its next sync
         "source": ibis.null("string"), "referred": ibis.literal(False), "path": ibis.null("string"),
         "amount": ibis.null("decimal(18, 2)"),
@@ -48,7 +50,7 @@ def warehouse_tables(backend) -> Tables:
     missing = {name: value for name, value in added.items() if name not in events.columns}
     if missing:
         events = events.mutate(**missing)
-    return Tables(orders, customers, events, responses)
+    return Tables(orders, customers, events, responses, conversations=conversations)
 
 
 def database_tables(backend) -> Tables:
@@ -81,6 +83,10 @@ def database_tables(backend) -> Tables:
         ),
         events=_database_events(backend),
         responses=responses,
+        conversations=backend.table("helpdesk_conversation").select(
+            "id", "store_id", "customer_id", "channel", "status", "created_at", "first_response_at",
+            "resolved_at",
+        ),
     )
 
 
@@ -141,6 +147,16 @@ def _placed(t: Tables, store_id: int) -> ir.Table:
 
 def _within(column, since: datetime, until: datetime):
     return (column >= ibis.literal(since)) & (column < ibis.literal(until))
+
+
+def support_contacts(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """One row: help desk conversations opened in the period (`conversations`) and by how many
+    customers (`customers`, those with a customer record)."""
+    conversations = t.conversations
+    conversations = conversations.filter(
+        conversations.store_id == store_id, _within(conversations.created_at, since, until)
+    )
+    return conversations.aggregate(conversations=_.count(), customers=_.customer_id.nunique())
 
 
 def revenue(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:

@@ -52,6 +52,7 @@ class Dashboard:
     active_customers: Comparison
     conversion: Comparison
     referral_rate: Comparison
+    contact_rate: Comparison
     funnel: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # step, sessions, % of first
     days: list[Day] = field(default_factory=list)
 
@@ -71,6 +72,7 @@ class Figures:
     active: int
     first_buyers: int  # whose first order was in the period (metrics.referral_rate)
     referred: int  # of them, who came through a referral link first
+    conversations: int  # help desk conversations opened in the period
     funnel: dict[str, int]
     buckets: dict[int, tuple[int, Decimal]]
 
@@ -94,6 +96,11 @@ class Figures:
     def referral_rate(self) -> Decimal | None:
         return _rate(self.referred, self.first_buyers)
 
+    @property
+    def contact_rate(self) -> Decimal | None:
+        """Help desk conversations per 100 orders."""
+        return _rate(self.conversations, self.orders)
+
 
 def _rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
@@ -113,6 +120,7 @@ def compute_figures(
     repeat = _one(backend, metrics.repeat_customers(tables, store_id, since, until))
     active = _one(backend, metrics.active_customers(tables, store_id, since, until))
     referral = _one(backend, metrics.referral_rate(tables, store_id, since, until))
+    contacts = _one(backend, metrics.support_contacts(tables, store_id, since, until))
     steps = backend.to_pyarrow(metrics.funnel(tables, store_id, since, until)).to_pylist()
     buckets = backend.to_pyarrow(metrics.net_by_bucket(tables, store_id, since, until)).to_pylist()
     return Figures(
@@ -122,6 +130,7 @@ def compute_figures(
         buyers=repeat.get("buyers") or 0, repeat_buyers=repeat.get("repeat_buyers") or 0,
         active=active.get("active") or 0,
         first_buyers=referral.get("new_customers") or 0, referred=referral.get("referred") or 0,
+        conversations=contacts.get("conversations") or 0,
         funnel={row["type"]: row["sessions"] for row in steps},
         buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in buckets},
     )  # fmt: skip
@@ -157,6 +166,7 @@ def build_dashboard(
         active_customers=Comparison(current.active, previous.active),
         conversion=Comparison(current.conversion, previous.conversion, is_rate=True),
         referral_rate=Comparison(current.referral_rate, previous.referral_rate, is_rate=True),
+        contact_rate=Comparison(current.contact_rate, previous.contact_rate),
         funnel=_funnel_rows(current.funnel),
         days=_days(current.buckets, first, last, _zone(store)),
     )  # fmt: skip

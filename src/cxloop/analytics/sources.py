@@ -1,4 +1,5 @@
-"""The tables the warehouse copies from the store mirror: their columns, and how a change is found.
+"""The tables the warehouse copies from the store mirror and the help desk: their columns, and how a
+change is found.
 
     TABLES["orders"].query()  # the rows to copy, as (column values...) tuples
 
@@ -16,6 +17,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from cxloop.commerce.models import Customer, Event, Order
+from cxloop.helpdesk.models import Conversation
 from cxloop.surveys.models import Response
 
 
@@ -165,6 +167,22 @@ TABLES = {
         ),
         "id",
         {"source": event_source, "referred": event_referred, "path": event_path, "amount": event_amount},
+    ),  # fmt: skip
+    "conversations": Table(
+        "conversations",
+        Conversation,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("customer_id", "BIGINT", "customer_id"),
+            ("channel", "VARCHAR", "channel"),
+            ("status", "VARCHAR", "status"),
+            ("created_at", TIME, "created_at"),
+            ("first_response_at", TIME, "first_response_at"),
+            ("resolved_at", TIME, "resolved_at"),
+            ("updated_at", TIME, "updated_at"),
+        ),
+        "updated_at",
     ),  # fmt: skip
     "responses": Table(
         "responses",

@@ -192,9 +192,10 @@ def _apply_erasures(con) -> int:
             [store, who, list(erasure.anonymous_ids or [])],
         )
         con.execute("DELETE FROM responses WHERE store_id = ? AND customer_id = ?", [store, who])
-        con.execute(
-            "UPDATE orders SET customer_id = NULL WHERE store_id = ? AND customer_id = ?", [store, who]
-        )
+        for kept in ("orders", "conversations"):  # kept for the counts, with no customer
+            con.execute(
+                f"UPDATE {kept} SET customer_id = NULL WHERE store_id = ? AND customer_id = ?", [store, who]
+            )
     con.commit()
     WarehouseErasure.objects.filter(pk__in=[erasure.pk for erasure in erasures]).delete()
     return len(erasures)

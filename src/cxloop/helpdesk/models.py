@@ -131,6 +131,8 @@ class Conversation(StoreScopedModel):
             models.Index(fields=["store", "first_response_at"], name="helpdesk_conv_first_reply"),
             models.Index(fields=["store", "resolved_at"], name="helpdesk_conv_resolved"),
             models.Index(fields=["store", "sla_breached", "sla_due_at"], name="helpdesk_conv_sla"),
+            # The analytics warehouse copies the conversations changed since its last sync by this.
+            models.Index(fields=["updated_at"], name="helpdesk_conv_updated"),
             models.Index(
                 fields=["sla_due_at"], name="helpdesk_conv_sla_due", condition=Q(sla_due_at__isnull=False)
             ),

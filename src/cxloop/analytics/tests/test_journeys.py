@@ -139,7 +139,7 @@ def test_on_spark_the_same_definitions_give_the_same_journey(journeys, spark, tm
     from cxloop.analytics.warehouse import reading
 
     sync_warehouse(now=NOW)
-    names = ("orders", "customers", "events", "responses")
+    names = metrics.WAREHOUSE_TABLES
     with reading() as con:
         for name in names:
             con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")

@@ -193,9 +193,9 @@ def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_pa
 
     sync_warehouse(now=NOW)
     with reading() as con:  # the warehouse's tables as Parquet files, which Spark reads
-        for name in ("orders", "customers", "events", "responses"):
+        for name in metrics.WAREHOUSE_TABLES:
             con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")
-    for name in ("orders", "customers", "events", "responses"):
+    for name in metrics.WAREHOUSE_TABLES:
         spark.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
     backend = ibis.pyspark.connect(spark)
 
