@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cxloop.flows",
     "cxloop.surveys",
     "cxloop.helpdesk",
+    "cxloop.helpcenter",
     "cxloop.segments",
     "cxloop.analytics",
     "cxloop.hooks",

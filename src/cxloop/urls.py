@@ -17,11 +17,13 @@ urlpatterns = [
     path("webhooks/inbound/", include("cxloop.helpdesk.webhooks")),
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
     # The help desk's staff pages: the inbox, conversations, mailboxes.
+    path("helpdesk/help/", include("cxloop.helpcenter.urls")),
     path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("segments/", include("cxloop.segments.urls")),
     path("analytics/", include("cxloop.analytics.urls")),
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.helpdesk.public_urls")),
+    path("", include("cxloop.helpcenter.public_urls")),
     path("", include("cxloop.flows.urls")),
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.hooks.urls")),

@@ -13,6 +13,7 @@ from cxloop.segments.services.segments import create_segment
 
 from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
+from .helpcenter import generate_helpcenter
 from .helpdesk import HelpdeskSummary, generate_helpdesk
 from .shipments import generate_shipments
 from .surveys import generate_surveys
@@ -85,6 +86,7 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     generate_custom_survey(store=store, seed=DEMO_SEED)
     generate_shipments(store=store, seed=DEMO_SEED)
     helpdesk = generate_helpdesk(store=store, seed=DEMO_SEED, conversations=DEMO_CONVERSATIONS)
+    generate_helpcenter(store=store)
     refresh_predictions(store)  # the worker does it daily; the demo shows them from the start
     for name, query in DEMO_SEGMENTS:  # after the predictions, which two of them use
         create_segment(store=store, name=name, query=query)

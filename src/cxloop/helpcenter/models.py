@@ -1,0 +1,57 @@
+"""The store's help centre: articles in sections, each written in one or more languages."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cxloop.core.models import StoreScopedModel
+
+
+class Section(models.TextChoices):
+    """Where an article is listed on the help centre's front page (in this order)."""
+
+    ORDERS = "orders", _("Orders and shipping")
+    RETURNS = "returns", _("Returns and refunds")
+    PAYMENT = "payment", _("Payment")
+    PRODUCTS = "products", _("Products and sizes")
+    ACCOUNT = "account", _("Your account")
+    ABOUT = "about", _("About us")
+    POLICIES = "policies", _("Policies")
+    OTHER = "other", _("Other questions")
+
+
+class Article(StoreScopedModel):
+    """One help-centre page; its words are in `texts`, one per language."""
+
+    slug = models.SlugField(max_length=80, allow_unicode=False)  # /help/<store>/<slug>/
+    section = models.CharField(max_length=16, choices=Section.choices, default=Section.OTHER)
+    position = models.PositiveIntegerField(default=0)  # within its section, smallest first
+    published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "slug"], name="helpcenter_article_slug")]
+        ordering = ["section", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class ArticleText(StoreScopedModel):
+    """An article in one language: the Markdown its author wrote, and the HTML shown (made once,
+    sanitised: services.render_markdown)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language"], name="helpcenter_text_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"

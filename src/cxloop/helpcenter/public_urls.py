@@ -1,0 +1,11 @@
+"""The help centre's public pages (namespace "helpcenter-public")."""
+
+from django.urls import path
+
+from . import public_views
+
+app_name = "helpcenter-public"
+urlpatterns = [
+    path("help/<str:store_slug>/", public_views.index, name="index"),
+    path("help/<str:store_slug>/<str:article_slug>/", public_views.article, name="article"),
+]

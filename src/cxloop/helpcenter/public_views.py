@@ -1,0 +1,91 @@
+"""The help centre's public pages, read by customers without signing in.
+
+    /help/<store slug>/                   the published articles by section
+    /help/<store slug>/<article slug>/    one article
+
+Language: `?lang=` if cxloop ships it, else the browser's Accept-Language,
+else the store's (as the contact form); an article not written in that
+language is shown in the store's language, else the first it was written
+in, and says so. Each article page names its other languages
+(`<link rel="alternate" hreflang>`) and its canonical address. Persian pages
+are laid out right to left. The article's HTML was sanitised when saved
+(services.render_markdown).
+"""
+
+import re
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from cxloop.core.models import Store
+from cxloop.helpdesk.contact.views import pick_language
+
+from . import queries
+
+SLUG = re.compile(r"[-\w]{1,80}")
+
+
+def _store(slug: str) -> Store:
+    store = Store.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
+    if store is None:
+        raise Http404("No such help centre.")
+    return store
+
+
+def _page(request, template: str, store: Store, language: str, context: dict, status: int = 200):
+    with translation.override(language):
+        return render(
+            request,
+            template,
+            status=status,
+            context={"store": store, "language": language, "rtl": translation.get_language_bidi(), **context},
+        )
+
+
+@require_GET
+def index(request, store_slug: str):
+    store = _store(store_slug)
+    language = pick_language(request, store)
+    sections = queries.list_published(store, language)
+    return _page(request, "helpcenter/public/index.html", store, language, {"sections": sections})
+
+
+@require_GET
+def article(request, store_slug: str, article_slug: str):
+    store = _store(store_slug)
+    language = pick_language(request, store)
+    found = queries.get_published(store, article_slug) if SLUG.fullmatch(article_slug) else None
+    if found is None:
+        raise Http404("No such article.")
+    texts = list(found.texts.all())
+    text = queries.pick_text(texts, language, store.default_language)
+    if text is None:
+        raise Http404("No such article.")
+    path = reverse("helpcenter-public:article", args=[store.slug, found.slug])
+    names = dict(settings.LANGUAGES)
+    alternates = [
+        (other.language, request.build_absolute_uri(f"{path}?{urlencode({'lang': other.language})}"),
+         names.get(other.language, other.language))
+        for other in texts
+    ]  # fmt: skip
+    return _page(
+        request,
+        "helpcenter/public/article.html",
+        store,
+        language,
+        {
+            "article": found,
+            "text": text,
+            "alternates": alternates,
+            "canonical": request.build_absolute_uri(f"{path}?{urlencode({'lang': text.language})}"),
+            "other_language": text.language != language,
+            "index_url": reverse("helpcenter-public:index", args=[store.slug])
+            + "?"
+            + urlencode({"lang": language}),
+        },
+    )

@@ -1,0 +1,160 @@
+"""The help centre's verbs: write an article's settings and its words in a language, delete it.
+
+    article = save_article(store=store, fields={"slug": "shipping", "section": "orders", "published": "on"})
+    save_text(article=article, language="fa", title="ارسال", body="**سه روز** کاری")
+
+An article's words are Markdown (CommonMark with tables, for size charts),
+rendered once when saved and sanitised with nh3: raw HTML in the Markdown is
+shown as text, never run; links keep only http, https and mailto addresses
+(a `javascript:` link loses its address) and open with rel="noopener
+noreferrer nofollow"; images only from http(s). The page shows the stored
+HTML as it is.
+"""
+
+import re
+
+import nh3
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from markdown_it import MarkdownIt
+
+from cxloop.core.errors import Conflict, InvalidInput
+from cxloop.core.languages import normalize_language
+from cxloop.core.models import Store
+
+from .models import Article, ArticleText, Section
+
+MAX_BODY = 100_000
+MAX_TITLE = 200
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
+SHIPPED = [code for code, _name in settings.LANGUAGES]
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"style"},
+    "td": {"style"},
+    "ol": {"start"},
+}
+
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def render_markdown(text: str) -> str:
+    """The article's HTML: Markdown rendered (raw HTML in it escaped), then sanitised."""
+    html = _markdown.render(text)
+    # Headings start at h2 on the page (its h1 is the title).
+    html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        filter_style_properties={"text-align"},
+    )
+
+
+def clean_language(code: str) -> str:
+    language = normalize_language(code or "")
+    if language not in SHIPPED:
+        raise InvalidInput(_("Choose one of the languages cxloop ships."), field="language")
+    return language
+
+
+@transaction.atomic
+def save_article(*, store: Store, fields: dict, article: Article | None = None) -> Article:
+    """Create an article or change its settings (slug, section, position, published).
+
+    Raises InvalidInput naming the field, Conflict for a slug another article of the store has.
+    """
+    slug = (fields.get("slug") or "").strip().lower() or slugify(fields.get("title") or "")[:80].strip("-")
+    if not SLUG.fullmatch(slug):
+        raise InvalidInput(
+            _("Use lowercase letters a-z, digits and dashes for the address (for example shipping-times)."),
+            field="slug",
+        )
+    section = fields.get("section") or Section.OTHER
+    if section not in Section.values:
+        raise InvalidInput(_("Choose a section."), field="section")
+    try:
+        position = int(str(fields.get("position") or 0).strip())
+    except ValueError:
+        raise InvalidInput(_("Enter a whole number."), field="position") from None
+    if not 0 <= position <= 10_000:
+        raise InvalidInput(_("Enter a number from 0 to 10000."), field="position")
+    values = {
+        "slug": slug,
+        "section": section,
+        "position": position,
+        "published": bool(fields.get("published")),
+    }
+    try:
+        with transaction.atomic():
+            if article is None:
+                article = Article.objects.create(store=store, **values)
+            else:
+                for name, value in values.items():
+                    setattr(article, name, value)
+                article.save()
+    except IntegrityError:
+        raise Conflict(_("Another article already has this address."), field="slug") from None
+    return article
+
+
+@transaction.atomic
+def save_text(*, article: Article, language: str, title: str, body: str) -> ArticleText:
+    """Write the article in one language (created or replaced); raises InvalidInput naming the field."""
+    language = clean_language(language)
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput(_("Give the article a title."), field="title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(_("Keep the title under 200 characters."), field="title")
+    body = (body or "").replace("\r\n", "\n")
+    if len(body) > MAX_BODY:
+        raise InvalidInput(_("Keep the article under 100,000 characters."), field="body")
+    if "\x00" in title or "\x00" in body:
+        raise InvalidInput(_("The text holds a NUL character."), field="body")
+    text, _created = ArticleText.objects.update_or_create(
+        article=article,
+        language=language,
+        defaults={"store_id": article.store_id, "title": title, "body": body, "html": render_markdown(body)},
+    )
+    Article.objects.filter(pk=article.pk).update(updated_at=text.updated_at)
+    return text
+
+
+@transaction.atomic
+def delete_text(*, article: Article, language: str) -> None:
+    ArticleText.objects.filter(article=article, language=clean_language(language)).delete()
+
+
+@transaction.atomic
+def delete_article(*, article: Article) -> None:
+    article.delete()

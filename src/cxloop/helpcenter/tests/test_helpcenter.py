@@ -1,0 +1,187 @@
+"""The help centre: articles written per language, sanitised, read by customers in their language."""
+
+import pytest
+from django.urls import reverse
+
+from cxloop.core.errors import Conflict, InvalidInput
+from cxloop.helpcenter import services
+from cxloop.helpcenter.models import Article, ArticleText
+
+pytestmark = pytest.mark.django_db
+
+
+def make_article(store, slug="shipping", *, published=True, section="orders", texts=None):
+    article = services.save_article(
+        store=store, fields={"slug": slug, "section": section, "published": "on" if published else ""}
+    )
+    for language, (title, body) in (texts or {"pl": ("Wysyłka", "Wysyłamy w **2 dni**.")}).items():
+        services.save_text(article=article, language=language, title=title, body=body)
+    return article
+
+
+# --- what is stored -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown", "present", "absent"),
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;", "<script"),
+        ("[click](javascript:alert(1))", "click", "<a"),  # left as text: no link
+        ('<a href="javascript:alert(1)">x</a>', "&lt;a href=", '<a href="javascript'),
+        ("![x](https://img.example/a.png)", '<img src="https://img.example/a.png"', "onerror"),
+        ("[shop](https://shop.example)", 'rel="noopener noreferrer nofollow"', "javascript"),
+        ("# Sizes\n\n| EU | cm |\n|---:|---|\n| 38 | 24 |", "<table>", "<h1>"),
+        ("<img src=x onerror=alert(1)>", "&lt;img", "<img src=x"),
+    ],
+)
+def test_an_article_is_rendered_once_and_nothing_in_it_runs(markdown, present, absent):
+    html = services.render_markdown(markdown)
+
+    assert present in html and absent not in html
+
+
+def test_a_size_chart_table_keeps_its_alignment_only(store):
+    html = services.render_markdown("| EU | cm |\n|---:|---|\n| 38 | 24 |")
+
+    assert 'style="text-align:right"' in html and "<h2>" not in html
+
+
+def test_the_address_is_made_from_the_title_and_checked(store):
+    article = services.save_article(
+        store=store, fields={"title": "Zwroty i reklamacje", "section": "returns"}
+    )
+
+    assert article.slug == "zwroty-i-reklamacje" and not article.published
+    with pytest.raises(Conflict):
+        services.save_article(store=store, fields={"slug": "zwroty-i-reklamacje"})
+    for bad in ("Has Spaces", "-dash", "x" * 81, "ünï"):
+        with pytest.raises(InvalidInput) as raised:
+            services.save_article(store=store, fields={"slug": bad})
+        assert raised.value.field == "slug"
+    with pytest.raises(InvalidInput):
+        services.save_article(store=store, fields={"slug": "ok", "section": "nope"})
+
+
+def test_a_text_needs_a_title_a_shipped_language_and_a_sane_size(store):
+    article = make_article(store)
+
+    for language, title, body, field in [
+        ("xx", "T", "b", "language"), ("pl", "  ", "b", "title"), ("pl", "T" * 201, "b", "title"),
+        ("pl", "T", "b" * 100_001, "body"), ("pl", "T", "a\x00b", "body"),
+    ]:  # fmt: skip
+        with pytest.raises(InvalidInput) as raised:
+            services.save_text(article=article, language=language, title=title, body=body)
+        assert raised.value.field == field
+    assert ArticleText.objects.get(article=article).title == "Wysyłka"  # unchanged
+
+
+# --- the public pages -----------------------------------------------------------------------------
+
+
+def test_a_customer_reads_the_article_in_their_language_with_the_others_named(client, store):
+    make_article(
+        store, texts={"pl": ("Wysyłka", "Wysyłamy w 2 dni."), "fa": ("ارسال", "ارسال در **۲ روز**.")}
+    )
+
+    page = client.get("/help/sklep-ania/shipping/", {"lang": "fa"})
+
+    html = page.content.decode()
+    assert page.status_code == 200 and 'dir="rtl"' in html and "<strong>۲ روز</strong>" in html
+    assert 'hreflang="pl"' in html and 'hreflang="fa"' in html
+    assert '<link rel="canonical" href="http://testserver/help/sklep-ania/shipping/?lang=fa">' in html
+
+
+def test_an_article_not_written_in_the_customers_language_falls_back_to_the_stores(client, store):
+    store.default_language = "pl"
+    store.save(update_fields=["default_language"])
+    make_article(store, texts={"pl": ("Wysyłka", "Wysyłamy w 2 dni.")})
+
+    html = client.get("/help/sklep-ania/shipping/", HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9").content.decode()
+
+    assert "Wysyłamy w 2 dni." in html and 'lang="zh-hans"' in html
+    assert (
+        "这篇文章还没有你的语言版本。" in html or "This article is not written in your language yet." in html
+    )
+
+
+def test_the_front_page_lists_published_articles_by_section(client, store, other_store):
+    make_article(store, "shipping", section="orders", texts={"en": ("Shipping times", "")})
+    make_article(store, "returns", section="returns", texts={"en": ("Returning an item", "")})
+    make_article(store, "draft", published=False, texts={"en": ("Unfinished", "")})
+    make_article(other_store, "secret", texts={"en": ("Other shop's answer", "")})
+
+    html = client.get("/help/sklep-ania/", {"lang": "en"}).content.decode()
+
+    assert html.index("Orders and shipping") < html.index("Shipping times") < html.index("Returning an item")
+    assert "Unfinished" not in html and "Other shop" not in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/help/sklep-ania/draft/", "/help/sklep-ania/nothing/", "/help/no-such-store/",
+     "/help/other-shop/shipping/", "/help/sklep-ania/%00/"],
+)  # fmt: skip
+def test_drafts_unknown_articles_and_other_stores_are_404(client, store, other_store, path):
+    make_article(store, "draft", published=False)
+    make_article(store, "own")
+
+    assert client.get(path).status_code == 404
+
+
+# --- the staff pages ------------------------------------------------------------------------------
+
+
+def test_an_owner_adds_writes_previews_and_publishes_an_article(staff_client, store):
+    added = staff_client.post(reverse("helpcenter:articles"), {"title": "Rozmiary", "section": "products"})
+    article = Article.objects.get(store=store)
+    url = reverse("helpcenter:article", args=[article.pk])
+
+    preview = staff_client.post(
+        url + "?language=pl",
+        {"action": "preview", "language": "pl", "title": "Rozmiary", "body": "**M** = 38"},
+    )
+    saved = staff_client.post(
+        url, {"action": "text", "language": "pl", "title": "Rozmiary", "body": "**M** = 38\n\n<b>x</b>"}
+    )
+    published = staff_client.post(
+        url,
+        {
+            "action": "settings",
+            "language": "pl",
+            "slug": "rozmiary",
+            "section": "products",
+            "published": "on",
+        },
+    )
+
+    assert added.status_code == 302 and preview.status_code == 200
+    assert "<strong>M</strong> = 38" in preview.content.decode()
+    assert saved.status_code == 302
+    text = ArticleText.objects.get(article=article, language="pl")
+    assert text.html == "<p><strong>M</strong> = 38</p>\n<p>&lt;b&gt;x&lt;/b&gt;</p>\n"
+    assert published.status_code == 302
+    article.refresh_from_db()
+    assert (article.slug, article.section, article.published) == ("rozmiary", "products", True)
+
+
+def test_a_bad_field_is_a_4xx_naming_it_and_changes_nothing(staff_client, store):
+    article = make_article(store)
+    url = reverse("helpcenter:article", args=[article.pk])
+
+    answer = staff_client.post(url, {"action": "settings", "slug": "Not Valid", "section": "orders"})
+    unknown = staff_client.post(url, {"action": "explode"})
+
+    assert answer.status_code == 422 and "Use lowercase letters" in answer.content.decode()
+    assert unknown.status_code == 400
+    article.refresh_from_db()
+    assert article.slug == "shipping"
+
+
+def test_an_agent_reads_but_cannot_change_and_another_stores_article_is_404(agent_client, store, other_store):
+    mine, theirs = make_article(store), make_article(other_store, "theirs")
+
+    assert agent_client.get(reverse("helpcenter:article", args=[mine.pk])).status_code == 200
+    assert agent_client.post(reverse("helpcenter:articles"), {"title": "x"}).status_code == 403
+    assert agent_client.post(reverse("helpcenter:article-delete", args=[mine.pk])).status_code == 403
+    assert agent_client.get(reverse("helpcenter:article", args=[theirs.pk])).status_code == 404
+    assert Article.objects.filter(store=store).count() == 1

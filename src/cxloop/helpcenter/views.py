@@ -1,0 +1,158 @@
+"""The help centre's staff pages: the articles, and one article's settings and words per language.
+
+    /helpdesk/help/                     the list; POST adds an article (owners and admins)
+    /helpdesk/help/<id>/?language=fa    one article: its settings, its words in a language, a preview
+
+Every member sees them; owners and admins change them. Another store's
+article id is a 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxloop.core.errors import DomainError
+from cxloop.core.models import Membership
+from cxloop.core.roles import check_role, has_role
+from cxloop.web.access import admin_required, store_required
+
+from . import queries, services
+from .models import Section
+
+MAX_FIELD = services.MAX_BODY + 1
+
+
+def _settings_fields(request) -> dict:
+    return {
+        name: request.POST.get(name, "")[:200]
+        for name in ("slug", "section", "position", "published", "title")
+    }
+
+
+@store_required
+def article_list(request):
+    """The store's articles (every member), and the form that adds one (owners and admins)."""
+    values, errors, status = {"slug": "", "section": Section.OTHER, "position": "0", "title": ""}, {}, 200
+    if request.method == "POST":
+        check_role(request, Membership.Role.ADMIN)
+        values = _settings_fields(request)
+        try:
+            article = services.save_article(store=request.store, fields=values)
+            services.save_text(
+                article=article, language=request.store.default_language, title=values["title"], body=""
+            )
+        except DomainError as error:
+            errors, status = {error.field or "form": error.message}, error.status
+        else:
+            messages.success(request, _("Article added: write it now, then publish it."))
+            return redirect("helpcenter:article", article_id=article.pk)
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    articles = queries.list_articles(request.store)
+    rows = [
+        (
+            article,
+            queries.pick_text(
+                list(article.texts.all()), request.LANGUAGE_CODE, request.store.default_language
+            ),
+            sorted(text.language for text in article.texts.all()),
+        )
+        for article in articles
+    ]
+    context = {
+        "section": "helpdesk",
+        "rows": rows,
+        "values": values,
+        "errors": errors,
+        "sections": Section.choices,
+        "can_manage": has_role(request.membership, Membership.Role.ADMIN),
+        "public_url": reverse("helpcenter-public:index", args=[request.store.slug]),
+    }
+    return render(request, "helpcenter/list.html", context, status=status)
+
+
+@store_required
+def article_detail(request, article_id: int):
+    """One article: its settings and its words in the chosen language, with a preview."""
+    article = queries.get_article(request.store, article_id)
+    language = request.GET.get("language") or request.POST.get("language") or request.store.default_language
+    try:
+        language = services.clean_language(language)
+    except DomainError:
+        language = request.store.default_language
+    texts = {text.language: text for text in article.texts.all()}
+    current = texts.get(language)
+    values = {
+        "slug": article.slug,
+        "section": article.section,
+        "position": str(article.position),
+        "published": article.published,
+        "title": current.title if current else "",
+        "body": current.body if current else "",
+    }
+    errors, status, preview = {}, 200, current.html if current else ""
+    if request.method == "POST":
+        check_role(request, Membership.Role.ADMIN)
+        action = request.POST.get("action", "")
+        if action == "settings":
+            values |= _settings_fields(request)
+            values["title"] = current.title if current else ""
+            try:
+                services.save_article(store=request.store, fields=values, article=article)
+            except DomainError as error:
+                errors, status = {error.field or "form": error.message}, error.status
+            else:
+                messages.success(request, _("Article settings saved."))
+                return redirect(_detail_url(article, language))
+        elif action in ("text", "preview"):
+            values["title"] = request.POST.get("title", "")[:1000]
+            values["body"] = request.POST.get("body", "")[:MAX_FIELD]
+            if action == "preview":
+                preview = services.render_markdown(values["body"])
+            else:
+                try:
+                    services.save_text(
+                        article=article, language=language, title=values["title"], body=values["body"]
+                    )
+                except DomainError as error:
+                    errors, status = {error.field or "form": error.message}, error.status
+                else:
+                    messages.success(request, _("Article saved."))
+                    return redirect(_detail_url(article, language))
+        else:
+            return HttpResponseBadRequest(_("Unknown action."))
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    context = {
+        "section": "helpdesk",
+        "article": article,
+        "language": language,
+        "values": values,
+        "errors": errors,
+        "preview": preview,
+        "sections": Section.choices,
+        "languages": [(code, name, code in texts) for code, name in settings.LANGUAGES],
+        "can_manage": has_role(request.membership, Membership.Role.ADMIN),
+        "public_url": reverse("helpcenter-public:article", args=[request.store.slug, article.slug])
+        + "?"
+        + urlencode({"lang": language}),
+    }
+    return render(request, "helpcenter/article.html", context, status=status)
+
+
+@require_POST
+@admin_required
+def article_delete(request, article_id: int):
+    article = queries.get_article(request.store, article_id)
+    services.delete_article(article=article)
+    messages.success(request, _("Article deleted."))
+    return redirect("helpcenter:articles")
+
+
+def _detail_url(article, language: str) -> str:
+    return reverse("helpcenter:article", args=[article.pk]) + "?" + urlencode({"language": language})
