@@ -46,6 +46,9 @@ class ArticleText(StoreScopedModel):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     html = models.TextField(blank=True)
+    # The title's and body's words, folded and cut as the help desk's search prepares them
+    # (helpdesk.search.prepare_document); indexed by the migration's FTS5 table / tsvector.
+    words = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 """The help centre's public pages, read by customers without signing in.
 
     /help/<store slug>/                   the published articles by section
+    /help/<store slug>/search/?q=         the published articles a search finds (helpcenter.search)
     /help/<store slug>/<article slug>/    one article
 
 Language: `?lang=` if cxloop ships it, else the browser's Accept-Language,
@@ -26,6 +27,7 @@ from cxloop.core.models import Store
 from cxloop.helpdesk.contact.views import pick_language
 
 from . import queries
+from .search import search_articles
 
 SLUG = re.compile(r"[-\w]{1,80}")
 
@@ -53,6 +55,17 @@ def index(request, store_slug: str):
     language = pick_language(request, store)
     sections = queries.list_published(store, language)
     return _page(request, "helpcenter/public/index.html", store, language, {"sections": sections})
+
+
+@require_GET
+def search(request, store_slug: str):
+    store = _store(store_slug)
+    language = pick_language(request, store)
+    query = request.GET.get("q", "")[:200]
+    results = search_articles(store, query, language=language) if query.strip() else []
+    return _page(
+        request, "helpcenter/public/search.html", store, language, {"query": query, "results": results}
+    )
 
 
 @require_GET

@@ -23,10 +23,12 @@ from markdown_it import MarkdownIt
 from cxloop.core.errors import Conflict, InvalidInput
 from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
+from cxloop.helpdesk.search import prepare_document
 
 from .models import Article, ArticleText, Section
 
 MAX_BODY = 100_000
+RESERVED_SLUGS = {"search"}  # /help/<store>/search/ is the search page
 MAX_TITLE = 200
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 SHIPPED = [code for code, _name in settings.LANGUAGES]
@@ -94,7 +96,7 @@ def save_article(*, store: Store, fields: dict, article: Article | None = None) 
     Raises InvalidInput naming the field, Conflict for a slug another article of the store has.
     """
     slug = (fields.get("slug") or "").strip().lower() or slugify(fields.get("title") or "")[:80].strip("-")
-    if not SLUG.fullmatch(slug):
+    if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS:
         raise InvalidInput(
             _("Use lowercase letters a-z, digits and dashes for the address (for example shipping-times)."),
             field="slug",
@@ -144,7 +146,10 @@ def save_text(*, article: Article, language: str, title: str, body: str) -> Arti
     text, _created = ArticleText.objects.update_or_create(
         article=article,
         language=language,
-        defaults={"store_id": article.store_id, "title": title, "body": body, "html": render_markdown(body)},
+        defaults={
+            "store_id": article.store_id, "title": title, "body": body, "html": render_markdown(body),
+            "words": prepare_document(title, body),
+        },  # fmt: skip
     )
     Article.objects.filter(pk=article.pk).update(updated_at=text.updated_at)
     return text

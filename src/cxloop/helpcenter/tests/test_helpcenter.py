@@ -185,3 +185,63 @@ def test_an_agent_reads_but_cannot_change_and_another_stores_article_is_404(agen
     assert agent_client.post(reverse("helpcenter:article-delete", args=[mine.pk])).status_code == 403
     assert agent_client.get(reverse("helpcenter:article", args=[theirs.pk])).status_code == 404
     assert Article.objects.filter(store=store).count() == 1
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def search(store, query, language="en"):
+    from cxloop.helpcenter.search import search_articles
+
+    return search_articles(store, query, language=language)
+
+
+def test_search_finds_words_in_every_language_folded_and_as_you_type(store):
+    make_article(store, "returns", texts={"pl": ("Zwrot butów", "Masz 30 dni na zwrot.")})
+    make_article(store, "fa", texts={"fa": ("مرجوعی", "می‌خواهم کفش ۴۲ را پس بدهم")})
+    make_article(store, "zh", texts={"zh-hans": ("退货说明", "我想退货怎么办")})
+
+    def found(query, language="en"):
+        return [result.text.article.slug for result in search(store, query, language)]
+
+    assert found("ZWROT BUTOW") == found("butów") == found("zwr") == ["returns"]
+    assert found("میخواهم") == found("می خواهم") == found("كفش 42") == ["fa"]  # Arabic kaf, ASCII digits
+    assert found("退货") == ["zh"]
+    assert found("nothing-like-it") == [] and found("   ") == []
+
+
+def test_search_shows_an_article_once_in_the_customers_language_title_matches_first(store, other_store):
+    make_article(
+        store,
+        "shipping",
+        texts={"en": ("Shipping", "Parcels leave in 2 days."), "pl": ("Wysyłka", "Paczki w 2 dni, parcel.")},
+    )  # noqa: E501
+    make_article(store, "tracking", texts={"en": ("Parcel tracking", "Follow the link.")})
+    make_article(store, "draft", published=False, texts={"en": ("Parcel draft", "")})
+    make_article(other_store, "theirs", texts={"en": ("Parcel elsewhere", "")})
+
+    results = search(store, "parcel", "pl")
+
+    assert [(r.text.article.slug, r.text.language) for r in results] == [
+        ("tracking", "en"),
+        ("shipping", "pl"),
+    ]
+    assert results[0].title_parts == [("Parcel", True), (" tracking", False)]
+    assert any(matched for _part, matched in results[1].snippet)
+
+
+def test_the_search_page_marks_what_matched_and_keeps_the_query_inert(client, store):
+    make_article(store, "returns", texts={"en": ("Returns", "Send the **parcel** back within 30 days.")})
+
+    html = client.get(
+        "/help/sklep-ania/search/", {"q": "parcel <script>x</script>", "lang": "en"}
+    ).content.decode()
+    found = client.get("/help/sklep-ania/search/", {"q": "parcel", "lang": "en"}).content.decode()
+
+    assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "1 answer found." in found and "<mark>parcel</mark>" in found
+
+
+def test_search_is_not_an_article_address(store):
+    with pytest.raises(InvalidInput):
+        services.save_article(store=store, fields={"slug": "search"})
