@@ -8,5 +8,6 @@ app_name = "helpcenter-public"
 urlpatterns = [
     path("help/<str:store_slug>/", public_views.index, name="index"),
     path("help/<str:store_slug>/search/", public_views.search, name="search"),
+    path("help/<str:store_slug>/sitemap.xml", public_views.sitemap, name="sitemap"),
     path("help/<str:store_slug>/<str:article_slug>/", public_views.article, name="article"),
 ]

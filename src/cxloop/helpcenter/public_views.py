@@ -2,6 +2,7 @@
 
     /help/<store slug>/                   the published articles by section
     /help/<store slug>/search/?q=         the published articles a search finds (helpcenter.search)
+    /help/<store slug>/sitemap.xml        every published article in each of its languages
     /help/<store slug>/<article slug>/    one article
 
 Language: `?lang=` if cxloop ships it, else the browser's Accept-Language,
@@ -66,6 +67,25 @@ def search(request, store_slug: str):
     return _page(
         request, "helpcenter/public/search.html", store, language, {"query": query, "results": results}
     )
+
+
+@require_GET
+def sitemap(request, store_slug: str):
+    """Every published article in every language it is written in, each naming the others
+    (sitemaps.org with xhtml:link alternates), for search engines."""
+    store = _store(store_slug)
+    entries = []
+    for article in queries.list_published_articles(store):
+        path = reverse("helpcenter-public:article", args=[store.slug, article.slug])
+        texts = list(article.texts.all())
+        urls = [(text.language, request.build_absolute_uri(f"{path}?{urlencode({'lang': text.language})}"))
+                for text in texts]  # fmt: skip
+        for text in texts:
+            entries.append({"url": dict(urls)[text.language], "updated": text.updated_at, "alternates": urls})
+    response = render(
+        request, "helpcenter/public/sitemap.xml", {"entries": entries}, content_type="application/xml"
+    )
+    return response
 
 
 @require_GET

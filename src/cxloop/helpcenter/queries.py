@@ -45,6 +45,10 @@ def list_published(store: Store, language: str) -> list[tuple[str, list[Listed]]
     return [(label, sections[value]) for value, label in Section.choices if value in sections]
 
 
+def list_published_articles(store: Store) -> list[Article]:
+    return list(Article.objects.filter(store=store, published=True).prefetch_related("texts"))
+
+
 def get_published(store: Store, slug: str) -> Article | None:
     return (
         Article.objects.filter(store=store, slug=slug[:80], published=True).prefetch_related("texts").first()

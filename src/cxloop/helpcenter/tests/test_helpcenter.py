@@ -245,3 +245,27 @@ def test_the_search_page_marks_what_matched_and_keeps_the_query_inert(client, st
 def test_search_is_not_an_article_address(store):
     with pytest.raises(InvalidInput):
         services.save_article(store=store, fields={"slug": "search"})
+
+
+def test_the_sitemap_names_every_published_article_in_each_language_with_its_alternates(
+    client, store, other_store
+):
+    import xml.etree.ElementTree as ET
+
+    make_article(store, "shipping", texts={"en": ("Shipping", "x"), "fa": ("ارسال", "x")})
+    make_article(store, "draft", published=False, texts={"en": ("Draft", "")})
+    make_article(other_store, "theirs", texts={"en": ("Theirs", "")})
+
+    answer = client.get("/help/sklep-ania/sitemap.xml")
+
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/xml"
+    spaces = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    root = ET.fromstring(answer.content)
+    locations = sorted(url.findtext("s:loc", namespaces=spaces) for url in root.findall("s:url", spaces))
+    assert locations == [
+        "http://testserver/help/sklep-ania/shipping/?lang=en",
+        "http://testserver/help/sklep-ania/shipping/?lang=fa",
+    ]
+    first = root.find("s:url", spaces)
+    assert {link.get("hreflang") for link in first.findall("x:link", spaces)} == {"en", "fa"}
+    assert client.get("/help/no-such-store/sitemap.xml").status_code == 404
