@@ -17,17 +17,19 @@ are laid out right to left. The article's HTML was sanitised when saved
 import re
 
 from django.conf import settings
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from cxloop.core.models import Store
 from cxloop.helpdesk.contact.views import pick_language
+from cxloop.surveys import ratelimit
 
-from . import queries
+from . import queries, services
 from .search import search_articles
 
 SLUG = re.compile(r"[-\w]{1,80}")
@@ -88,6 +90,31 @@ def sitemap(request, store_slug: str):
     return response
 
 
+FEEDBACK_PER_HOUR = 20  # answers one address may give across a store's help centre
+
+
+@csrf_exempt  # anonymous and harmless (a count); rate-limited per address instead (see the contact form)
+@require_POST
+def feedback(request, store_slug: str, article_slug: str):
+    """ "Was this helpful?": count the answer on the text read, then back to the article with thanks."""
+    store = _store(store_slug)
+    found = queries.get_published(store, article_slug) if SLUG.fullmatch(article_slug) else None
+    answer = request.POST.get("helpful", "")
+    if found is None:
+        raise Http404("No such article.")
+    if answer not in ("yes", "no"):
+        return HttpResponseBadRequest("helpful must be yes or no.")
+    language = pick_language(request, store)
+    text = queries.pick_text(list(found.texts.all()), language, store.default_language)
+    decision = ratelimit.hit(
+        f"help-feedback:{store.pk}", ratelimit.client_address(request), limit=FEEDBACK_PER_HOUR, period=3600
+    )
+    if text is not None and decision.allowed:
+        services.record_feedback(text=text, helpful=answer == "yes")
+    path = reverse("helpcenter-public:article", args=[store.slug, found.slug])
+    return redirect(f"{path}?{urlencode({'lang': language, 'thanks': '1'})}")
+
+
 @require_GET
 def article(request, store_slug: str, article_slug: str):
     store = _store(store_slug)
@@ -117,6 +144,7 @@ def article(request, store_slug: str, article_slug: str):
             "alternates": alternates,
             "canonical": request.build_absolute_uri(f"{path}?{urlencode({'lang': text.language})}"),
             "other_language": text.language != language,
+            "thanks": request.GET.get("thanks") == "1",
             "index_url": reverse("helpcenter-public:index", args=[store.slug])
             + "?"
             + urlencode({"lang": language}),

@@ -16,6 +16,7 @@ import re
 import nh3
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
@@ -147,12 +148,22 @@ def save_text(*, article: Article, language: str, title: str, body: str) -> Arti
         article=article,
         language=language,
         defaults={
-            "store_id": article.store_id, "title": title, "body": body, "html": render_markdown(body),
+            "store_id": article.store_id,
+            "title": title,
+            "body": body,
+            "html": render_markdown(body),
             "words": prepare_document(title, body),
         },  # fmt: skip
     )
     Article.objects.filter(pk=article.pk).update(updated_at=text.updated_at)
     return text
+
+
+def record_feedback(*, text: ArticleText, helpful: bool) -> None:
+    """Count one "Was this helpful?" answer (the caller limits how often a reader may answer)."""
+    field = "helpful" if helpful else "unhelpful"
+    # Counted in SQL: two readers answering at once both count; the text's updated_at stays as written.
+    ArticleText.objects.filter(pk=text.pk).update(**{field: F(field) + 1})
 
 
 @transaction.atomic

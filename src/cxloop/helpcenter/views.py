@@ -54,16 +54,13 @@ def article_list(request):
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
     articles = queries.list_articles(request.store)
-    rows = [
-        (
-            article,
-            queries.pick_text(
-                list(article.texts.all()), request.LANGUAGE_CODE, request.store.default_language
-            ),
-            sorted(text.language for text in article.texts.all()),
-        )
-        for article in articles
-    ]
+    rows = []
+    for article in articles:
+        texts = list(article.texts.all())
+        text = queries.pick_text(texts, request.LANGUAGE_CODE, request.store.default_language)
+        helpful = sum(t.helpful for t in texts)
+        answers = helpful + sum(t.unhelpful for t in texts)
+        rows.append((article, text, sorted(t.language for t in texts), helpful, answers))
     context = {
         "section": "helpdesk",
         "rows": rows,

@@ -269,3 +269,30 @@ def test_the_sitemap_names_every_published_article_in_each_language_with_its_alt
     first = root.find("s:url", spaces)
     assert {link.get("hreflang") for link in first.findall("x:link", spaces)} == {"en", "fa"}
     assert client.get("/help/no-such-store/sitemap.xml").status_code == 404
+
+
+def test_was_this_helpful_counts_per_language_and_is_limited_per_address(
+    client, store, staff_client, settings
+):
+    from cxloop.helpcenter import public_views
+
+    article = make_article(store, texts={"pl": ("Wysyłka", "x"), "fa": ("ارسال", "x")})
+    url = "/help/sklep-ania/shipping/feedback/"
+
+    first = client.post(url + "?lang=fa", {"helpful": "yes"})
+    client.post(url + "?lang=pl", {"helpful": "no"})
+    bad = client.post(url + "?lang=pl", {"helpful": "maybe"})
+    for _ in range(public_views.FEEDBACK_PER_HOUR):  # the rest of this address's hour: not counted
+        client.post(url + "?lang=fa", {"helpful": "yes"})
+
+    assert first.status_code == 302 and first["Location"] == "/help/sklep-ania/shipping/?lang=fa&thanks=1"
+    assert bad.status_code == 400
+    counts = dict(ArticleText.objects.filter(article=article).values_list("language", "helpful"))
+    assert counts["fa"] == public_views.FEEDBACK_PER_HOUR - 1 and counts["pl"] == 0
+    assert ArticleText.objects.get(article=article, language="pl").unhelpful == 1
+    thanked = client.get(first["Location"]).content.decode()
+    assert "Was this helpful?" not in thanked
+    listing = staff_client.get(reverse("helpcenter:articles")).content.decode()
+    assert f"{public_views.FEEDBACK_PER_HOUR - 1} of {public_views.FEEDBACK_PER_HOUR}" in listing
+    assert client.post("/help/sklep-ania/nothing/feedback/", {"helpful": "yes"}).status_code == 404
+    assert client.get(url).status_code == 405
