@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from cxloop.core.errors import DomainError
 from cxloop.core.models import Membership
@@ -142,10 +141,11 @@ def article_detail(request, article_id: int):
     return render(request, "helpcenter/article.html", context, status=status)
 
 
-@require_POST
 @admin_required
 def article_delete(request, article_id: int):
     article = queries.get_article(request.store, article_id)
+    if request.method != "POST":  # after the lookup: another store's id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     services.delete_article(article=article)
     messages.success(request, _("Article deleted."))
     return redirect("helpcenter:articles")

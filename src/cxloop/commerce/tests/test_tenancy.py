@@ -15,6 +15,8 @@ from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
 from cxloop.core.models import OutboxMessage
 from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
+from cxloop.helpcenter.models import ArticleText
+from cxloop.helpcenter.services import save_article, save_text
 from cxloop.helpdesk.models import Mailbox
 from cxloop.helpdesk.tests.factories import make_foreign_objects as make_foreign_helpdesk_objects
 from cxloop.hooks.models import WebhookDelivery, WebhookEndpoint
@@ -80,9 +82,12 @@ def foreign_objects(other_store):
         store=other_store, customer=customer, rfm_group="CHAMPIONS", computed_at=timezone.now()
     )
     segment = create_segment(store=other_store, name="Canary segment", query="amount_spent >= 0")
+    article = save_article(store=other_store, fields={"slug": "canary", "published": "on"})
+    save_text(article=article, language="en", title="Canary article", body="canary")
     return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
-            "delivery_id": delivery.pk, "mailbox_id": mailbox.pk, "segment_id": segment.pk}  # fmt: skip
+            "delivery_id": delivery.pk, "mailbox_id": mailbox.pk, "segment_id": segment.pk,
+            "article_id": article.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:
@@ -140,3 +145,5 @@ def test_foreign_order_is_unchanged_after_the_sweep(staff_client, foreign_object
 
     assert Order.objects.values().get(pk=foreign_objects["order_id"]) == before
     assert ImportJob.objects.values().get(pk=foreign_objects["job_id"]) == job_before
+    kept = ArticleText.objects.filter(article_id=foreign_objects["article_id"], title="Canary article")
+    assert kept.exists()
