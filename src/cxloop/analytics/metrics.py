@@ -274,9 +274,7 @@ def satisfaction_by_group(
 
 
 def _channel_of(orders: ir.Table):
-    """An order's last-touch channel (revenue_by_channel) from its own columns."""
-    if "own" not in orders.columns:
-        orders = _with_touch(orders)
+    """An order's last-touch channel (revenue_by_channel), from the columns `_with_touch` adds."""
     return ibis.coalesce(orders.own, orders.fallback)
 
 

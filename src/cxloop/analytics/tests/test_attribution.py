@@ -6,7 +6,6 @@ The same hand-computed answers from the warehouse (DuckDB), from PostgreSQL dire
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import ibis
 import pytest
 from django.db import connection
 
@@ -16,7 +15,7 @@ from cxloop.analytics.sources import event_referred, event_source
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.commerce.models import Customer, Event, Order
 
-from .test_metrics import spark  # noqa: F401 (the module's Spark session, a fixture)
+from .test_metrics import spark, warehouse_on_spark  # noqa: F401 (spark: the module's Spark session)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,17 +154,7 @@ def test_on_postgresql_the_database_gives_the_same_answers(shop):
 
 
 def test_on_spark_the_same_definitions_give_the_same_answers(shop, spark, tmp_path):  # noqa: F811
-    from cxloop.analytics.warehouse import reading
-
-    sync_warehouse(now=NOW)
-    names = metrics.WAREHOUSE_TABLES
-    with reading() as con:
-        for name in names:
-            con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")
-    for name in names:
-        spark.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
-    backend = ibis.pyspark.connect(spark)
-    tables = metrics.warehouse_tables(backend)
+    backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
 
     channels = build_channels(shop, days=7, now=NOW, backend=backend, tables=tables)
     report = build_dashboard(shop, days=7, now=NOW, backend=backend, tables=tables)

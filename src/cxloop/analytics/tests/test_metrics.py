@@ -188,23 +188,26 @@ def spark():
     session.stop()
 
 
-def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_path):
+def warehouse_on_spark(spark, tmp_path, now: datetime):
+    """Sync the warehouse, hand its tables to Spark as Parquet files; (backend, tables) on Spark."""
     from cxloop.analytics.warehouse import reading
 
-    sync_warehouse(now=NOW)
-    with reading() as con:  # the warehouse's tables as Parquet files, which Spark reads
+    sync_warehouse(now=now)
+    with reading() as con:
         for name in metrics.WAREHOUSE_TABLES:
             con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")
     for name in metrics.WAREHOUSE_TABLES:
         spark.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
     backend = ibis.pyspark.connect(spark)
+    return backend, metrics.warehouse_tables(backend)
 
-    on_spark = build_dashboard(
-        shop, days=7, now=NOW, backend=backend, tables=metrics.warehouse_tables(backend)
-    )
+
+def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_path):
+    backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
+
+    on_spark = build_dashboard(shop, days=7, now=NOW, backend=backend, tables=tables)
 
     assert figures(on_spark) == EXPECTED
-    tables = metrics.warehouse_tables(backend)
     assert cohort_rows(build_cohorts(shop, months=3, now=NOW, backend=backend, tables=tables)) == COHORTS
     assert [day.net for day in on_spark.days] == [Decimal(n) for n in DAYS]
     churn, spark_churn = (

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import ibis
 import pytest
 from django.db import connection
 
@@ -21,7 +20,7 @@ from cxloop.segments.models import CustomerPrediction
 from cxloop.surveys.models import Response
 from cxloop.surveys.tests.factories import make_survey
 
-from .test_metrics import spark  # noqa: F401 (the module's Spark session, a fixture)
+from .test_metrics import spark, warehouse_on_spark  # noqa: F401 (spark: the module's Spark session)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,8 +63,12 @@ def answered(store):
 
     customer("ania", first_order=("2026-03-10T10:00", {"utm_source": "Google"}), tier="HIGH",
              answers=[(nps, 10, "2026-11-01T10:00"), (csat, 5, "2026-11-02T10:00")])  # fmt: skip
-    customer("ben", first_order=("2026-11-05T10:00", {"referrer": "https://www.facebook.com/x"}), tier="LOW",
-             answers=[(nps, 3, "2026-11-10T10:00"), (nps, 0, "2026-06-01T10:00")])  # the June one: before
+    customer(
+        "ben",
+        first_order=("2026-11-05T10:00", {"referrer": "https://www.facebook.com/x"}),
+        tier="LOW",
+        answers=[(nps, 3, "2026-11-10T10:00"), (nps, 0, "2026-06-01T10:00")],
+    )  # the June one: before
     customer("chen", first_order=("2026-11-20T10:00", {"source_channel": "pos"}), tier="HIGH",
              answers=[(nps, 9, "2026-11-25T10:00"), (csat, 2, "2026-11-26T10:00"),
                       (ces, 1, "2026-11-26T10:00")])  # fmt: skip
@@ -141,20 +144,9 @@ def test_on_postgresql_the_database_gives_the_same_groups(answered):
 
 
 def test_on_spark_the_same_definitions_give_the_same_groups(answered, spark, tmp_path):  # noqa: F811
-    from cxloop.analytics.warehouse import reading
+    backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
 
-    sync_warehouse(now=NOW)
-    names = metrics.WAREHOUSE_TABLES
-    with reading() as con:
-        for name in names:
-            con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")
-    for name in names:
-        spark.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
-    backend = ibis.pyspark.connect(spark)
-
-    found = build_satisfaction(
-        answered, days=90, months=6, now=NOW, backend=backend, tables=metrics.warehouse_tables(backend)
-    )
+    found = build_satisfaction(answered, days=90, months=6, now=NOW, backend=backend, tables=tables)
 
     assert (rows(found.by_channel), rows(found.by_month), rows(found.by_tier)) == (
         EXPECTED_CHANNELS, EXPECTED_MONTHS, EXPECTED_TIERS,
