@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -41,7 +42,7 @@ def test_the_page_shows_this_stores_numbers_only_and_the_age_of_the_copy(agent_c
 
 
 def test_the_csv_holds_a_row_per_day_and_a_wrong_period_is_400(staff_client, store):
-    order(store, 1, "120.00")
+    placed = order(store, 1, "120.00").created_at
     sync_warehouse()
 
     response = staff_client.get(reverse("analytics:dashboard-csv"), {"days": "7"})
@@ -49,7 +50,10 @@ def test_the_csv_holds_a_row_per_day_and_a_wrong_period_is_400(staff_client, sto
 
     lines = text.strip().splitlines()
     assert lines[0].startswith("Day,Orders,Net revenue (PLN)")
-    assert len(lines) == 8 and lines[-1].endswith(",1,120.00")
+    # The order's row is its day in the store's time zone: an hour ago may be yesterday there.
+    local_day = placed.astimezone(ZoneInfo(store.timezone)).date().isoformat()
+    assert len(lines) == 8 and f"{local_day},1,120.00" in lines[1:]
+    assert sum(int(line.split(",")[1]) for line in lines[1:]) == 1
     assert staff_client.get(reverse("analytics:dashboard"), {"days": "5"}).status_code == 400
     assert staff_client.get(reverse("analytics:dashboard-csv"), {"days": "x"}).status_code == 400
 
