@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cxloop.surveys",
     "cxloop.helpdesk",
     "cxloop.helpcenter",
+    "cxloop.chat",
     "cxloop.segments",
     "cxloop.analytics",
     "cxloop.hooks",
@@ -188,6 +189,22 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+
+# The chat's push between processes (docs/chat.md): Redis when several processes serve, the
+# in-memory layer when one does (the demo). The database is the record either way.
+if CXLOOP_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CXLOOP_REDIS_URL], "prefix": os.environ.get("CXLOOP_CHAT_PREFIX", "cxchat")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Where the widget opens its socket: "" is this server's own origin (the demo, or a proxy that
+# sends /chat/ws/ to the chat server); else e.g. wss://chat.example.com.
+CXLOOP_CHAT_SOCKET_ORIGIN = os.environ.get("CXLOOP_CHAT_SOCKET_ORIGIN", "")
+ASGI_APPLICATION = "cxloop.asgi.application"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

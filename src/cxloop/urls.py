@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("cxloop.surveys.urls")),
     path("", include("cxloop.helpdesk.public_urls")),
     path("", include("cxloop.helpcenter.public_urls")),
+    path("", include("cxloop.chat.urls")),
     path("", include("cxloop.flows.urls")),
     path("", include("cxloop.commerce.urls")),
     path("", include("cxloop.hooks.urls")),

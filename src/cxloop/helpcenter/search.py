@@ -88,3 +88,79 @@ def _matching_ids(words: list[str], store_id: int) -> list[int]:
                 [store_id, fts5_query(words), MAX_MATCHES],
             )
         return [row[0] for row in cursor.fetchall()]
+
+
+# -- suggestions for a question (the chat widget) ---------------------------------
+
+SUGGESTIONS = 3
+SUGGESTION_CANDIDATES = 60  # best-ranked texts read to choose the articles from
+
+
+@dataclass
+class Suggestion:
+    text: ArticleText
+    plain_snippet: str
+
+
+def suggest_articles(store: Store, question: str, *, language: str) -> list[Suggestion]:
+    """Up to three published articles that best answer a question typed in the chat widget.
+
+    Unlike the search box, a question's words need not all match: its content words (stop words of
+    the visitor's and the store's language left out) are ranked by the database's full-text rank
+    (SQLite's bm25, PostgreSQL's ts_rank), and each article is offered once, in the best language.
+    """
+    words = _content_words(search_words(question), (language, store.default_language))
+    if not words:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            query = " | ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words)
+            cursor.execute(
+                "SELECT t.id, t.article_id, t.language FROM helpcenter_articletext t "
+                "JOIN helpcenter_article a ON a.id = t.article_id "
+                "WHERE t.store_id = %s AND a.published AND t.words_vector @@ CAST(%s AS tsquery) "
+                "ORDER BY ts_rank(t.words_vector, CAST(%s AS tsquery)) DESC, t.id LIMIT %s",
+                [store.pk, query, query, SUGGESTION_CANDIDATES],
+            )
+        else:
+            query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+            cursor.execute(
+                "SELECT t.id, t.article_id, t.language FROM helpcenter_search s "
+                "JOIN helpcenter_articletext t ON t.id = s.rowid "
+                "JOIN helpcenter_article a ON a.id = t.article_id "
+                "WHERE helpcenter_search MATCH %s AND t.store_id = %s AND a.published "
+                "ORDER BY bm25(helpcenter_search), t.id LIMIT %s",
+                [query, store.pk, SUGGESTION_CANDIDATES],
+            )
+        rows = cursor.fetchall()
+    # Articles in rank order (by their best text), each in the visitor's language if it matched there.
+    order: list[int] = []
+    chosen: dict[int, tuple] = {}
+    for row in rows:
+        current = chosen.get(row[1])
+        if current is None:
+            order.append(row[1])
+            chosen[row[1]] = row
+        elif _preference(row[2], language, store) < _preference(current[2], language, store):
+            chosen[row[1]] = row
+    picked = [chosen[article_id][0] for article_id in order[:SUGGESTIONS]]
+    texts = ArticleText.objects.select_related("article").in_bulk(picked)
+    found = []
+    for pk in picked:
+        text = texts[pk]
+        plain = (
+            nh3.clean(text.html, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        )
+        parts = snippet(" ".join(plain.split()), words) or [(" ".join(plain.split())[:160], False)]
+        found.append(Suggestion(text, "".join(part for part, _matched in parts)))
+    return found
+
+
+def _content_words(words: list[str], languages: tuple[str, ...]) -> list[str]:
+    from cxloop.surveys.themes import stop_words
+
+    stops = set()
+    for language in languages:
+        stops |= {fold(word) for word in stop_words(language or "")}
+    kept = [word for word in words if word not in stops and len(word) > 1 or (word and not word.isascii())]
+    return kept or words

@@ -28,6 +28,7 @@ from cxloop.core.models import Membership
 from cxloop.hooks import services as hooks
 from cxloop.surveys import services as surveys_services
 
+from .. import live_channels
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
 from .indexing import index_conversations
@@ -82,26 +83,35 @@ def new_message_id() -> str:
 def reply(*, conversation: Conversation, author, text: str) -> Message:
     """Answer the customer: a reply queued to send after commit (first_response_at set by the first).
 
-    Raises InvalidInput for an empty text, DomainError when the conversation has no address.
+    A chat whose visitor has the widget open (or left no address) is answered in the widget
+    (live_channels); everything else by email. Raises InvalidInput for an empty text, DomainError
+    when the conversation has no address.
     """
     text = _text(text)
-    if not conversation.contact_email:
+    live = live_channels.for_reply(conversation)
+    if live is None and not conversation.contact_email:
         raise DomainError(_("This conversation has no email address to reply to."), code="no_address")
     at = timezone.now()
+    if live is not None:  # the customer's chat is open (or there is no address): the reply goes there
+        fields = {"channel": live.channel, "delivery": Message.Delivery.SENT, "sent_at": at}
+    else:
+        fields = {
+            "channel": Channel.EMAIL,
+            "from_email": conversation.store.support_email or "",
+            "to": [conversation.contact_email],
+            "subject": reply_subject(conversation.subject),
+            "message_id": new_message_id(),
+            "delivery": Message.Delivery.QUEUED,
+        }
     message = Message.objects.create(
         store_id=conversation.store_id,
         conversation=conversation,
         kind=Message.Kind.REPLY,
-        channel=Channel.EMAIL,
         author=author,
-        from_email=conversation.store.support_email or "",
-        to=[conversation.contact_email],
-        subject=reply_subject(conversation.subject),
         text=text,
         reply_text=text,
-        message_id=new_message_id(),
-        delivery=Message.Delivery.QUEUED,
         created_at=at,
+        **fields,
     )
     changes = {"last_message_at": at, "last_agent_reply_at": at}
     if conversation.first_response_at is None:
@@ -110,6 +120,9 @@ def reply(*, conversation: Conversation, author, text: str) -> Message:
     update_sla(conversation, now=at)
     index_conversations([conversation.pk])
     hooks.publish(conversation.store, MESSAGE_CREATED, message_payload(message))
+    if live is not None:
+        transaction.on_commit(partial(live.deliver, message))
+        return message
     from ..tasks import send_reply_task
 
     transaction.on_commit(partial(send_reply_task.enqueue, message.pk))

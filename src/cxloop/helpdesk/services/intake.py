@@ -59,6 +59,9 @@ class Incoming:
     auto_submitted: bool = False
     bounce: bool = False
     problems: list = field(default_factory=list)
+    # False when from_email is only what a visitor typed (a chat form): it is where replies go, but
+    # it links no customer record; only a verified address does.
+    link_customer: bool = True
 
 
 def take_message(
@@ -204,7 +207,8 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
 def _new_conversation(store: Store, channel: str, incoming: Incoming, at) -> Conversation:
     """The conversation a customer's first message opens (not written yet: `_take` writes it)."""
     email = incoming.from_email.strip().lower()
-    customer = commerce_queries.first_customer_by_email(store, email) if email else None
+    linked = email and incoming.link_customer
+    customer = commerce_queries.first_customer_by_email(store, email) if linked else None
     return Conversation(
         pk=prepared.new_id(Conversation),
         store=store,

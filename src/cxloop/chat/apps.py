@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ChatConfig(AppConfig):
+    name = "cxloop.chat"
+    label = "chat"
+    verbose_name = "Live chat"
+
+    def ready(self):
+        from cxloop.helpdesk import live_channels
+        from cxloop.helpdesk.models import Channel
+
+        from . import services
+
+        live_channels.register(Channel.CHAT, is_present=services.is_present, deliver=services.deliver_reply)

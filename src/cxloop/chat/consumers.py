@@ -1,0 +1,236 @@
+"""The chat's WebSockets: the widget's (`/chat/ws/visitor/`) and the agents' (`/chat/ws/agent/<store id>/`).
+
+The widget's socket speaks JSON frames:
+
+    -> {"type": "hello", "token": "...", "after": 41}      first, always
+    <- {"type": "ready", "visitor_id": 7}  then every message after 41
+    -> {"type": "message", "text": "...", "client_id": "c-3"}
+    <- {"type": "ack", "client_id": "c-3", "message": {...}}  (the same answer when sent again)
+    -> {"type": "typing"} / {"type": "page", "url": ..., "title": ...}
+    <- {"type": "message", "message": {...}} / {"type": "typing", "from": "agent"}
+    <- {"type": "error", "error": "invalid", "detail": "text: must not be empty.", "field": "text"}
+
+No cookie is involved (the token is the credential), so any storefront origin
+may open it. The agents' socket is a staff page's: it needs the session
+cookie, a membership of the store, and a page of this server's own origin
+(asgi.py checks the Origin), so another site cannot open it in an agent's
+browser.
+"""
+
+import json
+import logging
+import time
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from cxloop.core.errors import DomainError
+
+from . import realtime, services
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME = 16 * 1024  # bytes of one frame; a message is at most services.MAX_TEXT characters
+# Per connection: a burst of MESSAGE_BURST messages, then one per MESSAGE_EVERY seconds.
+MESSAGE_BURST = 10
+MESSAGE_EVERY = 1.0
+TYPING_EVERY = 1.0  # typing signals passed on, at most one per this many seconds
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_LARGE = 1009
+CLOSE_POLICY = 1008
+
+
+class Bucket:
+    """A token bucket: `take()` is False once a burst is spent, until time refills it."""
+
+    def __init__(self, burst: int, every: float):
+        self.burst, self.every = burst, every
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) / self.every)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class VisitorConsumer(AsyncJsonWebsocketConsumer):
+    visitor = None
+
+    async def chat_event(self, event):
+        pushed = event["event"]
+        message = pushed.get("message") or {}
+        if pushed.get("type") == "message" and message.get("client_id") and message["client_id"] in self.sent:
+            return  # this socket's own message, already acked (the visitor's other tabs get it)
+        await self.send_json(pushed)
+
+    async def connect(self):
+        self.messages = Bucket(MESSAGE_BURST, MESSAGE_EVERY)
+        self.typing_at = 0.0
+        self.sent = deque(maxlen=100)  # client ids this socket sent: their echo to the group is skipped
+        await self.accept()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if bytes_data is not None or text_data is None or len(text_data) > MAX_FRAME:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error("malformed_body", "The frame is not JSON.")
+            return
+        if not isinstance(content, dict):
+            await self._error("malformed_body", "The frame is not a JSON object.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        if self.visitor is None:
+            if kind != "hello":
+                await self.close(code=CLOSE_UNAUTHORIZED)
+                return
+            await self._hello(content)
+            return
+        if kind == "message":
+            await self._message(content)
+        elif kind == "typing":
+            now = time.monotonic()
+            if now - self.typing_at >= TYPING_EVERY:
+                self.typing_at = now
+                await self.channel_layer.group_send(
+                    realtime.store_group(self.visitor.store_id),
+                    {"type": realtime.EVENT, "event": {"type": "typing", "visitor_id": self.visitor.pk,
+                                                       "conversation_id": self.visitor.conversation_id}},
+                )  # fmt: skip
+        elif kind == "page":
+            await database_sync_to_async(services.seen)(
+                visitor=self.visitor,
+                page_url=str(content.get("url", "")),
+                page_title=str(content.get("title", "")),
+            )
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self._error("invalid", "type: one of message, typing, page, ping.", field="type")
+
+    async def _hello(self, content):
+        after = content.get("after", 0)
+        try:
+            visitor = await database_sync_to_async(services.visitor_from_token)(str(content.get("token", "")))
+        except DomainError:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        if not isinstance(after, int) or after < 0:
+            after = 0
+        self.visitor = visitor
+        await self.channel_layer.group_add(realtime.visitor_group(visitor.pk), self.channel_name)
+        missed = await database_sync_to_async(self._catch_up)(after)
+        await self.send_json({"type": "ready", "visitor_id": visitor.pk})
+        for message in missed:
+            await self.send_json({"type": "message", "message": message})
+
+    def _catch_up(self, after: int) -> list[dict]:
+        services.seen(visitor=self.visitor)
+        self.visitor.refresh_from_db(fields=["conversation"])
+        return services.history(self.visitor, after=after)
+
+    async def _message(self, content):
+        client_id = content.get("client_id")
+        if not self.messages.take():
+            await self._error("rate_limited", "Too many messages; wait a moment.", client_id=client_id)
+            return
+        try:
+            message, _created = await database_sync_to_async(self._send)(content.get("text"), client_id)
+        except DomainError as error:
+            await self._error(error.code, error.message, field=error.field, client_id=client_id)
+            return
+        self.sent.append(client_id)
+        await self.send_json({"type": "ack", "client_id": client_id, "message": message})
+
+    def _send(self, text, client_id) -> tuple[dict, bool]:
+        message, created = services.send(visitor=self.visitor, text=text, client_id=client_id)
+        if self.visitor.conversation_id is None:
+            self.visitor.conversation_id = message.conversation_id
+        return services.widget_message(message, client_id=client_id), created
+
+    async def _error(self, code, detail, *, field=None, client_id=None):
+        body = {"type": "error", "error": code, "detail": detail, "field": field}
+        if client_id is not None:
+            body["client_id"] = client_id
+        await self.send_json(body)
+
+    async def disconnect(self, code):
+        if self.visitor is not None:
+            await self.channel_layer.group_discard(realtime.visitor_group(self.visitor.pk), self.channel_name)
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):
+    """A staff page's live feed of the store's chats: new messages and typing, both ways."""
+
+    store_id = None
+
+    async def connect(self):
+        store_id = self.scope["url_route"]["kwargs"]["store_id"]
+        user = self.scope.get("user")
+        if (
+            user is None
+            or not user.is_authenticated
+            or not await database_sync_to_async(_is_member)(user, store_id)
+        ):
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        self.store_id = store_id
+        self.typing_at = 0.0
+        await self.channel_layer.group_add(realtime.store_group(store_id), self.channel_name)
+        await self.accept()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if bytes_data is not None or text_data is None or len(text_data) > MAX_FRAME:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        if isinstance(content, dict) and content.get("type") == "typing":
+            await self._typing(content.get("conversation_id"))
+
+    async def _typing(self, conversation_id):
+        now = time.monotonic()
+        if not isinstance(conversation_id, int) or now - self.typing_at < TYPING_EVERY:
+            return
+        self.typing_at = now
+        visitor_id = await database_sync_to_async(_visitor_of)(self.store_id, conversation_id)
+        if visitor_id is not None:  # only a chat of this store
+            await self.channel_layer.group_send(
+                realtime.visitor_group(visitor_id),
+                {"type": realtime.EVENT, "event": {"type": "typing", "from": "agent"}},
+            )
+
+    async def chat_event(self, event):
+        await self.send_json(event["event"])
+
+    async def disconnect(self, code):
+        if self.store_id is not None:
+            await self.channel_layer.group_discard(realtime.store_group(self.store_id), self.channel_name)
+
+
+def _is_member(user, store_id: int) -> bool:
+    from cxloop.core.models import Membership
+
+    return Membership.objects.filter(user=user, store_id=store_id).exists()
+
+
+def _visitor_of(store_id: int, conversation_id: int) -> int | None:
+    from .models import Visitor
+
+    return (
+        Visitor.objects.filter(store_id=store_id, conversation_id=conversation_id)
+        .values_list("pk", flat=True)
+        .first()
+    )

@@ -1,0 +1,56 @@
+"""Live chat: a storefront visitor's chat with the store.
+
+A chat is a help-desk conversation with the channel "chat" (helpdesk.models):
+its messages are the desk's messages, worked in the same inbox under the same
+routing, SLAs and rules. What only a chat has lives here: the visitor the
+widget speaks for, where they are on the storefront, and the counts of what
+self-service answered without a person.
+"""
+
+from django.db import models
+
+from cxloop.core.models import StoreScopedModel
+
+
+class Visitor(StoreScopedModel):
+    """One browser's chat with a store, known to the widget by a signed token (chat.tokens).
+
+    `key` is random and never shown to staff; the token that carries it is the
+    visitor's only credential. The conversation is made by the first message.
+    """
+
+    key = models.CharField(max_length=32, unique=True)
+    conversation = models.OneToOneField(
+        "helpdesk.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_visitor"
+    )
+    customer = models.ForeignKey(
+        "commerce.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # only from a signed identity
+    # What the visitor typed in the widget's form: shown to staff as given, never trusted to
+    # link a customer record (a signed identity does that).
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    anonymous_id = models.CharField(max_length=64, blank=True)  # the storefront snippet's visitor id
+    page_url = models.CharField(max_length=2000, blank=True)  # the page the widget was last open on
+    page_title = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-last_seen_at"], name="chat_visitor_seen")]
+
+    def __str__(self):
+        return f"visitor {self.pk}"
+
+
+class Deflection(StoreScopedModel):
+    """A visitor said an offered help-centre article answered their question (no person needed)."""
+
+    visitor = models.ForeignKey(Visitor, null=True, on_delete=models.SET_NULL, related_name="+")
+    article = models.ForeignKey("helpcenter.Article", null=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "created_at"], name="chat_deflection_time")]

@@ -1,0 +1,16 @@
+"""The widget's endpoints (namespace "chat"); the sockets are routed in cxloop/asgi.py."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "chat"
+urlpatterns = [
+    path("chat/<str:store_slug>/start", views.start, name="start"),
+    path("chat/<str:store_slug>/messages", views.messages, name="messages"),
+    path("chat/<str:store_slug>/contact", views.contact, name="contact"),
+    path("chat/<str:store_slug>/seen", views.seen, name="seen"),
+    path("chat/<str:store_slug>/suggest", views.suggest, name="suggest"),
+    path("chat/<str:store_slug>/deflected", views.deflected, name="deflected"),
+    path("chat/<str:store_slug>/order", views.order, name="order"),
+]

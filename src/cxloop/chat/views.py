@@ -1,0 +1,321 @@
+"""The widget's HTTP endpoints under /chat/<store>/ (JSON; any storefront origin; no cookies).
+
+    POST start      {token?, lang, page_url, page_title, anonymous_id, email?, identity_hash?}
+                    -> {token, visitor_id, messages, socket_url, poll_url, online, opens_at, strings}
+    POST messages   {text, client_id}                    -> {message}  (201 new, 200 sent before)
+    GET  messages?after=N&wait=S   long polling: what came after N, waiting up to S seconds (max 25)
+    POST contact    {name, email}                        -> {}
+    POST seen       {page_url, page_title}               -> {}
+    POST suggest    {q}                                  -> {articles: [{id, title, url, snippet}]}
+    POST deflected  {article_id}                         -> {}
+    POST order      {number, email}                      -> {order} or 404 (the same for a wrong email)
+
+Everything but start takes the visitor token as `Authorization: Bearer <token>`.
+Errors are the API's JSON shape (core.errors) with a 4xx status.
+"""
+
+import asyncio
+import json
+import re
+import time
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from cxloop.core.errors import DomainError, InvalidInput, MalformedBody, NotFound, error_body
+from cxloop.core.models import Store
+from cxloop.surveys import ratelimit
+
+from . import availability, realtime, services
+
+SLUG = re.compile(r"[-\w]{1,80}")
+MAX_BODY = 32 * 1024
+POLL_WAIT_MAX = 25  # seconds a long poll may wait
+POLL_CHECK = 2.0  # seconds between database checks while waiting (a push ends the wait sooner)
+STARTS_PER_MINUTE = 30  # per address
+SUGGESTS_PER_MINUTE = 30
+
+
+def _cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "Retry-After"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _preflight() -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    response["Access-Control-Max-Age"] = "86400"
+    return _cors(response)
+
+
+def _error(error: DomainError) -> JsonResponse:
+    response = JsonResponse(error.as_dict(), status=error.status)
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(error.retry_after)
+    return _cors(response)
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int):
+        super().__init__(_("Too many requests; try again in a moment."))
+        self.retry_after = retry_after
+
+
+def _limit(scope: str, request, limit: int, period: int = 60) -> None:
+    decision = ratelimit.hit(scope, ratelimit.client_address(request), limit=limit, period=period)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after)
+
+
+def _store(slug: str) -> Store:
+    store = Store.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
+    if store is None:
+        raise NotFound("No such store.")
+    return store
+
+
+def _body(request) -> dict:
+    if len(request.body) > MAX_BODY:
+        raise MalformedBody(f"The body is larger than {MAX_BODY} bytes.")
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise MalformedBody("The body is not JSON.") from None
+    if not isinstance(data, dict):
+        raise MalformedBody("The body is not a JSON object.")
+    return data
+
+
+def _token(request) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else ""
+
+
+def _visitor(request, store_slug: str):
+    store = _store(store_slug)
+    return services.visitor_from_token(_token(request), store=store)
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name}: must be a string.", field=name)
+    return value
+
+
+def widget(methods: tuple[str, ...]):
+    """A widget endpoint: CORS, the preflight, no CSRF (no cookies), JSON errors, the visitor's language."""
+
+    def wrap(view):
+        @csrf_exempt
+        def endpoint(request, store_slug: str):
+            if request.method == "OPTIONS":
+                return _preflight()
+            if request.method not in methods:
+                return _cors(
+                    JsonResponse(error_body("method_not_allowed", "Method not allowed."), status=405)
+                )
+            language = services.clean_language(request.GET.get("lang", "")) or "en"
+            try:
+                with translation.override(language):
+                    return _cors(view(request, store_slug))
+            except DomainError as error:
+                return _error(error)
+
+        return endpoint
+
+    return wrap
+
+
+@widget(("POST",))
+def start(request, store_slug: str):
+    store = _store(store_slug)
+    _limit(f"chat-start:{store.pk}", request, STARTS_PER_MINUTE)
+    data = _body(request)
+    visitor, token = services.start(
+        store=store,
+        token=_text(data, "token"),
+        language=_text(data, "lang"),
+        page_url=_text(data, "page_url"),
+        page_title=_text(data, "page_title"),
+        anonymous_id=_text(data, "anonymous_id"),
+        identity_email=_text(data, "email"),
+        identity_hash=_text(data, "identity_hash"),
+    )
+    with translation.override(visitor.language):
+        state = availability.now(store)
+        return JsonResponse({
+            "token": token,
+            "visitor_id": visitor.pk,
+            "language": visitor.language,
+            "rtl": translation.get_language_bidi(),
+            "messages": services.history(visitor),
+            "socket_url": _socket_url(request),
+            "poll_url": request.build_absolute_uri(reverse("chat:messages", args=[store.slug])),
+            "help_url": request.build_absolute_uri(reverse("helpcenter-public:index", args=[store.slug])),
+            "store_name": store.name,
+            "online": state.online,
+            "opens_at": state.opens_at_text,
+            "has_email": bool(visitor.email),
+        })  # fmt: skip
+
+
+def _socket_url(request) -> str:
+    origin = settings.CXLOOP_CHAT_SOCKET_ORIGIN
+    if not origin:
+        origin = (
+            request.build_absolute_uri("/")
+            .rstrip("/")
+            .replace("https://", "wss://")
+            .replace("http://", "ws://")
+        )
+    return origin.rstrip("/") + "/chat/ws/visitor/"
+
+
+@csrf_exempt
+async def messages(request, store_slug: str):
+    if request.method == "OPTIONS":
+        return _preflight()
+    if request.method == "POST":
+        return await sync_to_async(_post_message)(request, store_slug)
+    if request.method != "GET":
+        return _cors(JsonResponse(error_body("method_not_allowed", "Method not allowed."), status=405))
+    try:
+        visitor = await sync_to_async(_visitor)(request, store_slug)
+        after, wait = _int(request, "after", 0), min(_int(request, "wait", 0), POLL_WAIT_MAX)
+    except DomainError as error:
+        return _error(error)
+    found = await _wait_for_messages(visitor, after, wait)
+    return _cors(JsonResponse({"messages": found}))
+
+
+@widget(("POST",))
+def _post_message(request, store_slug: str):
+    visitor = _visitor(request, store_slug)
+    data = _body(request)
+    message, created = services.send(visitor=visitor, text=data.get("text"), client_id=data.get("client_id"))
+    return JsonResponse(
+        {"message": services.widget_message(message, client_id=data["client_id"])},
+        status=201 if created else 200,
+    )
+
+
+async def _wait_for_messages(visitor, after: int, wait: int) -> list[dict]:
+    """What came after `after`; if nothing yet, wait up to `wait` seconds for a push or a stored row."""
+    found = await sync_to_async(_history)(visitor, after)
+    if found or wait <= 0:
+        return found
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = realtime.visitor_group(visitor.pk)
+    await layer.group_add(group, channel)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            try:
+                await asyncio.wait_for(layer.receive(channel), timeout=min(POLL_CHECK, remaining))
+            except TimeoutError:
+                pass
+            found = await sync_to_async(_history)(visitor, after)
+            if found:
+                return found
+    finally:
+        await layer.group_discard(group, channel)
+
+
+def _history(visitor, after: int) -> list[dict]:
+    services.seen(visitor=visitor)
+    visitor.refresh_from_db(fields=["conversation"])
+    return services.history(visitor, after=after)
+
+
+def _int(request, name: str, default: int) -> int:
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 12:
+        raise InvalidInput(f"{name}: a whole number.", field=name)
+    return int(raw)
+
+
+@widget(("POST",))
+def contact(request, store_slug: str):
+    visitor = _visitor(request, store_slug)
+    data = _body(request)
+    services.set_contact(visitor=visitor, name=_text(data, "name"), email=_text(data, "email"))
+    return JsonResponse({})
+
+
+@widget(("POST",))
+def seen(request, store_slug: str):
+    visitor = _visitor(request, store_slug)
+    data = _body(request)
+    services.seen(visitor=visitor, page_url=_text(data, "page_url"), page_title=_text(data, "page_title"))
+    return JsonResponse({})
+
+
+@widget(("POST",))
+def suggest(request, store_slug: str):
+    from cxloop.helpcenter.search import suggest_articles
+
+    visitor = _visitor(request, store_slug)
+    _limit(f"chat-suggest:{visitor.store_id}", request, SUGGESTS_PER_MINUTE)
+    question = _text(_body(request), "q")[:500]
+    found = suggest_articles(visitor.store, question, language=visitor.language)
+    articles = [
+        {
+            "id": result.text.article_id,
+            "title": result.text.title,
+            "snippet": result.plain_snippet,
+            "url": request.build_absolute_uri(
+                reverse("helpcenter-public:article", args=[visitor.store.slug, result.text.article.slug])
+                + f"?lang={result.text.language}"
+            ),
+        }
+        for result in found
+    ]
+    return JsonResponse({"articles": articles})
+
+
+@widget(("POST",))
+def deflected(request, store_slug: str):
+    visitor = _visitor(request, store_slug)
+    article_id = _body(request).get("article_id")
+    if not isinstance(article_id, int) or isinstance(article_id, bool):
+        raise InvalidInput("article_id: a whole number.", field="article_id")
+    services.record_deflection(visitor=visitor, article_id=article_id)
+    return JsonResponse({})
+
+
+@widget(("POST",))
+def order(request, store_slug: str):
+    from . import order_status
+
+    visitor = _visitor(request, store_slug)
+    data = _body(request)
+    found = order_status.look_up(
+        store=visitor.store,
+        number=_text(data, "number"),
+        email=_text(data, "email"),
+        client=ratelimit.client_address(request),
+    )
+    if found is None:  # no such order, or not with this email: one answer for both
+        raise NotFound(_("We could not find an order with that number and email address."))
+    return JsonResponse({"order": found})
