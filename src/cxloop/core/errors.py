@@ -75,3 +75,21 @@ class Conflict(DomainError):
 class Gone(DomainError):
     status = 410
     code = "gone"
+
+
+class RateLimited(DomainError):
+    """Too many requests in a rate-limit window; `retry_after` is the seconds until it ends.
+
+    The body (`as_dict`) includes `retry_after`; an endpoint sends it as the
+    Retry-After header as well.
+    """
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None, code: str | None = None):
+        super().__init__(message, field=field, code=code)
+        self.retry_after = retry_after
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "retry_after": self.retry_after}
