@@ -49,7 +49,7 @@ demo: install
 	@echo "Starting cxloop on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
 	@DEBUG=1 $(BIN)/cxloop worker & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  DEBUG=1 $(BIN)/cxloop serve --host 127.0.0.1 --port 8000
+	  DEBUG=1 $(BIN)/cxloop serve --asgi --host 127.0.0.1 --port 8000
 
 clean:
 	rm -rf $(VENV) var

@@ -2,6 +2,8 @@
 
     cxloop serve [--host H] [--port P] [--workers N] [--threads T] [--no-access-log]
                                                        web server (gunicorn)
+    cxloop serve --asgi [--host H] [--port P]          one process for the site and the chat's
+                                                       sockets (uvicorn; the demo, or /chat/ alone)
     cxloop worker                                      background tasks
     cxloop store create NAME --currency CUR ...        and other Django commands
     cxloop member invite|role|remove EMAIL --store S   the team (emailed one-time links)
@@ -25,7 +27,22 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request to stdout")
+    parser.add_argument(
+        "--asgi", action="store_true", help="serve under ASGI with the chat's WebSockets (one process)"
+    )
     args = parser.parse_args(argv)
+    if args.asgi:
+        # One process, so Channels' in-memory layer reaches every socket (docs/chat.md); a frame
+        # larger than 64 KiB is refused by the server before the chat reads it.
+        os.execvp(
+            sys.executable,
+            [
+                sys.executable, "-m", "uvicorn", "cxloop.asgi:application",
+                "--host", args.host, "--port", str(args.port),
+                "--ws-max-size", "65536", "--proxy-headers", "--lifespan", "off",
+                *(["--no-access-log"] if args.no_access_log else []),
+            ],
+        )  # fmt: skip
     access_log = [] if args.no_access_log else ["--access-logfile", "-"]
     os.execvp(
         sys.executable,

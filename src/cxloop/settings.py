@@ -26,6 +26,8 @@ service. Production differs only by its environment variables:
     CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
     CXLOOP_IMAP_ALLOW_PRIVATE  "1" to let support mailboxes be read from private addresses (on with DEBUG)
     CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
+    CXLOOP_CHAT_SOCKET_ORIGIN  where the chat widget opens its socket, e.g. wss://chat.example.com
+                     (default: this server's own origin); docs/chat.md
 """
 
 import os

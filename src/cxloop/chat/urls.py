@@ -13,4 +13,5 @@ urlpatterns = [
     path("chat/<str:store_slug>/suggest", views.suggest, name="suggest"),
     path("chat/<str:store_slug>/deflected", views.deflected, name="deflected"),
     path("chat/<str:store_slug>/order", views.order, name="order"),
+    path("chat/<str:store_slug>/preview/", views.preview, name="preview"),
 ]

@@ -28,11 +28,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cxloop.core.errors import DomainError, InvalidInput, MalformedBody, NotFound, error_body
+from cxloop.core.errors import DomainError, InvalidInput, MalformedBody, NotFound, RateLimited, error_body
 from cxloop.core.models import Store
 from cxloop.surveys import ratelimit
 
 from . import availability, realtime, services
+from .strings import widget_strings
 
 SLUG = re.compile(r"[-\w]{1,80}")
 MAX_BODY = 32 * 1024
@@ -64,19 +65,10 @@ def _error(error: DomainError) -> JsonResponse:
     return _cors(response)
 
 
-class RateLimited(DomainError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int):
-        super().__init__(_("Too many requests; try again in a moment."))
-        self.retry_after = retry_after
-
-
 def _limit(scope: str, request, limit: int, period: int = 60) -> None:
     decision = ratelimit.hit(scope, ratelimit.client_address(request), limit=limit, period=period)
     if not decision.allowed:
-        raise RateLimited(decision.retry_after)
+        raise RateLimited(_("Too many requests; try again in a moment."), retry_after=decision.retry_after)
 
 
 def _store(slug: str) -> Store:
@@ -171,6 +163,7 @@ def start(request, store_slug: str):
             "online": state.online,
             "opens_at": state.opens_at_text,
             "has_email": bool(visitor.email),
+            "strings": widget_strings(store.name),
         })  # fmt: skip
 
 
@@ -319,3 +312,26 @@ def order(request, store_slug: str):
     if found is None:  # no such order, or not with this email: one answer for both
         raise NotFound(_("We could not find an order with that number and email address."))
     return JsonResponse({"order": found})
+
+
+def preview(request, store_slug: str):
+    """A storefront page with the widget, served by cxloop: the demo's shop window and the owner's preview."""
+    from django.http import Http404
+    from django.shortcuts import render
+
+    from cxloop.commerce.models import Product
+
+    store = Store.objects.filter(slug=store_slug).first() if SLUG.fullmatch(store_slug) else None
+    if store is None:
+        raise Http404("No such store.")
+    language = services.clean_language(request.GET.get("lang", "")) or store.default_language
+    names = dict(settings.LANGUAGES)
+    languages = [(code, names.get(code, code)) for code in services.LANGUAGES]
+    products = Product.objects.filter(store=store).order_by("pk")[:8]
+    with translation.override(language):
+        return render(
+            request,
+            "chat/preview.html",
+            {"store": store, "language": language, "rtl": translation.get_language_bidi(),
+             "languages": languages, "products": products},
+        )  # fmt: skip
