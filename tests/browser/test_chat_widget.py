@@ -1,0 +1,171 @@
+"""A shopper chats in Persian from a storefront page, an agent answers from the inbox, the server goes away
+and comes back: nothing is lost or shown twice. A Chinese shopper checks an order's status.
+
+The site runs under uvicorn (cxloop.asgi, as `cxloop serve --asgi` runs it) in a thread of the test, so
+the WebSockets are real and the server can be stopped and started again on the same port.
+"""
+
+import re
+import threading
+import time
+
+import pytest
+import uvicorn
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from cxloop.commerce.models import Fulfilment, LineItem, Order
+from cxloop.core import services as core_services
+from cxloop.core.models import Membership
+from cxloop.helpcenter import services as helpcenter
+from cxloop.helpdesk.models import Message
+from cxloop.testing.apiserver import free_port
+from cxloop.testing.fixtures import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+QUESTION = "چطور کفش را پس بدهم؟"
+ANSWER = "سلام! برچسب مرجوعی را امروز برایتان می‌فرستم."
+
+
+class Site:
+    """cxloop.asgi under uvicorn in a thread; stop() and start() again on the same port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+        self.thread = None
+
+    def start(self):
+        from cxloop.asgi import application
+
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the ASGI server did not start"
+            time.sleep(0.05)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def site(transactional_db):
+    running = Site()
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_a_persian_shopper_is_offered_an_article_then_talks_to_an_agent_through_a_drop(
+    page: Page, site, browser
+):
+    store, _ = core_services.create_store(name="فروشگاه کفش", currency="IRR", slug="kafsh")
+    agent, _ = core_services.add_staff(
+        store=store, email="agent@kafsh.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    article = helpcenter.save_article(
+        store=store, fields={"slug": "returns", "section": "returns", "published": True}
+    )
+    helpcenter.save_text(
+        article=article, language="fa", title="پس دادن کفش", body="تا ۳۰ روز می‌توانید کفش را پس بدهید."
+    )
+
+    # the shopper opens the chat on the storefront and asks in Persian
+    page.goto(f"{site.url}/chat/kafsh/preview/?lang=fa")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="گفتگو با ما").click()
+    expect(widget.get_by_role("dialog")).to_have_attribute("dir", "rtl")
+    widget.get_by_role("textbox").fill(QUESTION)
+    widget.get_by_role("textbox").press("Enter")
+
+    # a help-centre article is offered; the shopper still wants a person
+    expect(widget.get_by_role("link", name="پس دادن کفش")).to_be_visible()
+    widget.get_by_role("button", name="گفتگو با یک نفر").click()
+    deadline = time.monotonic() + 10
+    while not Message.objects.filter(store=store, kind=Message.Kind.INCOMING).exists():
+        assert time.monotonic() < deadline, "the question never reached the inbox"
+        time.sleep(0.1)
+
+    # the agent answers from the inbox, in another browser
+    staff = browser.new_context()
+    desk = staff.new_page()
+    desk.goto(f"{site.url}/login/")
+    desk.get_by_label("Email").fill(agent.username)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    expect(desk.get_by_role("navigation", name="Main")).to_be_visible()
+    desk.goto(f"{site.url}/helpdesk/")
+    desk.get_by_role("link", name=re.compile("چطور کفش")).click()
+    desk.get_by_label(re.compile("Reply in the chat")).fill(ANSWER)
+    desk.locator("form[action$='/reply'] button[type=submit]").click()
+
+    # the shopper sees it live, as text
+    expect(widget.locator("li.agent .bubble")).to_have_text(ANSWER)
+
+    # the server goes away; the shopper writes meanwhile, and the agent answers again
+    site.stop()
+    widget.get_by_role("textbox").fill("ممنون، منتظرم")
+    widget.get_by_role("textbox").press("Enter")
+    expect(widget.locator(".note")).to_be_visible()
+    from cxloop.helpdesk.services.conversations import reply
+
+    conversation = Message.objects.filter(store=store, kind=Message.Kind.INCOMING).first().conversation
+    reply(conversation=conversation, author=agent, text="برچسب ارسال شد.")
+    site.start()
+
+    # back: the missed reply arrives, the waiting message is sent, nothing twice
+    expect(widget.locator("li.agent .bubble")).to_have_count(2, timeout=40_000)
+    expect(widget.locator("li.visitor.pending")).to_have_count(0, timeout=20_000)
+    visitor_texts = widget.locator("li.visitor .bubble").all_inner_texts()
+    assert visitor_texts == [QUESTION, "ممنون، منتظرم"]
+    assert list(
+        Message.objects.filter(store=store, kind=Message.Kind.INCOMING)
+        .order_by("pk")
+        .values_list("text", flat=True)
+    ) == [QUESTION, "ممنون، منتظرم"]
+    staff.close()
+
+
+def test_a_chinese_shopper_checks_an_orders_status_in_the_widget(page: Page, site):
+    store, _ = core_services.create_store(name="茶叶店", currency="CNY", slug="chaye")
+    core_services.add_staff(
+        store=store, email="owner@chaye.test", role=Membership.Role.OWNER, password=PASSWORD
+    )
+    order = Order.objects.create(
+        store=store, platform="shopify", external_id="1", number="#2001", email="li@example.cn",
+        currency="CNY", total="88.00", created_at=timezone.now(), fulfillment_status=Order.Fulfillment.FULFILLED,
+        financial_status=Order.Financial.PAID,
+    )  # fmt: skip
+    LineItem.objects.create(
+        store=store, order=order, title="龙井茶 <img src=x onerror=alert(1)>", quantity=2, price="44"
+    )
+    Fulfilment.objects.create(
+        store=store, order=order, external_id="f1", status=Fulfilment.Status.IN_TRANSIT,
+        tracking_number="SF123", tracking_url="https://www.sf-express.com/track?no=SF123",
+    )  # fmt: skip
+
+    page.goto(f"{site.url}/chat/chaye/preview/?lang=zh-hans")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="在线咨询").click()
+    widget.get_by_role("button", name="我的订单在哪里？").click()
+    widget.get_by_label("订单号").fill("２００１")
+    widget.get_by_label("下单时使用的电子邮件").fill("wrong@example.cn")
+    widget.get_by_role("button", name="查询订单").click()
+    expect(widget.get_by_role("alert")).to_have_text("找不到与该订单号和电子邮件地址相符的订单。")
+
+    widget.get_by_label("下单时使用的电子邮件").fill("li@example.cn")
+    widget.get_by_role("button", name="查询订单").click()
+    card = widget.locator(".card")
+    expect(card).to_contain_text("#2001")
+    expect(card).to_contain_text("龙井茶 <img src=x onerror=alert(1)>")  # shown as text, never as an element
+    assert widget.locator(".card img").count() == 0
+    expect(card.get_by_role("link")).to_have_attribute("href", "https://www.sf-express.com/track?no=SF123")
