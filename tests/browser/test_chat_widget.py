@@ -142,8 +142,8 @@ def test_a_chinese_shopper_checks_an_orders_status_in_the_widget(page: Page, sit
     )
     order = Order.objects.create(
         store=store, platform="shopify", external_id="1", number="#2001", email="li@example.cn",
-        currency="CNY", total="88.00", created_at=timezone.now(), fulfillment_status=Order.Fulfillment.FULFILLED,
-        financial_status=Order.Financial.PAID,
+        currency="CNY", total="88.00", created_at=timezone.now(),
+        fulfillment_status=Order.Fulfillment.FULFILLED, financial_status=Order.Financial.PAID,
     )  # fmt: skip
     LineItem.objects.create(
         store=store, order=order, title="龙井茶 <img src=x onerror=alert(1)>", quantity=2, price="44"
