@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUESTION = "چطور کفش را پس بدهم؟"
 ANSWER = "سلام! برچسب مرجوعی را امروز برایتان می‌فرستم."
+FOLLOW_UP = "<b>کی</b> می‌رسد؟"
 
 
 class Site:
@@ -108,8 +109,14 @@ def test_a_persian_shopper_is_offered_an_article_then_talks_to_an_agent_through_
     desk.get_by_label(re.compile("Reply in the chat")).fill(ANSWER)
     desk.locator("form[action$='/reply'] button[type=submit]").click()
 
-    # the shopper sees it live, as text
+    # the shopper sees it live, as text; their next words reach the agent's open page without a reload
     expect(widget.locator("li.agent .bubble")).to_have_text(ANSWER)
+    desk.get_by_label(re.compile("Reply in the chat")).fill("…")  # the agent types: the shopper sees it
+    expect(widget.locator(".typing")).not_to_be_empty()
+    widget.get_by_role("textbox").fill(FOLLOW_UP)
+    widget.get_by_role("textbox").press("Enter")
+    expect(desk.locator("ol.thread")).to_contain_text(FOLLOW_UP)
+    expect(desk.locator(".chat-visitor")).to_contain_text("فروشگاه کفش")  # the page the visitor is on
 
     # the server goes away; the shopper writes meanwhile, and the agent answers again
     site.stop()
@@ -126,12 +133,12 @@ def test_a_persian_shopper_is_offered_an_article_then_talks_to_an_agent_through_
     expect(widget.locator("li.agent .bubble")).to_have_count(2, timeout=40_000)
     expect(widget.locator("li.visitor.pending")).to_have_count(0, timeout=20_000)
     visitor_texts = widget.locator("li.visitor .bubble").all_inner_texts()
-    assert visitor_texts == [QUESTION, "ممنون، منتظرم"]
+    assert visitor_texts == [QUESTION, FOLLOW_UP, "ممنون، منتظرم"]
     assert list(
         Message.objects.filter(store=store, kind=Message.Kind.INCOMING)
         .order_by("pk")
         .values_list("text", flat=True)
-    ) == [QUESTION, "ممنون، منتظرم"]
+    ) == [QUESTION, FOLLOW_UP, "ممنون، منتظرم"]
     staff.close()
 
 

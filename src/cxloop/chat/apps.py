@@ -10,6 +10,12 @@ class ChatConfig(AppConfig):
         from cxloop.helpdesk import live_channels
         from cxloop.helpdesk.models import Channel
 
-        from . import services
+        from . import agent_panels, services
 
-        live_channels.register(Channel.CHAT, is_present=services.is_present, deliver=services.deliver_reply)
+        live_channels.register(
+            Channel.CHAT,
+            is_present=services.is_present,
+            deliver=services.deliver_reply,
+            panel=agent_panels.visitor_panel,
+            inbox_html=agent_panels.live_inbox_script,
+        )

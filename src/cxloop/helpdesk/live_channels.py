@@ -1,6 +1,7 @@
 """Channels that take a reply while the customer is there: the chat widget (registered by its app).
 
-    register(Channel.CHAT, is_present=chat_is_open, deliver=push_to_widget)
+    register(Channel.CHAT, is_present=chat_is_open, deliver=push_to_widget, panel=visitor_panel,
+             inbox_html=live_inbox_script)
 
 `services.conversations.reply` asks `for_reply(conversation)`: a conversation
 opened on such a channel is answered there while the customer is present, or
@@ -16,13 +17,33 @@ class LiveChannel:
     channel: str
     is_present: Callable  # (conversation) -> bool
     deliver: Callable  # (message) -> None, called after the reply is committed
+    panel: Callable | None = None  # (request, conversation) -> HTML for the conversation page's side
+    inbox_html: Callable | None = None  # (request) -> HTML for the inbox page (live updates)
 
 
 _registry: dict[str, LiveChannel] = {}
 
 
-def register(channel: str, *, is_present: Callable, deliver: Callable) -> None:
-    _registry[channel] = LiveChannel(channel, is_present, deliver)
+def register(
+    channel: str,
+    *,
+    is_present: Callable,
+    deliver: Callable,
+    panel: Callable | None = None,
+    inbox_html: Callable | None = None,
+) -> None:
+    _registry[channel] = LiveChannel(channel, is_present, deliver, panel, inbox_html)
+
+
+def conversation_panel(request, conversation) -> str:
+    """The live channel's part of a conversation page (the chat's visitor, live updates), or ""."""
+    live = _registry.get(conversation.channel)
+    return live.panel(request, conversation) if live is not None and live.panel is not None else ""
+
+
+def inbox_parts(request) -> str:
+    """What each live channel adds to the inbox page (a script that refreshes it as messages come)."""
+    return "".join(live.inbox_html(request) for live in _registry.values() if live.inbox_html is not None)
 
 
 def for_reply(conversation) -> LiveChannel | None:

@@ -36,7 +36,7 @@ from cxloop.segments import queries as segment_queries
 from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
 
-from . import inbox_queries, queries, queries_sla, views_sla
+from . import inbox_queries, live_channels, queries, queries_sla, views_sla
 from .actions_panel import build_actions_panel
 from .models import Channel, Conversation
 from .services import conversations as services
@@ -113,6 +113,7 @@ def inbox(request):
         "macros": queries.list_macros(request.store),
         "sla_state": sla_state,
         "sla_states": queries_sla.SLA_STATES.items(),
+        "live_parts": live_channels.inbox_parts(request),
         "store_is_new": not Conversation.objects.filter(store=request.store).exists()
         if not page.items
         else False,
@@ -218,6 +219,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "macros": queries.list_macros(request.store),
         "actions_panel": extra.pop("actions_panel", None) or build_actions_panel(request, conversation),
         "sla_clocks": queries_sla.list_clock_rows(conversation),
+        "live_panel": live_channels.conversation_panel(request, conversation),
         **extra,
     }
 

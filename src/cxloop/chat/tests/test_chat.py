@@ -317,3 +317,28 @@ def test_the_agents_socket_needs_a_member_of_the_store_and_this_sites_origin(
         return results
 
     assert async_to_sync(run)() == [True, False, False]
+
+
+def test_the_conversation_page_shows_the_visitor_page_and_cart_as_text_and_the_inbox_goes_live(
+    client, store, owner
+):
+    from cxloop.commerce.models import Event
+
+    started = start(client, store, page_title="<script>alert(1)</script> Buty", anonymous_id="anon-1")
+    post(client, store, "messages", {"text": "Hi", "client_id": "1"}, started["token"])
+    now = timezone.now()
+    Event.objects.create(
+        store=store, event_id="e1", type="add_to_cart", anonymous_id="anon-1", occurred_at=now, received_at=now,
+        properties={"title": "<img src=x onerror=alert(1)>Kozaki", "quantity": 2},
+    )  # fmt: skip
+    conversation = Conversation.objects.get(store=store)
+    client.force_login(owner)
+
+    html = client.get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
+
+    assert "Chat visitor" in html and "chat/agent.js" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Buty" in html and "<script>alert(1)" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;Kozaki" in html
+    assert 'id="reply-text"' in html  # a chat without an address is answered in the chat
+    inbox = client.get(reverse("helpdesk:inbox")).content.decode()
+    assert "chat/agent.js" in inbox and "cxloop:live from:body" in inbox

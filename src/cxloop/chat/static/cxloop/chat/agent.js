@@ -1,0 +1,117 @@
+/* The help desk's live chat: on a chat's page the thread follows new messages and shows when the
+ * visitor types (and tells the visitor when the agent does); on the inbox the list refreshes when a
+ * chat message comes, with a short sound and, if the agent allowed it, a browser notification.
+ * The page is re-read from the server (its own escaped HTML); nothing a customer wrote is parsed here.
+ */
+(function () {
+  "use strict";
+  var live = document.querySelector("[data-chat-live]");
+  if (!live || !window.WebSocket) {
+    return;
+  }
+  var conversation = live.getAttribute("data-conversation") ? Number(live.getAttribute("data-conversation")) : null;
+  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+    "/chat/ws/agent/" + encodeURIComponent(live.getAttribute("data-store")) + "/";
+  var socket = null;
+  var tries = 0;
+  var typingTimer = null;
+  var typedAt = 0;
+
+  function connect() {
+    socket = new WebSocket(url);
+    socket.onopen = function () { tries = 0; };
+    socket.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      handle(data);
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      if (event.code === 4401) { return; } // signed out or not a member: no use trying again
+      tries += 1;
+      setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, tries)) * (0.5 + Math.random() / 2));
+    };
+  }
+
+  function handle(event) {
+    if (event.type === "message") {
+      if (conversation === null) {
+        document.body.dispatchEvent(new CustomEvent("cxloop:live"));
+        alertAgent(document.querySelector("[data-notify-text]"));
+      } else if (event.conversation_id === conversation) {
+        refreshThread();
+      }
+    } else if (event.type === "typing" && conversation !== null && event.conversation_id === conversation) {
+      var line = document.querySelector(".chat-typing");
+      if (line) {
+        line.textContent = line.getAttribute("data-typing-text");
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { line.textContent = ""; }, 4000);
+      }
+    }
+  }
+
+  function refreshThread() {
+    fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (!html) { return; }
+      var fresh = new DOMParser().parseFromString(html, "text/html");
+      var thread = fresh.querySelector("ol.thread");
+      var current = document.querySelector("ol.thread");
+      if (thread && current) { current.replaceWith(document.importNode(thread, true)); }
+      var seen = fresh.querySelector("input[name=seen_last_message_id]");
+      if (seen) {
+        document.querySelectorAll("input[name=seen_last_message_id]").forEach(function (input) {
+          input.value = seen.value;
+        });
+      }
+      var line = document.querySelector(".chat-typing");
+      if (line) { line.textContent = ""; }
+      alertAgent(null);
+    });
+  }
+
+  function alertAgent(source) {
+    beep();
+    if (document.hidden && window.Notification && Notification.permission === "granted") {
+      new Notification((source && source.getAttribute("data-notify-text")) || document.title);
+    }
+  }
+
+  var audio = null;
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.05;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.15);
+    } catch (e) { /* no sound: the page still updates */ }
+  }
+
+  var reply = document.getElementById("reply-text");
+  if (reply && conversation !== null) {
+    reply.addEventListener("input", function () {
+      var now = Date.now();
+      if (socket && socket.readyState === 1 && now - typedAt > 1500) {
+        typedAt = now;
+        socket.send(JSON.stringify({ type: "typing", conversation_id: conversation }));
+      }
+    });
+  }
+
+  var ask = document.querySelector("[data-chat-notifications]");
+  if (ask && window.Notification && Notification.permission === "default") {
+    ask.hidden = false;
+    ask.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { ask.hidden = true; });
+    });
+  }
+
+  connect();
+})();
