@@ -329,7 +329,8 @@ def test_the_conversation_page_shows_the_visitor_page_and_cart_as_text_and_the_i
     now = timezone.now()
     Event.objects.create(
         store=store, event_id="e1", type="add_to_cart", anonymous_id="anon-1",
-        occurred_at=now, received_at=now, properties={"title": "<img src=x onerror=alert(1)>Kozaki", "quantity": 2},
+        occurred_at=now, received_at=now,
+        properties={"title": "<img src=x onerror=alert(1)>Kozaki", "quantity": 2},
     )  # fmt: skip
     conversation = Conversation.objects.get(store=store)
     client.force_login(owner)
