@@ -28,6 +28,7 @@ service. Production differs only by its environment variables:
     CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
     CXLOOP_CHAT_SOCKET_ORIGIN  where the chat widget opens its socket, e.g. wss://chat.example.com
                      (default: this server's own origin); docs/chat.md
+    CXLOOP_CHAT_CONNECTS_PER_MINUTE  new chat sockets one address may open a minute (120)
 """
 
 import os
@@ -207,6 +208,8 @@ else:
 # sends /chat/ws/ to the chat server); else e.g. wss://chat.example.com.
 CXLOOP_CHAT_SOCKET_ORIGIN = os.environ.get("CXLOOP_CHAT_SOCKET_ORIGIN", "")
 ASGI_APPLICATION = "cxloop.asgi.application"
+# New chat sockets one address may open a minute (a shop's visitors behind one NAT share it).
+CXLOOP_CHAT_CONNECTS_PER_MINUTE = int(os.environ.get("CXLOOP_CHAT_CONNECTS_PER_MINUTE", "120"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -69,6 +69,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(pushed)
 
     async def connect(self):
+        if not await database_sync_to_async(_may_connect)(self.scope):
+            await self.close(code=CLOSE_POLICY)  # too many new sockets from this address
+            return
         self.messages = Bucket(MESSAGE_BURST, MESSAGE_EVERY)
         self.typing_at = 0.0
         self.sent = deque(maxlen=100)  # client ids this socket sent: their echo to the group is skipped
@@ -218,6 +221,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.store_id is not None:
             await self.channel_layer.group_discard(realtime.store_group(self.store_id), self.channel_name)
+
+
+def _may_connect(scope) -> bool:
+    from django.conf import settings
+
+    from cxloop.surveys import ratelimit
+
+    client = scope.get("client") or ("unknown", 0)
+    limit = settings.CXLOOP_CHAT_CONNECTS_PER_MINUTE
+    return ratelimit.hit("chat-connect", str(client[0]), limit=limit, period=60).allowed
 
 
 def _is_member(user, store_id: int) -> bool:

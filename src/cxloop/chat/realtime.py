@@ -32,6 +32,7 @@ def publish(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+
     def send() -> None:
         try:
             async_to_sync(layer.group_send)(group, {"type": EVENT, "event": event})

@@ -343,3 +343,24 @@ def test_the_conversation_page_shows_the_visitor_page_and_cart_as_text_and_the_i
     assert 'id="reply-text"' in html  # a chat without an address is answered in the chat
     inbox = client.get(reverse("helpdesk:inbox")).content.decode()
     assert "chat/agent.js" in inbox and "cxloop:live from:body" in inbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_sockets_from_one_address_are_limited(store, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.CXLOOP_CHAT_CONNECTS_PER_MINUTE = 3
+
+    async def run():
+        answers = []
+        for _ in range(4):
+            socket = WebsocketCommunicator(_application(), "/chat/ws/visitor/")
+            connected, code = await socket.connect()
+            answers.append((connected, code))
+            await socket.disconnect()
+        return answers
+
+    answers = async_to_sync(run)()
+    cache.clear()
+    assert [connected for connected, _ in answers] == [True, True, True, False]
