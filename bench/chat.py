@@ -1,0 +1,305 @@
+"""`cxloop bench chat`: the live chat under 1,000 open widgets, beside a bare `websockets` relay.
+
+Parts (--parts, comma-separated; all by default):
+
+sockets  A real `cxloop serve --asgi` process (uvicorn, Channels' in-memory layer, SQLite in a temp
+         dir, or --postgres-url) with --connections widget sockets open (each a visitor made through
+         `chat.services.start`, each saying hello with its token) and one agent socket (a signed-in
+         owner's session cookie, this site's Origin). Then:
+         - steady: --rate messages a second for --seconds from random visitors; for each, the time
+           from the visitor's send to the agent's socket hearing of it (p50/p99);
+         - burst: every visitor sends --burst messages as fast as acks come back; messages the agent
+           heard of per second.
+         The same client code runs the same phases against the baseline, `bench/_relay.py`: a bare
+         `websockets` server that acks and passes each message on, storing nothing. The server's
+         memory (RSS) is read before and after the sockets open: memory per open connection.
+         Goals: p99 <= 100 ms; >= 30 % of the relay's throughput.
+size     The widget's script, raw and gzipped (budget: 35 KB gzipped).
+search   The help centre's search over 10,000 articles in five languages: `cxloop bench helpcenter`
+         (goal: the page's p99 <= 50 ms).
+
+    cxloop bench chat --connections 1000 --rate 50 --seconds 20
+"""
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench._timing import parse_parts, percentiles
+
+ROOT = Path(__file__).resolve().parents[1]
+WIDGET = ROOT / "src" / "cxloop" / "chat" / "static" / "cxloop" / "chat" / "widget.js"
+PARTS = ("sockets", "size", "search")
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--child"]:
+        return _child(argv[1:])
+    parser = argparse.ArgumentParser(prog="cxloop bench chat")
+    parser.add_argument("--parts", default=",".join(PARTS))
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=50.0, help="messages a second in the steady phase")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--burst", type=int, default=3, help="messages each visitor sends in the burst phase")
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--postgres-url", default="", help="a scratch database whose name contains 'bench'")
+    args = parser.parse_args(argv)
+    parts = parse_parts(parser, args.parts, PARTS)
+    results: dict = {}
+    if "size" in parts:
+        raw = WIDGET.read_bytes()
+        results["size"] = {
+            "bytes": len(raw),
+            "gzipped": len(gzip.compress(raw, 9)),
+            "budget_gzipped": 35 * 1024,
+        }
+        print(f"widget.js: {len(raw):,} bytes, {results['size']['gzipped']:,} gzipped (budget 35,840)")
+    if "sockets" in parts:
+        results["sockets"] = _sockets(args)
+    if "search" in parts:
+        from bench import helpcenter
+
+        helpcenter.main(["--db", "sqlite", "--articles", str(args.articles), "--repeat", "50"])
+    out = ROOT / "var" / "bench" / f"chat-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps({"args": vars(args), "machine": platform.platform(), "results": results}, indent=1)
+    )
+    print(f"\nresults: {out}")
+
+
+# -- the sockets part -----------------------------------------------------------------------------
+
+
+def _sockets(args) -> dict:
+    with tempfile.TemporaryDirectory(prefix="cxbench-chat-") as tmp:
+        port = _free_port()
+        env = {**os.environ, "CXLOOP_VAR_DIR": tmp, "DJANGO_SETTINGS_MODULE": "cxloop.settings", "DEBUG": "0"}
+        env.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
+        env.setdefault("CXLOOP_ENCRYPTION_KEYS", "YmVuY2gtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXMtLS0=")
+        env["ALLOWED_HOSTS"] = "127.0.0.1"
+        env["CXLOOP_CHAT_CONNECTS_PER_MINUTE"] = str(10 * args.connections + 100)
+        env.pop("CXLOOP_REDIS_URL", None)
+        env["DATABASE_URL"] = args.postgres_url or f"sqlite:///{tmp}/bench.sqlite3"
+        if args.postgres_url and "bench" not in args.postgres_url.rsplit("/", 1)[-1]:
+            sys.exit("--postgres-url: the database's name must contain 'bench' (it is emptied)")
+        setup = subprocess.run(
+            [sys.executable, "-m", "bench.chat", "--child", str(args.connections), str(port)],
+            env=env, cwd=ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if setup.returncode:
+            sys.exit(f"setting up the store failed:\n{setup.stderr[-3000:]}")
+        made = json.loads(setup.stdout.strip().splitlines()[-1])
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cxloop.cli", "serve", "--asgi", "--port", str(port), "--no-access-log"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        relay_port = _free_port()
+        relay = subprocess.Popen(
+            [sys.executable, "-m", "bench._relay", str(relay_port)], cwd=ROOT, stdout=subprocess.PIPE
+        )
+        try:
+            _wait_for(port)
+            _wait_for(relay_port)
+            cx = asyncio.run(_drive(port, server.pid, made, args))
+            bare = asyncio.run(_drive(relay_port, relay.pid, made, args))
+        finally:
+            for process in (server, relay):
+                process.terminate()
+                process.wait(timeout=30)
+    result = {"cxloop": cx, "relay": bare}
+    _print_sockets(result, args)
+    return result
+
+
+def _child(argv: list[str]) -> None:
+    """In the bench's environment: migrate, make a store, its owner's session and N visitors."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from cxloop.chat import services
+    from cxloop.core import services as core_services
+    from cxloop.core.models import Membership
+
+    count, _port = int(argv[0]), int(argv[1])
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    store, _ = core_services.create_store(name="Chat bench", currency="EUR", slug="chat-bench")
+    owner, _ = core_services.add_staff(
+        store=store, email="owner@chat-bench.test", role=Membership.Role.OWNER, password="bench-password-1"
+    )
+    client = Client()
+    client.force_login(owner)
+    tokens = [services.start(store=store, language="pl")[1] for _ in range(count)]
+    print(json.dumps({"store_id": store.pk, "session": client.cookies["sessionid"].value, "tokens": tokens}))
+
+
+async def _drive(port: int, pid: int, made: dict, args) -> dict:
+    import websockets
+
+    base = f"ws://127.0.0.1:{port}"
+    heard: dict[int, float] = {}
+    agent = await websockets.connect(
+        f"{base}/chat/ws/agent/{made['store_id']}/",
+        additional_headers={"Cookie": f"sessionid={made['session']}", "Origin": f"http://127.0.0.1:{port}"},
+    )
+
+    async def listen_agent():
+        async for frame in agent:
+            data = json.loads(frame)
+            if data.get("type") == "message":
+                heard[data["message_id"]] = time.perf_counter()
+
+    listener = asyncio.create_task(listen_agent())
+    rss_before = _rss_kb(pid)
+    visitors = []
+    for start in range(0, len(made["tokens"]), 50):
+        batch = await asyncio.gather(
+            *(_open_visitor(base, token) for token in made["tokens"][start : start + 50])
+        )
+        visitors.extend(batch)
+    await asyncio.sleep(1)
+    rss_after = _rss_kb(pid)
+
+    # steady: a message every 1/rate seconds from a random visitor
+    sent: dict[str, float] = {}
+    acked: dict[str, int] = {}
+    steady_count = int(args.rate * args.seconds)
+    rng = random.Random(7)
+    began = time.perf_counter()
+    pending = []
+    for n in range(steady_count):
+        due = began + n / args.rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        visitor = visitors[rng.randrange(len(visitors))]
+        pending.append(asyncio.create_task(_send(visitor, f"s{n}", sent, acked)))
+    await asyncio.gather(*pending)
+    await _settle(heard, acked.values())
+    latencies = [(heard[mid] - sent[cid]) * 1000 for cid, mid in acked.items() if mid in heard]
+    lost = sum(1 for mid in acked.values() if mid not in heard)
+
+    # burst: every visitor sends --burst messages, each after the last one's ack
+    heard_before = len(heard)
+    burst_acked: dict[str, int] = {}
+    began = time.perf_counter()
+
+    async def burst(visitor, index):
+        for k in range(args.burst):
+            await _send(visitor, f"b{index}-{k}", {}, burst_acked)
+
+    await asyncio.gather(*(burst(visitor, i) for i, visitor in enumerate(visitors)))
+    await _settle(heard, burst_acked.values())
+    elapsed = max(heard[mid] for mid in burst_acked.values() if mid in heard) - began
+    delivered = len(heard) - heard_before
+
+    listener.cancel()
+    await agent.close()
+    await asyncio.gather(*(visitor.close() for visitor in visitors))
+    return {
+        "connections": len(visitors),
+        "rss_before_kb": rss_before,
+        "rss_after_kb": rss_after,
+        "kb_per_connection": round((rss_after - rss_before) / max(1, len(visitors)), 1),
+        "steady": {"messages": steady_count, "lost": lost, **percentiles(latencies)},
+        "burst": {
+            "messages": delivered,
+            "seconds": round(elapsed, 2),
+            "per_second": round(delivered / elapsed, 1),
+        },
+    }
+
+
+async def _open_visitor(base: str, token: str):
+    import websockets
+
+    visitor = await websockets.connect(f"{base}/chat/ws/visitor/", max_size=65536)
+    await visitor.send(json.dumps({"type": "hello", "token": token, "after": 0}))
+    while json.loads(await visitor.recv()).get("type") != "ready":
+        pass
+    visitor.lock = asyncio.Lock()
+    return visitor
+
+
+async def _send(visitor, client_id: str, sent: dict, acked: dict) -> None:
+    async with visitor.lock:  # one message at a time per widget, as a person types
+        sent[client_id] = time.perf_counter()
+        await visitor.send(json.dumps({"type": "message", "text": f"Gdzie jest paczka {client_id}?",
+                                       "client_id": client_id}))  # fmt: skip
+        while True:
+            data = json.loads(await visitor.recv())
+            if data.get("type") == "ack" and data.get("client_id") == client_id:
+                acked[client_id] = data["message"]["id"]
+                return
+            if data.get("type") == "error" and data.get("client_id") == client_id:
+                if data.get("error") != "rate_limited":
+                    raise RuntimeError(data)
+                await asyncio.sleep(1.0)  # the per-connection limit: wait and send the same message again
+                await visitor.send(json.dumps({"type": "message", "text": f"Gdzie jest paczka {client_id}?",
+                                               "client_id": client_id}))  # fmt: skip
+
+
+async def _settle(heard: dict, expected, timeout: float = 30.0) -> None:
+    expected = list(expected)
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline and any(mid not in heard for mid in expected):
+        await asyncio.sleep(0.05)
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"nothing listens on port {port}")
+
+
+def _print_sockets(result: dict, args) -> None:
+    cx, bare = result["cxloop"], result["relay"]
+    steady = f"steady {args.rate:g}/s for {args.seconds:g} s"
+    print(f"\n{cx['connections']:,} widget sockets open, one agent; {steady}")
+    print(f"{'':24}{'cxloop':>14}{'bare relay':>14}")
+    rows = [
+        ("customer -> agent p50", f"{cx['steady']['p50_ms']} ms", f"{bare['steady']['p50_ms']} ms"),
+        ("customer -> agent p99", f"{cx['steady']['p99_ms']} ms", f"{bare['steady']['p99_ms']} ms"),
+        ("lost", cx["steady"]["lost"], bare["steady"]["lost"]),
+        ("burst throughput", f"{cx['burst']['per_second']}/s", f"{bare['burst']['per_second']}/s"),
+        ("memory per socket", f"{cx['kb_per_connection']} KB", f"{bare['kb_per_connection']} KB"),
+    ]
+    for name, ours, theirs in rows:
+        print(f"{name:24}{ours!s:>14}{theirs!s:>14}")
+    share = cx["burst"]["per_second"] / bare["burst"]["per_second"] if bare["burst"]["per_second"] else 0
+    print(f"throughput: {share:.1%} of the relay's (goal >= 30 %); p99 goal <= 100 ms")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
