@@ -159,7 +159,11 @@ def send(*, visitor: Visitor, text: str, client_id: str) -> tuple[Message, bool]
     )
     external_id = f"chat:{visitor.key}:{client_id}"
     with transaction.atomic():
-        visitor = Visitor.objects.select_for_update().select_related("store").get(pk=visitor.pk)
+        visitor = (
+            Visitor.objects.select_for_update(of=("self",))
+            .select_related("store", "conversation")
+            .get(pk=visitor.pk)
+        )
         conversation = visitor.conversation
         if conversation is not None and conversation.merged_into_id:
             conversation = Conversation.objects.get(pk=conversation.merged_into_id)
