@@ -18,6 +18,7 @@ urlpatterns = [
     path("webhooks/<str:platform>/<slug:store_slug>/", webhooks.receive, name="webhook"),
     # The help desk's staff pages: the inbox, conversations, mailboxes.
     path("helpdesk/help/", include("cxloop.helpcenter.urls")),
+    path("helpdesk/chat/", include("cxloop.chat.staff_urls")),
     path("helpdesk/", include("cxloop.helpdesk.urls")),
     path("segments/", include("cxloop.segments.urls")),
     path("analytics/", include("cxloop.analytics.urls")),

@@ -54,3 +54,29 @@ class Deflection(StoreScopedModel):
 
     class Meta:
         indexes = [models.Index(fields=["store", "created_at"], name="chat_deflection_time")]
+
+
+class GuidedFlow(StoreScopedModel):
+    """A button the widget offers before a person ("Returns"): an article, then a short request form.
+
+    The request becomes the visitor's chat message with the flow's tag on the conversation, so
+    rules, routing and reports see "return" requests as such. Labels per shipped language; the
+    store's default language is required and stands in for a missing one.
+    """
+
+    labels = models.JSONField(default=dict)  # {"en": "Returns", "pl": "Zwroty", ...}
+    article = models.ForeignKey(
+        "helpcenter.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ask_order = models.BooleanField(default=True)  # the form asks for an order number
+    tag = models.CharField(max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["store", "position"], name="chat_flow_position")]
+
+    def label(self, language: str, fallback: str) -> str:
+        return self.labels.get(language) or self.labels.get(fallback) or next(iter(self.labels.values()), "")

@@ -37,4 +37,5 @@ def widget_strings(store_name: str) -> dict[str, str]:
         "error": _("Something went wrong. Please try again."),
         "help_centre": _("Help centre"),
         "welcome": _("Hi! How can we help?"),
+        "flow_details": _("Tell us more (optional)"),
     }

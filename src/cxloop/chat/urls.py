@@ -13,5 +13,6 @@ urlpatterns = [
     path("chat/<str:store_slug>/suggest", views.suggest, name="suggest"),
     path("chat/<str:store_slug>/deflected", views.deflected, name="deflected"),
     path("chat/<str:store_slug>/order", views.order, name="order"),
+    path("chat/<str:store_slug>/flow", views.flow, name="flow"),
     path("chat/<str:store_slug>/preview/", views.preview, name="preview"),
 ]

@@ -9,6 +9,7 @@
     POST suggest    {q}                                  -> {articles: [{id, title, url, snippet}]}
     POST deflected  {article_id}                         -> {}
     POST order      {number, email}                      -> {order} or 404 (the same for a wrong email)
+    POST flow       {flow_id, order_number, text, client_id} -> {message}  (a guided flow's request)
 
 Everything but start takes the visitor token as `Authorization: Bearer <token>`.
 Errors are the API's JSON shape (core.errors) with a 4xx status.
@@ -32,7 +33,7 @@ from cxloop.core.errors import DomainError, InvalidInput, MalformedBody, NotFoun
 from cxloop.core.models import Store
 from cxloop.surveys import ratelimit
 
-from . import availability, realtime, services
+from . import availability, flows, realtime, services
 from .strings import widget_strings
 
 SLUG = re.compile(r"[-\w]{1,80}")
@@ -164,7 +165,17 @@ def start(request, store_slug: str):
             "opens_at": state.opens_at_text,
             "has_email": bool(visitor.email),
             "strings": widget_strings(store.name),
+            "flows": _widget_flows(request, store, visitor.language),
         })  # fmt: skip
+
+
+def _widget_flows(request, store, language: str) -> list[dict]:
+    shown = flows.widget_flows(store, language)
+    for item in shown:
+        if item["article"]:
+            path = reverse("helpcenter-public:article", args=[store.slug, item["article"]["slug"]])
+            item["article"]["url"] = request.build_absolute_uri(f"{path}?lang={item['article']['language']}")
+    return shown
 
 
 def _socket_url(request) -> str:
@@ -295,6 +306,23 @@ def deflected(request, store_slug: str):
         raise InvalidInput("article_id: a whole number.", field="article_id")
     services.record_deflection(visitor=visitor, article_id=article_id)
     return JsonResponse({})
+
+
+@widget(("POST",))
+def flow(request, store_slug: str):
+    visitor = _visitor(request, store_slug)
+    data = _body(request)
+    message, created = flows.submit_flow(
+        visitor=visitor,
+        flow_id=data.get("flow_id"),
+        order_number=_text(data, "order_number"),
+        text=_text(data, "text"),
+        client_id=data.get("client_id"),
+    )
+    return JsonResponse(
+        {"message": services.widget_message(message, client_id=data["client_id"])},
+        status=201 if created else 200,
+    )
 
 
 @widget(("POST",))

@@ -11,6 +11,7 @@ from cxloop.core.models import Membership, Platform, Store
 from cxloop.segments.services.predictions import refresh_predictions
 from cxloop.segments.services.segments import create_segment
 
+from .chat import generate_chat
 from .custom_survey import generate_custom_survey
 from .generator import GenerationSummary, generate_store
 from .helpcenter import generate_helpcenter
@@ -87,6 +88,7 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     generate_shipments(store=store, seed=DEMO_SEED)
     helpdesk = generate_helpdesk(store=store, seed=DEMO_SEED, conversations=DEMO_CONVERSATIONS)
     generate_helpcenter(store=store)
+    generate_chat(store=store)
     refresh_predictions(store)  # the worker does it daily; the demo shows them from the start
     for name, query in DEMO_SEGMENTS:  # after the predictions, which two of them use
         create_segment(store=store, name=name, query=query)

@@ -204,6 +204,50 @@
     var order = el("button", { type: "button" }, S.order_button);
     order.addEventListener("click", orderForm);
     panel._tools.appendChild(order);
+    (state.flows || []).forEach(function (flow) {
+      var button = el("button", { type: "button" }, flow.label);
+      button.addEventListener("click", function () { startFlow(flow); });
+      panel._tools.appendChild(button);
+    });
+  }
+
+  // A guided flow: the owner's article first, then a short request that reaches the inbox tagged.
+  function startFlow(flow) {
+    show({ id: "f" + Date.now(), from: "visitor", text: flow.label });
+    if (!flow.article) { return flowForm(flow); }
+    var box = el("li", { "class": "bot" });
+    var card = el("div", { "class": "card" });
+    card.appendChild(el("a", { href: flow.article.url, target: "_blank", rel: "noopener" }, flow.article.title));
+    var row = el("div", { "class": "row" });
+    var done = el("button", { type: "button" }, S.answered);
+    done.addEventListener("click", function () {
+      call("deflected", { article_id: flow.article.id }).catch(function () {});
+      box.replaceChild(el("div", { "class": "bubble" }, S.glad), card);
+    });
+    var more = el("button", { type: "button" }, S.person);
+    more.addEventListener("click", function () { box.removeChild(card); flowForm(flow); });
+    row.appendChild(done);
+    row.appendChild(more);
+    card.appendChild(row);
+    box.appendChild(card);
+    log.appendChild(box);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function flowForm(flow) {
+    var fields = flow.ask_order ? [{ label: S.order_number }] : [];
+    fields.push({ label: S.flow_details, optional: true });
+    miniForm(fields, S.send, function (values, box) {
+      var cid = cssId(clientId());
+      call("flow", { flow_id: flow.id, order_number: flow.ask_order ? values[0] : "",
+                     text: values[values.length - 1], client_id: cid }).then(function (data) {
+        box.parentNode.removeChild(box);
+        show(data.message);
+      }).catch(function (error) {
+        var message = box.querySelector(".meta") || box.appendChild(el("div", { "class": "meta", role: "alert" }));
+        message.textContent = error.message || S.error;
+      });
+    });
   }
 
   // -- talking to the server ------------------------------------------------------------------
@@ -233,6 +277,7 @@
       storage(false, data.token);
       state.socketUrl = data.socket_url;
       state.hasEmail = data.has_email;
+      state.flows = data.flows;
       S = data.strings || {};
       label();
       if (!data.messages.length) { show({ id: "welcome", from: "bot", text: S.welcome }); }
@@ -448,7 +493,9 @@
     var box = el("form", { "class": "mini" });
     var inputs = fields.map(function (field) {
       var labelNode = el("label", {}, field.label);
-      var node = el("input", { type: field.type || "text", required: "", autocomplete: field.autocomplete || "off" });
+      var attrs = { type: field.type || "text", autocomplete: field.autocomplete || "off" };
+      if (!field.optional) { attrs.required = ""; }
+      var node = el("input", attrs);
       labelNode.appendChild(node);
       box.appendChild(labelNode);
       return node;
