@@ -2,6 +2,7 @@
 
     article = save_article(store=store, fields={"slug": "shipping", "section": "orders", "published": "on"})
     save_text(article=article, language="fa", title="ارسال", body="**سه روز** کاری")
+    create_from_template(store=store, key="returns")  # a draft to fill in (ready_templates.py)
 
 An article's words are Markdown (CommonMark with tables, for size charts),
 rendered once when saved and sanitised with nh3: raw HTML in the Markdown is
@@ -26,6 +27,7 @@ from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
 from cxloop.helpdesk.search import prepare_document
 
+from . import ready_templates
 from .models import Article, ArticleText, Section
 
 MAX_BODY = 100_000
@@ -128,6 +130,55 @@ def save_article(*, store: Store, fields: dict, article: Article | None = None) 
     except IntegrityError:
         raise Conflict(_("Another article already has this address."), field="slug") from None
     return article
+
+
+@transaction.atomic
+def create_from_template(*, store: Store, key: str, languages: list[str] | None = None) -> Article:
+    """Add a draft article from a ready template (ready_templates.TEMPLATES), for the owner to fill in.
+
+    It is written in the store's language and in each of `languages` (None: English), every text the
+    template's words with its blanks. Its address is the template's ("shipping"), else the first
+    free one ("shipping-2"): adding a template again is never an error. Raises InvalidInput naming
+    `key` or `languages`, before anything is written.
+    """
+    template = ready_templates.TEMPLATES.get(key) if isinstance(key, str) else None
+    if template is None:
+        raise InvalidInput(_("Choose one of the ready templates."), field="key")
+    chosen = _template_languages(store, ["en"] if languages is None else languages)
+    article = _add_with_free_slug(store, template)
+    for language in chosen:
+        title, body = ready_templates.build_text(template.slug, language)
+        save_text(article=article, language=language, title=title, body=body)
+    return article
+
+
+def _template_languages(store: Store, languages: list[str]) -> list[str]:
+    """The store's language first, then the others asked for, once each; all shipped."""
+    chosen = [store.default_language if store.default_language in SHIPPED else "en"]
+    for code in languages:
+        language = normalize_language(code if isinstance(code, str) else "")
+        if language not in SHIPPED:
+            raise InvalidInput(_("Choose one of the languages cxloop ships."), field="languages")
+        if language not in chosen:
+            chosen.append(language)
+    return chosen
+
+
+def _add_with_free_slug(store: Store, template: ready_templates.ReadyTemplate) -> Article:
+    """A draft at the template's address, else at the first free "<slug>-<n>"."""
+    taken = set(
+        Article.objects.filter(store=store, slug__startswith=template.slug).values_list("slug", flat=True)
+    )
+    fields = {"section": template.section, "position": template.position}
+    n = 1
+    while True:
+        slug = template.slug if n == 1 else f"{template.slug}-{n}"
+        if slug not in taken:
+            try:
+                return save_article(store=store, fields={"slug": slug, **fields})
+            except Conflict:  # taken by another request since the look-up: try the next
+                taken.add(slug)
+        n += 1
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The help centre's staff pages: the articles, and one article's settings and words per language.
 
     /helpdesk/help/                     the list; POST adds an article (owners and admins)
+    /helpdesk/help/from-template/       POST adds a draft from a ready template (owners and admins)
     /helpdesk/help/<id>/?language=fa    one article: its settings, its words in a language, a preview
 
 Every member sees them; owners and admins change them. Another store's
@@ -20,7 +21,7 @@ from cxloop.core.models import Membership
 from cxloop.core.roles import check_role, has_role
 from cxloop.web.access import admin_required, store_required
 
-from . import queries, services
+from . import queries, ready_templates, services
 from .models import Section
 
 MAX_FIELD = services.MAX_BODY + 1
@@ -36,7 +37,7 @@ def _settings_fields(request) -> dict:
 @store_required
 def article_list(request):
     """The store's articles (every member), and the form that adds one (owners and admins)."""
-    values, errors, status = {"slug": "", "section": Section.OTHER, "position": "0", "title": ""}, {}, 200
+    values, errors, status = None, {}, 200
     if request.method == "POST":
         check_role(request, Membership.Role.ADMIN)
         values = _settings_fields(request)
@@ -52,6 +53,29 @@ def article_list(request):
             return redirect("helpcenter:article", article_id=article.pk)
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
+    return _list_page(request, values=values, errors=errors, status=status)
+
+
+@admin_required
+def article_from_template(request):
+    """Add a draft article from a ready template and open its editor; a bad choice is a 422 list page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        article = services.create_from_template(
+            store=request.store,
+            key=request.POST.get("key", "")[:40],
+            languages=[code[:16] for code in request.POST.getlist("languages")[:10]],
+        )
+    except DomainError as error:
+        return _list_page(request, template_error=error.message, status=error.status)
+    messages.success(
+        request, _("Article added: fill in the parts in double square brackets, then publish it.")
+    )
+    return redirect(_detail_url(article, request.store.default_language))
+
+
+def _list_page(request, *, values=None, errors=None, template_error="", status=200):
     articles = queries.list_articles(request.store)
     rows = []
     for article in articles:
@@ -60,14 +84,23 @@ def article_list(request):
         helpful = sum(t.helpful for t in texts)
         answers = helpful + sum(t.unhelpful for t in texts)
         rows.append((article, text, sorted(t.language for t in texts), helpful, answers))
+    slugs = {article.slug for article in articles}
     context = {
         "section": "helpdesk",
         "rows": rows,
-        "values": values,
-        "errors": errors,
+        "values": values or {"slug": "", "section": Section.OTHER, "position": "0", "title": ""},
+        "errors": errors or {},
         "sections": Section.choices,
         "can_manage": has_role(request.membership, Membership.Role.ADMIN),
         "public_url": reverse("helpcenter-public:index", args=[request.store.slug]),
+        # A template counts as added while an article has its address.
+        "ready_templates": [(t, t.slug in slugs) for t in ready_templates.TEMPLATES.values()],
+        "template_languages": [
+            (code, name, code == "en")
+            for code, name in settings.LANGUAGES
+            if code != request.store.default_language
+        ],
+        "template_error": template_error,
     }
     return render(request, "helpcenter/list.html", context, status=status)
 
