@@ -61,3 +61,33 @@ class ArticleText(StoreScopedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
+
+
+class ArticleViewDay(StoreScopedModel):
+    """How many times a text was read on a day (the store's day): one counter row, not one per view."""
+
+    text = models.ForeignKey(ArticleText, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["text", "day"], name="helpcenter_view_day")]
+        indexes = [models.Index(fields=["store", "day"], name="helpcenter_view_store_day")]
+
+
+class SearchDay(StoreScopedModel):
+    """What customers searched for on a day, and whether anything was found (content gaps)."""
+
+    day = models.DateField()
+    language = models.CharField(max_length=16)
+    query = models.CharField(max_length=100)  # folded: case, spaces and accents as the search reads them
+    found = models.BooleanField()
+    searches = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "day", "language", "query", "found"], name="helpcenter_search_day"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "day"], name="helpcenter_search_store_day")]

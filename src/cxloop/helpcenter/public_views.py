@@ -29,7 +29,7 @@ from cxloop.core.models import Store
 from cxloop.helpdesk.contact.views import pick_language
 from cxloop.surveys import ratelimit
 
-from . import queries, services
+from . import counting, queries, services
 from .search import search_articles
 
 SLUG = re.compile(r"[-\w]{1,80}")
@@ -66,6 +66,8 @@ def search(request, store_slug: str):
     language = pick_language(request, store)
     query = request.GET.get("q", "")[:200]
     results = search_articles(store, query, language=language) if query.strip() else []
+    if query.strip() and not _is_crawler(request):
+        counting.count_search(store, query, language=language, found=bool(results))
     return _page(
         request, "helpcenter/public/search.html", store, language, {"query": query, "results": results}
     )
@@ -127,6 +129,10 @@ def article(request, store_slug: str, article_slug: str):
     if text is None:
         raise Http404("No such article.")
     path = reverse("helpcenter-public:article", args=[store.slug, found.slug])
+    if request.GET.get("thanks") != "1" and not _is_crawler(
+        request
+    ):  # the page after feedback is no new read
+        counting.count_view(text, store)
     names = dict(settings.LANGUAGES)
     alternates = [
         (other.language, request.build_absolute_uri(f"{path}?{urlencode({'lang': other.language})}"),
@@ -150,3 +156,8 @@ def article(request, store_slug: str, article_slug: str):
             + urlencode({"lang": language}),
         },
     )
+
+
+def _is_crawler(request) -> bool:
+    agent = request.headers.get("User-Agent", "").lower()
+    return any(word in agent for word in ("bot", "crawler", "spider"))

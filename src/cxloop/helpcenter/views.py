@@ -186,3 +186,20 @@ def article_delete(request, article_id: int):
 
 def _detail_url(article, language: str) -> str:
     return reverse("helpcenter:article", args=[article.pk]) + "?" + urlencode({"language": language})
+
+
+@store_required
+def report(request):
+    """What customers read and searched for in the help centre, and what they found nothing for."""
+    from .reports import PERIODS, build_report
+
+    raw = request.GET.get("days", "30")
+    if not raw.isdigit() or int(raw) not in PERIODS:
+        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    context = {
+        "section": "helpdesk",
+        "report": build_report(request.store, days=int(raw), language=request.LANGUAGE_CODE),
+        "periods": PERIODS,
+        "days": int(raw),
+    }
+    return render(request, "helpcenter/report.html", context)

@@ -1,0 +1,54 @@
+"""The help centre's report: views and searches counted per store and day, content gaps listed."""
+
+import pytest
+from django.urls import reverse
+
+from cxloop.helpcenter import services
+from cxloop.helpcenter.models import ArticleViewDay, SearchDay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def returns(store):
+    article = services.save_article(
+        store=store, fields={"slug": "returns", "section": "returns", "published": "on"}
+    )
+    services.save_text(article=article, language="en", title="Returns", body="30 days to return shoes.")
+    services.save_text(article=article, language="pl", title="Zwroty", body="30 dni na zwrot butów.")
+    return article
+
+
+def test_reads_and_searches_are_counted_and_the_report_shows_them_with_the_gaps(
+    client, staff_client, store, returns
+):
+    page = reverse("helpcenter-public:article", args=[store.slug, "returns"])
+    search = reverse("helpcenter-public:search", args=[store.slug])
+    for _ in range(3):
+        client.get(page, {"lang": "pl"})
+    client.get(page, {"lang": "en"})
+    client.get(page, {"lang": "pl", "thanks": "1"})  # back after "Was this helpful?": no new read
+    client.get(page, {"lang": "pl"}, headers={"User-Agent": "Googlebot/2.1"})
+    client.get(search, {"q": "Zwrot", "lang": "pl"})
+    client.get(search, {"q": "faktura VAT", "lang": "pl"})
+    client.get(search, {"q": "FAKTURA  vat", "lang": "pl"})
+
+    assert sum(ArticleViewDay.objects.values_list("views", flat=True)) == 4
+    html = staff_client.get(reverse("helpcenter:report"), {"days": "7"}).content.decode()
+
+    assert "Returns" in html and ">4<" in html.replace(" ", "")
+    assert "faktura vat" in html and SearchDay.objects.get(found=False).searches == 2
+    assert "67%" in html  # two of three searches found nothing
+
+
+def test_another_stores_counts_never_show_and_a_wrong_period_is_400(client, staff_client, store, other_store):
+    theirs = services.save_article(store=other_store, fields={"slug": "secret", "published": "on"})
+    services.save_text(article=theirs, language="en", title="Their secret article", body="x")
+    client.get(reverse("helpcenter-public:article", args=[other_store.slug, "secret"]))
+    client.get(reverse("helpcenter-public:search", args=[other_store.slug]), {"q": "their gap"})
+
+    html = staff_client.get(reverse("helpcenter:report")).content.decode()
+
+    assert "Their secret article" not in html and "their gap" not in html
+    assert "No article was read in this period." in html
+    assert staff_client.get(reverse("helpcenter:report"), {"days": "5"}).status_code == 400
