@@ -36,9 +36,15 @@ class Visitor(StoreScopedModel):
     page_title = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+    # When help-centre articles were first offered for the visitor's question (the report's
+    # "contact rate after reading": did they then write to a person?).
+    suggested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["store", "-last_seen_at"], name="chat_visitor_seen")]
+        indexes = [
+            models.Index(fields=["store", "-last_seen_at"], name="chat_visitor_seen"),
+            models.Index(fields=["store", "suggested_at"], name="chat_visitor_suggested"),
+        ]
 
     def __str__(self):
         return f"visitor {self.pk}"

@@ -233,6 +233,11 @@ def seen(*, visitor: Visitor, page_url: str = "", page_title: str = "") -> None:
     Visitor.objects.filter(pk=visitor.pk).update(**fields)
 
 
+def offered_articles(*, visitor: Visitor) -> None:
+    """Help-centre articles were offered for the visitor's question (the first time counts)."""
+    Visitor.objects.filter(pk=visitor.pk, suggested_at__isnull=True).update(suggested_at=timezone.now())
+
+
 def is_present(conversation: Conversation) -> bool:
     """Whether the conversation's visitor has the widget open now (then replies go there)."""
     since = timezone.now() - PRESENT_FOR

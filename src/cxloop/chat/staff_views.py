@@ -19,6 +19,7 @@ from cxloop.web.access import store_required
 
 from . import flows
 from .models import GuidedFlow
+from .report import self_service
 
 
 @store_required
@@ -60,6 +61,7 @@ def chat_settings(request):
         "can_manage": has_role(request.membership, Membership.Role.ADMIN),
         "embed": f'<script src="{script}" data-store="{request.store.slug}" async></script>',
         "preview_url": reverse("chat:preview", args=[request.store.slug]),
+        "stats": self_service(request.store, days=30),
     }
     return render(request, "chat/settings.html", context, status=status)
 

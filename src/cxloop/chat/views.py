@@ -283,6 +283,8 @@ def suggest(request, store_slug: str):
     _limit(f"chat-suggest:{visitor.store_id}", request, SUGGESTS_PER_MINUTE)
     question = _text(_body(request), "q")[:500]
     found = suggest_articles(visitor.store, question, language=visitor.language)
+    if found and visitor.suggested_at is None:
+        services.offered_articles(visitor=visitor)
     articles = [
         {
             "id": result.text.article_id,

@@ -116,3 +116,20 @@ def test_the_preview_page_loads_the_widget_in_the_chosen_language(client, store)
     html = client.get(reverse("chat:preview", args=[store.slug]), {"lang": "fa"}).content.decode()
     assert 'lang="fa" dir="rtl"' in html and "chat/widget.js" in html and f'data-store="{store.slug}"' in html
     assert client.get(reverse("chat:preview", args=["nope"])).status_code == 404
+
+
+def test_the_chat_page_counts_questions_offered_articles_answered_and_handed_over(
+    client, staff_client, store
+):
+    article(store, "returns", {"pl": ("Zwroty", "Masz 30 dni na zwrot butów.")})
+    answered, handed = token_for(client, store), token_for(client, store)
+    for token in (answered, handed):
+        [found] = post(client, store, "suggest", {"q": "zwrot butów"}, token).json()["articles"]
+    post(client, store, "deflected", {"article_id": found["id"]}, answered)
+    post(client, store, "messages", {"text": "Jednak pytanie", "client_id": "1"}, handed)
+    post(client, store, "suggest", {"q": "zwrot butów"}, handed)  # offered again: still one visitor
+
+    html = staff_client.get(reverse("chat-staff:settings")).content.decode()
+
+    assert '<p class="kpi__value">2</p>' in html
+    assert html.count("50%") == 2  # one of two answered by an article, one of two wrote to a person
