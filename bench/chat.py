@@ -101,13 +101,15 @@ def _sockets(args) -> dict:
         if setup.returncode:
             sys.exit(f"setting up the store failed:\n{setup.stderr[-3000:]}")
         made = json.loads(setup.stdout.strip().splitlines()[-1])
+        # The server's log goes to a file: a pipe nobody reads would fill and stop the server.
+        server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (closed with the temp dir)
         server = subprocess.Popen(
             [sys.executable, "-m", "cxloop.cli", "serve", "--asgi", "--port", str(port), "--no-access-log"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=server_log,
         )  # fmt: skip
         relay_port = _free_port()
         relay = subprocess.Popen(
-            [sys.executable, "-m", "bench._relay", str(relay_port)], cwd=ROOT, stdout=subprocess.PIPE
+            [sys.executable, "-m", "bench._relay", str(relay_port)], cwd=ROOT, stdout=subprocess.DEVNULL
         )
         try:
             _wait_for(port)
@@ -117,7 +119,11 @@ def _sockets(args) -> dict:
         finally:
             for process in (server, relay):
                 process.terminate()
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:  # sockets still open: no graceful end needed here
+                    process.kill()
+                    process.wait()
     result = {"cxloop": cx, "relay": bare}
     _print_sockets(result, args)
     return result
@@ -156,6 +162,7 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
     agent = await websockets.connect(
         f"{base}/chat/ws/agent/{made['store_id']}/",
         additional_headers={"Cookie": f"sessionid={made['session']}", "Origin": f"http://127.0.0.1:{port}"},
+        ping_interval=None,
     )
 
     async def listen_agent():
@@ -167,11 +174,14 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
     listener = asyncio.create_task(listen_agent())
     rss_before = _rss_kb(pid)
     visitors = []
-    for start in range(0, len(made["tokens"]), 50):
+    opening = time.perf_counter()
+    for start in range(0, len(made["tokens"]), 20):
         batch = await asyncio.gather(
-            *(_open_visitor(base, token) for token in made["tokens"][start : start + 50])
+            *(_open_visitor(base, token) for token in made["tokens"][start : start + 20])
         )
         visitors.extend(batch)
+    opened_in = time.perf_counter() - opening
+    print(f"  {len(visitors)} sockets open in {opened_in:.1f} s", file=sys.stderr, flush=True)
     await asyncio.sleep(1)
     rss_after = _rss_kb(pid)
 
@@ -189,6 +199,7 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
         pending.append(asyncio.create_task(_send(visitor, f"s{n}", sent, acked)))
     await asyncio.gather(*pending)
     await _settle(heard, acked.values())
+    print(f"  steady phase done in {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
     latencies = [(heard[mid] - sent[cid]) * 1000 for cid, mid in acked.items() if mid in heard]
     lost = sum(1 for mid in acked.values() if mid not in heard)
 
@@ -205,6 +216,7 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
     await _settle(heard, burst_acked.values())
     elapsed = max(heard[mid] for mid in burst_acked.values() if mid in heard) - began
     delivered = len(heard) - heard_before
+    burst_lost = sum(1 for mid in burst_acked.values() if mid not in heard)
 
     listener.cancel()
     await agent.close()
@@ -214,9 +226,11 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
         "rss_before_kb": rss_before,
         "rss_after_kb": rss_after,
         "kb_per_connection": round((rss_after - rss_before) / max(1, len(visitors)), 1),
+        "opened_per_second": round(len(visitors) / opened_in, 1),
         "steady": {"messages": steady_count, "lost": lost, **percentiles(latencies)},
         "burst": {
             "messages": delivered,
+            "lost": burst_lost,
             "seconds": round(elapsed, 2),
             "per_second": round(delivered / elapsed, 1),
         },
@@ -226,7 +240,9 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
 async def _open_visitor(base: str, token: str):
     import websockets
 
-    visitor = await websockets.connect(f"{base}/chat/ws/visitor/", max_size=65536)
+    visitor = await websockets.connect(
+        f"{base}/chat/ws/visitor/", max_size=65536, open_timeout=120, ping_interval=None
+    )
     await visitor.send(json.dumps({"type": "hello", "token": token, "after": 0}))
     while json.loads(await visitor.recv()).get("type") != "ready":
         pass
@@ -291,9 +307,11 @@ def _print_sockets(result: dict, args) -> None:
     rows = [
         ("customer -> agent p50", f"{cx['steady']['p50_ms']} ms", f"{bare['steady']['p50_ms']} ms"),
         ("customer -> agent p99", f"{cx['steady']['p99_ms']} ms", f"{bare['steady']['p99_ms']} ms"),
-        ("lost", cx["steady"]["lost"], bare["steady"]["lost"]),
+        ("lost (steady)", cx["steady"]["lost"], bare["steady"]["lost"]),
+        ("lost (burst)", cx["burst"]["lost"], bare["burst"]["lost"]),
         ("burst throughput", f"{cx['burst']['per_second']}/s", f"{bare['burst']['per_second']}/s"),
         ("memory per socket", f"{cx['kb_per_connection']} KB", f"{bare['kb_per_connection']} KB"),
+        ("sockets opened", f"{cx['opened_per_second']}/s", f"{bare['opened_per_second']}/s"),
     ]
     for name, ours, theirs in rows:
         print(f"{name:24}{ours!s:>14}{theirs!s:>14}")

@@ -199,11 +199,18 @@ if CXLOOP_REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CXLOOP_REDIS_URL], "prefix": os.environ.get("CXLOOP_CHAT_PREFIX", "cxchat")},
+            "CONFIG": {
+                "hosts": [CXLOOP_REDIS_URL],
+                "prefix": os.environ.get("CXLOOP_CHAT_PREFIX", "cxchat"),
+                "capacity": 1000,
+            },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # An agent's feed may take a burst of a store's messages: 1,000 waiting events, not Channels' 100.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 # Where the widget opens its socket: "" is this server's own origin (the demo, or a proxy that
 # sends /chat/ws/ to the chat server); else e.g. wss://chat.example.com.
 CXLOOP_CHAT_SOCKET_ORIGIN = os.environ.get("CXLOOP_CHAT_SOCKET_ORIGIN", "")
