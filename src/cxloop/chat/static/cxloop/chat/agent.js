@@ -19,7 +19,10 @@
 
   function connect() {
     socket = new WebSocket(url);
-    socket.onopen = function () { tries = 0; };
+    socket.onopen = function () {
+      if (tries > 0 && conversation !== null) { refreshThread(); } // what came while disconnected
+      tries = 0;
+    };
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
@@ -110,6 +113,22 @@
     ask.hidden = false;
     ask.addEventListener("click", function () {
       Notification.requestPermission().then(function () { ask.hidden = true; });
+    });
+  }
+
+  // A push is only a wake-up (a busy server may drop one): a chat's page also re-reads itself now and
+  // then, and on every reconnection, so it never stays behind the database for long.
+  if (conversation !== null) {
+    setInterval(function () { if (!document.hidden) { refreshQuietly(); } }, 30000);
+  }
+  function refreshQuietly() {
+    var before = document.querySelectorAll("ol.thread > li").length;
+    fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (!html) { return; }
+      var thread = new DOMParser().parseFromString(html, "text/html").querySelector("ol.thread");
+      if (thread && thread.children.length !== before) { refreshThread(); }
     });
   }
 
