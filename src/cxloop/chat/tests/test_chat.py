@@ -1,6 +1,7 @@
 """The chat: a visitor writes from the widget (HTTP and WebSocket), an agent answers from the desk."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -364,3 +365,43 @@ def test_new_sockets_from_one_address_are_limited(store, settings):
     answers = async_to_sync(run)()
     cache.clear()
     assert [connected for connected, _ in answers] == [True, True, True, False]
+
+
+@pytest.fixture
+def redis_layer(settings):
+    """Channels' Redis layer (several processes share it), on the machine's Redis, with its own prefix."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": f"cxtest{time.time_ns()}"},
+        }
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_the_redis_layer_a_reply_reaches_the_open_widget(store, owner, redis_layer):
+    visitor, token = services.start(store=store, language="pl")
+
+    async def run():
+        socket = WebsocketCommunicator(_application(), "/chat/ws/visitor/")
+        await socket.connect()
+        await socket.send_json_to({"type": "hello", "token": token})
+        assert (await socket.receive_json_from(timeout=5))["type"] == "ready"
+        await socket.send_json_to({"type": "message", "text": "Przez Redis", "client_id": "r-1"})
+        ack = await socket.receive_json_from(timeout=5)
+        await _reply_from_desk(visitor.pk, owner)
+        pushed = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return ack, pushed
+
+    ack, pushed = async_to_sync(run)()
+
+    from channels.layers import get_channel_layer
+
+    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    assert ack["type"] == "ack" and pushed["message"]["text"] == "پاسخ"
