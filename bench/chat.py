@@ -102,7 +102,9 @@ def _sockets(args) -> dict:
             sys.exit(f"setting up the store failed:\n{setup.stderr[-3000:]}")
         made = json.loads(setup.stdout.strip().splitlines()[-1])
         # The server's log goes to a file: a pipe nobody reads would fill and stop the server.
-        server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (closed with the temp dir)
+        log_path = ROOT / "var" / "bench" / f"chat-server-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        server_log = open(log_path, "wb")  # noqa: SIM115 (closed when the server has ended)
         server = subprocess.Popen(
             [sys.executable, "-m", "cxloop.cli", "serve", "--asgi", "--port", str(port), "--no-access-log"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=server_log,

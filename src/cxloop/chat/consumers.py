@@ -17,6 +17,7 @@ cookie, a membership of the store, and a page of this server's own origin
 browser.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -41,6 +42,43 @@ CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
 
 
+# A layer drops a channel from its groups when its messages wait too long (Channels' in-memory layer:
+# any message older than 60 s) or when the membership is old (group_expiry, a day): an open socket
+# would then stay connected and hear nothing. Each socket joins its group again this often.
+REJOIN_EVERY = 30.0
+
+
+async def _keep_joined(layer, group: str, channel: str) -> None:
+    while True:
+        await asyncio.sleep(REJOIN_EVERY)
+        try:
+            await layer.group_add(group, channel)
+        except Exception:  # the layer is down for a moment (Redis): try again at the next turn
+            logger.warning("Chat socket could not rejoin %s", group, exc_info=True)
+
+
+class PushDispatch:
+    """Hand a layer's push straight to `chat_event`.
+
+    Channels' dispatch first closes stale database connections through the one thread that runs
+    every database call of the process (`aclose_old_connections`). A push needs no database, and
+    behind a burst of messages being stored it waited its turn there: an agent's feed stalled, its
+    queue filled and later pushes were dropped (cxloop bench chat found it). Everything else is
+    dispatched as Channels does.
+    """
+
+    async def dispatch(self, message):
+        if message.get("type") == realtime.EVENT:
+            await self.chat_event(message)
+            return
+        await super().dispatch(message)
+
+
+def _stop(task) -> None:
+    if task is not None:
+        task.cancel()
+
+
 class Bucket:
     """A token bucket: `take()` is False once a burst is spent, until time refills it."""
 
@@ -58,7 +96,7 @@ class Bucket:
         return True
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
     visitor = None
 
     async def chat_event(self, event):
@@ -132,6 +170,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             after = 0
         self.visitor = visitor
         await self.channel_layer.group_add(realtime.visitor_group(visitor.pk), self.channel_name)
+        self.keeper = asyncio.create_task(
+            _keep_joined(self.channel_layer, realtime.visitor_group(visitor.pk), self.channel_name)
+        )
         missed = await database_sync_to_async(self._catch_up)(after)
         await self.send_json({"type": "ready", "visitor_id": visitor.pk})
         for message in missed:
@@ -168,11 +209,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(body)
 
     async def disconnect(self, code):
+        _stop(getattr(self, "keeper", None))
         if self.visitor is not None:
             await self.channel_layer.group_discard(realtime.visitor_group(self.visitor.pk), self.channel_name)
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
     """A staff page's live feed of the store's chats: new messages and typing, both ways."""
 
     store_id = None
@@ -190,6 +232,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.store_id = store_id
         self.typing_at = 0.0
         await self.channel_layer.group_add(realtime.store_group(store_id), self.channel_name)
+        self.keeper = asyncio.create_task(
+            _keep_joined(self.channel_layer, realtime.store_group(store_id), self.channel_name)
+        )
         await self.accept()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
@@ -219,6 +264,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event["event"])
 
     async def disconnect(self, code):
+        _stop(getattr(self, "keeper", None))
         if self.store_id is not None:
             await self.channel_layer.group_discard(realtime.store_group(self.store_id), self.channel_name)
 

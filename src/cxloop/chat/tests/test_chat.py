@@ -1,5 +1,6 @@
 """The chat: a visitor writes from the widget (HTTP and WebSocket), an agent answers from the desk."""
 
+import asyncio
 import json
 import time
 from datetime import timedelta
@@ -405,3 +406,63 @@ def test_over_the_redis_layer_a_reply_reaches_the_open_widget(store, owner, redi
 
     assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
     assert ack["type"] == "ack" and pushed["message"]["text"] == "پاسخ"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_dropped_from_its_group_by_the_layer_joins_again_and_hears_the_next_reply(
+    store, owner, monkeypatch
+):
+    from channels.layers import get_channel_layer
+
+    from cxloop.chat import consumers, realtime
+
+    monkeypatch.setattr(consumers, "REJOIN_EVERY", 0.2)
+    visitor, token = services.start(store=store, language="fa")
+    services.send(visitor=visitor, text="سلام", client_id="1")
+
+    async def run():
+        socket = WebsocketCommunicator(_application(), "/chat/ws/visitor/")
+        await socket.connect()
+        await socket.send_json_to({"type": "hello", "token": token, "after": 10**9})
+        await socket.receive_json_from(timeout=5)  # ready
+        layer = get_channel_layer()
+        group = realtime.visitor_group(visitor.pk)
+        for channel in list(layer.groups.get(group, {})):  # as the layer does to a slow channel
+            await layer.group_discard(group, channel)
+        await asyncio.sleep(0.6)
+        await _reply_from_desk(visitor.pk, owner)
+        pushed = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return pushed
+
+    assert async_to_sync(run)()["message"]["text"] == "پاسخ"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_reaches_the_agent_while_the_database_thread_is_busy(store, owner, client):
+    """Every database call of a process runs in one thread; a push must not wait for it."""
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+
+    from cxloop.chat import realtime
+
+    client.force_login(owner)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    async def run():
+        agent = WebsocketCommunicator(
+            _application(),
+            f"/chat/ws/agent/{store.pk}/",
+            headers=[(b"cookie", cookie), (b"origin", b"http://127.0.0.1")],
+        )
+        assert (await agent.connect())[0]
+        busy = asyncio.ensure_future(database_sync_to_async(time.sleep)(2.0))  # a long write, say
+        await asyncio.sleep(0.1)
+        event = {"type": realtime.EVENT, "event": {"type": "message", "conversation_id": 1, "message_id": 7}}
+        await get_channel_layer().group_send(realtime.store_group(store.pk), event)
+        heard = await agent.receive_json_from(timeout=1.0)  # well before the busy call ends
+        await busy
+        await agent.disconnect()
+        return heard
+
+    assert async_to_sync(run)()["message_id"] == 7
