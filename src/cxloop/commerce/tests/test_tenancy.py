@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from cxloop.api import api
+from cxloop.chat.flows import save_flow
+from cxloop.chat.models import GuidedFlow
 from cxloop.commerce import services
 from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
@@ -84,10 +86,11 @@ def foreign_objects(other_store):
     segment = create_segment(store=other_store, name="Canary segment", query="amount_spent >= 0")
     article = save_article(store=other_store, fields={"slug": "canary", "published": "on"})
     save_text(article=article, language="en", title="Canary article", body="canary")
+    flow = save_flow(store=other_store, fields={"label_en": "Canary flow"})
     return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk, "mailbox_id": mailbox.pk, "segment_id": segment.pk,
-            "article_id": article.pk}  # fmt: skip
+            "article_id": article.pk, "flow_id": flow.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:
@@ -147,3 +150,4 @@ def test_foreign_order_is_unchanged_after_the_sweep(staff_client, foreign_object
     assert ImportJob.objects.values().get(pk=foreign_objects["job_id"]) == job_before
     kept = ArticleText.objects.filter(article_id=foreign_objects["article_id"], title="Canary article")
     assert kept.exists()
+    assert GuidedFlow.objects.filter(pk=foreign_objects["flow_id"]).exists()  # its delete is a 404
