@@ -284,6 +284,7 @@
       data.messages.forEach(show);
       if (!data.online) { offline(data.opens_at); }
       connect();
+      if (state.submitWhenStarted) { state.submitWhenStarted = false; submit(); }
     }).catch(function () {
       state.started = false;
       show({ id: "e" + Date.now(), from: "bot", text: "…" });
@@ -383,7 +384,8 @@
 
   function submit() {
     var text = input.value.trim();
-    if (!text || !state.token) { return; }
+    if (!text) { return; }
+    if (!state.token) { state.submitWhenStarted = true; return; } // typed before the chat had started
     input.value = "";
     if (!state.asked && !state.lastId) {
       state.asked = true;
