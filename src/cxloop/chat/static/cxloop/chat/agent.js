@@ -16,12 +16,18 @@
   var tries = 0;
   var typingTimer = null;
   var typedAt = 0;
+  var typingWaits = false;
 
   function connect() {
     socket = new WebSocket(url);
     socket.onopen = function () {
       if (tries > 0 && conversation !== null) { refreshThread(); } // what came while disconnected
       tries = 0;
+      if (typingWaits && conversation !== null) {
+        typingWaits = false;
+        typedAt = Date.now();
+        socket.send(JSON.stringify({ type: "typing", conversation_id: conversation }));
+      }
     };
     socket.onmessage = function (event) {
       var data;
@@ -101,7 +107,9 @@
   if (reply && conversation !== null) {
     reply.addEventListener("input", function () {
       var now = Date.now();
-      if (socket && socket.readyState === 1 && now - typedAt > 1500) {
+      if (!socket || socket.readyState !== 1) {
+        typingWaits = true; // told as soon as the socket is open (the page may have just loaded)
+      } else if (now - typedAt > 1500) {
         typedAt = now;
         socket.send(JSON.stringify({ type: "typing", conversation_id: conversation }));
       }
