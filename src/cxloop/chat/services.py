@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from cxloop.core.errors import InvalidInput, Unauthorized
 from cxloop.core.identity import IDENTITY_HASH, is_signed_identity
+from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
 from cxloop.core.textchecks import find_forbidden_character
 from cxloop.helpdesk.models import Channel, Conversation, Message
@@ -246,8 +247,8 @@ def is_present(conversation: Conversation) -> bool:
 
 def deliver_reply(message: Message) -> None:
     """Push an agent's chat reply to the visitor's widget (after the reply is committed)."""
-    visitor_id = Visitor.objects.filter(conversation_id=message.conversation_id).values_list("pk", flat=True)
-    for pk in visitor_id:
+    visitor_ids = Visitor.objects.filter(conversation_id=message.conversation_id).values_list("pk", flat=True)
+    for pk in visitor_ids:
         realtime.publish(realtime.visitor_group(pk), {"type": "message", "message": widget_message(message)})
 
 
@@ -264,13 +265,11 @@ def record_deflection(*, visitor: Visitor, article_id: int) -> Deflection:
 
 
 def clean_language(code: str) -> str:
-    code = (code or "").strip().lower().replace("_", "-")
-    if code in LANGUAGES:
-        return code
-    if code.startswith("zh"):
-        return "zh-hant" if any(part in code for part in ("hant", "-tw", "-hk", "-mo")) else "zh-hans"
-    base = code.split("-", 1)[0]
-    return base if base in LANGUAGES else ""
+    """A shipped language for the widget ("fa-IR" -> "fa", "zh_TW" -> "zh-hant"); "" for any other."""
+    code = normalize_language(code)
+    if code not in LANGUAGES:
+        code = code.split("-", 1)[0]
+    return code if code in LANGUAGES else ""
 
 
 def _subject(text: str) -> str:

@@ -212,14 +212,19 @@ def _post_message(request, store_slug: str):
     visitor = _visitor(request, store_slug)
     data = _body(request)
     message, created = services.send(visitor=visitor, text=data.get("text"), client_id=data.get("client_id"))
+    return _stored_answer(message, created, data["client_id"])
+
+
+def _stored_answer(message, created: bool, client_id: str) -> JsonResponse:
+    """A visitor's message as stored: 201 the first time, 200 when it was sent before."""
     return JsonResponse(
-        {"message": services.widget_message(message, client_id=data["client_id"])},
-        status=201 if created else 200,
+        {"message": services.widget_message(message, client_id=client_id)}, status=201 if created else 200
     )
 
 
 async def _wait_for_messages(visitor, after: int, wait: int) -> list[dict]:
     """What came after `after`; if nothing yet, wait up to `wait` seconds for a push or a stored row."""
+    await sync_to_async(services.seen)(visitor=visitor)  # once: a poll's checks write nothing
     found = await sync_to_async(_history)(visitor, after)
     if found or wait <= 0:
         return found
@@ -245,7 +250,6 @@ async def _wait_for_messages(visitor, after: int, wait: int) -> list[dict]:
 
 
 def _history(visitor, after: int) -> list[dict]:
-    services.seen(visitor=visitor)
     visitor.refresh_from_db(fields=["conversation"])
     return services.history(visitor, after=after)
 
@@ -321,10 +325,7 @@ def flow(request, store_slug: str):
         text=_text(data, "text"),
         client_id=data.get("client_id"),
     )
-    return JsonResponse(
-        {"message": services.widget_message(message, client_id=data["client_id"])},
-        status=201 if created else 200,
-    )
+    return _stored_answer(message, created, data["client_id"])
 
 
 @widget(("POST",))

@@ -45,7 +45,11 @@ def build_report(store, *, days: int, language: str) -> Report:
         .values("text_id").annotate(total=Sum("views")).values_list("text_id", "total")
     )  # fmt: skip
     report.views = sum(by_text.values())
-    texts = ArticleText.objects.filter(store=store, pk__in=by_text).select_related("article")
+    texts = (
+        ArticleText.objects.filter(store=store, pk__in=by_text)
+        .select_related("article")
+        .prefetch_related("article__texts")
+    )
     per_article: dict[int, list] = {}
     for text in texts:
         per_article.setdefault(text.article_id, []).append(text)
