@@ -35,3 +35,7 @@ async def websocket_router(scope, receive, send):
 
 
 application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_router})
+
+from cxloop.core.startup import settle  # noqa: E402
+
+settle()

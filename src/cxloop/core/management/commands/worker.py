@@ -2,6 +2,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 from cxloop.core import workers
 from cxloop.core.periodic import start_scheduler
+from cxloop.core.startup import settle
 
 
 class Command(DatabaseWorkerCommand):
@@ -18,6 +19,7 @@ class Command(DatabaseWorkerCommand):
         heartbeat = workers.start_heartbeat(worker_id)
         if not options.get("batch"):
             start_scheduler()
+        settle()  # start-up objects out of the collector's full passes (core/startup.py)
         try:
             return super().handle(*args, **options)
         finally:
