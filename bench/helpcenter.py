@@ -5,7 +5,7 @@ Latvian, Persian, Chinese and English: --articles x 5 texts, titles and bodies
 made from a few hundred support sentences, so words repeat as in a real help
 centre) and a tenth as many into another store the searches must never see.
 Each text is prepared once per distinct sentence by the product's own code
-(`helpcenter.services.render_markdown`, `helpdesk.search.prepare_document`),
+(`helpcenter.services.render_markdown`, `helpcenter.services.search_fields`),
 then written in bulk; the index is built by the database as the migration
 built it (triggers on SQLite, the generated column on PostgreSQL).
 
@@ -154,6 +154,15 @@ def _child(articles: int, repeat: int, seed: int) -> None:
     rng = random.Random(seed)
     _seed(store, articles, rng)
     _seed(other, max(1, articles // 10), rng)
+    with connection.cursor() as cursor:  # as a store at rest: statistics made, PostgreSQL's GIN list merged
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE helpcenter_articletext")
+            cursor.execute("VACUUM ANALYZE helpcenter_article")
+        else:
+            cursor.execute("ANALYZE")
+    from cxloop.core.startup import settle
+
+    settle()  # as the web workers do once started (cxloop.wsgi): start-up objects out of full collections
     client = Client()
     results = []
     for query, language in CASES:
@@ -189,8 +198,7 @@ def _child(articles: int, repeat: int, seed: int) -> None:
 def _seed(store, articles: int, rng: random.Random) -> None:
     """Published articles, each in every language, written in bulk (the index follows by itself)."""
     from cxloop.helpcenter.models import Article, ArticleText, Section
-    from cxloop.helpcenter.services import render_markdown
-    from cxloop.helpdesk.search import prepare_document
+    from cxloop.helpcenter.services import render_markdown, search_fields
 
     sections = Section.values
     made = Article.objects.bulk_create(
@@ -213,7 +221,7 @@ def _seed(store, articles: int, rng: random.Random) -> None:
                 rendered[body] = render_markdown(body)
             key = (title, body)
             if key not in words:
-                words[key] = prepare_document(title, body)
+                words[key] = search_fields(title, body)
             texts.append(
                 ArticleText(
                     store=store,
@@ -222,7 +230,7 @@ def _seed(store, articles: int, rng: random.Random) -> None:
                     title=title,
                     body=body,
                     html=rendered[body],
-                    words=words[key],
+                    **words[key],
                 )
             )
     ArticleText.objects.bulk_create(texts, batch_size=2000)

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
+from cxloop.commerce.search_terms import fold
 from cxloop.core.errors import Conflict, InvalidInput
 from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
@@ -203,11 +204,16 @@ def save_text(*, article: Article, language: str, title: str, body: str) -> Arti
             "title": title,
             "body": body,
             "html": render_markdown(body),
-            "words": prepare_document(title, body),
+            **search_fields(title, body),
         },  # fmt: skip
     )
     Article.objects.filter(pk=article.pk).update(updated_at=text.updated_at)
     return text
+
+
+def search_fields(title: str, body: str) -> dict[str, str]:
+    """A text's columns the search reads: its words for the full-text index, its title folded."""
+    return {"words": prepare_document(title, body), "title_folded": fold(title)}
 
 
 def record_feedback(*, text: ArticleText, helpful: bool) -> None:

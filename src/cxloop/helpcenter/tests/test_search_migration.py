@@ -8,6 +8,7 @@ from cxloop.core.models import Store
 from cxloop.helpcenter import search_index, services
 from cxloop.helpcenter.models import Article as CurrentArticle
 from cxloop.helpcenter.search import search_articles
+from cxloop.helpdesk.search import prepare_document
 
 
 def Article_of(old_article):  # noqa: N802 (the current model's row for a historical one)
@@ -69,3 +70,33 @@ def test_search_triggers_a_table_rebuild_dropped_are_restored_after_migrate(stor
 
     assert search_index.missing_triggers(connection) == []
     assert [r.text.title for r in search_articles(store, "sizes", language="en")] == ["Shoe sizes"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_titles_written_before_they_were_kept_folded_still_rank_first(store):
+    before = [("helpcenter", "0004_articleviewday_searchday")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Article, ArticleText = old.get_model("helpcenter", "Article"), old.get_model("helpcenter", "ArticleText")
+    for position, (slug, title, body) in enumerate(
+        [("first", "Zamówienia", "Zwrot w 30 dni."), ("second", "ZWROT BUTÓW", "Odeślij paczkę.")]
+    ):
+        article = Article.objects.create(
+            store_id=store.pk, slug=slug, section="returns", position=position, published=True
+        )
+        ArticleText.objects.create(
+            store_id=store.pk, article=article, language="pl", title=title, body=body,
+            html=f"<p>{body}</p>", words=prepare_document(title, body),
+        )  # fmt: skip
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    found = search_articles(Store.objects.get(pk=store.pk), "zwrot butow", language="pl")
+    assert [r.text.article.slug for r in found] == ["second"]
+    found = search_articles(Store.objects.get(pk=store.pk), "zwrot", language="pl")
+    # the later article's title holds the word: it comes first, though the help centre orders it second
+    assert [r.text.article.slug for r in found] == ["second", "first"]
+    assert CurrentArticle.objects.get(slug="second").texts.get().title_folded == "zwrot butow"
