@@ -41,6 +41,7 @@ from cxloop.core.errors import (
     RateLimited,
     error_body,
 )
+from cxloop.core.middleware import CSP
 from cxloop.core.models import Store
 from cxloop.surveys import ratelimit
 
@@ -415,9 +416,13 @@ def preview(request, store_slug: str):
     languages = [(code, names.get(code, code)) for code in services.LANGUAGES]
     products = Product.objects.filter(store=store).order_by("pk")[:8]
     with translation.override(language):
-        return render(
+        response = render(
             request,
             "chat/preview.html",
             {"store": store, "language": language, "rtl": translation.get_language_bidi(),
              "languages": languages, "products": products},
         )  # fmt: skip
+    # The widget shows a chat's images from blob: URLs of what it fetched (a storefront's own CSP
+    # needs the same for thumbnails; without it the file is still its link).
+    response["Content-Security-Policy"] = CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+    return response

@@ -392,3 +392,39 @@ def test_a_file_refused_by_the_service_raises_before_anything_is_written(store, 
 
     assert refused.value.code == "unsupported_type" and "SVG" in refused.value.message
     assert Message.objects.count() == 0 and stored_files(media) == []
+
+
+def test_the_preview_page_lets_the_widget_show_thumbnails_from_what_it_fetched(client, store):
+    policy = client.get(reverse("chat:preview", args=[store.slug]))["Content-Security-Policy"]
+
+    assert "img-src 'self' data: blob:" in policy and "script-src 'self';" in policy
+
+
+def test_a_database_failure_after_the_file_was_written_leaves_neither_rows_nor_the_file(
+    store, media, monkeypatch
+):
+    # given the attachment's row cannot be written (the file is already on disk by then)
+    from django.db import DatabaseError
+
+    def refuse(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Attachment, "save", refuse)
+    visitor, _token = services.start(store=store)
+
+    # when the visitor sends a file
+    with pytest.raises(DatabaseError):
+        attachments.send_file(
+            visitor=visitor, file=ContentFile(PNG, name="a.png"), filename="a.png", client_id="1"
+        )
+
+    # then the message was rolled back and the file deleted
+    assert Message.objects.count() == 0 and Conversation.objects.count() == 0
+    assert stored_files(media) == []
+
+
+def test_the_upload_endpoint_answers_the_storefronts_preflight(client, store):
+    response = client.options(reverse("chat:upload", args=[store.slug]))
+
+    assert response.status_code == 204 and response["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in response["Access-Control-Allow-Headers"]

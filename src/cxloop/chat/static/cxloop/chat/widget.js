@@ -516,7 +516,8 @@
       if (!IMAGES[file.type]) { return; }
       fetchFile(file).then(function (blob) {
         if (IMAGES[blob.type]) { // as the server served it: never SVG or HTML
-          link.insertBefore(el("img", { src: URL.createObjectURL(blob), alt: "" }), link.firstChild);
+          var img = link.insertBefore(el("img", { src: URL.createObjectURL(blob), alt: "" }), link.firstChild);
+          img.onerror = function () { link.removeChild(img); }; // e.g. the page's CSP allows no blob: images
         }
       }).catch(function () {});
     });
