@@ -29,6 +29,8 @@ service. Production differs only by its environment variables:
     CXLOOP_CHAT_SOCKET_ORIGIN  where the chat widget opens its socket, e.g. wss://chat.example.com
                      (default: this server's own origin); docs/chat.md
     CXLOOP_CHAT_CONNECTS_PER_MINUTE  new chat sockets one address may open a minute (120)
+    CXLOOP_CHAT_MAX_FILE_BYTES  the largest file a shopper may send in the chat (10485760: 10 MB)
+    CXLOOP_CHAT_FILES_PER_HOUR  files one chat visitor may send an hour (20)
 """
 
 import os
@@ -217,6 +219,10 @@ CXLOOP_CHAT_SOCKET_ORIGIN = os.environ.get("CXLOOP_CHAT_SOCKET_ORIGIN", "")
 ASGI_APPLICATION = "cxloop.asgi.application"
 # New chat sockets one address may open a minute (a shop's visitors behind one NAT share it).
 CXLOOP_CHAT_CONNECTS_PER_MINUTE = int(os.environ.get("CXLOOP_CHAT_CONNECTS_PER_MINUTE", "120"))
+# Files a shopper sends in the chat (images and PDFs, chat/attachments.py): the largest one, and
+# how many one visitor may send an hour.
+CXLOOP_CHAT_MAX_FILE_BYTES = int(os.environ.get("CXLOOP_CHAT_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
+CXLOOP_CHAT_FILES_PER_HOUR = int(os.environ.get("CXLOOP_CHAT_FILES_PER_HOUR", "20"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

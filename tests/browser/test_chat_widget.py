@@ -176,3 +176,84 @@ def test_a_chinese_shopper_checks_an_orders_status_in_the_widget(page: Page, sit
     expect(card).to_contain_text("龙井茶 <img src=x onerror=alert(1)>")  # shown as text, never as an element
     assert widget.locator(".card img").count() == 0
     expect(card.get_by_role("link")).to_have_attribute("href", "https://www.sf-express.com/track?no=SF123")
+
+
+def a_png(width: int = 4, height: int = 3) -> bytes:
+    """A real (decodable) PNG of red pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_shopper_sends_a_photo_the_agent_sees_it_and_a_disguised_page_is_refused(
+    page: Page, site, browser, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    store, _ = core_services.create_store(name="Sklep Ania", currency="PLN", slug="sklep-ania")
+    agent, _ = core_services.add_staff(
+        store=store, email="agent@sklep.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    photo = a_png()
+
+    # the shopper opens the chat and sends a photo with the clip button, from the keyboard
+    page.goto(f"{site.url}/chat/sklep-ania/preview/?lang=en")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="Chat with us").click()
+    clip = widget.get_by_role("button", name="Send a photo or PDF")
+    clip.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(files=[{"name": "paragon.png", "mimeType": "image/png", "buffer": photo}])
+
+    # it is shown as its name and size, with a thumbnail the widget fetched from the chat's endpoint
+    link = widget.get_by_role("link", name="paragon.png (1 KB)")
+    expect(link).to_be_visible()
+    expect(widget.locator("li.visitor.pending")).to_have_count(0)
+    thumbnail = widget.locator("li.visitor .file img")
+    expect(thumbnail).to_have_attribute("src", re.compile(r"^blob:"))
+    page.wait_for_function(  # decoded: a real image, 4 pixels wide
+        "() => document.querySelector('#cxloop-chat').shadowRoot.querySelector('.file img')"
+        ".naturalWidth === 4"
+    )
+    with page.expect_download() as downloaded:
+        link.click()
+    assert downloaded.value.suggested_filename == "paragon.png"
+    assert open(downloaded.value.path(), "rb").read() == photo
+
+    # an HTML page named like a photo is refused, and the widget says why
+    with page.expect_file_chooser() as chooser:
+        clip.click()
+    chooser.value.set_files(
+        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": b"<html><script>alert(1)</script>"}]
+    )
+    expect(widget.locator("li.visitor .meta")).to_contain_text("HTML")
+    assert Message.objects.filter(store=store, kind=Message.Kind.INCOMING).count() == 1
+
+    # a reload replays the chat with the file
+    page.reload()
+    widget.get_by_role("button", name="Chat with us").click()
+    expect(widget.get_by_role("link", name="paragon.png (1 KB)")).to_be_visible()
+
+    # the agent's conversation page lists the file as the desk lists a mail's
+    staff = browser.new_context()
+    desk = staff.new_page()
+    desk.goto(f"{site.url}/login/")
+    desk.get_by_label("Email").fill(agent.username)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    expect(desk.get_by_role("navigation", name="Main")).to_be_visible()
+    conversation = Message.objects.get(store=store, kind=Message.Kind.INCOMING).conversation
+    desk.goto(f"{site.url}/helpdesk/{conversation.pk}/")
+    expect(desk.locator("ol.thread").get_by_role("link", name="paragon.png")).to_be_visible()
+    staff.close()

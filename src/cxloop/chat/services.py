@@ -5,7 +5,8 @@
     history(visitor, after=0)       # what the widget shows: the visitor's words and the replies
 
 `send` is idempotent on the widget's client id (a message sent again after a
-network drop is stored once and answered with what was stored). The first
+network drop is stored once and answered with what was stored); a file the
+visitor sends takes the same road (chat.attachments.send_file, through `take`). The first
 message opens a help-desk conversation with the channel "chat"; the next ones
 join it, and a resolved chat is opened again by the visitor's next message, as
 an email reply does. Agents' replies are help-desk replies
@@ -17,6 +18,7 @@ Bad input raises InvalidInput naming the field; nothing is stored.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -120,7 +122,7 @@ def _identify(visitor: Visitor, email: str, identity_hash: str) -> None:
 def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Visitor:
     """What the visitor typed in the widget's form: where a reply goes when the widget is closed."""
     name = _line(name, 200)
-    _check("name", name)
+    check_text("name", name)
     email = email.strip().lower()
     if email:
         try:
@@ -140,20 +142,42 @@ def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Visitor
 
 def send(*, visitor: Visitor, text: str, client_id: str) -> tuple[Message, bool]:
     """Store what the visitor wrote, once per client id; (message, created)."""
+    check_client_id(client_id)
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("text: must not be empty.", field="text")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"text: at most {MAX_TEXT} characters.", field="text")
+    check_text("text", text, allow_newlines=True)
+    return take(visitor=visitor, text=text.strip(), subject=subject_of(text), client_id=client_id)
+
+
+def check_client_id(client_id) -> None:
+    """Raise InvalidInput unless `client_id` is what a widget sends: 1 to 64 printable characters."""
     if (
         not isinstance(client_id, str)
         or not 0 < len(client_id) <= MAX_CLIENT_ID
         or not client_id.isprintable()
     ):
         raise InvalidInput(f"client_id: 1 to {MAX_CLIENT_ID} printable characters.", field="client_id")
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidInput("text: must not be empty.", field="text")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"text: at most {MAX_TEXT} characters.", field="text")
-    _check("text", text, allow_newlines=True)
+
+
+def find_sent(visitor: Visitor, client_id: str) -> Message | None:
+    """The visitor's message stored under this client id, or None (a retry is answered with it)."""
+    external_id = f"chat:{visitor.key}:{client_id}"
+    return Message.objects.filter(store_id=visitor.store_id, external_id=external_id).first()
+
+
+def take(
+    *, visitor: Visitor, text: str, subject: str, client_id: str, attach: Callable | None = None
+) -> tuple[Message, bool]:
+    """Store a visitor's checked message once per client id, in the chat's conversation; (message, created).
+
+    `attach(message)` runs in the same transaction for a new message only (a file stored with it),
+    before the widget and the agents are told: they never see the message without it.
+    """
     incoming = Incoming(
-        text=text.strip(),
-        subject=_subject(text),
+        text=text,
+        subject=subject,
         from_email=visitor.email,
         from_name=visitor.name,
         link_customer=visitor.customer_id is not None,
@@ -176,6 +200,8 @@ def send(*, visitor: Visitor, text: str, client_id: str) -> tuple[Message, bool]
             conversation=conversation,
         )
         if created:
+            if attach is not None:
+                attach(message)
             changes = {"last_seen_at": timezone.now()}
             if visitor.conversation_id != conversation.pk:
                 changes["conversation"] = conversation
@@ -202,6 +228,7 @@ def history(visitor: Visitor, *, after: int = 0, limit: int = 200) -> list[dict]
         Message.objects.filter(store_id=visitor.store_id, conversation_id__in=ids, pk__gt=after)
         .exclude(kind=Message.Kind.NOTE)
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("pk")[:limit]
     )
     return [widget_message(message) for message in rows]
@@ -223,6 +250,18 @@ def widget_message(message: Message, *, client_id: str = "") -> dict:
         "name": name,
         "text": message.reply_text or message.text,
         "at": message.created_at.isoformat(),
+        "attachments": [
+            # The widget fetches a file from /chat/<store>/attachments/<id> with the visitor's token.
+            {
+                "id": file.pk,
+                "name": file.filename,
+                "size": file.size,
+                "type": file.content_type,
+                "removed": file.purged_at is not None,
+            }
+            for file in message.attachments.all()
+            if file.filename and not file.inline  # an erased file has no name left to show
+        ],  # fmt: skip
     }
 
 
@@ -272,7 +311,8 @@ def clean_language(code: str) -> str:
     return code if code in LANGUAGES else ""
 
 
-def _subject(text: str) -> str:
+def subject_of(text: str) -> str:
+    """A message's subject: its words on one line, at most 80 characters."""
     first = " ".join(text.split())
     return first if len(first) <= 80 else first[:79] + "…"
 
@@ -286,6 +326,7 @@ def _url(value: str) -> str:
     return value[:2000] if value.startswith(("https://", "http://")) else ""
 
 
-def _check(field: str, value: str, *, allow_newlines: bool = False) -> None:
+def check_text(field: str, value: str, *, allow_newlines: bool = False) -> None:
+    """Raise InvalidInput naming `field` when the text holds a character the desk does not take."""
     if problem := find_forbidden_character(value, allow_newlines=allow_newlines):
         raise InvalidInput(f"{field}: contains a {problem}.", field=field)

@@ -1,5 +1,10 @@
-"""The widget's words, translated here with Django's i18n and sent with `start` in the visitor's language."""
+"""The widget's words, translated here with Django's i18n and sent with `start` in the visitor's language.
 
+A word not yet translated in a language's catalogue is sent in English (gettext's msgid).
+"""
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 
@@ -38,4 +43,9 @@ def widget_strings(store_name: str) -> dict[str, str]:
         "help_centre": _("Help centre"),
         "welcome": _("Hi! How can we help?"),
         "flow_details": _("Tell us more (optional)"),
+        "attach": _("Send a photo or PDF"),
+        "file_too_large": _("This file is too large: files up to %(limit)s can be sent.")
+        % {"limit": filesizeformat(settings.CXLOOP_CHAT_MAX_FILE_BYTES)},
+        "file_removed": _("removed"),
+        "file_failed": _("The file could not be opened. Please try again."),
     }

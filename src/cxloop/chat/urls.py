@@ -14,5 +14,7 @@ urlpatterns = [
     path("chat/<str:store_slug>/deflected", views.deflected, name="deflected"),
     path("chat/<str:store_slug>/order", views.order, name="order"),
     path("chat/<str:store_slug>/flow", views.flow, name="flow"),
+    path("chat/<str:store_slug>/attachments", views.upload, name="upload"),
+    path("chat/<str:store_slug>/attachments/<str:attachment_id>", views.attachment, name="attachment"),
     path("chat/<str:store_slug>/preview/", views.preview, name="preview"),
 ]

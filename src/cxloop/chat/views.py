@@ -10,6 +10,8 @@
     POST deflected  {article_id}                         -> {}
     POST order      {number, email}                      -> {order} or 404 (the same for a wrong email)
     POST flow       {flow_id, order_number, text, client_id} -> {message}  (a guided flow's request)
+    POST attachments  multipart: file, client_id, text?  -> {message}  (201 new, 200 sent before)
+    GET  attachments/<id>   a file of the visitor's own chat (as a download; 404 for any other)
 
 Everything but start takes the visitor token as `Authorization: Bearer <token>`.
 Errors are the API's JSON shape (core.errors) with a 4xx status.
@@ -23,17 +25,27 @@ import time
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.core.exceptions import SuspiciousOperation
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cxloop.core.errors import DomainError, InvalidInput, MalformedBody, NotFound, RateLimited, error_body
+from cxloop.core.errors import (
+    DomainError,
+    InvalidInput,
+    MalformedBody,
+    NotFound,
+    RateLimited,
+    error_body,
+)
+from cxloop.core.middleware import CSP
 from cxloop.core.models import Store
 from cxloop.surveys import ratelimit
 
-from . import availability, flows, realtime, services
+from . import attachments, availability, flows, realtime, services
 from .strings import widget_strings
 
 SLUG = re.compile(r"[-\w]{1,80}")
@@ -42,6 +54,7 @@ POLL_WAIT_MAX = 25  # seconds a long poll may wait
 POLL_CHECK = 2.0  # seconds between database checks while waiting (a push ends the wait sooner)
 STARTS_PER_MINUTE = 30  # per address
 SUGGESTS_PER_MINUTE = 30
+MULTIPART_SLACK = 64 * 1024  # a file's upload: its form's other fields and boundaries besides the file
 
 
 def _cors(response: HttpResponse) -> HttpResponse:
@@ -115,7 +128,7 @@ def widget(methods: tuple[str, ...]):
 
     def wrap(view):
         @csrf_exempt
-        def endpoint(request, store_slug: str):
+        def endpoint(request, store_slug: str, **kwargs):
             if request.method == "OPTIONS":
                 return _preflight()
             if request.method not in methods:
@@ -125,7 +138,7 @@ def widget(methods: tuple[str, ...]):
             language = services.clean_language(request.GET.get("lang", "")) or "en"
             try:
                 with translation.override(language):
-                    return _cors(view(request, store_slug))
+                    return _cors(view(request, store_slug, **kwargs))
             except DomainError as error:
                 return _error(error)
 
@@ -165,6 +178,7 @@ def start(request, store_slug: str):
             "opens_at": state.opens_at_text,
             "has_email": bool(visitor.email),
             "strings": widget_strings(store.name),
+            "file_limit": settings.CXLOOP_CHAT_MAX_FILE_BYTES,
             "flows": _widget_flows(request, store, visitor.language),
         })  # fmt: skip
 
@@ -345,6 +359,48 @@ def order(request, store_slug: str):
     return JsonResponse({"order": found})
 
 
+@widget(("POST",))
+def upload(request, store_slug: str):
+    visitor = _visitor(request, store_slug)
+    limit = settings.CXLOOP_CHAT_MAX_FILE_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:  # refused before it is read
+        raise attachments.too_large(limit)
+    try:
+        file, fields = request.FILES.get("file"), request.POST
+    except (MultiPartParserError, SuspiciousOperation, ValueError):  # too many fields or files too
+        raise MalformedBody("The body is not a multipart form.") from None
+    if file is None:
+        raise InvalidInput('file: missing (a multipart form with the file as "file").', field="file")
+    client_id = fields.get("client_id")
+    message, created = attachments.send_file(
+        visitor=visitor, file=file, filename=file.name, client_id=client_id, caption=fields.get("text", "")
+    )
+    return _stored_answer(message, created, client_id)
+
+
+@widget(("GET",))
+def attachment(request, store_slug: str, attachment_id: str):
+    """A file of the visitor's own chat, as a download that runs nothing (an image keeps its type)."""
+    visitor = _visitor(request, store_slug)
+    found = attachments.get_visitor_attachment(visitor, attachment_id)
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(_("No such file.")) from None
+    image = found.content_type in attachments.IMAGE_TYPES and attachments.sniff(handle.read(16))
+    handle.seek(0)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.filename or "file",
+        content_type=image or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 def preview(request, store_slug: str):
     """A storefront page with the widget, served by cxloop: the demo's shop window and the owner's preview."""
     from django.http import Http404
@@ -360,9 +416,13 @@ def preview(request, store_slug: str):
     languages = [(code, names.get(code, code)) for code in services.LANGUAGES]
     products = Product.objects.filter(store=store).order_by("pk")[:8]
     with translation.override(language):
-        return render(
+        response = render(
             request,
             "chat/preview.html",
             {"store": store, "language": language, "rtl": translation.get_language_bidi(),
              "languages": languages, "products": products},
         )  # fmt: skip
+    # The widget shows a chat's images from blob: URLs of what it fetched (a storefront's own CSP
+    # needs the same for thumbnails; without it the file is still its link).
+    response["Content-Security-Policy"] = CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+    return response

@@ -11,6 +11,11 @@
  * speaks over a WebSocket, and falls back to long polling where the socket cannot open. Every
  * message has a client id: one sent again after a drop is stored once, and messages are shown
  * once by their id. Text from anyone is set as text, never as HTML.
+ *
+ * A shopper may send an image or a PDF (the clip button): it is uploaded over HTTP with its own
+ * client id, retried after a drop and stored once. A file in the chat is shown as its name and
+ * size; the widget fetches it with the visitor's token (a plain link could not carry it) and
+ * shows an image as a thumbnail only when the server served it as a raster image type.
  */
 (function (window, document) {
   "use strict";
@@ -36,8 +41,9 @@
   var RTL = LANG === "fa";
 
   var S = {}; // the server's strings, in the visitor's language
+  var IMAGES = { "image/png": 1, "image/jpeg": 1, "image/gif": 1, "image/webp": 1 };
   var state = { token: "", lastId: 0, shown: {}, outbox: [], socket: null, polling: false, tries: 0,
-                opened: false, started: false, socketEverOpened: false, asked: false };
+                opened: false, started: false, socketEverOpened: false, asked: false, files: {} };
 
   function language(code) {
     code = String(code || "").toLowerCase().replace("_", "-");
@@ -114,7 +120,9 @@
     ".mini label{display:flex;flex-direction:column;gap:3px;font-size:13px}",
     ".mini input{border:1px solid #c5ccd4;border-radius:6px;padding:7px;font-size:14px}",
     ".mini button{padding:7px}",
-    "[dir=rtl] .compose button{transform:scaleX(-1)}",
+    "[dir=rtl] .compose .go{transform:scaleX(-1)}",
+    ".compose .clip{background:#fff;border:1px solid #c5ccd4;padding:0 9px;font-size:17px}",
+    ".file{display:block;margin-top:4px;color:inherit}.file img{display:block;max-width:160px;max-height:120px;border-radius:6px;margin-bottom:3px}",
     ".typing{font-size:12px;color:#555;padding:0 14px;min-height:16px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
     "@media (max-width:480px){.panel{inset:0;width:100vw;max-width:none;height:100%;max-height:none;border-radius:0}}"
@@ -170,7 +178,7 @@
     var tools = el("div", { "class": "tools" });
     form = el("form", { "class": "compose" });
     input = el("textarea", { rows: "1", maxlength: "5000" });
-    var send = el("button", { type: "submit" }, "➤");
+    var send = el("button", { type: "submit", "class": "go" }, "➤");
     form.appendChild(input);
     form.appendChild(send);
     panel.appendChild(header);
@@ -201,6 +209,16 @@
     panel._send.setAttribute("aria-label", S.send || "Send");
     input.setAttribute("placeholder", S.placeholder || "");
     input.setAttribute("aria-label", S.placeholder || "");
+    var clip = el("button", { type: "button", "class": "clip", "aria-label": S.attach, title: S.attach }, "📎");
+    var picker = el("input", { type: "file", hidden: "", tabindex: "-1",
+                               accept: Object.keys(IMAGES).join(",") + ",application/pdf" });
+    clip.addEventListener("click", function () { picker.click(); });
+    picker.addEventListener("change", function () {
+      if (picker.files[0]) { attach(picker.files[0]); }
+      picker.value = "";
+    });
+    form.insertBefore(clip, input);
+    form.appendChild(picker);
     var order = el("button", { type: "button" }, S.order_button);
     order.addEventListener("click", orderForm);
     panel._tools.appendChild(order);
@@ -253,11 +271,12 @@
   // -- talking to the server ------------------------------------------------------------------
 
   function call(path, body, method) {
-    var headers = { "Content-Type": "application/json" };
+    var form = window.FormData && body instanceof FormData; // a file: the browser sets its own type
+    var headers = form ? {} : { "Content-Type": "application/json" };
     if (state.token) { headers.Authorization = "Bearer " + state.token; }
     return fetch(API + path + (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + LANG, {
       method: method || "POST", headers: headers, credentials: "omit",
-      body: method === "GET" ? undefined : JSON.stringify(body || {})
+      body: method === "GET" ? undefined : form ? body : JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) { var error = new Error(data.detail || response.status); error.data = data; error.status = response.status; throw error; }
@@ -278,6 +297,7 @@
       state.socketUrl = data.socket_url;
       state.hasEmail = data.has_email;
       state.flows = data.flows;
+      state.fileLimit = data.file_limit;
       S = data.strings || {};
       label();
       if (!data.messages.length) { show({ id: "welcome", from: "bot", text: S.welcome }); }
@@ -368,6 +388,7 @@
     var item = el("li", { "class": message.from });
     if (message.client_id) { item.setAttribute("data-cid", message.client_id); }
     item.appendChild(el("div", { "class": "bubble" }, message.text));
+    files(item, message);
     if (message.from === "agent") {
       item.appendChild(el("div", { "class": "meta" }, message.name || S.staff || ""));
       live.textContent = (message.name || S.staff || "") + ": " + message.text;
@@ -428,6 +449,7 @@
       if (message.id > state.lastId) { state.lastId = message.id; }
     }
     if (item) {
+      files(item, message || {});
       item.classList.remove("pending");
       var meta = item.querySelector(".meta");
       if (meta) { item.removeChild(meta); }
@@ -449,6 +471,66 @@
       state.typedAt = now;
       state.socket.send(JSON.stringify({ type: "typing" }));
     }
+  }
+
+  // -- files -----------------------------------------------------------------------------------
+
+  function attach(file) {
+    var cid = cssId(clientId());
+    var item = show({ client_id: cid, from: "visitor", text: file.name });
+    item.classList.add("pending");
+    item.appendChild(el("div", { "class": "meta" }, S.sending || ""));
+    if (file.size > state.fileLimit) { return failed(cid, S.file_too_large); }
+    (function upload(tries) {
+      var body = new FormData();
+      body.append("client_id", cid);
+      body.append("file", file, file.name);
+      call("attachments", body).then(function (data) {
+        delivered(cid, data.message);
+      }).catch(function (error) {
+        if ((error.status && error.status < 500) || tries > 5) { return failed(cid, error.status ? error.message : S.error); }
+        setTimeout(function () { upload(tries + 1); }, 1000 * Math.pow(2, tries)); // the same client id: stored once
+      });
+    })(0);
+  }
+
+  // The message's files under its text, once: a name and size to download, an image's thumbnail.
+  function files(item, message) {
+    var list = message.attachments || [];
+    if (!list.length || item._files) { return; }
+    item._files = true;
+    var bubble = item.querySelector(".bubble");
+    bubble.textContent = message.text || "";
+    list.forEach(function (file) {
+      var size = file.size < 1048576 ? Math.ceil(file.size / 1024) + " KB" : (file.size / 1048576).toFixed(1) + " MB";
+      if (file.removed) { return bubble.appendChild(el("span", { "class": "file" }, file.name + " (" + S.file_removed + ")")); }
+      var link = bubble.appendChild(el("a", { "class": "file", href: "#" }, file.name + " (" + size + ")"));
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        fetchFile(file).then(function (blob) {
+          var save = el("a", { href: URL.createObjectURL(blob), download: file.name });
+          save.click();
+          setTimeout(function () { URL.revokeObjectURL(save.href); }, 60000);
+        }).catch(function () { live.textContent = S.file_failed; });
+      });
+      if (!IMAGES[file.type]) { return; }
+      fetchFile(file).then(function (blob) {
+        if (IMAGES[blob.type]) { // as the server served it: never SVG or HTML
+          var img = link.insertBefore(el("img", { src: URL.createObjectURL(blob), alt: "" }), link.firstChild);
+          img.onerror = function () { link.removeChild(img); }; // e.g. the page's CSP allows no blob: images
+        }
+      }).catch(function () {});
+    });
+  }
+
+  function fetchFile(file) {
+    state.files[file.id] = state.files[file.id] || fetch(API + "attachments/" + file.id, {
+      headers: { Authorization: "Bearer " + state.token }, credentials: "omit"
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.blob();
+    }).catch(function (error) { delete state.files[file.id]; throw error; });
+    return state.files[file.id];
   }
 
   // -- self-service: suggested articles, the order's status, an address when away ---------------
