@@ -219,6 +219,9 @@ def _inbound(mails: int, seed: int) -> None:
         name="Warm-up 2", currency="EUR", slug=f"{STORE}-warm2"
     )
     poll(mailbox_of(warm_polled), warm_corpus, 1)
+    from cxloop.core.startup import settle
+
+    settle()  # as the task worker and the web workers do once started (core/startup.py)
 
     def time_stdlib() -> float:
         started = time.perf_counter()

@@ -16,7 +16,12 @@ PROBE = (
 def test_an_entry_point_freezes_what_start_up_made(module):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cxloop.settings", "DEBUG": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, module], env=env, capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", PROBE, module],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     frozen, tracked = map(int, done.stdout.split())
     # Django and the apps leave well over 50,000 container objects; after settle() the full collection
