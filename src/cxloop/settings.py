@@ -391,6 +391,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.hooks.tasks.prune_deliveries_task": 3600,
     "cxloop.helpdesk.contact.tasks.requeue_stranded_acknowledgements_task": 60,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
+    "cxloop.core.tasks.refresh_statistics_task": 86400,
     "cxloop.segments.tasks.refresh_all_predictions_task": 86400,
     "cxloop.segments.tasks.count_all_segments_task": 86400,
     "cxloop.analytics.tasks.sync_warehouse_task": int(os.environ.get("CXLOOP_WAREHOUSE_SYNC_SECONDS", "30")),
