@@ -86,11 +86,6 @@ class Customer(StoreScopedModel):
                 name="customer_live_last_order",
                 condition=Q(erased_at__isnull=True),
             ),
-            models.Index(
-                fields=["store", "language", "country"],
-                name="customer_live_place",
-                condition=Q(erased_at__isnull=True),
-            ),
         ]
 
     def __str__(self) -> str:
