@@ -13,9 +13,10 @@ prediction a refresh writes (RFM group and spend tier by
 BG/NBD and Gamma-Gamma with fixed parameters).
 
 For each case, the timed figure is what the segment page asks for:
-`customers_matching(store, text, now=...).count()` (parse, compile, one
-COUNT query). The baseline is one hand-written `SELECT COUNT(*)` with the same
-condition on the same connection. After one warm-up of each, the two are
+`count_matching(store, text, now=...)` (parse, compile, one COUNT query: on
+the customers, or on the predictions for a query only about them). The
+baseline is one hand-written `SELECT COUNT(*)` with the same condition on the
+same connection. After one warm-up of each, the two are
 timed in turn --repeat times (so both see the same load); the counts must be
 equal (exit status 1 otherwise). Printed: p50 and p99 of each, the ratio
 app / SQL and whether the app's p99 meets the goal (<= 200 ms).
@@ -245,10 +246,10 @@ def _measure(store, case: Case, now: datetime, repeat: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cxloop.segments.query import customers_matching
+    from cxloop.segments.query import count_matching
 
     def app() -> int:
-        return customers_matching(store, case.text, now=now).count()
+        return count_matching(store, case.text, now=now)
 
     def sql() -> int:
         with connection.cursor() as cursor:

@@ -50,4 +50,45 @@ def customers_matching(store, text: str, *, now: datetime | None = None) -> Quer
     return Customer.objects.filter(store=store, erased_at__isnull=True).filter(condition)
 
 
-__all__ = ["compile_query", "compile_tree", "customers_matching", "Group"]
+def count_matching(store, text: str, *, now: datetime | None = None) -> int:
+    """How many of the store's customers (not erased) the query matches.
+
+    A query that asks only about predictions, and can hold only for a customer who has one (no NOT, no
+    IS NULL, no !=), is counted on the predictions' own indexes, without looking each customer up:
+    at a million customers, 0.6-0.9 s -> tens of ms for `predicted_spend_tier = 'HIGH'` on SQLite.
+    The erased are left out through their own small index (a prediction written by a refresh that
+    began before an erasure may outlive it until the next refresh)."""
+    condition = compile_query(store, text, now=now)
+    on_predictions = _on_predictions(condition)
+    if on_predictions is None:
+        return Customer.objects.filter(store=store, erased_at__isnull=True).filter(condition).count()
+    from cxloop.segments.models import CustomerPrediction
+
+    erased = Customer.objects.filter(store=store, erased_at__isnull=False).values("pk")
+    predictions = CustomerPrediction.objects.filter(store=store).filter(on_predictions)
+    return predictions.exclude(customer_id__in=erased).count()
+
+
+PREDICTION = "prediction__"
+
+
+def _on_predictions(condition: Q) -> Q | None:
+    """The condition rewritten on CustomerPrediction, or None when it is not only about predictions or
+    could hold for a customer without one (a negation, or an IS NULL test)."""
+    if condition.negated:
+        return None
+    children = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            inner = _on_predictions(child)
+            if inner is None:
+                return None
+            children.append(inner)
+        elif isinstance(child, tuple) and child[0].startswith(PREDICTION) and "__isnull" not in child[0]:
+            children.append((child[0].removeprefix(PREDICTION), child[1]))
+        else:
+            return None
+    return Q(*children, _connector=condition.connector)
+
+
+__all__ = ["compile_query", "compile_tree", "count_matching", "customers_matching", "Group"]

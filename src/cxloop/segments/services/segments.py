@@ -25,7 +25,7 @@ from cxloop.core.errors import InvalidInput
 from cxloop.core.textchecks import find_forbidden_character
 
 from ..models import Segment, SegmentCount
-from ..query import SegmentQueryError, customers_matching
+from ..query import SegmentQueryError, count_matching, customers_matching
 from ..query.fields import Context
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def preview_segment(store, query: str, *, now: datetime | None = None) -> Previe
     """How many customers the query matches, and a few of them; SegmentQueryError for a wrong query."""
     customers = customers_matching(store, query, now=now)
     sample = list(customers.order_by("-amount_spent", "-pk")[:SAMPLE_SIZE])
-    count = len(sample) if len(sample) < SAMPLE_SIZE else customers.count()
+    count = len(sample) if len(sample) < SAMPLE_SIZE else count_matching(store, query, now=now)
     return Preview(count=count, sample=sample)
 
 
@@ -84,7 +84,7 @@ def delete_segment(*, segment: Segment) -> None:
 def count_segment(segment: Segment, *, now: datetime | None = None) -> int:
     """Count the segment's members now; keep the count on the segment and as today's in its history."""
     now = now or timezone.now()
-    members = customers_matching(segment.store, segment.query, now=now).count()
+    members = count_matching(segment.store, segment.query, now=now)
     day = Context(store=segment.store, now=now).today
     with transaction.atomic():
         Segment.objects.filter(pk=segment.pk).update(member_count=members, counted_at=now)

@@ -7,7 +7,7 @@ import pytest
 
 from cxloop.commerce.models import Customer, Event, LineItem, Order, Product
 from cxloop.segments.models import CustomerPrediction
-from cxloop.segments.query import SegmentQueryError, customers_matching
+from cxloop.segments.query import SegmentQueryError, count_matching, customers_matching
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,37 @@ def names(store, text):
 )
 def test_a_field_picks_the_customers_it_names_and_never_an_erased_one(store, people, text, expected):
     assert names(store, text) == expected
+    assert count_matching(store, text, now=NOW) == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "on_predictions"),
+    [
+        ("predicted_spend_tier = 'HIGH'", 1, True),
+        ("predicted_spend_tier = 'HIGH' OR rfm_group = 'AT_RISK'", 2, True),
+        ("churn_risk > 5 AND predicted_value >= 10", 2, True),
+        ("predicted_spend_tier != 'HIGH'", 1, False),  # NOT: a customer without a prediction must not count
+        ("predicted_spend_tier IS NULL", 1, False),
+        ("predicted_spend_tier = 'HIGH' AND amount_spent > 100", 1, False),
+        ("predicted_spend_tier = 'HIGH' OR customer_tags CONTAINS 'vip'", 2, False),
+    ],
+)
+def test_a_count_only_about_predictions_is_read_from_them_and_still_leaves_the_erased_out(
+    store, people, text, expected, on_predictions
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # an erased customer whose prediction a refresh begun before the erasure wrote back
+    erased = Customer.objects.get(store=store, first_name="erased")
+    predict(store, erased, tier="HIGH", group="AT_RISK", alive=0.5, value="900")
+
+    with CaptureQueriesContext(connection) as queries:
+        count = count_matching(store, text, now=NOW)
+
+    assert count == expected == len(names(store, text))
+    counted_from = queries.captured_queries[-1]["sql"].split(" FROM ", 1)[1].split()[0].strip('"')
+    assert counted_from == ("segments_customerprediction" if on_predictions else "commerce_customer")
 
 
 def test_events_orders_surveys_and_conversations_as_yes_or_no_fields(store, people):
