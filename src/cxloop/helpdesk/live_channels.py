@@ -1,7 +1,7 @@
 """Channels that take a reply while the customer is there: the chat widget (registered by its app).
 
     register(Channel.CHAT, is_present=chat_is_open, deliver=push_to_widget, panel=visitor_panel,
-             inbox_html=live_inbox_script)
+             inbox_html=live_inbox_script, transferred=announce_transfer)
 
 `services.conversations.reply` asks `for_reply(conversation)`: a conversation
 opened on such a channel is answered there while the customer is present, or
@@ -19,6 +19,7 @@ class LiveChannel:
     deliver: Callable  # (message) -> None, called after the reply is committed
     panel: Callable | None = None  # (request, conversation) -> HTML for the conversation page's side
     inbox_html: Callable | None = None  # (request) -> HTML for the inbox page (live updates)
+    transferred: Callable | None = None  # (conversation, user_ids, actor, team) -> None, after commit
 
 
 _registry: dict[str, LiveChannel] = {}
@@ -31,8 +32,9 @@ def register(
     deliver: Callable,
     panel: Callable | None = None,
     inbox_html: Callable | None = None,
+    transferred: Callable | None = None,
 ) -> None:
-    _registry[channel] = LiveChannel(channel, is_present, deliver, panel, inbox_html)
+    _registry[channel] = LiveChannel(channel, is_present, deliver, panel, inbox_html, transferred)
 
 
 def conversation_panel(request, conversation) -> str:
@@ -44,6 +46,14 @@ def conversation_panel(request, conversation) -> str:
 def inbox_parts(request) -> str:
     """What each live channel adds to the inbox page (a script that refreshes it as messages come)."""
     return "".join(live.inbox_html(request) for live in _registry.values() if live.inbox_html is not None)
+
+
+def announce_transfer(conversation, *, user_ids: list[int], actor, team) -> None:
+    """Tell the live channel a conversation was transferred (services.transfer, after commit): the
+    customer sees a neutral line, the receiving agents' open pages hear it."""
+    live = _registry.get(conversation.channel)
+    if live is not None and live.transferred is not None:
+        live.transferred(conversation, user_ids=user_ids, actor=actor, team=team)
 
 
 def for_reply(conversation) -> LiveChannel | None:

@@ -335,7 +335,19 @@
       state.typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
     } else if (frame.type === "error" && frame.client_id) {
       failed(frame.client_id, frame.detail);
+    } else if (frame.type === "notice") {
+      systemLine(frame.text);
     }
+  }
+
+  // A line from the store itself, not a person's message ("You are being transferred to a colleague").
+  function systemLine(text) {
+    if (typeof text !== "string" || !text) { return; }
+    var item = el("li", { "class": "bot system" });
+    item.appendChild(el("div", { "class": "meta" }, text));
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    live.textContent = text;
   }
 
   function poll() {
