@@ -49,6 +49,7 @@ def post_transfer(request, conversation):
         flash.success(request, _("Transferred to %(name)s.") % {"name": services.display_name(done.agent)})
     else:
         flash.success(
-            request, _("Transferred to team %(team)s: it waits in the team's queue.") % {"team": done.team.name}
+            request,
+            _("Transferred to team %(team)s: it waits in the team's queue.") % {"team": done.team.name},
         )
     return _back(conversation)

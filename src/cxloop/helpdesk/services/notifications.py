@@ -82,14 +82,17 @@ def notify_transfer(
     if membership is None or not membership.user.email:
         return False
     actor = Membership.objects.filter(store=store, user_id=actor_id).select_related("user").first()
-    actor_name = (person_name(actor.user.first_name, actor.user.last_name) or actor.user.email) if actor else ""
+    actor_name = (
+        (person_name(actor.user.first_name, actor.user.last_name) or actor.user.email) if actor else ""
+    )
     note = Message.objects.filter(pk=note_id, conversation=conversation, kind=Message.Kind.NOTE).first()
     link = public_url(reverse("helpdesk:conversation", args=[conversation.pk]))
     with translation.override(store.default_language or settings.LANGUAGE_CODE):
+        actor_name = actor_name or _("Someone")
         subject = _("%(name)s transferred #%(number)s %(subject)s to you") % {
-            "name": actor_name or _("Someone"), "number": conversation.number, "subject": conversation.subject,
+            "name": actor_name, "number": conversation.number, "subject": conversation.subject,
         }  # fmt: skip
-        body = _("%(name)s transferred this conversation to you.") % {"name": actor_name or _("Someone")}
+        body = _("%(name)s transferred this conversation to you.") % {"name": actor_name}
         if note is not None:
             body += "\n\n" + _("Their note:\n\n%(text)s") % {"text": note.text}
         body += "\n\n" + _("Open the conversation: %(link)s") % {"link": link}

@@ -57,7 +57,9 @@ class Transfer:
     told: list[int] = field(default_factory=list)  # the user ids told live (the agent, or the team)
 
 
-def transfer(*, conversation: Conversation, actor, agent=None, team: Team | None = None, note: str = "") -> Transfer:
+def transfer(
+    *, conversation: Conversation, actor, agent=None, team: Team | None = None, note: str = ""
+) -> Transfer:
     """Give the conversation to `agent` or to `team` (see the module); one transaction, told after commit."""
     note = _check(conversation, actor, agent, team, note)
     with transaction.atomic():
@@ -78,11 +80,14 @@ def _check(conversation, actor, agent, team, note: str) -> str:
             raise TransferRefused(
                 _("%(name)s already has this conversation.") % {"name": display_name(agent)}, field="to"
             )
-        if not Membership.objects.filter(store_id=conversation.store_id, user=agent, user__is_active=True).exists():
+        if not Membership.objects.filter(
+            store_id=conversation.store_id, user=agent, user__is_active=True
+        ).exists():
             raise conversations.NotAMember(_("Only a member of this store can be assigned."), field="to")
     elif conversation.team_id == team.pk and conversation.assignee_id is None:
         raise TransferRefused(
-            _("This conversation already waits in the queue of team %(team)s.") % {"team": team.name}, field="to"
+            _("This conversation already waits in the queue of team %(team)s.") % {"team": team.name},
+            field="to",
         )
     note = (note or "").replace("\x00", "").strip()
     if len(note) > MAX_NOTE:
@@ -98,7 +103,10 @@ def _transfer(conversation, actor, agent, team, note: str) -> Transfer:
         reassigning = (agent.pk if agent else None) != conversation.assignee_id
         # The log says "transferred" once: on the assignment, or on the team change when it stays unassigned.
         conversations.set_team(
-            conversation=conversation, team=team, actor=actor, details=None if reassigning else {"transfer": True}
+            conversation=conversation,
+            team=team,
+            actor=actor,
+            details=None if reassigning else {"transfer": True},
         )
     conversations.assign(conversation=conversation, assignee=agent, actor=actor, details=details)
     message = conversations.add_note(conversation=conversation, author=actor, text=note) if note else None
