@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import verify_views, views
 
 app_name = "chat"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("chat/<str:store_slug>/order", views.order, name="order"),
     path("chat/<str:store_slug>/flow", views.flow, name="flow"),
     path("chat/<str:store_slug>/preview/", views.preview, name="preview"),
+    path("chat/<str:store_slug>/verify/<str:token>/", verify_views.verify_email, name="verify"),
 ]

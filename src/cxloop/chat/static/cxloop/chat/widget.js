@@ -570,9 +570,10 @@
     var item = show({ id: "away", from: "bot", text: S.leave_email });
     var form = miniForm([{ label: S.name, autocomplete: "name" }, { label: S.email, type: "email", autocomplete: "email" }],
       S.save, function (values, box) {
-        call("contact", { name: values[0], email: values[1] }).then(function () {
+        call("contact", { name: values[0], email: values[1] }).then(function (data) {
           state.hasEmail = true;
           box.parentNode.replaceChild(el("div", { "class": "bubble" }, S.saved), box);
+          if (data.verification === "sent") { systemLine(S.verify_sent); }
         }).catch(function (error) {
           var message = box.querySelector(".meta") || box.appendChild(el("div", { "class": "meta", role: "alert" }));
           message.textContent = error.message || S.error;
