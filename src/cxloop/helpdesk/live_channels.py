@@ -11,6 +11,9 @@ when there is no email address to fall back on; otherwise by email.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
 
 @dataclass(frozen=True)
 class LiveChannel:
@@ -44,8 +47,13 @@ def conversation_panel(request, conversation) -> str:
 
 
 def inbox_parts(request) -> str:
-    """What each live channel adds to the inbox page (a script that refreshes it as messages come)."""
-    return "".join(live.inbox_html(request) for live in _registry.values() if live.inbox_html is not None)
+    """What each live channel adds to the inbox page (a script that refreshes it as messages come).
+
+    Each part is a rendered template (its own escaping done); joining them must keep them markup,
+    or the page would show the script as text instead of running it.
+    """
+    parts = [live.inbox_html(request) for live in _registry.values() if live.inbox_html is not None]
+    return mark_safe("".join(conditional_escape(part) for part in parts))
 
 
 def announce_transfer(conversation, *, user_ids: list[int], actor, team) -> None:
