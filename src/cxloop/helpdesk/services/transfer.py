@@ -139,7 +139,8 @@ def _tell_after_commit(done: Transfer, actor) -> None:
             )
         )  # fmt: skip
     else:
-        done.told = [user.pk for user in routing.takers(done.team)[0]]
+        handing_on = getattr(actor, "pk", None)
+        done.told = [user.pk for user in routing.takers(done.team)[0] if user.pk != handing_on]
     told, conversation = list(done.told), done.conversation
     transaction.on_commit(
         lambda: live_channels.announce_transfer(conversation, user_ids=told, actor=actor, team=done.team)

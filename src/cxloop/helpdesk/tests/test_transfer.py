@@ -77,14 +77,14 @@ def test_a_transfer_to_a_team_where_nobody_has_room_waits_unassigned_in_its_queu
     ania = member(store, "ania")
     bob = member(store, "bob", max_open=1)
     held_by(store, bob)  # bob is at his cap
-    returns = team_of(store, "Returns", bob)
+    returns = team_of(store, "Returns", ania, bob)
     conversation = held_by(store, ania)
 
     done = transfer(conversation=conversation, actor=ania, team=returns)
 
     conversation.refresh_from_db()
     assert (conversation.team, conversation.assignee, done.agent) == (returns, None, None)
-    assert done.told == [bob.pk]  # the team's members hear of it
+    assert done.told == [bob.pk]  # the team's members hear of it, not the agent handing it on
     assert log_lines(conversation)[-1] == "Ania transferred it to team Returns (waiting in its queue)"
 
 

@@ -66,10 +66,13 @@
   // The server sends a transfer only to the agents it names (chat.transfers); text from the page, set as text.
   function announceTransfer(event) {
     var text = (live.getAttribute("data-transfer-text") || "#%(number)s").replace("%(number)s", String(event.number));
-    var line = document.createElement("p");
-    line.className = "flash chat-transfer-notice";
-    line.setAttribute("role", "status");
+    var list = document.createElement("ul"); // the look of the site's own messages (web/base.html)
+    list.className = "messages";
+    list.setAttribute("role", "status");
+    var line = document.createElement("li");
+    line.className = "message message--info chat-transfer-notice";
     line.textContent = text + " ";
+    list.appendChild(line);
     if (typeof event.url === "string" && event.url.charAt(0) === "/" && event.url.charAt(1) !== "/") {
       var link = document.createElement("a");
       link.href = event.url;
@@ -77,7 +80,7 @@
       line.appendChild(link);
     }
     var place = document.querySelector("main") || document.body;
-    place.insertBefore(line, place.firstChild);
+    place.insertBefore(list, place.firstChild);
     if (conversation === null) { document.body.dispatchEvent(new CustomEvent("cxloop:live")); }
     else if (event.conversation_id === conversation) { refreshThread(); }
     alertAgent(live);
