@@ -257,3 +257,88 @@ def test_a_shopper_sends_a_photo_the_agent_sees_it_and_a_disguised_page_is_refus
     desk.goto(f"{site.url}/helpdesk/{conversation.pk}/")
     expect(desk.locator("ol.thread").get_by_role("link", name="paragon.png")).to_be_visible()
     staff.close()
+
+
+def _sign_in(browser, site, user):
+    context = browser.new_context()
+    desk = context.new_page()
+    desk.goto(f"{site.url}/login/")
+    desk.get_by_label("Email").fill(user.username)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    expect(desk.get_by_role("navigation", name="Main")).to_be_visible()
+    return context, desk
+
+
+def _agents_listening(store, count):
+    from channels.layers import get_channel_layer
+
+    from cxloop.chat import realtime
+
+    deadline = time.monotonic() + 15
+    while len(get_channel_layer().groups.get(realtime.store_group(store.pk), {})) < count:
+        assert time.monotonic() < deadline, "the agents' pages never opened their sockets"
+        time.sleep(0.1)
+
+
+def test_an_agent_transfers_a_chat_to_a_colleague_who_hears_it_live_and_the_shopper_sees_a_neutral_line(
+    page: Page, site, browser
+):
+    from django.utils import translation
+
+    from cxloop.chat.transfers import transfer_notice
+    from cxloop.helpdesk.services.conversations import assign
+
+    store, _ = core_services.create_store(name="Sklep z butami", currency="PLN", slug="buty")
+    ania, _ = core_services.add_staff(
+        store=store, email="ania@buty.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    bob, _ = core_services.add_staff(
+        store=store, email="bob@buty.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    for user, name in ((ania, "Ania"), (bob, "Bob")):
+        user.first_name = name
+        user.save(update_fields=["first_name"])
+
+    # a Polish shopper writes; the chat is Ania's
+    page.goto(f"{site.url}/chat/buty/preview/?lang=pl")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="Napisz do nas").click()
+    widget.get_by_role("textbox").fill("Chcę zwrócić buty")
+    widget.get_by_role("textbox").press("Enter")
+    deadline = time.monotonic() + 15
+    while not Message.objects.filter(store=store, kind=Message.Kind.INCOMING).exists():
+        assert time.monotonic() < deadline, "the message never reached the inbox"
+        time.sleep(0.1)
+    expect(widget.locator("li.visitor.pending")).to_have_count(0, timeout=20_000)
+    conversation = Message.objects.get(store=store, kind=Message.Kind.INCOMING).conversation
+    assign(conversation=conversation, assignee=ania, actor=ania)
+
+    # Bob has the inbox open; Ania opens the chat
+    bobs, bob_desk = _sign_in(browser, site, bob)
+    bob_desk.goto(f"{site.url}/helpdesk/")
+    _agents_listening(store, 1)
+    anias, ania_desk = _sign_in(browser, site, ania)
+    ania_desk.goto(f"{site.url}/helpdesk/{conversation.pk}/")
+    _agents_listening(store, 2)
+
+    # Ania transfers it to Bob with a note
+    ania_desk.get_by_label("To an agent or a team").select_option(label="Bob")
+    ania_desk.get_by_label(re.compile("Note for your colleague")).fill("Zwrot: zamówienie #1001")
+    ania_desk.get_by_role("button", name="Transfer", exact=True).click()
+    expect(ania_desk.locator("ol.thread")).to_contain_text("Ania transferred it to Bob")
+
+    # Bob hears it live, with a link to the chat; the shopper sees a neutral line, never the note
+    notice = bob_desk.locator(".chat-transfer-notice")
+    expect(notice).to_contain_text(f"#{conversation.number}")
+    with translation.override("pl"):
+        expected = transfer_notice()
+    expect(widget.locator("li.system")).to_have_text(expected)
+    assert "Chcę zwrócić buty" in widget.locator("ol.log").inner_text()
+    assert "Zwrot: zamówienie" not in widget.locator("ol.log").inner_text()
+    notice.get_by_role("link").click()
+    expect(bob_desk.locator("ol.thread")).to_contain_text("Zwrot: zamówienie #1001")  # the internal note
+    conversation.refresh_from_db()
+    assert conversation.assignee == bob
+    bobs.close()
+    anias.close()

@@ -2,8 +2,9 @@
 
 On a chat's conversation page: who the visitor is as far as the storefront
 told (their current page, what they put in the cart: the storefront's
-unverified words, shown as text), a "typing" line, and the script that keeps
-the thread live. On the inbox: the script that refreshes the list when a chat
+unverified words, shown as text), a "typing" line, the control that transfers
+the chat to a colleague or a team (helpdesk.services.transfer), and the script
+that keeps the thread live. On the inbox: the script that refreshes the list when a chat
 message comes, with a sound and a browser notification.
 """
 
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cxloop.commerce.models import Event
+from cxloop.helpdesk.queries_teams import list_transfer_targets
 
 from .models import Visitor
 
@@ -23,11 +25,14 @@ CART_LINES = 10
 
 def visitor_panel(request, conversation) -> str:
     visitor = Visitor.objects.filter(store_id=conversation.store_id, conversation=conversation).first()
-    return render_to_string(
-        "chat/_agent_panel.html",
-        {"visitor": visitor, "cart": _cart(visitor), "conversation": conversation, "store": request.store},
-        request=request,
-    )
+    agents, teams = list_transfer_targets(
+        request.store, leaving_out=[request.user.pk, conversation.assignee_id]
+    )  # oneself and whoever has the chat now are refused anyway (helpdesk.services.transfer)
+    context = {
+        "visitor": visitor, "cart": _cart(visitor), "conversation": conversation, "store": request.store,
+        "transfer_agents": agents, "transfer_teams": teams,
+    }  # fmt: skip
+    return render_to_string("chat/_agent_panel.html", context, request=request)
 
 
 def live_inbox_script(request) -> str:

@@ -10,7 +10,7 @@ class ChatConfig(AppConfig):
         from cxloop.helpdesk import live_channels
         from cxloop.helpdesk.models import Channel
 
-        from . import agent_panels, services
+        from . import agent_panels, services, transfers
 
         live_channels.register(
             Channel.CHAT,
@@ -18,4 +18,5 @@ class ChatConfig(AppConfig):
             deliver=services.deliver_reply,
             panel=agent_panels.visitor_panel,
             inbox_html=agent_panels.live_inbox_script,
+            transferred=transfers.announce_transfer,
         )

@@ -9,12 +9,14 @@ The widget's socket speaks JSON frames:
     -> {"type": "typing"} / {"type": "page", "url": ..., "title": ...}
     <- {"type": "message", "message": {...}} / {"type": "typing", "from": "agent"}
     <- {"type": "error", "error": "invalid", "detail": "text: must not be empty.", "field": "text"}
+    <- {"type": "notice", "text": "You are being transferred to a colleague."}  (chat.transfers)
 
 No cookie is involved (the token is the credential), so any storefront origin
 may open it. The agents' socket is a staff page's: it needs the session
 cookie, a membership of the store, and a page of this server's own origin
 (asgi.py checks the Origin), so another site cannot open it in an agent's
-browser.
+browser. It hears the store's chat events, and a transfer only when it names
+the socket's user: {"type": "transfer", "conversation_id": 3, "number": 12, "user_ids": [5], "url": ...}.
 """
 
 import asyncio
@@ -230,6 +232,7 @@ class AgentConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         self.store_id = store_id
+        self.user_id = user.pk
         self.typing_at = 0.0
         await self.channel_layer.group_add(realtime.store_group(store_id), self.channel_name)
         self.keeper = asyncio.create_task(
@@ -261,7 +264,10 @@ class AgentConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             )
 
     async def chat_event(self, event):
-        await self.send_json(event["event"])
+        pushed = event["event"]
+        if pushed.get("type") == "transfer" and self.user_id not in pushed.get("user_ids", ()):
+            return  # a transfer is told to whom it was transferred (chat.transfers), not the whole store
+        await self.send_json(pushed)
 
     async def disconnect(self, code):
         _stop(getattr(self, "keeper", None))

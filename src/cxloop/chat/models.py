@@ -25,11 +25,15 @@ class Visitor(StoreScopedModel):
     )
     customer = models.ForeignKey(
         "commerce.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )  # only from a signed identity
+    )  # only from a signed identity or a verified email (chat.verification)
     # What the visitor typed in the widget's form: shown to staff as given, never trusted to
-    # link a customer record (a signed identity does that).
+    # link a customer record until verified (a signed identity, or the emailed link: chat.verification).
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(max_length=254, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)  # the emailed link was confirmed
+    # The one link that may still confirm `email` ("" once used, or when the address changes).
+    verification_nonce = models.CharField(max_length=32, blank=True)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, blank=True)
     anonymous_id = models.CharField(max_length=64, blank=True)  # the storefront snippet's visitor id
     page_url = models.CharField(max_length=2000, blank=True)  # the page the widget was last open on

@@ -120,7 +120,11 @@ def _identify(visitor: Visitor, email: str, identity_hash: str) -> None:
 
 
 def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Visitor:
-    """What the visitor typed in the widget's form: where a reply goes when the widget is closed."""
+    """What the visitor typed in the widget's form: where a reply goes when the widget is closed.
+
+    A changed address is unverified again (and unlinks a customer record a verified one had linked);
+    the verification mail is chat.verification's.
+    """
     name = _line(name, 200)
     check_text("name", name)
     email = email.strip().lower()
@@ -129,10 +133,16 @@ def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Visitor
             validate_email(email)
         except ValidationError:
             raise InvalidInput(_("email: not an email address."), field="email") from None
-    if visitor.customer_id is not None:  # a signed identity is kept; a typed address never replaces it
-        email = visitor.email
+    if visitor.customer_id is not None and not visitor.email_verified_at:
+        email = visitor.email  # a signed identity is kept; a typed address never replaces it
+    fields = ["name", "email"]
+    if email and email != visitor.email:  # a new address is unverified again (chat.verification)
+        if visitor.email_verified_at:
+            visitor.customer = None
+        visitor.email_verified_at, visitor.verification_nonce = None, ""
+        fields += ["email_verified_at", "verification_nonce", "customer"]
     visitor.name, visitor.email = name or visitor.name, email or visitor.email
-    visitor.save(update_fields=["name", "email"])
+    visitor.save(update_fields=fields)
     if visitor.conversation_id:
         Conversation.objects.filter(pk=visitor.conversation_id).update(
             contact_name=visitor.name[:200], contact_email=visitor.email
@@ -180,7 +190,7 @@ def take(
         subject=subject,
         from_email=visitor.email,
         from_name=visitor.name,
-        link_customer=visitor.customer_id is not None,
+        link_customer=visitor.customer_id is not None or visitor.email_verified_at is not None,
     )
     external_id = f"chat:{visitor.key}:{client_id}"
     with transaction.atomic():

@@ -26,6 +26,7 @@ def widget_strings(store_name: str) -> dict[str, str]:
         "name": _("Your name"),
         "save": _("Save"),
         "saved": _("Thank you. We'll reply to this address."),
+        "verify_sent": _("We sent you a link to confirm this address."),
         "suggested": _("These articles may answer your question:"),
         "answered": _("This answered my question"),
         "person": _("Talk to a person"),

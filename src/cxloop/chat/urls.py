@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import verify_views, views
 
 app_name = "chat"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("chat/<str:store_slug>/attachments", views.upload, name="upload"),
     path("chat/<str:store_slug>/attachments/<str:attachment_id>", views.attachment, name="attachment"),
     path("chat/<str:store_slug>/preview/", views.preview, name="preview"),
+    path("chat/<str:store_slug>/verify/<str:token>/", verify_views.verify_email, name="verify"),
 ]

@@ -4,7 +4,7 @@
                     -> {token, visitor_id, messages, socket_url, poll_url, online, opens_at, strings}
     POST messages   {text, client_id}                    -> {message}  (201 new, 200 sent before)
     GET  messages?after=N&wait=S   long polling: what came after N, waiting up to S seconds (max 25)
-    POST contact    {name, email}                        -> {}
+    POST contact    {name, email}      -> {verification: "sent" | "limited" | ""}  (chat.verification)
     POST seen       {page_url, page_title}               -> {}
     POST suggest    {q}                                  -> {articles: [{id, title, url, snippet}]}
     POST deflected  {article_id}                         -> {}
@@ -45,7 +45,7 @@ from cxloop.core.middleware import CSP
 from cxloop.core.models import Store
 from cxloop.surveys import ratelimit
 
-from . import attachments, availability, flows, realtime, services
+from . import attachments, availability, flows, realtime, services, verification
 from .strings import widget_strings
 
 SLUG = re.compile(r"[-\w]{1,80}")
@@ -281,8 +281,8 @@ def _int(request, name: str, default: int) -> int:
 def contact(request, store_slug: str):
     visitor = _visitor(request, store_slug)
     data = _body(request)
-    services.set_contact(visitor=visitor, name=_text(data, "name"), email=_text(data, "email"))
-    return JsonResponse({})
+    visitor = services.set_contact(visitor=visitor, name=_text(data, "name"), email=_text(data, "email"))
+    return JsonResponse({"verification": verification.request_verification(visitor)})
 
 
 @widget(("POST",))

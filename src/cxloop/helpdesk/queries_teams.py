@@ -36,6 +36,18 @@ def get_member(store: Store, user_id) -> Membership:
     return membership
 
 
+def member_or_none(store: Store, user_id) -> Membership | None:
+    """The store's active membership of that user, or None (someone of another store, or deactivated)."""
+    pk = parse_db_id(str(user_id))
+    if not pk:
+        return None
+    return (
+        Membership.objects.filter(store=store, user_id=pk, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
 @dataclass
 class AgentRow:
     """One store member as routing sees them."""
@@ -97,6 +109,14 @@ def list_teams_with_load(store: Store) -> list[Team]:
         team.open_count = by_team.get(team.pk, {}).get("open", 0)
         team.waiting_count = by_team.get(team.pk, {}).get("waiting", 0)
     return teams
+
+
+def list_transfer_targets(store: Store, *, leaving_out=()) -> tuple[list[AgentRow], list[Team]]:
+    """Whom a conversation can be transferred to: the store's active members (available ones first,
+    then by the members' order; `leaving_out` user ids not listed) and its teams, by name."""
+    agents = [row for row in list_agents(store) if row.user.is_active and row.user.pk not in set(leaving_out)]
+    agents.sort(key=lambda row: not row.available)  # stable: the members' order within each group
+    return agents, list(Team.objects.filter(store=store).order_by("name", "pk"))
 
 
 def get_routing_settings(store: Store) -> DeskSettings | None:

@@ -57,6 +57,17 @@ def notify_mention_task(message_id: int, user_id: int) -> bool:
 
 
 @task()
+def notify_transfer_task(
+    conversation_id: int, user_id: int, actor_id: int | None, note_id: int | None, transfer_id: str
+) -> bool:
+    """Tell a store member by email that a conversation was transferred to them."""
+    return notifications.notify_transfer(
+        conversation_id=conversation_id, user_id=user_id, actor_id=actor_id, note_id=note_id,
+        transfer_id=transfer_id,
+    )  # fmt: skip
+
+
+@task()
 def requeue_stranded_replies_task() -> int:
     """Periodic: queue the replies whose task never reached the queue or lost its worker."""
     return sending.requeue_stranded_replies()

@@ -9,6 +9,7 @@ from . import (
     views_rules,
     views_sla,
     views_teams,
+    views_transfer,
 )
 
 app_name = "helpdesk"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("<int:conversation_id>/status", views.post_status, name="status"),
     path("<int:conversation_id>/properties", views.post_properties, name="properties"),
     path("<int:conversation_id>/merge", views.post_merge, name="merge"),
+    path("<int:conversation_id>/transfer", views_transfer.post_transfer, name="transfer"),
     path("<int:conversation_id>/presence", views.presence, name="presence"),
     path("<int:conversation_id>/messages/<int:message_id>/html", views.message_html, name="message-html"),
     path(

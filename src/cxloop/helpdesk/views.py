@@ -156,10 +156,14 @@ def activity_text(activity, names: dict[int, str]) -> str:
         if data.get("why") == "snooze_ended":
             return _("The snooze ended: reopened")
         return _("%(actor)s set the status to %(status)s") % {"actor": actor, "status": to}
+    if activity.kind == Kind.ASSIGNED and data.get("transfer"):
+        return _transfer_text(actor, data, names)
     if activity.kind == Kind.ASSIGNED:
         if not data.get("to"):
             return _("%(actor)s unassigned it") % {"actor": actor}
         return _("%(actor)s assigned it to %(name)s") % {"actor": actor, "name": names.get(data["to"], "?")}
+    if activity.kind == Kind.TEAM and data.get("transfer"):
+        return _transfer_text(actor, {"team": data.get("to", "")}, names)
     if activity.kind == Kind.TEAM:
         if not data.get("to"):
             return _("%(actor)s removed the team") % {"actor": actor}
@@ -185,6 +189,20 @@ def activity_text(activity, names: dict[int, str]) -> str:
     if activity.kind == Kind.SLA and data.get("target") in SLA_TARGET_LABELS:
         return _("SLA target missed: %(target)s") % {"target": SLA_TARGET_LABELS[data["target"]]}
     return activity.get_kind_display()
+
+
+def _transfer_text(actor: str, data: dict, names: dict[int, str]) -> str:
+    """ "Ania transferred it to Bob", "... to team Returns: Bob takes it", "... (waiting in its queue)"."""
+    team, name = data.get("team", ""), names.get(data.get("to"), "?")
+    if team and data.get("to"):
+        return _("%(actor)s transferred it to team %(team)s: %(name)s takes it") % {
+            "actor": actor, "team": team, "name": name,
+        }  # fmt: skip
+    if team:
+        return _("%(actor)s transferred it to team %(team)s (waiting in its queue)") % {
+            "actor": actor, "team": team,
+        }  # fmt: skip
+    return _("%(actor)s transferred it to %(name)s") % {"actor": actor, "name": name}
 
 
 def _by_macro(activity, text: str) -> str:

@@ -345,6 +345,7 @@ def test_the_conversation_page_shows_the_visitor_page_and_cart_as_text_and_the_i
     assert 'id="reply-text"' in html  # a chat without an address is answered in the chat
     inbox = client.get(reverse("helpdesk:inbox")).content.decode()
     assert "chat/agent.js" in inbox and "cxloop:live from:body" in inbox
+    assert "<div data-chat-live" in inbox and "&lt;div data-chat-live" not in inbox  # markup, not text
 
 
 @pytest.mark.django_db(transaction=True)

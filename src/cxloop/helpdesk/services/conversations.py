@@ -290,10 +290,13 @@ def wake_snoozed(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def assign(*, conversation: Conversation, assignee, actor, rule_name: str = "") -> Conversation:
+def assign(
+    *, conversation: Conversation, assignee, actor, rule_name: str = "", details: dict | None = None
+) -> Conversation:
     """Give the conversation to a member of the store, or to nobody (None). Raises NotAMember.
 
-    `rule_name` names the rule or routing that did it (the activity shows it when there is no actor).
+    `rule_name` names the rule or routing that did it (the activity shows it when there is no actor);
+    `details` are kept on the activity (a transfer marks itself there, services.transfer).
     """
     if assignee is not None and not _is_member(conversation.store, assignee):
         raise NotAMember(_("Only a member of this store can be assigned."), field="assignee")
@@ -304,15 +307,17 @@ def assign(*, conversation: Conversation, assignee, actor, rule_name: str = "") 
     _touch(conversation, at, assignee=assignee)
     _log(
         conversation, Activity.Kind.ASSIGNED, actor, at, rule_name,
-        **{"from": previous, "to": conversation.assignee_id},
+        **(details or {}), **{"from": previous, "to": conversation.assignee_id},
     )  # fmt: skip
     _release(conversation, assignee_id=previous, status=conversation.status)
     return conversation
 
 
 @transaction.atomic
-def set_team(*, conversation: Conversation, team: Team | None, actor, rule_name: str = "") -> Conversation:
-    """Route the conversation to one of the store's teams, or to none."""
+def set_team(
+    *, conversation: Conversation, team: Team | None, actor, rule_name: str = "", details: dict | None = None
+) -> Conversation:
+    """Route the conversation to one of the store's teams, or to none (`details`: as for `assign`)."""
     if team is not None and team.store_id != conversation.store_id:
         raise InvalidInput(_("No such team."), field="team")
     if conversation.team_id == (team.pk if team else None):
@@ -322,7 +327,7 @@ def set_team(*, conversation: Conversation, team: Team | None, actor, rule_name:
     _touch(conversation, at, team=team)
     _log(
         conversation, Activity.Kind.TEAM, actor, at, rule_name,
-        **{"from": previous, "to": team.name if team else ""},
+        **(details or {}), **{"from": previous, "to": team.name if team else ""},
     )  # fmt: skip
     return conversation
 

@@ -1,4 +1,7 @@
-"""Tell staff about notes that mention them (notes themselves never leave the store's staff)."""
+"""Tell staff by email about notes that mention them and conversations transferred to them.
+
+Notes themselves never leave the store's staff.
+"""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -52,6 +55,55 @@ def notify_mention(*, message_id: int, user_id: int) -> bool:
             from_email=sender_address(store.name),
             to=[membership.user.email],
             headers={"Message-ID": f"<helpdesk-mention.{note.pk}.{user_id}@{domain}>"},
+        )
+    )
+    return True
+
+
+def notify_transfer(
+    *, conversation_id: int, user_id: int, actor_id: int | None, note_id: int | None, transfer_id: str
+) -> bool:
+    """Email a member that a conversation was transferred to them (with the note left for them, if any).
+
+    False when they no longer are a member or no longer have it (it moved on before the task ran).
+    The Message-ID is fixed per transfer, so a retried task's copy is recognisably the same.
+    """
+    from ..models import Conversation
+
+    conversation = Conversation.objects.filter(pk=conversation_id).select_related("store").first()
+    if conversation is None or conversation.assignee_id != user_id:
+        return False
+    store = conversation.store
+    membership = (
+        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None or not membership.user.email:
+        return False
+    actor = Membership.objects.filter(store=store, user_id=actor_id).select_related("user").first()
+    actor_name = (
+        (person_name(actor.user.first_name, actor.user.last_name) or actor.user.email) if actor else ""
+    )
+    note = Message.objects.filter(pk=note_id, conversation=conversation, kind=Message.Kind.NOTE).first()
+    link = public_url(reverse("helpdesk:conversation", args=[conversation.pk]))
+    with translation.override(store.default_language or settings.LANGUAGE_CODE):
+        actor_name = actor_name or _("Someone")
+        subject = _("%(name)s transferred #%(number)s %(subject)s to you") % {
+            "name": actor_name, "number": conversation.number, "subject": conversation.subject,
+        }  # fmt: skip
+        body = _("%(name)s transferred this conversation to you.") % {"name": actor_name}
+        if note is not None:
+            body += "\n\n" + _("Their note:\n\n%(text)s") % {"text": note.text}
+        body += "\n\n" + _("Open the conversation: %(link)s") % {"link": link}
+    domain = settings.CXLOOP_HELPDESK_INBOUND_DOMAIN or "localhost"
+    mailer.send(
+        EmailMessage(
+            subject=one_line(subject),
+            body=body,
+            from_email=sender_address(store.name),
+            to=[membership.user.email],
+            headers={"Message-ID": f"<helpdesk-transfer.{conversation.pk}.{transfer_id}@{domain}>"},
         )
     )
     return True

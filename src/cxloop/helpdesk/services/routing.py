@@ -268,9 +268,12 @@ def takers(team: Team, language: str = "") -> tuple[list, dict]:
     return (speakers or members), profiles
 
 
-def next_agent(team: Team, language: str = ""):
-    """The team member whose turn it is and who has room; None when nobody fits."""
+def next_agent(team: Team, language: str = "", *, passing=()):
+    """The team member whose turn it is and who has room; None when nobody fits.
+
+    `passing`: user ids not to choose (a transfer passes the agent handing the conversation on)."""
     members, profiles = takers(team, language)
+    members = [m for m in members if m.pk not in set(passing)]
     if not members:
         return None
     busy = open_counts(team.store_id, [m.pk for m in members])

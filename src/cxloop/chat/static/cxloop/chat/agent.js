@@ -1,6 +1,7 @@
 /* The help desk's live chat: on a chat's page the thread follows new messages and shows when the
  * visitor types (and tells the visitor when the agent does); on the inbox the list refreshes when a
  * chat message comes, with a short sound and, if the agent allowed it, a browser notification.
+ * A chat transferred to this agent (or their team) is announced with a line and a link to it.
  * The page is re-read from the server (its own escaped HTML); nothing a customer wrote is parsed here.
  */
 (function () {
@@ -50,6 +51,8 @@
       } else if (event.conversation_id === conversation) {
         refreshThread();
       }
+    } else if (event.type === "transfer") {
+      announceTransfer(event);
     } else if (event.type === "typing" && conversation !== null && event.conversation_id === conversation) {
       var line = document.querySelector(".chat-typing");
       if (line) {
@@ -58,6 +61,29 @@
         typingTimer = setTimeout(function () { line.textContent = ""; }, 4000);
       }
     }
+  }
+
+  // The server sends a transfer only to the agents it names (chat.transfers); text from the page, set as text.
+  function announceTransfer(event) {
+    var text = (live.getAttribute("data-transfer-text") || "#%(number)s").replace("%(number)s", String(event.number));
+    var list = document.createElement("ul"); // the look of the site's own messages (web/base.html)
+    list.className = "messages";
+    list.setAttribute("role", "status");
+    var line = document.createElement("li");
+    line.className = "message message--info chat-transfer-notice";
+    line.textContent = text + " ";
+    list.appendChild(line);
+    if (typeof event.url === "string" && event.url.charAt(0) === "/" && event.url.charAt(1) !== "/") {
+      var link = document.createElement("a");
+      link.href = event.url;
+      link.textContent = live.getAttribute("data-open-text") || event.url;
+      line.appendChild(link);
+    }
+    var place = document.querySelector("main") || document.body;
+    place.insertBefore(list, place.firstChild);
+    if (conversation === null) { document.body.dispatchEvent(new CustomEvent("cxloop:live")); }
+    else if (event.conversation_id === conversation) { refreshThread(); }
+    alertAgent(live);
   }
 
   function refreshThread() {

@@ -355,7 +355,19 @@
       state.typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
     } else if (frame.type === "error" && frame.client_id) {
       failed(frame.client_id, frame.detail);
+    } else if (frame.type === "notice") {
+      systemLine(frame.text);
     }
+  }
+
+  // A line from the store itself, not a person's message ("You are being transferred to a colleague").
+  function systemLine(text) {
+    if (typeof text !== "string" || !text) { return; }
+    var item = el("li", { "class": "bot system" });
+    item.appendChild(el("div", { "class": "meta" }, text));
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    live.textContent = text;
   }
 
   function poll() {
@@ -640,9 +652,10 @@
     var item = show({ id: "away", from: "bot", text: S.leave_email });
     var form = miniForm([{ label: S.name, autocomplete: "name" }, { label: S.email, type: "email", autocomplete: "email" }],
       S.save, function (values, box) {
-        call("contact", { name: values[0], email: values[1] }).then(function () {
+        call("contact", { name: values[0], email: values[1] }).then(function (data) {
           state.hasEmail = true;
           box.parentNode.replaceChild(el("div", { "class": "bubble" }, S.saved), box);
+          if (data.verification === "sent") { systemLine(S.verify_sent); }
         }).catch(function (error) {
           var message = box.querySelector(".meta") || box.appendChild(el("div", { "class": "meta", role: "alert" }));
           message.textContent = error.message || S.error;
