@@ -417,6 +417,17 @@ class EntryPage:
 
 
 @dataclass
+class JourneyPath:
+    """One path to a first order (metrics.first_order_paths): its steps, and `more` when it went on."""
+
+    steps: list[str]  # a page's path, or an event type (product_view, add_to_cart, checkout_started)
+    more: bool
+    customers: int
+    share: Decimal | None  # of the period's new customers, in per cent
+    median: timedelta | None  # from the path's first step to the order
+
+
+@dataclass
 class Journeys:
     entry_pages: list[EntryPage]  # the most visited first, at most ENTRY_PAGES
     sessions: list[tuple[str, int]]  # customers by sessions up to their first order (SESSION_BUCKETS)
@@ -427,6 +438,7 @@ class Journeys:
     checkouts_started: int
     checkouts_abandoned: int
     abandoned_value: Decimal
+    paths: list[JourneyPath] = field(default_factory=list)  # the most taken first, at most PATHS
 
     @property
     def abandonment(self) -> Decimal | None:
@@ -434,6 +446,7 @@ class Journeys:
 
 
 ENTRY_PAGES = 10
+PATHS = 10
 SESSION_BUCKETS = ("1", "2", "3", "6", "0")
 DAY_BUCKETS = ("0", "1", "8", "31", "none")
 
@@ -448,6 +461,7 @@ def build_journeys(
         entries = backend.to_pyarrow(metrics.entry_pages(tables, store.pk, since, until)).to_pylist()
         firsts = backend.to_pyarrow(metrics.first_order_journeys(tables, store.pk, since, until)).to_pylist()
         checkouts = _one(backend, metrics.abandoned_checkouts(tables, store.pk, since, until))
+        paths = _top_paths(backend, metrics.first_order_paths(tables, store.pk, since, until))
     entries.sort(key=lambda row: (-row["sessions"], row["path"]))
     by_sessions = dict.fromkeys(SESSION_BUCKETS, 0)
     by_days = dict.fromkeys(DAY_BUCKETS, 0)
@@ -461,11 +475,14 @@ def build_journeys(
             seconds_sum += row["seconds"] or 0
     tenth = Decimal("0.1")
     top = entries[:ENTRY_PAGES]
+    first_buyers = sum(by_sessions.values())
+    for path in paths:
+        path.share = _rate(path.customers, first_buyers)
     return Journeys(
         entry_pages=[EntryPage(row["path"], row["sessions"], row["ordered"]) for row in top],
         sessions=list(by_sessions.items()),
         days=list(by_days.items()),
-        first_buyers=sum(by_sessions.values()),
+        first_buyers=first_buyers,
         average_sessions=(Decimal(sessions_sum) / visited).quantize(tenth) if visited else None,
         average_days=(
             (Decimal(seconds_sum) / visited / metrics.DAY_SECONDS).quantize(tenth) if visited else None
@@ -473,7 +490,30 @@ def build_journeys(
         checkouts_started=checkouts.get("started") or 0,
         checkouts_abandoned=checkouts.get("abandoned") or 0,
         abandoned_value=Decimal(checkouts.get("value") or 0).quantize(Decimal("0.01")),
+        paths=paths,
     )
+
+
+def _top_paths(backend, expr) -> list[JourneyPath]:
+    """The PATHS paths the most customers took; a tie by their steps, in code point order (an ended path
+    before a longer one), the same on every engine whatever its collation: the engine gives the
+    paths as common as the PATHS-th or more, Python orders them."""
+    tenth = backend.to_pyarrow(expr.order_by(ibis.desc("customers")).limit(PATHS)).to_pylist()
+    if not tenth:
+        return []
+    rows = backend.to_pyarrow(expr.filter(expr.customers >= tenth[-1]["customers"])).to_pylist()
+    keys = [f"step_{n}" for n in range(1, metrics.PATH_STEPS + 1)]
+    paths = [
+        JourneyPath(
+            steps=[row[key] for key in keys if row[key] is not None],
+            more=bool(row["more"]),
+            customers=row["customers"],
+            share=None,
+            median=None if row["median_seconds"] is None else timedelta(seconds=round(row["median_seconds"])),
+        )  # fmt: skip
+        for row in rows
+    ]
+    return sorted(paths, key=lambda path: (-path.customers, path.steps, path.more))[:PATHS]
 
 
 ATTRIBUTION_DAYS = 30  # the touches an order is credited to: the customer's visits this long before it
@@ -507,8 +547,13 @@ class Channel:
 
 
 def build_channels(
-    store, *, days: int = 30, window_days: int = ATTRIBUTION_DAYS, now: datetime | None = None,
-    backend=None, tables=None,
+    store,
+    *,
+    days: int = 30,
+    window_days: int = ATTRIBUTION_DAYS,
+    now: datetime | None = None,
+    backend=None,
+    tables=None,
 ) -> list[Channel]:
     """Net revenue of the last `days` days per channel under the last-touch, first-touch and linear
     models (metrics.attributed_revenue over `window_days`), by last-touch net, largest first."""
