@@ -62,10 +62,8 @@ def event_source(properties) -> str | None:
 def event_referred(properties) -> bool:
     """The visit came through a referral link: the page's address had a `ref` parameter (the storefront
     snippet records it). Only that it did, never the code: the code names the customer who referred."""
-    return (
-        isinstance(properties, dict)
-        and isinstance(properties.get("ref"), str)
-        and bool(properties["ref"].strip())
+    return isinstance(properties, dict) and isinstance(properties.get("ref"), str) and bool(
+        properties["ref"].strip()
     )
 
 
