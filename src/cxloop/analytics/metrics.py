@@ -50,6 +50,8 @@ def warehouse_tables(backend) -> Tables:
     missing = {name: value for name, value in added.items() if name not in events.columns}
     if missing:
         events = events.mutate(**missing)
+    if "referred" not in orders.columns:
+        orders = orders.mutate(referred=ibis.literal(False))
     return Tables(orders, customers, events, responses, conversations=conversations)
 
 
@@ -75,6 +77,7 @@ def database_tables(backend) -> Tables:
             "source_channel",
             "utm_source",
             "utm_medium",
+            referred=orders.referral_code != "",
         ),  # fmt: skip
         customers=customers.select("id", "store_id", "created_at", "country", "language", "email_consent"),
         # The warehouse keeps a referrer as its host (analytics.sources.referrer_host); here the same, in SQL.
@@ -588,9 +591,18 @@ def attributed_revenue(
 
 def referral_rate(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """One row: the customers whose first order was in the period (`new_customers`) and how many of them
-    came through a referral link (`referred`: a visit with a `ref` parameter at or before that order)."""
-    firsts = first_orders(t, store_id)
-    firsts = firsts.filter(_within(firsts.first_order_at, since, until))
+    came through a referral (`referred`), each once: through a referral link (`by_link`: a visit with a
+    `ref` parameter at or before that order), or with a referring customer's code on that order
+    (`by_code`: the order's `referred`, commerce.referrals), or both (`by_both`). A customer's first
+    order is their earliest not cancelled, by (time, id)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull())
+    first = ibis.window(group_by="customer_id", order_by=["created_at", "id"])
+    firsts = orders.mutate(rank=ibis.row_number().over(first))
+    firsts = firsts.filter(firsts.rank == 0, _within(firsts.created_at, since, until))
+    firsts = firsts.select(
+        "customer_id", first_order_at=firsts.created_at, code=firsts.referred.fill_null(False)
+    )
     events = t.events
     referred = events.filter(events.store_id == store_id, events.referred, events.customer_id.notnull())
     referred = referred.select(visitor=referred.customer_id, at=referred.occurred_at)
@@ -599,9 +611,16 @@ def referral_rate(t: Tables, store_id: int, since: datetime, until: datetime) ->
         .select("customer_id")
         .distinct()
     )
-    hits = hits.mutate(hit=ibis.literal(1))
+    hits = hits.mutate(hit=ibis.literal(True))
     joined = firsts.left_join(hits, "customer_id")
-    return joined.aggregate(new_customers=_.count(), referred=_.hit.count())
+    joined = joined.mutate(link=joined.hit.fill_null(False))
+    return joined.aggregate(
+        new_customers=_.count(),
+        referred=_.count(where=_.link | _.code),
+        by_link=_.count(where=_.link & ~_.code),
+        by_code=_.count(where=_.code & ~_.link),
+        by_both=_.count(where=_.link & _.code),
+    )
 
 
 PATH_STEPS = 5  # a path's first steps; a longer one ends in "more"

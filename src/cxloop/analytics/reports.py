@@ -54,6 +54,8 @@ class Dashboard:
     referral_rate: Comparison
     contact_rate: Comparison
     funnel: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # step, sessions, % of first
+    # The period's referred new customers: (by a referral link only, by a code on the order only, both).
+    referred_by: tuple[int, int, int] = (0, 0, 0)
     days: list[Day] = field(default_factory=list)
 
 
@@ -71,7 +73,8 @@ class Figures:
     repeat_buyers: int
     active: int
     first_buyers: int  # whose first order was in the period (metrics.referral_rate)
-    referred: int  # of them, who came through a referral link first
+    referred: int  # of them, who came through a referral (a link, a code on the order, or both)
+    referred_by: tuple[int, int, int]  # of them: (by a link only, by a code on the order only, both)
     conversations: int  # help desk conversations opened in the period
     funnel: dict[str, int]
     buckets: dict[int, tuple[int, Decimal]]
@@ -130,6 +133,7 @@ def compute_figures(
         buyers=repeat.get("buyers") or 0, repeat_buyers=repeat.get("repeat_buyers") or 0,
         active=active.get("active") or 0,
         first_buyers=referral.get("new_customers") or 0, referred=referral.get("referred") or 0,
+        referred_by=tuple(referral.get(key) or 0 for key in ("by_link", "by_code", "by_both")),
         conversations=contacts.get("conversations") or 0,
         funnel={row["type"]: row["sessions"] for row in steps},
         buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in buckets},
@@ -167,7 +171,7 @@ def build_dashboard(
         conversion=Comparison(current.conversion, previous.conversion, is_rate=True),
         referral_rate=Comparison(current.referral_rate, previous.referral_rate, is_rate=True),
         contact_rate=Comparison(current.contact_rate, previous.contact_rate),
-        funnel=_funnel_rows(current.funnel),
+        funnel=_funnel_rows(current.funnel), referred_by=current.referred_by,
         days=_days(current.buckets, first, last, _zone(store)),
     )  # fmt: skip
 

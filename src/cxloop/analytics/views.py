@@ -97,6 +97,7 @@ def dashboard(request):
         "journey_sessions": [(SESSION_NAMES[bucket], n) for bucket, n in journeys.sessions],
         "journey_days": [(DAY_NAMES[bucket], n) for bucket, n in journeys.days],
         "journey_paths": [(_path_steps(path), path) for path in journeys.paths],
+        "referred_by": list(zip(REFERRAL_NAMES, report.referred_by, strict=True)),
         "satisfaction_sections": _satisfaction_sections(satisfaction),
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
@@ -120,6 +121,11 @@ DAY_NAMES = {
     "31": gettext_lazy("More than 30 days"),
     "none": gettext_lazy("No visit recorded"),
 }
+REFERRAL_NAMES = (
+    gettext_lazy("Through a referral link"),
+    gettext_lazy("With a referral code on the order"),
+    gettext_lazy("Both"),
+)
 PATH_STEP_NAMES = {
     "page_view": gettext_lazy("A page"),
     "product_view": gettext_lazy("Viewed a product"),
