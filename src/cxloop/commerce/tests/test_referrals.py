@@ -177,3 +177,11 @@ def test_erasing_the_referred_customer_removes_the_code_from_their_orders(store)
 
     placed.refresh_from_db()
     assert (placed.referral_code, placed.customer) == ("", None)
+
+
+def test_a_customers_data_export_holds_their_referral_code(store):
+    from cxloop.commerce.personal_data import build_customer_export
+
+    ola = referrer(store)
+
+    assert build_customer_export(store, ola)["customer"]["referral_code"] == ola.referral_code
