@@ -87,13 +87,7 @@ def database_tables(backend) -> Tables:
         events=_database_events(backend),
         responses=responses,
         conversations=backend.table("helpdesk_conversation").select(
-            "id",
-            "store_id",
-            "customer_id",
-            "channel",
-            "status",
-            "created_at",
-            "first_response_at",
+            "id", "store_id", "customer_id", "channel", "status", "created_at", "first_response_at",
             "resolved_at",
         ),
     )
@@ -361,11 +355,8 @@ def first_order_journeys(t: Tables, store_id: int, since: datetime, until: datet
             (count == 0, "0"), (count == 1, "1"), (count == 2, "2"), (count <= 5, "3"), else_="6"
         ),
         days=ibis.cases(
-            (per.first_seen.isnull(), "none"),
-            (seconds < DAY_SECONDS, "0"),
-            (seconds <= 7 * DAY_SECONDS, "1"),
-            (seconds <= 30 * DAY_SECONDS, "8"),
-            else_="31",
+            (per.first_seen.isnull(), "none"), (seconds < DAY_SECONDS, "0"),
+            (seconds <= 7 * DAY_SECONDS, "1"), (seconds <= 30 * DAY_SECONDS, "8"), else_="31",
         ),  # fmt: skip
     )
     return per.group_by(["sessions", "days"]).aggregate(
