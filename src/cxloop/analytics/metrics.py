@@ -50,6 +50,8 @@ def warehouse_tables(backend) -> Tables:
     missing = {name: value for name, value in added.items() if name not in events.columns}
     if missing:
         events = events.mutate(**missing)
+    if "referred" not in orders.columns:
+        orders = orders.mutate(referred=ibis.literal(False))
     return Tables(orders, customers, events, responses, conversations=conversations)
 
 
@@ -75,6 +77,7 @@ def database_tables(backend) -> Tables:
             "source_channel",
             "utm_source",
             "utm_medium",
+            referred=orders.referral_code != "",
         ),  # fmt: skip
         customers=customers.select("id", "store_id", "created_at", "country", "language", "email_consent"),
         # The warehouse keeps a referrer as its host (analytics.sources.referrer_host); here the same, in SQL.
@@ -579,15 +582,98 @@ def attributed_revenue(
 
 def referral_rate(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """One row: the customers whose first order was in the period (`new_customers`) and how many of them
-    came through a referral link (`referred`: a visit with a `ref` parameter at or before that order)."""
-    firsts = first_orders(t, store_id)
-    firsts = firsts.filter(_within(firsts.first_order_at, since, until))
+    came through a referral (`referred`), each once: through a referral link (`by_link`: a visit with a
+    `ref` parameter at or before that order), or with a referring customer's code on that order
+    (`by_code`: the order's `referred`, commerce.referrals), or both (`by_both`). A customer's first
+    order is their earliest not cancelled, by (time, id)."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull())
+    first = ibis.window(group_by="customer_id", order_by=["created_at", "id"])
+    firsts = orders.mutate(rank=ibis.row_number().over(first))
+    firsts = firsts.filter(firsts.rank == 0, _within(firsts.created_at, since, until))
+    firsts = firsts.select(
+        "customer_id", first_order_at=firsts.created_at, code=firsts.referred.fill_null(False)
+    )
     events = t.events
     referred = events.filter(events.store_id == store_id, events.referred, events.customer_id.notnull())
     referred = referred.select(visitor=referred.customer_id, at=referred.occurred_at)
-    hits = firsts.join(
-        referred, [firsts.customer_id == referred.visitor, referred.at <= firsts.first_order_at]
-    ).select("customer_id").distinct()
-    hits = hits.mutate(hit=ibis.literal(1))
+    hits = (
+        firsts.join(referred, [firsts.customer_id == referred.visitor, referred.at <= firsts.first_order_at])
+        .select("customer_id")
+        .distinct()
+    )
+    hits = hits.mutate(hit=ibis.literal(True))
     joined = firsts.left_join(hits, "customer_id")
-    return joined.aggregate(new_customers=_.count(), referred=_.hit.count())
+    joined = joined.mutate(link=joined.hit.fill_null(False))
+    return joined.aggregate(
+        new_customers=_.count(),
+        referred=_.count(where=_.link | _.code),
+        by_link=_.count(where=_.link & ~_.code),
+        by_code=_.count(where=_.code & ~_.link),
+        by_both=_.count(where=_.link & _.code),
+    )
+
+
+PATH_STEPS = 5  # a path's first steps; a longer one ends in "more"
+PATH_STEP_TYPES = ("page_view", "product_view", "add_to_cart", "checkout_started")
+
+
+def first_order_paths(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """The paths to a first order: per path, the customers whose first order (not cancelled) was in the
+    period and took it, and the median of their seconds from the path's first step to the order.
+
+    A customer's *ordering session* is the session of their latest storefront event (with a session)
+    at or before their first order, by (time, id): the session they ordered in, else their last one
+    before it. Its events of PATH_STEP_TYPES at or before the order, by (time, id), are the steps: a
+    page view is its path (never its query or fragment; "page_view" without one), the other events
+    their type (product_view, add_to_cart, checkout_started: the kinds of page the snippet records).
+    Consecutive equal steps count once; `step_1` to `step_5` are the first PATH_STEPS (null past the
+    end) and `more` is 1 when there were more. A customer without such a session, or whose session
+    has no step before the order, has no path. `seconds` is whole seconds; the median of an even
+    number of customers is the mean of the two middle values.
+    """
+    firsts = first_orders(t, store_id)
+    firsts = firsts.filter(_within(firsts.first_order_at, since, until)).select(
+        "customer_id", "first_order_at"
+    )
+    events = t.events.filter(t.events.store_id == store_id, t.events.session_id != "")
+    own = events.filter(events.customer_id.notnull())
+    own = own.select(visitor=own.customer_id, at=own.occurred_at, event=own.id, session=own.session_id)
+    seen = firsts.join(own, [firsts.customer_id == own.visitor, own.at <= firsts.first_order_at])
+    latest = ibis.window(group_by="customer_id", order_by=[ibis.desc("at"), ibis.desc("event")])
+    seen = seen.mutate(rank=ibis.row_number().over(latest))
+    chosen = seen.filter(seen.rank == 0).select("customer_id", "first_order_at", "session")
+    steps = events.filter(events.type.isin(PATH_STEP_TYPES))
+    steps = chosen.join(
+        steps, [chosen.session == steps.session_id, steps.occurred_at <= chosen.first_order_at]
+    )
+    steps = steps.select(
+        "customer_id", "first_order_at", "occurred_at", event=steps.id,
+        step=ibis.ifelse(steps.type == "page_view", steps.path.fill_null("page_view"), steps.type),
+    )  # fmt: skip
+    in_order = ibis.window(group_by="customer_id", order_by=["occurred_at", "event"])
+    steps = steps.mutate(before=steps.step.lag().over(in_order))
+    steps = steps.filter(steps.before.isnull() | (steps.before != steps.step))
+    steps = steps.mutate(position=ibis.row_number().over(in_order))
+    per = steps.group_by(["customer_id", "first_order_at"]).aggregate(
+        started=_.occurred_at.min(), steps=_.count(),
+        **{f"step_{n}": _.step.max(where=_.position == n - 1) for n in range(1, PATH_STEPS + 1)},
+    )  # fmt: skip
+    per = per.mutate(
+        more=ibis.ifelse(per.steps > PATH_STEPS, 1, 0),
+        seconds=(per.first_order_at.epoch_seconds() - per.started.epoch_seconds()) // 1,
+    )
+    return _median_seconds(per, [f"step_{n}" for n in range(1, PATH_STEPS + 1)] + ["more"])
+
+
+def _median_seconds(per: ir.Table, keys: list[str]) -> ir.Table:
+    """Per group of `keys`: the rows (`customers`) and the median of their `seconds` (the two middle
+    values' mean for an even count), with window functions, so every engine gives the same answer."""
+    group = ibis.window(group_by=keys, order_by=["seconds", "customer_id"])
+    per = per.mutate(
+        position=ibis.row_number().over(group), size=per.customer_id.count().over(ibis.window(group_by=keys))
+    )
+    middle = (per.position == (per.size - 1) // 2) | (per.position == per.size // 2)
+    return per.group_by(keys).aggregate(
+        customers=_.size.max(), median_seconds=_.seconds.cast("float64").mean(where=middle)
+    )

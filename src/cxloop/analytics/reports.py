@@ -54,6 +54,8 @@ class Dashboard:
     referral_rate: Comparison
     contact_rate: Comparison
     funnel: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # step, sessions, % of first
+    # The period's referred new customers: (by a referral link only, by a code on the order only, both).
+    referred_by: tuple[int, int, int] = (0, 0, 0)
     days: list[Day] = field(default_factory=list)
 
 
@@ -71,7 +73,8 @@ class Figures:
     repeat_buyers: int
     active: int
     first_buyers: int  # whose first order was in the period (metrics.referral_rate)
-    referred: int  # of them, who came through a referral link first
+    referred: int  # of them, who came through a referral (a link, a code on the order, or both)
+    referred_by: tuple[int, int, int]  # of them: (by a link only, by a code on the order only, both)
     conversations: int  # help desk conversations opened in the period
     funnel: dict[str, int]
     buckets: dict[int, tuple[int, Decimal]]
@@ -130,6 +133,7 @@ def compute_figures(
         buyers=repeat.get("buyers") or 0, repeat_buyers=repeat.get("repeat_buyers") or 0,
         active=active.get("active") or 0,
         first_buyers=referral.get("new_customers") or 0, referred=referral.get("referred") or 0,
+        referred_by=tuple(referral.get(key) or 0 for key in ("by_link", "by_code", "by_both")),
         conversations=contacts.get("conversations") or 0,
         funnel={row["type"]: row["sessions"] for row in steps},
         buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in buckets},
@@ -167,7 +171,7 @@ def build_dashboard(
         conversion=Comparison(current.conversion, previous.conversion, is_rate=True),
         referral_rate=Comparison(current.referral_rate, previous.referral_rate, is_rate=True),
         contact_rate=Comparison(current.contact_rate, previous.contact_rate),
-        funnel=_funnel_rows(current.funnel),
+        funnel=_funnel_rows(current.funnel), referred_by=current.referred_by,
         days=_days(current.buckets, first, last, _zone(store)),
     )  # fmt: skip
 
@@ -417,6 +421,17 @@ class EntryPage:
 
 
 @dataclass
+class JourneyPath:
+    """One path to a first order (metrics.first_order_paths): its steps, and `more` when it went on."""
+
+    steps: list[str]  # a page's path, or an event type (product_view, add_to_cart, checkout_started)
+    more: bool
+    customers: int
+    share: Decimal | None  # of the period's new customers, in per cent
+    median: timedelta | None  # from the path's first step to the order
+
+
+@dataclass
 class Journeys:
     entry_pages: list[EntryPage]  # the most visited first, at most ENTRY_PAGES
     sessions: list[tuple[str, int]]  # customers by sessions up to their first order (SESSION_BUCKETS)
@@ -427,6 +442,7 @@ class Journeys:
     checkouts_started: int
     checkouts_abandoned: int
     abandoned_value: Decimal
+    paths: list[JourneyPath] = field(default_factory=list)  # the most taken first, at most PATHS
 
     @property
     def abandonment(self) -> Decimal | None:
@@ -434,6 +450,7 @@ class Journeys:
 
 
 ENTRY_PAGES = 10
+PATHS = 10
 SESSION_BUCKETS = ("1", "2", "3", "6", "0")
 DAY_BUCKETS = ("0", "1", "8", "31", "none")
 
@@ -448,6 +465,7 @@ def build_journeys(
         entries = backend.to_pyarrow(metrics.entry_pages(tables, store.pk, since, until)).to_pylist()
         firsts = backend.to_pyarrow(metrics.first_order_journeys(tables, store.pk, since, until)).to_pylist()
         checkouts = _one(backend, metrics.abandoned_checkouts(tables, store.pk, since, until))
+        paths = _top_paths(backend, metrics.first_order_paths(tables, store.pk, since, until))
     entries.sort(key=lambda row: (-row["sessions"], row["path"]))
     by_sessions = dict.fromkeys(SESSION_BUCKETS, 0)
     by_days = dict.fromkeys(DAY_BUCKETS, 0)
@@ -461,11 +479,14 @@ def build_journeys(
             seconds_sum += row["seconds"] or 0
     tenth = Decimal("0.1")
     top = entries[:ENTRY_PAGES]
+    first_buyers = sum(by_sessions.values())
+    for path in paths:
+        path.share = _rate(path.customers, first_buyers)
     return Journeys(
         entry_pages=[EntryPage(row["path"], row["sessions"], row["ordered"]) for row in top],
         sessions=list(by_sessions.items()),
         days=list(by_days.items()),
-        first_buyers=sum(by_sessions.values()),
+        first_buyers=first_buyers,
         average_sessions=(Decimal(sessions_sum) / visited).quantize(tenth) if visited else None,
         average_days=(
             (Decimal(seconds_sum) / visited / metrics.DAY_SECONDS).quantize(tenth) if visited else None
@@ -473,7 +494,27 @@ def build_journeys(
         checkouts_started=checkouts.get("started") or 0,
         checkouts_abandoned=checkouts.get("abandoned") or 0,
         abandoned_value=Decimal(checkouts.get("value") or 0).quantize(Decimal("0.01")),
+        paths=paths,
     )
+
+
+def _top_paths(backend, expr) -> list[JourneyPath]:
+    """The PATHS paths the most customers took; a tie by their steps, in code point order (an ended path
+    before a longer one), the same on every engine whatever its collation: Python orders them. (Every
+    path comes over, one row each: fewer than the period's new customers; one query, not two.)"""
+    rows = backend.to_pyarrow(expr).to_pylist()
+    keys = [f"step_{n}" for n in range(1, metrics.PATH_STEPS + 1)]
+    paths = [
+        JourneyPath(
+            steps=[row[key] for key in keys if row[key] is not None],
+            more=bool(row["more"]),
+            customers=row["customers"],
+            share=None,
+            median=None if row["median_seconds"] is None else timedelta(seconds=round(row["median_seconds"])),
+        )  # fmt: skip
+        for row in rows
+    ]
+    return sorted(paths, key=lambda path: (-path.customers, path.steps, path.more))[:PATHS]
 
 
 ATTRIBUTION_DAYS = 30  # the touches an order is credited to: the customer's visits this long before it

@@ -67,6 +67,12 @@ def event_referred(properties) -> bool:
     )
 
 
+def order_referred(referral_code: str) -> bool:
+    """The order was placed with another customer's referral code (commerce.referrals). Only that it
+    was, never the code, which names the customer who referred."""
+    return bool(referral_code)
+
+
 def event_path(properties) -> str | None:
     """The page's path (journeys' entry pages): `path`, else the path of `url`; never its query or
     fragment, which can carry personal data; at most PATH_LENGTH characters."""
@@ -144,10 +150,11 @@ TABLES = {
             ("utm_source", "VARCHAR", "utm_source"),
             ("utm_medium", "VARCHAR", "utm_medium"),
             ("referrer_host", "VARCHAR", "referrer"),
+            ("referred", "BOOLEAN", "referral_code"),
             ("updated_at", TIME, "updated_at"),
         ),
         "updated_at",
-        {"referrer_host": referrer_host},
+        {"referrer_host": referrer_host, "referred": order_referred},
     ),  # fmt: skip
     "events": Table(
         "events",

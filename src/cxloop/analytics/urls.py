@@ -6,5 +6,6 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("revenue.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("paths.csv", views.paths_csv, name="paths-csv"),
     path("sync/", views.sync_now, name="sync-now"),
 ]

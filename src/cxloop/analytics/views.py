@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cxloop.core import formats
 from cxloop.segments.models import SPEND_TIER_LABELS
-from cxloop.surveys.exports import stream_csv
+from cxloop.surveys.exports import neutralize, stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
@@ -96,6 +96,8 @@ def dashboard(request):
         "journeys": journeys,
         "journey_sessions": [(SESSION_NAMES[bucket], n) for bucket, n in journeys.sessions],
         "journey_days": [(DAY_NAMES[bucket], n) for bucket, n in journeys.days],
+        "journey_paths": [(_path_steps(path), path) for path in journeys.paths],
+        "referred_by": list(zip(REFERRAL_NAMES, report.referred_by, strict=True)),
         "satisfaction_sections": _satisfaction_sections(satisfaction),
         "voice": [(BAND_NAMES[outcome.band], outcome) for outcome in voice],
         "voice_days": VOICE_DAYS,
@@ -119,6 +121,24 @@ DAY_NAMES = {
     "31": gettext_lazy("More than 30 days"),
     "none": gettext_lazy("No visit recorded"),
 }
+REFERRAL_NAMES = (
+    gettext_lazy("Through a referral link"),
+    gettext_lazy("With a referral code on the order"),
+    gettext_lazy("Both"),
+)
+PATH_STEP_NAMES = {
+    "page_view": gettext_lazy("A page"),
+    "product_view": gettext_lazy("Viewed a product"),
+    "add_to_cart": gettext_lazy("Added to cart"),
+    "checkout_started": gettext_lazy("Started checkout"),
+}
+
+
+def _path_steps(path) -> list[tuple[str, bool]]:
+    """A path's steps as (text, is a page's path): a path is shown as it is, the others by name."""
+    return [(str(PATH_STEP_NAMES.get(step, step)), step.startswith("/")) for step in path.steps]
+
+
 SATISFACTION_CHANNELS = 8  # the channels with the most answers; the rest are left out
 
 
@@ -174,6 +194,33 @@ def dashboard_csv(request):
     head = [_("Day"), _("Orders"), _("Net revenue (%(currency)s)") % {"currency": request.store.currency}]
     response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="revenue-{report.since}-{report.until}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@store_required
+def paths_csv(request):
+    """The rows behind the paths to a first order: the path, customers, share of new customers, and the
+    median seconds from its first step to the order."""
+    days = _days(request)
+    if days is None:
+        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    try:
+        journeys = build_journeys(request.store, days=days)
+    except (WarehouseMissing, WarehouseBusy):
+        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
+        return redirect(f"{reverse('analytics:dashboard')}?days={days}")
+    rows = (
+        [
+            neutralize(" → ".join([text for text, _is_path in _path_steps(path)] + (["…"] * path.more))),
+            path.customers, "" if path.share is None else path.share,
+            "" if path.median is None else int(path.median.total_seconds()),
+        ]
+        for path in journeys.paths
+    )  # fmt: skip
+    head = [_("Path"), _("Customers"), _("Of new customers (%)"), _("Median seconds to the order")]
+    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="paths-to-first-order-{days}-days.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

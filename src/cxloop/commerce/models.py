@@ -15,6 +15,8 @@ from cxloop.core.fields import EncryptedTextField
 from cxloop.core.models import Platform, StoreScopedModel
 from cxloop.core.names import person_name
 
+from .referrals import CODE_MAX_LENGTH, new_referral_code
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -63,8 +65,17 @@ class Customer(StoreScopedModel):
     address = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
     tax_exempt = models.BooleanField(default=False)
+    # The code the customer refers others with (commerce.referrals); "" only for rows written without the
+    # ORM (the demo's bulk load gives its own).
+    referral_code = models.CharField(max_length=16, blank=True, default=new_referral_code, db_default="")
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "referral_code"], condition=~models.Q(referral_code=""),
+                name="customer_referral_code_unique",
+            )
+        ]  # fmt: skip
         indexes = [
             models.Index(fields=["store", "email_key"], name="customer_email_idx"),
             models.Index(fields=["store", "name_key"], name="customer_name_idx"),
@@ -240,6 +251,8 @@ class Order(StoreScopedModel):
     utm_medium = models.CharField(max_length=200, blank=True)
     utm_campaign = models.CharField(max_length=200, blank=True)
     checkout_token = models.CharField(max_length=100, blank=True)
+    # Another customer's referral code the order was placed with (commerce.referrals), else "".
+    referral_code = models.CharField(max_length=CODE_MAX_LENGTH, blank=True, default="", db_default="")
     note = models.TextField(blank=True)
     # name, company, address1, address2, city, province, zip, country, phone.
     shipping_address = models.JSONField(default=dict, blank=True)

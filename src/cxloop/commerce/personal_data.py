@@ -61,7 +61,7 @@ def export_elsewhere(*, store, customer=None, emails=()) -> dict:
 
 CUSTOMER_FIELDS = [
     "email", "phone", "first_name", "last_name", "company", "language", "country", "tags",
-    "email_consent", "address", "note",
+    "email_consent", "address", "note", "referral_code",
 ]  # fmt: skip
 
 

@@ -121,6 +121,9 @@ class OrderData:
     utm_medium: str = ""
     utm_campaign: str = ""
     checkout_token: str = ""
+    # The referral code a note attribute (`ref`, `referral_code`) names; the order service also reads the
+    # landing page's `ref` and the discount codes (commerce.referrals), and keeps another customer's code.
+    referral_code: str = ""
     note: str = ""
     shipping_address: dict[str, str] = field(default_factory=dict)
     shipping_method: str = ""

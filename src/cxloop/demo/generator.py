@@ -273,6 +273,7 @@ def _customer_tables(plan: _Planner, people: CustomerBatch, orders: OrderBatch, 
     profile = _profile(plan, people, orders, facts)
     vip = facts["spent"] >= 5 * plan.params.mean_order_value * 100
     rows = Ids(Customer, np.arange(n))
+    ordinals = texts(np.arange(people.first_ordinal, people.first_ordinal + n))
     customers = {
         "id": rows, "store_id": store, "email": people.email,
         "email_key": objects([e.lower() for e in people.email.tolist()]), "phone": people.phone,
@@ -283,9 +284,10 @@ def _customer_tables(plan: _Planner, people: CustomerBatch, orders: OrderBatch, 
         "updated_at": plan.times(np.maximum(people.created_at.astype(np.int64), facts["last"])),
         "orders_count": facts["count"], "amount_spent": money(facts["spent"]),
         "first_order_at": plan.times(facts["first"]), "last_order_at": plan.times(facts["last"]),
+        # (the O is outside commerce.referrals.ALPHABET: a code drawn later never equals one of these)
+        "referral_code": concat("DEMO", ordinals),
         **profile,
     }  # fmt: skip
-    ordinals = texts(np.arange(people.first_ordinal, people.first_ordinal + n))
     external_ids = {
         "store_id": store, "customer_id": rows, "platform": Constant(Platform.DEMO.value),
         "external_id": concat("demo-customer-", ordinals),

@@ -59,7 +59,7 @@ visit.n = 0
 
 @pytest.fixture
 def shop(store, other_store):
-    ania, ben, chen, dana = (customer(store, name) for name in ("ania", "ben", "chen", "dana"))
+    ania, ben, chen, dana, erin = (customer(store, name) for name in ("ania", "ben", "chen", "dana", "erin"))
     order(store, ania, "2026-10-01T10:00", "70.00")  # before the period: ania is not new in it
     visit(store, ania, "2026-11-20T09:00", utm_source=" Newsletter ", ref="friend-1")
     visit(store, ania, "2026-11-25T09:00", referrer="https://www.Instagram.com/p/1?igsh=ania")
@@ -68,13 +68,19 @@ def shop(store, other_store):
 
     visit(store, ben, "2026-10-01T09:00", utm_source="google")  # over 30 days before his order
     visit(store, ben, "2026-11-27T09:00", utm_source="google", ref="ania-10")  # referred
-    order(store, ben, "2026-11-29T12:00", "80.00", referrer="https://www.facebook.com/x")  # + its own
+    # + its own touch; with ania's code too: ben came by the link and by the code
+    order(store, ben, "2026-11-29T12:00", "80.00", referrer="https://www.facebook.com/x", referral_code="A")
 
+    # chen's first order was cancelled: the code on it refers nobody
+    order(store, chen, "2026-11-30T10:00", "60.00", cancelled_at=at("2026-11-30T11:00"), referral_code="X")
     order(store, chen, "2026-12-01T10:00", "60.00", source_channel="pos")  # no touch: the platform's
     order(store, None, "2026-11-30T08:00", "30.00", utm_source="Google")  # a guest: its own touch
 
-    order(store, dana, "2026-12-01T11:00", "20.00")  # no touch before it: direct
+    order(store, dana, "2026-12-01T11:00", "20.00", referral_code="A")  # direct; a code
     visit(store, dana, "2026-12-02T09:00", utm_source="tiktok", ref="late")  # after her order: nothing
+
+    visit(store, erin, "2026-11-28T09:00", ref="ania-10")  # a referral link, from no source: no touch
+    order(store, erin, "2026-11-29T09:00", "10.00", source_channel="pos")  # referred by the link only
 
     order(other_store, None, "2026-11-29T12:00", "5000.00", utm_source="google")
     return store
@@ -84,7 +90,7 @@ EXPECTED = {
     # channel: (last: orders, net), (first: orders, net), (linear: orders, net)
     "instagram.com": (("1", "100.00"), ("0", "0.00"), ("0.5", "50.00")),
     "facebook.com": (("1", "80.00"), ("0", "0.00"), ("0.5", "40.00")),
-    "pos": (("1", "60.00"), ("1", "60.00"), ("1", "60.00")),
+    "pos": (("2", "70.00"), ("2", "70.00"), ("2", "70.00")),
     "google": (("1", "30.00"), ("2", "110.00"), ("1.5", "70.00")),
     "direct": (("1", "20.00"), ("1", "20.00"), ("1", "20.00")),
     "newsletter": (("0", "0.00"), ("1", "100.00"), ("0.5", "50.00")),
@@ -115,7 +121,7 @@ def test_each_model_credits_the_touches_in_the_window_before_the_order(shop):
     assert credits(channels) == EXPECTED
     assert [c.name for c in channels][:2] == ["instagram.com", "facebook.com"]  # by last-touch net
     shares = {c.name: (c.last.share, c.first.share, c.linear.share) for c in channels}
-    assert shares["google"] == (Decimal("10.3"), Decimal("37.9"), Decimal("24.1"))  # of 290.00
+    assert shares["google"] == (Decimal("10.0"), Decimal("36.7"), Decimal("23.3"))  # of 300.00
 
 
 def test_a_shorter_window_leaves_the_older_touches_out(shop):
@@ -133,8 +139,9 @@ def test_the_referral_rate_counts_new_customers_referred_before_their_first_orde
 
     report = build_dashboard(shop, days=7, now=NOW)
 
-    # new in the period: ben (referred before his first order), chen, dana (referred only after)
-    assert report.referral_rate.current == Decimal("33.3")
+    # new in the period: ben (a link and a code), chen (neither), dana (a code; her link after), erin (a link)
+    assert report.referral_rate.current == Decimal("75.0")
+    assert report.referred_by == (1, 1, 1)  # by a link only, by a code on the order only, both
     assert report.referral_rate.previous is None  # nobody's first order in the week before
 
 
@@ -150,7 +157,7 @@ def test_on_postgresql_the_database_gives_the_same_answers(shop):
         close_database_backend()
 
     assert credits(direct) == EXPECTED
-    assert report.referral_rate.current == Decimal("33.3")
+    assert (report.referral_rate.current, report.referred_by) == (Decimal("75.0"), (1, 1, 1))
 
 
 def test_on_spark_the_same_definitions_give_the_same_answers(shop, spark, tmp_path):  # noqa: F811
@@ -160,4 +167,4 @@ def test_on_spark_the_same_definitions_give_the_same_answers(shop, spark, tmp_pa
     report = build_dashboard(shop, days=7, now=NOW, backend=backend, tables=tables)
 
     assert credits(channels) == EXPECTED
-    assert report.referral_rate.current == Decimal("33.3")
+    assert (report.referral_rate.current, report.referred_by) == (Decimal("75.0"), (1, 1, 1))

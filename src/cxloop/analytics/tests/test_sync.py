@@ -209,3 +209,48 @@ def test_visits_made_before_an_identify_become_the_customers_in_the_warehouse_to
     assert sorted(warehouse("SELECT type, customer_id FROM events")) == [
         ("identify", ewa.pk), ("page_view", ewa.pk),
     ]  # fmt: skip
+
+
+def test_the_warehouse_keeps_that_an_order_was_referred_never_the_code_and_erasure_keeps_it_so(store):
+    ola, zofia = customer(store, "ola"), customer(store, "zofia")
+    with time_machine.travel(T0, tick=False):
+        referred = order(store, zofia, 1)
+        Order.objects.filter(pk=referred.pk).update(referral_code=ola.referral_code)
+        order(store, ola, 2)
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()
+    copied = warehouse("SELECT id, referred FROM orders ORDER BY id")
+
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        erase_customer(store=store, customer=ola)  # the referrer: the order stays referred, without her code
+    with time_machine.travel(T0 + timedelta(minutes=3), tick=False):
+        sync_warehouse()
+
+    assert copied == [(referred.pk, True), (referred.pk + 1, False)]
+    assert warehouse("SELECT id, referred FROM orders ORDER BY id") == copied
+    columns = {row[0] for row in warehouse("SELECT column_name FROM information_schema.columns")}
+    assert "referral_code" not in columns and "referred" in columns
+    assert ola.referral_code not in str(warehouse("SELECT * FROM orders"))
+
+
+def test_a_warehouse_made_before_orders_had_referred_reads_and_then_fills_it(store):
+    from cxloop.analytics.warehouse import writing
+
+    ola, zofia = customer(store, "ola"), customer(store, "zofia")
+    with time_machine.travel(T0, tick=False):
+        Order.objects.filter(pk=order(store, zofia, 1).pk).update(referral_code=ola.referral_code)
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        sync_warehouse()
+    with writing() as con:  # as an earlier version left it
+        con.execute("ALTER TABLE orders DROP COLUMN referred")
+    import ibis
+
+    from cxloop.analytics import metrics
+
+    with reading() as con:
+        assert "referred" in metrics.warehouse_tables(ibis.duckdb.from_connection(con)).orders.columns
+
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        result = sync_warehouse()
+
+    assert result.copied["orders"] == 1 and warehouse("SELECT referred FROM orders") == [(True,)]

@@ -127,3 +127,31 @@ def test_the_journey_card_shows_entry_pages_inert_and_abandoned_checkouts(agent_
     assert "1 of 1 checkouts started were left without an order" in html and "42.50" in html.replace(
         "\u00a0", " "
     )
+
+
+def test_the_page_and_its_csv_show_the_paths_to_a_first_order(staff_client, store):
+    from cxloop.commerce.models import Customer, Event
+
+    # given a new customer who viewed a product's page, added it to the cart and ordered
+    now = timezone.now()
+    who = Customer.objects.create(store=store, email="p@example.com", created_at=now, updated_at=now)
+    for n, (kind, props) in enumerate(
+        [("page_view", {"path": "/products/<b>boots</b>"}), ("add_to_cart", {})]
+    ):
+        Event.objects.create(
+            store=store, event_id=f"p{n}", type=kind, session_id="s1", customer=who, properties=props,
+            occurred_at=now - timedelta(hours=2, minutes=10 - n), received_at=now,
+        )  # fmt: skip
+    Order.objects.filter(pk=order(store, 1, "10.00").pk).update(customer=who)  # an hour ago
+    sync_warehouse()
+
+    html = staff_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+    response = staff_client.get(reverse("analytics:paths-csv"), {"days": "7"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+
+    assert "/products/&lt;b&gt;boots&lt;/b&gt;</bdi></li><li>Added to cart</li>" in html  # as text
+    assert lines == [
+        "Path,Customers,Of new customers (%),Median seconds to the order",
+        "/products/<b>boots</b> → Added to cart,1,100.0,4200",  # 70 minutes
+    ]
+    assert staff_client.get(reverse("analytics:paths-csv"), {"days": "8"}).status_code == 400

@@ -90,7 +90,7 @@ ERASED_CUSTOMER = gettext_noop(
 # What the export does not carry; kept from an order that webhooks delivered.
 KEPT_WHEN_BLANK = (
     "presentment_currency", "presentment_total", "landing_page", "referrer", "utm_source",
-    "utm_medium", "utm_campaign", "checkout_token", "processed_at", "note",
+    "utm_medium", "utm_campaign", "checkout_token", "referral_code", "processed_at", "note",
     "shipping_address", "shipping_method",
 )  # fmt: skip
 

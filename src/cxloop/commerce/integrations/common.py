@@ -60,7 +60,7 @@ def without_erased_person(store: Store, platform: str, data: OrderData) -> Order
     customer was erased after the order was last updated; otherwise unchanged."""
     if erased_since(store, platform, data.customer, data.email, data.updated_at):
         data.customer, data.email, data.note, data.shipping_address = None, "", "", {}
-        data.landing_page, data.referrer, data.checkout_token = "", "", ""
+        data.landing_page, data.referrer, data.checkout_token, data.referral_code = "", "", "", ""
         for fulfilment in data.fulfilments or ():
             fulfilment.tracking_number, fulfilment.tracking_url = "", ""
     return data

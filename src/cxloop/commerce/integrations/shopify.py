@@ -45,6 +45,7 @@ from ..records import (
     RefundData,
     address_of,
 )
+from ..referrals import named_code
 from .common import (
     ERASED_SINCE,
     Outcome,
@@ -298,6 +299,7 @@ def parse_order(data: dict) -> OrderData:
         landing_page=landing,
         referrer=p.text(data.get("referring_site"), "referring_site", max_length=2000),
         checkout_token=p.text(data.get("checkout_token"), "checkout_token", max_length=100),
+        referral_code=_note_attribute_code(data.get("note_attributes")),
         note=p.text(data.get("note"), "note", max_length=5000, allow_newlines=True),
         created_at=p.timestamp(data.get("created_at"), "created_at"),
         processed_at=p.timestamp(data.get("processed_at"), "processed_at", required=False),
@@ -314,6 +316,12 @@ def parse_order(data: dict) -> OrderData:
         ),
         **utm(landing),
     )
+
+
+def _note_attribute_code(raw) -> str:
+    """The referral code a note attribute (`{"name": "ref", "value": ...}`) names (commerce.referrals)."""
+    items = raw if isinstance(raw, list) else []
+    return named_code((item.get("name"), item.get("value")) for item in items if isinstance(item, dict))
 
 
 def _discount_codes(raw) -> list[dict]:

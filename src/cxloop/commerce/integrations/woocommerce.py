@@ -33,6 +33,7 @@ from .. import parsing as p
 from .. import services
 from ..models import Customer, ExternalId, Fulfilment, Order, WebhookDelivery
 from ..records import CustomerData, FulfilmentData, LineData, OrderData, RefundData, address_of
+from ..referrals import named_code
 from .common import (
     ERASED_SINCE,
     Outcome,
@@ -417,6 +418,11 @@ def parse_order(data: dict) -> OrderData:
         lines=lines,
         refunds=refunds,
         fulfilments=_fulfilments(data, updated),
+        referral_code=named_code(
+            (meta.get("key"), meta.get("value"))
+            for meta in p.items(data.get("meta_data"), "meta_data")
+            if isinstance(meta, dict)
+        ),
         **_attribution(data),
     )
 

@@ -22,6 +22,7 @@ from ..models import (
     WebhookDelivery,
 )
 from ..personal_data import erase_person_elsewhere, erase_store_elsewhere
+from ..referrals import ERASED_REFERRER
 
 
 @transaction.atomic
@@ -30,9 +31,11 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
 
     Orders stay for accounting with amounts, dates and lines, but lose the
     link to the person, the email, the note, the shipping address, the
-    landing/referrer URLs (which can carry personal data) and their
+    landing/referrer URLs (which can carry personal data), the referral code they
+    ordered with, and their
     fulfilments' tracking numbers and links (a carrier shows where a parcel
-    went). Checkouts, journey events (also those of the anonymous ids the
+    went). Orders placed with the customer's own referral code stay referred but
+    lose the code (ERASED_REFERRER). Checkouts, journey events (also those of the anonymous ids the
     customer used), consent records and platform ids go. Repeating the erasure is a no-op.
     An ErasedIdentity remembers their email and platform ids, hashed, so an
     import of an old export does not bring them back. Other apps erase what
@@ -60,9 +63,14 @@ def erase_customer(*, store: Store, customer: Customer) -> None:
         landing_page="",
         referrer="",
         checkout_token="",
+        referral_code="",
         shipping_address={},
         updated_at=timezone.now(),
     )
+    if customer.referral_code:
+        Order.objects.filter(store=store, referral_code=customer.referral_code).update(
+            referral_code=ERASED_REFERRER, updated_at=timezone.now()
+        )
     if customer.email_key:
         Order.objects.filter(store=store, email__iexact=customer.email_key).update(
             email="", note="", shipping_address={}, updated_at=timezone.now()

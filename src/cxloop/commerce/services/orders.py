@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from ..models import Checkout, LineItem, Order, Product, Refund, Variant
+from ..models import Checkout, Customer, LineItem, Order, Product, Refund, Variant
 from ..records import CheckoutData, CustomerData, OrderData, RefundData
+from ..referrals import ERASED_REFERRER, order_code_candidates
 from .customers import refresh_customer_facts, upsert_customer
 from .fulfilments import sync_fulfilments
 
@@ -59,6 +60,9 @@ def upsert_order(
     order.created_at = data.created_at
     order.source_updated_at = data.updated_at
     order.customer = customer
+    order.referral_code = _referral_code(store, data, customer) or (
+        ERASED_REFERRER if order.referral_code == ERASED_REFERRER else ""
+    )
     order.save()
     _replace_lines(store, platform, order, data)
     if data.fulfilments is not None:
@@ -70,6 +74,22 @@ def upsert_order(
     if refresh_facts:
         refresh_customer_facts(store, [previous_customer_id, order.customer_id])
     return order, True
+
+
+def _referral_code(store: Store, data: OrderData, customer: Customer | None) -> str:
+    """The first code the order carries that is a customer's of the store other than the one ordering
+    (commerce.referrals); "" without one."""
+    candidates = order_code_candidates(
+        named=data.referral_code, landing=data.landing_page,
+        discounts=[code.get("code", "") for code in data.discount_codes if isinstance(code, dict)],
+    )  # fmt: skip
+    if not candidates:
+        return ""
+    owners = dict(
+        Customer.objects.filter(store=store, referral_code__in=candidates).values_list("referral_code", "pk")
+    )
+    ordering = customer.pk if customer else None
+    return next((code for code in candidates if owners.get(code, ordering) != ordering), "")
 
 
 def _find_order(store: Store, platform: str, data: OrderData) -> Order | None:

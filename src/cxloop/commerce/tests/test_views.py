@@ -153,6 +153,7 @@ def test_customer_page_shows_profile_and_orders_on_the_timeline(staff_client, st
     assert "zahra@example.ir" in response.text
     assert "Order #1001" in response.text
     assert reverse("commerce:order-detail", args=[order.pk]) in response.text
+    assert f'<bdi dir="ltr" class="mono">{order.customer.referral_code}</bdi>' in response.text
 
 
 def test_customer_text_renders_escaped(staff_client, store):
