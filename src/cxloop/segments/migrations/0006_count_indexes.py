@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commerce', '0010_segment_count_indexes'),
+        ('commerce', '0011_segment_count_indexes'),
         ('core', '0012_store_config_version'),
         ('segments', '0005_customerprediction_next_order_and_sort_indexes'),
     ]

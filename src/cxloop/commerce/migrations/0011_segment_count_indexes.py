@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commerce", "0009_order_updated_at"),
+        ("commerce", "0010_referral_codes"),
         ("core", "0012_store_config_version"),
     ]
 
