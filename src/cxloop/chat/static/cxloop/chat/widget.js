@@ -64,6 +64,23 @@
     return node;
   }
 
+  // A drawn paper clip: an emoji needs a font the shopper's device may not have.
+  function paperclip() {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    var path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "18");
+    svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", "M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l7.2-7.2");
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    path.setAttribute("stroke-linecap", "round");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function storage(get, value) {
     try {
       if (get) { return window.localStorage.getItem(TOKEN_KEY) || ""; }
@@ -121,7 +138,7 @@
     ".mini input{border:1px solid #c5ccd4;border-radius:6px;padding:7px;font-size:14px}",
     ".mini button{padding:7px}",
     "[dir=rtl] .compose .go{transform:scaleX(-1)}",
-    ".compose .clip{background:#fff;border:1px solid #c5ccd4;padding:0 9px;font-size:17px}",
+    ".compose .clip{background:#fff;border:1px solid #c5ccd4;padding:0 9px;color:#334;display:flex;align-items:center}",
     ".file{display:block;margin-top:4px;color:inherit}.file img{display:block;max-width:160px;max-height:120px;border-radius:6px;margin-bottom:3px}",
     ".typing{font-size:12px;color:#555;padding:0 14px;min-height:16px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
@@ -209,7 +226,8 @@
     panel._send.setAttribute("aria-label", S.send || "Send");
     input.setAttribute("placeholder", S.placeholder || "");
     input.setAttribute("aria-label", S.placeholder || "");
-    var clip = el("button", { type: "button", "class": "clip", "aria-label": S.attach, title: S.attach }, "📎");
+    var clip = el("button", { type: "button", "class": "clip", "aria-label": S.attach, title: S.attach });
+    clip.appendChild(paperclip());
     var picker = el("input", { type: "file", hidden: "", tabindex: "-1",
                                accept: Object.keys(IMAGES).join(",") + ",application/pdf" });
     clip.addEventListener("click", function () { picker.click(); });
