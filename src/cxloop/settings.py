@@ -24,6 +24,7 @@ service. Production differs only by its environment variables:
                      (platform tokens, mailbox passwords); the first encrypts, all decrypt
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
     CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
+    CXLOOP_HELP_SEARCHES_KEEP_DAYS  days the help centre keeps what customers searched for (400)
     CXLOOP_IMAP_ALLOW_PRIVATE  "1" to let support mailboxes be read from private addresses (on with DEBUG)
     CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
     CXLOOP_CHAT_SOCKET_ORIGIN  where the chat widget opens its socket, e.g. wss://chat.example.com
@@ -375,6 +376,7 @@ CXLOOP_ACTIONS_MAX_RETRY_WAIT_SECONDS = float(os.environ.get("CXLOOP_ACTIONS_MAX
 # deliver to this machine and the private network (http://127.0.0.1 receivers).
 CXLOOP_WEBHOOKS_ALLOW_PRIVATE = _flag("CXLOOP_WEBHOOKS_ALLOW_PRIVATE", "1" if (DEBUG or TESTING) else "0")
 # Delivered and failed webhook deliveries stay in the delivery log this many days.
+CXLOOP_HELP_SEARCHES_KEEP_DAYS = int(os.environ.get("CXLOOP_HELP_SEARCHES_KEEP_DAYS", "400"))
 CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS = int(os.environ.get("CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS", "30"))
 
 # Ecwid: the REST API base (a local fake in tests).
@@ -392,6 +394,7 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.helpdesk.contact.tasks.requeue_stranded_acknowledgements_task": 60,
     "cxloop.core.tasks.prune_finished_tasks_task": 3600,
     "cxloop.core.tasks.refresh_statistics_task": 86400,
+    "cxloop.helpcenter.tasks.prune_searches_task": 86400,
     "cxloop.segments.tasks.refresh_all_predictions_task": 86400,
     "cxloop.segments.tasks.count_all_segments_task": 86400,
     "cxloop.analytics.tasks.sync_warehouse_task": int(os.environ.get("CXLOOP_WAREHOUSE_SYNC_SECONDS", "30")),

@@ -2,11 +2,15 @@
 
 One counter row per text and day, and per (language, query, found) and day: a page view is
 one UPDATE, or an INSERT the first time that day. Counting never fails a page: an error is
-logged and the page is shown. Queries are kept folded and cut to 100 characters.
+logged and the page is shown. Queries are kept folded and cut to 100 characters, and only for
+settings.CXLOOP_HELP_SEARCHES_KEEP_DAYS (400): what a customer typed may hold a name or an
+order number, so the daily `prune_searches_task` deletes older days (views are bare counts and stay).
 """
 
 import logging
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -50,3 +54,11 @@ def _bump(model, keys: dict, field: str) -> None:
                 continue
     except Exception:  # a count is not worth a failed page
         logger.warning("Help centre count not recorded", exc_info=True)
+
+
+def prune_searches(*, today: date | None = None) -> int:
+    """Delete every store's searches older than CXLOOP_HELP_SEARCHES_KEEP_DAYS; the number of rows."""
+    today = today or timezone.now().date()
+    before = today - timedelta(days=settings.CXLOOP_HELP_SEARCHES_KEEP_DAYS)
+    deleted, _by_model = SearchDay.objects.filter(day__lt=before).delete()
+    return deleted

@@ -52,3 +52,22 @@ def test_another_stores_counts_never_show_and_a_wrong_period_is_400(client, staf
     assert "Their secret article" not in html and "their gap" not in html
     assert "No article was read in this period." in html
     assert staff_client.get(reverse("helpcenter:report"), {"days": "5"}).status_code == 400
+
+
+def test_searches_are_kept_for_the_set_number_of_days_in_every_store(store, other_store, settings):
+    from datetime import date
+
+    from cxloop.helpcenter.tasks import prune_searches_task
+
+    settings.CXLOOP_HELP_SEARCHES_KEEP_DAYS = 30
+    today = date(2026, 12, 5)
+    for shop in (store, other_store):
+        for day in (date(2026, 11, 4), date(2026, 11, 5), today):  # 31, 30 and 0 days old
+            SearchDay.objects.create(store=shop, day=day, language="en", query="jan kowalski", found=False,
+                                     searches=1)  # fmt: skip
+
+    from cxloop.helpcenter.counting import prune_searches
+
+    assert prune_searches(today=today) == 2
+    assert sorted(SearchDay.objects.values_list("day", flat=True).distinct()) == [date(2026, 11, 5), today]
+    assert settings.CXLOOP_PERIODIC_TASKS[prune_searches_task.module_path] == 86400
