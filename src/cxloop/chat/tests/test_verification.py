@@ -74,7 +74,8 @@ def test_an_address_gets_one_mail_from_the_store_in_the_visitors_language_with_a
     [mail] = smtp_server.messages
     assert mail["To"] == "ania@example.pl" and "pomoc@sklep.example" in mail["From"]
     with translation.override("pl"):
-        assert mail["Subject"] == gettext("Confirm your email address for %(store)s") % {"store": store.name}
+        # Django folds a long encoded subject onto the line after "Subject:"; unfolded, it keeps a space
+        assert mail["Subject"].lstrip() == gettext("Confirm your email address for %(store)s") % {"store": store.name}
     assert link_path(mail).startswith(f"/chat/{store.slug}/verify/")
     assert visitor.key not in mail.as_string()  # the visitor's secret never leaves in a link
 
