@@ -62,7 +62,11 @@ HTTP_ERROR_CODES = {
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)  # RateLimited, MailFlood: as the header clients read
+    if exc.status in (429, 503) and retry_after is not None:
+        response["Retry-After"] = str(max(1, int(retry_after)))
+    return response
 
 
 @api.exception_handler(Http404)

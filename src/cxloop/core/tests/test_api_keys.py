@@ -127,3 +127,16 @@ def test_revoke_and_rotate_are_audited_with_who_and_where(store, owner, api_key)
     assert (revoked.action, revoked.actor, revoked.actor_label, revoked.ip) == (
         "api_key.revoked", None, "command line", None,
     )  # fmt: skip
+
+
+def test_a_rate_limit_from_a_service_answers_429_with_retry_after_in_the_header_and_the_body(rf):
+    import json
+
+    from cxloop.api import domain_error
+    from cxloop.core.errors import RateLimited
+
+    response = domain_error(rf.get("/api/v1/customers"), RateLimited("Too many requests.", retry_after=12))
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "12"
+    assert json.loads(response.content)["retry_after"] == 12
