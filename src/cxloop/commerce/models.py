@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cxloop.core.fields import EncryptedTextField
 from cxloop.core.models import Platform, StoreScopedModel
@@ -206,7 +207,7 @@ class Variant(StoreScopedModel):
 
 class Order(StoreScopedModel):
     class Financial(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("payment status", "Pending")
         AUTHORIZED = "authorized", _("Authorized")
         PARTIALLY_PAID = "partially_paid", _("Partially paid")
         PAID = "paid", _("Paid")
@@ -311,7 +312,7 @@ class Fulfilment(StoreScopedModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("shipment status", "Pending")
         SHIPPED = "shipped", _("Shipped")
         IN_TRANSIT = "in_transit", _("In transit")
         OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
