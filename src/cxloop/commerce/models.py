@@ -175,6 +175,18 @@ class ConsentRecord(StoreScopedModel):
         return f"{self.customer_id} {self.state} at {self.occurred_at:%Y-%m-%d}"
 
 
+class CustomerTag(StoreScopedModel):
+    """One of a customer's tags, lower-cased: written by database triggers from `Customer.tags`
+    (commerce/tag_index.py), never by the application, so a segment counts a tag from an index."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    tag = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="customer_tag_unique")]
+        indexes = [models.Index(fields=["store", "tag", "customer"], name="customer_tag_idx")]
+
+
 class Product(StoreScopedModel):
     platform = models.CharField(max_length=20, choices=Platform.choices)
     external_id = models.CharField(max_length=100)

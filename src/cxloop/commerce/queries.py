@@ -370,11 +370,28 @@ def list_customer_store_actions(store: Store, customer: Customer) -> QuerySet[St
 
 def build_timeline(store: Store, customer: Customer, *, limit: int = 100) -> list[TimelineEntry]:
     """Orders, refunds, checkouts and events of a customer, newest first."""
-    entries = [TimelineEntry(o.created_at, "order", o) for o in customer.orders.filter(store=store).order_by("-created_at")[:limit]]  # noqa: E501
-    entries += [TimelineEntry(r.created_at, "refund", r) for r in Refund.objects.filter(store=store, order__customer=customer).select_related("order").order_by("-created_at")[:limit]]  # noqa: E501
-    entries += [TimelineEntry(c.updated_at, "checkout", c) for c in Checkout.objects.filter(store=store, customer=customer).order_by("-updated_at")[:limit]]  # noqa: E501
-    entries += [TimelineEntry(e.occurred_at, "event", e) for e in Event.objects.filter(store=store, customer=customer).order_by("-occurred_at")[:limit]]  # noqa: E501
-    entries += [TimelineEntry(a.finished_at or a.created_at, "store_action", a) for a in list_customer_store_actions(store, customer)[:limit]]  # noqa: E501
+    entries = [
+        TimelineEntry(o.created_at, "order", o)
+        for o in customer.orders.filter(store=store).order_by("-created_at")[:limit]
+    ]  # noqa: E501
+    entries += [
+        TimelineEntry(r.created_at, "refund", r)
+        for r in Refund.objects.filter(store=store, order__customer=customer)
+        .select_related("order")
+        .order_by("-created_at")[:limit]
+    ]  # noqa: E501
+    entries += [
+        TimelineEntry(c.updated_at, "checkout", c)
+        for c in Checkout.objects.filter(store=store, customer=customer).order_by("-updated_at")[:limit]
+    ]  # noqa: E501
+    entries += [
+        TimelineEntry(e.occurred_at, "event", e)
+        for e in Event.objects.filter(store=store, customer=customer).order_by("-occurred_at")[:limit]
+    ]  # noqa: E501
+    entries += [
+        TimelineEntry(a.finished_at or a.created_at, "store_action", a)
+        for a in list_customer_store_actions(store, customer)[:limit]
+    ]  # noqa: E501
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit]
 

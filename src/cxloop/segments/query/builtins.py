@@ -3,10 +3,11 @@
 import re
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, Value
+from django.db.models import OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cxloop.commerce.models import Customer, Event, LineItem
+from cxloop.commerce.models import Customer, CustomerTag, Event, LineItem
+from cxloop.commerce.tag_index import MAX_TAG
 
 from ..predictions.groups import RfmGroup, SpendTier
 from .ast import Condition
@@ -26,7 +27,6 @@ from .fields import (
     text_field,
     text_of,
 )  # fmt: skip
-from .tags import HasTag
 
 CONSENT = {value.upper(): value for value in Customer.Consent.values}
 
@@ -37,7 +37,9 @@ def _tags(condition: Condition, context: Context) -> Q:
         raise SegmentQueryError(
             _("Name the tag, like customer_tags CONTAINS 'vip'."), position=condition.position
         )
-    has = Q(HasTag(F("tags"), Value(tag)))
+    # The tag rows the database keeps from each customer's list (commerce.tag_index), read on their index.
+    tagged = CustomerTag.objects.filter(store=context.store, tag=tag[:MAX_TAG]).values("customer_id")
+    has = Q(pk__in=tagged)
     return has if condition.operator == "CONTAINS" else ~has
 
 
