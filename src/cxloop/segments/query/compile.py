@@ -53,20 +53,40 @@ def customers_matching(store, text: str, *, now: datetime | None = None) -> Quer
 def count_matching(store, text: str, *, now: datetime | None = None) -> int:
     """How many of the store's customers (not erased) the query matches.
 
-    A query that asks only about predictions, and can hold only for a customer who has one (no NOT, no
-    IS NULL, no !=), is counted on the predictions' own indexes, without looking each customer up:
-    at a million customers, 0.6-0.9 s -> tens of ms for `predicted_spend_tier = 'HIGH'` on SQLite.
+    A query that is one tag (`customer_tags CONTAINS 'vip'`) is counted on the tags' rows (one per
+    customer and tag, commerce.tag_index). A query that asks only about predictions, and can hold
+    only for a customer who has one (no NOT, no IS NULL, no !=), is counted on the predictions' own
+    indexes, without looking each customer up: at a million customers, 0.6-0.9 s -> tens of ms for
+    `predicted_spend_tier = 'HIGH'` on SQLite.
     The erased are left out through their own small index (a prediction written by a refresh that
     began before an erasure may outlive it until the next refresh)."""
     condition = compile_query(store, text, now=now)
+    erased = Customer.objects.filter(store=store, erased_at__isnull=False).values("pk")
+    tagged = _only_a_tag(condition)
+    if tagged is not None:  # one row per customer and tag: the tag's rows are its customers
+        return tagged.exclude(customer_id__in=erased).count()
     on_predictions = _on_predictions(condition)
     if on_predictions is None:
         return Customer.objects.filter(store=store, erased_at__isnull=True).filter(condition).count()
     from cxloop.segments.models import CustomerPrediction
 
-    erased = Customer.objects.filter(store=store, erased_at__isnull=False).values("pk")
     predictions = CustomerPrediction.objects.filter(store=store).filter(on_predictions)
     return predictions.exclude(customer_id__in=erased).count()
+
+
+def _only_a_tag(condition: Q):
+    """The CustomerTag rows when the whole condition is `customer_tags CONTAINS '...'`, else None."""
+    from cxloop.commerce.models import CustomerTag
+
+    if condition.negated or len(condition.children) != 1:
+        return None
+    child = condition.children[0]
+    if isinstance(child, Q):
+        return _only_a_tag(child)
+    lookup, value = child if isinstance(child, tuple) else (None, None)
+    if lookup == "pk__in" and isinstance(value, QuerySet) and value.model is CustomerTag:
+        return value
+    return None
 
 
 PREDICTION = "prediction__"
