@@ -18,13 +18,15 @@ from cxloop.core.models import Store
 
 from . import verification
 from .services import clean_language
+from .views import SLUG
 
 
 @csrf_exempt
 def verify_email(request, store_slug: str, token: str):
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    store = Store.objects.filter(slug=store_slug[:80]).first()
+    # A slug checked before the database sees it (PostgreSQL refuses a NUL byte with an error)
+    store = Store.objects.filter(slug=store_slug).first() if SLUG.fullmatch(store_slug) else None
     if store is None:
         raise Http404("No such store.")
     language = clean_language(translation.get_language() or "") or store.default_language or "en"
