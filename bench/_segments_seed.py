@@ -88,7 +88,7 @@ def _vacuum(cursor) -> None:
     still open elsewhere, such as autovacuum's own ANALYZE of the new rows, holds them back), and an
     index-only scan reads the table for every row on a page that is not marked.
     """
-    tables = ("commerce_customer", "segments_customerprediction")
+    tables = ("commerce_customer", "commerce_customertag", "segments_customerprediction")
     for _ in range(5):
         for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
