@@ -179,7 +179,8 @@ class CustomerTag(StoreScopedModel):
     """One of a customer's tags, lower-cased: written by database triggers from `Customer.tags`
     (commerce/tag_index.py), never by the application, so a segment counts a tag from an index."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # DO_NOTHING: the delete trigger removes a deleted customer's rows in the same statement
+    customer = models.ForeignKey(Customer, on_delete=models.DO_NOTHING, related_name="+")
     tag = models.CharField(max_length=200)
 
     class Meta:

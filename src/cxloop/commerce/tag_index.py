@@ -11,8 +11,10 @@ from an index. The rows are written by triggers on `commerce_customer`, so every
 - delete: the customer's rows go.
 
 A `tags` value that is not a list holds no tags. On SQLite, a migration that rebuilds the customer
-table (a new column) drops its triggers: after every `migrate` the app checks, and creates missing
-triggers again and remakes every row (apps.py), as the help centre's search index does.
+table (a new column) drops its triggers: after every `migrate` the app checks (on both databases),
+and creates missing triggers again and remakes every row (apps.py), as the help centre's search
+index does. The delete trigger is what removes a deleted customer's rows (the model's foreign key
+does nothing in Python), so the ORM does not look them up first.
 """
 
 MAX_TAG = 200
@@ -89,16 +91,21 @@ POSTGRES_REMOVE = [
 
 
 def missing_triggers(connection) -> list[str]:
-    """The SQLite triggers a table rebuild dropped (PostgreSQL keeps them through ALTER TABLE)."""
-    if connection.vendor != "sqlite":
-        return []
+    """The triggers that are not there (on SQLite a table rebuild drops them; PostgreSQL keeps them
+    through ALTER TABLE, but a restored dump or a hand's DROP may not)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'commerce_customertag'")
-        if cursor.fetchone() is None:
+        if "commerce_customertag" not in connection.introspection.table_names(cursor):
             return []  # before the migration that made the table
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'commerce_customer_tags_%'"
-        )
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'commerce_customer_tags_%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'commerce_customer'::regclass "
+                "AND tgname LIKE 'commerce_customer_tags_%'"
+            )
         present = {row[0] for row in cursor.fetchall()}
     return [name for name in SQLITE_TRIGGERS if name not in present]
 
@@ -116,7 +123,7 @@ def install(connection) -> None:
 
 
 def restore(connection) -> bool:
-    """After a migrate: create SQLite triggers a rebuild dropped, and remake the rows; True if it did."""
+    """After a migrate: create the triggers that are missing, and remake the rows; True if it did."""
     if not missing_triggers(connection):
         return False
     install(connection)

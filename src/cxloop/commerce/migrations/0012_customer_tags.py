@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 (
                     "customer",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="commerce.customer"
+                        on_delete=django.db.models.deletion.DO_NOTHING, related_name="+", to="commerce.customer"
                     ),
                 ),
                 (

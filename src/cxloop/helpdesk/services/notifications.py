@@ -30,12 +30,8 @@ def notify_mention(*, message_id: int, user_id: int) -> bool:
     if note is None:
         return False
     store = note.conversation.store
-    membership = (
-        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
-    if membership is None or not membership.user.email:
+    address = _member_address(store, user_id)
+    if not address:
         return False
     author = note.author
     author_name = (person_name(author.first_name, author.last_name) or author.email) if author else ""
@@ -47,16 +43,7 @@ def notify_mention(*, message_id: int, user_id: int) -> bool:
         body = _("%(name)s wrote an internal note:\n\n%(text)s\n\nOpen the conversation: %(link)s") % {
             "name": author_name, "text": note.text, "link": link,
         }  # fmt: skip
-    domain = settings.CXLOOP_HELPDESK_INBOUND_DOMAIN or "localhost"
-    mailer.send(
-        EmailMessage(
-            subject=one_line(subject),
-            body=body,
-            from_email=sender_address(store.name),
-            to=[membership.user.email],
-            headers={"Message-ID": f"<helpdesk-mention.{note.pk}.{user_id}@{domain}>"},
-        )
-    )
+    _send(store, address, subject, body, f"helpdesk-mention.{note.pk}.{user_id}")
     return True
 
 
@@ -74,12 +61,8 @@ def notify_transfer(
     if conversation is None or conversation.assignee_id != user_id:
         return False
     store = conversation.store
-    membership = (
-        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
-    if membership is None or not membership.user.email:
+    address = _member_address(store, user_id)
+    if not address:
         return False
     actor = Membership.objects.filter(store=store, user_id=actor_id).select_related("user").first()
     actor_name = (
@@ -96,14 +79,30 @@ def notify_transfer(
         if note is not None:
             body += "\n\n" + _("Their note:\n\n%(text)s") % {"text": note.text}
         body += "\n\n" + _("Open the conversation: %(link)s") % {"link": link}
+    _send(store, address, subject, body, f"helpdesk-transfer.{conversation.pk}.{transfer_id}")
+    return True
+
+
+def _member_address(store, user_id: int) -> str:
+    """The email of an active member of the store, or "" (no longer a member, or no address)."""
+    membership = (
+        Membership.objects.filter(store=store, user_id=user_id, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    return membership.user.email if membership is not None else ""
+
+
+def _send(store, address: str, subject: str, body: str, message_key: str) -> None:
+    """One plain mail to a member from the store, its Message-ID fixed by `message_key` (a retry's copy
+    is recognisably the same)."""
     domain = settings.CXLOOP_HELPDESK_INBOUND_DOMAIN or "localhost"
     mailer.send(
         EmailMessage(
             subject=one_line(subject),
             body=body,
             from_email=sender_address(store.name),
-            to=[membership.user.email],
-            headers={"Message-ID": f"<helpdesk-transfer.{conversation.pk}.{transfer_id}@{domain}>"},
+            to=[address],
+            headers={"Message-ID": f"<{message_key}@{domain}>"},
         )
     )
-    return True
