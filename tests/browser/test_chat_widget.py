@@ -213,6 +213,9 @@ def test_a_shopper_sends_a_photo_the_agent_sees_it_and_a_disguised_page_is_refus
     clip = widget.get_by_role("button", name="Send a photo or PDF")
     clip.focus()
     with page.expect_file_chooser() as chooser:
+        # Playwright asks the browser to report file choosers without waiting for its answer; a
+        # round trip (this check) makes sure it has been asked before the key is pressed.
+        expect(clip).to_be_focused()
         page.keyboard.press("Enter")
     chooser.value.set_files(files=[{"name": "paragon.png", "mimeType": "image/png", "buffer": photo}])
 
