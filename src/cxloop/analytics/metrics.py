@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis import _
+from ibis.common.exceptions import TableNotFound
 from ibis.expr import types as ir
 
 FUNNEL_STEPS = ("page_view", "product_view", "add_to_cart", "checkout_started", "order_placed")
@@ -36,9 +38,22 @@ class Tables:
     responses: ir.Table
     referrer_hosts: ir.Table | None = None  # (id, referrer_host) when orders lack the column
     conversations: ir.Table | None = None  # the help desk's (analytics.sources)
+    # The tables the sync keeps beside its copies (analytics.rollups); None: worked out from the above.
+    customer_orders: ir.Table | None = None
+    session_days: ir.Table | None = None
+    engine: str = ""  # the backend's name ("duckdb", "postgres", "pyspark"): a few functions differ
+
+    @property
+    def shape(self) -> tuple:
+        """What a metric's compiled SQL depends on besides its arguments: the engine and every table's
+        schema (reports caches the SQL by it)."""
+        tables = (self.orders, self.customers, self.events, self.responses, self.referrer_hosts,
+                  self.conversations, self.customer_orders, self.session_days)  # fmt: skip
+        return (self.engine, *(None if table is None else table.schema() for table in tables))
 
 
 WAREHOUSE_TABLES = ("orders", "customers", "events", "responses", "conversations")
+ROLLUP_TABLES = ("customer_orders", "session_days")
 
 
 def warehouse_tables(backend) -> Tables:
@@ -52,7 +67,13 @@ def warehouse_tables(backend) -> Tables:
         events = events.mutate(**missing)
     if "referred" not in orders.columns:
         orders = orders.mutate(referred=ibis.literal(False))
-    return Tables(orders, customers, events, responses, conversations=conversations)
+    try:  # a warehouse made by an earlier version has them after its next sync
+        rollups = {name: backend.table(name) for name in ROLLUP_TABLES}
+    except TableNotFound:
+        rollups = {}
+    return Tables(
+        orders, customers, events, responses, conversations=conversations, engine=backend.name, **rollups
+    )
 
 
 def database_tables(backend) -> Tables:
@@ -90,6 +111,7 @@ def database_tables(backend) -> Tables:
             "id", "store_id", "customer_id", "channel", "status", "created_at", "first_response_at",
             "resolved_at",
         ),
+        engine=backend.name,
     )
 
 
@@ -181,11 +203,34 @@ def first_orders(t: Tables, store_id: int) -> ir.Table:
     return orders.group_by("customer_id").aggregate(first_order_at=_.created_at.min(), orders_ever=_.count())
 
 
+def customer_orders(orders: ir.Table) -> ir.Table:
+    """Each customer's first and second order times, over their orders not cancelled: (store_id,
+    customer_id, first_order_at, second_order_at); second_order_at is null for one order, and equal
+    to first_order_at for two placed at the same instant.
+
+    The sync keeps this table in the warehouse, computing it again for the customers of every chunk of
+    orders it copies (analytics.rollups); an engine without it works it out from the orders."""
+    placed = orders.filter(orders.cancelled_at.isnull(), orders.customer_id.notnull())
+    in_order = ibis.window(group_by=["store_id", "customer_id"], order_by=["created_at", "id"])
+    placed = placed.mutate(rank=ibis.row_number().over(in_order))
+    placed = placed.filter(placed.rank < 2)
+    return placed.group_by(["store_id", "customer_id"]).aggregate(
+        first_order_at=_.created_at.min(), second_order_at=_.created_at.max(where=_.rank == 1)
+    )
+
+
+def _customer_orders(t: Tables, store_id: int) -> ir.Table:
+    """The store's rows of customer_orders: the kept table, else worked out from the orders."""
+    if t.customer_orders is not None:
+        return t.customer_orders.filter(t.customer_orders.store_id == store_id)
+    return customer_orders(t.orders.filter(t.orders.store_id == store_id))
+
+
 def customer_mix(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """One row: customers who ordered in the period, how many were new, their orders and net each side."""
     orders = _placed(t, store_id)
     orders = orders.filter(_within(orders.created_at, since, until), orders.customer_id.notnull())
-    firsts = first_orders(t, store_id)
+    firsts = _customer_orders(t, store_id).select("customer_id", "first_order_at")
     joined = orders.join(firsts, "customer_id")
     joined = joined.mutate(
         is_new=joined.first_order_at >= ibis.literal(since), net=joined.total - joined.refunded_amount
@@ -201,25 +246,42 @@ def customer_mix(t: Tables, store_id: int, since: datetime, until: datetime) -> 
 
 
 def repeat_customers(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
-    """One row: customers who ordered in the period, and how many had ordered twice or more by its end."""
+    """One row: customers who ordered in the period, and how many had ordered twice or more by its end
+    (their second order, not cancelled, before it)."""
     orders = _placed(t, store_id)
-    orders = orders.filter(orders.customer_id.notnull(), orders.created_at < ibis.literal(until))
-    per_customer = orders.group_by("customer_id").aggregate(
-        orders_by_end=_.count(),
-        in_period=_.count(where=_.created_at >= ibis.literal(since)),
+    orders = orders.filter(_within(orders.created_at, since, until), orders.customer_id.notnull())
+    buyers = orders.select("customer_id").distinct()
+    seconds = _customer_orders(t, store_id).select("customer_id", "second_order_at")
+    joined = buyers.join(seconds, "customer_id")
+    return joined.aggregate(
+        buyers=_.count(), repeat_buyers=_.count(where=_.second_order_at < ibis.literal(until))
     )
-    buyers = per_customer.filter(per_customer.in_period > 0)
-    return buyers.aggregate(buyers=_.count(), repeat_buyers=_.count(where=_.orders_by_end >= 2))
+
+
+def step_bit(step: str) -> int:
+    """A funnel step's bit in session_days.steps (analytics.rollups)."""
+    return 1 << FUNNEL_STEPS.index(step)
 
 
 def funnel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
-    """One row per step of FUNNEL_STEPS: the sessions in the period that reached it."""
-    events = t.events
-    events = events.filter(
-        events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != "",
-        events.type.isin(FUNNEL_STEPS),
-    )  # fmt: skip
-    return events.group_by("type").aggregate(sessions=_.session_id.nunique())
+    """One row, a column per step of FUNNEL_STEPS: the sessions in the period that reached it.
+
+    From session_days when the engine keeps it: a session's steps of each of the store's days ORed
+    over the period's days (step by step, with max, which every engine has). A period is whole days
+    of the store (reports.period_bounds), so that is the same count as from its events."""
+    if t.session_days is None:
+        events = t.events
+        events = events.filter(
+            events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != "",
+            events.type.isin(FUNNEL_STEPS),
+        )  # fmt: skip
+        return events.aggregate(**{step: _.session_id.nunique(where=_.type == step) for step in FUNNEL_STEPS})
+    days = t.session_days
+    days = days.filter(days.store_id == store_id, _within(days.day_start, since, until))
+    sessions = days.group_by("session_key").aggregate(
+        **{step: (_.steps & step_bit(step)).max() for step in FUNNEL_STEPS}
+    )
+    return sessions.aggregate(**{step: _.count(where=_[step] != 0) for step in FUNNEL_STEPS})
 
 
 def active_customers(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
@@ -235,13 +297,26 @@ def active_customers(t: Tables, store_id: int, since: datetime, until: datetime)
     return ordered.union(seen, distinct=True).aggregate(active=_.count())
 
 
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _epoch_us(value: dt.Timestamp(timezone="UTC")) -> dt.int64:
+    """DuckDB's microseconds since 1970 of a TIMESTAMPTZ, read straight from the value."""
+
+
+def _bucket(t: Tables, column):
+    """seconds since 1970 // BUCKET_SECONDS. On DuckDB from epoch_us: epoch_seconds() compiles there to
+    EPOCH(CAST(column AS TIMESTAMP)), a cast through the session's time zone for every row, which took
+    half of net_by_bucket's time (docs/benchmarks.md). Elsewhere epoch_seconds() is already a plain
+    read (EXTRACT(epoch FROM ...) on PostgreSQL). The same bucket either way."""
+    if t.engine == "duckdb":
+        return _epoch_us(column) // (BUCKET_SECONDS * 1_000_000)
+    return column.epoch_seconds() // BUCKET_SECONDS
+
+
 def net_by_bucket(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """Orders and net per quarter hour of the period (bucket: seconds since 1970 // BUCKET_SECONDS)."""
     orders = _placed(t, store_id)
     orders = orders.filter(_within(orders.created_at, since, until))
-    orders = orders.mutate(
-        bucket=orders.created_at.epoch_seconds() // BUCKET_SECONDS, net=orders.total - orders.refunded_amount
-    )
+    orders = orders.mutate(bucket=_bucket(t, orders.created_at), net=orders.total - orders.refunded_amount)
     return orders.group_by("bucket").aggregate(orders=_.count(), net=_.net.sum())
 
 

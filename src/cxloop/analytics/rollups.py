@@ -1,0 +1,202 @@
+"""The tables the sync keeps beside its copies, so the heaviest tiles read a little instead of a store's
+whole history (docs/analytics.md; measured in docs/benchmarks.md).
+
+    customer_orders (store_id, customer_id, first_order_at, second_order_at)
+        metrics.customer_orders of the warehouse's orders: metrics.customer_mix, repeat_customers
+    session_days (store_id, day_start, session_key, steps)
+        per storefront session and day of the store, the funnel steps it reached that day (a bit per
+        metrics.FUNNEL_STEPS: metrics.step_bit); day_start is the instant the day starts in the store's
+        timezone, as reports.period_bounds cuts periods; session_key is 63 bits of the md5 of the
+        session id (stable across DuckDB versions, unlike hash()): metrics.funnel
+    rollup_zones (store_id, zone)
+        the timezone each store's session_days were cut in
+
+Each change is made in the transaction of the copy that causes it (analytics.sync), so a sync killed
+half-way leaves them as true as the copies:
+
+- a chunk of orders: the customers its rows belong to, and belonged to before, are computed again
+  from the warehouse's orders, so an order changed, cancelled, given to another customer or removed
+  counts where it should;
+- a chunk of events: their steps are ORed into their (store, day, session) rows. Events are only ever
+  added, an event copied twice sets the same bits, and one arriving late lands on its own day;
+- an erasure: the sessions of the events it removes are computed again from the events left (and
+  the customer's orders, left with no customer, take their row away);
+- a store whose timezone is not the one its session_days were cut in (changed, new, or a warehouse
+  made before these tables): its session_days are built again from its events. A warehouse made
+  before customer_orders gets it built from its orders.
+"""
+
+import functools
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import ibis
+import pyarrow as pa
+
+from . import metrics
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS customer_orders (store_id BIGINT, customer_id BIGINT, "
+    "first_order_at TIMESTAMPTZ, second_order_at TIMESTAMPTZ, PRIMARY KEY (store_id, customer_id))",
+    "CREATE TABLE IF NOT EXISTS session_days (store_id BIGINT, day_start TIMESTAMPTZ, session_key BIGINT, "
+    "steps TINYINT, PRIMARY KEY (store_id, day_start, session_key))",
+    "CREATE TABLE IF NOT EXISTS rollup_zones (store_id BIGINT PRIMARY KEY, zone VARCHAR)",
+    # What to compute again before the transaction commits (this connection's own).
+    "CREATE TEMP TABLE IF NOT EXISTS touched_customers (store_id BIGINT, customer_id BIGINT)",
+    "CREATE TEMP TABLE IF NOT EXISTS touched_sessions (store_id BIGINT, session_id VARCHAR)",
+)
+TABLES = ("customer_orders", "session_days", "rollup_zones")  # by store_id, as the copies
+
+SESSION_KEY = "CAST(md5_number({}) >> 65 AS BIGINT)"
+_STEP_TYPES = ", ".join(f"'{step}'" for step in metrics.FUNNEL_STEPS)  # our own constants
+_STEP_BITS = " ".join(f"WHEN '{step}' THEN {metrics.step_bit(step)}" for step in metrics.FUNNEL_STEPS)
+STEPS_OF = f"""
+    SELECT store_id, occurred_at, session_id, type FROM ({{source}})
+    WHERE session_id <> '' AND type IN ({_STEP_TYPES})"""
+ADD_STEPS = f"""
+    INSERT INTO session_days
+    SELECT e.store_id, d.day_start, {SESSION_KEY.format("e.session_id")} AS session_key,
+           CAST(bit_or(CASE e.type {_STEP_BITS} END) AS TINYINT) AS steps
+    FROM ({STEPS_OF}) e ASOF JOIN day_starts d ON d.store_id = e.store_id AND e.occurred_at >= d.day_start
+    GROUP BY ALL
+    ON CONFLICT DO UPDATE SET steps = steps | excluded.steps"""
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """A store's timezone; UTC when it has none or an unknown one (reports reads it the same way)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def prepare(con, zones: dict[int, ZoneInfo]) -> None:
+    """Create the tables; build what a warehouse made before them lacks, and the session_days of each
+    store (of `zones`, store id -> timezone) cut in another timezone, each in its own transaction."""
+    had = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for ddl in DDL:
+        con.execute(ddl)
+    if "customer_orders" not in had:
+        con.begin()
+        con.execute(f"INSERT INTO customer_orders BY NAME {_customer_orders_sql(every=True)}")
+        con.commit()
+    cut_in = dict(con.execute("SELECT store_id, zone FROM rollup_zones").fetchall())
+    for store_id, zone in zones.items():
+        if cut_in.get(store_id) != zone.key:
+            con.begin()
+            con.execute("DELETE FROM session_days WHERE store_id = ?", [store_id])
+            add_steps(con, "SELECT * FROM events WHERE store_id = ?", [store_id], zones)
+            con.execute("INSERT OR REPLACE INTO rollup_zones VALUES (?, ?)", [store_id, zone.key])
+            con.commit()
+
+
+def before_copy(con, table: str) -> None:
+    """Before the rows registered as `incoming` replace the warehouse's: note whose they were."""
+    if table == "orders":
+        touch_customers(con, "SELECT store_id, customer_id FROM orders WHERE id IN (SELECT id FROM incoming)")
+
+
+def after_copy(con, table: str, zones: dict[int, ZoneInfo]) -> None:
+    """After the rows registered as `incoming` were written, in the same transaction."""
+    if table == "orders":
+        touch_customers(con, "SELECT store_id, customer_id FROM incoming")
+        refresh_customers(con)
+    elif table == "events":
+        add_steps(con, "SELECT * FROM incoming", [], zones)
+
+
+def touch_customers(con, source: str, params=()) -> None:
+    """Note the customers of `source` (store_id, customer_id rows) for refresh_customers."""
+    con.execute(
+        f"INSERT INTO touched_customers SELECT store_id, customer_id FROM ({source}) "
+        "WHERE customer_id IS NOT NULL",
+        list(params),
+    )
+
+
+def refresh_customers(con) -> None:
+    """Compute the noted customers' rows again from the warehouse's orders (none: the row goes)."""
+    con.execute(
+        "DELETE FROM customer_orders c USING touched_customers t "
+        "WHERE c.store_id = t.store_id AND c.customer_id = t.customer_id"
+    )
+    con.execute(f"INSERT INTO customer_orders BY NAME {_customer_orders_sql(every=False)}")
+    con.execute("DELETE FROM touched_customers")
+
+
+@functools.cache
+def _customer_orders_sql(*, every: bool) -> str:
+    """metrics.customer_orders compiled for DuckDB once: of every order, or of the noted customers'."""
+    orders = ibis.table(
+        {"id": "int64", "store_id": "int64", "customer_id": "int64", "created_at": "timestamp('UTC')",
+         "cancelled_at": "timestamp('UTC')"},
+        name="orders",
+    )  # fmt: skip
+    if not every:
+        touched = ibis.table({"store_id": "int64", "customer_id": "int64"}, name="touched_customers")
+        orders = orders.semi_join(touched.distinct(), ["store_id", "customer_id"])
+    return ibis.to_sql(metrics.customer_orders(orders), dialect="duckdb")
+
+
+def touch_sessions(con, source: str, params=()) -> None:
+    """Note the sessions of `source` (events about to be deleted) for refresh_sessions."""
+    con.execute(
+        f"INSERT INTO touched_sessions SELECT DISTINCT store_id, session_id FROM ({source}) "
+        "WHERE session_id <> ''",
+        list(params),
+    )
+
+
+def refresh_sessions(con, zones: dict[int, ZoneInfo]) -> None:
+    """Compute the noted sessions' rows again, every day of them, from the warehouse's events."""
+    con.execute(
+        "DELETE FROM session_days s USING (SELECT DISTINCT store_id, "
+        f"{SESSION_KEY.format('session_id')} AS session_key FROM touched_sessions) t "
+        "WHERE s.store_id = t.store_id AND s.session_key = t.session_key"
+    )
+    left = (
+        "SELECT e.* FROM events e SEMI JOIN touched_sessions t "
+        "ON e.store_id = t.store_id AND e.session_id = t.session_id"
+    )
+    add_steps(con, left, [], zones)
+    con.execute("DELETE FROM touched_sessions")
+
+
+def add_steps(con, source: str, params: list, zones: dict[int, ZoneInfo]) -> None:
+    """OR the funnel steps of the events of `source` (a query with the events' columns) into their
+    session_days rows, each on the store's day it happened."""
+    spans = con.execute(
+        f"SELECT store_id, min(occurred_at), max(occurred_at) FROM ({STEPS_OF.format(source=source)}) "
+        "GROUP BY store_id",
+        params,
+    ).fetchall()
+    if not spans:
+        return
+    con.register("day_starts", day_starts(spans, zones))
+    try:
+        con.execute(ADD_STEPS.format(source=source), params)
+    finally:
+        con.unregister("day_starts")
+
+
+def day_starts(spans: list[tuple[int, datetime, datetime]], zones: dict[int, ZoneInfo]) -> pa.Table:
+    """(store_id, day_start): the instants the store's days start, in its timezone, from the day before
+    `first` to the day after `last` of each (store_id, first, last). Cut by the same datetime.combine
+    as reports.period_bounds, so a period's bounds are always some days' starts."""
+    stores, starts = [], []
+    for store_id, first, last in spans:
+        zone = zones.get(store_id) or ZoneInfo("UTC")
+        day, end = first.astimezone(zone).date() - timedelta(days=1), last.astimezone(zone).date()
+        while day <= end + timedelta(days=1):
+            stores.append(store_id)
+            starts.append(datetime.combine(day, time.min, tzinfo=zone))
+            day += timedelta(days=1)
+    return pa.table({
+        "store_id": pa.array(stores, pa.int64()), "day_start": pa.array(starts, pa.timestamp("us", tz="UTC")),
+    })  # fmt: skip
+
+
+def forget_store(con, store_id: int) -> None:
+    """An erased store's rows go, as its copies did (its timezone stays noted: the store does)."""
+    con.execute("DELETE FROM customer_orders WHERE store_id = ?", [store_id])
+    con.execute("DELETE FROM session_days WHERE store_id = ?", [store_id])
