@@ -1,8 +1,9 @@
 """The tables the sync keeps beside its copies, so the heaviest tiles read a little instead of a store's
 whole history (docs/analytics.md; measured in docs/benchmarks.md).
 
-    customer_orders (store_id, customer_id, first_order_at, second_order_at)
-        metrics.customer_orders of the warehouse's orders: metrics.customer_mix, repeat_customers
+    customer_orders (store_id, customer_id, first_order_at, first_order_id, second_order_at)
+        metrics.customer_orders of the warehouse's orders: metrics.customer_mix, repeat_customers,
+        referral_rate
     session_days (store_id, day_start, session_key, steps)
         per storefront session and day of the store, the funnel steps it reached that day (a bit per
         metrics.FUNNEL_STEPS: metrics.step_bit); day_start is the instant the day starts in the store's
@@ -24,6 +25,8 @@ half-way leaves them as true as the copies:
 - a store whose timezone is not the one its session_days were cut in (changed, new, or a warehouse
   made before these tables): its session_days are built again from its events. A warehouse made
   before customer_orders gets it built from its orders.
+
+Rows go in by day, so the funnel's period reads the few row groups of its days.
 """
 
 import functools
@@ -37,7 +40,8 @@ from . import metrics
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS customer_orders (store_id BIGINT, customer_id BIGINT, "
-    "first_order_at TIMESTAMPTZ, second_order_at TIMESTAMPTZ, PRIMARY KEY (store_id, customer_id))",
+    "first_order_at TIMESTAMPTZ, first_order_id BIGINT, second_order_at TIMESTAMPTZ, "
+    "PRIMARY KEY (store_id, customer_id))",
     "CREATE TABLE IF NOT EXISTS session_days (store_id BIGINT, day_start TIMESTAMPTZ, session_key BIGINT, "
     "steps TINYINT, PRIMARY KEY (store_id, day_start, session_key))",
     "CREATE TABLE IF NOT EXISTS rollup_zones (store_id BIGINT PRIMARY KEY, zone VARCHAR)",
@@ -58,7 +62,7 @@ ADD_STEPS = f"""
     SELECT e.store_id, d.day_start, {SESSION_KEY.format("e.session_id")} AS session_key,
            CAST(bit_or(CASE e.type {_STEP_BITS} END) AS TINYINT) AS steps
     FROM ({STEPS_OF}) e ASOF JOIN day_starts d ON d.store_id = e.store_id AND e.occurred_at >= d.day_start
-    GROUP BY ALL
+    GROUP BY ALL ORDER BY day_start
     ON CONFLICT DO UPDATE SET steps = steps | excluded.steps"""
 
 

@@ -70,7 +70,11 @@ def sync_at(moment: datetime, **options):
 def kept() -> tuple[set, set]:
     """The warehouse's customer_orders and session_days rows."""
     with reading() as con:
-        customers = set(con.execute("SELECT * FROM customer_orders").fetchall())
+        customers = con.execute(
+            "SELECT store_id, customer_id, first_order_at, first_order_id, second_order_at "
+            "FROM customer_orders"
+        )
+        customers = set(customers.fetchall())
         sessions = con.execute("SELECT store_id, day_start, session_key, steps FROM session_days")
         sessions = set(sessions.fetchall())
     return customers, sessions
@@ -81,8 +85,11 @@ def from_scratch() -> tuple[set, set]:
     firsts: dict[tuple, list] = {}
     placed = Order.objects.filter(cancelled_at__isnull=True, customer__isnull=False)
     for row in placed.order_by("created_at", "pk"):
-        firsts.setdefault((row.store_id, row.customer_id), []).append(row.created_at)
-    customers = {(*key, times[0], times[1] if len(times) > 1 else None) for key, times in firsts.items()}
+        firsts.setdefault((row.store_id, row.customer_id), []).append(row)
+    customers = {
+        (*key, rows[0].created_at, rows[0].pk, rows[1].created_at if len(rows) > 1 else None)
+        for key, rows in firsts.items()
+    }
     zones = {store.pk: zone_of(store.timezone) for store in Store.objects.all()}
     steps: dict[tuple, int] = {}
     for row in Event.objects.exclude(session_id="").filter(type__in=metrics.FUNNEL_STEPS):
