@@ -284,9 +284,11 @@ class Sides:
         return run_metric(self.backend, self.tables, name, self.store_id, since, until)
 
     def sql(self, name, since, until, rollups=False):
+        from cxloop.analytics.reports import _dicts
+
         sql = ROLLUP_SQL[name] if rollups and name in ROLLUP_SQL else SQL[name]
         params = {"store": self.store_id, "since": since, "until": until}
-        return self.con.sql(sql, params=params).to_arrow_table().to_pylist()
+        return _dicts(self.con.execute(sql, params))  # as reports.run_metric reads its rows
 
     def expression(self, name, since, until, tables=None):
         from cxloop.analytics import metrics

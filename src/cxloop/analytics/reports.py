@@ -169,7 +169,12 @@ def run_metric(backend, tables: metrics.Tables, name: str, store_id: int, since:
             _compiled[key] = sql
             while len(_compiled) > COMPILED_MAX:
                 _compiled.popitem(last=False)
-    return backend.con.sql(sql).to_arrow_table().to_pylist()
+    return _dicts(backend.con.execute(sql))
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def period_bounds(store, days: int, *, now: datetime | None = None) -> tuple[date, date, datetime, datetime]:

@@ -74,16 +74,35 @@ def zone_of(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+COLUMNS = {
+    "customer_orders": ["store_id", "customer_id", "first_order_at", "first_order_id", "second_order_at"],
+    "session_days": ["store_id", "day_start", "session_key", "steps"],
+}
+
+
 def prepare(con, zones: dict[int, ZoneInfo]) -> None:
-    """Create the tables; build what a warehouse made before them lacks, and the session_days of each
-    store (of `zones`, store id -> timezone) cut in another timezone, each in its own transaction."""
-    had = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    """Create the tables; build what a warehouse made before them (or before their columns) lacks, and
+    the session_days of each store (of `zones`, store id -> timezone) cut in another timezone, each in
+    its own transaction (a table is created in the transaction that fills it: a sync killed between
+    the two leaves neither)."""
+    had: dict[str, list] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY column_index"
+    ).fetchall():
+        had.setdefault(table, []).append(column)
+    con.begin()
+    for table, columns in COLUMNS.items():
+        if table in had and had[table] != columns:  # made by another version: built again
+            con.execute(f"DROP TABLE {table}")  # our own table names
+            had.pop(table)
     for ddl in DDL:
         con.execute(ddl)
+    if "session_days" not in had:
+        con.execute("DELETE FROM rollup_zones")  # every store's days are to be cut
     if "customer_orders" not in had:
-        con.begin()
         con.execute(f"INSERT INTO customer_orders BY NAME {_customer_orders_sql(every=True)}")
-        con.commit()
+    con.commit()
     cut_in = dict(con.execute("SELECT store_id, zone FROM rollup_zones").fetchall())
     for store_id, zone in zones.items():
         if cut_in.get(store_id) != zone.key:
