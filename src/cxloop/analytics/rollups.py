@@ -40,10 +40,9 @@ from . import metrics
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS customer_orders (store_id BIGINT, customer_id BIGINT, "
-    "first_order_at TIMESTAMPTZ, first_order_id BIGINT, second_order_at TIMESTAMPTZ, "
-    "PRIMARY KEY (store_id, customer_id))",
+    "first_order_at TIMESTAMPTZ, first_order_id BIGINT, second_order_at TIMESTAMPTZ)",  # refresh_customers
     "CREATE TABLE IF NOT EXISTS session_days (store_id BIGINT, day_start TIMESTAMPTZ, session_key BIGINT, "
-    "steps TINYINT, PRIMARY KEY (store_id, day_start, session_key))",
+    "steps TINYINT)",  # no primary key: add_steps says why
     "CREATE TABLE IF NOT EXISTS rollup_zones (store_id BIGINT PRIMARY KEY, zone VARCHAR)",
     # What to compute again before the transaction commits (this connection's own).
     "CREATE TEMP TABLE IF NOT EXISTS touched_customers (store_id BIGINT, customer_id BIGINT)",
@@ -57,13 +56,20 @@ _STEP_BITS = " ".join(f"WHEN '{step}' THEN {metrics.step_bit(step)}" for step in
 STEPS_OF = f"""
     SELECT store_id, occurred_at, session_id, type FROM ({{source}})
     WHERE session_id <> '' AND type IN ({_STEP_TYPES})"""
-ADD_STEPS = f"""
-    INSERT INTO session_days
+NEW_STEPS = f"""
+    CREATE OR REPLACE TEMP TABLE new_steps AS
     SELECT e.store_id, d.day_start, {SESSION_KEY.format("e.session_id")} AS session_key,
            CAST(bit_or(CASE e.type {_STEP_BITS} END) AS TINYINT) AS steps
     FROM ({STEPS_OF}) e ASOF JOIN day_starts d ON d.store_id = e.store_id AND e.occurred_at >= d.day_start
-    GROUP BY ALL ORDER BY day_start
-    ON CONFLICT DO UPDATE SET steps = steps | excluded.steps"""
+    GROUP BY ALL"""
+# The rows whose steps the new ones change (or add): the kept rows of their days (?, ?) read by range.
+CHANGED_STEPS = """
+    CREATE OR REPLACE TEMP TABLE changed_steps AS
+    SELECT n.store_id, n.day_start, n.session_key, CAST(n.steps | coalesce(s.steps, 0) AS TINYINT) AS steps,
+           s.steps IS NOT NULL AS kept
+    FROM new_steps n LEFT JOIN (SELECT * FROM session_days WHERE day_start BETWEEN ? AND ?) s
+      ON s.store_id = n.store_id AND s.day_start = n.day_start AND s.session_key = n.session_key
+    WHERE s.steps IS NULL OR (n.steps | s.steps) <> s.steps"""
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -138,7 +144,8 @@ def touch_customers(con, source: str, params=()) -> None:
 
 
 def refresh_customers(con) -> None:
-    """Compute the noted customers' rows again from the warehouse's orders (none: the row goes)."""
+    """Compute the noted customers' rows again from the warehouse's orders (none: the row goes). By a
+    join, without a primary key: its index would be read in whole by every sync (as add_steps says)."""
     con.execute(
         "DELETE FROM customer_orders c USING touched_customers t "
         "WHERE c.store_id = t.store_id AND c.customer_id = t.customer_id"
@@ -187,7 +194,12 @@ def refresh_sessions(con, zones: dict[int, ZoneInfo]) -> None:
 
 def add_steps(con, source: str, params: list, zones: dict[int, ZoneInfo]) -> None:
     """OR the funnel steps of the events of `source` (a query with the events' columns) into their
-    session_days rows, each on the store's day it happened."""
+    session_days rows, each on the store's day it happened.
+
+    session_days has no primary key: an index of its (store, day, session) was read in whole by
+    every sync's first upsert (seconds at ten million rows). The rows of the events' days are read
+    by range instead (rows go in by day, so a few row groups), and only rows whose steps change are
+    written again."""
     spans = con.execute(
         f"SELECT store_id, min(occurred_at), max(occurred_at) FROM ({STEPS_OF.format(source=source)}) "
         "GROUP BY store_id",
@@ -195,11 +207,21 @@ def add_steps(con, source: str, params: list, zones: dict[int, ZoneInfo]) -> Non
     ).fetchall()
     if not spans:
         return
-    con.register("day_starts", day_starts(spans, zones))
+    starts = day_starts(spans, zones)
+    con.register("day_starts", starts)
     try:
-        con.execute(ADD_STEPS.format(source=source), params)
+        con.execute(NEW_STEPS.format(source=source), params)
     finally:
         con.unregister("day_starts")
+    days = starts["day_start"].to_pylist()
+    within = [min(days), max(days)]
+    con.execute(CHANGED_STEPS, within)
+    con.execute(
+        "DELETE FROM session_days s USING changed_steps c WHERE c.kept AND s.store_id = c.store_id "
+        "AND s.day_start = c.day_start AND s.session_key = c.session_key AND s.day_start BETWEEN ? AND ?",
+        within,
+    )
+    con.execute("INSERT INTO session_days SELECT * EXCLUDE (kept) FROM changed_steps ORDER BY day_start")
 
 
 def day_starts(spans: list[tuple[int, datetime, datetime]], zones: dict[int, ZoneInfo]) -> pa.Table:
