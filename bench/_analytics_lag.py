@@ -6,18 +6,20 @@ empty), then these processes, each with the run's CXLOOP_VAR_DIR,
 CXLOOP_WAREHOUSE_PATH and DATABASE_URL:
 
 - `lag-sync`: `sync_warehouse()` back to back, or every N seconds as the
-  worker's periodic task does; after each, the events watermark it committed
-  (sync_state) and the wall-clock time it returned (after its last commit);
+  worker's periodic task does; after each, the newest event id it had copied
+  (sync_state: the events watermark, or its newest checkpoint: the watermark
+  itself is the safe start of the next sync, OVERLAP or more behind) and the
+  wall-clock time it returned (after its last commit);
 - `lag-ingest` (--writers of them, started together): `parse_events` and
   `record_events` on batches of --batch storefront events, paced to
   --rate events/s in all, for --seconds;
 - `lag-final`: one more sync after the overlap has passed, the check that the
   warehouse holds every event of the source, and the lag computed from the
-  source's received_at of the events around each watermark:
+  source's received_at of the events around each newest id copied:
 
   lag(t), every second t of the ingest = t - received_at of the oldest event
   the source held at t that the warehouse did not (the first id after the
-  watermark of the last sync committed by t); 0 when it held them all.
+  newest id copied by the last sync committed by t); 0 when it held them all.
   freshness of a sync = its commit time - received_at of the newest event it copied.
 """
 
@@ -209,11 +211,12 @@ def _sync_loop(config: dict) -> dict:
         committed = time.time()
         cpu = time.process_time() - cpu
         with reading() as con:
-            watermark = con.execute(
-                "SELECT watermark_id FROM sync_state WHERE table_name = 'events'"
-            ).fetchall()[0][0]
+            watermark, history = con.execute(
+                "SELECT watermark_id, history FROM sync_state WHERE table_name = 'events'"
+            ).fetchall()[0]
+        copied_to = max([watermark or 0, *(seen for _at, seen in json.loads(history or "[]"))])
         syncs.append({"began": began, "committed": committed, "seconds": result.seconds, "cpu": cpu,
-                      "copied": result.copied, "watermark": watermark,
+                      "copied": result.copied, "watermark": watermark, "copied_to": copied_to,
                       "after": time.time() - committed})  # fmt: skip
     return {"syncs": syncs}
 
@@ -267,8 +270,8 @@ def _final(config: dict) -> dict:
     from cxloop.commerce.models import Event
 
     syncs = json.loads(Path(config["syncs"]).read_text())["syncs"]
-    for sync in syncs:  # a sync before the first event leaves no watermark
-        sync["watermark"] = sync["watermark"] or config["base_id"]
+    for sync in syncs:  # a sync before the first event leaves none
+        sync["copied_to"] = sync["copied_to"] or config["base_id"]
     ingests = [json.loads(Path(p).read_text()) for p in config["ingests"]]
     base = config["base_id"]
     source = Event.objects.filter(id__gt=base).count()
@@ -287,7 +290,7 @@ def _final(config: dict) -> dict:
     busy = sum(s["seconds"] for s in after_start)
     # The syncs committed during the ingest (or, if none, the one after it).
     window = [s for s in after_start if s["committed"] <= ended + 1] or after_start[:1]
-    freshness = [s["committed"] - _received(s["watermark"]) for s in window if s["watermark"] > base]
+    freshness = [s["committed"] - _received(s["copied_to"]) for s in window if s["copied_to"] > base]
     return {
         "ingested": ingested, "ingest_seconds": ended - started,
         "achieved_rate": ingested / (ended - started),
@@ -300,7 +303,7 @@ def _final(config: dict) -> dict:
         "watermark_read_s": _stats([s["after"] for s in window]),
         "lag_s": _stats(lags, scale=1), "freshness_s": _stats(freshness, scale=1),
         "lag_goal_met": bool(lags) and max(lags) <= LAG_GOAL_SECONDS,
-        "sync_log": [{k: s[k] for k in ("began", "committed", "seconds", "copied", "watermark")}
+        "sync_log": [{k: s[k] for k in ("began", "committed", "seconds", "copied", "watermark", "copied_to")}
                      for s in syncs],
     }  # fmt: skip
 
@@ -316,10 +319,10 @@ def _lag_samples(syncs: list[dict], base: int, started: float, ended: float) -> 
     from cxloop.commerce.models import Event
 
     first_after = {}
-    for watermark in {base, *(s["watermark"] for s in syncs)}:
-        row = Event.objects.filter(id__gt=watermark).order_by("id").values_list("received_at").first()
-        first_after[watermark] = row[0].timestamp() if row else math.inf
-    committed = sorted((s["committed"], s["watermark"]) for s in syncs)
+    for copied_to in {base, *(s["copied_to"] for s in syncs)}:
+        row = Event.objects.filter(id__gt=copied_to).order_by("id").values_list("received_at").first()
+        first_after[copied_to] = row[0].timestamp() if row else math.inf
+    committed = sorted((s["committed"], s["copied_to"]) for s in syncs)
     samples, at, latest = [], math.ceil(started), base
     index = 0
     while at <= ended:
