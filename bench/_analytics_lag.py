@@ -400,7 +400,42 @@ def _time_first_sync(config: dict) -> dict:
         idle.append(time.perf_counter() - began)
     return {"seconds": seconds, "cpu_s": cpu, "copied": result.copied,
             "rows_per_s": sum(result.copied.values()) / seconds, "max_rss_mb": usage.ru_maxrss / 1024,
-            "warehouse_bytes": warehouse_path().stat().st_size, "idle_sync_s": idle}  # fmt: skip
+            "warehouse_bytes": warehouse_path().stat().st_size, "idle_sync_s": idle,
+            "rollups_differ": _rollups_differ()}  # fmt: skip
+
+
+ROLLUP_COLUMNS = {
+    "customer_orders": "store_id, customer_id, first_order_at, first_order_id, second_order_at",
+    "session_days": "store_id, day_start, session_key, steps",
+}
+
+
+def _rollups_differ() -> dict:
+    """Per rollup, the rows the sync kept chunk by chunk that a build from all the copied rows at once
+    would not have, and the other way round (by analytics.rollups' own definitions)."""
+    from cxloop.analytics import rollups
+    from cxloop.analytics.warehouse import writing
+    from cxloop.core.models import Store
+
+    zones = {pk: rollups.zone_of(name) for pk, name in Store.objects.values_list("pk", "timezone")}
+    with writing() as con:
+        con.execute(f"CREATE TEMP TABLE whole_customer_orders AS {rollups._customer_orders_sql(every=True)}")
+        steps = rollups.STEPS_OF.format(source="SELECT * FROM events")
+        spans = con.execute(f"SELECT store_id, min(occurred_at), max(occurred_at) FROM ({steps}) GROUP BY 1")
+        for name, table in rollups.day_starts(spans.fetchall(), zones).items():
+            con.register(name, table)
+        con.execute(rollups.NEW_STEPS.format(source="SELECT * FROM events"))  # temp table new_steps
+        wholes = {"customer_orders": "whole_customer_orders", "session_days": "new_steps"}
+        differ = {}
+        for kept, whole in wholes.items():
+            columns = ROLLUP_COLUMNS[kept]
+            differ[kept] = sum(
+                con.execute(
+                    f"SELECT count(*) FROM (SELECT {columns} FROM {a} EXCEPT ALL SELECT {columns} FROM {b})"
+                ).fetchall()[0][0]
+                for a, b in ((kept, whole), (whole, kept))
+            )
+    return differ
 
 
 # -- printing --------------------------------------------------------------------------------------
@@ -421,8 +456,8 @@ def _print_first_sync(r: dict) -> None:
     sync = r["sync"]
     print(f"   first full sync: {sync['seconds']:.1f} s for {sum(sync['copied'].values()):,} rows "
           f"({sync['rows_per_s']:,.0f} rows/s, CPU {sync['cpu_s']:.0f} s; {sync['copied']}); then a sync "
-          f"with nothing new: {', '.join(f'{s:.2f}' for s in sync['idle_sync_s'])} s",
-          flush=True)  # fmt: skip
+          f"with nothing new: {', '.join(f'{s:.2f}' for s in sync['idle_sync_s'])} s; rows of the rollups "
+          f"unlike a build at once: {sync['rollups_differ']}", flush=True)  # fmt: skip
 
 
 def print_results(lag: dict) -> None:
