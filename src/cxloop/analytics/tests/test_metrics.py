@@ -206,6 +206,7 @@ def warehouse_on_spark(spark, tmp_path, now: datetime):
 
 def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_path):
     backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
+    assert tables.customer_orders is not None and tables.session_days is not None  # as the sync kept them
 
     on_spark = build_dashboard(shop, days=7, now=NOW, backend=backend, tables=tables)
 
