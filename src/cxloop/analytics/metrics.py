@@ -236,14 +236,19 @@ def customer_orders(orders: ir.Table) -> ir.Table:
     order, and equal to first_order_at for two placed at the same instant.
 
     The sync keeps this table in the warehouse, computing it again for the customers of every chunk of
-    orders it copies (analytics.rollups); an engine without it works it out from the orders."""
+    orders it copies (analytics.rollups); an engine without it works it out from the orders. (Two
+    aggregates and a join: a window over the orders by (time, id) took half as long again.)"""
     placed = orders.filter(orders.cancelled_at.isnull(), orders.customer_id.notnull())
-    in_order = ibis.window(group_by=["store_id", "customer_id"], order_by=["created_at", "id"])
-    placed = placed.mutate(rank=ibis.row_number().over(in_order))
-    placed = placed.filter(placed.rank < 2)
-    return placed.group_by(["store_id", "customer_id"]).aggregate(
-        first_order_at=_.created_at.min(), first_order_id=_.id.max(where=_.rank == 0),
-        second_order_at=_.created_at.max(where=_.rank == 1),
+    firsts = placed.group_by(["store_id", "customer_id"]).aggregate(first_order_at=_.created_at.min())
+    joined = placed.join(firsts, ["store_id", "customer_id"])
+    at_first = joined.created_at == joined.first_order_at
+    per = joined.group_by(["store_id", "customer_id", "first_order_at"]).aggregate(
+        first_order_id=_.id.min(where=at_first), at_first=_.count(where=at_first),
+        later=_.created_at.min(where=~at_first),
+    )  # fmt: skip
+    return per.select(
+        "store_id", "customer_id", "first_order_at", "first_order_id",
+        second_order_at=ibis.ifelse(per.at_first > 1, per.first_order_at, per.later),
     )  # fmt: skip
 
 

@@ -179,11 +179,12 @@ def test_rollups_kept_through_syncs_equal_them_worked_out_from_scratch(warsaw, o
 
 
 def test_a_first_sync_into_an_empty_warehouse_keeps_the_same_rollups(warsaw, settings, tmp_path):
-    ania = customer(warsaw, "ania")
+    ania, ben = customer(warsaw, "ania"), customer(warsaw, "ben")
     with time_machine.travel(T0, tick=False):
         for n in range(5):
             order(warsaw, ania, f"2026-11-2{n}T23:30")
             event(warsaw, f"s{n % 2}", metrics.FUNNEL_STEPS[n], f"2026-11-2{n}T23:30", ania)
+        tied = [order(warsaw, ben, "2026-11-22T10:00") for _n in range(2)]  # the same instant
     for n in range(3):
         sync_at(T0 + timedelta(minutes=1 + n), chunk=3)
     incremental = kept()
@@ -193,6 +194,8 @@ def test_a_first_sync_into_an_empty_warehouse_keeps_the_same_rollups(warsaw, set
 
     assert kept() == incremental == from_scratch()
     assert len(incremental[1]) == 5  # five Warsaw days, each one session's
+    bens = [row for row in incremental[0] if row[1] == ben.pk]
+    assert bens == [(warsaw.pk, ben.pk, tied[0].created_at, tied[0].pk, tied[0].created_at)]
 
 
 def test_a_warehouse_made_before_the_rollups_reads_without_them_and_gets_them_at_the_next_sync(warsaw):
