@@ -58,16 +58,16 @@ _STEP_BITS = " ".join(f"WHEN '{step}' THEN {metrics.step_bit(step)}" for step in
 STEPS_OF = f"""
     SELECT store_id, occurred_at, session_id, type FROM ({{source}})
     WHERE session_id <> '' AND type IN ({_STEP_TYPES})"""
-# Each event's day: the day its instant would be at the store's offset `guess_us` (a day off at most), then
-# the day before or after when it is outside that day's bounds (day_starts: integers, no time zone
-# arithmetic per row; an ASOF JOIN on the starts took twice as long).
+# Each event's day: the day its instant would be at the store's offset today (`guess`: a day off at most),
+# then the day before or after when it is outside that day's bounds (day_starts: integers, no time zone
+# arithmetic per row; an ASOF JOIN on the days' starts took twice as long).
+GUESSED = f"""
+    SELECT e.store_id, e.session_id, e.type, epoch_us(e.occurred_at) AS at_us,
+           CAST(fdiv(epoch_us(e.occurred_at) + o.guess_us, {DAY_US}) AS BIGINT) AS guess
+    FROM ({STEPS_OF}) e JOIN day_offsets o ON o.store_id = e.store_id"""
 NEW_STEPS = f"""
     CREATE OR REPLACE TEMP TABLE new_steps AS
-    WITH e AS (
-        SELECT e.store_id, e.session_id, e.type, epoch_us(e.occurred_at) AS at_us,
-               (epoch_us(e.occurred_at) + o.guess_us) // {DAY_US} AS guess
-        FROM ({STEPS_OF}) e JOIN day_offsets o ON o.store_id = e.store_id
-    )
+    WITH e AS ({GUESSED})
     SELECT e.store_id,
            CASE WHEN e.at_us < d.start_us THEN d.day_before WHEN e.at_us >= d.next_us THEN d.day_after
                 ELSE d.day_start END AS day_start,
@@ -208,31 +208,29 @@ def refresh_sessions(con, zones: dict[int, ZoneInfo]) -> None:
 def add_steps(con, source: str, params: list, zones: dict[int, ZoneInfo], *, fresh: bool = False) -> None:
     """OR the funnel steps of the events of `source` (a query with the events' columns) into their
     session_days rows, each on the store's day it happened; `fresh`: their sessions have no rows
-    (just deleted), so they are only inserted.
+    (just deleted), so they are only inserted. Events of a store not in `zones` (created since the
+    sync began) are left to the next sync, which cuts that store's days whole (prepare).
 
     session_days has no primary key: an index of its (store, day, session) was read in whole by
     every sync's first upsert (seconds at ten million rows). The rows of the events' days are read
     by range instead (rows go in by day, so a few row groups), and only rows whose steps change are
     written again."""
-    spans = con.execute(
-        f"SELECT store_id, min(occurred_at), max(occurred_at) FROM ({STEPS_OF.format(source=source)}) "
-        "GROUP BY store_id",
-        params,
-    ).fetchall()
-    if not spans:
-        return
-    bounds = day_starts(spans, zones)
-    for name, table in bounds.items():
-        con.register(name, table)
+    con.register("day_offsets", _offsets(zones))
     try:
+        guessed = GUESSED.format(source=source)
+        guessed = con.execute(f"SELECT DISTINCT store_id, guess FROM ({guessed})", params).fetchall()
+        days = day_starts(guessed, zones)
+        if not days.num_rows:
+            return
+        con.register("day_starts", days)
         con.execute(NEW_STEPS.format(source=source), params)
     finally:
-        for name in bounds:
-            con.unregister(name)
+        con.unregister("day_offsets")
+        con.unregister("day_starts")
     if fresh:
         con.execute("INSERT INTO session_days SELECT * FROM new_steps ORDER BY day_start")
         return
-    starts = bounds["day_starts"]["day_start"].to_pylist()
+    starts = days["day_start"].to_pylist()
     within = [min(starts), max(starts)]
     con.execute(CHANGED_STEPS, within)
     con.execute(
@@ -243,35 +241,39 @@ def add_steps(con, source: str, params: list, zones: dict[int, ZoneInfo], *, fre
     con.execute("INSERT INTO session_days SELECT * EXCLUDE (kept) FROM changed_steps ORDER BY day_start")
 
 
-Span = tuple[int, datetime, datetime]  # (store_id, first, last): the instants a batch of events spans
+def _offsets(zones: dict[int, ZoneInfo]) -> pa.Table:
+    """(store_id, guess_us): each store's offset from UTC now, in µs, for GUESSED."""
+    offsets = [int(datetime.now(zone).utcoffset().total_seconds()) * 1_000_000 for zone in zones.values()]
+    return pa.table({
+        "store_id": pa.array(list(zones), pa.int64()), "guess_us": pa.array(offsets, pa.int64()),
+    })  # fmt: skip
 
 
-def day_starts(spans: list[Span], zones: dict[int, ZoneInfo]) -> dict[str, pa.Table]:
-    """The stores' days, in their timezones, from the day before each span's first to the day after its
-    last, for NEW_STEPS: `day_starts` (store_id; guess: the day's number since 1970; day_start;
-    start_us and next_us: its bounds in µs since 1970; day_before, day_after: the starts beside it)
-    and `day_offsets` (store_id, guess_us: the store's offset at the span's first). Cut by the same
-    datetime.combine as reports.period_bounds, so a period's bounds are always some days' starts."""
-    rows, offsets = [], []
-    for store_id, first, last in spans:
-        zone = zones.get(store_id) or ZoneInfo("UTC")
-        offsets.append((store_id, int(first.astimezone(zone).utcoffset().total_seconds()) * 1_000_000))
-        day, end = first.astimezone(zone).date() - timedelta(days=2), last.astimezone(zone).date()
-        while day <= end + timedelta(days=2):
-            before, start, after = (
-                datetime.combine(day + timedelta(days=n), time.min, tzinfo=zone) for n in (-1, 0, 1)
-            )
-            rows.append((store_id, (day - EPOCH).days, start, before, after))
-            day += timedelta(days=1)
-    names = ("store_id", "guess", "day_start", "day_before", "day_after")
-    types = (pa.int64(), pa.int64(), *[pa.timestamp("us", tz="UTC")] * 3)
-    columns = zip(names, zip(*rows, strict=True), types, strict=True)
-    days = pa.table({name: pa.array(column, kind) for name, column, kind in columns})
-    days = days.append_column("start_us", days["day_start"].cast(pa.int64()))
-    days = days.append_column("next_us", days["day_after"].cast(pa.int64()))
-    store_ids, guesses = zip(*offsets, strict=True)
-    guess = pa.table({"store_id": pa.array(store_ids, pa.int64()), "guess_us": pa.array(guesses, pa.int64())})
-    return {"day_starts": days, "day_offsets": guess}
+DAY_COLUMNS = ("store_id", "guess", "day_before", "day_start", "day_after")
+
+
+def day_starts(guesses: list[tuple[int, int]], zones: dict[int, ZoneInfo]) -> pa.Table:
+    """The days (store_id, guess: a day's number since 1970) in the store's timezone, for NEW_STEPS:
+    their day_start, start_us and next_us (its bounds in µs since 1970) and the starts of the days
+    beside it (day_before, day_after). Cut by the same datetime.combine as reports.period_bounds, so
+    a period's bounds are always some days' starts. A day Python's dates cannot hold (an event dated
+    in the year 1) has none: its events are left out."""
+    columns: dict[str, list] = {name: [] for name in DAY_COLUMNS}
+    for store_id, guess in guesses:
+        try:
+            days = [EPOCH + timedelta(days=guess + n) for n in (-1, 0, 1)]
+            starts = [datetime.combine(day, time.min, zones[store_id]) for day in days]
+        except OverflowError:
+            continue
+        for name, value in zip(DAY_COLUMNS, (store_id, guess, *starts), strict=True):
+            columns[name].append(value)
+    instant = pa.timestamp("us", tz="UTC")
+    table = pa.table({
+        name: pa.array(values, pa.int64() if name in ("store_id", "guess") else instant)
+        for name, values in columns.items()
+    })  # fmt: skip
+    table = table.append_column("start_us", table["day_start"].cast(pa.int64()))
+    return table.append_column("next_us", table["day_after"].cast(pa.int64()))
 
 
 def forget_store(con, store_id: int) -> None:

@@ -249,3 +249,15 @@ def test_the_tiles_from_the_rollups_answer_as_from_the_copies_across_a_summer_ti
         report = build_dashboard(warsaw, days=7)  # 26 October to 1 November; before: 19 to 25 October
     # the week before is 19 to 25 October whole (7 days and an hour): its first order at 00:30 on the 19th
     assert (report.orders.current, report.orders.previous) == (3, 4)
+
+
+def test_an_event_dated_in_the_year_1_is_left_out_of_the_days_and_stops_nothing(warsaw):
+    with time_machine.travel(T0, tick=False):
+        event(warsaw, "s1", "page_view", "0001-01-01T00:00")  # the API takes any past date
+        event(warsaw, "s1", "product_view", "2026-11-27T10:00")
+
+    result = sync_at(T0 + timedelta(minutes=1))
+
+    assert result.copied["events"] == 2
+    day = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)  # 27 November in Warsaw
+    assert kept()[1] == [(warsaw.pk, day, session_key("s1"), metrics.step_bit("product_view"))]
