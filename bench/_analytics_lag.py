@@ -412,28 +412,25 @@ ROLLUP_COLUMNS = {
 
 def _rollups_differ() -> dict:
     """Per rollup, the rows the sync kept chunk by chunk that a build from all the copied rows at once
-    would not have, and the other way round (by analytics.rollups' own definitions)."""
+    (rollups.prepare, as for a warehouse made before them) has not, and the other way round."""
     from cxloop.analytics import rollups
     from cxloop.analytics.warehouse import writing
     from cxloop.core.models import Store
 
     zones = {pk: rollups.zone_of(name) for pk, name in Store.objects.values_list("pk", "timezone")}
     with writing() as con:
-        con.execute(f"CREATE TEMP TABLE whole_customer_orders AS {rollups._customer_orders_sql(every=True)}")
-        steps = rollups.STEPS_OF.format(source="SELECT * FROM events")
-        spans = con.execute(f"SELECT store_id, min(occurred_at), max(occurred_at) FROM ({steps}) GROUP BY 1")
-        for name, table in rollups.day_starts(spans.fetchall(), zones).items():
-            con.register(name, table)
-        con.execute(rollups.NEW_STEPS.format(source="SELECT * FROM events"))  # temp table new_steps
-        wholes = {"customer_orders": "whole_customer_orders", "session_days": "new_steps"}
+        for name in ROLLUP_COLUMNS:
+            con.execute(f"CREATE TEMP TABLE kept_{name} AS SELECT * FROM {name}")
+        con.execute("DROP TABLE customer_orders")
+        con.execute("DELETE FROM rollup_zones")  # every store's days cut again
+        rollups.prepare(con, zones)
         differ = {}
-        for kept, whole in wholes.items():
-            columns = ROLLUP_COLUMNS[kept]
-            differ[kept] = sum(
+        for name, columns in ROLLUP_COLUMNS.items():
+            differ[name] = sum(
                 con.execute(
                     f"SELECT count(*) FROM (SELECT {columns} FROM {a} EXCEPT ALL SELECT {columns} FROM {b})"
                 ).fetchall()[0][0]
-                for a, b in ((kept, whole), (whole, kept))
+                for a, b in ((name, f"kept_{name}"), (f"kept_{name}", name))
             )
     return differ
 
