@@ -230,8 +230,8 @@ def add_steps(con, source: str, params: list, zones: dict[int, ZoneInfo], *, fre
     if fresh:
         con.execute("INSERT INTO session_days SELECT * FROM new_steps ORDER BY day_start")
         return
-    starts = days["day_start"].to_pylist()
-    within = [min(starts), max(starts)]
+    # an event lands on its guessed day or one beside it: the kept rows of all of them
+    within = [min(days["day_before"].to_pylist()), max(days["day_after"].to_pylist())]
     con.execute(CHANGED_STEPS, within)
     con.execute(
         "DELETE FROM session_days s USING changed_steps c WHERE c.kept AND s.store_id = c.store_id "

@@ -261,3 +261,19 @@ def test_an_event_dated_in_the_year_1_is_left_out_of_the_days_and_stops_nothing(
     assert result.copied["events"] == 2
     day = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)  # 27 November in Warsaw
     assert kept()[1] == [(warsaw.pk, day, session_key("s1"), metrics.step_bit("product_view"))]
+
+
+def test_a_late_event_just_after_midnight_in_summer_time_joins_its_days_row(warsaw):
+    """In November the store is an hour from UTC, in July two: the day an event is first guessed on
+    (at today's offset) is the day before, and its row must still be found."""
+    with time_machine.travel(T0, tick=False):
+        event(warsaw, "s1", "page_view", "2026-07-11T10:00")  # noon on 11 July in Warsaw
+    sync_at(T0 + timedelta(minutes=1))
+    sync_at(T0 + timedelta(minutes=2))  # the next one reads only what comes after
+    with time_machine.travel(T0 + timedelta(minutes=3), tick=False):
+        event(warsaw, "s1", "product_view", "2026-07-10T22:30")  # 00:30 on 11 July in Warsaw
+    result = sync_at(T0 + timedelta(minutes=4))
+
+    day = datetime(2026, 7, 10, 22, 0, tzinfo=UTC)
+    assert result.copied["events"] == 1
+    assert kept()[1] == from_scratch()[1] == [(warsaw.pk, day, session_key("s1"), 3)]
