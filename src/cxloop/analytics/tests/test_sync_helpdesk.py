@@ -10,7 +10,7 @@ import time_machine
 
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.analytics.warehouse import reading, writing
-from cxloop.commerce.services.erasure import erase_customer, erase_store_data
+from cxloop.commerce.services.erasure import erase_customer, erase_person, erase_store_data
 from cxloop.helpdesk.models import Conversation, Team
 from cxloop.helpdesk.services import conversations as desk
 from cxloop.helpdesk.services.teams import delete_team
@@ -158,9 +158,11 @@ def test_a_merged_conversation_is_marked_and_its_messages_move_with_the_merge(st
     assert warehouse("SELECT conversation_id, count(*) FROM messages GROUP BY ALL") == [(older.pk, 2)]
 
 
-def test_a_deleted_team_leaves_its_conversations_in_the_warehouse_without_it(desk_day):
+def test_a_deleted_team_leaves_its_conversations_in_the_warehouse_without_it(desk_day, owner):
     first = desk_day["first"]
-    sync(31)
+    with travel(35):
+        desk.reply(conversation=desk_day["other"], author=owner, text="Anything else?")
+    sync(36)  # the watermark is past Ania's conversation now
     with travel(40):
         delete_team(team=desk_day["team"])
 
@@ -188,6 +190,24 @@ def test_an_erased_customers_conversations_lose_them_within_one_sync_and_their_a
         con.execute("DELETE FROM sync_state")
     sync(42)
     assert warehouse("SELECT customer_id FROM conversations WHERE id = ?", [first.pk]) == [(None,)]
+
+
+def test_a_conversation_erased_by_its_address_alone_loses_its_customer_in_the_warehouse_too(store):
+    with travel(0):
+        ola = make_customer(store, email="ola@example.pl")
+        conversation, _m = open_conversation(store, from_email="ola@example.pl")
+    with travel(2):
+        later, _m = open_conversation(store, from_email="someone@example.com")
+    sync(3)  # the watermark is past Ola's conversation now
+    with travel(4):
+        erase_person(store=store, email="ola@example.pl")  # a request naming the address, not the record
+
+    sync(5)
+
+    assert warehouse("SELECT id, customer_id FROM conversations ORDER BY id") == [
+        (conversation.pk, None), (later.pk, None),
+    ]  # fmt: skip
+    assert warehouse("SELECT id FROM customers") == [(ola.pk,)]
 
 
 def test_an_erased_stores_conversations_messages_and_tags_leave_the_warehouse(desk_day, store, other_store):
