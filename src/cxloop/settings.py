@@ -32,6 +32,8 @@ service. Production differs only by its environment variables:
     CXLOOP_CHAT_CONNECTS_PER_MINUTE  new chat sockets one address may open a minute (120)
     CXLOOP_CHAT_MAX_FILE_BYTES  the largest file a shopper may send in the chat (10485760: 10 MB)
     CXLOOP_CHAT_FILES_PER_HOUR  files one chat visitor may send an hour (20)
+    CXLOOP_REPLY_MAX_FILE_BYTES  the largest file staff may attach to a reply or note (10485760: 10 MB)
+    CXLOOP_REPLY_MAX_TOTAL_BYTES  the most one reply or note may carry in all (26214400: 25 MB)
 """
 
 import os
@@ -224,6 +226,11 @@ CXLOOP_CHAT_CONNECTS_PER_MINUTE = int(os.environ.get("CXLOOP_CHAT_CONNECTS_PER_M
 # how many one visitor may send an hour.
 CXLOOP_CHAT_MAX_FILE_BYTES = int(os.environ.get("CXLOOP_CHAT_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
 CXLOOP_CHAT_FILES_PER_HOUR = int(os.environ.get("CXLOOP_CHAT_FILES_PER_HOUR", "20"))
+# Files staff attach to a reply or a note (images and PDFs, helpdesk/services/staff_files.py): the
+# largest one, and the most one message carries. Sent by email they grow by a third (base64): 25 MB
+# of files is a mail of about 34 MB, which some mail servers refuse (the reply then says why).
+CXLOOP_REPLY_MAX_FILE_BYTES = int(os.environ.get("CXLOOP_REPLY_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
+CXLOOP_REPLY_MAX_TOTAL_BYTES = int(os.environ.get("CXLOOP_REPLY_MAX_TOTAL_BYTES", str(25 * 1024 * 1024)))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

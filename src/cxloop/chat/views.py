@@ -43,6 +43,7 @@ from cxloop.core.errors import (
 )
 from cxloop.core.middleware import CSP
 from cxloop.core.models import Store
+from cxloop.helpdesk import filetypes
 from cxloop.surveys import ratelimit
 
 from . import attachments, availability, flows, realtime, services, verification
@@ -388,7 +389,7 @@ def attachment(request, store_slug: str, attachment_id: str):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise NotFound(_("No such file.")) from None
-    image = found.content_type in attachments.IMAGE_TYPES and attachments.sniff(handle.read(16))
+    image = found.content_type in filetypes.IMAGE_TYPES and filetypes.sniff(handle.read(16))
     handle.seek(0)
     response = FileResponse(
         handle,

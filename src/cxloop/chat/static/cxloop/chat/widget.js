@@ -13,9 +13,10 @@
  * once by their id. Text from anyone is set as text, never as HTML.
  *
  * A shopper may send an image or a PDF (the clip button): it is uploaded over HTTP with its own
- * client id, retried after a drop and stored once. A file in the chat is shown as its name and
- * size; the widget fetches it with the visitor's token (a plain link could not carry it) and
- * shows an image as a thumbnail only when the server served it as a raster image type.
+ * client id, retried after a drop and stored once. A file in the chat, the shopper's or one an
+ * agent attached to a reply, is shown as its name and size; the widget fetches it with the
+ * visitor's token (a plain link could not carry it) and shows an image as a thumbnail only when
+ * the server served it as a raster image type.
  */
 (function (window, document) {
   "use strict";
@@ -421,7 +422,8 @@
     files(item, message);
     if (message.from === "agent") {
       item.appendChild(el("div", { "class": "meta" }, message.name || S.staff || ""));
-      live.textContent = (message.name || S.staff || "") + ": " + message.text;
+      live.textContent = (message.name || S.staff || "") + ": " + [message.text].concat(
+        (message.attachments || []).map(function (file) { return file.name; })).filter(Boolean).join(", ");
       typing.textContent = "";
     }
     log.appendChild(item);
