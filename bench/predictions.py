@@ -86,12 +86,11 @@ def main(argv: list[str]) -> None:
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     from cxloop.segments.predictions import bgnbd, gamma_gamma
-    from cxloop.segments.predictions.summaries import distinct_rows
 
     data, simulate_s = _timed(lambda: simulate(args.customers, args.seed))
     x, t_x, T, m = data["x"], data["t_x"], data["T"], data["m"]
     repeat = x > 0
-    distinct = len(distinct_rows(x, t_x, T)[1])
+    distinct = len(np.unique(np.column_stack([x, t_x, T]), axis=0))
     print(f"{args.customers:,} customers simulated in {simulate_s:.1f} s; {int(repeat.sum()):,} "
           f"with a repeat order; {distinct:,} distinct (x, t_x, T)")  # fmt: skip
 

@@ -14,10 +14,11 @@ p ~ Beta(a, b). Equation numbers below are the paper's.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
+from . import newton
+from .bgnbd_objective import Objective as _Objective
 from .errors import FitError
-from .summaries import distinct_rows
 from .uncertainty import log_covariance, with_prior
 
 
@@ -75,10 +76,11 @@ def gradient(params: Params, x, t_x, T) -> np.ndarray:
 def fit(
     x, t_x, T, *, penalty: float = 0.0, start: Params | None = None, prior_sd: float | None = None
 ) -> Params:
-    """The maximum-likelihood parameters for these customers, by BFGS on the log-parameters with
-    the exact gradient; with `penalty` > 0 a penalty on the parameters' squares (`lifetimes`'
-    `penalizer_coef`), with `prior_sd` the maximum a posteriori under a weak normal prior on the
-    log-parameters around the start (`uncertainty.with_prior`)."""
+    """The maximum-likelihood parameters for these customers, by Newton's method on the
+    log-parameters with the exact gradient and Hessian (`newton`); with `penalty` > 0 a penalty on
+    the parameters' squares (`lifetimes`' `penalizer_coef`), with `prior_sd` the maximum a
+    posteriori under a weak normal prior on the log-parameters around the start
+    (`uncertainty.with_prior`)."""
     return fit_with_covariance(x, t_x, T, penalty=penalty, start=start, prior_sd=prior_sd, covariance=False)[
         0
     ]
@@ -95,70 +97,28 @@ def fit_with_covariance(
     covariance: bool = True,
 ) -> tuple[Params, np.ndarray | None]:
     """`fit`, and the covariance of the log-parameters (`uncertainty.log_covariance`)."""
-    rows, weights = distinct_rows(x, t_x, T)
-    if len(weights) == 0:
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if len(x) == 0:
         raise FitError("No customers to fit.")
-    objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
-    start = start or _start(*rows.T, weights)
+    objective = _Objective(x, t_x, T, penalty=penalty)
+    start = start or _start(x, T)
     guess = np.log([start.r, start.alpha, start.a, start.b])
     if prior_sd is not None:
-        objective = with_prior(objective, guess, prior_sd, weights.sum())
-    result = optimize.minimize(
-        objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
-    )
-    if not np.all(np.isfinite(result.x)):
-        raise FitError(f"The BG/NBD fit did not converge: {result.message}")
-    params = Params(*(float(v) for v in np.exp(result.x)))
-    return params, (log_covariance(objective, result.x, weights.sum()) if covariance else None)
+        objective = with_prior(objective, guess, prior_sd, len(x))
+    try:
+        log_params, hessian = newton.minimize(objective, guess)
+    except FitError as error:
+        raise FitError(f"The BG/NBD fit did not converge: {error}") from None
+    params = Params(*(float(v) for v in np.exp(log_params)))
+    return params, (log_covariance(hessian, len(x)) if covariance else None)
 
 
-def _start(x, t_x, T, weights) -> Params:
-    """Where BFGS starts: a gamma of shape 1/2 around the rate the customers ordered at, and a
-    Beta(1, 3) chance of leaving after an order. It halves the iterations of starting from ones."""
-    rate = float(weights @ x) / max(float(weights @ T), 1e-9)
+def _start(x, T) -> Params:
+    """Where the fit starts: a gamma of shape 1/2 around the rate the customers ordered at, and a
+    Beta(1, 3) chance of leaving after an order."""
+    rate = float(x.sum()) / max(float(T.sum()), 1e-9)
     r = 0.5
     return Params(r=r, alpha=r / max(rate, 1e-9), a=1.0, b=3.0)
-
-
-class _Objective:
-    """The mean negative log-likelihood and its gradient in the log-parameters, for BFGS. The terms
-    that depend on x alone (the Gamma, Beta and digamma functions) are computed once per distinct x,
-    a few hundred at most, and spread to the rows; the rows need only logs and exps. Equal to
-    `log_likelihood` and `gradient` (tested)."""
-
-    def __init__(self, x, t_x, T, *, share, penalty):
-        self.x, self.t_x, self.T, self.share, self.penalty = x, t_x, T, share, penalty
-        self.xs, self.at = np.unique(x, return_inverse=True)
-        # T and t_x are whole days in practice: a few hundred values, each log taken once
-        self.Ts, self.at_T = np.unique(T, return_inverse=True)
-        self.txs, self.at_tx = np.unique(t_x, return_inverse=True)
-        self.repeat = x > 0
-
-    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        r, alpha, a, b = values = np.exp(log_params)
-        xs, at, x, repeat, psi = self.xs, self.at, self.x, self.repeat, special.digamma
-        gamma_part = (special.gammaln(r + xs) - special.gammaln(r))[at]
-        beta_part = (special.betaln(a, b + xs) - special.betaln(a, b))[at]
-        with np.errstate(divide="ignore"):
-            left = np.where(xs > 0, np.log(a) - np.log(np.maximum(b + xs - 1, 1e-300)), -np.inf)[at]
-        log_T, log_tx = np.log(alpha + self.Ts)[self.at_T], np.log(alpha + self.txs)[self.at_tx]
-        rx = r + x
-        a3 = -rx * log_T
-        # the second term over the first: -inf without a repeat order; softplus(d) = log(1 + e^d)
-        d = left + rx * (log_T - log_tx)
-        softplus = np.maximum(d, 0) + np.log1p(np.exp(-np.abs(d)))
-        ll = gamma_part + r * np.log(alpha) + beta_part + a3 + softplus
-        w4 = np.exp(d - softplus)  # the second term's share of the likelihood
-        w3 = 1 - w4
-        d_r = (psi(r + xs) - psi(r))[at] + np.log(alpha) - w3 * log_T - w4 * log_tx
-        d_alpha = r / alpha - rx * (w3 / (alpha + self.T) + w4 / (alpha + self.t_x))
-        d_a = (psi(a + b) - psi(a + b + xs))[at] + w4 / a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_x = psi(b + xs) - psi(a + b + xs) - psi(b) + psi(a + b)
-            d_b = per_x[at] - np.where(repeat, w4 / (b + x - 1), 0.0)
-        grad = -np.array([d_r @ self.share, d_alpha @ self.share, d_a @ self.share, d_b @ self.share])
-        value = -float(ll @ self.share) + self.penalty * float(values @ values)
-        return value, (grad + 2 * self.penalty * values) * values  # d/d(log p) = p * d/dp
 
 
 def probability_alive(params: Params, x, t_x, T) -> np.ndarray:
