@@ -3,8 +3,10 @@
 Each evaluation of a fit's likelihood is a pass over a store's customers, so
 the count of evaluations is what a fit costs. With the exact Hessian, Newton's
 method converges quadratically: near the maximum each step doubles the correct
-digits, and 5-8 evaluations reach what BFGS with the gradient alone reached in
-20-25. A step is taken whole when it lowers the objective enough (Armijo) and
+digits (steps of 0.009, 3e-5, 4e-10 on the benchmark's million customers), and
+five evaluations reach what BFGS with the gradient alone reached in 23.
+
+A step is taken whole when it lowers the objective enough (Armijo) and
 shortened otherwise, and where the Hessian is not positive definite (far from
 the maximum) it is shifted until it is, which turns the step towards the
 gradient's; so the method goes downhill from any start and ends at the same
@@ -15,7 +17,9 @@ import numpy as np
 
 from .errors import FitError
 
-STEP_TOLERANCE = 1e-10  # a step this small in every log-parameter (a relative change of 1e-10) ends it
+# A step this small in every log-parameter (a relative change of 1e-8) is taken and ends it: the point
+# it leads to is off the minimum by about its square.
+STEP_TOLERANCE = 1e-8
 MAX_STEP = 2.0  # no parameter moves by more than a factor e**2 in one step (overflow far from the maximum)
 SUFFICIENT_DECREASE = 1e-4
 NOISE = 1e-13  # a mean over a million customers is exact to about this, relatively: no decrease below it
