@@ -153,7 +153,7 @@ def expected_orders(params: Params, t, x, t_x, T) -> np.ndarray:
     (1-z)^(a-1)·2F1(a+b-1-r, a-1; a+b+x-1; z), z = t/(α+T+t), whose parameters do not grow with x.
 
     That part depends on x and T alone (for one t), so it is computed once per distinct (x, T) that
-    occurs (in days, a few ten thousand among a million customers) and read back per customer."""
+    occurs (in days, 20,034 among the benchmark's million customers) and read back per customer."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     t = np.asarray(t, dtype=float)
     if t.ndim == 0 and x.ndim == 1 and x.shape == T.shape:
