@@ -9,7 +9,7 @@ first), t_x the time of the last order and T the time since the first, both
 counted from the first order in one unit (days in cxloop; weeks in the papers),
 and for Gamma-Gamma the mean value of the repeat orders.
 
-Both fits are Newton's method with the exact Hessian (`newton`): about six
+Both fits are Newton's method with the exact Hessian (`newton`): about five
 evaluations of the likelihood, each a few dozen vector operations over the
 customers with a repeat order; whatever depends on one column alone (x, or
 T) is computed once per distinct value (`summaries.value_index`).
