@@ -18,6 +18,7 @@ from cxloop.commerce.models import Fulfilment, LineItem, Order
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership
 from cxloop.helpcenter import services as helpcenter
+from cxloop.helpcenter.categories import default_category
 from cxloop.helpdesk.models import Message
 from cxloop.testing.apiserver import free_port
 from cxloop.testing.fixtures import PASSWORD
@@ -74,7 +75,8 @@ def test_a_persian_shopper_is_offered_an_article_then_talks_to_an_agent_through_
         store=store, email="agent@kafsh.test", role=Membership.Role.AGENT, password=PASSWORD
     )
     article = helpcenter.save_article(
-        store=store, fields={"slug": "returns", "section": "returns", "published": True}
+        store=store,
+        fields={"slug": "returns", "category": default_category(store, "returns"), "published": True},
     )
     helpcenter.save_text(
         article=article, language="fa", title="پس دادن کفش", body="تا ۳۰ روز می‌توانید کفش را پس بدهید."
