@@ -133,9 +133,9 @@ def test_the_agents_files_reach_the_open_widget_live(store, owner):
         socket = WebsocketCommunicator(application, "/chat/ws/visitor/")
         await socket.connect()
         await socket.send_json_to({"type": "hello", "token": token, "after": 10**9})
-        assert (await socket.receive_json_from(timeout=5))["type"] == "ready"
+        assert (await socket.receive_json_from(timeout=30))["type"] == "ready"
         await database_sync_to_async(answer)()
-        pushed = await socket.receive_json_from(timeout=5)
+        pushed = await socket.receive_json_from(timeout=30)
         await socket.disconnect()
         return pushed
 

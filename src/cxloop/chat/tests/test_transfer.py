@@ -153,8 +153,8 @@ def test_the_receiving_agent_and_the_visitor_hear_of_the_transfer_live_and_nobod
         receiving, other = _agent_socket(store, bob), _agent_socket(store, cleo)
         assert (await receiving.connect())[0] and (await other.connect())[0]
         await database_sync_to_async(transfer)(conversation=conversation, actor=ania, agent=bob)
-        told = await receiving.receive_json_from(timeout=5)
-        shown = await widget.receive_json_from(timeout=5)
+        told = await receiving.receive_json_from(timeout=30)
+        shown = await widget.receive_json_from(timeout=30)
         others = await other.receive_nothing(timeout=0.5)
         for socket in (widget, receiving, other):
             await socket.disconnect()
