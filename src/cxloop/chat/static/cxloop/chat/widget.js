@@ -125,6 +125,7 @@
     ".visitor{align-items:flex-end}.visitor .bubble{background:#1f4e79;color:#fff}",
     ".agent .bubble,.bot .bubble{background:#eef1f5}",
     ".meta{font-size:11px;color:#666;margin:2px 4px}",
+    ".system{align-items:center;text-align:center}",
     ".pending .bubble{opacity:.6}",
     ".cards{display:flex;flex-direction:column;gap:6px;width:100%}",
     ".card{border:1px solid #d6dbe1;border-radius:8px;padding:8px;background:#fff}",
