@@ -345,6 +345,12 @@ def test_an_agent_transfers_a_chat_to_a_colleague_who_hears_it_live_and_the_shop
     expect(bob_desk.locator("ol.thread")).to_contain_text("Zwrot: zamówienie #1001")  # the internal note
     conversation.refresh_from_db()
     assert conversation.assignee == bob
+
+    # the line is stored: the shopper reloads the page and sees it again, once, in its place
+    page.reload()
+    widget.get_by_role("button", name="Napisz do nas").click()
+    expect(widget.locator("li.system")).to_have_text(expected)
+    assert widget.locator("ol.log > li").all_inner_texts()[-2:] == ["Chcę zwrócić buty", expected]
     bobs.close()
     anias.close()
 
@@ -428,3 +434,58 @@ def test_an_agent_attaches_a_pdf_to_a_chat_reply_and_the_shopper_downloads_it(
     widget.get_by_role("button", name="在线咨询").click()
     expect(widget.locator("li.agent").get_by_role("link", name="发票.pdf (1 KB)")).to_be_visible()
     staff.close()
+
+
+def test_a_shopper_on_long_polling_sees_the_transfer_line_once_and_again_after_a_reload(page: Page, site):
+    from django.utils import translation
+
+    from cxloop.chat.transfers import transfer_notice
+    from cxloop.helpdesk.services.conversations import assign, reply
+    from cxloop.helpdesk.services.transfer import transfer
+
+    store, _ = core_services.create_store(name="茶叶店", currency="CNY", slug="chaye")
+    ania, _ = core_services.add_staff(
+        store=store, email="ania@chaye.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    bob, _ = core_services.add_staff(
+        store=store, email="bob@chaye.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    bob.first_name = "Bob"
+    bob.save(update_fields=["first_name"])
+    polls = []
+    page.on(
+        "request",
+        lambda request: request.method == "GET" and "/messages?" in request.url and polls.append(request.url),
+    )
+    page.add_init_script("window.WebSocket = undefined;")  # a proxy that lets no socket through
+
+    # a Chinese shopper writes over HTTP; the chat is Ania's, and she hands it to Bob
+    page.goto(f"{site.url}/chat/chaye/preview/?lang=zh-hans")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="在线咨询").click()
+    widget.get_by_role("textbox").fill("我想退货")
+    widget.get_by_role("textbox").press("Enter")
+    deadline = time.monotonic() + 15
+    while not Message.objects.filter(store=store, kind=Message.Kind.INCOMING).exists():
+        assert time.monotonic() < deadline, "the message never reached the inbox"
+        time.sleep(0.1)
+    expect(widget.locator("li.visitor.pending")).to_have_count(0, timeout=20_000)
+    conversation = Message.objects.get(store=store, kind=Message.Kind.INCOMING).conversation
+    assign(conversation=conversation, assignee=ania, actor=ania)
+    transfer(conversation=conversation, actor=ania, agent=bob, note="老客户")
+
+    # the waiting poll brings the neutral line; Bob's reply comes after it
+    with translation.override("zh-hans"):
+        expected = transfer_notice()
+    expect(widget.locator("li.system")).to_have_text(expected)
+    reply(conversation=conversation, author=bob, text="您好，我是 Bob。")
+    expect(widget.locator("li.agent .bubble")).to_have_text("您好，我是 Bob。")
+    assert polls and all("notices=" in url for url in polls)
+    expect(widget.locator("li.system")).to_have_count(1)
+
+    # a reload replays the chat: the line once, between the question and the reply, never the note
+    page.reload()
+    widget.get_by_role("button", name="在线咨询").click()
+    expect(widget.locator("li.agent .bubble")).to_have_text("您好，我是 Bob。")
+    assert widget.locator("ol.log > li").all_inner_texts() == ["我想退货", expected, "您好，我是 Bob。\nBob"]
+    assert "老客户" not in widget.locator("ol.log").inner_text()

@@ -348,6 +348,20 @@ def test_the_conversation_page_shows_the_visitor_page_and_cart_as_text_and_the_i
     assert "<div data-chat-live" in inbox and "&lt;div data-chat-live" not in inbox  # markup, not text
 
 
+def test_a_message_from_a_visitor_who_left_no_name_shows_only_its_time(client, store, owner):
+    import re
+
+    started = start(client, store)
+    post(client, store, "messages", {"text": "Hi", "client_id": "1"}, started["token"])
+    conversation = Conversation.objects.get(store=store)
+    client.force_login(owner)
+
+    html = client.get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
+
+    head = re.search(r'<header class="message__head">(.*?)</header>', html, re.S).group(1)
+    assert "·" not in head and "<strong>" not in head and "<time" in head  # no empty name, no dangling dot
+
+
 @pytest.mark.django_db(transaction=True)
 def test_new_sockets_from_one_address_are_limited(store, settings):
     from django.core.cache import cache
