@@ -267,7 +267,9 @@ def widget_message(message: Message, *, client_id: str = "") -> dict:
             client_id = message.external_id.rsplit(":", 1)[-1]
     else:
         sender = "agent"
-        name = (message.author.first_name or message.author.get_username()) if message.author else ""
+        # The agent's first name only: a staff login is an email address, never shown to shoppers (the
+        # widget says "Support" in the shopper's language when there is no name).
+        name = message.author.first_name if message.author else ""
     return {
         "id": message.pk,
         "client_id": client_id,

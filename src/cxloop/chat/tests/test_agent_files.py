@@ -152,3 +152,18 @@ def test_the_agents_files_reach_the_open_widget_live(store, owner):
             "removed": False,
         }
     ]
+
+
+def test_an_agent_without_a_first_name_is_never_shown_to_the_shopper_by_their_login(client, store, owner):
+    token = start(client, store)["token"]
+    write(client, store, token)
+    conversation = Conversation.objects.get(store=store)
+    owner.first_name = ""
+    owner.save(update_fields=["first_name"])
+
+    answer = reply(conversation=conversation, author=owner, text="您好")
+
+    [polled] = poll(client, store, token, after=answer.pk - 1)
+    assert polled["name"] == ""  # the widget says "Support" in the shopper's language
+    assert owner.email not in json.dumps(poll(client, store, token), ensure_ascii=False)
+    assert owner.get_username() not in json.dumps(poll(client, store, token), ensure_ascii=False)
