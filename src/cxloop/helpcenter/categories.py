@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from cxloop.core.errors import Conflict, InvalidInput
 from cxloop.core.models import Store
@@ -38,11 +38,12 @@ MAX_DESCRIPTION = 300
 MAX_SLUG = 80
 SLUG = re.compile(r"\w(?:[\w-]{0,78}\w)?")
 
-# The eight a store starts with, in this order: the help centre's former fixed sections.
+# The eight a store starts with, in this order: the help centre's former fixed sections. "Payment" has
+# its own context: the plain msgid is an order's payment status, which Chinese words as "付款状态".
 DEFAULTS = [
     ("orders", gettext_lazy("Orders and shipping")),
     ("returns", gettext_lazy("Returns and refunds")),
-    ("payment", gettext_lazy("Payment")),
+    ("payment", pgettext_lazy("help centre category", "Payment")),
     ("products", gettext_lazy("Products and sizes")),
     ("account", gettext_lazy("Your account")),
     ("about", gettext_lazy("About us")),

@@ -27,13 +27,17 @@ SECTIONS = [
     ("policies", "Policies"),
     ("other", "Other questions"),
 ]
+# Headings named with a context (pgettext), as categories.DEFAULTS names them: the plain "Payment" is an
+# order's payment status in some languages ("付款状态"), not a heading.
+CONTEXTS = {"Payment": "help centre category"}
 
 
 def _names(heading: str) -> dict[str, str]:
     names = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            names[language] = translation.gettext(heading)
+            context = CONTEXTS.get(heading)
+            names[language] = translation.pgettext(context, heading) if context else translation.gettext(heading)
     return names
 
 

@@ -60,6 +60,15 @@ def test_a_new_store_starts_with_the_eight_usual_categories_named_in_every_langu
     }  # fmt: skip
 
 
+def test_the_payment_category_is_named_as_a_heading_not_as_an_orders_payment_status(store):
+    payment = Category.objects.get(store=store, key="payment")
+
+    assert {text.language: text.name for text in payment.texts.all()} == {
+        "en": "Payment", "pl": "Płatności", "lv": "Maksājumi",
+        "fa": "پرداخت", "zh-hans": "付款", "zh-hant": "付款",
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("language", "orders", "products"),
     [("pl", "zamowienia-i-wysylka", "produkty-i-rozmiary"), ("fa", "سفارش-و-ارسال", "محصولات-و-اندازه-ها"),
