@@ -181,3 +181,17 @@ class SegmentChange(StoreScopedModel):
 
     class Meta:
         indexes = [models.Index(fields=["segment", "at"], name="segment_change_at")]
+
+
+class RefreshMatch(models.Model):
+    """Not a table of the database: the TEMP table a member refresh fills with its query's matches on its
+    own connection, for the duration of the refresh (services.members), read through the ORM."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "segments_refresh_match"
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
