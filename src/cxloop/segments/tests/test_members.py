@@ -241,7 +241,7 @@ def test_the_segment_page_lists_the_rows_with_when_they_were_updated_and_the_wee
         page = staff_client.get(reverse("segments:segment-detail", args=[big.pk]))
 
     html = page.content.decode()
-    assert "Members updated Dec 1, 2026" in html
+    assert "3 customers, updated Dec 1, 2026" in html
     assert "ania@example.com" in html and "dana@example.com" in html
     assert "ben@example.com" not in html and "chen@example.com" not in html
     changes_html = html[html.index('class="stats segment-changes"') :]
