@@ -25,6 +25,9 @@ service. Production differs only by its environment variables:
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
     CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
     CXLOOP_HELP_SEARCHES_KEEP_DAYS  days the help centre keeps what customers searched for (400)
+    CXLOOP_SEGMENT_REFRESH_SECONDS  how often the worker brings every segment's member rows up to date (900)
+    CXLOOP_SEGMENT_REFRESH_CHUNK  customers a member refresh settles per transaction (20000)
+    CXLOOP_SEGMENT_CHANGES_KEEP_DAYS  days a segment's entered/left changes are kept (180)
     CXLOOP_IMAP_ALLOW_PRIVATE  "1" to let support mailboxes be read from private addresses (on with DEBUG)
     CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
     CXLOOP_CHAT_SOCKET_ORIGIN  where the chat widget opens its socket, e.g. wss://chat.example.com
@@ -385,6 +388,10 @@ CXLOOP_WEBHOOKS_ALLOW_PRIVATE = _flag("CXLOOP_WEBHOOKS_ALLOW_PRIVATE", "1" if (D
 # Delivered and failed webhook deliveries stay in the delivery log this many days.
 CXLOOP_HELP_SEARCHES_KEEP_DAYS = int(os.environ.get("CXLOOP_HELP_SEARCHES_KEEP_DAYS", "400"))
 CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS = int(os.environ.get("CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS", "30"))
+# Segments' member rows (segments.services.members): the worker refreshes every segment this often,
+# CHUNK customers a transaction; a segment's entered/left changes are kept KEEP_DAYS days.
+CXLOOP_SEGMENT_REFRESH_CHUNK = int(os.environ.get("CXLOOP_SEGMENT_REFRESH_CHUNK", "20000"))
+CXLOOP_SEGMENT_CHANGES_KEEP_DAYS = int(os.environ.get("CXLOOP_SEGMENT_CHANGES_KEEP_DAYS", "180"))
 
 # Ecwid: the REST API base (a local fake in tests).
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")
@@ -403,7 +410,10 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.core.tasks.refresh_statistics_task": 86400,
     "cxloop.helpcenter.tasks.prune_searches_task": 86400,
     "cxloop.segments.tasks.refresh_all_predictions_task": 86400,
-    "cxloop.segments.tasks.count_all_segments_task": 86400,
+    "cxloop.segments.tasks.refresh_all_segment_members_task": int(
+        os.environ.get("CXLOOP_SEGMENT_REFRESH_SECONDS", "900")
+    ),
+    "cxloop.segments.tasks.prune_segment_changes_task": 86400,
     "cxloop.analytics.tasks.sync_warehouse_task": int(os.environ.get("CXLOOP_WAREHOUSE_SYNC_SECONDS", "30")),
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,
