@@ -197,14 +197,18 @@ def _child(articles: int, repeat: int, seed: int) -> None:
 
 def _seed(store, articles: int, rng: random.Random) -> None:
     """Published articles, each in every language, written in bulk (the index follows by itself)."""
-    from cxloop.helpcenter.models import Article, ArticleText, Section
+    from cxloop.helpcenter.models import Article, ArticleText, Category
     from cxloop.helpcenter.services import render_markdown, search_fields
 
-    sections = Section.values
+    categories = list(Category.objects.filter(store=store))  # the eight a new store starts with
     made = Article.objects.bulk_create(
         [
             Article(
-                store=store, slug=f"a-{n}", section=sections[n % len(sections)], position=n, published=True
+                store=store,
+                slug=f"a-{n}",
+                category=categories[n % len(categories)],
+                position=n,
+                published=True,
             )
             for n in range(articles)
         ],

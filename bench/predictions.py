@@ -11,7 +11,8 @@ On the same arrays, in one run:
 - the baseline, `lifetimes` (BetaGeoFitter, GammaGammaFitter and their
   conditional_* methods) on the same rows, as its documentation uses it.
 
-Printed: seconds for each step and the ratio, and the largest relative
+Printed: seconds for each step and the ratio (and the process's CPU seconds,
+which another job on a shared machine moves less), and the largest relative
 difference between the two packages' parameter estimates (goal: >= 10x
 faster, parameters within 1e-5). Written to var/bench/predictions-<timestamp>.json.
 
@@ -66,9 +67,13 @@ def simulate(customers: int, seed: int) -> dict[str, np.ndarray]:
     return {"x": x, "t_x": t_x, "T": T, "m": m}
 
 
-def _timed(fn):
-    started = time.perf_counter()
+CPU: dict[str, float] = {}  # process CPU seconds of each timed step: on a shared machine, the work itself
+
+
+def _timed(fn, step: str = ""):
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = fn()
+    CPU[step] = time.process_time() - cpu_started
     return result, time.perf_counter() - started
 
 
@@ -86,17 +91,16 @@ def main(argv: list[str]) -> None:
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     from cxloop.segments.predictions import bgnbd, gamma_gamma
-    from cxloop.segments.predictions.summaries import distinct_rows
 
     data, simulate_s = _timed(lambda: simulate(args.customers, args.seed))
     x, t_x, T, m = data["x"], data["t_x"], data["T"], data["m"]
     repeat = x > 0
-    distinct = len(distinct_rows(x, t_x, T)[1])
+    distinct = len(np.unique(np.column_stack([x, t_x, T]), axis=0))
     print(f"{args.customers:,} customers simulated in {simulate_s:.1f} s; {int(repeat.sum()):,} "
           f"with a repeat order; {distinct:,} distinct (x, t_x, T)")  # fmt: skip
 
-    ours_orders, ours_orders_s = _timed(lambda: bgnbd.fit(x, t_x, T))
-    ours_value, ours_value_s = _timed(lambda: gamma_gamma.fit(x, m))
+    ours_orders, ours_orders_s = _timed(lambda: bgnbd.fit(x, t_x, T), "ours BG/NBD fit")
+    ours_value, ours_value_s = _timed(lambda: gamma_gamma.fit(x, m), "ours Gamma-Gamma fit")
 
     def ours_score():
         return (
@@ -105,10 +109,12 @@ def main(argv: list[str]) -> None:
             gamma_gamma.expected_order_value(ours_value, x, m),
         )
 
-    ours_scores, ours_score_s = _timed(ours_score)
+    ours_scores, ours_score_s = _timed(ours_score, "ours scoring every customer")
 
-    theirs_orders, theirs_orders_s = _timed(lambda: BetaGeoFitter().fit(x, t_x, T))
-    theirs_value, theirs_value_s = _timed(lambda: GammaGammaFitter().fit(x[repeat], m[repeat]))
+    theirs_orders, theirs_orders_s = _timed(lambda: BetaGeoFitter().fit(x, t_x, T), "theirs BG/NBD fit")
+    theirs_value, theirs_value_s = _timed(
+        lambda: GammaGammaFitter().fit(x[repeat], m[repeat]), "theirs Gamma-Gamma fit"
+    )
 
     def theirs_score():
         return (
@@ -117,7 +123,7 @@ def main(argv: list[str]) -> None:
             np.asarray(theirs_value.conditional_expected_average_profit(x, m)),
         )
 
-    theirs_scores, theirs_score_s = _timed(theirs_score)
+    theirs_scores, theirs_score_s = _timed(theirs_score, "theirs scoring every customer")
 
     ours_params = {"r": ours_orders.r, "alpha": ours_orders.alpha, "a": ours_orders.a, "b": ours_orders.b,
                    "p": ours_value.p, "q": ours_value.q, "v": ours_value.v}  # fmt: skip
@@ -137,9 +143,14 @@ def main(argv: list[str]) -> None:
             theirs_orders_s + theirs_value_s + theirs_score_s,
         ),
     ]
-    print(f"\n{'step':24} {'cxloop s':>10} {'lifetimes s':>12} {'speed-up':>9}")
+    for side in ("ours", "theirs"):
+        CPU[f"{side} all"] = sum(CPU[f"{side} {name}"] for name, *_ in rows[:3])
+    print(f"\n{'step':24} {'cxloop s':>10} {'lifetimes s':>12} {'speed-up':>9}   "
+          "(CPU s: cxloop, lifetimes, speed-up)")  # fmt: skip
     for name, ours, theirs in rows:
-        print(f"{name:24} {ours:10.2f} {theirs:12.2f} {theirs / ours:8.1f}x")
+        ours_cpu, theirs_cpu = CPU[f"ours {name}"], CPU[f"theirs {name}"]
+        print(f"{name:24} {ours:10.2f} {theirs:12.2f} {theirs / ours:8.1f}x   "
+              f"({ours_cpu:.2f}, {theirs_cpu:.2f}, {theirs_cpu / ours_cpu:.1f}x)")  # fmt: skip
     print("\nparameters (cxloop / lifetimes / true):")
     truth = {**TRUE_ORDERS, **TRUE_VALUE}
     for key in ours_params:
@@ -153,6 +164,8 @@ def main(argv: list[str]) -> None:
         "customers": args.customers, "seed": args.seed, "distinct_summaries": distinct,
         "repeat_buyers": int(repeat.sum()), "machine": platform.platform(),
         "seconds": {name: {"cxloop": ours, "lifetimes": theirs} for name, ours, theirs in rows},
+        "cpu_seconds": {name: {"cxloop": CPU[f"ours {name}"], "lifetimes": CPU[f"theirs {name}"]}
+                        for name, *_ in rows},
         "params": {"cxloop": ours_params, "lifetimes": theirs_params, "true": truth},
         "largest_relative_difference": {"params": worst_param, "scores": worst_score},
     }, indent=2))  # fmt: skip

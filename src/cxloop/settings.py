@@ -25,6 +25,9 @@ service. Production differs only by its environment variables:
     CXLOOP_WEBHOOKS_ALLOW_PRIVATE  "1" to let outgoing webhooks reach private addresses (on with DEBUG)
     CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS  days a finished webhook delivery stays in the log (30)
     CXLOOP_HELP_SEARCHES_KEEP_DAYS  days the help centre keeps what customers searched for (400)
+    CXLOOP_SEGMENT_REFRESH_SECONDS  how often the worker brings every segment's member rows up to date (900)
+    CXLOOP_SEGMENT_REFRESH_CHUNK  customers a member refresh settles per transaction (20000)
+    CXLOOP_SEGMENT_CHANGES_KEEP_DAYS  days a segment's entered/left changes are kept (180)
     CXLOOP_IMAP_ALLOW_PRIVATE  "1" to let support mailboxes be read from private addresses (on with DEBUG)
     CXLOOP_IMAP_POLL_SECONDS  how often the worker reads every support mailbox (60)
     CXLOOP_CHAT_SOCKET_ORIGIN  where the chat widget opens its socket, e.g. wss://chat.example.com
@@ -32,6 +35,8 @@ service. Production differs only by its environment variables:
     CXLOOP_CHAT_CONNECTS_PER_MINUTE  new chat sockets one address may open a minute (120)
     CXLOOP_CHAT_MAX_FILE_BYTES  the largest file a shopper may send in the chat (10485760: 10 MB)
     CXLOOP_CHAT_FILES_PER_HOUR  files one chat visitor may send an hour (20)
+    CXLOOP_REPLY_MAX_FILE_BYTES  the largest file staff may attach to a reply or note (10485760: 10 MB)
+    CXLOOP_REPLY_MAX_TOTAL_BYTES  the most one reply or note may carry in all (26214400: 25 MB)
 """
 
 import os
@@ -224,6 +229,11 @@ CXLOOP_CHAT_CONNECTS_PER_MINUTE = int(os.environ.get("CXLOOP_CHAT_CONNECTS_PER_M
 # how many one visitor may send an hour.
 CXLOOP_CHAT_MAX_FILE_BYTES = int(os.environ.get("CXLOOP_CHAT_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
 CXLOOP_CHAT_FILES_PER_HOUR = int(os.environ.get("CXLOOP_CHAT_FILES_PER_HOUR", "20"))
+# Files staff attach to a reply or a note (images and PDFs, helpdesk/services/staff_files.py): the
+# largest one, and the most one message carries. Sent by email they grow by a third (base64): 25 MB
+# of files is a mail of about 34 MB, which some mail servers refuse (the reply then says why).
+CXLOOP_REPLY_MAX_FILE_BYTES = int(os.environ.get("CXLOOP_REPLY_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
+CXLOOP_REPLY_MAX_TOTAL_BYTES = int(os.environ.get("CXLOOP_REPLY_MAX_TOTAL_BYTES", str(25 * 1024 * 1024)))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -378,6 +388,10 @@ CXLOOP_WEBHOOKS_ALLOW_PRIVATE = _flag("CXLOOP_WEBHOOKS_ALLOW_PRIVATE", "1" if (D
 # Delivered and failed webhook deliveries stay in the delivery log this many days.
 CXLOOP_HELP_SEARCHES_KEEP_DAYS = int(os.environ.get("CXLOOP_HELP_SEARCHES_KEEP_DAYS", "400"))
 CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS = int(os.environ.get("CXLOOP_WEBHOOK_DELIVERIES_KEEP_DAYS", "30"))
+# Segments' member rows (segments.services.members): the worker refreshes every segment this often,
+# CHUNK customers a transaction; a segment's entered/left changes are kept KEEP_DAYS days.
+CXLOOP_SEGMENT_REFRESH_CHUNK = int(os.environ.get("CXLOOP_SEGMENT_REFRESH_CHUNK", "20000"))
+CXLOOP_SEGMENT_CHANGES_KEEP_DAYS = int(os.environ.get("CXLOOP_SEGMENT_CHANGES_KEEP_DAYS", "180"))
 
 # Ecwid: the REST API base (a local fake in tests).
 ECWID_API_BASE = os.environ.get("ECWID_API_BASE", "https://app.ecwid.com/api/v3")
@@ -396,7 +410,10 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.core.tasks.refresh_statistics_task": 86400,
     "cxloop.helpcenter.tasks.prune_searches_task": 86400,
     "cxloop.segments.tasks.refresh_all_predictions_task": 86400,
-    "cxloop.segments.tasks.count_all_segments_task": 86400,
+    "cxloop.segments.tasks.refresh_all_segment_members_task": int(
+        os.environ.get("CXLOOP_SEGMENT_REFRESH_SECONDS", "900")
+    ),
+    "cxloop.segments.tasks.prune_segment_changes_task": 86400,
     "cxloop.analytics.tasks.sync_warehouse_task": int(os.environ.get("CXLOOP_WAREHOUSE_SYNC_SECONDS", "30")),
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,

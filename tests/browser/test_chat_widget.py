@@ -18,6 +18,7 @@ from cxloop.commerce.models import Fulfilment, LineItem, Order
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership
 from cxloop.helpcenter import services as helpcenter
+from cxloop.helpcenter.categories import default_category
 from cxloop.helpdesk.models import Message
 from cxloop.testing.apiserver import free_port
 from cxloop.testing.fixtures import PASSWORD
@@ -74,7 +75,8 @@ def test_a_persian_shopper_is_offered_an_article_then_talks_to_an_agent_through_
         store=store, email="agent@kafsh.test", role=Membership.Role.AGENT, password=PASSWORD
     )
     article = helpcenter.save_article(
-        store=store, fields={"slug": "returns", "section": "returns", "published": True}
+        store=store,
+        fields={"slug": "returns", "category": default_category(store, "returns"), "published": True},
     )
     helpcenter.save_text(
         article=article, language="fa", title="پس دادن کفش", body="تا ۳۰ روز می‌توانید کفش را پس بدهید."
@@ -343,5 +345,147 @@ def test_an_agent_transfers_a_chat_to_a_colleague_who_hears_it_live_and_the_shop
     expect(bob_desk.locator("ol.thread")).to_contain_text("Zwrot: zamówienie #1001")  # the internal note
     conversation.refresh_from_db()
     assert conversation.assignee == bob
+
+    # the line is stored: the shopper reloads the page and sees it again, once, in its place
+    page.reload()
+    widget.get_by_role("button", name="Napisz do nas").click()
+    expect(widget.locator("li.system")).to_have_text(expected)
+    assert widget.locator("ol.log > li").all_inner_texts()[-2:] == ["Chcę zwrócić buty", expected]
     bobs.close()
     anias.close()
+
+
+def a_pdf() -> bytes:
+    """A small real PDF (one empty page)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, content in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return body + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def test_an_agent_attaches_a_pdf_to_a_chat_reply_and_the_shopper_downloads_it(
+    page: Page, site, browser, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    store, _ = core_services.create_store(name="茶叶店", currency="CNY", slug="chaye")
+    agent, _ = core_services.add_staff(
+        store=store, email="agent@chaye.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    invoice = a_pdf()
+
+    # a Chinese shopper asks for an invoice in the widget
+    page.goto(f"{site.url}/chat/chaye/preview/?lang=zh-hans")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="在线咨询").click()
+    widget.get_by_role("textbox").fill("请把发票发给我")
+    widget.get_by_role("textbox").press("Enter")
+    deadline = time.monotonic() + 15
+    while not Message.objects.filter(store=store, kind=Message.Kind.INCOMING).exists():
+        assert time.monotonic() < deadline, "the question never reached the inbox"
+        time.sleep(0.1)
+    conversation = Message.objects.get(store=store, kind=Message.Kind.INCOMING).conversation
+
+    # the agent attaches the invoice from the keyboard, and a photo they then take off the list
+    staff, desk = _sign_in(browser, site, agent)
+    desk.goto(f"{site.url}/helpdesk/{conversation.pk}/")
+    desk.get_by_label(re.compile("Reply in the chat")).fill("这是您的发票。")
+    form = desk.get_by_role("region", name="Reply")
+    form.get_by_label("Attach files").focus()
+    with desk.expect_file_chooser() as chooser:
+        desk.keyboard.press("Space")
+    chooser.value.set_files(files=[{"name": "发票.pdf", "mimeType": "application/pdf", "buffer": invoice}])
+    chosen = form.get_by_role("list", name="Files to send")
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    # choosing again adds to the list (the input itself, as the picker would fill it)
+    form.get_by_label("Attach files").set_input_files(
+        files=[{"name": "照片.png", "mimeType": "image/png", "buffer": a_png()}]
+    )
+    expect(chosen.get_by_role("listitem")).to_have_count(2)
+    expect(chosen.get_by_role("listitem").first).to_contain_text("发票.pdf")
+    expect(chosen.get_by_role("listitem").first).to_contain_text("KB")
+    chosen.get_by_role("button", name="Remove 照片.png").click()
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    with desk.expect_navigation():
+        form.get_by_role("button", name="Send reply").click()
+    expect(desk.locator("ol.thread .message-reply").get_by_role("link", name="发票.pdf")).to_be_visible()
+    reply = Message.objects.get(store=store, kind=Message.Kind.REPLY)
+    assert [a.filename for a in reply.attachments.all()] == ["发票.pdf"]
+
+    # the shopper sees it live on the agent's side of the chat, and downloads it
+    link = widget.locator("li.agent").get_by_role("link", name="发票.pdf (1 KB)")
+    expect(link).to_be_visible()
+    expect(widget.locator("li.agent .bubble")).to_contain_text("这是您的发票。")
+    with page.expect_download() as downloaded:
+        link.click()
+    assert downloaded.value.suggested_filename == "发票.pdf"
+    assert open(downloaded.value.path(), "rb").read() == invoice
+
+    # and finds it again after a reload
+    page.reload()
+    widget.get_by_role("button", name="在线咨询").click()
+    expect(widget.locator("li.agent").get_by_role("link", name="发票.pdf (1 KB)")).to_be_visible()
+    staff.close()
+
+
+def test_a_shopper_on_long_polling_sees_the_transfer_line_once_and_again_after_a_reload(page: Page, site):
+    from django.utils import translation
+
+    from cxloop.chat.transfers import transfer_notice
+    from cxloop.helpdesk.services.conversations import assign, reply
+    from cxloop.helpdesk.services.transfer import transfer
+
+    store, _ = core_services.create_store(name="茶叶店", currency="CNY", slug="chaye")
+    ania, _ = core_services.add_staff(
+        store=store, email="ania@chaye.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    bob, _ = core_services.add_staff(
+        store=store, email="bob@chaye.test", role=Membership.Role.AGENT, password=PASSWORD
+    )
+    bob.first_name = "Bob"
+    bob.save(update_fields=["first_name"])
+    polls = []
+    page.on(
+        "request",
+        lambda request: request.method == "GET" and "/messages?" in request.url and polls.append(request.url),
+    )
+    page.add_init_script("window.WebSocket = undefined;")  # a proxy that lets no socket through
+
+    # a Chinese shopper writes over HTTP; the chat is Ania's, and she hands it to Bob
+    page.goto(f"{site.url}/chat/chaye/preview/?lang=zh-hans")
+    widget = page.locator("#cxloop-chat")
+    widget.get_by_role("button", name="在线咨询").click()
+    widget.get_by_role("textbox").fill("我想退货")
+    widget.get_by_role("textbox").press("Enter")
+    deadline = time.monotonic() + 15
+    while not Message.objects.filter(store=store, kind=Message.Kind.INCOMING).exists():
+        assert time.monotonic() < deadline, "the message never reached the inbox"
+        time.sleep(0.1)
+    expect(widget.locator("li.visitor.pending")).to_have_count(0, timeout=20_000)
+    conversation = Message.objects.get(store=store, kind=Message.Kind.INCOMING).conversation
+    assign(conversation=conversation, assignee=ania, actor=ania)
+    transfer(conversation=conversation, actor=ania, agent=bob, note="老客户")
+
+    # the waiting poll brings the neutral line; Bob's reply comes after it
+    with translation.override("zh-hans"):
+        expected = transfer_notice()
+    expect(widget.locator("li.system")).to_have_text(expected)
+    reply(conversation=conversation, author=bob, text="您好，我是 Bob。")
+    expect(widget.locator("li.agent .bubble")).to_have_text("您好，我是 Bob。")
+    assert polls and all("notices=" in url for url in polls)
+    expect(widget.locator("li.system")).to_have_count(1)
+
+    # a reload replays the chat: the line once, between the question and the reply, never the note
+    page.reload()
+    widget.get_by_role("button", name="在线咨询").click()
+    expect(widget.locator("li.agent .bubble")).to_have_text("您好，我是 Bob。")
+    assert widget.locator("ol.log > li").all_inner_texts() == ["我想退货", expected, "您好，我是 Bob。\nBob"]
+    assert "老客户" not in widget.locator("ol.log").inner_text()

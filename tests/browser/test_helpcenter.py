@@ -32,7 +32,7 @@ def test_an_owner_writes_in_persian_and_a_persian_shopper_reads_it_right_to_left
     page.goto(f"{live_server.url}/helpdesk/help/")
     page.get_by_label("Title", exact=True).fill("Sizes")
     page.get_by_label("Address", exact=True).fill("sizes")
-    page.get_by_label("Section", exact=True).select_option("products")
+    page.get_by_label("Category", exact=True).select_option(label="Products and sizes")
     page.get_by_role("region", name="Add an article").get_by_role("button", name="Add").click()
     page.get_by_role("link", name="فارسی").click()
     page.get_by_label("Title").first.fill("راهنمای اندازه")

@@ -75,3 +75,60 @@ def test_the_owner_reads_the_paths_to_a_first_order_and_the_referrals(
     assert arrow == '"←"'
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path="/tmp/analytics-reports-fa.png", full_page=True)
+
+
+def test_on_a_phone_the_paths_stack_and_keep_each_step_whole_in_chinese_and_persian(
+    page: Page, live_server, settings, tmp_path
+):
+    # given a new customer whose way to a first order took six steps
+    settings.CXLOOP_WAREHOUSE_PATH = tmp_path / "analytics.duckdb"
+    store, _ = core_services.create_store(name="茶叶店", currency="CNY", slug="chaye")
+    owner, _ = core_services.add_staff(
+        store=store, email="owner@chaye.test", role=Membership.Role.OWNER, password=PASSWORD
+    )
+    now = timezone.now()
+    li = Customer.objects.create(store=store, email="li@example.cn", created_at=now, updated_at=now)
+    steps = [("page_view", {"path": "/products/long-jing-green-tea-gift-box"})] + [
+        (kind, {})
+        for kind in ("product_view", "add_to_cart", "product_view", "add_to_cart", "checkout_started")
+    ]
+    for n, (kind, properties) in enumerate(steps):
+        Event.objects.create(
+            store=store, event_id=f"e{n}", type=kind, session_id="s1", customer=li, properties=properties,
+            occurred_at=now - timedelta(minutes=30 - n), received_at=now,
+        )  # fmt: skip
+    Order.objects.create(
+        store=store, customer=li, platform="shopify", external_id="1", number="#1", currency="CNY",
+        total=Decimal("88.00"), created_at=now - timedelta(minutes=20),
+    )  # fmt: skip
+    sync_warehouse()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/login/")
+    page.locator("input[name=username]").fill(owner.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("button.button--primary[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    for language, arrow, customers in (("zh-hans", '"→"', '"客户"'), ("fa", '"←"', '"مشتریان"')):
+        # when the owner reads the Reports page on a phone
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto(f"{live_server.url}/analytics/?days=7")
+        paths = page.locator("table", has=page.locator("#paths-title"))
+        row = paths.locator("tbody tr").first
+        expect(row.locator(".journey-step")).to_have_count(6)
+
+        # then nothing is wider than the screen, not even inside the paths' box
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert paths.evaluate("table => table.parentElement.scrollWidth <= table.parentElement.clientWidth")
+        # each step is one chip on one line (a word is never split), the arrows point the reading way
+        heights = row.locator(".journey-step:not(.journey-step--page)").evaluate_all(
+            "steps => steps.map(s => s.offsetHeight / parseFloat(getComputedStyle(s).fontSize))"
+        )
+        assert len(heights) == 5 and max(heights) < 2, heights
+        assert row.locator("li").nth(1).evaluate("li => getComputedStyle(li, '::before').content") == arrow
+        # and the figures sit under the path, each with its column's name
+        figure = row.locator("td.num").first
+        assert figure.evaluate("td => getComputedStyle(td, '::before').content") == customers
+        path_box, figure_box = row.locator("td").first.bounding_box(), figure.bounding_box()
+        assert figure_box["y"] >= path_box["y"] + path_box["height"]
+        page.screenshot(path=f"/tmp/analytics-paths-{language}-390.png", full_page=True)

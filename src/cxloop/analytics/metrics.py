@@ -38,6 +38,8 @@ class Tables:
     responses: ir.Table
     referrer_hosts: ir.Table | None = None  # (id, referrer_host) when orders lack the column
     conversations: ir.Table | None = None  # the help desk's (analytics.sources)
+    messages: ir.Table | None = None  # per message of a conversation: its kind, channel and time
+    conversation_tags: ir.Table | None = None  # (conversation_id, tag_id)
     # The tables the sync keeps beside its copies (analytics.rollups); None: worked out from the above.
     customer_orders: ir.Table | None = None
     session_days: ir.Table | None = None
@@ -48,20 +50,27 @@ class Tables:
         """What a metric's compiled SQL depends on besides its arguments: the engine and every table's
         schema (reports caches the SQL by it)."""
         tables = (self.orders, self.customers, self.events, self.responses, self.referrer_hosts,
-                  self.conversations, self.customer_orders, self.session_days)  # fmt: skip
+                  self.conversations, self.messages, self.conversation_tags, self.customer_orders,
+                  self.session_days)  # fmt: skip
         return (self.engine, *(None if table is None else table.schema() for table in tables))
 
 
-WAREHOUSE_TABLES = ("orders", "customers", "events", "responses", "conversations")
+WAREHOUSE_TABLES = (
+    "orders", "customers", "events", "responses", "conversations", "messages", "conversation_tags",
+)  # fmt: skip
 ROLLUP_TABLES = ("customer_orders", "session_days")
 
 
 def warehouse_tables(backend) -> Tables:
     found = _tables(backend, WAREHOUSE_TABLES + ROLLUP_TABLES)
-    missing = [name for name in WAREHOUSE_TABLES if name not in found]
+    missing = [name for name in WAREHOUSE_TABLES[:5] if name not in found]
     if missing:
         raise TableNotFound(missing[0])
-    orders, customers, events, responses, conversations = (found[name] for name in WAREHOUSE_TABLES)
+    orders, customers, events, responses, conversations = (found[name] for name in WAREHOUSE_TABLES[:5])
+    # A warehouse made by an earlier version gets them at its next sync (analytics.warehouse), with the
+    # conversations' merged_into_id: until then, there are none.
+    recent = "merged_into_id" in conversations.columns
+    messages, tags = (found.get(name) if recent else None for name in WAREHOUSE_TABLES[5:])
     added = {  # columns a warehouse made by an earlier version lacks until its next sync
         "source": ibis.null("string"), "referred": ibis.literal(False), "path": ibis.null("string"),
         "amount": ibis.null("decimal(18, 2)"),
@@ -71,11 +80,14 @@ def warehouse_tables(backend) -> Tables:
         events = events.mutate(**missing)
     if "referred" not in orders.columns:
         orders = orders.mutate(referred=ibis.literal(False))
+    if "merged_into_id" not in conversations.columns:
+        conversations = conversations.mutate(merged_into_id=ibis.null("int64"))
     # a warehouse made by an earlier version has the rollups after its next sync
     rollups = {name: found[name] for name in ROLLUP_TABLES if name in found}
     return Tables(
-        orders, customers, events, responses, conversations=conversations, engine=backend.name, **rollups
-    )
+        orders, customers, events, responses, conversations=conversations, messages=messages,
+        conversation_tags=tags, engine=backend.name, **rollups,
+    )  # fmt: skip
 
 
 def _tables(backend, names: tuple[str, ...]) -> dict[str, ir.Table]:
@@ -108,9 +120,17 @@ def database_tables(backend) -> Tables:
     orders = backend.table("commerce_order")
     customers = backend.table("commerce_customer")
     response, survey = backend.table("surveys_response"), backend.table("surveys_survey")
-    responses = response.join(survey, response.survey_id == survey.id).select(
+    invitation = backend.table("surveys_invitation").select(invitation=_.id, reference=_.reference)
+    responses = response.join(survey, response.survey_id == survey.id).left_join(
+        invitation, response.invitation_id == invitation.invitation
+    )
+    responses = responses.select(
         id=response.id, store_id=response.store_id, customer_id=response.customer_id, survey_kind=survey.kind,
-        score=response.score, band=response.band, channel=response.channel, created_at=response.created_at,
+        score=response.score, band=response.band, channel=response.channel,
+        # analytics.sources.response_conversation: the conversation a CSAT was asked after
+        conversation_id=invitation.reference.re_extract(r"^helpdesk-conversation:([0-9]{1,18})$", 1)
+        .nullif("").cast("int64"),
+        created_at=response.created_at,
     )  # fmt: skip
     return Tables(
         orders=orders.select(
@@ -134,12 +154,39 @@ def database_tables(backend) -> Tables:
         ),
         events=_database_events(backend),
         responses=responses,
-        conversations=backend.table("helpdesk_conversation").select(
-            "id", "store_id", "customer_id", "channel", "status", "created_at", "first_response_at",
-            "resolved_at",
+        conversations=backend.sql(DATABASE_CONVERSATIONS_SQL, schema=DATABASE_CONVERSATIONS_SCHEMA),
+        messages=backend.table("helpdesk_message").select(
+            "id", "store_id", "conversation_id", "kind", "channel", "author_id", "created_at",
+            automatic=_.auto_submitted | _.bounce,
         ),
+        conversation_tags=_database_conversation_tags(backend),
         engine=backend.name,
     )
+
+
+# Constant text (no input in it): the warehouse's conversations columns from the help desk's tables, the
+# reopens counted as analytics.sources.REOPENS counts them (status changes away from resolved).
+DATABASE_CONVERSATIONS_SQL = (
+    "SELECT c.id, c.store_id, c.customer_id, c.channel, c.status, c.priority, c.team_id, c.assignee_id, "
+    "c.language, c.merged_into_id, (SELECT count(*) FROM helpdesk_activity a WHERE a.conversation_id = c.id "
+    "AND a.kind = 'status' AND a.data ->> 'from' = 'resolved') AS reopen_count, c.created_at, "
+    "c.first_response_at, c.resolved_at FROM helpdesk_conversation c"
+)
+DATABASE_CONVERSATIONS_SCHEMA = {
+    "id": "int64", "store_id": "int64", "customer_id": "int64", "channel": "string", "status": "string",
+    "priority": "string", "team_id": "int64", "assignee_id": "int64", "language": "string",
+    "merged_into_id": "int64", "reopen_count": "int64", "created_at": "timestamp('UTC')",
+    "first_response_at": "timestamp('UTC')", "resolved_at": "timestamp('UTC')",
+}  # fmt: skip
+
+
+def _database_conversation_tags(backend) -> ir.Table:
+    links, conversations = backend.table("helpdesk_conversation_tags"), backend.table("helpdesk_conversation")
+    joined = links.join(conversations, links.conversation_id == conversations.id)
+    return joined.select(
+        id=links.id, store_id=conversations.store_id, conversation_id=links.conversation_id,
+        tag_id=links.tag_id,
+    )  # fmt: skip
 
 
 def _json_text(key: str) -> str:
@@ -203,11 +250,13 @@ def _within(column, since: datetime, until: datetime):
 
 def support_contacts(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """One row: help desk conversations opened in the period (`conversations`) and by how many
-    customers (`customers`, those with a customer record)."""
+    customers (`customers`, those with a customer record). One merged into another is not counted
+    again, as in the help desk's reports."""
     conversations = t.conversations
     conversations = conversations.filter(
-        conversations.store_id == store_id, _within(conversations.created_at, since, until)
-    )
+        conversations.store_id == store_id, _within(conversations.created_at, since, until),
+        conversations.merged_into_id.isnull(),
+    )  # fmt: skip
     return conversations.aggregate(conversations=_.count(), customers=_.customer_id.nunique())
 
 

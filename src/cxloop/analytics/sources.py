@@ -1,14 +1,17 @@
 """The tables the warehouse copies from the store mirror and the help desk: their columns, and how a
 change is found.
 
-    TABLES["orders"].query()  # the rows to copy, as (column values...) tuples
+    TABLES["orders"].paths()  # the ORM paths the sync reads, in the order of the columns
 
 Each table is a few columns of one model, enough for the reports, and never
 an email, a name, an address or a free text: the warehouse holds ids, amounts,
 dates and codes. `changed_by` says how the sync finds what changed since it
-last ran: "updated_at" (rows changed in place: orders, customers, answers) or
-"id" (rows only ever added: storefront events). Deleted rows are told apart by
-erasures (models.WarehouseErasure) and by the stores that remain.
+last ran: "updated_at" (rows changed in place: orders, customers, answers,
+conversations) or "id" (rows only ever added: storefront events). A table with
+a `parent` has no watermark of its own: its rows are copied again with each
+parent row the sync copies (a conversation's messages and tags: every message,
+tag change and merge moves the conversation's `updated_at`). Deleted rows are
+told apart by erasures (models.WarehouseErasure) and by the stores that remain.
 """
 
 import re
@@ -16,8 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
 from cxloop.commerce.models import Customer, Event, Order
-from cxloop.helpdesk.models import Conversation
+from cxloop.helpdesk.models import Activity, Conversation, Message
 from cxloop.surveys.models import Response
 
 
@@ -26,8 +32,16 @@ class Table:
     name: str
     model: type
     columns: tuple[tuple[str, str, str], ...]  # (warehouse column, DuckDB type, ORM path)
-    changed_by: str  # "updated_at" or "id"
+    changed_by: str  # "updated_at", "id", or "parent" (copied again with each row of `parent` copied)
     convert: dict | None = None  # warehouse column -> function applied to the source value
+    annotations: dict | None = None  # ORM path -> expression, for columns no field holds
+    parent: str = ""  # the table whose copied rows bring this one's again (changed_by "parent")
+    parent_key: str = ""  # this table's column holding the parent's id
+
+    def rows(self):
+        """The source rows, with the annotations the columns read."""
+        rows = self.model.objects.all()
+        return rows.annotate(**self.annotations) if self.annotations else rows
 
     @property
     def names(self) -> list[str]:
@@ -104,6 +118,31 @@ def event_amount(properties) -> Decimal | None:
 
 
 PATH_LENGTH = 200
+
+# helpdesk.reports.csat.REFERENCE_PREFIX: the invitation of a survey sent after a resolved conversation.
+CONVERSATION_REFERENCE = re.compile(r"helpdesk-conversation:([0-9]{1,18})")
+
+
+def response_conversation(reference) -> int | None:
+    """The help desk conversation an answer was asked about (its invitation's reference), or None."""
+    found = CONVERSATION_REFERENCE.fullmatch(reference) if isinstance(reference, str) else None
+    return int(found.group(1)) if found else None
+
+
+# How often a conversation was reopened: its status changes away from resolved (a customer writing
+# again, or staff), as the help desk's reopen rate counts them (helpdesk.reports.figures.reopens).
+REOPENS = Coalesce(
+    Subquery(
+        Activity.objects.filter(conversation=OuterRef("pk"), kind=Activity.Kind.STATUS, data__from="resolved")
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    ),
+    0,
+)
+AUTOMATIC = ExpressionWrapper(Q(auto_submitted=True) | Q(bounce=True), output_field=BooleanField())
 
 
 def referrer_host(url: str) -> str:
@@ -184,12 +223,51 @@ TABLES = {
             ("customer_id", "BIGINT", "customer_id"),
             ("channel", "VARCHAR", "channel"),
             ("status", "VARCHAR", "status"),
+            ("priority", "VARCHAR", "priority"),
+            ("team_id", "BIGINT", "team_id"),
+            ("assignee_id", "BIGINT", "assignee_id"),
+            ("language", "VARCHAR", "language"),
+            ("merged_into_id", "BIGINT", "merged_into_id"),
+            ("reopen_count", "INTEGER", "reopen_count"),
             ("created_at", TIME, "created_at"),
             ("first_response_at", TIME, "first_response_at"),
             ("resolved_at", TIME, "resolved_at"),
             ("updated_at", TIME, "updated_at"),
         ),
         "updated_at",
+        annotations={"reopen_count": REOPENS},
+    ),  # fmt: skip
+    # A conversation's messages and tags come with it: never a word of a message, a sender or a tag's name.
+    "messages": Table(
+        "messages",
+        Message,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("conversation_id", "BIGINT", "conversation_id"),
+            ("kind", "VARCHAR", "kind"),
+            ("channel", "VARCHAR", "channel"),
+            ("author_id", "BIGINT", "author_id"),
+            ("automatic", "BOOLEAN", "automatic"),
+            ("created_at", TIME, "created_at"),
+        ),
+        "parent",
+        annotations={"automatic": AUTOMATIC},
+        parent="conversations",
+        parent_key="conversation_id",
+    ),  # fmt: skip
+    "conversation_tags": Table(
+        "conversation_tags",
+        Conversation.tags.through,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "conversation__store_id"),
+            ("conversation_id", "BIGINT", "conversation_id"),
+            ("tag_id", "BIGINT", "tag_id"),
+        ),
+        "parent",
+        parent="conversations",
+        parent_key="conversation_id",
     ),  # fmt: skip
     "responses": Table(
         "responses",
@@ -202,9 +280,11 @@ TABLES = {
             ("score", "INTEGER", "score"),
             ("band", "VARCHAR", "band"),
             ("channel", "VARCHAR", "channel"),
+            ("conversation_id", "BIGINT", "invitation__reference"),  # a CSAT asked after a conversation
             ("created_at", TIME, "created_at"),
             ("updated_at", TIME, "updated_at"),
         ),
         "updated_at",
+        {"conversation_id": response_conversation},
     ),  # fmt: skip
 }

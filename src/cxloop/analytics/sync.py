@@ -15,12 +15,18 @@ would leave its rows behind a watermark; every sync therefore reads again
 the last OVERLAP of changes (by time for updated_at, by the ids seen that
 long ago for events), which covers any write transaction shorter than that.
 
+A table with a parent (a conversation's messages and tags, sources.TABLES)
+keeps no watermark: with each chunk of parent rows, in the same transaction,
+their child rows are replaced by what the source holds now, so a message moved
+by a merge follows it and a removed tag goes.
+
 Erasures (models.WarehouseErasure, written by the erasure itself) remove the
 person's rows from every table: their customer row, their storefront
-events (also those of their anonymous ids) and answers; their orders stay
-for the revenue with no customer. Orders a platform deleted
-(models.WarehouseDeletion) go. Rows of stores that no longer exist go too.
-The erasure and deletion rows are deleted only after the warehouse committed.
+events (also those of their anonymous ids) and answers; their orders and help
+desk conversations stay for the counts with no customer. Orders a platform
+deleted (models.WarehouseDeletion) go. Rows of stores that no longer exist go
+too. The erasure and deletion rows are deleted only after the warehouse
+committed.
 
 Beside the copies the sync keeps the rollups (analytics.rollups: each
 customer's first and second order, each session's funnel steps per day of
@@ -66,7 +72,8 @@ def sync_warehouse(*, now: datetime | None = None, chunk: int | None = None) -> 
     with writing() as con:
         rollups.prepare(con, zones)
         for table in TABLES.values():
-            result.copied[table.name] = _sync_table(con, table, now, chunk, zones)
+            if not table.parent:
+                _sync_table(con, table, now, chunk, result.copied, zones)
         result.linked = _apply_links(con)
         result.removed = _apply_deletions(con)
         result.erased = _apply_erasures(con, zones)
@@ -92,9 +99,12 @@ def _save_state(con, name, watermark_time, watermark_id, history, now, copied) -
     )
 
 
-def _sync_table(con, table: Table, now: datetime, chunk: int, zones: dict) -> int:
+def _sync_table(con, table: Table, now: datetime, chunk: int, counts: dict[str, int], zones: dict) -> None:
+    """Copy the table's changed rows (and their children's rows); add what was copied to `counts`."""
     watermark_time, watermark_id, history = _state(con, table.name)
-    rows = table.model.objects.all()
+    children = [child for child in TABLES.values() if child.parent == table.name]
+    counts.update(dict.fromkeys([table.name, *(child.name for child in children)], 0))
+    rows = table.rows()
     if table.changed_by == "updated_at":
         if watermark_time is not None:
             rows = rows.filter(updated_at__gte=watermark_time - OVERLAP)
@@ -105,7 +115,7 @@ def _sync_table(con, table: Table, now: datetime, chunk: int, zones: dict) -> in
         rows = rows.filter(id__gt=start)
         order = ("id",)
     rows = rows.order_by(*order)
-    copied, last = 0, None
+    last = None
     paths = table.paths()
     while True:
         page = rows
@@ -122,18 +132,39 @@ def _sync_table(con, table: Table, now: datetime, chunk: int, zones: dict) -> in
         last = (newest[paths.index("updated_at")] if table.changed_by == "updated_at" else None, newest[0])
         con.begin()
         _upsert(con, table, batch, zones)
+        for child in children:
+            counts[child.name] += _replace_children(con, child, [row[0] for row in batch])
         if table.changed_by == "updated_at":
             watermark_time, watermark_id = last
         # (for ids the start stays put until the sync ends: a killed sync copies its part again)
         _save_state(con, table.name, watermark_time, watermark_id, history, now, len(batch))
         con.commit()
-        copied += len(batch)
+        counts[table.name] += len(batch)
         if len(batch) < chunk:
             break
     if table.changed_by == "id":
         seen = max([start, last[1] if last else 0, *(m for _at, m in history)])
         watermark_id, history = _settle(start, history + [(now.isoformat(), seen)], now)
     _save_state(con, table.name, watermark_time, watermark_id, history, now, 0)
+
+
+CHILD_BATCH = 5_000  # parent ids per query of their children (SQLite takes at most 32,766 parameters)
+
+
+def _replace_children(con, child: Table, parent_ids: list[int]) -> int:
+    """Make the child rows of these parents what the source holds now (in the caller's transaction)."""
+    con.register("parents", pa.table({"id": pa.array(parent_ids, type=pa.int64())}))
+    try:
+        con.execute(f"DELETE FROM {child.name} WHERE {child.parent_key} IN (SELECT id FROM parents)")
+    finally:
+        con.unregister("parents")
+    copied = 0
+    for start in range(0, len(parent_ids), CHILD_BATCH):
+        ids = parent_ids[start : start + CHILD_BATCH]
+        batch = list(child.rows().filter(**{f"{child.parent_key}__in": ids}).values_list(*child.paths()))
+        if batch:
+            _upsert(con, child, batch)
+            copied += len(batch)
     return copied
 
 
@@ -150,7 +181,8 @@ def _settle(start: int, history: list, now: datetime) -> tuple[int, list]:
     return max([start, *settled]), waiting
 
 
-def _upsert(con, table: Table, batch: list[tuple], zones: dict) -> None:
+def _upsert(con, table: Table, batch: list[tuple], zones: dict | None = None) -> None:
+    """Write the rows, and what the rollups make of them (orders, events: their store's `zones`)."""
     columns = list(zip(*batch, strict=True))
     index = {path: n for n, path in enumerate(table.paths())}
     arrays = {}

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("revenue.csv", views.dashboard_csv, name="dashboard-csv"),
     path("paths.csv", views.paths_csv, name="paths-csv"),
+    path("help-desk.csv", views.support_csv, name="support-csv"),
     path("sync/", views.sync_now, name="sync-now"),
 ]

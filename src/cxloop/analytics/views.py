@@ -33,6 +33,7 @@ from .reports import (
     build_satisfaction,
     build_voice,
 )
+from .support import build_support
 from .sync import sync_status
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -71,6 +72,7 @@ def dashboard(request):
         channels = build_channels(request.store, days=days)
         satisfaction = build_satisfaction(request.store, days=days)
         journeys = build_journeys(request.store, days=days)
+        support = build_support(request.store, days=days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -103,6 +105,8 @@ def dashboard(request):
         "voice_days": VOICE_DAYS,
         "voice_answered": any(outcome.customers for outcome in voice[:3]),
         "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
+        "support": support,
+        "support_rows": list(zip(SUPPORT_GROUPS, (support.after, support.baseline), strict=True)),
     }
     return render(request, "analytics/dashboard.html", context)
 
@@ -171,6 +175,12 @@ BAND_NAMES = {
 }
 
 
+SUPPORT_GROUPS = (
+    gettext_lazy("After a resolved conversation"),
+    gettext_lazy("Other customers (baseline)"),
+)
+
+
 def _shade(cell):
     """A cohort cell with its shade, 0-10 by its share (a class: the CSP allows no inline style)."""
     if cell is None:
@@ -221,6 +231,37 @@ def paths_csv(request):
     head = [_("Path"), _("Customers"), _("Of new customers (%)"), _("Median seconds to the order")]
     response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="paths-to-first-order-{days}-days.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@store_required
+def support_csv(request):
+    """The rows behind the help desk card's table: per group, its customers, those whose window has
+    ended, those who ordered in it, and the share with its 95 % range."""
+    try:
+        support = build_support(request.store)
+    except (WarehouseMissing, WarehouseBusy):
+        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
+        return redirect("analytics:dashboard")
+    groups = [
+        (_("Customers after a resolved conversation"), support.after),
+        (_("Other customers (baseline)"), support.baseline),
+    ]
+    rows = (
+        [
+            name, cohort.windows, cohort.complete, cohort.ordered,
+            "" if cohort.share is None else cohort.share, *(cohort.interval or ("", "")),
+        ]
+        for name, cohort in groups
+    )  # fmt: skip
+    head = [
+        _("Group"), _("Windows"), _("Complete windows"), _("Ordered within the window"), _("Ordered (%)"),
+        _("Range from (%)"), _("Range to (%)"),
+    ]  # fmt: skip
+    name = f"orders-after-help-desk-{support.resolved_since}-{support.resolved_until}.csv"
+    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

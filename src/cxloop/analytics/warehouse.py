@@ -61,17 +61,27 @@ def writing() -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(STATE_DDL)
-        for table in TABLES.values():
-            con.execute(table.ddl())
+        _create_tables(con)
         _add_new_columns(con)
         yield con
     finally:
         con.close()
 
 
+def _create_tables(con) -> None:
+    """Make the tables a warehouse lacks. A new table with a parent (sources.Table.parent) is filled by
+    copying its parent again from the start: the child has no watermark of its own."""
+    have = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for table in TABLES.values():
+        con.execute(table.ddl())
+        if table.parent and table.name not in have:
+            con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.parent])
+
+
 def _add_new_columns(con) -> None:
     """A warehouse made by an earlier version gets the columns added since; each table that got one is
-    copied again from the start (its rows replace themselves by id), so the new columns are filled."""
+    copied again from the start (its rows replace themselves by id), so the new columns are filled
+    (for a table with a parent, its parent is)."""
     for table in TABLES.values():
         have = {
             row[0]
@@ -83,7 +93,7 @@ def _add_new_columns(con) -> None:
         for column, kind in missing:  # names and types are the constants of sources.TABLES
             con.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} {kind}")
         if missing:
-            con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.name])
+            con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.parent or table.name])
 
 
 @contextmanager

@@ -18,5 +18,6 @@ class ChatConfig(AppConfig):
             deliver=services.deliver_reply,
             panel=agent_panels.visitor_panel,
             inbox_html=agent_panels.live_inbox_script,
+            transferring=transfers.record_transfer,
             transferred=transfers.announce_transfer,
         )

@@ -9,9 +9,10 @@ lists and serves it as it does a mail's, and the desk's retention and erasure
 (helpdesk.services.attachments, .privacy) remove it like any other.
 
 The type is read from the file's first bytes, never from its name or the
-browser's word for it: an HTML page or an SVG image named `photo.png` is
-refused. The name is kept only for display, cleaned (no path, no control or
-direction-changing characters) and given the extension of the type found.
+browser's word for it (helpdesk.filetypes, which staff replies use too): an
+HTML page or an SVG image named `photo.png` is refused. The name is kept only
+for display, cleaned (no path, no control or direction-changing characters)
+and given the extension of the type found.
 Like `services.send`, a file is stored once per client id: a retried upload is
 answered with the message stored the first time. Refusals (too large, another
 type, too many files an hour) store nothing; a failure after the file was
@@ -19,7 +20,6 @@ written deletes it with the rolled-back rows.
 """
 
 import secrets
-import unicodedata
 
 from django.conf import settings
 from django.core.files import File
@@ -28,24 +28,14 @@ from django.utils.translation import gettext as _
 
 from cxloop.core.errors import BodyTooLarge, InvalidInput, NotFound, RateLimited
 from cxloop.core.inputs import parse_db_id
+from cxloop.helpdesk.filetypes import clean_filename, read_head, refused_kind, sniff
 from cxloop.helpdesk.models import Attachment, Message
 from cxloop.surveys import ratelimit
 
 from . import services
 from .models import Visitor
 
-# The types taken, by their magic bytes, with the extensions a name of that type may keep.
-EXTENSIONS = {
-    "image/png": ("png",),
-    "image/jpeg": ("jpg", "jpeg"),
-    "image/gif": ("gif",),
-    "image/webp": ("webp",),
-    "application/pdf": ("pdf",),
-}
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can run script
-HEAD_BYTES = 1024  # read to tell the type, and to name an HTML page or SVG image when refusing one
 MAX_CAPTION = services.MAX_TEXT
-MAX_FILENAME = 200
 
 
 def send_file(
@@ -100,13 +90,11 @@ def read_type(file: File) -> str:
         raise too_large(limit)
     if file.size == 0:
         raise InvalidInput(_("file: the file is empty."), field="file")
-    file.seek(0)
-    head = file.read(HEAD_BYTES)
-    file.seek(0)
+    head = read_head(file)
     content_type = sniff(head)
     if content_type:
         return content_type
-    kind = describe_refused(head)
+    kind = refused_kind(head)
     if kind == "svg":
         message = _("file: an SVG image is not taken, whatever its name; send PNG, JPEG, GIF or WebP.")
     elif kind == "html":
@@ -121,45 +109,6 @@ def too_large(limit: int) -> BodyTooLarge:
         _("file: larger than %(limit)s, the largest file the chat takes.") % {"limit": filesizeformat(limit)},
         field="file",
     )
-
-
-def sniff(head: bytes) -> str:
-    """The type the file's magic bytes say, among those the chat takes; "" for any other."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return ""
-
-
-def describe_refused(head: bytes) -> str:
-    """ "svg" or "html" when a refused file is one of those (to say so), else ""."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if b"<svg" in text:
-        return "svg"
-    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")) or b"<html" in text:
-        return "html"
-    return ""
-
-
-def clean_filename(filename: str, content_type: str) -> str:
-    """A name safe to show: no folders, control or direction-changing characters; the type's extension."""
-    name = str(filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    # Cc: control characters; Cf: format ones (right-to-left overrides, zero-width joiners) that
-    # could make "gpj.exe" read as "exe.jpg".
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
-    name = " ".join(name.split()).strip(" .")
-    extensions = EXTENSIONS[content_type]
-    stem, dot, extension = name.rpartition(".")
-    if dot and extension.lower() in extensions and stem:
-        return stem[: MAX_FILENAME - len(extension) - 1].rstrip(" .") + "." + extension
-    return (name[: MAX_FILENAME - 6].rstrip(" .") or "file") + "." + extensions[0]
 
 
 def check_limit(visitor: Visitor) -> None:

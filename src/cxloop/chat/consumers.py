@@ -2,14 +2,15 @@
 
 The widget's socket speaks JSON frames:
 
-    -> {"type": "hello", "token": "...", "after": 41}      first, always
-    <- {"type": "ready", "visitor_id": 7}  then every message after 41
+    -> {"type": "hello", "token": "...", "after": 41, "notices": 2}      first, always
+    <- {"type": "ready", "visitor_id": 7}  then every message after 41 (and store's line after notice 2)
     -> {"type": "message", "text": "...", "client_id": "c-3"}
     <- {"type": "ack", "client_id": "c-3", "message": {...}}  (the same answer when sent again)
     -> {"type": "typing"} / {"type": "page", "url": ..., "title": ...}
     <- {"type": "message", "message": {...}} / {"type": "typing", "from": "agent"}
     <- {"type": "error", "error": "invalid", "detail": "text: must not be empty.", "field": "text"}
-    <- {"type": "notice", "text": "You are being transferred to a colleague."}  (chat.transfers)
+    <- {"type": "message", "message": {"id": "n3", "notice": 3, "from": "system", "text": ...}}
+       a line from the store ("You are being transferred to a colleague.", chat.notices), stored
 
 No cookie is involved (the token is the credential), so any storefront origin
 may open it. The agents' socket is a staff page's: it needs the session
@@ -162,7 +163,7 @@ class VisitorConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             await self._error("invalid", "type: one of message, typing, page, ping.", field="type")
 
     async def _hello(self, content):
-        after = content.get("after", 0)
+        after, notices_after = content.get("after", 0), content.get("notices")
         try:
             visitor = await database_sync_to_async(services.visitor_from_token)(str(content.get("token", "")))
         except DomainError:
@@ -170,20 +171,22 @@ class VisitorConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             return
         if not isinstance(after, int) or after < 0:
             after = 0
+        if notices_after is not None and (not isinstance(notices_after, int) or notices_after < 0):
+            notices_after = 0
         self.visitor = visitor
         await self.channel_layer.group_add(realtime.visitor_group(visitor.pk), self.channel_name)
         self.keeper = asyncio.create_task(
             _keep_joined(self.channel_layer, realtime.visitor_group(visitor.pk), self.channel_name)
         )
-        missed = await database_sync_to_async(self._catch_up)(after)
+        missed = await database_sync_to_async(self._catch_up)(after, notices_after)
         await self.send_json({"type": "ready", "visitor_id": visitor.pk})
         for message in missed:
             await self.send_json({"type": "message", "message": message})
 
-    def _catch_up(self, after: int) -> list[dict]:
+    def _catch_up(self, after: int, notices_after: int | None) -> list[dict]:
         services.seen(visitor=self.visitor)
         self.visitor.refresh_from_db(fields=["conversation"])
-        return services.history(self.visitor, after=after)
+        return services.history(self.visitor, after=after, notices_after=notices_after)
 
     async def _message(self, content):
         client_id = content.get("client_id")

@@ -90,3 +90,30 @@ class GuidedFlow(StoreScopedModel):
 
     def label(self, language: str, fallback: str) -> str:
         return self.labels.get(language) or self.labels.get(fallback) or next(iter(self.labels.values()), "")
+
+
+class Notice(StoreScopedModel):
+    """A line from the store in a chat, for the visitor ("You are being transferred to a colleague").
+
+    Stored, so every widget shows it: one on long polling, one reopened later, one that reloads
+    (chat.services.history returns it among the messages). It holds no words of its own, only what
+    happened: the text is the visitor's language's at the time it is read, and names nobody (no
+    agent, no team, nothing of an internal note). It sits after the message `follows` (the
+    conversation's last message when it was made); the widget knows it by its own id, "n<pk>".
+    """
+
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", "transfer"
+
+    conversation = models.ForeignKey(
+        "helpdesk.Conversation", on_delete=models.CASCADE, related_name="chat_notices"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    follows = models.PositiveBigIntegerField(default=0)  # a message id: the notice is shown after it
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "id"], name="chat_notice_conversation")]
+
+    def __str__(self):
+        return f"{self.kind} notice {self.pk}"

@@ -24,7 +24,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cxloop.core.errors import InvalidInput, Unauthorized
@@ -35,7 +35,7 @@ from cxloop.core.textchecks import find_forbidden_character
 from cxloop.helpdesk.models import Channel, Conversation, Message
 from cxloop.helpdesk.services.intake import Incoming, take_message
 
-from . import realtime, tokens
+from . import notices, realtime, tokens
 from .models import Deflection, Visitor
 
 MAX_TEXT = 5000  # characters of one message
@@ -226,22 +226,37 @@ def take(
     return message, created
 
 
-def history(visitor: Visitor, *, after: int = 0, limit: int = 200) -> list[dict]:
-    """What the widget shows after message id `after`: the visitor's words and the replies, oldest first."""
+def history(
+    visitor: Visitor, *, after: int = 0, notices_after: int | None = 0, limit: int = 200
+) -> list[dict]:
+    """What the widget shows after message id `after`: the visitor's words, the replies, oldest first.
+
+    With `notices_after` (a notice id; None leaves them out), the store's lines (chat.notices) after
+    it come too, each after the message it follows, in the visitor's language.
+    """
     if visitor.conversation_id is None:
         return []
     ids = [visitor.conversation_id]
     conversation = visitor.conversation
     if conversation.merged_into_id:
         ids.append(conversation.merged_into_id)
-    rows = (
+    rows = list(
         Message.objects.filter(store_id=visitor.store_id, conversation_id__in=ids, pk__gt=after)
         .exclude(kind=Message.Kind.NOTE)
         .select_related("author")
         .prefetch_related("attachments")
         .order_by("pk")[:limit]
     )
-    return [widget_message(message) for message in rows]
+    shown = [((message.pk, 0), widget_message(message)) for message in rows]
+    if notices_after is not None:
+        up_to = rows[-1].pk if len(rows) == limit else None  # the rest come with the next page
+        with translation.override(visitor.language or visitor.store.default_language or "en"):
+            shown += [
+                ((notice.follows, 1), notices.widget_notice(notice))
+                for notice in notices.after(visitor, ids, notices_after=notices_after, up_to=up_to)
+            ]
+        shown.sort(key=lambda pair: pair[0])  # stable: notices following one message keep their order
+    return [entry for _key, entry in shown]
 
 
 def widget_message(message: Message, *, client_id: str = "") -> dict:
@@ -252,7 +267,9 @@ def widget_message(message: Message, *, client_id: str = "") -> dict:
             client_id = message.external_id.rsplit(":", 1)[-1]
     else:
         sender = "agent"
-        name = (message.author.first_name or message.author.get_username()) if message.author else ""
+        # The agent's first name only: a staff login is an email address, never shown to shoppers (the
+        # widget says "Support" in the shopper's language when there is no name).
+        name = message.author.first_name if message.author else ""
     return {
         "id": message.pk,
         "client_id": client_id,

@@ -1,32 +1,31 @@
-"""What the chat adds to a help-desk transfer (helpdesk.services.transfer): the live side.
+"""What the chat adds to a help-desk transfer (helpdesk.services.transfer): the visitor's line, the live side.
 
+    record_transfer(conversation)                                          # in the transfer's transaction
     announce_transfer(conversation, user_ids=[5], actor=ania, team=None)   # after the transfer commits
 
-The visitor's open widgets get a neutral line in the visitor's language ("You are being
-transferred to a colleague": no names, whoever takes the chat introduces themselves by replying),
-and the agents' sockets of the receiving users (the agent, or the team's members when it waits
-in a team's queue) get a "transfer" event; the other agents' sockets drop it (consumers). Both
-are wake-ups only: the transfer itself is in the database and on the conversation page.
+The visitor gets a neutral line in their language ("You are being transferred to a colleague": no
+names, whoever takes the chat introduces themselves by replying). It is stored (chat.notices), so a
+widget on long polling, or one reopened or reloaded later, shows it too, once; open sockets get it
+pushed. The agents' sockets of the receiving users (the agent, or the team's members when it waits
+in a team's queue) get a "transfer" event; the other agents' sockets drop it (consumers). That one
+is a wake-up only: the transfer itself is in the database and on the conversation page.
 """
 
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from . import realtime
-from .models import Visitor
+from . import notices, realtime
+from .models import Notice
 
 
 def transfer_notice() -> str:
-    return _("You are being transferred to a colleague.")
+    return notices.text(Notice.Kind.TRANSFER)
+
+
+def record_transfer(conversation) -> None:
+    notices.record(conversation, Notice.Kind.TRANSFER)
 
 
 def announce_transfer(conversation, *, user_ids: list[int], actor, team) -> None:
-    visitors = Visitor.objects.filter(store_id=conversation.store_id, conversation_id=conversation.pk)
-    for visitor_id, language in visitors.values_list("pk", "language"):
-        with translation.override(language or conversation.store.default_language or "en"):
-            text = transfer_notice()
-        realtime.publish(realtime.visitor_group(visitor_id), {"type": "notice", "text": text})
     if user_ids:
         realtime.publish(
             realtime.store_group(conversation.store_id),

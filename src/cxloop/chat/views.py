@@ -3,7 +3,8 @@
     POST start      {token?, lang, page_url, page_title, anonymous_id, email?, identity_hash?}
                     -> {token, visitor_id, messages, socket_url, poll_url, online, opens_at, strings}
     POST messages   {text, client_id}                    -> {message}  (201 new, 200 sent before)
-    GET  messages?after=N&wait=S   long polling: what came after N, waiting up to S seconds (max 25)
+    GET  messages?after=N&notices=M&wait=S   long polling: the messages after id N and the store's
+                    lines (chat.notices) after notice M, waiting up to S seconds (max 25) when none
     POST contact    {name, email}      -> {verification: "sent" | "limited" | ""}  (chat.verification)
     POST seen       {page_url, page_title}               -> {}
     POST suggest    {q}                                  -> {articles: [{id, title, url, snippet}]}
@@ -43,6 +44,7 @@ from cxloop.core.errors import (
 )
 from cxloop.core.middleware import CSP
 from cxloop.core.models import Store
+from cxloop.helpdesk import filetypes
 from cxloop.surveys import ratelimit
 
 from . import attachments, availability, flows, realtime, services, verification
@@ -215,9 +217,12 @@ async def messages(request, store_slug: str):
     try:
         visitor = await sync_to_async(_visitor)(request, store_slug)
         after, wait = _int(request, "after", 0), min(_int(request, "wait", 0), POLL_WAIT_MAX)
+        # A widget that does not say `notices` (an older script still cached) is sent none: it could
+        # not move past them, and its poll would come back at once, again and again.
+        notices_after = _int(request, "notices", 0) if "notices" in request.GET else None
     except DomainError as error:
         return _error(error)
-    found = await _wait_for_messages(visitor, after, wait)
+    found = await _wait_for_messages(visitor, after, notices_after, wait)
     return _cors(JsonResponse({"messages": found}))
 
 
@@ -236,10 +241,10 @@ def _stored_answer(message, created: bool, client_id: str) -> JsonResponse:
     )
 
 
-async def _wait_for_messages(visitor, after: int, wait: int) -> list[dict]:
+async def _wait_for_messages(visitor, after: int, notices_after: int | None, wait: int) -> list[dict]:
     """What came after `after`; if nothing yet, wait up to `wait` seconds for a push or a stored row."""
     await sync_to_async(services.seen)(visitor=visitor)  # once: a poll's checks write nothing
-    found = await sync_to_async(_history)(visitor, after)
+    found = await sync_to_async(_history)(visitor, after, notices_after)
     if found or wait <= 0:
         return found
     layer = get_channel_layer()
@@ -256,16 +261,16 @@ async def _wait_for_messages(visitor, after: int, wait: int) -> list[dict]:
                 await asyncio.wait_for(layer.receive(channel), timeout=min(POLL_CHECK, remaining))
             except TimeoutError:
                 pass
-            found = await sync_to_async(_history)(visitor, after)
+            found = await sync_to_async(_history)(visitor, after, notices_after)
             if found:
                 return found
     finally:
         await layer.group_discard(group, channel)
 
 
-def _history(visitor, after: int) -> list[dict]:
+def _history(visitor, after: int, notices_after: int | None) -> list[dict]:
     visitor.refresh_from_db(fields=["conversation"])
-    return services.history(visitor, after=after)
+    return services.history(visitor, after=after, notices_after=notices_after)
 
 
 def _int(request, name: str, default: int) -> int:
@@ -388,7 +393,7 @@ def attachment(request, store_slug: str, attachment_id: str):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise NotFound(_("No such file.")) from None
-    image = found.content_type in attachments.IMAGE_TYPES and attachments.sniff(handle.read(16))
+    image = found.content_type in filetypes.IMAGE_TYPES and filetypes.sniff(handle.read(16))
     handle.seek(0)
     response = FileResponse(
         handle,

@@ -369,11 +369,12 @@ def list_customer_store_actions(store: Store, customer: Customer) -> QuerySet[St
 
 
 def build_timeline(store: Store, customer: Customer, *, limit: int = 100) -> list[TimelineEntry]:
-    """Orders, refunds, checkouts and events of a customer, newest first."""
-    entries = [
-        TimelineEntry(o.created_at, "order", o)
-        for o in customer.orders.filter(store=store).order_by("-created_at")[:limit]
-    ]  # noqa: E501
+    """Orders (each with its `referral`), refunds, checkouts and events of a customer, newest first."""
+    from .referral_queries import attach_referrals
+
+    orders = list(customer.orders.filter(store=store).order_by("-created_at")[:limit])
+    attach_referrals(store, orders)
+    entries = [TimelineEntry(o.created_at, "order", o) for o in orders]
     entries += [
         TimelineEntry(r.created_at, "refund", r)
         for r in Refund.objects.filter(store=store, order__customer=customer)

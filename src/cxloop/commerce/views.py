@@ -29,7 +29,7 @@ from cxloop.web.outlook import RFM_GROUP_CHOICES, SPEND_TIER_CHOICES, build_cust
 from cxloop.web.paging import build_page
 from cxloop.web.timeline import build_customer_timeline
 
-from . import actions, queries
+from . import actions, queries, referral_queries
 from .addresses import format_address
 from .imports import jobs as import_jobs
 from .imports import queries as import_queries
@@ -141,6 +141,7 @@ def order_detail(request, order_id):
             "fulfilments": queries.list_order_fulfilments(request.store, order),
             "summary": queries.build_order_summary(order),
             "shipping_lines": format_address(order.shipping_address),
+            "referral": referral_queries.get_referral(request.store, order),
         },
     )
 

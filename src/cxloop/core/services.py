@@ -3,6 +3,7 @@
 import re
 import secrets
 import zoneinfo
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from babel.numbers import list_currencies
@@ -19,6 +20,17 @@ from .errors import Conflict, InvalidInput
 from .identity import generate_identity_secret
 from .models import ApiKey, AuditLog, Membership, Store, WebhookSecret
 from .queries import WEBHOOK_PLATFORMS
+
+StoreCreatedListener = Callable[[Store], object]
+STORE_CREATED_LISTENERS: list[StoreCreatedListener] = []
+
+
+def register_store_created_listener(listener: StoreCreatedListener) -> None:
+    """Call `listener(store)` in the transaction of every new store, once per listener: an app gives the
+    store what it starts with (the help centre its usual categories); a listener that raises rolls the
+    store back."""
+    if listener not in STORE_CREATED_LISTENERS:
+        STORE_CREATED_LISTENERS.append(listener)
 
 
 def _supported_languages() -> list[str]:
@@ -58,7 +70,8 @@ def _unique_slug(name: str) -> str:
 def create_store(
     *, name: str, currency: str, timezone: str = "UTC", language: str = "en", slug: str = ""
 ) -> tuple[Store, str]:
-    """Create a store and its first API key; return (store, raw key shown once)."""
+    """Create a store, its first API key and what the apps start it with (their store-created
+    listeners); return (store, raw key shown once)."""
     name = (name or "").strip()
     if not name:
         raise InvalidInput("A store needs a name.", field="name")
@@ -74,6 +87,8 @@ def create_store(
         default_language=language,
     )
     _, raw = create_api_key(store=store, name="default")
+    for listener in STORE_CREATED_LISTENERS:
+        listener(store)
     return store, raw
 
 

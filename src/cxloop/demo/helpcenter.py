@@ -1,8 +1,10 @@
-"""The demo store's help centre: three published articles in English, Polish, Persian and Chinese."""
+"""The demo store's help centre: four published articles in English, Polish, Persian and Chinese, three
+in the usual categories a store starts with and one in a category of the store's own, "Shoe care",
+shown first."""
 
 # ruff: noqa: E501 (the articles' sentences, kept whole)
 
-from cxloop.helpcenter import services
+from cxloop.helpcenter import categories, services
 
 SIZE_CHART = "| EU | UK | US | cm |\n|---:|---:|---:|---:|\n| 38 | 5 | 7 | 24.0 |\n| 40 | 6.5 | 8.5 | 25.5 |\n| 42 | 8 | 10 | 27.0 |"
 
@@ -35,12 +37,46 @@ ARTICLES = [
 ]  # fmt: skip
 
 
+CARE = {  # the store's own category: name and description per language
+    "en": ("Shoe care", "Cleaning, waterproofing and storing your shoes."),
+    "pl": ("Pielęgnacja butów", "Czyszczenie, impregnacja i przechowywanie butów."),
+    "fa": ("نگهداری کفش", "تمیز کردن، ضدآب کردن و نگهداری کفش‌ها."),
+    "zh-hans": ("鞋子护理", "清洁、防水和存放您的鞋子。"),
+}
+CARE_ARTICLE = ("leather-care", {
+    "en": ("Caring for leather shoes", "Brush off dirt, wipe with a damp cloth and let them dry **away from heat**. "
+           "Use a leather cream once a month."),
+    "pl": ("Pielęgnacja skórzanych butów", "Usuń brud szczotką, przetrzyj wilgotną ściereczką i susz **z dala od grzejnika**. "
+           "Raz w miesiącu użyj kremu do skóry."),
+    "fa": ("نگهداری کفش چرمی", "گرد و خاک را با برس بگیرید، با پارچهٔ نم‌دار پاک کنید و **دور از گرما** خشک کنید. "
+           "ماهی یک بار از کرم چرم استفاده کنید."),
+    "zh-hans": ("皮鞋护理", "刷去灰尘，用湿布擦拭，**远离热源**晾干。每月使用一次皮革护理霜。"),
+})  # fmt: skip
+
+
 def generate_helpcenter(*, store) -> int:
-    """Write the demo articles (published); return how many."""
-    for position, (slug, section, texts) in enumerate(ARTICLES):
-        article = services.save_article(
-            store=store, fields={"slug": slug, "section": section, "position": position, "published": "on"}
-        )
-        for language, (title, body) in texts.items():
-            services.save_text(article=article, language=language, title=title, body=body)
-    return len(ARTICLES)
+    """Write the demo articles (published) and the store's own category; return how many articles."""
+    for position, (slug, key, texts) in enumerate(ARTICLES):
+        _write(store, slug, categories.default_category(store, key), position, texts)
+    care = _care_category(store)
+    _write(store, CARE_ARTICLE[0], care, 0, CARE_ARTICLE[1])
+    return len(ARTICLES) + 1
+
+
+def _care_category(store):
+    """ "Shoe care", named in four languages and moved to the top of the front page."""
+    name, description = CARE[store.default_language if store.default_language in CARE else "en"]
+    care = categories.add_category(store=store, name=name, description=description)
+    for language, (name, description) in CARE.items():
+        categories.save_category_text(category=care, language=language, name=name, description=description)
+    for _step in range(care.position):
+        categories.move_category(category=care, up=True)
+    return care
+
+
+def _write(store, slug, category, position, texts):
+    article = services.save_article(
+        store=store, fields={"slug": slug, "category": category, "position": position, "published": "on"}
+    )
+    for language, (title, body) in texts.items():
+        services.save_text(article=article, language=language, title=title, body=body)

@@ -8,6 +8,7 @@ from django.db import transaction
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.core import services as core_services
 from cxloop.core.models import Membership, Platform, Store
+from cxloop.segments.services.members import refresh_store_members
 from cxloop.segments.services.predictions import refresh_predictions
 from cxloop.segments.services.segments import create_segment
 
@@ -92,5 +93,6 @@ def setup_demo(*, progress: Callable[[int, int], None] | None = None) -> DemoSet
     refresh_predictions(store)  # the worker does it daily; the demo shows them from the start
     for name, query in DEMO_SEGMENTS:  # after the predictions, which two of them use
         create_segment(store=store, name=name, query=query)
+    refresh_store_members(store)  # the worker keeps them; the demo's segments have their rows at once
     sync_warehouse()  # the worker does it every half minute; the reports have data from the start
     return DemoSetup(store=store, created=True, api_key=api_key, summary=summary, helpdesk=helpdesk)

@@ -9,7 +9,12 @@ class HelpcenterConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from cxloop.core.services import register_store_created_listener
+
+        from .categories import give_default_categories
+
         post_migrate.connect(_check_search_index, sender=self, dispatch_uid="cxloop.helpcenter.search_index")
+        register_store_created_listener(give_default_categories)  # a new store starts with the usual eight
 
 
 def _check_search_index(sender, using="default", **kwargs):

@@ -1,37 +1,64 @@
-"""The store's help centre: articles in sections, each written in one or more languages."""
+"""The store's help centre: articles in the owner's categories, each written in one or more languages."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from cxloop.core.models import StoreScopedModel
 
 
-class Section(models.TextChoices):
-    """Where an article is listed on the help centre's front page (in this order)."""
+class Category(StoreScopedModel):
+    """A heading of the help centre's front page, made by the owner; its name is in `texts`, one per
+    language (as an article's words), shown in the reader's language else the store's."""
 
-    ORDERS = "orders", _("Orders and shipping")
-    RETURNS = "returns", _("Returns and refunds")
-    PAYMENT = "payment", _("Payment")
-    PRODUCTS = "products", _("Products and sizes")
-    ACCOUNT = "account", _("Your account")
-    ABOUT = "about", _("About us")
-    POLICIES = "policies", _("Policies")
-    OTHER = "other", _("Other questions")
+    slug = models.SlugField(max_length=80, allow_unicode=True)  # /help/<store>/category/<slug>/
+    position = models.PositiveIntegerField(default=0)  # on the front page, smallest first
+    # The default it was made from ("orders", categories.DEFAULTS), "" for the owner's own: a ready
+    # template's article goes into the category made from its default, whatever it is called now.
+    key = models.CharField(max_length=16, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "slug"], name="helpcenter_category_slug"),
+        ]
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class CategoryText(StoreScopedModel):
+    """A category's name and short description in one language."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "language"], name="helpcenter_category_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
 
 
 class Article(StoreScopedModel):
     """One help-centre page; its words are in `texts`, one per language."""
 
     slug = models.SlugField(max_length=80, allow_unicode=False)  # /help/<store>/<slug>/
-    section = models.CharField(max_length=16, choices=Section.choices, default=Section.OTHER)
-    position = models.PositiveIntegerField(default=0)  # within its section, smallest first
+    # A category with articles cannot be deleted (categories.delete_category says so first).
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    position = models.PositiveIntegerField(default=0)  # within its category, smallest first
     published = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "slug"], name="helpcenter_article_slug")]
-        ordering = ["section", "position", "pk"]
+        ordering = ["category__position", "category_id", "position", "pk"]
 
     def __str__(self) -> str:
         return self.slug

@@ -1,15 +1,17 @@
 """The help centre's public pages, read by customers without signing in.
 
-    /help/<store slug>/                   the published articles by section
+    /help/<store slug>/                   the categories in the owner's order, with their articles
+    /help/<store slug>/category/<slug>/   one category's articles (a 404 while none is published)
     /help/<store slug>/search/?q=         the published articles a search finds (helpcenter.search)
-    /help/<store slug>/sitemap.xml        every published article in each of its languages
+    /help/<store slug>/sitemap.xml        every published article and category in each of its languages
     /help/<store slug>/<article slug>/    one article
 
 Language: `?lang=` if cxloop ships it, else the browser's Accept-Language,
 else the store's (as the contact form); an article not written in that
 language is shown in the store's language, else the first it was written
-in, and says so. Each article page names its other languages
-(`<link rel="alternate" hreflang>`) and its canonical address. Persian pages
+in, and says so; a category's name likewise. Each article and category page
+names its other languages (`<link rel="alternate" hreflang>`) and its
+canonical address. A category's address may be in any script (its slug). Persian pages
 are laid out right to left. The article's HTML was sanitised when saved
 (services.render_markdown).
 """
@@ -56,8 +58,49 @@ def _page(request, template: str, store: Store, language: str, context: dict, st
 def index(request, store_slug: str):
     store = _store(store_slug)
     language = pick_language(request, store)
-    sections = queries.list_published(store, language)
-    return _page(request, "helpcenter/public/index.html", store, language, {"sections": sections})
+    shown = queries.list_published(store, language)
+    return _page(request, "helpcenter/public/index.html", store, language, {"categories": shown})
+
+
+@require_GET
+def category(request, store_slug: str, category_slug: str):
+    """One category's published articles; a category without one is not shown (404)."""
+    store = _store(store_slug)
+    language = pick_language(request, store)
+    shown = (
+        queries.get_published_category(store, category_slug, language)
+        if SLUG.fullmatch(category_slug)
+        else None
+    )
+    if shown is None:
+        raise Http404("No such category.")
+    path = reverse("helpcenter-public:category", args=[store.slug, shown.category.slug])
+    names = dict(settings.LANGUAGES)
+    written = queries.page_languages(shown)
+    # The canonical page is in the reader's language if it is indexed in it, else the store's, else the first.
+    canonical = next((code for code in (language, store.default_language) if code in written), None)
+    canonical = canonical or (written[0] if written else language)
+    return _page(
+        request,
+        "helpcenter/public/category.html",
+        store,
+        language,
+        {
+            "shown": shown,
+            "alternates": [
+                (code, _with_language(request, path, code), names.get(code, code)) for code in written
+            ],
+            "canonical": _with_language(request, path, canonical),
+            "other_language": shown.text is not None and shown.text.language != language,
+            "index_url": _with_language(
+                request, reverse("helpcenter-public:index", args=[store.slug]), language
+            ),
+        },
+    )
+
+
+def _with_language(request, path: str, language: str) -> str:
+    return request.build_absolute_uri(f"{path}?{urlencode({'lang': language})}")
 
 
 @require_GET
@@ -75,15 +118,20 @@ def search(request, store_slug: str):
 
 @require_GET
 def sitemap(request, store_slug: str):
-    """Every published article in every language it is written in, each naming the others
-    (sitemaps.org with xhtml:link alternates), for search engines."""
+    """Every published article and every category shown, in every language it is written in, each naming
+    the others (sitemaps.org with xhtml:link alternates), for search engines."""
     store = _store(store_slug)
+    pages = [
+        (reverse("helpcenter-public:category", args=[store.slug, category.slug]), texts)
+        for category, texts in queries.list_published_categories(store)
+    ]
+    pages += [
+        (reverse("helpcenter-public:article", args=[store.slug, article.slug]), list(article.texts.all()))
+        for article in queries.list_published_articles(store)
+    ]
     entries = []
-    for article in queries.list_published_articles(store):
-        path = reverse("helpcenter-public:article", args=[store.slug, article.slug])
-        texts = list(article.texts.all())
-        urls = [(text.language, request.build_absolute_uri(f"{path}?{urlencode({'lang': text.language})}"))
-                for text in texts]  # fmt: skip
+    for path, texts in pages:
+        urls = [(text.language, _with_language(request, path, text.language)) for text in texts]
         for text in texts:
             entries.append({"url": dict(urls)[text.language], "updated": text.updated_at, "alternates": urls})
     response = render(
@@ -152,6 +200,10 @@ def article(request, store_slug: str, article_slug: str):
             "other_language": text.language != language,
             "thanks": request.GET.get("thanks") == "1",
             "index_url": reverse("helpcenter-public:index", args=[store.slug])
+            + "?"
+            + urlencode({"lang": language}),
+            "category_name": queries.category_name(found.category, language, store.default_language),
+            "category_url": reverse("helpcenter-public:category", args=[store.slug, found.category.slug])
             + "?"
             + urlencode({"lang": language}),
         },

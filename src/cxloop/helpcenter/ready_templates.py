@@ -21,22 +21,23 @@ from django.utils.translation import pgettext_lazy
 
 from cxloop.core.formats import number_text
 
-from .models import Section
+from .categories import DEFAULT_NAMES
 from .ready_texts import BY_LANGUAGE
 
 
 @dataclass(frozen=True)
 class ReadyTemplate:
     slug: str  # the article's address, and the key create_from_template takes
-    section: str
-    position: int  # within the section
+    category: str  # the default category it goes into (categories.DEFAULTS), made again if deleted
+    position: int  # within the category
     name: Promise
     description: Promise
     legal: bool = False  # the opening note adds that the text is not legal advice
 
     @property
-    def section_label(self) -> str:
-        return Section(self.section).label
+    def category_name(self) -> str:
+        """The default category's name (the store's own may be called otherwise now)."""
+        return str(DEFAULT_NAMES[self.category])
 
 
 TEMPLATES = {
@@ -44,7 +45,7 @@ TEMPLATES = {
     for template in [
         ReadyTemplate(
             slug="shipping",
-            section=Section.ORDERS,
+            category="orders",
             position=0,
             name=pgettext_lazy("ready template", "Shipping policy"),
             description=pgettext_lazy(
@@ -53,7 +54,7 @@ TEMPLATES = {
         ),
         ReadyTemplate(
             slug="returns",
-            section=Section.RETURNS,
+            category="returns",
             position=0,
             name=pgettext_lazy("ready template", "Returns and refunds"),
             description=pgettext_lazy(
@@ -63,7 +64,7 @@ TEMPLATES = {
         ),
         ReadyTemplate(
             slug="privacy",
-            section=Section.POLICIES,
+            category="policies",
             position=0,
             name=pgettext_lazy("ready template", "Privacy policy"),
             description=pgettext_lazy(
@@ -74,7 +75,7 @@ TEMPLATES = {
         ),
         ReadyTemplate(
             slug="terms",
-            section=Section.POLICIES,
+            category="policies",
             position=10,
             name=pgettext_lazy("ready template", "Terms of service"),
             description=pgettext_lazy(
@@ -84,7 +85,7 @@ TEMPLATES = {
         ),
         ReadyTemplate(
             slug="about",
-            section=Section.ABOUT,
+            category="about",
             position=0,
             name=pgettext_lazy("ready template", "About us"),
             description=pgettext_lazy(
@@ -93,14 +94,14 @@ TEMPLATES = {
         ),
         ReadyTemplate(
             slug="contact",
-            section=Section.ABOUT,
+            category="about",
             position=10,
             name=pgettext_lazy("ready template", "Contact us"),
             description=pgettext_lazy("ready template", "Email, phone, opening hours and company details."),
         ),
         ReadyTemplate(
             slug="faq",
-            section=Section.OTHER,
+            category="other",
             position=0,
             name=pgettext_lazy("ready template", "Frequently asked questions"),
             description=pgettext_lazy(
@@ -109,7 +110,7 @@ TEMPLATES = {
         ),
         ReadyTemplate(
             slug="size-chart",
-            section=Section.PRODUCTS,
+            category="products",
             position=0,
             name=pgettext_lazy("ready template", "Size charts"),
             description=pgettext_lazy(

@@ -53,7 +53,8 @@ def search_articles(store: Store, query: str, *, language: str) -> list[Result]:
 def _ranked_ids(words: list[str], store: Store, language: str) -> list[int]:
     """The page's texts, in one query: the texts matching every word (at most MAX_MATCHES), each
     published article once in the best language (the customer's, else the store's, else its first
-    text), those whose title holds every word first, then in the help centre's order."""
+    text), those whose title holds every word first, then in the help centre's order (the categories'
+    order, then the articles' within each)."""
     vendor = connection.vendor
     if vendor == "postgresql":
         matching = "t.words_vector @@ CAST(%s AS tsquery)"
@@ -68,11 +69,13 @@ def _ranked_ids(words: list[str], store: Store, language: str) -> list[int]:
         "WITH matched AS (SELECT t.id, t.article_id, t.language, t.title_folded "
         "FROM helpcenter_articletext t "
         "WHERE t.store_id = %s AND " + matching + " LIMIT %s) "
-        "SELECT m.id FROM (SELECT m.id, m.article_id, m.title_folded, a.section, a.position, ROW_NUMBER() "
+        "SELECT m.id FROM (SELECT m.id, m.article_id, m.title_folded, c.position AS category_position, "
+        "a.category_id, a.position, ROW_NUMBER() "
         "OVER (PARTITION BY m.article_id ORDER BY CASE WHEN m.language = %s THEN 0 WHEN m.language = %s "
         "THEN 1 ELSE 2 END, m.id) AS choice FROM matched m JOIN helpcenter_article a ON a.id = m.article_id "
+        "JOIN helpcenter_category c ON c.id = a.category_id "
         "WHERE a.published) m WHERE m.choice = 1 ORDER BY CASE WHEN " + in_title + " THEN 0 ELSE 1 END, "
-        "m.section, m.position, m.article_id, m.id LIMIT %s"
+        "m.category_position, m.category_id, m.position, m.article_id, m.id LIMIT %s"
     )
     params = [store.pk, match_value, MAX_MATCHES, language, store.default_language, *words, MAX_RESULTS]
     with connection.cursor() as cursor:

@@ -1,6 +1,6 @@
 """The help centre's verbs: write an article's settings and its words in a language, delete it.
 
-    article = save_article(store=store, fields={"slug": "shipping", "section": "orders", "published": "on"})
+    article = save_article(store=store, fields={"slug": "shipping", "category": category, "published": "on"})
     save_text(article=article, language="fa", title="ارسال", body="**سه روز** کاری")
     create_from_template(store=store, key="returns")  # a draft to fill in (ready_templates.py)
 
@@ -24,15 +24,16 @@ from markdown_it import MarkdownIt
 
 from cxloop.commerce.search_terms import fold
 from cxloop.core.errors import Conflict, InvalidInput
+from cxloop.core.inputs import parse_db_id
 from cxloop.core.languages import normalize_language
 from cxloop.core.models import Store
 from cxloop.helpdesk.search import prepare_document
 
-from . import ready_templates
-from .models import Article, ArticleText, Section
+from . import categories, ready_templates
+from .models import Article, ArticleText, Category
 
 MAX_BODY = 100_000
-RESERVED_SLUGS = {"search"}  # /help/<store>/search/ is the search page
+RESERVED_SLUGS = {"search", "category"}  # /help/<store>/search/, /help/<store>/category/<slug>/
 MAX_TITLE = 200
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 SHIPPED = [code for code, _name in settings.LANGUAGES]
@@ -95,9 +96,10 @@ def clean_language(code: str) -> str:
 
 @transaction.atomic
 def save_article(*, store: Store, fields: dict, article: Article | None = None) -> Article:
-    """Create an article or change its settings (slug, section, position, published).
+    """Create an article or change its settings (slug, category, position, published).
 
-    Raises InvalidInput naming the field, Conflict for a slug another article of the store has.
+    The category is one of the store's, given as itself or its id. Raises InvalidInput naming the
+    field, Conflict for a slug another article of the store has.
     """
     slug = (fields.get("slug") or "").strip().lower() or slugify(fields.get("title") or "")[:80].strip("-")
     if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS:
@@ -105,9 +107,7 @@ def save_article(*, store: Store, fields: dict, article: Article | None = None) 
             _("Use lowercase letters a-z, digits and dashes for the address (for example shipping-times)."),
             field="slug",
         )
-    section = fields.get("section") or Section.OTHER
-    if section not in Section.values:
-        raise InvalidInput(_("Choose a section."), field="section")
+    category = _store_category(store, fields.get("category"))
     try:
         position = int(str(fields.get("position") or 0).strip())
     except ValueError:
@@ -116,7 +116,7 @@ def save_article(*, store: Store, fields: dict, article: Article | None = None) 
         raise InvalidInput(_("Enter a number from 0 to 10000."), field="position")
     values = {
         "slug": slug,
-        "section": section,
+        "category": category,
         "position": position,
         "published": bool(fields.get("published")),
     }
@@ -131,6 +131,18 @@ def save_article(*, store: Store, fields: dict, article: Article | None = None) 
     except IntegrityError:
         raise Conflict(_("Another article already has this address."), field="slug") from None
     return article
+
+
+def _store_category(store: Store, given) -> Category:
+    """The store's category given as itself or its id; InvalidInput naming `category` for any other."""
+    if isinstance(given, Category):
+        found = given if given.store_id == store.pk else None
+    else:
+        pk = parse_db_id(str(given or "").strip())
+        found = Category.objects.filter(store=store, pk=pk).first() if pk else None
+    if found is None:
+        raise InvalidInput(_("Choose one of the store's categories."), field="category")
+    return found
 
 
 @transaction.atomic
@@ -170,7 +182,10 @@ def _add_with_free_slug(store: Store, template: ready_templates.ReadyTemplate) -
     taken = set(
         Article.objects.filter(store=store, slug__startswith=template.slug).values_list("slug", flat=True)
     )
-    fields = {"section": template.section, "position": template.position}
+    fields = {
+        "category": categories.default_category(store, template.category),
+        "position": template.position,
+    }
     n = 1
     while True:
         slug = template.slug if n == 1 else f"{template.slug}-{n}"

@@ -5,7 +5,7 @@
     /helpdesk/help/<id>/?language=fa    one article: its settings, its words in a language, a preview
 
 Every member sees them; owners and admins change them. Another store's
-article id is a 404.
+article id is a 404. The categories' pages are in views_categories.
 """
 
 from django.conf import settings
@@ -22,7 +22,6 @@ from cxloop.core.roles import check_role, has_role
 from cxloop.web.access import admin_required, store_required
 
 from . import queries, ready_templates, services
-from .models import Section
 
 MAX_FIELD = services.MAX_BODY + 1
 
@@ -30,7 +29,7 @@ MAX_FIELD = services.MAX_BODY + 1
 def _settings_fields(request) -> dict:
     return {
         name: request.POST.get(name, "")[:200]
-        for name in ("slug", "section", "position", "published", "title")
+        for name in ("slug", "category", "position", "published", "title")
     }
 
 
@@ -75,26 +74,42 @@ def article_from_template(request):
     return redirect(_detail_url(article, request.store.default_language))
 
 
+def _category_choices(request) -> list[tuple[str, str, str]]:
+    """The store's categories for a select: (id, name in the staff member's language, default key)."""
+    return [
+        (str(c.pk), queries.category_name(c, request.LANGUAGE_CODE, request.store.default_language), c.key)
+        for c in queries.list_categories(request.store)
+    ]
+
+
 def _list_page(request, *, values=None, errors=None, template_error="", status=200):
     articles = queries.list_articles(request.store)
+    language, fallback = request.LANGUAGE_CODE, request.store.default_language
     rows = []
     for article in articles:
         texts = list(article.texts.all())
-        text = queries.pick_text(texts, request.LANGUAGE_CODE, request.store.default_language)
+        text = queries.pick_text(texts, language, fallback)
         helpful = sum(t.helpful for t in texts)
         answers = helpful + sum(t.unhelpful for t in texts)
-        rows.append((article, text, sorted(t.language for t in texts), helpful, answers))
+        category = queries.category_name(article.category, language, fallback)
+        rows.append((article, text, category, sorted(t.language for t in texts), helpful, answers))
     slugs = {article.slug for article in articles}
+    categories = _category_choices(request)
+    by_key = {key: name for _pk, name, key in reversed(categories) if key}  # the first of a key wins
     context = {
         "section": "helpdesk",
         "rows": rows,
-        "values": values or {"slug": "", "section": Section.OTHER, "position": "0", "title": ""},
+        "values": values
+        or {"slug": "", "category": categories[0][0] if categories else "", "position": "0", "title": ""},
         "errors": errors or {},
-        "sections": Section.choices,
+        "categories": categories,
         "can_manage": has_role(request.membership, Membership.Role.ADMIN),
         "public_url": reverse("helpcenter-public:index", args=[request.store.slug]),
         # A template counts as added while an article has its address.
-        "ready_templates": [(t, t.slug in slugs) for t in ready_templates.TEMPLATES.values()],
+        "ready_templates": [
+            (t, t.slug in slugs, by_key.get(t.category) or t.category_name)
+            for t in ready_templates.TEMPLATES.values()
+        ],
         "template_languages": [
             (code, name, code == "en")
             for code, name in settings.LANGUAGES
@@ -118,7 +133,7 @@ def article_detail(request, article_id: int):
     current = texts.get(language)
     values = {
         "slug": article.slug,
-        "section": article.section,
+        "category": str(article.category_id),
         "position": str(article.position),
         "published": article.published,
         "title": current.title if current else "",
@@ -164,7 +179,7 @@ def article_detail(request, article_id: int):
         "values": values,
         "errors": errors,
         "preview": preview,
-        "sections": Section.choices,
+        "categories": _category_choices(request),
         "languages": [(code, name, code in texts) for code, name in settings.LANGUAGES],
         "can_manage": has_role(request.membership, Membership.Role.ADMIN),
         "public_url": reverse("helpcenter-public:article", args=[request.store.slug, article.slug])

@@ -1,7 +1,7 @@
 """Channels that take a reply while the customer is there: the chat widget (registered by its app).
 
     register(Channel.CHAT, is_present=chat_is_open, deliver=push_to_widget, panel=visitor_panel,
-             inbox_html=live_inbox_script, transferred=announce_transfer)
+             inbox_html=live_inbox_script, transferring=record_transfer, transferred=announce_transfer)
 
 `services.conversations.reply` asks `for_reply(conversation)`: a conversation
 opened on such a channel is answered there while the customer is present, or
@@ -23,6 +23,7 @@ class LiveChannel:
     panel: Callable | None = None  # (request, conversation) -> HTML for the conversation page's side
     inbox_html: Callable | None = None  # (request) -> HTML for the inbox page (live updates)
     transferred: Callable | None = None  # (conversation, user_ids, actor, team) -> None, after commit
+    transferring: Callable | None = None  # (conversation) -> None, in the transfer's transaction
 
 
 _registry: dict[str, LiveChannel] = {}
@@ -36,8 +37,11 @@ def register(
     panel: Callable | None = None,
     inbox_html: Callable | None = None,
     transferred: Callable | None = None,
+    transferring: Callable | None = None,
 ) -> None:
-    _registry[channel] = LiveChannel(channel, is_present, deliver, panel, inbox_html, transferred)
+    _registry[channel] = LiveChannel(
+        channel, is_present, deliver, panel, inbox_html, transferred, transferring
+    )
 
 
 def conversation_panel(request, conversation) -> str:
@@ -56,9 +60,17 @@ def inbox_parts(request) -> str:
     return mark_safe("".join(conditional_escape(part) for part in parts))
 
 
+def record_transfer(conversation) -> None:
+    """Let the live channel keep what the customer sees of a transfer (services.transfer, in its
+    transaction): the chat stores a neutral line that every widget of the chat shows once."""
+    live = _registry.get(conversation.channel)
+    if live is not None and live.transferring is not None:
+        live.transferring(conversation)
+
+
 def announce_transfer(conversation, *, user_ids: list[int], actor, team) -> None:
     """Tell the live channel a conversation was transferred (services.transfer, after commit): the
-    customer sees a neutral line, the receiving agents' open pages hear it."""
+    receiving agents' open pages hear it."""
     live = _registry.get(conversation.channel)
     if live is not None and live.transferred is not None:
         live.transferred(conversation, user_ids=user_ids, actor=actor, team=team)

@@ -7,10 +7,11 @@ From the store's support address (Store.support_email, else the
 installation's DEFAULT_FROM_EMAIL under the store's name), Reply-To the
 conversation's reply address (addresses.reply_address), In-Reply-To and
 References from the customer's last message, the Message-ID made when the
-reply was written, and the conversation's history quoted below the text as
-mail clients quote it: "On <date>, <name> wrote:" and "> " before each line
-in the plain part, a blockquote in the HTML part (customer text escaped,
-laid out right to left for a right-to-left language).
+reply was written, the files the agent attached (attach_files), and the
+conversation's history quoted below the text as mail clients quote it:
+"On <date>, <name> wrote:" and "> " before each line in the plain part, a
+blockquote in the HTML part (customer text escaped, laid out right to left
+for a right-to-left language).
 
 The two bodies are built here with plain string joins rather than two
 templates: replies go out in bursts and the template engine cost more than
@@ -89,7 +90,7 @@ def build_reply_email(message: Message, earlier: list[Message] | None = None) ->
     with translation.override(language), timezone.override(formats.store_zone(store)):
         history = _history(message, earlier)
         direction = "rtl" if translation.get_language_bidi() else "ltr"
-    return TwoPartEmail(
+    email = TwoPartEmail(
         subject=one_line(message.subject),
         text=plain_body(message.text, history),
         html=html_body(message.text, history, language=language, direction=direction),
@@ -98,6 +99,22 @@ def build_reply_email(message: Message, earlier: list[Message] | None = None) ->
         reply_to=[reply_address(conversation)],
         headers={"Message-ID": message.message_id, **threading_headers(message, earlier)},
     )
+    attach_files(email, message)
+    return email
+
+
+def attach_files(email: TwoPartEmail, message: Message) -> None:
+    """The files the agent attached, as the mail's attachments, beside its plain and HTML parts.
+
+    A name that is not ASCII is written as RFC 2231 says (`filename*=utf-8''...`, Django's way), so
+    "faktura-łódź.pdf" or "发票.pdf" arrives as it was named. A file removed since (erasure) is left
+    out; one missing from storage raises, and the reply is marked not delivered.
+    """
+    for attachment in message.attachments.all():
+        if attachment.purged_at is not None or not attachment.file:
+            continue
+        with attachment.file.open("rb") as handle:
+            email.attach(attachment.filename, handle.read(), attachment.content_type)
 
 
 def plain_body(text: str, history: list[dict]) -> str:

@@ -5,6 +5,7 @@ from . import (
     views_actions,
     views_canned,
     views_mailboxes,
+    views_reply,
     views_reports,
     views_rules,
     views_sla,
@@ -17,8 +18,8 @@ app_name = "helpdesk"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:conversation_id>/", views.conversation_detail, name="conversation"),
-    path("<int:conversation_id>/reply", views.post_reply, name="reply"),
-    path("<int:conversation_id>/note", views.post_note, name="note"),
+    path("<int:conversation_id>/reply", views_reply.post_reply, name="reply"),
+    path("<int:conversation_id>/note", views_reply.post_note, name="note"),
     path("<int:conversation_id>/status", views.post_status, name="status"),
     path("<int:conversation_id>/properties", views.post_properties, name="properties"),
     path("<int:conversation_id>/merge", views.post_merge, name="merge"),

@@ -15,10 +15,12 @@ from functools import wraps
 from html import unescape
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +38,7 @@ from cxloop.segments import queries as segment_queries
 from cxloop.surveys import queries as survey_queries
 from cxloop.web.access import store_required, wants_partial
 
-from . import inbox_queries, live_channels, queries, queries_sla, views_sla
+from . import filetypes, inbox_queries, live_channels, queries, queries_sla, views_sla
 from .actions_panel import build_actions_panel
 from .models import Channel, Conversation
 from .services import conversations as services
@@ -238,7 +240,26 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "actions_panel": extra.pop("actions_panel", None) or build_actions_panel(request, conversation),
         "sla_clocks": queries_sla.list_clock_rows(conversation),
         "live_panel": live_channels.conversation_panel(request, conversation),
+        "file_limits": _file_limits(),
         **extra,
+    }
+
+
+def _file_limits() -> dict:
+    """The attach control's limits, and its words for a file over them (its script fills in the name)."""
+    per_file, total = settings.CXLOOP_REPLY_MAX_FILE_BYTES, settings.CXLOOP_REPLY_MAX_TOTAL_BYTES
+    return {
+        "file": per_file,
+        "total": total,
+        "file_text": filesizeformat(per_file),
+        "total_text": filesizeformat(total),
+        "types": ",".join(sorted(filetypes.EXTENSIONS))
+        + "".join(f",.{ext}" for exts in filetypes.EXTENSIONS.values() for ext in exts),
+        "too_large": _("%(name)s: larger than %(limit)s, the largest file a reply or a note may carry.")
+        % {"name": "{name}", "limit": filesizeformat(per_file)},
+        "too_much": _("The files come to %(size)s together; a reply or a note may carry %(limit)s in all.")
+        % {"size": "{size}", "limit": filesizeformat(total)},
+        "remove": _("Remove %(name)s") % {"name": "{name}"},
     }
 
 
@@ -270,7 +291,7 @@ def message_html(request, conversation, message_id):
     return response
 
 
-INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can run script
+INLINE_IMAGE_TYPES = filetypes.IMAGE_TYPES  # never SVG: it can run script
 INLINE_IMAGE_BYTES = 2 * 1024 * 1024
 CID = re.compile(r'data-cid="([^"]*)"')
 
@@ -338,33 +359,6 @@ def _refuse(request, conversation, error: DomainError):
         status=error.status,
     )
     return response
-
-
-@conversation_view("POST")
-def post_reply(request, conversation):
-    """Send a reply; if someone else wrote since the page was loaded, ask first (409)."""
-    text = request.POST.get("text", "")
-    seen = parse_db_id(request.POST.get("seen_last_message_id"))
-    if request.POST.get("confirm") != "1":
-        newer = queries.list_newer_messages(conversation, seen, request.user)
-        if newer:
-            context = _conversation_context(request, conversation, conflict=newer, draft=text)
-            return render(request, "helpdesk/conversation.html", context, status=409)
-    try:
-        services.reply(conversation=conversation, author=request.user, text=text)
-    except DomainError as error:
-        return _refuse(request, conversation, error)
-    flash.success(request, _("Reply queued for sending."))
-    return _back(conversation)
-
-
-@conversation_view("POST")
-def post_note(request, conversation):
-    try:
-        services.add_note(conversation=conversation, author=request.user, text=request.POST.get("text", ""))
-    except DomainError as error:
-        return _refuse(request, conversation, error)
-    return _back(conversation)
 
 
 def _parse_until(raw: str) -> datetime | None:

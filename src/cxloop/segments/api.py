@@ -10,7 +10,7 @@ Numbers are null while the store has too little history (see `run_status`).
     POST /api/v1/segments/preview          {"query": "..."}: the count and a sample, nothing saved
     GET  /api/v1/segments  POST /api/v1/segments
     GET | PUT | DELETE /api/v1/segments/{id}
-    GET  /api/v1/segments/{id}/customers   its members now (paginated)
+    GET  /api/v1/segments/{id}/customers   its members, as the worker last found them (paginated)
     GET  /api/v1/segments/{id}/counts      its daily member counts
 
 A query that cannot run answers 422 `invalid_segment_query` with `position` (0-based) and `hint`.
@@ -150,8 +150,16 @@ class SegmentOut(Schema):
     description: str
     member_count: int | None
     counted_at: datetime | None
+    members_updated_at: datetime | None = Field(
+        description="When the member rows were last brought up to date; null while they are being made "
+        "for a new or changed query (until then /customers lists the query's matches now)."
+    )
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_members_updated_at(segment) -> datetime | None:
+        return segment.members_at if segment.members_are_current else None
 
 
 class SegmentCountOut(Schema):
@@ -222,7 +230,7 @@ def delete_segment(request, segment_id: DbId):
 
 
 @router.get(
-    "/segments/{segment_id}/customers", response=list[SegmentMemberOut], summary="A segment's customers now",
+    "/segments/{segment_id}/customers", response=list[SegmentMemberOut], summary="A segment's members",
     tags=["segments"],
 )  # fmt: skip
 @paginate(LimitOffsetPagination)

@@ -11,7 +11,7 @@ class SegmentsConfig(AppConfig):
         from cxloop.core import store_config
 
         from .models import Segment
-        from .services import predictions
+        from .services import members, predictions
 
         store_config.watch(Segment)  # the desk's VIP segment is part of its kept settings
 
@@ -20,6 +20,12 @@ class SegmentsConfig(AppConfig):
             erase_person=predictions.erase_person,
             erase_store=predictions.erase_store,
             export=predictions.export_person,
+        )
+        register_personal_data(  # an erased customer leaves every segment at once, never to come back
+            "segment_members",
+            erase_person=members.erase_person,
+            erase_store=members.erase_store,
+            export=members.export_person,
         )
 
         from .query.builtins import register_builtin_fields

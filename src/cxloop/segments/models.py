@@ -108,14 +108,18 @@ class CustomerPrediction(StoreScopedModel):
 
 
 class Segment(StoreScopedModel):
-    """A saved segment: a name and a query (segments.query). Its members are whoever the query matches now;
-    `member_count` is the count at `counted_at`, and SegmentCount keeps one count a day for the chart."""
+    """A saved segment: a name and a query (segments.query). Its members are kept as rows (SegmentMember)
+    by the worker; `members_query` is the query they were last made current for at `members_at` (the rows
+    answer for the segment only while it equals `query`). `member_count` is the count at `counted_at`,
+    and SegmentCount keeps one count a day for the chart."""
 
     name = models.CharField(max_length=100)
     query = models.TextField()
     description = models.CharField(max_length=500, blank=True)
     member_count = models.PositiveIntegerField(null=True, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)
+    members_query = models.TextField(blank=True)
+    members_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -128,6 +132,11 @@ class Segment(StoreScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def members_are_current(self) -> bool:
+        """Whether the member rows were made for the query as it is now (not before an edit)."""
+        return self.members_at is not None and self.members_query == self.query
+
 
 class SegmentCount(StoreScopedModel):
     """How many customers a segment held on a day (the store's day), for its history."""
@@ -138,3 +147,51 @@ class SegmentCount(StoreScopedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["segment", "day"], name="segment_count_day")]
+
+
+class SegmentMember(StoreScopedModel):
+    """A customer in a segment, as its last refresh found them (services.members); one row per pair."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="segment_memberships", db_index=False
+    )
+    joined_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also the index of a segment's members, in customer id order (pages, exports, the refresh)
+            models.UniqueConstraint(fields=["segment", "customer"], name="segment_member_unique")
+        ]
+        indexes = [models.Index(fields=["customer", "segment"], name="segment_member_customer")]
+
+
+class SegmentChange(StoreScopedModel):
+    """A customer entered or left a segment at a refresh: what "entered the segment" flows start from.
+    Kept settings.CXLOOP_SEGMENT_CHANGES_KEEP_DAYS days."""
+
+    class Change(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        LEFT = "left", _("Left")
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="segment_changes")
+    change = models.CharField(max_length=8, choices=Change.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["segment", "at"], name="segment_change_at")]
+
+
+class RefreshMatch(models.Model):
+    """Not a table of the database: the TEMP table a member refresh fills with its query's matches on its
+    own connection, for the duration of the refresh (services.members), read through the ORM."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "segments_refresh_match"
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

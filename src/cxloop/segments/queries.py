@@ -1,16 +1,17 @@
 """Reads of segments and predictions, scoped to one store."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from cxloop.commerce.models import Customer, Order
 from cxloop.core.models import Store
 
-from .models import CustomerPrediction, PredictionRun, Segment, SegmentCount
+from .models import CustomerPrediction, PredictionRun, Segment, SegmentChange, SegmentCount, SegmentMember
 
 DAY = 86_400.0
 
@@ -152,10 +153,50 @@ def get_segment(store: Store, segment_id: int) -> Segment:
 
 
 def segment_members(segment: Segment) -> QuerySet[Customer]:
-    """Whoever the segment's query matches now, in id order (a stable order for paging and exports)."""
+    """The segment's members in id order (a stable order for paging and exports): its rows, or, until
+    they are made for the query as it is now (a new or edited segment), whoever the query matches now."""
+    if segment.members_are_current:
+        members = Customer.objects.filter(store=segment.store, segment_memberships__segment=segment)
+        return members.order_by("pk")
     from .query import customers_matching
 
     return customers_matching(segment.store, segment.query).order_by("pk")
+
+
+def segment_member_ids(segment: Segment) -> QuerySet:
+    """The members' ids, as a subquery (`pk__in=`): the rows, or the query's matches as above."""
+    if segment.members_are_current:
+        return SegmentMember.objects.filter(segment=segment).values("customer_id")
+    from .query import customers_matching
+
+    return customers_matching(segment.store, segment.query).values("pk")
+
+
+@dataclass(frozen=True)
+class MemberChanges:
+    entered: int
+    left: int
+
+
+def recent_member_changes(segment: Segment, *, days: int = 7, now: datetime | None = None) -> MemberChanges:
+    """How many customers entered and left the segment in the last `days` days (one query)."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    counts = dict(
+        SegmentChange.objects.filter(segment=segment, at__gte=since)
+        .values_list("change")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return MemberChanges(
+        entered=counts.get(SegmentChange.Change.ENTERED, 0), left=counts.get(SegmentChange.Change.LEFT, 0)
+    )
+
+
+def list_customer_segments(store: Store, customer_id: int) -> list[Segment]:
+    """The store's segments the customer is in by their rows, by name."""
+    return list(
+        Segment.objects.filter(store=store, memberships__customer_id=customer_id).order_by("name", "pk")
+    )
 
 
 def segment_counts(segment: Segment, *, days: int = 365) -> list[SegmentCount]:

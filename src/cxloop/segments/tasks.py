@@ -26,20 +26,68 @@ def refresh_all_predictions_task() -> int:
 
 
 @task()
-def count_segments_task(store_id: int) -> int:
-    """Count one store's segments (member_count and today's history row); how many were counted."""
-    from .services.segments import count_all_segments
+def refresh_segment_members_task(segment_id: int) -> str:
+    """Bring one segment's member rows up to date (queued when it is saved); what happened."""
+    from .models import Segment
+    from .query import SegmentQueryError
+    from .services.members import refresh_members
+
+    segment = Segment.objects.select_related("store").filter(pk=segment_id).first()
+    if segment is None:
+        return "no such segment"
+    try:
+        done = refresh_members(segment)
+    except SegmentQueryError:
+        return "the query no longer runs"
+    if done.members is None:
+        return "changed meanwhile"
+    return f"{done.members} members, {done.entered} entered, {done.left} left"
+
+
+@task()
+def refresh_store_segment_members_task(store_id: int) -> int:
+    """Bring every segment of one store up to date; how many were refreshed."""
+    from .services.members import refresh_store_members
 
     store = Store.objects.filter(pk=store_id).first()
-    return 0 if store is None else count_all_segments(store)
+    return 0 if store is None else refresh_store_members(store)
+
+
+@task()
+def refresh_all_segment_members_task() -> int:
+    """Periodic: queue the member refresh of every store with a segment, unless one is waiting or
+    running already; how many were queued."""
+    from cxloop.core import workers
+
+    from .models import Segment
+
+    queued = workers.pending_task_args(refresh_store_segment_members_task)
+    ids = [
+        store_id
+        for store_id in Segment.objects.order_by("store_id").values_list("store_id", flat=True).distinct()
+        if store_id not in queued
+    ]
+    for store_id in ids:
+        refresh_store_segment_members_task.enqueue(store_id)
+    return len(ids)
+
+
+@task()
+def prune_segment_changes_task() -> int:
+    """Daily: entered/left changes older than CXLOOP_SEGMENT_CHANGES_KEEP_DAYS are deleted; how many."""
+    from .services.members import prune_changes
+
+    return prune_changes()
+
+
+@task()
+def count_segments_task(store_id: int) -> int:
+    """Queued by versions that counted segments once a day: a copy left in the queue after an upgrade
+    refreshes the store's member rows, which count them now."""
+    return refresh_store_segment_members_task.call(store_id)
 
 
 @task()
 def count_all_segments_task() -> int:
-    """Periodic: queue the daily count of every store's segments; how many stores were queued."""
-    from .models import Segment
-
-    ids = list(Segment.objects.values_list("store_id", flat=True).distinct())
-    for store_id in ids:
-        count_segments_task.enqueue(store_id)
-    return len(ids)
+    """The daily count of versions before the member rows: a copy left in the queue does the refresh."""
+    return refresh_all_segment_members_task.call()

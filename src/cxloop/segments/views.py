@@ -1,5 +1,8 @@
 """Staff pages of segments: the list, the editor with a live count, a segment's members and their CSV.
 
+A segment's page lists its member rows (services.members) with when they were
+last brought up to date and who entered and left in the last week.
+
 Every member of the store reads segments and previews queries; owners and
 admins save, change and delete them and export their members (an agent's
 write is a 403). Another store's segment id is a 404. Thin views: the verbs
@@ -24,6 +27,7 @@ from .query import SegmentQueryError, all_fields
 from .query.grammar import MAX_LENGTH
 from .services import segments as services
 
+CHANGES_DAYS = 7  # the segment page's "entered / left in the last 7 days"
 EXAMPLES = (
     "amount_spent > 100 AND number_of_orders >= 2",
     "last_order_date < -90d AND number_of_orders >= 2",
@@ -95,6 +99,8 @@ def _editor(request, segment, *, error: DomainError | None = None, status: int =
         "examples": EXAMPLES,
         "members": members,
         "history": _history(segment) if segment else [],
+        "changes": queries.recent_member_changes(segment, days=CHANGES_DAYS) if segment else None,
+        "changes_days": CHANGES_DAYS,
         "can_edit": has_role(request.membership, Membership.Role.ADMIN),
     }
     if segment is None and query and error is None:
@@ -148,7 +154,8 @@ def segment_delete(request, segment_id):
 
 @store_required
 def segment_export(request, segment_id):
-    """The segment's members now, as CSV (formula-safe: a name like "=HYPERLINK(...)" stays text)."""
+    """The segment's members, as CSV (formula-safe: a name like "=HYPERLINK(...)" stays text): its rows,
+    or the query's matches while they are being updated after an edit (queries.segment_members)."""
     segment = queries.get_segment(request.store, segment_id)
     check_role(request, Membership.Role.ADMIN)
     head = [_("Customer id"), _("Email"), _("First name"), _("Last name"), _("Country"), _("Language"),

@@ -54,7 +54,10 @@ def test_a_first_sync_copies_everything_in_chunks_and_keeps_no_personal_text(sto
     with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
         result = sync_warehouse(chunk=3)
 
-    assert result.copied == {"customers": 1, "orders": 7, "events": 7, "conversations": 0, "responses": 0}
+    assert result.copied == {
+        "customers": 1, "orders": 7, "events": 7, "conversations": 0, "messages": 0, "conversation_tags": 0,
+        "responses": 0,
+    }  # fmt: skip
     assert warehouse("SELECT count(*), sum(total) FROM orders") == [(7, Decimal("70.00"))]
     assert warehouse("SELECT DISTINCT referrer_host FROM orders") == [("www.google.com",)]  # never the query
     assert "email" not in {row[0] for row in warehouse("SELECT column_name FROM information_schema.columns")}

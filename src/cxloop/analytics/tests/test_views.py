@@ -149,9 +149,45 @@ def test_the_page_and_its_csv_show_the_paths_to_a_first_order(staff_client, stor
     response = staff_client.get(reverse("analytics:paths-csv"), {"days": "7"})
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
 
-    assert "/products/&lt;b&gt;boots&lt;/b&gt;</bdi></li><li>Added to cart</li>" in html  # as text
+    step = '<li><span class="journey-step">Added to cart</span></li>'
+    assert "/products/&lt;b&gt;boots&lt;/b&gt;</bdi></span></li>" + step in html  # as text
     assert lines == [
         "Path,Customers,Of new customers (%),Median seconds to the order",
         "/products/<b>boots</b> → Added to cart,1,100.0,4200",  # 70 minutes
     ]
     assert staff_client.get(reverse("analytics:paths-csv"), {"days": "8"}).status_code == 400
+
+
+def test_the_help_desk_card_shows_the_buyers_who_wrote_in_and_its_csv_the_groups(staff_client, store):
+    from cxloop.commerce.models import Customer
+    from cxloop.helpdesk.tests.factories import open_conversation
+
+    # given a customer who ordered an hour ago and then wrote to the help desk
+    now = timezone.now()
+    who = Customer.objects.create(
+        store=store, email="ania@example.pl", email_key="ania@example.pl", created_at=now, updated_at=now
+    )
+    Order.objects.filter(pk=order(store, 1, "10.00").pk).update(customer=who)
+    open_conversation(store, from_email="ania@example.pl", subject="<b>Paczka</b>")
+    sync_warehouse()
+
+    html = staff_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+    response = staff_client.get(reverse("analytics:support-csv"))
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+
+    assert "Customers and the help desk" in html
+    assert "1 of 1 customer who ordered in these days opened a help desk conversation in them." in html
+    assert "Paczka" not in html  # nothing of what was written
+    assert "No conversation with a customer was resolved from" in html  # none a year and 90 days old
+    assert lines == [
+        "Group,Windows,Complete windows,Ordered within the window,Ordered (%),Range from (%),Range to (%)",
+        "Customers after a resolved conversation,0,0,0,,,",
+        "Other customers (baseline),0,0,0,,,",
+    ]
+    assert response["Content-Disposition"].startswith('attachment; filename="orders-after-help-desk-')
+
+
+def test_the_help_desk_csv_before_the_first_sync_sends_back_to_the_page(agent_client):
+    response = agent_client.get(reverse("analytics:support-csv"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("analytics:dashboard")

@@ -9,6 +9,7 @@ from cxloop.chat import flows
 from cxloop.chat.models import GuidedFlow
 from cxloop.core.errors import InvalidInput
 from cxloop.helpcenter import services as helpcenter
+from cxloop.helpcenter.categories import default_category
 from cxloop.helpdesk.models import Conversation
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,8 @@ def polish_store(store):
 @pytest.fixture
 def returns(store):
     article = helpcenter.save_article(
-        store=store, fields={"slug": "returns", "section": "returns", "published": "on"}
+        store=store,
+        fields={"slug": "returns", "category": default_category(store, "returns"), "published": "on"},
     )
     helpcenter.save_text(article=article, language="pl", title="Zwroty", body="30 dni na zwrot.")
     helpcenter.save_text(article=article, language="en", title="Returns", body="30 days to return.")

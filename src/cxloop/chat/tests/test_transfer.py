@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from cxloop.chat import services, transfers
+from cxloop.chat.models import Notice
 from cxloop.core.models import Membership
 from cxloop.helpdesk.models import AgentProfile, Message, Team
-from cxloop.helpdesk.services.conversations import assign
+from cxloop.helpdesk.services.conversations import assign, reply
 from cxloop.testing.fixtures import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,9 @@ def test_an_agent_transfers_the_chat_with_a_note_the_visitor_never_sees(store):
     assert conversation.assignee == bob
     assert conversation.messages.get(kind=Message.Kind.NOTE).text == "VIP, be kind"
     visitor.refresh_from_db()
-    assert [m["text"] for m in services.history(visitor)] == ["Gdzie jest moja paczka?"]
+    with translation.override("pl"):
+        line = transfers.transfer_notice()
+    assert [m["text"] for m in services.history(visitor)] == ["Gdzie jest moja paczka?", line]
     page = signed_in(bob).get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
     assert "Ania transferred it to Bob" in page
 
@@ -153,8 +156,8 @@ def test_the_receiving_agent_and_the_visitor_hear_of_the_transfer_live_and_nobod
         receiving, other = _agent_socket(store, bob), _agent_socket(store, cleo)
         assert (await receiving.connect())[0] and (await other.connect())[0]
         await database_sync_to_async(transfer)(conversation=conversation, actor=ania, agent=bob)
-        told = await receiving.receive_json_from(timeout=5)
-        shown = await widget.receive_json_from(timeout=5)
+        told = await receiving.receive_json_from(timeout=30)
+        shown = await widget.receive_json_from(timeout=30)
         others = await other.receive_nothing(timeout=0.5)
         for socket in (widget, receiving, other):
             await socket.disconnect()
@@ -165,7 +168,149 @@ def test_the_receiving_agent_and_the_visitor_hear_of_the_transfer_live_and_nobod
     assert told["type"] == "transfer" and told["conversation_id"] == conversation.pk
     assert told["number"] == conversation.number and told["user_ids"] == [bob.pk]
     assert told["url"] == reverse("helpdesk:conversation", args=[conversation.pk])
+    notice = Notice.objects.get(conversation=conversation)
     with translation.override("pl"):
-        assert shown == {"type": "notice", "text": transfers.transfer_notice()}
-    assert "Ania" not in shown["text"] and "Bob" not in shown["text"]
+        assert shown == {"type": "message", "message": {
+            "id": f"n{notice.pk}", "notice": notice.pk, "from": "system",
+            "text": transfers.transfer_notice(), "at": notice.created_at.isoformat(),
+        }}  # fmt: skip
+    assert "Ania" not in shown["message"]["text"] and "Bob" not in shown["message"]["text"]
     assert others is True  # cleo's socket heard nothing
+
+
+# The visitor's line is stored: a widget on long polling, reopened or reloaded shows it, once.
+
+
+def poll(client, store, token, **params):
+    url = reverse("chat:messages", args=[store.slug])
+    response = client.get(url, params, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    return response.json()["messages"]
+
+
+def start_again(client, store, token, lang="pl"):
+    response = client.post(
+        reverse("chat:start", args=[store.slug]),
+        {"token": token, "lang": lang},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    return response.json()["messages"]
+
+
+def polish_line():
+    with translation.override("pl"):
+        return transfers.transfer_notice()
+
+
+def test_a_polling_widget_gets_the_transfer_line_after_its_last_message_and_then_never_again(client, store):
+    ania, bob = staff(store, "ania"), staff(store, "bob")
+    visitor, token, conversation = chat_held_by(store, ania)
+    first = conversation.messages.get().pk
+
+    post_transfer(signed_in(ania), conversation, f"agent:{bob.pk}", note="VIP, be kind")
+
+    notice = Notice.objects.get(conversation=conversation)
+    polled = poll(client, store, token, after=first, notices=0, wait=0)
+    assert polled == [{
+        "id": f"n{notice.pk}", "notice": notice.pk, "from": "system", "text": polish_line(),
+        "at": notice.created_at.isoformat(),
+    }]  # fmt: skip
+    assert poll(client, store, token, after=first, notices=notice.pk, wait=0) == []
+    # a script that does not ask for notices (one cached from before) is sent none, so its poll waits
+    assert poll(client, store, token, after=first, wait=0) == []
+
+
+def test_a_reload_replays_the_line_once_in_its_place_among_the_messages(client, store):
+    ania, bob = staff(store, "ania"), staff(store, "bob")
+    visitor, token, conversation = chat_held_by(store, ania)
+    post_transfer(signed_in(ania), conversation, f"agent:{bob.pk}", note="VIP, be kind")
+    reply(conversation=conversation, author=bob, text="Dzień dobry, tu Bob.")
+
+    replayed = start_again(client, store, token)
+
+    assert [(m["from"], m["text"]) for m in replayed] == [
+        ("visitor", "Gdzie jest moja paczka?"),
+        ("system", polish_line()),
+        ("agent", "Dzień dobry, tu Bob."),
+    ]
+    assert len({m["id"] for m in replayed}) == 3
+    assert "VIP" not in str(replayed)  # the internal note never reaches the widget
+
+
+def test_the_line_names_nobody_and_is_in_the_visitors_language(client, store):
+    ania, _bob = staff(store, "ania"), staff(store, "bob")
+    team = Team.objects.create(store=store, name="Zwroty VIP", routing=False)
+    visitor, token, conversation = chat_held_by(store, ania, language="fa")
+
+    post_transfer(signed_in(ania), conversation, f"team:{team.pk}", note="Bob knows this customer")
+
+    (line,) = [m for m in start_again(client, store, token, lang="fa") if m["from"] == "system"]
+    with translation.override("fa"):
+        assert line["text"] == transfers.transfer_notice()
+    assert set(line) == {"id", "notice", "from", "text", "at"}
+    for secret in ("Ania", "Bob", "Zwroty VIP", "knows"):
+        assert secret not in str(line)
+
+
+def test_the_agents_inbox_and_thread_are_unaffected_by_the_line(store):
+    ania, bob = staff(store, "ania"), staff(store, "bob")
+    _visitor, _token, conversation = chat_held_by(store, ania)
+    conversation.refresh_from_db()
+    fields = ("last_message_at", "last_customer_message_at", "status")
+    before = [getattr(conversation, name) for name in fields]
+    messages_before = list(conversation.messages.values_list("pk", flat=True))
+
+    post_transfer(signed_in(ania), conversation, f"agent:{bob.pk}")
+
+    conversation.refresh_from_db()
+    assert [getattr(conversation, name) for name in fields] == before  # its place in the inbox
+    assert list(conversation.messages.values_list("pk", flat=True)) == messages_before  # no message added
+    inbox = signed_in(bob).get(reverse("helpdesk:inbox")).content.decode()
+    page = signed_in(bob).get(reverse("helpdesk:conversation", args=[conversation.pk])).content.decode()
+    with translation.override("en"):
+        line = transfers.transfer_notice()
+    assert "Gdzie jest moja paczka?" in inbox and line not in inbox
+    assert "Ania transferred it to Bob" in page and line not in page
+
+
+def test_another_visitor_never_sees_the_line(client, store):
+    ania, bob = staff(store, "ania"), staff(store, "bob")
+    _visitor, _token, conversation = chat_held_by(store, ania)
+    other, other_token = services.start(store=store, language="pl")
+    services.send(visitor=other, text="Inne pytanie", client_id="o-1")
+
+    post_transfer(signed_in(ania), conversation, f"agent:{bob.pk}")
+
+    assert [m["text"] for m in start_again(client, store, other_token)] == ["Inne pytanie"]
+    polled = poll(client, store, other_token, after=0, notices=0, wait=0)
+    assert [m["text"] for m in polled] == ["Inne pytanie"]
+    assert Notice.objects.filter(conversation__chat_visitor=other).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_widget_reconnecting_its_socket_catches_up_on_the_line_it_missed(store):
+    ania, bob = staff(store, "ania"), staff(store, "bob")
+    _visitor, token, conversation = chat_held_by(store, ania)
+    first = conversation.messages.get().pk
+    post_transfer(signed_in(ania), conversation, f"agent:{bob.pk}")
+
+    async def hello(**cursor):
+        widget = WebsocketCommunicator(_application(), "/chat/ws/visitor/")
+        assert (await widget.connect())[0]
+        await widget.send_json_to({"type": "hello", "token": token, "after": first, **cursor})
+        assert (await widget.receive_json_from())["type"] == "ready"
+        frames = []
+        while not await widget.receive_nothing(timeout=0.3):
+            frames.append(await widget.receive_json_from())
+        await widget.disconnect()
+        return frames
+
+    missed = async_to_sync(hello)(notices=0)
+    notice = Notice.objects.get(conversation=conversation)
+
+    assert [(f["type"], f["message"]["id"], f["message"]["text"]) for f in missed] == [
+        ("message", f"n{notice.pk}", polish_line())
+    ]
+    assert async_to_sync(hello)(notices=notice.pk) == []
+    assert async_to_sync(hello)() == []  # an older script, which does not ask for them

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cxloop.chat.models import Deflection
 from cxloop.commerce.models import Order
 from cxloop.helpcenter import services as helpcenter
+from cxloop.helpcenter.categories import default_category
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,8 @@ def token_for(client, store, lang="pl"):
 
 def article(store, slug, texts, published=True):
     found = helpcenter.save_article(
-        store=store, fields={"slug": slug, "section": "other", "published": published}
+        store=store,
+        fields={"slug": slug, "category": default_category(store, "other"), "published": published},
     )
     for language, (title, body) in texts.items():
         helpcenter.save_text(article=found, language=language, title=title, body=body)

@@ -17,7 +17,8 @@ from cxloop.commerce.models import ImportJob, Order
 from cxloop.commerce.records import CustomerData, OrderData
 from cxloop.core.models import OutboxMessage
 from cxloop.core.tests.factories import make_foreign_objects as make_foreign_team_objects
-from cxloop.helpcenter.models import ArticleText
+from cxloop.helpcenter.categories import default_category
+from cxloop.helpcenter.models import ArticleText, Category
 from cxloop.helpcenter.services import save_article, save_text
 from cxloop.helpdesk.models import Mailbox
 from cxloop.helpdesk.tests.factories import make_foreign_objects as make_foreign_helpdesk_objects
@@ -84,13 +85,16 @@ def foreign_objects(other_store):
         store=other_store, customer=customer, rfm_group="CHAMPIONS", computed_at=timezone.now()
     )
     segment = create_segment(store=other_store, name="Canary segment", query="amount_spent >= 0")
-    article = save_article(store=other_store, fields={"slug": "canary", "published": "on"})
+    category = default_category(other_store, "other")
+    article = save_article(
+        store=other_store, fields={"slug": "canary", "category": category, "published": "on"}
+    )
     save_text(article=article, language="en", title="Canary article", body="canary")
     flow = save_flow(store=other_store, fields={"label_en": "Canary flow"})
     return {**surveys, **team, **helpdesk, "customer_id": customer.pk, "order_id": order.pk, "job_id": job.pk,
             "store_id": other_store.pk, "message_id": kept.pk, "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk, "mailbox_id": mailbox.pk, "segment_id": segment.pk,
-            "article_id": article.pk, "flow_id": flow.pk}  # fmt: skip
+            "article_id": article.pk, "category_id": category.pk, "flow_id": flow.pk}  # fmt: skip
 
 
 def fill(route: str, ids: dict) -> str:
@@ -151,3 +155,4 @@ def test_foreign_order_is_unchanged_after_the_sweep(staff_client, foreign_object
     kept = ArticleText.objects.filter(article_id=foreign_objects["article_id"], title="Canary article")
     assert kept.exists()
     assert GuidedFlow.objects.filter(pk=foreign_objects["flow_id"]).exists()  # its delete is a 404
+    assert Category.objects.filter(pk=foreign_objects["category_id"]).exists()  # so is its delete

@@ -10,6 +10,10 @@ from .turns import WriterTurn, lock_file_paths
 DEFAULT_WAIT_SECONDS = 30.0
 # A statement that writes and, outside a transaction, commits by itself.
 WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+# ... except an insert into the connection's own TEMP database (named `temp.`): SQLite locks only that
+# one, never the shared file, so it waits for no writer and makes none wait (a segment refresh fills one
+# with its query's matches: segments.services.members).
+TEMP_INSERT = re.compile(r"\s*INSERT\s+INTO\s+temp\.", re.IGNORECASE)
 
 
 class DatabaseCreation(creation.DatabaseCreation):
@@ -50,6 +54,7 @@ class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
             and not self.turn.held
             and not self.connection.in_transaction
             and WRITE_STATEMENT.match(query) is not None
+            and TEMP_INSERT.match(query) is None
         )
 
     def _release_unless_in_transaction(self) -> None:

@@ -95,3 +95,29 @@ def test_a_transaction_holds_the_turn_from_begin_to_commit_and_a_lone_write_only
         1 / 0  # noqa: B018
     assert turn.held is False
     assert Store.objects.get(slug="turns").name == "Turns 2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_insert_into_the_connections_temp_tables_waits_for_no_writer():
+    turn = connection.writer_turn if connection.vendor == "sqlite" else None
+    if turn is None:
+        pytest.skip("writer turns are SQLite's")
+    Store.objects.create(name="Turns", slug="turns", currency="EUR")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE turn_check (n integer)")
+    other = WriterTurn(turn.database_path, wait_seconds=1)
+    other.acquire()  # another process is writing
+    waited, turn.wait_seconds = turn.wait_seconds, 1
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO temp.turn_check (n) SELECT id FROM core_store")
+            assert turn.held is False
+            with pytest.raises(OperationalError):  # where a write to the shared file waits its turn
+                cursor.execute("UPDATE core_store SET name = 'Turns 2'")
+            cursor.execute("SELECT COUNT(*) FROM temp.turn_check")
+            assert cursor.fetchone() == (1,)
+    finally:
+        turn.wait_seconds = waited
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE temp.turn_check")

@@ -45,7 +45,12 @@ def test_no_markdown_makes_script(text):
     accept=st.text(max_size=60),
 )
 def test_no_address_or_language_makes_the_public_pages_fail(client, store, slug, lang, accept):
-    for path in (f"/help/sklep-ania/{quote(slug)}/", f"/help/{quote(slug)}/"):
+    paths = (
+        f"/help/sklep-ania/{quote(slug)}/",
+        f"/help/{quote(slug)}/",
+        f"/help/sklep-ania/category/{quote(slug)}/",
+    )
+    for path in paths:
         answer = client.get(
             path, {"lang": lang}, HTTP_ACCEPT_LANGUAGE=accept.encode("latin-1", "ignore").decode("latin-1")
         )

@@ -5,14 +5,18 @@ from django.urls import reverse
 
 from cxloop.core.errors import Conflict, InvalidInput
 from cxloop.helpcenter import services
+from cxloop.helpcenter.categories import default_category
 from cxloop.helpcenter.models import Article, ArticleText
 
 pytestmark = pytest.mark.django_db
 
 
-def make_article(store, slug="shipping", *, published=True, section="orders", texts=None):
+def make_article(store, slug="shipping", *, published=True, category="orders", texts=None):
+    """An article in the store's category made from the default `category` (or in `category` itself)."""
+    if isinstance(category, str):
+        category = default_category(store, category)
     article = services.save_article(
-        store=store, fields={"slug": slug, "section": section, "published": "on" if published else ""}
+        store=store, fields={"slug": slug, "category": category, "published": "on" if published else ""}
     )
     for language, (title, body) in (texts or {"pl": ("Wysyłka", "Wysyłamy w **2 dni**.")}).items():
         services.save_text(article=article, language=language, title=title, body=body)
@@ -47,19 +51,16 @@ def test_a_size_chart_table_keeps_its_alignment_only(store):
 
 
 def test_the_address_is_made_from_the_title_and_checked(store):
-    article = services.save_article(
-        store=store, fields={"title": "Zwroty i reklamacje", "section": "returns"}
-    )
+    returns = default_category(store, "returns")
+    article = services.save_article(store=store, fields={"title": "Zwroty i reklamacje", "category": returns})
 
     assert article.slug == "zwroty-i-reklamacje" and not article.published
     with pytest.raises(Conflict):
-        services.save_article(store=store, fields={"slug": "zwroty-i-reklamacje"})
+        services.save_article(store=store, fields={"slug": "zwroty-i-reklamacje", "category": returns})
     for bad in ("Has Spaces", "-dash", "x" * 81, "ünï"):
         with pytest.raises(InvalidInput) as raised:
-            services.save_article(store=store, fields={"slug": bad})
+            services.save_article(store=store, fields={"slug": bad, "category": returns})
         assert raised.value.field == "slug"
-    with pytest.raises(InvalidInput):
-        services.save_article(store=store, fields={"slug": "ok", "section": "nope"})
 
 
 def test_a_text_needs_a_title_a_shipped_language_and_a_sane_size(store):
@@ -104,16 +105,20 @@ def test_an_article_not_written_in_the_customers_language_falls_back_to_the_stor
     )
 
 
-def test_the_front_page_lists_published_articles_by_section(client, store, other_store):
-    make_article(store, "shipping", section="orders", texts={"en": ("Shipping times", "")})
-    make_article(store, "returns", section="returns", texts={"en": ("Returning an item", "")})
+def test_the_front_page_lists_published_articles_by_category(client, store, other_store):
+    make_article(store, "shipping", category="orders", texts={"en": ("Shipping times", "")})
+    make_article(store, "returns", category="returns", texts={"en": ("Returning an item", "")})
     make_article(store, "draft", published=False, texts={"en": ("Unfinished", "")})
     make_article(other_store, "secret", texts={"en": ("Other shop's answer", "")})
 
     html = client.get("/help/sklep-ania/", {"lang": "en"}).content.decode()
 
-    assert html.index("Orders and shipping") < html.index("Shipping times") < html.index("Returning an item")
+    assert (
+        html.index("Orders and shipping") < html.index("Shipping times") < html.index("Returns and refunds")
+    )
+    assert html.index("Returns and refunds") < html.index("Returning an item")
     assert "Unfinished" not in html and "Other shop" not in html
+    assert "Payment" not in html  # a category without a published article is not shown
 
 
 @pytest.mark.parametrize(
@@ -132,7 +137,8 @@ def test_drafts_unknown_articles_and_other_stores_are_404(client, store, other_s
 
 
 def test_an_owner_adds_writes_previews_and_publishes_an_article(staff_client, store):
-    added = staff_client.post(reverse("helpcenter:articles"), {"title": "Rozmiary", "section": "products"})
+    products = default_category(store, "products")
+    added = staff_client.post(reverse("helpcenter:articles"), {"title": "Rozmiary", "category": products.pk})
     article = Article.objects.get(store=store)
     url = reverse("helpcenter:article", args=[article.pk])
 
@@ -149,7 +155,7 @@ def test_an_owner_adds_writes_previews_and_publishes_an_article(staff_client, st
             "action": "settings",
             "language": "pl",
             "slug": "rozmiary",
-            "section": "products",
+            "category": products.pk,
             "published": "on",
         },
     )
@@ -161,14 +167,15 @@ def test_an_owner_adds_writes_previews_and_publishes_an_article(staff_client, st
     assert text.html == "<p><strong>M</strong> = 38</p>\n<p>&lt;b&gt;x&lt;/b&gt;</p>\n"
     assert published.status_code == 302
     article.refresh_from_db()
-    assert (article.slug, article.section, article.published) == ("rozmiary", "products", True)
+    assert (article.slug, article.category, article.published) == ("rozmiary", products, True)
 
 
 def test_a_bad_field_is_a_4xx_naming_it_and_changes_nothing(staff_client, store):
     article = make_article(store)
     url = reverse("helpcenter:article", args=[article.pk])
 
-    answer = staff_client.post(url, {"action": "settings", "slug": "Not Valid", "section": "orders"})
+    orders = default_category(store, "orders")
+    answer = staff_client.post(url, {"action": "settings", "slug": "Not Valid", "category": orders.pk})
     unknown = staff_client.post(url, {"action": "explode"})
 
     assert answer.status_code == 422 and "Use lowercase letters" in answer.content.decode()
@@ -242,12 +249,17 @@ def test_the_search_page_marks_what_matched_and_keeps_the_query_inert(client, st
     assert "1 answer found." in found and "<mark>parcel</mark>" in found
 
 
-def test_search_is_not_an_article_address(store):
-    with pytest.raises(InvalidInput):
-        services.save_article(store=store, fields={"slug": "search"})
+@pytest.mark.parametrize("slug", ["search", "category"])
+def test_the_search_and_category_pages_are_not_article_addresses(store, slug):
+    with pytest.raises(InvalidInput) as raised:
+        services.save_article(
+            store=store, fields={"slug": slug, "category": default_category(store, "other")}
+        )
+
+    assert raised.value.field == "slug"
 
 
-def test_the_sitemap_names_every_published_article_in_each_language_with_its_alternates(
+def test_the_sitemap_names_every_published_article_and_category_in_each_language_with_its_alternates(
     client, store, other_store
 ):
     import xml.etree.ElementTree as ET
@@ -262,12 +274,15 @@ def test_the_sitemap_names_every_published_article_in_each_language_with_its_alt
     spaces = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     root = ET.fromstring(answer.content)
     locations = sorted(url.findtext("s:loc", namespaces=spaces) for url in root.findall("s:url", spaces))
+    # the category in the languages it is named in and its article is written in: not the other four
     assert locations == [
+        "http://testserver/help/sklep-ania/category/orders-and-shipping/?lang=en",
+        "http://testserver/help/sklep-ania/category/orders-and-shipping/?lang=fa",
         "http://testserver/help/sklep-ania/shipping/?lang=en",
         "http://testserver/help/sklep-ania/shipping/?lang=fa",
     ]
-    first = root.find("s:url", spaces)
-    assert {link.get("hreflang") for link in first.findall("x:link", spaces)} == {"en", "fa"}
+    for url in root.findall("s:url", spaces):
+        assert {link.get("hreflang") for link in url.findall("x:link", spaces)} == {"en", "fa"}
     assert client.get("/help/no-such-store/sitemap.xml").status_code == 404
 
 

@@ -12,7 +12,8 @@ from django.utils import translation
 
 from cxloop.core.errors import InvalidInput
 from cxloop.helpcenter import ready_templates, services
-from cxloop.helpcenter.models import Article, ArticleText, Section
+from cxloop.helpcenter.categories import DEFAULT_NAMES
+from cxloop.helpcenter.models import Article, ArticleText, Category
 from cxloop.helpcenter.ready_texts import BY_LANGUAGE
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -40,15 +41,15 @@ def markdown_tables(body: str) -> list[tuple[list[str], list[list[str]]]]:
 # --- the texts ------------------------------------------------------------------------------------
 
 
-def test_the_eight_pages_a_store_needs_are_there_each_in_a_section():
+def test_the_eight_pages_a_store_needs_are_there_each_in_a_default_category():
     assert list(TEMPLATES) == [
         "shipping", "returns", "privacy", "terms", "about", "contact", "faq", "size-chart",
     ]  # fmt: skip
-    assert {t.slug: t.section for t in TEMPLATES.values()} == {
-        "shipping": Section.ORDERS, "returns": Section.RETURNS, "privacy": Section.POLICIES,
-        "terms": Section.POLICIES, "about": Section.ABOUT, "contact": Section.ABOUT,
-        "faq": Section.OTHER, "size-chart": Section.PRODUCTS,
+    assert {t.slug: t.category for t in TEMPLATES.values()} == {
+        "shipping": "orders", "returns": "returns", "privacy": "policies", "terms": "policies",
+        "about": "about", "contact": "about", "faq": "other", "size-chart": "products",
     }  # fmt: skip
+    assert {t.category for t in TEMPLATES.values()} <= set(DEFAULT_NAMES)
     assert set(BY_LANGUAGE) == set(LANGUAGES)
     for language, words in BY_LANGUAGE.items():
         assert set(words.TEXTS) == set(TEMPLATES), language
@@ -141,7 +142,7 @@ def test_a_template_becomes_a_draft_in_the_stores_language_and_english(store):
 
     article = services.create_from_template(store=store, key="returns")
 
-    assert (article.slug, article.section, article.published) == ("returns", "returns", False)
+    assert (article.slug, article.category.key, article.published) == ("returns", "returns", False)
     texts = {text.language: text for text in article.texts.all()}
     assert sorted(texts) == ["en", "pl"]
     assert texts["pl"].title == "Zwroty i zwrot pieniędzy" and "[[liczba dni]]" in texts["pl"].body
@@ -161,7 +162,9 @@ def test_the_owner_chooses_the_other_languages(store):
 @pytest.mark.django_db
 def test_adding_a_template_again_takes_the_next_free_address_in_this_store_only(store, other_store):
     theirs = services.create_from_template(store=other_store, key="shipping")
-    services.save_article(store=store, fields={"slug": "shipping-2"})  # taken by hand
+    services.save_article(  # taken by hand
+        store=store, fields={"slug": "shipping-2", "category": Category.objects.filter(store=store).first()}
+    )
 
     first = services.create_from_template(store=store, key="shipping")
     second = services.create_from_template(store=store, key="shipping")

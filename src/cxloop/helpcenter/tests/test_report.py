@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cxloop.helpcenter import services
+from cxloop.helpcenter.categories import default_category
 from cxloop.helpcenter.models import ArticleViewDay, SearchDay
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def returns(store):
     article = services.save_article(
-        store=store, fields={"slug": "returns", "section": "returns", "published": "on"}
+        store=store,
+        fields={"slug": "returns", "category": default_category(store, "returns"), "published": "on"},
     )
     services.save_text(article=article, language="en", title="Returns", body="30 days to return shoes.")
     services.save_text(article=article, language="pl", title="Zwroty", body="30 dni na zwrot butów.")
@@ -42,7 +44,10 @@ def test_reads_and_searches_are_counted_and_the_report_shows_them_with_the_gaps(
 
 
 def test_another_stores_counts_never_show_and_a_wrong_period_is_400(client, staff_client, store, other_store):
-    theirs = services.save_article(store=other_store, fields={"slug": "secret", "published": "on"})
+    theirs = services.save_article(
+        store=other_store,
+        fields={"slug": "secret", "category": default_category(other_store, "other"), "published": "on"},
+    )
     services.save_text(article=theirs, language="en", title="Their secret article", body="x")
     client.get(reverse("helpcenter-public:article", args=[other_store.slug, "secret"]))
     client.get(reverse("helpcenter-public:search", args=[other_store.slug]), {"q": "their gap"})

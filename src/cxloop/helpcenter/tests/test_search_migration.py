@@ -6,6 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from cxloop.core.models import Store
 from cxloop.helpcenter import search_index, services
+from cxloop.helpcenter.categories import default_category
 from cxloop.helpcenter.models import Article as CurrentArticle
 from cxloop.helpcenter.search import search_articles
 from cxloop.helpdesk.search import prepare_document
@@ -61,7 +62,10 @@ def test_search_triggers_a_table_rebuild_dropped_are_restored_after_migrate(stor
     with connection.cursor() as cursor:
         for name in search_index.TRIGGERS:
             cursor.execute(f"DROP TRIGGER {name}")
-    article = services.save_article(store=store, fields={"slug": "sizes", "published": "on"})
+    article = services.save_article(
+        store=store,
+        fields={"slug": "sizes", "category": default_category(store, "products"), "published": "on"},
+    )
     services.save_text(article=article, language="en", title="Shoe sizes", body="EU 42")  # not indexed
     assert search_articles(store, "sizes", language="en") == []
 

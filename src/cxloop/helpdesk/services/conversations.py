@@ -1,6 +1,7 @@
 """What staff do with a conversation: reply, note, change its status, assign, tag, merge.
 
     reply(conversation=c, author=agent, text="Your parcel left today.")   # queued, sent by a task
+    reply(conversation=c, author=agent, text="The label:", files=[upload])   # attached (staff_files)
     add_note(conversation=c, author=agent, text="@bob can you check the refund?")
     set_status(conversation=c, status="snoozed", actor=agent, snoozed_until=monday)
     assign(conversation=c, assignee=bob, actor=agent)
@@ -13,11 +14,13 @@ store, but the store members they @mention are told by email.
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -31,6 +34,7 @@ from cxloop.surveys import services as surveys_services
 from .. import live_channels
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
+from . import staff_files
 from .indexing import index_conversations
 from .intake import conversation_payload, message_payload
 from .sla import update_sla
@@ -45,9 +49,9 @@ class NotAMember(DomainError):
     code = "not_a_member"
 
 
-def _text(text: str) -> str:
+def _text(text: str, *, allow_empty: bool = False) -> str:
     text = (text or "").replace("\x00", "").strip()
-    if not text:
+    if not text and not allow_empty:
         raise InvalidInput(_("Write something first."), field="text")
     if len(text) > MAX_TEXT:
         raise InvalidInput(_("The text is too long."), field="text")
@@ -79,15 +83,23 @@ def new_message_id() -> str:
     return f"<helpdesk-reply.{uuid.uuid4().hex}@{domain}>"
 
 
-@transaction.atomic
-def reply(*, conversation: Conversation, author, text: str) -> Message:
+def reply(*, conversation: Conversation, author, text: str, files: Iterable[File] = ()) -> Message:
     """Answer the customer: a reply queued to send after commit (first_response_at set by the first).
 
     A chat whose visitor has the widget open (or left no address) is answered in the widget
-    (live_channels); everything else by email. Raises InvalidInput for an empty text, DomainError
-    when the conversation has no address.
+    (live_channels); everything else by email. `files` go with it as its attachments, each
+    checked first (staff_files): one refused, nothing is written. Raises InvalidInput for an
+    empty text without files or a file of another type, BodyTooLarge for files over the limits,
+    DomainError when the conversation has no address.
     """
-    text = _text(text)
+    checked = staff_files.check_files(files)
+    text = _text(text, allow_empty=bool(checked))
+    with staff_files.removed_on_failure() as written:
+        return _reply(conversation, author, text, checked, written)
+
+
+@transaction.atomic
+def _reply(conversation: Conversation, author, text: str, checked: list, written: list[str]) -> Message:
     live = live_channels.for_reply(conversation)
     if live is None and not conversation.contact_email:
         raise DomainError(_("This conversation has no email address to reply to."), code="no_address")
@@ -113,6 +125,7 @@ def reply(*, conversation: Conversation, author, text: str) -> Message:
         created_at=at,
         **fields,
     )
+    staff_files.store_files(message, checked, written)
     changes = {"last_message_at": at, "last_agent_reply_at": at}
     if conversation.first_response_at is None:
         changes["first_response_at"] = at
@@ -140,10 +153,19 @@ def reply_subject(subject: str) -> str:
     return f"Re: {subject}" if subject else "Re:"
 
 
+def add_note(*, conversation: Conversation, author, text: str, files: Iterable[File] = ()) -> Message:
+    """An internal note (never sent to the customer); the store members it @mentions are emailed.
+
+    `files` are checked and kept as a reply's are (staff_files), seen by staff only.
+    """
+    checked = staff_files.check_files(files)
+    text = _text(text, allow_empty=bool(checked))
+    with staff_files.removed_on_failure() as written:
+        return _add_note(conversation, author, text, checked, written)
+
+
 @transaction.atomic
-def add_note(*, conversation: Conversation, author, text: str) -> Message:
-    """An internal note (never sent to the customer); the store members it @mentions are emailed."""
-    text = _text(text)
+def _add_note(conversation: Conversation, author, text: str, checked: list, written: list[str]) -> Message:
     at = timezone.now()
     note = Message.objects.create(
         store_id=conversation.store_id,
@@ -155,6 +177,7 @@ def add_note(*, conversation: Conversation, author, text: str) -> Message:
         reply_text=text,
         created_at=at,
     )
+    staff_files.store_files(note, checked, written)
     _touch(conversation, at)
     index_conversations([conversation.pk])
     mentioned = [user.pk for user in mentioned_members(conversation.store, text) if user.pk != author.pk]

@@ -72,8 +72,11 @@ def erase_contact(*, store: Store, customer=None, emails: Iterable[str] = ()) ->
         subject=REDACTED, text=REDACTED, reply_text=REDACTED, html="", from_email="", from_name="",
         to=[], cc=[], delivery_error="",
     )  # fmt: skip
+    now = timezone.now()
+    # updated_at too: the analytics warehouse copies the conversation again, without the customer, also
+    # when the erasure was asked by email alone (then no customer erasure reaches the warehouse).
     Conversation.objects.filter(store=store, pk__in=ids).update(
-        subject=REDACTED, contact_email="", contact_name="", customer=None, erased_at=timezone.now()
+        subject=REDACTED, contact_email="", contact_name="", customer=None, erased_at=now, updated_at=now
     )
     attachments.mark_purged(Attachment.objects.filter(store=store, message__conversation_id__in=ids))
     _tell_listeners(store, ids)

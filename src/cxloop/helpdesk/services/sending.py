@@ -142,6 +142,7 @@ def _deliver(ids: list[int]) -> dict[int, str]:
     messages = list(
         Message.objects.filter(pk__in=ids)
         .select_related("conversation", "conversation__store")
+        .prefetch_related("attachments")
         .order_by("pk")
     )
     earlier = earlier_messages(messages)

@@ -17,12 +17,13 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxloop.core.errors import InvalidInput
 from cxloop.core.models import Membership
 
-from ..models import AgentProfile, DeskSettings, Team
+from ..models import AgentProfile, Conversation, DeskSettings, Team
 from .desk import settings_for
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8}){0,2}$")
@@ -121,7 +122,12 @@ def update_team(*, team: Team, name, routing: bool, languages, actor=None) -> Te
 
 @transaction.atomic
 def delete_team(*, team: Team, actor=None) -> None:
-    """Delete a team; its conversations stay, without a team."""
+    """Delete a team; its conversations stay, without a team.
+
+    They are changed here, with their `updated_at`, rather than by the foreign key's SET NULL, which
+    moves no `updated_at`: the analytics warehouse copies a conversation again when that moves."""
+    conversations = Conversation.objects.filter(store_id=team.store_id, team=team)
+    conversations.update(team=None, updated_at=timezone.now())
     team.delete()
 
 

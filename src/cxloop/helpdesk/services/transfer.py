@@ -14,9 +14,11 @@ agent handing the conversation on nor its assignee; otherwise, or when nobody
 fits, the conversation waits unassigned in the team's queue.
 
 The note is an internal note for the colleague (never shown to the customer).
-After commit the receiving agent is emailed (notifications.notify_transfer)
-and the conversation's live channel is told (live_channels.announce_transfer):
-the chat widget shows a neutral line, the receiving agents' open pages hear it.
+In the same transaction the conversation's live channel keeps what the customer
+sees of it (live_channels.record_transfer: the chat stores a neutral line its
+widget shows once, live or on its next poll or reload). After commit the
+receiving agent is emailed (notifications.notify_transfer) and the live channel
+is told (live_channels.announce_transfer): the receiving agents' open pages hear it.
 
 Refused, with nothing changed: a transfer to oneself or to the agent who has it,
 or to the queue it already waits in (TransferRefused, 409); to someone who is not
@@ -109,6 +111,7 @@ def _transfer(conversation, actor, agent, team, note: str) -> Transfer:
             details=None if reassigning else {"transfer": True},
         )
     conversations.assign(conversation=conversation, assignee=agent, actor=actor, details=details)
+    live_channels.record_transfer(conversation)  # before the note: the customer's line follows their chat
     message = conversations.add_note(conversation=conversation, author=actor, text=note) if note else None
     return Transfer(conversation=conversation, agent=agent, team=team, note=message)
 

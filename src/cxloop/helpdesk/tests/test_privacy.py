@@ -243,6 +243,40 @@ def test_the_export_holds_the_customers_conversations_notes_and_attachment_names
     assert owner.email not in response.content.decode()
 
 
+def test_an_agents_reply_files_are_exported_by_name_then_erased_with_the_customer(
+    store, owner, deliver, staff_client, django_capture_on_commit_callbacks
+):
+    # given staff answered Zofia with a file of their own
+    from .files import PDF, upload
+
+    deliver("orders/create", (PAYLOADS / "orders_create.json").read_bytes(), event_id="e1")
+    message = receive_email(store=store, raw=mail_with_attachment())
+    staff.reply(
+        conversation=message.conversation, author=owner, text="Etykieta zwrotna.",
+        files=[upload("etykieta-zofia.pdf", PDF)],
+    )  # fmt: skip
+    sent = Attachment.objects.get(message__kind=Message.Kind.REPLY)
+    customer = Customer.objects.get()
+
+    # the export names it beside her own file
+    exported = json.loads(staff_client.get(f"/customers/{customer.pk}/export/").content)
+    reply_files = exported["apps"]["helpdesk"][0]["messages"][1]["attachments"]
+    assert reply_files == [
+        {
+            "filename": "etykieta-zofia.pdf",
+            "content_type": "application/pdf",
+            "size": len(PDF),
+            "removed": False,
+        }
+    ]
+
+    # erasing her removes it, row and file, as it removes hers
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver("customers/redact", redact_zofia(), event_id="e2")
+    assert_erased(message.conversation)
+    assert not default_storage.exists(sent.file.name)
+
+
 def test_only_owners_and_admins_export_and_another_stores_customer_is_404(
     store, other_store, deliver, staff_client, agent_client
 ):

@@ -87,6 +87,28 @@ def test_attachments_of_a_conversation_resolved_longer_ago_than_the_retention_ar
     ]
 
 
+def test_a_file_an_agent_attached_to_a_reply_is_removed_after_the_retention_too(
+    store, owner, django_capture_on_commit_callbacks
+):
+    from cxloop.helpdesk.tests.files import PDF, upload
+
+    keep_months(store, 12)
+    conversation = receive_email(store=store, raw=mail(1, files=0)).conversation
+    reply = staff.reply(
+        conversation=conversation, author=owner, text="Korekta faktury.", files=[upload("korekta.pdf", PDF)]
+    )
+    stored = reply.attachments.get().file.name
+    with_time(conversation, NOW - dt.timedelta(days=400))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        purged = purging.purge_expired_attachments(now=NOW)
+
+    assert purged == 1 and not default_storage.exists(stored)
+    assert [(a.filename, a.file.name, a.removed_after_months) for a in reply.attachments.all()] == [
+        ("korekta.pdf", "", 12)
+    ]
+
+
 def test_recent_open_or_kept_forever_attachments_stay(store, other_store, django_capture_on_commit_callbacks):
     keep_months(store, 12)
     recent = conversation_with_files(store, 1, resolved_at=NOW - dt.timedelta(days=300))

@@ -213,3 +213,41 @@ def test_a_reply_waiting_for_its_retry_is_not_sent_early_by_another_task(
     waiting.refresh_from_db()
     assert (waiting.delivery, waiting.attempts) == ("queued", 1)
     assert [m["Message-ID"].strip() for m in smtp_server.messages] == [other.message_id]
+
+
+def test_a_reply_carries_its_files_as_attachments_named_in_any_script(
+    store, agent, smtp_server, task_worker, settings, tmp_path
+):
+    # given an agent's reply with a PDF named in Chinese and a photo named in Polish
+    from .files import PDF, PNG, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    conversation, _first = open_conversation(store, subject="Faktura", message_id="<first@mail.example.pl>")
+    with task_worker.committing():
+        reply = services.reply(
+            conversation=conversation, author=agent, text="Faktura w załączniku.",
+            files=[upload("发票-二〇二六年三月.pdf", PDF), upload("zdjęcie paczki.png", PNG)],
+        )  # fmt: skip
+
+    # when the task sends it
+    assert task_worker.run_ready() == ["sent"]
+
+    # then the mail has its text, its HTML and both files, named as the agent named them
+    [arrived] = smtp_server.received
+    received = arrived.message
+    assert received.get_content_type() == "multipart/mixed"
+    assert received["Message-ID"].strip() == reply.message_id
+    assert received["In-Reply-To"].strip() == "<first@mail.example.pl>"
+    assert received.get_body(("plain",)).get_content().startswith("Faktura w załączniku.")
+    assert "Faktura w załączniku." in received.get_body(("html",)).get_content()
+    files = [
+        (part.get_filename(), part.get_content_type(), part.get_content())
+        for part in received.iter_attachments()
+    ]
+    assert files == [
+        ("发票-二〇二六年三月.pdf", "application/pdf", PDF),
+        ("zdjęcie paczki.png", "image/png", PNG),
+    ]
+    # written as RFC 2231 says (filename*=utf-8''...), which mail clients read, not raw UTF-8
+    assert b"filename*=utf-8''%E5%8F%91%E7%A5%A8" in arrived.raw
+    assert "发票".encode() not in arrived.raw

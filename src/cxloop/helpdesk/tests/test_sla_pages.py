@@ -174,7 +174,7 @@ def test_the_conversation_page_shows_each_target_due_in_the_stores_time_with_bus
         ("First response", 2.0), ("Resolution", 14.0),
     ]  # fmt: skip
     page = response.content.decode()
-    assert '<time datetime="2026-12-07T11:00:00+01:00">Dec 7, 2026, 11:00' in page  # Monday, store time
+    assert '<time class="nowrap" datetime="2026-12-07T11:00:00+01:00">Dec 7, 2026, 11:00' in page  # Monday
     assert "2 hr of business time left" in page
 
 

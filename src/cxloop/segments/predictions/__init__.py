@@ -7,7 +7,10 @@
 Each customer is summarised as (x, t_x, T): x repeat orders (orders after the
 first), t_x the time of the last order and T the time since the first, both
 counted from the first order in one unit (days in cxloop; weeks in the papers),
-and for Gamma-Gamma the mean value of the repeat orders. Customers with the
-same summary are fitted as one row with a weight, so a fit costs the number
-of distinct summaries, not of customers.
+and for Gamma-Gamma the mean value of the repeat orders.
+
+Both fits are Newton's method with the exact Hessian (`newton`): about five
+evaluations of the likelihood, each a few dozen vector operations over the
+customers with a repeat order; whatever depends on one column alone (x, or
+T) is computed once per distinct value (`summaries.value_index`).
 """

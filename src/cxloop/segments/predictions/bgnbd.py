@@ -14,10 +14,12 @@ p ~ Beta(a, b). Equation numbers below are the paper's.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
+from . import newton
+from .bgnbd_objective import Objective as _Objective
 from .errors import FitError
-from .summaries import distinct_rows
+from .summaries import value_index
 from .uncertainty import log_covariance, with_prior
 
 
@@ -75,10 +77,11 @@ def gradient(params: Params, x, t_x, T) -> np.ndarray:
 def fit(
     x, t_x, T, *, penalty: float = 0.0, start: Params | None = None, prior_sd: float | None = None
 ) -> Params:
-    """The maximum-likelihood parameters for these customers, by BFGS on the log-parameters with
-    the exact gradient; with `penalty` > 0 a penalty on the parameters' squares (`lifetimes`'
-    `penalizer_coef`), with `prior_sd` the maximum a posteriori under a weak normal prior on the
-    log-parameters around the start (`uncertainty.with_prior`)."""
+    """The maximum-likelihood parameters for these customers, by Newton's method on the
+    log-parameters with the exact gradient and Hessian (`newton`); with `penalty` > 0 a penalty on
+    the parameters' squares (`lifetimes`' `penalizer_coef`), with `prior_sd` the maximum a
+    posteriori under a weak normal prior on the log-parameters around the start
+    (`uncertainty.with_prior`)."""
     return fit_with_covariance(x, t_x, T, penalty=penalty, start=start, prior_sd=prior_sd, covariance=False)[
         0
     ]
@@ -95,94 +98,96 @@ def fit_with_covariance(
     covariance: bool = True,
 ) -> tuple[Params, np.ndarray | None]:
     """`fit`, and the covariance of the log-parameters (`uncertainty.log_covariance`)."""
-    rows, weights = distinct_rows(x, t_x, T)
-    if len(weights) == 0:
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if len(x) == 0:
         raise FitError("No customers to fit.")
-    objective = _Objective(*rows.T, share=weights / weights.sum(), penalty=penalty)
-    start = start or _start(*rows.T, weights)
+    objective = _Objective(x, t_x, T, penalty=penalty)
+    start = start or _start(x, T)
     guess = np.log([start.r, start.alpha, start.a, start.b])
     if prior_sd is not None:
-        objective = with_prior(objective, guess, prior_sd, weights.sum())
-    result = optimize.minimize(
-        objective, guess, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
-    )
-    if not np.all(np.isfinite(result.x)):
-        raise FitError(f"The BG/NBD fit did not converge: {result.message}")
-    params = Params(*(float(v) for v in np.exp(result.x)))
-    return params, (log_covariance(objective, result.x, weights.sum()) if covariance else None)
+        objective = with_prior(objective, guess, prior_sd, len(x))
+    try:
+        log_params, hessian = newton.minimize(objective, guess)
+    except FitError as error:
+        raise FitError(f"The BG/NBD fit did not converge: {error}") from None
+    params = Params(*(float(v) for v in np.exp(log_params)))
+    return params, (log_covariance(hessian, len(x)) if covariance else None)
 
 
-def _start(x, t_x, T, weights) -> Params:
-    """Where BFGS starts: a gamma of shape 1/2 around the rate the customers ordered at, and a
-    Beta(1, 3) chance of leaving after an order. It halves the iterations of starting from ones."""
-    rate = float(weights @ x) / max(float(weights @ T), 1e-9)
+def _start(x, T) -> Params:
+    """Where the fit starts: a gamma of shape 1/2 around the rate the customers ordered at, and a
+    Beta(1, 3) chance of leaving after an order."""
+    rate = float(x.sum()) / max(float(T.sum()), 1e-9)
     r = 0.5
     return Params(r=r, alpha=r / max(rate, 1e-9), a=1.0, b=3.0)
 
 
-class _Objective:
-    """The mean negative log-likelihood and its gradient in the log-parameters, for BFGS. The terms
-    that depend on x alone (the Gamma, Beta and digamma functions) are computed once per distinct x,
-    a few hundred at most, and spread to the rows; the rows need only logs and exps. Equal to
-    `log_likelihood` and `gradient` (tested)."""
-
-    def __init__(self, x, t_x, T, *, share, penalty):
-        self.x, self.t_x, self.T, self.share, self.penalty = x, t_x, T, share, penalty
-        self.xs, self.at = np.unique(x, return_inverse=True)
-        # T and t_x are whole days in practice: a few hundred values, each log taken once
-        self.Ts, self.at_T = np.unique(T, return_inverse=True)
-        self.txs, self.at_tx = np.unique(t_x, return_inverse=True)
-        self.repeat = x > 0
-
-    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        r, alpha, a, b = values = np.exp(log_params)
-        xs, at, x, repeat, psi = self.xs, self.at, self.x, self.repeat, special.digamma
-        gamma_part = (special.gammaln(r + xs) - special.gammaln(r))[at]
-        beta_part = (special.betaln(a, b + xs) - special.betaln(a, b))[at]
-        with np.errstate(divide="ignore"):
-            left = np.where(xs > 0, np.log(a) - np.log(np.maximum(b + xs - 1, 1e-300)), -np.inf)[at]
-        log_T, log_tx = np.log(alpha + self.Ts)[self.at_T], np.log(alpha + self.txs)[self.at_tx]
-        rx = r + x
-        a3 = -rx * log_T
-        # the second term over the first: -inf without a repeat order; softplus(d) = log(1 + e^d)
-        d = left + rx * (log_T - log_tx)
-        softplus = np.maximum(d, 0) + np.log1p(np.exp(-np.abs(d)))
-        ll = gamma_part + r * np.log(alpha) + beta_part + a3 + softplus
-        w4 = np.exp(d - softplus)  # the second term's share of the likelihood
-        w3 = 1 - w4
-        d_r = (psi(r + xs) - psi(r))[at] + np.log(alpha) - w3 * log_T - w4 * log_tx
-        d_alpha = r / alpha - rx * (w3 / (alpha + self.T) + w4 / (alpha + self.t_x))
-        d_a = (psi(a + b) - psi(a + b + xs))[at] + w4 / a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_x = psi(b + xs) - psi(a + b + xs) - psi(b) + psi(a + b)
-            d_b = per_x[at] - np.where(repeat, w4 / (b + x - 1), 0.0)
-        grad = -np.array([d_r @ self.share, d_alpha @ self.share, d_a @ self.share, d_b @ self.share])
-        value = -float(ll @ self.share) + self.penalty * float(values @ values)
-        return value, (grad + 2 * self.penalty * values) * values  # d/d(log p) = p * d/dp
-
-
 def probability_alive(params: Params, x, t_x, T) -> np.ndarray:
-    """P(still active | x, t_x, T) (eq. 11); 1 for a customer with no repeat order."""
+    """P(still active | x, t_x, T) (eq. 11): 1 / (1 + the odds of having left after the last order),
+    1 for a customer with no repeat order. Each step writes into the result, a million customers'
+    worth of temporaries fewer than the formula written out."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    log_ratio = np.where(
-        x > 0,
-        np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * np.log((alpha + T) / (alpha + t_x)),
-        -np.inf,
-    )
-    return special.expit(-log_ratio)
+    shape = np.broadcast_shapes(x.shape, t_x.shape, T.shape)
+    odds, step = np.empty(shape), np.empty(shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # log odds = log a - log(b + x - 1) + (r + x) log((α + T) / (α + t_x))
+        np.add(alpha, T, out=odds)
+        odds /= np.add(alpha, t_x, out=step)
+        np.log(odds, out=odds)
+        odds *= np.add(x, r, out=step)
+        np.add(x, b - 1, out=step)
+        odds -= np.log(np.maximum(step, 1e-300, out=step), out=step)
+        odds += np.log(a)
+        # No repeat order: odds e^-700, P(alive) 1 exactly. Not -inf: NumPy's exp (and log) of an
+        # infinity takes a slow path, which made the whole function half as slow again (measured).
+        odds = np.where(x > 0, odds, -700.0)
+        np.exp(odds, out=odds)
+        odds += 1
+        return np.divide(1.0, odds, out=odds)
 
 
 def expected_orders(params: Params, t, x, t_x, T) -> np.ndarray:
     """E[orders in the next t | x, t_x, T] (eq. 10). The paper's ((α+T)/(α+T+t))^(r+x)·2F1(r+x, b+x;
     a+b+x-1; z) overflows for long, busy histories; by Euler's transformation it equals
-    (1-z)^(a-1)·2F1(a+b-1-r, a-1; a+b+x-1; z), z = t/(α+T+t), whose parameters do not grow with x."""
-    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    (1-z)^(a-1)·2F1(a+b-1-r, a-1; a+b+x-1; z), z = t/(α+T+t), whose parameters do not grow with x.
+
+    That part depends on x and T alone (for one t), so it is computed once per distinct (x, T) that
+    occurs (in days, 20,034 among the benchmark's million customers) and read back per customer."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     t = np.asarray(t, dtype=float)
+    if t.ndim == 0 and x.ndim == 1 and x.shape == T.shape:
+        orders = _per_pair(lambda xs, Ts: _orders_if_alive(params, t, xs, Ts), x, T)
+    else:
+        orders = _orders_if_alive(params, t, x, T)
+    orders *= probability_alive(params, x, t_x, T)
+    return orders
+
+
+def _orders_if_alive(params: Params, t, x, T) -> np.ndarray:
+    """E[orders in the next t | x, T, still active]: eq. 10 without P(alive)."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
     z = t / (alpha + T + t)
     tail = (1 - z) ** (a - 1) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * (1 - tail) * probability_alive(params, x, t_x, T)
+    return (a + b + x - 1) / (a - 1) * (1 - tail)
+
+
+def _per_pair(function, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """function(x, T) for every row, computed once per distinct (x, T) when the pairs fit a table
+    (x and T whole numbers, as counts and days are), else row by row."""
+    xs, at_x = value_index(x)
+    Ts, at_T = value_index(T)
+    cells = len(xs) * len(Ts)
+    if cells > max(4 * len(x), 1 << 16):
+        return function(x, T)
+    pair = at_x * len(Ts)
+    pair += at_T
+    seen = np.zeros(cells, dtype=bool)
+    seen[pair] = True
+    found = np.flatnonzero(seen)
+    table = np.empty(cells)
+    table[found] = function(xs[found // len(Ts)], Ts[found % len(Ts)])
+    return table.take(pair)
 
 
 def expected_orders_new(params: Params, t) -> np.ndarray:

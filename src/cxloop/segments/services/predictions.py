@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from ..models import CustomerPrediction, PredictionRun
+from ..models import CustomerPrediction, PredictionRun, Segment
 from ..predictions import bgnbd, gamma_gamma
 from ..predictions.bgnbd import FitError
 from ..predictions.groups import rfm_groups, spend_tiers
@@ -87,7 +88,16 @@ def refresh_predictions(store: Store, *, as_of: datetime | None = None) -> Predi
             for i, customer_id in enumerate(data.customer_ids)
         ]
         CustomerPrediction.objects.bulk_create(rows, batch_size=BATCH)
+        transaction.on_commit(partial(_queue_member_refresh, store.pk))
     return run
+
+
+def _queue_member_refresh(store_id: int) -> None:
+    """Segments of predicted fields change with the predictions: their member rows are refreshed now."""
+    from ..tasks import refresh_store_segment_members_task
+
+    if Segment.objects.filter(store_id=store_id).exists():
+        refresh_store_segment_members_task.enqueue(store_id)
 
 
 def holdout_check(store: Store, as_of: datetime, history: float) -> dict:

@@ -4,18 +4,19 @@
     segment = create_segment(store=store, name="Big spenders", query="amount_spent > 100", actor=user)
     count_segment(segment)                                   # member_count now, and today's count kept
 
-A segment's members are whoever its query matches at the moment it is used
-(a survey send, help desk routing, an export), so membership is always
-current; `member_count` is the count when it was last taken and SegmentCount
-keeps one count per store-local day for the history chart. The worker counts
-every segment once a day (`count_all_segments`); saving a segment counts it.
+A segment's members are kept as rows (services.members): saving a segment
+counts it at once and queues the refresh of its rows, and the worker
+refreshes every segment every CXLOOP_SEGMENT_REFRESH_SECONDS, keeping
+`member_count` and the day's SegmentCount (the history chart) from the rows.
+Until the rows are made for the query as it is now (`members_are_current`),
+whoever reads the members gets the query's matches instead (queries).
 Every query is checked (segments.query) before anything is saved: a query that
 cannot be run is a 422 with its position, and changes nothing.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,10 +26,8 @@ from cxloop.core.errors import InvalidInput
 from cxloop.core.textchecks import find_forbidden_character
 
 from ..models import Segment, SegmentCount
-from ..query import SegmentQueryError, count_matching, customers_matching
+from ..query import count_matching, customers_matching
 from ..query.fields import Context
-
-logger = logging.getLogger(__name__)
 
 MAX_SEGMENTS = 200  # per store
 SAMPLE_SIZE = 10
@@ -63,6 +62,7 @@ def create_segment(*, store, name: str, query: str, description: str = "", actor
     )  # fmt: skip
     _save(segment)
     count_segment(segment, now=now)
+    _queue_refresh(segment)
     return segment
 
 
@@ -74,6 +74,7 @@ def update_segment(*, segment: Segment, name: str, query: str, description: str 
     _save(segment)
     if changed:
         count_segment(segment)
+        _queue_refresh(segment)
     return segment
 
 
@@ -95,20 +96,10 @@ def count_segment(segment: Segment, *, now: datetime | None = None) -> int:
     return members
 
 
-def count_all_segments(store) -> int:
-    """Count each of the store's segments (the daily task); how many were counted.
+def _queue_refresh(segment: Segment) -> None:
+    from ..tasks import refresh_segment_members_task
 
-    A segment whose query no longer runs (a field an app stopped offering) is passed over and logged.
-    """
-    counted = 0
-    for segment in Segment.objects.filter(store=store).order_by("pk"):
-        try:
-            count_segment(segment)
-        except SegmentQueryError:
-            logger.warning("Segment %s no longer runs: not counted", segment.pk)
-            continue
-        counted += 1
-    return counted
+    transaction.on_commit(partial(refresh_segment_members_task.enqueue, segment.pk))
 
 
 def _save(segment: Segment) -> None:

@@ -65,6 +65,26 @@ def test_gamma_gamma_on_cdnow_gives_the_published_parameters(cdnow):
     assert [params.p, params.q, params.v] == pytest.approx([theirs["p"], theirs["q"], theirs["v"]], rel=1e-4)
 
 
+@pytest.mark.parametrize(
+    "start",
+    [(1.0, 1.0, 1.0, 1.0), (100.0, 0.01, 50.0, 0.01), (0.01, 1000.0, 0.01, 100.0), (3.0, 40.0, 0.1, 20.0)],
+)
+def test_newtons_method_finds_the_same_maximum_from_far_away(cdnow, start):
+    """Far from the maximum the Hessian is not positive definite and full steps overshoot: the
+    shifted Hessian and the shortened steps still lead to the one maximum."""
+    x, t_x, T, m = cdnow
+    near = bgnbd.fit(x, t_x, T)
+    near_value = gamma_gamma.fit(x, m)
+
+    far = bgnbd.fit(x, t_x, T, start=bgnbd.Params(*start))
+    far_value = gamma_gamma.fit(x, m, start=gamma_gamma.Params(*start[1:]))
+
+    assert [far.r, far.alpha, far.a, far.b] == pytest.approx([near.r, near.alpha, near.a, near.b], rel=1e-9)
+    assert [far_value.p, far_value.q, far_value.v] == pytest.approx(
+        [near_value.p, near_value.q, near_value.v], rel=1e-9
+    )
+
+
 def test_the_predictions_equal_lifetimes_formulas_for_every_cdnow_customer(cdnow):
     x, t_x, T, m = cdnow
     theirs = BetaGeoFitter().fit(x, t_x, T)
@@ -98,7 +118,7 @@ def test_the_bgnbd_likelihood_predicts_cdnows_aggregate_repeat_orders(cdnow):
     assert expected == pytest.approx(2457, rel=0.02)
 
 
-def test_customers_with_one_summary_fit_as_one_weighted_row(cdnow):
+def test_every_customer_counted_twice_changes_no_estimate(cdnow):
     x, t_x, T, _m = cdnow
     doubled = bgnbd.fit(np.tile(x, 2), np.tile(t_x, 2), np.tile(T, 2))
 
@@ -141,56 +161,73 @@ def test_the_modules_examples_hold(module):
 @pytest.mark.parametrize(
     "log_params", [np.log([0.243, 4.414, 0.793, 2.426]), np.array([0.3, -1.0, 1.2, -0.4])]
 )
-def test_the_bgnbd_objective_is_the_likelihood_and_its_gradient_the_derivative(cdnow, log_params):
-    from scipy import optimize
-
+def test_the_bgnbd_objective_is_the_likelihood_with_its_derivatives(cdnow, log_params):
     x, t_x, T, _m = cdnow
-    share = np.full(len(x), 1 / len(x))
-    objective = bgnbd._Objective(x, t_x, T, share=share, penalty=0.0)
+    objective = bgnbd._Objective(x, t_x, T, penalty=0.0)
     params = bgnbd.Params(*np.exp(log_params))
 
-    value, grad = objective(log_params)
+    value, grad, hessian = objective(log_params)
 
     assert value == pytest.approx(-bgnbd.log_likelihood(params, x, t_x, T).mean(), rel=1e-12)
-    assert grad == pytest.approx(-(bgnbd.gradient(params, x, t_x, T) @ share) * np.exp(log_params), rel=1e-9)
-    numeric = optimize.approx_fprime(log_params, lambda p: objective(p)[0], 1e-7)
-    assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+    exact = -bgnbd.gradient(params, x, t_x, T).mean(axis=1) * np.exp(log_params)
+    assert grad == pytest.approx(exact, rel=1e-9)
+    assert grad == pytest.approx(numeric_gradient(objective, log_params), rel=1e-4, abs=1e-6)
+    assert hessian == pytest.approx(numeric_hessian(objective, log_params), rel=1e-5, abs=1e-7)
 
 
 @pytest.mark.parametrize("log_params", [np.log([6.25, 3.74, 15.44]), np.array([0.5, 2.0, 1.0])])
-def test_the_gamma_gamma_objective_is_the_likelihood_and_its_gradient_the_derivative(cdnow, log_params):
-    from scipy import optimize
-
+def test_the_gamma_gamma_objective_is_the_likelihood_with_its_derivatives(cdnow, log_params):
     x, _t_x, _T, m = cdnow
     x, m = x[x > 0], m[x > 0]
-    share = np.full(len(x), 1 / len(x))
-    objective = gamma_gamma._Objective(x, m, share=share, penalty=0.0)
+    objective = gamma_gamma._Objective(x, m, penalty=0.0)
     params = gamma_gamma.Params(*np.exp(log_params))
 
-    value, grad = objective(log_params)
+    value, grad, hessian = objective(log_params)
 
     assert value == pytest.approx(-gamma_gamma.log_likelihood(params, x, m).mean(), rel=1e-12)
-    assert grad == pytest.approx(-(gamma_gamma.gradient(params, x, m) @ share) * np.exp(log_params), rel=1e-9)
-    numeric = optimize.approx_fprime(log_params, lambda p: objective(p)[0], 1e-7)
-    assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+    exact = -gamma_gamma.gradient(params, x, m).mean(axis=1) * np.exp(log_params)
+    assert grad == pytest.approx(exact, rel=1e-9)
+    assert grad == pytest.approx(numeric_gradient(objective, log_params), rel=1e-4, abs=1e-6)
+    assert hessian == pytest.approx(numeric_hessian(objective, log_params), rel=1e-5, abs=1e-7)
 
 
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 50), st.integers(0, 3000), st.integers(0, 3000)), min_size=1, max_size=60
-    )
-)
-def test_distinct_rows_count_every_customer_once(rows):
-    from cxloop.segments.predictions.summaries import distinct_rows
+@pytest.mark.parametrize("module", [bgnbd, gamma_gamma])
+def test_a_penalty_adds_its_value_and_derivatives(cdnow, module):
+    x, t_x, T, m = cdnow
+    columns = (x, t_x, T) if module is bgnbd else (x[x > 0], m[x > 0])
+    log_params = np.log([0.5, 3.0, 1.0, 2.0])[: 4 if module is bgnbd else 3]
+    plain, penalised = module._Objective(*columns, penalty=0.0), module._Objective(*columns, penalty=0.1)
+    squares = np.exp(2 * log_params)
 
-    table = np.array(rows, dtype=float)
-    found, counts = distinct_rows(*table.T)
+    value, grad, hessian = penalised(log_params)
 
-    assert counts.sum() == len(rows)
-    assert sorted(map(tuple, found.tolist())) == sorted(set(map(tuple, table.tolist())))
-    pairs, pair_counts = distinct_rows(table[:, 0] + 0.5, table[:, 1])  # not whole: the complex key
-    assert pair_counts.sum() == len(rows)
-    assert sorted(map(tuple, pairs.tolist())) == sorted({(x + 0.5, t) for x, t, _T in rows})
+    assert value == pytest.approx(plain(log_params)[0] + 0.1 * squares.sum(), rel=1e-12)
+    assert grad == pytest.approx(plain(log_params)[1] + 0.2 * squares, rel=1e-12)
+    assert hessian == pytest.approx(numeric_hessian(penalised, log_params), rel=1e-5, abs=1e-7)
+
+
+def numeric_gradient(objective, log_params):
+    from scipy import optimize
+
+    return optimize.approx_fprime(log_params, lambda p: objective(p)[0], 1e-7)
+
+
+def numeric_hessian(objective, log_params, step=1e-6):
+    """Central differences of the exact gradient."""
+    columns = [
+        (objective(log_params + step * e)[1] - objective(log_params - step * e)[1]) / (2 * step)
+        for e in np.eye(len(log_params))
+    ]
+    return np.array(columns).T
+
+
+@given(st.lists(st.one_of(st.integers(0, 20_000), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1))
+def test_a_value_index_reads_back_every_value(column):
+    from cxloop.segments.predictions.summaries import value_index
+
+    values, at = value_index(column)
+
+    assert values[at].tolist() == [float(v) for v in column]
 
 
 def test_the_laplace_standard_errors_on_cdnow_equal_lifetimes(cdnow):

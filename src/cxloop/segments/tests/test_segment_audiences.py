@@ -52,3 +52,20 @@ def test_the_send_page_offers_the_stores_segments_and_counts_one(staff_client, s
     html = page.content.decode()
     assert "Klienci VIP" in html and "Not ours" not in html
     assert "3 customers" in html
+
+
+def test_a_send_reads_the_segments_rows_once_made_and_the_querys_matches_after_an_edit(store, tagged):
+    from cxloop.segments.services.members import refresh_members
+    from cxloop.segments.services.segments import update_segment
+
+    survey = make_survey(store)
+    segment = create_segment(store=store, name="VIP", query="customer_tags CONTAINS 'vip'")
+    refresh_members(segment)
+    late = make_customer(store, email="late@example.pl", tags=["vip"])  # no refresh has seen them yet
+
+    by_rows = list_filter_customers(survey, {"segment": str(segment.pk)})
+    update_segment(segment=segment, name="VIP", query="customer_tags CONTAINS 'VIP' AND amount_spent >= 0")
+    after_edit = list_filter_customers(survey, {"segment": str(segment.pk)})
+
+    assert sorted(by_rows.values_list("email", flat=True)) == [c.email for c in tagged]
+    assert late.email in set(after_edit.values_list("email", flat=True)) and after_edit.count() == 4

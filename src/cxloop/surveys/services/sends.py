@@ -36,15 +36,16 @@ FILTER_KEYS = ("search", "consent", "has_orders", "segment")
 def list_filter_customers(survey: Survey, filters: dict) -> QuerySet[Customer]:
     """The customers a filter send reaches, in id order (the order a send walks them).
 
-    `segment` (a saved segment's id) narrows to its members as its query picks them when each batch
-    is read; a segment deleted meanwhile reaches nobody more (never everybody).
+    `segment` (a saved segment's id) narrows to its members as each batch is read: its member rows
+    (kept current by the worker), or its query's matches while the rows catch up with an edit; a
+    segment deleted meanwhile reaches nobody more (never everybody).
     """
     filters = {key: str(filters.get(key) or "") for key in FILTER_KEYS}
     segment_id = filters.pop("segment")
     customers = commerce_queries.list_customers(survey.store, **filters).order_by("pk")
     if segment_id:
         from cxloop.segments.models import Segment
-        from cxloop.segments.query import customers_matching
+        from cxloop.segments.queries import segment_member_ids
 
         segment = (
             Segment.objects.filter(store=survey.store, pk=int(segment_id)).first()
@@ -53,7 +54,7 @@ def list_filter_customers(survey: Survey, filters: dict) -> QuerySet[Customer]:
         )
         if segment is None:
             return customers.none()
-        customers = customers.filter(pk__in=customers_matching(survey.store, segment.query).values("pk"))
+        customers = customers.filter(pk__in=segment_member_ids(segment))
     return customers
 
 

@@ -129,9 +129,10 @@
     } catch (e) { /* no sound: the page still updates */ }
   }
 
-  var reply = document.getElementById("reply-text");
-  if (reply && conversation !== null) {
-    reply.addEventListener("input", function () {
+  // Listened to on the document: the reply form is drawn anew when a reply is refused (reply-files.js).
+  if (document.getElementById("reply-text") && conversation !== null) {
+    document.addEventListener("input", function (event) {
+      if (!event.target || event.target.id !== "reply-text") { return; }
       var now = Date.now();
       if (!socket || socket.readyState !== 1) {
         typingWaits = true; // told as soon as the socket is open (the page may have just loaded)

@@ -10,12 +10,15 @@
  * chat (a signed visitor token kept in localStorage, so it survives navigation and reloads),
  * speaks over a WebSocket, and falls back to long polling where the socket cannot open. Every
  * message has a client id: one sent again after a drop is stored once, and messages are shown
- * once by their id. Text from anyone is set as text, never as HTML.
+ * once by their id. The store's own lines ("You are being transferred to a colleague") come
+ * among the messages with ids of their own ("n3"), so a reload or a poll shows each once too.
+ * Text from anyone is set as text, never as HTML.
  *
  * A shopper may send an image or a PDF (the clip button): it is uploaded over HTTP with its own
- * client id, retried after a drop and stored once. A file in the chat is shown as its name and
- * size; the widget fetches it with the visitor's token (a plain link could not carry it) and
- * shows an image as a thumbnail only when the server served it as a raster image type.
+ * client id, retried after a drop and stored once. A file in the chat, the shopper's or one an
+ * agent attached to a reply, is shown as its name and size; the widget fetches it with the
+ * visitor's token (a plain link could not carry it) and shows an image as a thumbnail only when
+ * the server served it as a raster image type.
  */
 (function (window, document) {
   "use strict";
@@ -42,7 +45,7 @@
 
   var S = {}; // the server's strings, in the visitor's language
   var IMAGES = { "image/png": 1, "image/jpeg": 1, "image/gif": 1, "image/webp": 1 };
-  var state = { token: "", lastId: 0, shown: {}, outbox: [], socket: null, polling: false, tries: 0,
+  var state = { token: "", lastId: 0, lastNotice: 0, shown: {}, outbox: [], socket: null, polling: false, tries: 0,
                 opened: false, started: false, socketEverOpened: false, asked: false, files: {} };
 
   function language(code) {
@@ -123,6 +126,7 @@
     ".visitor{align-items:flex-end}.visitor .bubble{background:#1f4e79;color:#fff}",
     ".agent .bubble,.bot .bubble{background:#eef1f5}",
     ".meta{font-size:11px;color:#666;margin:2px 4px}",
+    ".system{align-items:center;text-align:center}",
     ".pending .bubble{opacity:.6}",
     ".cards{display:flex;flex-direction:column;gap:6px;width:100%}",
     ".card{border:1px solid #d6dbe1;border-radius:8px;padding:8px;background:#fff}",
@@ -330,14 +334,15 @@
   }
 
   function connect() {
-    if (state.polling || !window.WebSocket) { return poll(); }
+    if (!window.WebSocket) { state.polling = true; } // then messages are sent over HTTP too (flush)
+    if (state.polling) { return poll(); }
     var socket;
-    try { socket = new WebSocket(state.socketUrl); } catch (e) { return poll(); }
+    try { socket = new WebSocket(state.socketUrl); } catch (e) { state.polling = true; return poll(); }
     state.socket = socket;
     socket.onopen = function () {
       state.socketEverOpened = true;
       state.tries = 0;
-      socket.send(JSON.stringify({ type: "hello", token: state.token, after: state.lastId }));
+      socket.send(JSON.stringify({ type: "hello", token: state.token, after: state.lastId, notices: state.lastNotice }));
     };
     socket.onmessage = function (event) {
       var frame;
@@ -373,8 +378,6 @@
       state.typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
     } else if (frame.type === "error" && frame.client_id) {
       failed(frame.client_id, frame.detail);
-    } else if (frame.type === "notice") {
-      systemLine(frame.text);
     }
   }
 
@@ -386,13 +389,14 @@
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
     live.textContent = text;
+    return item;
   }
 
   function poll() {
     if (state.pollRunning) { return; }
     state.pollRunning = true;
     (function next() {
-      call("messages?after=" + state.lastId + "&wait=25", null, "GET").then(function (data) {
+      call("messages?after=" + state.lastId + "&notices=" + state.lastNotice + "&wait=25", null, "GET").then(function (data) {
         note.hidden = !state.offline;
         state.tries = 0;
         data.messages.forEach(show);
@@ -414,6 +418,10 @@
     var pending = message.client_id && root.querySelector ? log.querySelector("[data-cid='" + cssId(message.client_id) + "']") : null;
     if (pending) { delivered(message.client_id, message); return; }
     if (message.id) { state.shown[message.id] = true; }
+    if (message.from === "system") { // a stored line from the store: {id: "n3", notice: 3, text}
+      if (message.notice > state.lastNotice) { state.lastNotice = message.notice; }
+      return systemLine(message.text);
+    }
     if (typeof message.id === "number" && message.id > state.lastId) { state.lastId = message.id; }
     var item = el("li", { "class": message.from });
     if (message.client_id) { item.setAttribute("data-cid", message.client_id); }
@@ -421,7 +429,8 @@
     files(item, message);
     if (message.from === "agent") {
       item.appendChild(el("div", { "class": "meta" }, message.name || S.staff || ""));
-      live.textContent = (message.name || S.staff || "") + ": " + message.text;
+      live.textContent = (message.name || S.staff || "") + ": " + [message.text].concat(
+        (message.attachments || []).map(function (file) { return file.name; })).filter(Boolean).join(", ");
       typing.textContent = "";
     }
     log.appendChild(item);
