@@ -101,7 +101,8 @@ SQL = {
         FROM flagged""",
     "support_contacts": """
         SELECT count(*) AS conversations, count(DISTINCT customer_id) AS customers FROM conversations
-        WHERE store_id = $store AND created_at >= $since AND created_at < $until""",
+        WHERE store_id = $store AND created_at >= $since AND created_at < $until
+          AND merged_into_id IS NULL""",
 }
 
 
