@@ -6,18 +6,20 @@ empty), then these processes, each with the run's CXLOOP_VAR_DIR,
 CXLOOP_WAREHOUSE_PATH and DATABASE_URL:
 
 - `lag-sync`: `sync_warehouse()` back to back, or every N seconds as the
-  worker's periodic task does; after each, the events watermark it committed
-  (sync_state) and the wall-clock time it returned (after its last commit);
+  worker's periodic task does; after each, the newest event id it had copied
+  (sync_state: the events watermark, or its newest checkpoint: the watermark
+  itself is the safe start of the next sync, OVERLAP or more behind) and the
+  wall-clock time it returned (after its last commit);
 - `lag-ingest` (--writers of them, started together): `parse_events` and
   `record_events` on batches of --batch storefront events, paced to
   --rate events/s in all, for --seconds;
 - `lag-final`: one more sync after the overlap has passed, the check that the
   warehouse holds every event of the source, and the lag computed from the
-  source's received_at of the events around each watermark:
+  source's received_at of the events around each newest id copied:
 
   lag(t), every second t of the ingest = t - received_at of the oldest event
   the source held at t that the warehouse did not (the first id after the
-  watermark of the last sync committed by t); 0 when it held them all.
+  newest id copied by the last sync committed by t); 0 when it held them all.
   freshness of a sync = its commit time - received_at of the newest event it copied.
 """
 
@@ -209,11 +211,12 @@ def _sync_loop(config: dict) -> dict:
         committed = time.time()
         cpu = time.process_time() - cpu
         with reading() as con:
-            watermark = con.execute(
-                "SELECT watermark_id FROM sync_state WHERE table_name = 'events'"
-            ).fetchall()[0][0]
+            watermark, history = con.execute(
+                "SELECT watermark_id, history FROM sync_state WHERE table_name = 'events'"
+            ).fetchall()[0]
+        copied_to = max([watermark or 0, *(seen for _at, seen in json.loads(history or "[]"))])
         syncs.append({"began": began, "committed": committed, "seconds": result.seconds, "cpu": cpu,
-                      "copied": result.copied, "watermark": watermark,
+                      "copied": result.copied, "watermark": watermark, "copied_to": copied_to,
                       "after": time.time() - committed})  # fmt: skip
     return {"syncs": syncs}
 
@@ -267,8 +270,8 @@ def _final(config: dict) -> dict:
     from cxloop.commerce.models import Event
 
     syncs = json.loads(Path(config["syncs"]).read_text())["syncs"]
-    for sync in syncs:  # a sync before the first event leaves no watermark
-        sync["watermark"] = sync["watermark"] or config["base_id"]
+    for sync in syncs:  # a sync before the first event leaves none
+        sync["copied_to"] = sync["copied_to"] or config["base_id"]
     ingests = [json.loads(Path(p).read_text()) for p in config["ingests"]]
     base = config["base_id"]
     source = Event.objects.filter(id__gt=base).count()
@@ -287,7 +290,7 @@ def _final(config: dict) -> dict:
     busy = sum(s["seconds"] for s in after_start)
     # The syncs committed during the ingest (or, if none, the one after it).
     window = [s for s in after_start if s["committed"] <= ended + 1] or after_start[:1]
-    freshness = [s["committed"] - _received(s["watermark"]) for s in window if s["watermark"] > base]
+    freshness = [s["committed"] - _received(s["copied_to"]) for s in window if s["copied_to"] > base]
     return {
         "ingested": ingested, "ingest_seconds": ended - started,
         "achieved_rate": ingested / (ended - started),
@@ -300,7 +303,7 @@ def _final(config: dict) -> dict:
         "watermark_read_s": _stats([s["after"] for s in window]),
         "lag_s": _stats(lags, scale=1), "freshness_s": _stats(freshness, scale=1),
         "lag_goal_met": bool(lags) and max(lags) <= LAG_GOAL_SECONDS,
-        "sync_log": [{k: s[k] for k in ("began", "committed", "seconds", "copied", "watermark")}
+        "sync_log": [{k: s[k] for k in ("began", "committed", "seconds", "copied", "watermark", "copied_to")}
                      for s in syncs],
     }  # fmt: skip
 
@@ -316,10 +319,10 @@ def _lag_samples(syncs: list[dict], base: int, started: float, ended: float) -> 
     from cxloop.commerce.models import Event
 
     first_after = {}
-    for watermark in {base, *(s["watermark"] for s in syncs)}:
-        row = Event.objects.filter(id__gt=watermark).order_by("id").values_list("received_at").first()
-        first_after[watermark] = row[0].timestamp() if row else math.inf
-    committed = sorted((s["committed"], s["watermark"]) for s in syncs)
+    for copied_to in {base, *(s["copied_to"] for s in syncs)}:
+        row = Event.objects.filter(id__gt=copied_to).order_by("id").values_list("received_at").first()
+        first_after[copied_to] = row[0].timestamp() if row else math.inf
+    committed = sorted((s["committed"], s["copied_to"]) for s in syncs)
     samples, at, latest = [], math.ceil(started), base
     index = 0
     while at <= ended:
@@ -397,7 +400,39 @@ def _time_first_sync(config: dict) -> dict:
         idle.append(time.perf_counter() - began)
     return {"seconds": seconds, "cpu_s": cpu, "copied": result.copied,
             "rows_per_s": sum(result.copied.values()) / seconds, "max_rss_mb": usage.ru_maxrss / 1024,
-            "warehouse_bytes": warehouse_path().stat().st_size, "idle_sync_s": idle}  # fmt: skip
+            "warehouse_bytes": warehouse_path().stat().st_size, "idle_sync_s": idle,
+            "rollups_differ": _rollups_differ()}  # fmt: skip
+
+
+ROLLUP_COLUMNS = {
+    "customer_orders": "store_id, customer_id, first_order_at, first_order_id, second_order_at",
+    "session_days": "store_id, day_start, session_key, steps",
+}
+
+
+def _rollups_differ() -> dict:
+    """Per rollup, the rows the sync kept chunk by chunk that a build from all the copied rows at once
+    (rollups.prepare, as for a warehouse made before them) has not, and the other way round."""
+    from cxloop.analytics import rollups
+    from cxloop.analytics.warehouse import writing
+    from cxloop.core.models import Store
+
+    zones = {pk: rollups.zone_of(name) for pk, name in Store.objects.values_list("pk", "timezone")}
+    with writing() as con:
+        for name in ROLLUP_COLUMNS:
+            con.execute(f"CREATE TEMP TABLE kept_{name} AS SELECT * FROM {name}")
+        con.execute("DROP TABLE customer_orders")
+        con.execute("DELETE FROM rollup_zones")  # every store's days cut again
+        rollups.prepare(con, zones)
+        differ = {}
+        for name, columns in ROLLUP_COLUMNS.items():
+            differ[name] = sum(
+                con.execute(
+                    f"SELECT count(*) FROM (SELECT {columns} FROM {a} EXCEPT ALL SELECT {columns} FROM {b})"
+                ).fetchall()[0][0]
+                for a, b in ((name, f"kept_{name}"), (f"kept_{name}", name))
+            )
+    return differ
 
 
 # -- printing --------------------------------------------------------------------------------------
@@ -418,8 +453,8 @@ def _print_first_sync(r: dict) -> None:
     sync = r["sync"]
     print(f"   first full sync: {sync['seconds']:.1f} s for {sum(sync['copied'].values()):,} rows "
           f"({sync['rows_per_s']:,.0f} rows/s, CPU {sync['cpu_s']:.0f} s; {sync['copied']}); then a sync "
-          f"with nothing new: {', '.join(f'{s:.2f}' for s in sync['idle_sync_s'])} s",
-          flush=True)  # fmt: skip
+          f"with nothing new: {', '.join(f'{s:.2f}' for s in sync['idle_sync_s'])} s; rows of the rollups "
+          f"unlike a build at once: {sync['rollups_differ']}", flush=True)  # fmt: skip
 
 
 def print_results(lag: dict) -> None:

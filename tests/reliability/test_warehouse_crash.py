@@ -89,5 +89,9 @@ def sync_killing_a_worker_mid_way(installation):
     con = duckdb.connect(str(path), read_only=True)
     try:
         assert con.execute("SELECT count(DISTINCT id), min(id) > 0 FROM events").fetchone() == (EVENTS, True)
+        # the rollup kept with the copies: each session (five page views, one day) once, as page viewed
+        sessions = con.execute("SELECT count(*), count(DISTINCT session_key), min(steps), max(steps) "
+                               "FROM session_days").fetchall()  # fmt: skip
+        assert sessions == [(EVENTS // 5, EVENTS // 5, 1, 1)]
     finally:
         con.close()

@@ -9,6 +9,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from cxloop.commerce.personal_data import register_personal_data
         from cxloop.commerce.services.events import register_linked_listener
+        from cxloop.commerce.services.orders import register_removed_listener
 
         from . import erasure
 
@@ -18,3 +19,5 @@ class AnalyticsConfig(AppConfig):
         )
         # A visitor identified later: their earlier events in the warehouse become theirs too.
         register_linked_listener(erasure.link_visitor)
+        # A platform's deleted order leaves it too, and the rollups made of it (analytics.rollups).
+        register_removed_listener(erasure.remove_order)

@@ -2,7 +2,7 @@
 
 from cxloop.commerce.models import Event
 
-from .models import WarehouseErasure, WarehouseLink
+from .models import WarehouseDeletion, WarehouseErasure, WarehouseLink
 
 
 def erase_person(*, store, customer=None, emails=()) -> None:
@@ -27,3 +27,8 @@ def link_visitor(store, anonymous_id: str, customer_id: int) -> None:
 
 def erase_store(*, store) -> None:
     WarehouseErasure.objects.create(store=store, customer_id=None)
+
+
+def remove_order(store, order_id: int) -> None:
+    """The hook of commerce's remove_order: the next sync deletes the warehouse's copy."""
+    WarehouseDeletion.objects.create(store=store, table="orders", row_id=order_id)

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis import _
+from ibis.common.exceptions import TableNotFound
 from ibis.expr import types as ir
 
 FUNNEL_STEPS = ("page_view", "product_view", "add_to_cart", "checkout_started", "order_placed")
@@ -38,19 +40,37 @@ class Tables:
     conversations: ir.Table | None = None  # the help desk's (analytics.sources)
     messages: ir.Table | None = None  # per message of a conversation: its kind, channel and time
     conversation_tags: ir.Table | None = None  # (conversation_id, tag_id)
+    # The tables the sync keeps beside its copies (analytics.rollups); None: worked out from the above.
+    customer_orders: ir.Table | None = None
+    session_days: ir.Table | None = None
+    engine: str = ""  # the backend's name ("duckdb", "postgres", "pyspark"): a few functions differ
+
+    @property
+    def shape(self) -> tuple:
+        """What a metric's compiled SQL depends on besides its arguments: the engine and every table's
+        schema (reports caches the SQL by it)."""
+        tables = (self.orders, self.customers, self.events, self.responses, self.referrer_hosts,
+                  self.conversations, self.messages, self.conversation_tags, self.customer_orders,
+                  self.session_days)  # fmt: skip
+        return (self.engine, *(None if table is None else table.schema() for table in tables))
 
 
 WAREHOUSE_TABLES = (
     "orders", "customers", "events", "responses", "conversations", "messages", "conversation_tags",
 )  # fmt: skip
+ROLLUP_TABLES = ("customer_orders", "session_days")
 
 
 def warehouse_tables(backend) -> Tables:
-    orders, customers, events, responses, conversations = map(backend.table, WAREHOUSE_TABLES[:5])
+    found = _tables(backend, WAREHOUSE_TABLES + ROLLUP_TABLES)
+    missing = [name for name in WAREHOUSE_TABLES[:5] if name not in found]
+    if missing:
+        raise TableNotFound(missing[0])
+    orders, customers, events, responses, conversations = (found[name] for name in WAREHOUSE_TABLES[:5])
     # A warehouse made by an earlier version gets them at its next sync (analytics.warehouse), with the
     # conversations' merged_into_id: until then, there are none.
     recent = "merged_into_id" in conversations.columns
-    messages, tags = (backend.table(name) if recent else None for name in WAREHOUSE_TABLES[5:])
+    messages, tags = (found.get(name) if recent else None for name in WAREHOUSE_TABLES[5:])
     added = {  # columns a warehouse made by an earlier version lacks until its next sync
         "source": ibis.null("string"), "referred": ibis.literal(False), "path": ibis.null("string"),
         "amount": ibis.null("decimal(18, 2)"),
@@ -62,10 +82,37 @@ def warehouse_tables(backend) -> Tables:
         orders = orders.mutate(referred=ibis.literal(False))
     if "merged_into_id" not in conversations.columns:
         conversations = conversations.mutate(merged_into_id=ibis.null("int64"))
+    # a warehouse made by an earlier version has the rollups after its next sync
+    rollups = {name: found[name] for name in ROLLUP_TABLES if name in found}
     return Tables(
         orders, customers, events, responses, conversations=conversations, messages=messages,
-        conversation_tags=tags,
+        conversation_tags=tags, engine=backend.name, **rollups,
     )  # fmt: skip
+
+
+def _tables(backend, names: tuple[str, ...]) -> dict[str, ir.Table]:
+    """The tables of `names` the backend has. On DuckDB from one read of its catalog, as tables bound by
+    name (a schema read per table took 2-8 ms each on every report); elsewhere one by one."""
+    if backend.name != "duckdb":
+        found = {}
+        for name in names:
+            try:
+                found[name] = backend.table(name)
+            except TableNotFound:
+                pass
+        return found
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    rows = backend.con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND list_contains(?, table_name) "
+        "ORDER BY table_name, column_index",
+        [list(names)],
+    ).fetchall()
+    columns: dict[str, dict] = {}
+    for table, column, kind in rows:
+        columns.setdefault(table, {})[column] = DuckDBType.from_string(kind)
+    return {name: ibis.table(ibis.schema(found), name=name) for name, found in columns.items()}
 
 
 def database_tables(backend) -> Tables:
@@ -113,6 +160,7 @@ def database_tables(backend) -> Tables:
             automatic=_.auto_submitted | _.bounce,
         ),
         conversation_tags=_database_conversation_tags(backend),
+        engine=backend.name,
     )
 
 
@@ -231,11 +279,40 @@ def first_orders(t: Tables, store_id: int) -> ir.Table:
     return orders.group_by("customer_id").aggregate(first_order_at=_.created_at.min(), orders_ever=_.count())
 
 
+def customer_orders(orders: ir.Table) -> ir.Table:
+    """Each customer's first and second order, over their orders not cancelled by (time, id): (store_id,
+    customer_id, first_order_at, first_order_id, second_order_at); second_order_at is null for one
+    order, and equal to first_order_at for two placed at the same instant.
+
+    The sync keeps this table in the warehouse, computing it again for the customers of every chunk of
+    orders it copies (analytics.rollups); an engine without it works it out from the orders. (Two
+    aggregates and a join: a window over the orders by (time, id) took half as long again.)"""
+    placed = orders.filter(orders.cancelled_at.isnull(), orders.customer_id.notnull())
+    firsts = placed.group_by(["store_id", "customer_id"]).aggregate(first_order_at=_.created_at.min())
+    joined = placed.join(firsts, ["store_id", "customer_id"])
+    at_first = joined.created_at == joined.first_order_at
+    per = joined.group_by(["store_id", "customer_id", "first_order_at"]).aggregate(
+        first_order_id=_.id.min(where=at_first), at_first=_.count(where=at_first),
+        later=_.created_at.min(where=~at_first),
+    )  # fmt: skip
+    return per.select(
+        "store_id", "customer_id", "first_order_at", "first_order_id",
+        second_order_at=ibis.ifelse(per.at_first > 1, per.first_order_at, per.later),
+    )  # fmt: skip
+
+
+def _customer_orders(t: Tables, store_id: int) -> ir.Table:
+    """The store's rows of customer_orders: the kept table, else worked out from the orders."""
+    if t.customer_orders is not None:
+        return t.customer_orders.filter(t.customer_orders.store_id == store_id)
+    return customer_orders(t.orders.filter(t.orders.store_id == store_id))
+
+
 def customer_mix(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """One row: customers who ordered in the period, how many were new, their orders and net each side."""
     orders = _placed(t, store_id)
     orders = orders.filter(_within(orders.created_at, since, until), orders.customer_id.notnull())
-    firsts = first_orders(t, store_id)
+    firsts = _customer_orders(t, store_id).select("customer_id", "first_order_at")
     joined = orders.join(firsts, "customer_id")
     joined = joined.mutate(
         is_new=joined.first_order_at >= ibis.literal(since), net=joined.total - joined.refunded_amount
@@ -251,25 +328,47 @@ def customer_mix(t: Tables, store_id: int, since: datetime, until: datetime) -> 
 
 
 def repeat_customers(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
-    """One row: customers who ordered in the period, and how many had ordered twice or more by its end."""
+    """One row: customers who ordered in the period, and how many had ordered twice or more by its end
+    (their second order, not cancelled, before it)."""
     orders = _placed(t, store_id)
-    orders = orders.filter(orders.customer_id.notnull(), orders.created_at < ibis.literal(until))
-    per_customer = orders.group_by("customer_id").aggregate(
-        orders_by_end=_.count(),
-        in_period=_.count(where=_.created_at >= ibis.literal(since)),
+    orders = orders.filter(_within(orders.created_at, since, until), orders.customer_id.notnull())
+    buyers = orders.select("customer_id").distinct()
+    seconds = _customer_orders(t, store_id).select("customer_id", "second_order_at")
+    joined = buyers.join(seconds, "customer_id")
+    return joined.aggregate(
+        buyers=_.count(), repeat_buyers=_.count(where=_.second_order_at < ibis.literal(until))
     )
-    buyers = per_customer.filter(per_customer.in_period > 0)
-    return buyers.aggregate(buyers=_.count(), repeat_buyers=_.count(where=_.orders_by_end >= 2))
+
+
+def step_bit(step: str) -> int:
+    """A funnel step's bit in session_days.steps (analytics.rollups)."""
+    return 1 << FUNNEL_STEPS.index(step)
 
 
 def funnel(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
-    """One row per step of FUNNEL_STEPS: the sessions in the period that reached it."""
-    events = t.events
-    events = events.filter(
-        events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != "",
-        events.type.isin(FUNNEL_STEPS),
-    )  # fmt: skip
-    return events.group_by("type").aggregate(sessions=_.session_id.nunique())
+    """One row, a column per step of FUNNEL_STEPS: the sessions in the period that reached it.
+
+    From session_days when the engine keeps it: a session's steps of each of the store's days ORed
+    over the period's days. A period is whole days of the store (reports.period_bounds), so that is
+    the same count as from its events."""
+    if t.session_days is None:
+        events = t.events
+        events = events.filter(
+            events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != "",
+            events.type.isin(FUNNEL_STEPS),
+        )  # fmt: skip
+        return events.aggregate(**{step: _.session_id.nunique(where=_.type == step) for step in FUNNEL_STEPS})
+    days = t.session_days
+    days = days.filter(days.store_id == store_id, _within(days.day_start, since, until))
+    if t.engine == "pyspark":  # Ibis has no bit_or for Spark: each step's bit, by max
+        sessions = days.group_by("session_key").aggregate(
+            **{step: (_.steps & step_bit(step)).max() for step in FUNNEL_STEPS}
+        )
+        return sessions.aggregate(**{step: _.count(where=_[step] != 0) for step in FUNNEL_STEPS})
+    sessions = days.group_by("session_key").aggregate(steps=_.steps.bit_or())  # a third faster than max
+    return sessions.aggregate(
+        **{step: _.count(where=(_.steps & step_bit(step)) != 0) for step in FUNNEL_STEPS}
+    )
 
 
 def active_customers(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
@@ -285,13 +384,26 @@ def active_customers(t: Tables, store_id: int, since: datetime, until: datetime)
     return ordered.union(seen, distinct=True).aggregate(active=_.count())
 
 
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _epoch_us(value: dt.Timestamp(timezone="UTC")) -> dt.int64:
+    """DuckDB's microseconds since 1970 of a TIMESTAMPTZ, read straight from the value."""
+
+
+def _bucket(t: Tables, column):
+    """seconds since 1970 // BUCKET_SECONDS. On DuckDB from epoch_us: epoch_seconds() compiles there to
+    EPOCH(CAST(column AS TIMESTAMP)), a cast through the session's time zone for every row, which took
+    half of net_by_bucket's time (docs/benchmarks.md). Elsewhere epoch_seconds() is already a plain
+    read (EXTRACT(epoch FROM ...) on PostgreSQL). The same bucket either way."""
+    if t.engine == "duckdb":
+        return _epoch_us(column) // (BUCKET_SECONDS * 1_000_000)
+    return column.epoch_seconds() // BUCKET_SECONDS
+
+
 def net_by_bucket(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """Orders and net per quarter hour of the period (bucket: seconds since 1970 // BUCKET_SECONDS)."""
     orders = _placed(t, store_id)
     orders = orders.filter(_within(orders.created_at, since, until))
-    orders = orders.mutate(
-        bucket=orders.created_at.epoch_seconds() // BUCKET_SECONDS, net=orders.total - orders.refunded_amount
-    )
+    orders = orders.mutate(bucket=_bucket(t, orders.created_at), net=orders.total - orders.refunded_amount)
     return orders.group_by("bucket").aggregate(orders=_.count(), net=_.net.sum())
 
 
@@ -636,13 +748,12 @@ def referral_rate(t: Tables, store_id: int, since: datetime, until: datetime) ->
     `ref` parameter at or before that order), or with a referring customer's code on that order
     (`by_code`: the order's `referred`, commerce.referrals), or both (`by_both`). A customer's first
     order is their earliest not cancelled, by (time, id)."""
+    firsts = _customer_orders(t, store_id)
+    firsts = firsts.filter(_within(firsts.first_order_at, since, until))
     orders = _placed(t, store_id)
-    orders = orders.filter(orders.customer_id.notnull())
-    first = ibis.window(group_by="customer_id", order_by=["created_at", "id"])
-    firsts = orders.mutate(rank=ibis.row_number().over(first))
-    firsts = firsts.filter(firsts.rank == 0, _within(firsts.created_at, since, until))
-    firsts = firsts.select(
-        "customer_id", first_order_at=firsts.created_at, code=firsts.referred.fill_null(False)
+    orders = orders.filter(_within(orders.created_at, since, until))  # the first orders among them
+    firsts = firsts.join(orders, firsts.first_order_id == orders.id).select(
+        firsts.customer_id, firsts.first_order_at, code=orders.referred.fill_null(False)
     )
     events = t.events
     referred = events.filter(events.store_id == store_id, events.referred, events.customer_id.notnull())

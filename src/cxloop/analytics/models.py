@@ -26,3 +26,13 @@ class WarehouseLink(StoreScopedModel):
     anonymous_id = models.CharField(max_length=100)
     customer_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WarehouseDeletion(StoreScopedModel):
+    """A row the store mirror deleted since the last sync (a platform's deleted order: commerce's
+    remove_order): written in the deletion's transaction; the sync deletes the warehouse's copy and
+    computes again what was made of it (analytics.rollups), commits, then deletes this row."""
+
+    table = models.CharField(max_length=40, help_text="The warehouse table (analytics.sources): orders.")
+    row_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)

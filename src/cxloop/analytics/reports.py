@@ -8,6 +8,8 @@ included); the previous period is the same number of days before it.
 """
 
 import math
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from cxloop.web.queries import Comparison
 
-from . import metrics
+from . import metrics, rollups
 from .warehouse import reading
 
 PERIODS = (7, 30, 90)
@@ -114,18 +116,20 @@ def _one(backend, expr) -> dict:
     return rows[0] if rows else {}
 
 
+FIGURES = (
+    "revenue", "customer_mix", "repeat_customers", "active_customers", "referral_rate", "support_contacts",
+    "funnel", "net_by_bucket",
+)  # fmt: skip
+
+
 def compute_figures(
     backend, tables: metrics.Tables, store_id: int, since: datetime, until: datetime
 ) -> Figures:
     """Every number of one period, by the metric definitions, on `backend`."""
-    money = _one(backend, metrics.revenue(tables, store_id, since, until))
-    mix = _one(backend, metrics.customer_mix(tables, store_id, since, until))
-    repeat = _one(backend, metrics.repeat_customers(tables, store_id, since, until))
-    active = _one(backend, metrics.active_customers(tables, store_id, since, until))
-    referral = _one(backend, metrics.referral_rate(tables, store_id, since, until))
-    contacts = _one(backend, metrics.support_contacts(tables, store_id, since, until))
-    steps = backend.to_pyarrow(metrics.funnel(tables, store_id, since, until)).to_pylist()
-    buckets = backend.to_pyarrow(metrics.net_by_bucket(tables, store_id, since, until)).to_pylist()
+    found = {name: run_metric(backend, tables, name, store_id, since, until) for name in FIGURES}
+    money, mix, repeat, active, referral, contacts, steps = (
+        (found[name] or [{}])[0] for name in FIGURES[:-1]
+    )
     return Figures(
         orders=money.get("orders") or 0, gross=Decimal(money.get("gross") or 0),
         refunds=Decimal(money.get("refunds") or 0), net=Decimal(money.get("net") or 0),
@@ -135,9 +139,42 @@ def compute_figures(
         first_buyers=referral.get("new_customers") or 0, referred=referral.get("referred") or 0,
         referred_by=tuple(referral.get(key) or 0 for key in ("by_link", "by_code", "by_both")),
         conversations=contacts.get("conversations") or 0,
-        funnel={row["type"]: row["sessions"] for row in steps},
-        buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in buckets},
+        funnel={step: steps[step] for step in metrics.FUNNEL_STEPS if steps.get(step)},
+        buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in found["net_by_bucket"]},
     )  # fmt: skip
+
+
+COMPILED_MAX = 512
+_compiled: OrderedDict = OrderedDict()  # (tables.shape, metric, store, since, until) -> SQL, newest last
+_compiled_lock = threading.Lock()
+
+
+def run_metric(backend, tables: metrics.Tables, name: str, store_id: int, since: datetime, until: datetime):
+    """The rows (dicts) of metrics.<name> over the period.
+
+    On DuckDB its SQL is compiled once per (tables' shape, metric, store, period) and then run as such
+    on the connection: building the expression and compiling it took 5-18 ms a metric, more than the
+    query for the small ones (docs/benchmarks.md). A period is whole days, so every view of a day
+    after the first reuses it. Other engines run the expression as Ibis does."""
+    if tables.engine != "duckdb":
+        return backend.to_pyarrow(getattr(metrics, name)(tables, store_id, since, until)).to_pylist()
+    key = (tables.shape, name, store_id, since, until)
+    with _compiled_lock:
+        sql = _compiled.get(key)
+        if sql is not None:
+            _compiled.move_to_end(key)
+    if sql is None:
+        sql = backend.compile(getattr(metrics, name)(tables, store_id, since, until))
+        with _compiled_lock:
+            _compiled[key] = sql
+            while len(_compiled) > COMPILED_MAX:
+                _compiled.popitem(last=False)
+    return _dicts(backend.con.execute(sql))
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def period_bounds(store, days: int, *, now: datetime | None = None) -> tuple[date, date, datetime, datetime]:
@@ -155,7 +192,8 @@ def build_dashboard(
 ) -> Dashboard:
     """The dashboard from the warehouse (or from `backend`/`tables`, e.g. PostgreSQL directly)."""
     first, last, since, until = period_bounds(store, days, now=now)
-    before_since = since - (until - since)
+    # the same number of the store's days before (not of hours: a summer-time change lies between)
+    before_since = datetime.combine(first - timedelta(days=days), time.min, tzinfo=_zone(store))
     with engine(backend, tables) as (backend, tables):
         current = compute_figures(backend, tables, store.pk, since, until)
         previous = compute_figures(backend, tables, store.pk, before_since, since)
@@ -680,7 +718,4 @@ def _days(buckets: dict[int, tuple[int, Decimal]], first: date, last: date, zone
 
 
 def _zone(store) -> ZoneInfo:
-    try:
-        return ZoneInfo(store.timezone or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+    return rollups.zone_of(store.timezone)  # the days session_days was cut in

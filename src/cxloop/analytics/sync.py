@@ -23,8 +23,14 @@ by a merge follows it and a removed tag goes.
 Erasures (models.WarehouseErasure, written by the erasure itself) remove the
 person's rows from every table: their customer row, their storefront
 events (also those of their anonymous ids) and answers; their orders and help
-desk conversations stay for the counts with no customer. Rows of stores that no
-longer exist go too. The erasure rows are deleted only after the warehouse committed.
+desk conversations stay for the counts with no customer. Orders a platform
+deleted (models.WarehouseDeletion) go. Rows of stores that no longer exist go
+too. The erasure and deletion rows are deleted only after the warehouse
+committed.
+
+Beside the copies the sync keeps the rollups (analytics.rollups: each
+customer's first and second order, each session's funnel steps per day of
+the store), changed in the same transaction as the rows that change them.
 """
 
 import json
@@ -39,7 +45,8 @@ from django.utils import timezone
 
 from cxloop.core.models import Store
 
-from .models import WarehouseErasure, WarehouseLink
+from . import rollups
+from .models import WarehouseDeletion, WarehouseErasure, WarehouseLink
 from .sources import TABLES, Table
 from .warehouse import writing
 
@@ -52,6 +59,7 @@ class SyncResult:
     copied: dict[str, int] = field(default_factory=dict)
     erased: int = 0
     linked: int = 0
+    removed: int = 0
     seconds: float = 0.0
 
 
@@ -60,12 +68,15 @@ def sync_warehouse(*, now: datetime | None = None, chunk: int | None = None) -> 
     started = time.perf_counter()
     now = now or timezone.now()
     result = SyncResult()
+    zones = {pk: rollups.zone_of(name) for pk, name in Store.objects.values_list("pk", "timezone")}
     with writing() as con:
+        rollups.prepare(con, zones)
         for table in TABLES.values():
             if not table.parent:
-                _sync_table(con, table, now, chunk, result.copied)
+                _sync_table(con, table, now, chunk, result.copied, zones)
         result.linked = _apply_links(con)
-        result.erased = _apply_erasures(con)
+        result.removed = _apply_deletions(con)
+        result.erased = _apply_erasures(con, zones)
         _drop_gone_stores(con)
     result.seconds = time.perf_counter() - started
     return result
@@ -88,7 +99,7 @@ def _save_state(con, name, watermark_time, watermark_id, history, now, copied) -
     )
 
 
-def _sync_table(con, table: Table, now: datetime, chunk: int, counts: dict[str, int]) -> None:
+def _sync_table(con, table: Table, now: datetime, chunk: int, counts: dict[str, int], zones: dict) -> None:
     """Copy the table's changed rows (and their children's rows); add what was copied to `counts`."""
     watermark_time, watermark_id, history = _state(con, table.name)
     children = [child for child in TABLES.values() if child.parent == table.name]
@@ -120,7 +131,7 @@ def _sync_table(con, table: Table, now: datetime, chunk: int, counts: dict[str, 
         newest = batch[-1]
         last = (newest[paths.index("updated_at")] if table.changed_by == "updated_at" else None, newest[0])
         con.begin()
-        _upsert(con, table, batch)
+        _upsert(con, table, batch, zones)
         for child in children:
             counts[child.name] += _replace_children(con, child, [row[0] for row in batch])
         if table.changed_by == "updated_at":
@@ -170,7 +181,8 @@ def _settle(start: int, history: list, now: datetime) -> tuple[int, list]:
     return max([start, *settled]), waiting
 
 
-def _upsert(con, table: Table, batch: list[tuple]) -> None:
+def _upsert(con, table: Table, batch: list[tuple], zones: dict | None = None) -> None:
+    """Write the rows, and what the rollups make of them (orders, events: their store's `zones`)."""
     columns = list(zip(*batch, strict=True))
     index = {path: n for n, path in enumerate(table.paths())}
     arrays = {}
@@ -181,7 +193,9 @@ def _upsert(con, table: Table, batch: list[tuple]) -> None:
     con.register("incoming", pa.table(arrays))
     try:
         names = ", ".join(table.names)
+        rollups.before_copy(con, table.name)
         con.execute(f"INSERT OR REPLACE INTO {table.name} ({names}) SELECT {names} FROM incoming")
+        rollups.after_copy(con, table.name, zones)
     finally:
         con.unregister("incoming")
 
@@ -204,7 +218,26 @@ def _apply_links(con) -> int:
     return len(links)
 
 
-def _apply_erasures(con) -> int:
+def _apply_deletions(con) -> int:
+    """Rows the store mirror deleted (a platform's deleted order) leave the warehouse, and the rollups
+    their customers' rows were made from."""
+    deletions = list(WarehouseDeletion.objects.order_by("pk")[:1000])
+    if not deletions:
+        return 0
+    con.begin()
+    for deletion in deletions:
+        if deletion.table != "orders":
+            continue
+        whose = "SELECT store_id, customer_id FROM orders WHERE store_id = ? AND id = ?"
+        rollups.touch_customers(con, whose, [deletion.store_id, deletion.row_id])
+        con.execute("DELETE FROM orders WHERE store_id = ? AND id = ?", [deletion.store_id, deletion.row_id])
+    rollups.refresh_customers(con)
+    con.commit()
+    WarehouseDeletion.objects.filter(pk__in=[deletion.pk for deletion in deletions]).delete()
+    return len(deletions)
+
+
+def _apply_erasures(con, zones: dict) -> int:
     erasures = list(WarehouseErasure.objects.order_by("pk")[:1000])
     if not erasures:
         return 0
@@ -214,18 +247,22 @@ def _apply_erasures(con) -> int:
         if erasure.customer_id is None:
             for table in TABLES.values():
                 con.execute(f"DELETE FROM {table.name} WHERE store_id = ?", [store])
+            rollups.forget_store(con, store)
             continue
         who = erasure.customer_id
         con.execute("DELETE FROM customers WHERE store_id = ? AND id = ?", [store, who])
-        con.execute(
-            "DELETE FROM events WHERE store_id = ? AND (customer_id = ? OR list_contains(?, anonymous_id))",
-            [store, who, list(erasure.anonymous_ids or [])],
-        )
+        theirs = "store_id = ? AND (customer_id = ? OR list_contains(?, anonymous_id))"
+        params = [store, who, list(erasure.anonymous_ids or [])]
+        rollups.touch_sessions(con, f"SELECT * FROM events WHERE {theirs}", params)  # computed again below
+        con.execute(f"DELETE FROM events WHERE {theirs}", params)
         con.execute("DELETE FROM responses WHERE store_id = ? AND customer_id = ?", [store, who])
+        rollups.touch_customers(con, "SELECT ? AS store_id, ? AS customer_id", [store, who])
         for kept in ("orders", "conversations"):  # kept for the counts, with no customer
             con.execute(
                 f"UPDATE {kept} SET customer_id = NULL WHERE store_id = ? AND customer_id = ?", [store, who]
             )
+    rollups.refresh_customers(con)
+    rollups.refresh_sessions(con, zones)
     con.commit()
     WarehouseErasure.objects.filter(pk__in=[erasure.pk for erasure in erasures]).delete()
     return len(erasures)
@@ -234,8 +271,8 @@ def _apply_erasures(con) -> int:
 def _drop_gone_stores(con) -> None:
     stores = list(Store.objects.values_list("pk", flat=True))
     con.begin()
-    for table in TABLES.values():
-        con.execute(f"DELETE FROM {table.name} WHERE NOT list_contains(?, store_id)", [stores])
+    for name in [*TABLES, *rollups.TABLES]:
+        con.execute(f"DELETE FROM {name} WHERE NOT list_contains(?, store_id)", [stores])
     con.commit()
 
 

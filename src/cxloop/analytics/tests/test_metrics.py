@@ -189,14 +189,16 @@ def spark():
 
 
 def warehouse_on_spark(spark, tmp_path, now: datetime):
-    """Sync the warehouse, hand its tables to Spark as Parquet files; (backend, tables) on Spark."""
+    """Sync the warehouse, hand its tables (the rollups too) to Spark as Parquet files; (backend, tables)
+    on Spark."""
     from cxloop.analytics.warehouse import reading
 
     sync_warehouse(now=now)
+    names = metrics.WAREHOUSE_TABLES + metrics.ROLLUP_TABLES
     with reading() as con:
-        for name in metrics.WAREHOUSE_TABLES:
+        for name in names:
             con.execute(f"COPY {name} TO '{tmp_path / name}.parquet' (FORMAT parquet)")
-    for name in metrics.WAREHOUSE_TABLES:
+    for name in names:
         spark.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
     backend = ibis.pyspark.connect(spark)
     return backend, metrics.warehouse_tables(backend)
@@ -204,6 +206,7 @@ def warehouse_on_spark(spark, tmp_path, now: datetime):
 
 def test_the_same_definitions_on_spark_give_the_same_answers(shop, spark, tmp_path):
     backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
+    assert tables.customer_orders is not None and tables.session_days is not None  # as the sync kept them
 
     on_spark = build_dashboard(shop, days=7, now=NOW, backend=backend, tables=tables)
 

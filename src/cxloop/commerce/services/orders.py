@@ -21,6 +21,16 @@ ORDER_FIELDS = (
     "note", "shipping_address", "shipping_method", "processed_at", "cancelled_at", "fulfilled_at",
 )  # fmt: skip
 
+REMOVED_LISTENERS: list = []
+
+
+def register_removed_listener(listener) -> None:
+    """Call `listener(store, order_id)` in the transaction of every order removed (remove_order): the
+    analytics warehouse deletes its copy at its next sync."""
+    if listener not in REMOVED_LISTENERS:
+        REMOVED_LISTENERS.append(listener)
+
+
 # A refund an export reports only as a sum (Shopify's orders CSV: "Refunded
 # Amount"), without the refunds it is made of. Its id ends in the order's id.
 REPORTED_REFUND_PREFIX = "csv-refund-"
@@ -184,9 +194,11 @@ def remove_order(*, store: Store, platform: str, external_id: str) -> bool:
     order = Order.objects.filter(store=store, platform=platform, external_id=external_id).first()
     if order is None:
         return False
-    customer_id = order.customer_id
+    customer_id, order_id = order.customer_id, order.pk
     order.delete()  # cascades to LineItem, Fulfilment and Refund
     refresh_customer_facts(store, [customer_id])
+    for listener in REMOVED_LISTENERS:
+        listener(store, order_id)
     return True
 
 
