@@ -216,8 +216,9 @@ if CXLOOP_REDIS_URL:
     }
 else:
     # An agent's feed may take a burst of a store's messages: 1,000 waiting events, not Channels' 100.
+    # Channels' in-memory layer, cleaning expired entries once a second rather than on every send.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "cxloop.chat.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 # Where the widget opens its socket: "" is this server's own origin (the demo, or a proxy that
 # sends /chat/ws/ to the chat server); else e.g. wss://chat.example.com.
