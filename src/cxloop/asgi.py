@@ -36,6 +36,8 @@ async def websocket_router(scope, receive, send):
 
 application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_router})
 
+from cxloop.core.language_detection import warm  # noqa: E402
 from cxloop.core.startup import settle  # noqa: E402
 
+warm()  # the detector is built now, not while the first shopper's message waits (150 ms)
 settle()

@@ -18,6 +18,10 @@ cookie, a membership of the store, and a page of this server's own origin
 (asgi.py checks the Origin), so another site cannot open it in an agent's
 browser. It hears the store's chat events, and a transfer only when it names
 the socket's user: {"type": "transfer", "conversation_id": 3, "number": 12, "user_ids": [5], "url": ...}.
+Shoppers' new messages come in lists, those stored together (chat.writer) in one frame:
+
+    <- {"type": "messages", "messages": [{"conversation_id": 3, "visitor_id": 7, "message_id": 41}, ...]}
+    <- {"type": "typing", "visitor_id": 7, "conversation_id": 3}
 """
 
 import asyncio
@@ -26,12 +30,13 @@ import logging
 import time
 from collections import deque
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from cxloop.core.errors import DomainError
 
-from . import realtime, services
+from . import realtime, services, writer
 
 logger = logging.getLogger(__name__)
 
@@ -60,21 +65,23 @@ async def _keep_joined(layer, group: str, channel: str) -> None:
             logger.warning("Chat socket could not rejoin %s", group, exc_info=True)
 
 
-class PushDispatch:
-    """Hand a layer's push straight to `chat_event`.
+class DirectDispatch:
+    """Hand every message straight to its handler, as Channels does but without its database hop.
 
-    Channels' dispatch first closes stale database connections through the one thread that runs
-    every database call of the process (`aclose_old_connections`). A push needs no database, and
-    behind a burst of messages being stored it waited its turn there: an agent's feed stalled, its
-    queue filled and later pushes were dropped (cxloop bench chat found it). Everything else is
-    dispatched as Channels does.
+    Channels' dispatch first closes stale database connections, through the one thread that runs
+    every database call of the process (`aclose_old_connections`), before each handler: each frame a
+    widget sent and each push waited there behind the messages being stored. Behind a burst an
+    agent's feed stalled, its queue filled and later pushes were dropped (cxloop bench chat found
+    it), and each shopper's frame waited for the group being written before it could join the
+    next. These consumers reach the database only through `database_sync_to_async` (and
+    chat.writer, which uses it), and that closes stale connections itself, in that thread.
     """
 
     async def dispatch(self, message):
-        if message.get("type") == realtime.EVENT:
-            await self.chat_event(message)
-            return
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
 
 def _stop(task) -> None:
@@ -99,7 +106,7 @@ class Bucket:
         return True
 
 
-class VisitorConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
+class VisitorConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     visitor = None
 
     async def chat_event(self, event):
@@ -194,18 +201,15 @@ class VisitorConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             await self._error("rate_limited", "Too many messages; wait a moment.", client_id=client_id)
             return
         try:
-            message, _created = await database_sync_to_async(self._send)(content.get("text"), client_id)
+            text = services.checked_message(content.get("text"), client_id)
+            message, _created, conversation_id = await writer.store(self.visitor, text, client_id)
         except DomainError as error:
             await self._error(error.code, error.message, field=error.field, client_id=client_id)
             return
+        if self.visitor.conversation_id is None:
+            self.visitor.conversation_id = conversation_id
         self.sent.append(client_id)
         await self.send_json({"type": "ack", "client_id": client_id, "message": message})
-
-    def _send(self, text, client_id) -> tuple[dict, bool]:
-        message, created = services.send(visitor=self.visitor, text=text, client_id=client_id)
-        if self.visitor.conversation_id is None:
-            self.visitor.conversation_id = message.conversation_id
-        return services.widget_message(message, client_id=client_id), created
 
     async def _error(self, code, detail, *, field=None, client_id=None):
         body = {"type": "error", "error": code, "detail": detail, "field": field}
@@ -219,7 +223,7 @@ class VisitorConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(realtime.visitor_group(self.visitor.pk), self.channel_name)
 
 
-class AgentConsumer(PushDispatch, AsyncJsonWebsocketConsumer):
+class AgentConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     """A staff page's live feed of the store's chats: new messages and typing, both ways."""
 
     store_id = None

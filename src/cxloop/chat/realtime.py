@@ -10,6 +10,9 @@ failed push is logged, never raised into the service that stored the message.
 import asyncio
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -18,6 +21,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 EVENT = "chat.event"  # the consumers' handler: chat_event
+_collecting: ContextVar[list | None] = ContextVar("cxloop_chat_collecting", default=None)
 
 
 def visitor_group(visitor_id: int) -> str:
@@ -56,4 +60,56 @@ def _loop_running() -> bool:
 
 
 def publish_on_commit(group: str, event: dict) -> None:
-    transaction.on_commit(lambda: publish(group, event))
+    """Push `event` once the transaction commits (never, if it rolls back).
+
+    Inside `collecting()` the event is added to its list at the commit instead, for the event loop
+    to push (chat.writer): no hop from the database thread to the loop and back for each.
+    """
+    events = _collecting.get()
+    if events is not None:
+        transaction.on_commit(lambda: events.append((group, event)))
+    else:
+        transaction.on_commit(lambda: publish(group, event))
+
+
+@contextmanager
+def collecting() -> Iterator[list[tuple[str, dict]]]:
+    """The (group, event) pairs `publish_on_commit` is given in the block, each once its transaction
+    has committed; the caller pushes them (`push_all`)."""
+    events: list[tuple[str, dict]] = []
+    token = _collecting.set(events)
+    try:
+        yield events
+    finally:
+        _collecting.reset(token)
+
+
+async def push_all(events: list[tuple[str, dict]]) -> None:
+    """Push collected events from the event loop, in order; a layer's failure is logged (see publish).
+
+    The lists of messages for one group ({"type": "messages"}: the agents') go as one event: an
+    agent's socket sends one frame and the page refreshes once for a group of messages stored together.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, event in merge_lists(events):
+        try:
+            await layer.group_send(group, {"type": EVENT, "event": event})
+        except Exception:
+            logger.warning("Chat event to %s not pushed", group, exc_info=True)
+
+
+def merge_lists(events: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """The events with each group's {"type": "messages"} lists joined into its first, in order."""
+    merged: list[tuple[str, dict]] = []
+    lists: dict[str, list] = {}
+    for group, event in events:
+        if event.get("type") != "messages":
+            merged.append((group, event))
+        elif group in lists:
+            lists[group].extend(event["messages"])
+        else:
+            lists[group] = list(event["messages"])
+            merged.append((group, {**event, "messages": lists[group]}))
+    return merged

@@ -23,10 +23,10 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cxloop.core import batch_cache
 from cxloop.core.errors import InvalidInput, Unauthorized
 from cxloop.core.identity import IDENTITY_HASH, is_signed_identity
 from cxloop.core.languages import normalize_language
@@ -152,13 +152,20 @@ def set_contact(*, visitor: Visitor, name: str = "", email: str = "") -> Visitor
 
 def send(*, visitor: Visitor, text: str, client_id: str) -> tuple[Message, bool]:
     """Store what the visitor wrote, once per client id; (message, created)."""
+    text = checked_message(text, client_id)
+    return take(visitor=visitor, text=text, subject=subject_of(text), client_id=client_id)
+
+
+def checked_message(text, client_id) -> str:
+    """The text a widget sent, stripped; InvalidInput naming the field when it or the client id is not
+    what a widget sends. Reads nothing from the database."""
     check_client_id(client_id)
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("text: must not be empty.", field="text")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"text: at most {MAX_TEXT} characters.", field="text")
     check_text("text", text, allow_newlines=True)
-    return take(visitor=visitor, text=text.strip(), subject=subject_of(text), client_id=client_id)
+    return text.strip()
 
 
 def check_client_id(client_id) -> None:
@@ -173,7 +180,7 @@ def check_client_id(client_id) -> None:
 
 def find_sent(visitor: Visitor, client_id: str) -> Message | None:
     """The visitor's message stored under this client id, or None (a retry is answered with it)."""
-    external_id = f"chat:{visitor.key}:{client_id}"
+    external_id = external_id_of(visitor, client_id)
     return Message.objects.filter(store_id=visitor.store_id, external_id=external_id).first()
 
 
@@ -192,13 +199,9 @@ def take(
         from_name=visitor.name,
         link_customer=visitor.customer_id is not None or visitor.email_verified_at is not None,
     )
-    external_id = f"chat:{visitor.key}:{client_id}"
-    with transaction.atomic():
-        visitor = (
-            Visitor.objects.select_for_update(of=("self",))
-            .select_related("store", "conversation")
-            .get(pk=visitor.pk)
-        )
+    external_id = external_id_of(visitor, client_id)
+    with batch_cache.atomic():  # in a group of messages (chat.writer), the group's savepoint covers it
+        visitor = batch_cache.get(_locked_key(visitor.pk)) or lock_visitors([visitor.pk])[0]
         conversation = visitor.conversation
         if conversation is not None and conversation.merged_into_id:
             conversation = Conversation.objects.get(pk=conversation.merged_into_id)
@@ -216,14 +219,46 @@ def take(
             if visitor.conversation_id != conversation.pk:
                 changes["conversation"] = conversation
             Visitor.objects.filter(pk=visitor.pk).update(**changes)
-            event = {"type": "message", "message": widget_message(message, client_id=client_id)}
+            for name, value in changes.items():  # the next message of a group finds it as it is now
+                setattr(visitor, name, value)
+            files = None if attach is not None else []  # a text message has no files: none to look up
+            event = {"type": "message", "message": widget_message(message, client_id=client_id, files=files)}
             realtime.publish_on_commit(realtime.visitor_group(visitor.pk), event)
+            # Agents hear of messages in lists: a group's in one (realtime.push_all).
             realtime.publish_on_commit(
                 realtime.store_group(visitor.store_id),
-                {"type": "message", "conversation_id": conversation.pk, "visitor_id": visitor.pk,
-                 "message_id": message.pk},
+                {"type": "messages", "messages": [
+                    {"conversation_id": conversation.pk, "visitor_id": visitor.pk, "message_id": message.pk}
+                ]},
             )  # fmt: skip
     return message, created
+
+
+def lock_visitors(pks: list[int]) -> list[Visitor]:
+    """These visitors (by id) with their store and conversation, locked for the transaction (one query).
+
+    In an open batch (chat.writer's group) each is kept for `take`, which then reads it no more.
+    """
+    visitors = list(
+        Visitor.objects.select_for_update(of=("self",))
+        .select_related("store", "conversation")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+    for visitor in visitors:
+        batch_cache.put(_locked_key(visitor.pk), visitor)
+    if len(visitors) != len(set(pks)):
+        raise Visitor.DoesNotExist("A chat visitor was deleted.")
+    return visitors
+
+
+def external_id_of(visitor: Visitor, client_id: str) -> str:
+    """The help-desk message's delivery id for a widget's client id: a retry is stored once."""
+    return f"chat:{visitor.key}:{client_id}"
+
+
+def _locked_key(pk: int) -> tuple:
+    return ("chat.visitor", pk)
 
 
 def history(
@@ -259,8 +294,12 @@ def history(
     return [entry for _key, entry in shown]
 
 
-def widget_message(message: Message, *, client_id: str = "") -> dict:
-    """A message as the widget shows it: plain text, never HTML (the widget sets it as text)."""
+def widget_message(message: Message, *, client_id: str = "", files: list | None = None) -> dict:
+    """A message as the widget shows it: plain text, never HTML (the widget sets it as text).
+
+    `files`: the message's attachments when the caller knows them (none, for a text just stored);
+    by default they are read.
+    """
     if message.kind == Message.Kind.INCOMING:
         sender, name = "visitor", ""
         if not client_id and message.external_id.startswith("chat:"):
@@ -286,7 +325,7 @@ def widget_message(message: Message, *, client_id: str = "") -> dict:
                 "type": file.content_type,
                 "removed": file.purged_at is not None,
             }
-            for file in message.attachments.all()
+            for file in (message.attachments.all() if files is None else files)
             if file.filename and not file.inline  # an erased file has no name left to show
         ],  # fmt: skip
     }

@@ -61,6 +61,11 @@ MINIMUM_CONFIDENCE = 0.7
 _SCRIPT_LANGUAGE = {"HIRAGANA": "ja", "KATAKANA": "ja", "HANGUL": "ko"}
 
 
+def warm() -> None:
+    """Build the detector now (about 150 ms and 28 MB): a server does it before its first message."""
+    _detector()
+
+
 @functools.cache
 def _detector():
     """Built once per process, on first use (processes that never detect a language never load it)."""

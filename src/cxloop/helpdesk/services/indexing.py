@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from cxloop.core import batch_cache
+
 from ..models import Conversation, Message, SearchDocument
 from ..search import prepare_document
 
@@ -45,6 +47,38 @@ def index_conversations(conversation_ids: Iterable[int]) -> int:
         .values_list("pk", flat=True)
     )
     return write_documents(Conversation, Message, SearchDocument, ids)
+
+
+_LATER = ("helpdesk.indexing", "later")
+
+
+def defer_indexing() -> None:
+    """In an open batch (core.batch_cache): `index_later` collects conversation ids until
+    `index_deferred`, so a conversation that gets several messages in the batch is indexed once.
+
+    The ids live in the batch's memory: a batch's rollback clears it (`all_items`), and a batch
+    then run again item by item indexes each conversation at once, as outside a batch.
+    """
+    batch_cache.put(_LATER, set())
+
+
+def index_later(conversation_ids: Iterable[int]) -> None:
+    """Index these conversations at the batch's `index_deferred`, or now when none was asked for."""
+    later = batch_cache.get(_LATER)
+    if later is None:
+        index_conversations(conversation_ids)
+    else:
+        later.update(conversation_ids)
+
+
+def index_deferred() -> int:
+    """Index what `index_later` collected in the batch (inside its transaction); how many."""
+    later = batch_cache.get(_LATER)
+    if not later:
+        return 0
+    ids = sorted(later)
+    later.clear()
+    return index_conversations(ids)
 
 
 def new_conversation_document(conversation: Conversation, message: Message) -> SearchDocument:

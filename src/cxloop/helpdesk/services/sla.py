@@ -66,17 +66,21 @@ POLICY_FIELDS = (
 def list_enabled_policies(store) -> list[SlaPolicy]:
     """The store's enabled policies by position (read once while the store's configuration is
     unchanged, core.store_config)."""
+    return _enabled_policies(store.pk)
+
+
+def _enabled_policies(store_id: int) -> list[SlaPolicy]:
     return store_config.cached(
-        store.pk,
+        store_id,
         "helpdesk.sla_policies",
-        lambda: list(SlaPolicy.objects.filter(store=store, enabled=True).order_by("position", "pk")),
+        lambda: list(SlaPolicy.objects.filter(store_id=store_id, enabled=True).order_by("position", "pk")),
     )
 
 
 def matching_policy(conversation: Conversation, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
     """The first enabled policy (by position) whose priority and channel fit the conversation."""
     if policies is None:
-        policies = list_enabled_policies(conversation.store)
+        policies = _enabled_policies(conversation.store_id)  # the store's row is not needed
     for policy in policies:
         if policy.priority in ("", conversation.priority) and policy.channel in ("", conversation.channel):
             return policy

@@ -44,11 +44,12 @@
   }
 
   function handle(event) {
-    if (event.type === "message") {
+    if (event.type === "messages" && Array.isArray(event.messages)) {
+      // Shoppers' new messages, stored together: one refresh and one alert for the lot.
       if (conversation === null) {
         document.body.dispatchEvent(new CustomEvent("cxloop:live"));
         alertAgent(document.querySelector("[data-notify-text]"));
-      } else if (event.conversation_id === conversation) {
+      } else if (event.messages.some(function (one) { return one && one.conversation_id === conversation; })) {
         refreshThread();
       }
     } else if (event.type === "transfer") {
