@@ -1,4 +1,4 @@
-"""Real cxloop processes for crash tests: an installation on a SQLite file, workers to kill.
+"""Real cxloop processes for crash tests: an installation on a SQLite file, workers and chat servers to kill.
 
     def test_work_survives_kill_9(installation):
         installation.python("from cxloop... import ...; ...")   # seed with the real services
@@ -16,6 +16,7 @@ times are shortened through the environment (a lease of seconds, not a minute).
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,7 +39,10 @@ FAST_RECOVERY = {
 
 
 class Installation:
-    """An installation in `root`, on a SQLite file there, or on PostgreSQL at `database_url`."""
+    """An installation in `root`, on a SQLite file there, or on PostgreSQL at `database_url`.
+
+    Its processes (workers, and chat servers from `start_server`) are killed after the test.
+    """
 
     def __init__(self, root: Path, *, database_url: str = "", **env: str):
         self.root = root
@@ -76,6 +80,31 @@ class Installation:
         )  # fmt: skip
         self.workers.append(worker)
         return worker
+
+    def start_server(self, port: int, *, timeout: float = 60.0) -> subprocess.Popen:
+        """`cxloop serve --asgi` (the site and the chat's sockets) on 127.0.0.1:`port`, once it listens.
+
+        Killed like a worker (`kill`, `stop_all`); its output goes to server-<n>.log.
+        """
+        log_path = self.root / f"server-{len(self.workers)}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 (kept for the run)
+        server = subprocess.Popen(
+            [CXLOOP, "serve", "--asgi", "--port", str(port), "--no-access-log"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.workers.append(server)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return server
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    output = log_path.read_text(errors="replace")[-3000:]
+                    raise AssertionError(
+                        f"cxloop serve --asgi is not listening on {port}:\n{output}"
+                    ) from None
+                time.sleep(0.05)
 
     def kill(self, worker: subprocess.Popen) -> None:
         """SIGKILL the worker's whole process group: no signal handler, no clean shutdown."""
