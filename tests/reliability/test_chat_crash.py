@@ -1,10 +1,11 @@
 """Chat messages survive a kill -9 of the chat server mid-burst: none lost, none stored twice.
 
 Fifty widgets talk to a real `cxloop serve --asgi` (uvicorn, Channels), each sending
-its ten messages as fast as the acks come back. After 150 acks, at a moment the
-server has stored a message and not yet sent its ack (found by freezing it with
-SIGSTOP and comparing the database with the acks the widgets read), the server is
-killed with SIGKILL while every widget waits for an ack. A new server starts on the
+its ten messages as fast as the acks come back; five of them lose the ack of their
+third message on the way (as a dropped connection would) and wait. After 150 acks,
+at a moment the server has stored a message whose ack no widget has (found by
+freezing it with SIGSTOP and comparing the database with the acks the widgets
+read), the server is killed with SIGKILL while the widgets wait for acks. A new server starts on the
 same database; each widget says hello again with its token and sends every message
 it has no ack for under the same client id, as widget.js does. Every message must
 then be stored exactly once, and the retry of a message stored before the kill must
@@ -48,8 +49,9 @@ CHAT_ROWS = "SELECT external_id, id, text FROM helpdesk_message WHERE external_i
 class Widget:
     """One visitor's widget: its messages, the acks it got and the message still awaiting one."""
 
-    def __init__(self, key: str, token: str):
+    def __init__(self, key: str, token: str, loses_ack_of: str | None = None):
         self.key, self.token = key, token
+        self.loses_ack_of = loses_ack_of  # the network drops this message's ack, once
         self.client_ids = [f"c-{n}" for n in range(MESSAGES)]
         self.acks: dict[str, int] = {}  # client id -> the message id its ack carried
         self.unanswered: str | None = None  # sent, no ack yet
@@ -75,17 +77,21 @@ async def open_socket(port: int, token: str):
     return socket
 
 
-async def send(socket, widget: Widget, client_id: str) -> None:
-    """Send one message and wait for its ack (the history the hello brought is passed over)."""
+async def send(socket, widget: Widget, client_id: str) -> bool:
+    """Send one message and wait for its ack (the history the hello brought is passed over); False
+    when the ack is lost on the way (the message stays unanswered)."""
     await socket.send(json.dumps({"type": "message", "text": text(client_id), "client_id": client_id}))
     widget.unanswered = client_id
     while True:
         frame = json.loads(await socket.recv())
         if frame.get("client_id") == client_id:  # only an ack or an error names it at the top
             assert frame["type"] == "ack", frame
+            if client_id == widget.loses_ack_of:
+                widget.loses_ack_of = None
+                return False
             widget.acks[client_id] = frame["message"]["id"]
             widget.unanswered = None
-            return
+            return True
 
 
 async def chat_until_killed(installation, server, port: int, widgets: list[Widget]) -> None:
@@ -96,7 +102,9 @@ async def chat_until_killed(installation, server, port: int, widgets: list[Widge
     async def chat(widget: Widget, socket) -> None:
         try:
             for client_id in widget.waiting():
-                await send(socket, widget, client_id)
+                if not await send(socket, widget, client_id):
+                    await socket.wait_closed()  # no ack came: the widget waits until the connection ends
+                    return
                 if sum(len(w.acks) for w in widgets) >= KILL_AFTER_ACKS:
                     enough.set()
         except websockets.ConnectionClosed:
@@ -184,7 +192,7 @@ def stored(installation) -> dict[str, int]:
 def chat_through_a_kill_9(installation) -> None:
     # given fifty visitors of a store and a chat server
     made = json.loads(installation.python(f"VISITORS = {VISITORS}\n" + SEED).splitlines()[-1])
-    widgets = [Widget(key, token) for key, token in made]
+    widgets = [Widget(key, token, "c-2" if n % 10 == 0 else None) for n, (key, token) in enumerate(made)]
     installation.env["CXLOOP_CHAT_CONNECTS_PER_MINUTE"] = str(10 * VISITORS)  # all from 127.0.0.1
     port = free_port()
     server = installation.start_server(port)

@@ -26,7 +26,7 @@ from django.core.validators import validate_email
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cxloop.core import batch_cache
+from cxloop.core import batch_cache, prepared
 from cxloop.core.errors import InvalidInput, Unauthorized
 from cxloop.core.identity import IDENTITY_HASH, is_signed_identity
 from cxloop.core.languages import normalize_language
@@ -218,7 +218,7 @@ def take(
             changes = {"last_seen_at": timezone.now()}
             if visitor.conversation_id != conversation.pk:
                 changes["conversation"] = conversation
-            Visitor.objects.filter(pk=visitor.pk).update(**changes)
+            prepared.update(Visitor, visitor.pk, changes)
             for name, value in changes.items():  # the next message of a group finds it as it is now
                 setattr(visitor, name, value)
             files = None if attach is not None else []  # a text message has no files: none to look up
@@ -235,17 +235,19 @@ def take(
 
 
 def lock_visitors(pks: list[int]) -> list[Visitor]:
-    """These visitors (by id) with their store and conversation, locked for the transaction (one query).
+    """These visitors (by id) with their store and conversation, the visitors locked for the transaction.
 
     In an open batch (chat.writer's group) each is kept for `take`, which then reads it no more.
     """
     visitors = list(
         Visitor.objects.select_for_update(of=("self",))
-        .select_related("store", "conversation")
+        .select_related("conversation")
         .filter(pk__in=pks)
         .order_by("pk")
     )
+    stores = Store.objects.in_bulk({visitor.store_id for visitor in visitors})  # a store once
     for visitor in visitors:
+        visitor.store = stores[visitor.store_id]
         batch_cache.put(_locked_key(visitor.pk), visitor)
     if len(visitors) != len(set(pks)):
         raise Visitor.DoesNotExist("A chat visitor was deleted.")

@@ -2,12 +2,14 @@
 
     customer = prepared.first(Customer, {"store": store.pk, "email_key": key}, order_by=("id",))
     prepared.insert(Activity(store=store, conversation=conversation, kind="created", created_at=now))
+    prepared.update(Conversation, conversation.pk, {"last_message_at": now, "updated_at": now})
 
 Building a query through the ORM compiles it on every call, and for the few
 statements run for every arriving mail that compiling cost more than the
-database took to answer. These two do what `QuerySet.filter(...).first()`
-and `Model.objects.create(...)` do for the simple cases they take (equality
-on concrete fields; an insert of every concrete field), with the SQL made
+database took to answer. These do what `QuerySet.filter(...).first()`,
+`Model.objects.create(...)` and `QuerySet.filter(pk=...).update(...)` do
+for the simple cases they take (equality on concrete fields; an insert of
+every concrete field; an update by primary key), with the SQL made
 once per model, field list and database vendor (`functools.cache`) and the
 values passed through the fields' own conversions, so what is written and
 read back is what the ORM would write and read:
@@ -67,6 +69,24 @@ def insert(obj: Model) -> Model:
             obj.pk = cursor.fetchone()[0]
     _saved(obj)
     return obj
+
+
+def update(model: type[Model], pk, values: dict) -> int:
+    """UPDATE the row of `model` with this primary key, setting `values` ({field name: value}, a
+    related object or its id for a foreign key); the number of rows changed (0 or 1), as
+    `QuerySet.filter(pk=pk).update(**values)` does (no signals, no auto_now)."""
+    names = tuple(values)
+    sql, fields = _update_sql(connection.vendor, model, names)
+    params = []
+    for field, name in zip(fields, names, strict=True):
+        value = values[name]
+        if field.is_relation and isinstance(value, Model):
+            value = value.pk
+        params.append(None if value is None else field.get_db_prep_save(value, connection))
+    params.append(model._meta.pk.get_db_prep_value(pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
@@ -187,6 +207,15 @@ def _select_sql(vendor: str, model: type[Model], where: tuple, order_by: tuple) 
         f" WHERE {conditions}" + (f" ORDER BY {order}" if order else "") + " LIMIT 1"
     )
     return sql, fields
+
+
+@functools.cache
+def _update_sql(vendor: str, model: type[Model], names: tuple) -> tuple[str, tuple]:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(_field(meta, name) for name in names)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s", fields
 
 
 @functools.cache

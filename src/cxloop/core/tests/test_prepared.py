@@ -78,6 +78,27 @@ def test_insert_writes_what_create_writes(store):
     assert Activity.objects.get(pk=activity.pk).data == {"channel": "ł"}
 
 
+def test_update_writes_what_a_querysets_update_writes(store, other_store):
+    at = datetime(2026, 12, 5, 11, 45, 30, 123456, tzinfo=UTC)
+    one, two = (
+        customer(store, email, first_name="Ania", tags=["a"]) for email in ("u1@example.pl", "u2@example.pl")
+    )
+    changes = {"first_name": "Żaneta 张", "tags": ["vip", "ваш"], "amount_spent": Decimal("12.30"),
+               "updated_at": at, "store": other_store}  # fmt: skip
+
+    assert prepared.update(Customer, one.pk, changes) == 1
+    Customer.objects.filter(pk=two.pk).update(**changes)
+
+    read, orm = Customer.objects.get(pk=one.pk), Customer.objects.get(pk=two.pk)
+    for name in ("store_id", "first_name", "tags", "amount_spent", "updated_at"):
+        assert getattr(read, name) == getattr(orm, name), name
+    assert read.updated_at == at and read.store_id == other_store.pk
+    assert prepared.update(Customer, 10**9, {"first_name": "Nobody"}) == 0
+    Customer.objects.filter(pk=one.pk).update(first_order_at=at)
+    assert prepared.update(Customer, one.pk, {"first_order_at": None}) == 1
+    assert Customer.objects.get(pk=one.pk).first_order_at is None
+
+
 def test_insert_keeps_a_primary_key_the_database_does_not_make(store):
     at = datetime(2026, 12, 4, 10, 30, tzinfo=UTC)
     conversation = Conversation.objects.create(

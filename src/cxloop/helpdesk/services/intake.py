@@ -235,7 +235,7 @@ def _continue(conversation: Conversation, at, *, flagged: bool = False) -> None:
     """
     changes = {"last_message_at": at, "updated_at": at}
     if flagged:
-        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+        prepared.update(Conversation, conversation.pk, changes)
         for name, value in changes.items():
             setattr(conversation, name, value)
         return
@@ -249,7 +249,7 @@ def _continue(conversation: Conversation, at, *, flagged: bool = False) -> None:
             created_at=at,
         )
         changes |= {"status": Conversation.Status.OPEN, "snoozed_until": None}
-    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    prepared.update(Conversation, conversation.pk, changes)  # every message of every channel: no compiling
     for name, value in changes.items():
         setattr(conversation, name, value)
 
