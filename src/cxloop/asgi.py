@@ -20,6 +20,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from cxloop.chat import consumers  # noqa: E402
+from cxloop.core.asgi_limits import BodyLimit  # noqa: E402
 
 visitor_sockets = URLRouter([path("chat/ws/visitor/", consumers.VisitorConsumer.as_asgi())])
 # A staff socket carries the session cookie: only pages of this server's own hosts may open it.
@@ -34,7 +35,8 @@ async def websocket_router(scope, receive, send):
     return await visitor_sockets(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_router})
+# Request bodies are held to their limits while they arrive, before Django spools them (core.asgi_limits).
+application = ProtocolTypeRouter({"http": BodyLimit(django_application), "websocket": websocket_router})
 
 from cxloop.core.language_detection import warm  # noqa: E402
 from cxloop.core.startup import settle  # noqa: E402

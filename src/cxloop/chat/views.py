@@ -34,6 +34,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from cxloop.core import asgi_limits
 from cxloop.core.errors import (
     DomainError,
     InvalidInput,
@@ -56,7 +57,7 @@ POLL_WAIT_MAX = 25  # seconds a long poll may wait
 POLL_CHECK = 2.0  # seconds between database checks while waiting (a push ends the wait sooner)
 STARTS_PER_MINUTE = 30  # per address
 SUGGESTS_PER_MINUTE = 30
-MULTIPART_SLACK = 64 * 1024  # a file's upload: its form's other fields and boundaries besides the file
+MULTIPART_SLACK = asgi_limits.MULTIPART_SLACK  # a file's upload: its form's other fields and boundaries
 
 
 def _cors(response: HttpResponse) -> HttpResponse:

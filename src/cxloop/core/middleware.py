@@ -13,8 +13,8 @@ from .errors import error_body
 MACHINE_PREFIXES = ("/api/", "/webhooks/")
 
 
-def too_large_response() -> JsonResponse:
-    limit = settings.CXLOOP_MAX_BODY_BYTES
+def too_large_response(limit: int | None = None) -> JsonResponse:
+    limit = settings.CXLOOP_MAX_BODY_BYTES if limit is None else limit
     return JsonResponse(
         error_body("body_too_large", f"Request body exceeds {limit} bytes."),
         status=413,
@@ -26,6 +26,11 @@ INBOUND_MAIL_PREFIX = "/webhooks/inbound/"
 
 class BodySizeLimitMiddleware:
     """Read API and webhook bodies whole, and answer 413 past CXLOOP_MAX_BODY_BYTES.
+
+    Any other request declaring a body over CXLOOP_MAX_UPLOAD_BYTES (the largest
+    upload a page takes) is refused too, before Django parses a byte of it. Under
+    ASGI the body is read before any middleware runs: `core.asgi_limits` holds it
+    to the same limits there.
 
     A declared Content-Length over the limit is refused before anything is
     read. Otherwise the body is read here, at most one byte past the limit, and
@@ -40,6 +45,8 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _declared_length(request) > settings.CXLOOP_MAX_UPLOAD_BYTES:  # any page: refused unread
+            return too_large_response(settings.CXLOOP_MAX_UPLOAD_BYTES)
         if request.path.startswith(MACHINE_PREFIXES) and request.method in ("POST", "PUT", "PATCH"):
             limit = settings.CXLOOP_MAX_BODY_BYTES
             if request.path.startswith(INBOUND_MAIL_PREFIX):  # forwarded mail, attachments and all
@@ -50,14 +57,18 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def read_body_within_limit(request, limit: int) -> JsonResponse | None:
     """Read `request.body` (chunked too); return the 4xx answer when it cannot be taken."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = _declared_length(request)
     if declared > limit:
-        return too_large_response()
+        return too_large_response(limit)
     if not declared and isinstance(request, WSGIRequest):
         environ = request.environ
         if environ.get("wsgi.input_terminated"):
@@ -71,9 +82,9 @@ def read_body_within_limit(request, limit: int) -> JsonResponse | None:
     try:
         if len(request.body) > limit:
             _drain_chunked_rest(request)
-            return too_large_response()
+            return too_large_response(limit)
     except RequestDataTooBig:
-        return too_large_response()
+        return too_large_response(limit)
     return None
 
 
