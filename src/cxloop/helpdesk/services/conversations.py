@@ -35,7 +35,7 @@ from .. import live_channels
 from ..events import CONVERSATION_RESOLVED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule, Tag, Team
 from . import staff_files
-from .indexing import index_conversations
+from .indexing import add_messages, index_conversations
 from .intake import conversation_payload, message_payload
 from .sla import update_sla
 
@@ -131,7 +131,7 @@ def _reply(conversation: Conversation, author, text: str, checked: list, written
         changes["first_response_at"] = at
     _touch(conversation, at, **changes)
     update_sla(conversation, now=at)
-    index_conversations([conversation.pk])
+    add_messages(conversation.pk, [message])
     hooks.publish(conversation.store, MESSAGE_CREATED, message_payload(message))
     if live is not None:
         transaction.on_commit(partial(live.deliver, message))
@@ -179,7 +179,7 @@ def _add_note(conversation: Conversation, author, text: str, checked: list, writ
     )
     staff_files.store_files(note, checked, written)
     _touch(conversation, at)
-    index_conversations([conversation.pk])
+    add_messages(conversation.pk, [note])
     mentioned = [user.pk for user in mentioned_members(conversation.store, text) if user.pk != author.pk]
     if mentioned:
         from ..tasks import notify_mention_task

@@ -25,7 +25,7 @@ from django.utils import timezone
 from cxloop.core import batch_cache
 
 from ..models import Conversation, Message, SearchDocument
-from ..search import prepare_document
+from ..search import MAX_DOCUMENT_CHARS, prepare_document
 
 BATCH = 500
 MESSAGE_CHARS = 50_000  # of one message's text that is indexed
@@ -52,33 +52,84 @@ def index_conversations(conversation_ids: Iterable[int]) -> int:
 _LATER = ("helpdesk.indexing", "later")
 
 
-def defer_indexing() -> None:
-    """In an open batch (core.batch_cache): `index_later` collects conversation ids until
-    `index_deferred`, so a conversation that gets several messages in the batch is indexed once.
+def add_messages(conversation_id: int, messages: list[Message]) -> None:
+    """Make new `messages` of a conversation findable: their words are added to its document.
 
-    The ids live in the batch's memory: a batch's rollback clears it (`all_items`), and a batch
-    then run again item by item indexes each conversation at once, as outside a batch.
+    The document then holds the words a rewrite (`index_conversations`) would give it: the message
+    is the conversation's newest, and its sender's words are added only when the document lacks
+    them. A rewrite is done instead when the document is missing or the words would bring it near
+    MAX_DOCUMENT_CHARS (where a rewrite cuts other words). In an open batch that asked for it
+    (`defer_indexing`) the messages wait for `index_deferred`; otherwise the document is written now.
     """
-    batch_cache.put(_LATER, set())
-
-
-def index_later(conversation_ids: Iterable[int]) -> None:
-    """Index these conversations at the batch's `index_deferred`, or now when none was asked for."""
     later = batch_cache.get(_LATER)
     if later is None:
-        index_conversations(conversation_ids)
+        _add({conversation_id: list(messages)})
     else:
-        later.update(conversation_ids)
+        later.setdefault(conversation_id, []).extend(messages)
+
+
+def defer_indexing() -> None:
+    """In an open batch (core.batch_cache): `add_messages` collects messages until `index_deferred`,
+    so a conversation given several messages in the batch has its document written once.
+
+    They live in the batch's memory: a batch's rollback clears it (`all_items`), and a batch then
+    run again item by item writes each document at once, as outside a batch.
+    """
+    batch_cache.put(_LATER, {})
 
 
 def index_deferred() -> int:
-    """Index what `index_later` collected in the batch (inside its transaction); how many."""
+    """Write what `add_messages` collected in the batch (inside its transaction); how many documents."""
     later = batch_cache.get(_LATER)
     if not later:
         return 0
-    ids = sorted(later)
+    added = dict(later)
     later.clear()
-    return index_conversations(ids)
+    return _add(added)
+
+
+def _add(added: dict[int, list[Message]]) -> int:
+    # Locked first, as index_conversations does: two transactions adding to one document each read
+    # it, and the second must see the first's words.
+    ids = list(
+        Conversation.objects.select_for_update()
+        .filter(pk__in=list(added))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    texts = dict(
+        SearchDocument.objects.filter(conversation_id__in=ids).values_list("conversation_id", "text")
+    )
+    now = timezone.now()
+    documents, rewrite = [], []
+    for pk in ids:
+        text = texts.get(pk)
+        grown = None if text is None else _grown(text, added[pk])
+        if grown is None:
+            rewrite.append(pk)
+        elif grown != text:
+            documents.append(SearchDocument(conversation_id=pk, store_id=added[pk][0].store_id, text=grown,
+                                            updated_at=now))  # fmt: skip
+    SearchDocument.objects.bulk_create(
+        documents, update_conflicts=True, unique_fields=["conversation"], update_fields=["text", "updated_at"]
+    )
+    return len(documents) + write_documents(Conversation, Message, SearchDocument, rewrite)
+
+
+def _grown(text: str, messages: list[Message]) -> str | None:
+    """`text` with the messages' words added, or None when only a rewrite gives the right words."""
+    have = set(text.split())
+    parts = [text] if text else []
+    for message in messages:
+        senders = prepare_document(*sorted(filter(None, {message.from_name, message.from_email})))
+        if senders and not set(senders.split()) <= have:
+            parts.append(senders)
+            have.update(senders.split())
+        words = prepare_document((message.reply_text or message.text)[:MESSAGE_CHARS])
+        if words:
+            parts.append(words)
+    grown = " ".join(parts)
+    return grown if len(grown) < MAX_DOCUMENT_CHARS - 1000 else None
 
 
 def new_conversation_document(conversation: Conversation, message: Message) -> SearchDocument:

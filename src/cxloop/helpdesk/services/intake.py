@@ -34,7 +34,7 @@ from .. import intake_queries
 from ..addresses import new_reply_key
 from ..events import CONVERSATION_CREATED, MESSAGE_CREATED
 from ..models import Activity, Channel, Conversation, Message, Rule
-from .indexing import index_later, new_conversation_document
+from .indexing import add_messages, new_conversation_document
 from .sla import update_sla
 
 NUMBER_RETRIES = 5
@@ -199,7 +199,7 @@ def _take(store, channel, incoming: Incoming, external_id, conversation, at):
         events.insert(0, (CONVERSATION_CREATED, conversation_payload(conversation)))
     update_sla(conversation, now=at)
     if not created:
-        index_later([conversation.pk])  # now, unless the batch indexes once at its end
+        add_messages(conversation.pk, [message])  # now, unless the batch writes documents at its end
     hooks.publish_all(store, events)
     return conversation, message, True
 

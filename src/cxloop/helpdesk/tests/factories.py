@@ -30,7 +30,7 @@ def customer_writes(store, conversation, *, text="Any news?", **fields):
     incoming = Incoming(
         text=text,
         subject=fields.pop("subject", f"Re: {conversation.subject}"),
-        from_email=conversation.contact_email,
+        from_email=fields.pop("from_email", conversation.contact_email),
         message_id=fields.pop("message_id", f"<customer.{number}@mail.example.pl>"),
         **fields,
     )

@@ -326,3 +326,33 @@ def test_a_new_conversations_document_is_the_one_the_indexer_writes(store):
 
     assert SearchDocument.objects.get(conversation=conversation).text == written_on_arrival
     assert "wojcik" in written_on_arrival and "鞋底" in written_on_arrival
+
+
+# -- adding a message's words instead of rewriting the document ------------------------------------
+
+WRITERS = st.sampled_from([
+    ("customer", "", ""), ("customer", "Zofia Żak", "zofia@example.pl"),
+    ("customer", "张伟", "wei@example.cn"), ("agent", "", ""), ("note", "", ""),
+])  # fmt: skip
+TEXTS = st.sampled_from([
+    "Gdzie jest moja paczka? Zamówienie 1001", "می‌خواهم کفش ۴۲ را پس بدهم", "我想退货，鞋子太小了",
+    "Kur ir mana paka? Pasūtījums 77", "", "   ", "Zebra-7 ŁÓDŹ", "tracking PL123456789",
+])  # fmt: skip
+
+
+@given(steps=st.lists(st.tuples(WRITERS, TEXTS), min_size=1, max_size=6))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_new_messages_words_added_to_the_document_are_the_words_a_rewrite_gives(store, owner, steps):
+    conversation, _ = open_conversation(store, subject="Buty 退货")
+    for (kind, name, email), text in steps:
+        if kind == "customer":
+            customer_writes(store, conversation, text=text or "…", from_name=name, **(
+                {"from_email": email} if email else {}))  # fmt: skip
+        elif kind == "agent" and text.strip():
+            services.reply(conversation=conversation, author=owner, text=text)
+        elif kind == "note" and text.strip():
+            services.add_note(conversation=conversation, author=owner, text=text)
+        added = SearchDocument.objects.get(conversation=conversation).text
+        index_conversations([conversation.pk])
+        rewritten = SearchDocument.objects.get(conversation=conversation).text
+        assert set(added.split()) == set(rewritten.split())
