@@ -27,7 +27,7 @@ import collections
 import functools
 from collections.abc import Iterable
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Model
 
 from cxloop.core import batch_cache
@@ -46,28 +46,30 @@ PLAIN = {
 def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",)):
     """The first row of `model` whose fields equal `where`'s values (by `order_by`; "-name" for
     descending), as a model instance; None when there is none."""
-    sql, fields = _select_sql(connection.vendor, model, tuple(where), tuple(order_by))
+    db = _db()
+    sql, fields = _select_sql(db.vendor, model, tuple(where), tuple(order_by))
     meta = model._meta
-    params = [_field(meta, name).get_db_prep_value(value, connection) for name, value in where.items()]
-    with connection.cursor() as cursor:
+    params = [_field(meta, name).get_db_prep_value(value, db) for name, value in where.items()]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    values = [from_db(field, value) for field, value in zip(fields, row, strict=True)]
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
+    values = [from_db(field, value, db) for field, value in zip(fields, row, strict=True)]
+    return model.from_db(db.alias, [field.attname for field in fields], values)
 
 
 def insert(obj: Model) -> Model:
     """INSERT `obj` (a new instance) with every concrete field; set its primary key when the database
     makes it (an auto field, by RETURNING); return it."""
     model = type(obj)
-    sql, fields = _insert_sql(connection.vendor, model)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _values(obj, fields, _plain_types(connection.vendor, model)))
+    db = _db()
+    sql, fields = _insert_sql(db.vendor, model)
+    with db.cursor() as cursor:
+        cursor.execute(sql, _values(obj, fields, _plain_types(db.vendor, model), db))
         if model._meta.auto_field is not None:
             obj.pk = cursor.fetchone()[0]
-    _saved(obj)
+    _saved(obj, db)
     return obj
 
 
@@ -76,15 +78,16 @@ def update(model: type[Model], pk, values: dict) -> int:
     related object or its id for a foreign key); the number of rows changed (0 or 1), as
     `QuerySet.filter(pk=pk).update(**values)` does (no signals, no auto_now)."""
     names = tuple(values)
-    sql, fields = _update_sql(connection.vendor, model, names)
+    db = _db()
+    sql, fields = _update_sql(db.vendor, model, names)
     params = []
     for field, name in zip(fields, names, strict=True):
         value = values[name]
         if field.is_relation and isinstance(value, Model):
             value = value.pk
-        params.append(None if value is None else field.get_db_prep_save(value, connection))
-    params.append(model._meta.pk.get_db_prep_value(pk, connection))
-    with connection.cursor() as cursor:
+        params.append(None if value is None else field.get_db_prep_save(value, db))
+    params.append(model._meta.pk.get_db_prep_value(pk, db))
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -119,7 +122,8 @@ def insert_all(objs: list[Model]) -> None:
     """`insert` each of `objs` in order. On PostgreSQL, when none of them waits for an id from the
     database (each has its primary key already, or nobody needs it back), they are sent as one
     statement list: one round trip."""
-    if connection.vendor != "postgresql" or any(
+    db = _db()
+    if db.vendor != "postgresql" or any(
         obj.pk is None and type(obj)._meta.auto_field is not None and not _id_unneeded(obj) for obj in objs
     ):
         for obj in objs:
@@ -130,13 +134,13 @@ def insert_all(objs: list[Model]) -> None:
     for obj in objs:
         model = type(obj)
         mode = "with_pk" if obj.pk is not None and model._meta.auto_field is not None else "silent"
-        sql, fields = _insert_sql(connection.vendor, model, mode)
+        sql, fields = _insert_sql(db.vendor, model, mode)
         statements.append(sql)
-        params.extend(_values(obj, fields, _plain_types(connection.vendor, model, mode)))
-    with connection.cursor() as cursor:
+        params.extend(_values(obj, fields, _plain_types(db.vendor, model, mode), db))
+    with db.cursor() as cursor:
         cursor.execute("; ".join(statements), params)
     for obj in objs:
-        _saved(obj)
+        _saved(obj, db)
 
 
 def _take_related_ids(obj: Model) -> None:
@@ -157,28 +161,33 @@ def id_unneeded(obj: Model) -> Model:
     return obj
 
 
-def _values(obj: Model, fields: tuple, plain_types: tuple) -> list:
+def _db():
+    """The default database's connection of this thread, looked up once: each use of the
+    `connection` proxy looks it up again (asgiref's thread-local), a cost felt per column here."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _values(obj: Model, fields: tuple, plain_types: tuple, db) -> list:
     values = []
     for field, plain in zip(fields, plain_types, strict=True):
         value = field.pre_save(obj, True)
-        values.append(
-            value if value is None or type(value) is plain else field.get_db_prep_save(value, connection)
-        )
+        values.append(value if value is None or type(value) is plain else field.get_db_prep_save(value, db))
     return values
 
 
-def _saved(obj: Model) -> None:
+def _saved(obj: Model, db) -> None:
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
 
 
-def from_db(field, value):
+def from_db(field, value, db=None):
     """A column's value as the ORM would give it (SQLite's datetimes, JSON, booleans ...)."""
     if value is None:
         return None
-    col, converters = _converters(connection.vendor, field)
+    db = db or _db()
+    col, converters = _converters(db.vendor, field)
     for converter in converters:
-        value = converter(value, col, connection)
+        value = converter(value, col, db)
     return value
 
 
