@@ -24,6 +24,7 @@ from pathlib import Path
 
 import websockets
 
+from cxloop.testing import aio
 from cxloop.testing.apiserver import free_port
 
 VISITORS = 50
@@ -199,14 +200,14 @@ def chat_through_a_kill_9(installation) -> None:
 
     # when the server is killed with SIGKILL after 150 acks, the widgets still sending, at a moment
     # it has stored a message and not sent its ack
-    asyncio.run(chat_until_killed(installation, server, port, widgets))
+    aio.run(chat_until_killed(installation, server, port, widgets))
     acked_before_kill = acked_ids(widgets)
     unanswered_at_kill = [widget.external_id(widget.unanswered) for widget in widgets if widget.unanswered]
     stored_at_kill = stored(installation)
 
     # and a new server starts, and every widget sends again what has no ack
     installation.start_server(port)
-    acked_after_restart = asyncio.run(send_the_rest(port, widgets))
+    acked_after_restart = aio.run(send_the_rest(port, widgets))
 
     # then the kill really came mid-flight: some messages acked, others sent and awaiting their ack,
     # among them at least one the server had stored

@@ -8,7 +8,8 @@ as it arrives and refused at the first chunk past the limit, the rest left unrea
 
 The limits: the chat's paths (the widget's JSON and one file, `/chat/`) take
 CXLOOP_CHAT_MAX_FILE_BYTES and a multipart form's overhead; every other path the largest upload
-a page takes, CXLOOP_MAX_UPLOAD_BYTES (the API's and webhooks' smaller limits are the middleware's).
+a page takes, CXLOOP_MAX_UPLOAD_BYTES, and a form's worth more (`middleware.request_limit`; the
+API's and webhooks' smaller limits are the middleware's).
 """
 
 import json
@@ -28,7 +29,9 @@ class BodyTooLarge(Exception):
 def limit_for(path: str) -> int:
     if path.startswith(CHAT_PREFIX):
         return settings.CXLOOP_CHAT_MAX_FILE_BYTES + MULTIPART_SLACK
-    return settings.CXLOOP_MAX_UPLOAD_BYTES
+    from cxloop.core.middleware import request_limit
+
+    return request_limit()
 
 
 class BodyLimit:

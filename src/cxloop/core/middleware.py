@@ -28,7 +28,8 @@ class BodySizeLimitMiddleware:
     """Read API and webhook bodies whole, and answer 413 past CXLOOP_MAX_BODY_BYTES.
 
     Any other request declaring a body over CXLOOP_MAX_UPLOAD_BYTES (the largest
-    upload a page takes) is refused too, before Django parses a byte of it. Under
+    upload a page takes) and a form's worth more is refused too, before Django
+    parses a byte of it. Under
     ASGI the body is read before any middleware runs: `core.asgi_limits` holds it
     to the same limits there.
 
@@ -45,8 +46,8 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _declared_length(request) > settings.CXLOOP_MAX_UPLOAD_BYTES:  # any page: refused unread
-            return too_large_response(settings.CXLOOP_MAX_UPLOAD_BYTES)
+        if _declared_length(request) > request_limit():  # any page: refused unread
+            return too_large_response(request_limit())
         if request.path.startswith(MACHINE_PREFIXES) and request.method in ("POST", "PUT", "PATCH"):
             limit = settings.CXLOOP_MAX_BODY_BYTES
             if request.path.startswith(INBOUND_MAIL_PREFIX):  # forwarded mail, attachments and all
@@ -55,6 +56,16 @@ class BodySizeLimitMiddleware:
             if refusal is not None:
                 return refusal
         return self.get_response(request)
+
+
+# A form's fields and boundaries besides its largest file: a file a little over its page's limit
+# reaches the page, which names the limit in the form (422); far over it, 413 here.
+FORM_SLACK = 1024 * 1024
+
+
+def request_limit() -> int:
+    """The largest request body any page takes: the largest upload and a form's worth more."""
+    return settings.CXLOOP_MAX_UPLOAD_BYTES + FORM_SLACK
 
 
 def _declared_length(request) -> int:

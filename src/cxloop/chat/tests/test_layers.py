@@ -7,10 +7,10 @@ which time-machine leaves alone, so a test sets `_cleaned_at` back by the interv
 import time
 
 import time_machine
-from asgiref.sync import async_to_sync
 from channels import layers as channels_layers
 
 from cxloop.chat.layers import InMemoryChannelLayer
+from cxloop.testing import aio
 
 GROUP = "chat.visitor.7"
 EVENT = {"type": "chat.event", "event": {"type": "typing", "from": "agent"}}
@@ -52,7 +52,7 @@ def test_a_channel_whose_messages_expired_leaves_its_groups_once_the_interval_ha
         return reader, idle, within_interval, after_interval
 
     # when messages go to the group before and after the interval has passed
-    reader, idle, within_interval, after_interval = async_to_sync(run)()
+    reader, idle, within_interval, after_interval = aio.run(run())
 
     # then the idle socket stays in the group until the interval has passed, and then leaves it
     assert within_interval == {reader, idle}
@@ -75,7 +75,7 @@ def test_many_group_sends_within_the_interval_run_the_full_clean_up_once():
         return within_interval, layer.clean_ups
 
     # when 200 messages are sent to it and read within the interval, then one more after it
-    within_interval, after_interval = async_to_sync(run)()
+    within_interval, after_interval = aio.run(run())
 
     # then Channels' full clean-up ran once for the 400 sends and receives, and once more after
     assert within_interval == 1
