@@ -120,6 +120,7 @@ def store_group(group: list[_Waiting]) -> tuple[list, list[tuple[str, dict]]]:
                 logger.info("A group of %d chat messages is stored one by one", len(group), exc_info=True)
         outcomes = []
         for waiting in group:
+            batch_cache.clear()  # nothing read for an earlier message, perhaps rolled back, is reused
             try:
                 with transaction.atomic():
                     outcomes.append(_take(waiting))
