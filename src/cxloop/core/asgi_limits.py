@@ -16,7 +16,7 @@ import json
 
 from django.conf import settings
 
-from cxloop.core.errors import error_body
+from cxloop.core.middleware import request_limit, too_large_error
 
 CHAT_PREFIX = "/chat/"
 MULTIPART_SLACK = 64 * 1024  # a file's upload: its form's other fields and boundaries besides the file
@@ -29,8 +29,6 @@ class BodyTooLarge(Exception):
 def limit_for(path: str) -> int:
     if path.startswith(CHAT_PREFIX):
         return settings.CXLOOP_CHAT_MAX_FILE_BYTES + MULTIPART_SLACK
-    from cxloop.core.middleware import request_limit
-
     return request_limit()
 
 
@@ -81,7 +79,7 @@ def _declared_length(scope) -> int:
 
 
 async def _refuse(send, limit: int) -> None:
-    body = json.dumps(error_body("body_too_large", f"Request body exceeds {limit} bytes.")).encode()
+    body = json.dumps(too_large_error(limit)).encode()
     await send({
         "type": "http.response.start",
         "status": 413,

@@ -13,12 +13,13 @@ from .errors import error_body
 MACHINE_PREFIXES = ("/api/", "/webhooks/")
 
 
-def too_large_response(limit: int | None = None) -> JsonResponse:
-    limit = settings.CXLOOP_MAX_BODY_BYTES if limit is None else limit
-    return JsonResponse(
-        error_body("body_too_large", f"Request body exceeds {limit} bytes."),
-        status=413,
-    )
+def too_large_error(limit: int) -> dict:
+    """The 413 answer's body: which limit the request's body went past."""
+    return error_body("body_too_large", f"Request body exceeds {limit} bytes.")
+
+
+def too_large_response(limit: int) -> JsonResponse:
+    return JsonResponse(too_large_error(limit), status=413)
 
 
 INBOUND_MAIL_PREFIX = "/webhooks/inbound/"
