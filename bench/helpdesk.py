@@ -10,6 +10,11 @@ document, webhooks, attachments written to the storage.
 - `webhook`: `helpdesk.services.inbound.receive_email` one mail at a time,
   one committed transaction per mail, as a provider's inbound webhook (one
   mail per request) calls it.
+- `at once`: the same webhook path with WEBHOOK_THREADS requests at once
+  (`helpdesk.services.inbound_group.receive` from that many threads, taking
+  the corpus in order), as a provider posting its queue over several
+  connections to one web process: the mails waiting while a group is
+  stored are stored together, in one transaction.
 - `imap`: the mailbox poller's path after the IMAP fetch,
   `helpdesk.services.mailboxes.store_fetched` with the task's `deliver`, in
   batches of at most FETCH_BATCH mails and FETCH_BYTES: one transaction per
@@ -69,6 +74,7 @@ WARM_UP = 50
 RESENT = 100  # mails delivered a second time after the timed run: each must be stored once
 UIDVALIDITY = 7
 PARTS = ("inbound", "search", "replies", "inbox")
+WEBHOOK_THREADS = 4  # requests at once into one web process: `cxloop serve`'s threads per process
 
 
 def main(argv: list[str]) -> None:
@@ -252,6 +258,14 @@ def _inbound(mails: int, seed: int) -> None:
     started = time.perf_counter()
     poll(mailbox, corpus, 1)
     poll_s = time.perf_counter() - started
+
+    grouped, _created = core_services.create_store(
+        name="Helpdesk bench webhooks at once", currency="EUR", slug=f"{STORE}-grouped"
+    )
+    started = time.perf_counter()
+    grouped_refused = _post_at_once(grouped, corpus, WEBHOOK_THREADS)
+    grouped_s = time.perf_counter() - started
+    grouped_messages = Message.objects.filter(store=grouped).count()
     polled_messages = Message.objects.filter(store=polled).count()
     commit_s = _time_commits(mails)
     # The baseline again after the paths, and the faster of its two runs: a machine that sped up or
@@ -278,6 +292,13 @@ def _inbound(mails: int, seed: int) -> None:
         "poll_per_s": mails / poll_s,
         "poll_ratio": stdlib_s / poll_s,
         "polled_messages": polled_messages,
+        "grouped_threads": WEBHOOK_THREADS,
+        "grouped_s": grouped_s,
+        "grouped_per_s": mails / grouped_s,
+        "grouped_ratio": stdlib_s / grouped_s,
+        "grouped_ms": grouped_s / mails * 1000,
+        "grouped_messages": grouped_messages,
+        "grouped_refused": grouped_refused,
         "polled_conversations": Conversation.objects.filter(store=polled).count(),
         "parse_ratio": stdlib_s / parse_s,
         # One committed one-row transaction per mail, as many as the webhook path committed: the
@@ -300,10 +321,45 @@ def _inbound(mails: int, seed: int) -> None:
         or stored != distinct
         or result["stored_again"] != 0
         or (polled_messages, result["polled_conversations"]) != (stored, result["conversations"])
+        or (grouped_messages, grouped_refused) != (stored, refused)
     ):
         print(json.dumps(result), file=sys.stderr)
         sys.exit("check failed: every distinct mail must be stored once, and a resent one not again")
     print(json.dumps(result))
+
+
+def _post_at_once(store, corpus: list[bytes], threads: int) -> int:
+    """The corpus through `inbound_group.receive` from `threads` threads at once, in the corpus's
+    order, as a provider posting its queue over that many connections to one web process (`cxloop
+    serve` runs 4 threads a process) does; the mails refused."""
+    import threading
+
+    from django.db import connection
+
+    from cxloop.helpdesk.services import inbound_group
+
+    lock, next_mail, refused = threading.Lock(), iter(corpus), []
+
+    def post() -> None:
+        try:
+            while True:
+                with lock:
+                    raw = next(next_mail, None)
+                if raw is None:
+                    return
+                try:
+                    inbound_group.receive(store=store, raw=raw)
+                except Exception:
+                    refused.append(raw)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=post) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return len(refused)
 
 
 def _time_commits(count: int) -> float:
@@ -332,17 +388,23 @@ def _print(results: dict, mails: int) -> None:
     print(f"\nInbound mail, {mails:,} mails from the corpus, the whole path (mails/s):")
     print(
         f"  {'database':<10} {'stdlib':>8} {'parse_email':>12} {'webhook':>8} {'ratio':>7}"
-        f" {'imap':>8} {'ratio':>7}  ms/mail: webhook, commit, imap   stored/threaded/files"
+        f" {'at once':>8} {'ratio':>7} {'imap':>8} {'ratio':>7}  ms/mail: webhook, commit, imap"
+        "   stored/threaded/files"
     )
     for database, row in results.items():
         print(
             f"  {database:<10} {row['stdlib_per_s']:>8,.0f} {row['parse_per_s']:>12,.0f} "
             f"{row['receive_per_s']:>8,.0f} {row['ratio']:>7.1%}"
+            f" {row['grouped_per_s']:>8,.0f} {row['grouped_ratio']:>7.1%}"
             f" {row['poll_per_s']:>8,.0f} {row['poll_ratio']:>7.1%}"
             f"  {row['receive_ms']:>5.2f} {row['commit_ms']:>5.2f} {row['poll_ms']:>5.2f}"
             f"   {row['messages']:,} / {row['threaded']:,} / {row['attachments']:,}"
         )
     print("  webhook: receive_email, one committed transaction per mail (a provider's inbound webhook)")
+    print(
+        f"  at once: inbound_group.receive from {WEBHOOK_THREADS} threads at once (webhooks posted together"
+        " into one web process: the mails waiting are stored in one transaction)"
+    )
     print("  imap: a poll's store_fetched, one transaction per fetched batch of mails (the IMAP poller)")
     print("  commit: one committed one-row transaction, timed as many times in the same run")
     print("  ratio: mails/s over the standard library's message_from_bytes(policy=default); goal >= 25 %")

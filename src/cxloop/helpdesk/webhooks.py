@@ -10,7 +10,8 @@ and token under MAILGUN_WEBHOOK_SIGNING_KEY; the others: the HTTP basic auth
 ANYMAIL_WEBHOOK_SECRET put in the webhook URL; for Amazon SES cxloop also
 checks the SNS message signature and topic, sns.py) and sends its `inbound`
 signal; `take_inbound` finds the store from the recipients and calls
-`services.inbound.receive_email` with the raw MIME.
+`services.inbound_group.receive` with the raw MIME: `services.inbound.receive_email`,
+in one transaction with the other requests' mails that arrive at the same time.
 
 Answers (every error the project's JSON `{error, detail, field}`):
 
@@ -51,7 +52,8 @@ from cxloop.core.models import Store
 from . import addresses
 from .errors import MailFlood, MailRejected, UnknownRecipient
 from .mail.headers import address_list, raw_headers
-from .services.inbound import conversation_for_reply_address, delivered_to, receive_email
+from .services import inbound_group
+from .services.inbound import conversation_for_reply_address, delivered_to
 from .sns import SnsCertUnavailable, SnsSignatureInvalid, verify_sns_message
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,7 @@ def take_inbound(sender, event, esp_name, **kwargs):
     for recipient in recipients:
         store = store_for_recipient(recipient)
         if store is not None:
-            receive_email(store=store, raw=raw, recipient=recipient)
+            inbound_group.receive(store=store, raw=raw, recipient=recipient)
             return
     logger.warning(
         "Help desk: %s forwarded a mail to no store's address (recipients %s); answered 404",
