@@ -299,7 +299,7 @@ def first_customers_by_emails(store: Store, emails: list[str]) -> dict[str, Cust
     keys = list(dict.fromkeys(email.strip().lower() for email in emails if email.strip()))
     found: dict[str, Customer | None] = dict.fromkeys(keys)
     if keys:
-        for customer in Customer.objects.filter(store=store, email_key__in=keys).order_by("-id"):
+        for customer in prepared.all_in(Customer, {"store": store.pk}, "email_key", keys, order_by=("-id",)):
             found[customer.email_key] = customer  # the lowest id is the last written
     for key, customer in found.items():
         batch_cache.put(_customer_key(store.pk, key), customer)

@@ -47,16 +47,40 @@ def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",))
     """The first row of `model` whose fields equal `where`'s values (by `order_by`; "-name" for
     descending), as a model instance; None when there is none."""
     db = _db()
-    sql, fields = _select_sql(db.vendor, model, tuple(where), tuple(order_by))
+    sql, fields = _select_sql(db.vendor, model, tuple(where), tuple(order_by), None)
     meta = model._meta
     params = [_field(meta, name).get_db_prep_value(value, db) for name, value in where.items()]
     with db.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql + " LIMIT 1", params)
         row = cursor.fetchone()
     if row is None:
         return None
     values = [from_db(field, value, db) for field, value in zip(fields, row, strict=True)]
     return model.from_db(db.alias, [field.attname for field in fields], values)
+
+
+def all_in(model: type[Model], where: dict, field: str, values: list, *, order_by: Iterable[str] = ("pk",)):
+    """Every row of `model` whose fields equal `where`'s values and whose `field` is one of
+    `values` (by `order_by`), as model instances: `first`'s query for a batch's many keys at once
+    (the SQL is made once per number of values)."""
+    values = list(dict.fromkeys(values))
+    if not values:
+        return []
+    db = _db()
+    sql, fields = _select_sql(db.vendor, model, tuple(where), tuple(order_by), (field, len(values)))
+    meta = model._meta
+    params = [_field(meta, name).get_db_prep_value(value, db) for name, value in where.items()]
+    prep = _field(meta, field).get_db_prep_value
+    params.extend(prep(value, db) for value in values)
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = [each.attname for each in fields]
+    return [model.from_db(db.alias, names, _row(fields, row, db)) for row in rows]
+
+
+def _row(fields: tuple, row: tuple, db) -> list:
+    return [from_db(field, value, db) for field, value in zip(fields, row, strict=True)]
 
 
 def insert(obj: Model) -> Model:
@@ -98,7 +122,7 @@ def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
 
     Rows whose ids are known before they are written can be written together (`insert_all`):
     one round trip for several inserts. Ids a batch reserves and does not use are skipped, as
-    a rolled-back insert's are.
+    a rolled-back insert's are. Reserving again in the same batch adds to what is left.
     """
     models_ = list(models_)
     if connection.vendor != "postgresql" or count <= 0 or not models_ or not batch_cache.active():
@@ -109,7 +133,10 @@ def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
         cursor.execute(f"SELECT {columns} FROM generate_series(1, %s)", [*params, count])
         rows = cursor.fetchall()
     for index, model in enumerate(models_):
-        batch_cache.put(("prepared.ids", model), collections.deque(row[index] for row in rows))
+        reserved = batch_cache.get(("prepared.ids", model))
+        if reserved is None:
+            batch_cache.put(("prepared.ids", model), reserved := collections.deque())
+        reserved.extend(row[index] for row in rows)  # a second reservation in one batch adds to the first
 
 
 def new_id(model: type[Model]) -> int | None:
@@ -202,18 +229,26 @@ def _field(meta, name: str):
 
 
 @functools.cache
-def _select_sql(vendor: str, model: type[Model], where: tuple, order_by: tuple) -> tuple[str, tuple]:
+def _select_sql(
+    vendor: str, model: type[Model], where: tuple, order_by: tuple, among: tuple | None
+) -> tuple[str, tuple]:
+    """The SELECT of every concrete field, equal to `where`'s fields and, with `among` (a field and
+    a count), that field IN so many values."""
     quote = connection.ops.quote_name
     meta = model._meta
     fields = tuple(meta.concrete_fields)
-    conditions = " AND ".join(f"{quote(_field(meta, name).column)} = %s" for name in where)
+    tests = [f"{quote(_field(meta, name).column)} = %s" for name in where]
+    if among is not None:
+        name, count = among
+        tests.append(f"{quote(_field(meta, name).column)} IN ({', '.join(['%s'] * count)})")
+    conditions = " AND ".join(tests)
     order = ", ".join(
         f"{quote(_field(meta, name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
         for name in order_by
     )
     sql = (
         f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(meta.db_table)}"
-        f" WHERE {conditions}" + (f" ORDER BY {order}" if order else "") + " LIMIT 1"
+        f" WHERE {conditions}" + (f" ORDER BY {order}" if order else "")
     )
     return sql, fields
 

@@ -19,7 +19,6 @@ import functools
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Count, Min
 from django.utils.dateparse import parse_datetime
 
 from cxloop.core import batch_cache
@@ -89,11 +88,7 @@ def count_recent_from(store_id: int, sender: str, since: datetime) -> tuple[int,
         [store_id, sender, Message.Kind.INCOMING, connection.ops.adapt_datetimefield_value(since)],
     )
     count, oldest = row
-    if isinstance(oldest, str):  # SQLite hands back text
-        oldest = parse_datetime(oldest)
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    return count, oldest
+    return count, _aware(oldest)
 
 
 @functools.cache
@@ -116,8 +111,18 @@ def find_stored_message_ids(store_id: int, external_ids: list[str]) -> dict[str,
     wanted = [external_id for external_id in dict.fromkeys(external_ids) if external_id]
     if not wanted:
         return {}
-    return dict(
-        Message.objects.filter(store_id=store_id, external_id__in=wanted).values_list("external_id", "id")
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_each_sql(connection.vendor, len(wanted)), [store_id, *wanted])
+        return dict(cursor.fetchall())
+
+
+@functools.cache
+def _stored_each_sql(vendor: str, count: int) -> str:
+    external_id = _column(Message, "external_id")
+    return (
+        f"SELECT {external_id}, {_q('id')} FROM {_q(Message._meta.db_table)}"
+        f" WHERE {_column(Message, 'store')} = %s AND {external_id} IN ({', '.join(['%s'] * count)})"
+        f" AND {external_id} <> ''"
     )
 
 
@@ -131,17 +136,33 @@ def count_recent_from_each(store_id: int, senders: list[str], since: datetime) -
     found = {sender: (0, None) for sender in senders}
     if not found:
         return found
-    rows = (
-        Message.objects.filter(
-            store_id=store_id, from_email__in=list(found), kind=Message.Kind.INCOMING, created_at__gte=since
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _recent_each_sql(connection.vendor, len(found)),
+            [store_id, *found, Message.Kind.INCOMING, connection.ops.adapt_datetimefield_value(since)],
         )
-        .values("from_email")
-        .annotate(count=Count("id"), oldest=Min("created_at"))
-        .values_list("from_email", "count", "oldest")
-    )
+        rows = cursor.fetchall()
     for sender, count, oldest in rows:
-        found[sender] = (count, oldest)
+        found[sender] = (count, _aware(oldest))
     return found
+
+
+def _aware(value) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands back text
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+@functools.cache
+def _recent_each_sql(vendor: str, count: int) -> str:
+    created, sender = _column(Message, "created_at"), _column(Message, "from_email")
+    return (
+        f"SELECT {sender}, COUNT(*), MIN({created}) FROM {_q(Message._meta.db_table)}"
+        f" WHERE {_column(Message, 'store')} = %s AND {sender} IN ({', '.join(['%s'] * count)})"
+        f" AND {_column(Message, 'kind')} = %s AND {created} >= %s GROUP BY {sender}"
+    )
 
 
 def list_mailbox_addresses(store_id: int) -> list[str]:
@@ -180,17 +201,29 @@ def find_thread_conversation_ids(store_id: int, asked: list[tuple[list[str], str
     wanted = list(dict.fromkeys(message_id for message_ids, _sender in asked for message_id in message_ids))
     rows = []
     if wanted:
-        rows = list(
-            Message.objects.filter(store_id=store_id, message_id__in=wanted)
-            .order_by("-created_at", "-id")
-            .values_list("message_id", "conversation_id", "conversation__contact_email")
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_thread_each_sql(connection.vendor, len(wanted)), [store_id, *wanted])
+            rows = cursor.fetchall()
     answers = []
     for message_ids, sender in asked:
         among = set(message_ids)
         found = (conversation for mid, conversation, contact in rows if mid in among and contact == sender)
         answers.append(next(found, None))
     return answers
+
+
+@functools.cache
+def _thread_each_sql(vendor: str, count: int) -> str:
+    message, conversation = _q(Message._meta.db_table), _q(Conversation._meta.db_table)
+    conversation_id = _column(Message, "conversation")
+    return (
+        f"SELECT m.{_column(Message, 'message_id')}, m.{conversation_id},"
+        f" c.{_column(Conversation, 'contact_email')} FROM {message} m"
+        f" JOIN {conversation} c ON c.{_q('id')} = m.{conversation_id}"
+        f" WHERE m.{_column(Message, 'store')} = %s AND m.{_column(Message, 'message_id')}"
+        f" IN ({', '.join(['%s'] * count)})"
+        f" ORDER BY m.{_column(Message, 'created_at')} DESC, m.{_q('id')} DESC"
+    )
 
 
 @functools.cache
