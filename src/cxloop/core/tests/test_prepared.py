@@ -159,3 +159,31 @@ def test_insert_all_in_a_batch_uses_the_reserved_ids(store):
         assert len(inserts) == 2 and first[0].pk < second[0].pk and left is None
     else:  # elsewhere nothing is reserved and each row is its own statement
         assert len(inserts) == 6 and left is None
+
+
+def test_all_in_reads_the_rows_whose_field_is_one_of_the_values_as_the_orm_does(store, other_store):
+    for email in ("ania@example.pl", "BEN@example.pl", "cyrus@example.ir"):
+        customer(store, email, tags=["vip"], amount_spent=Decimal("10.25"))
+    customer(other_store, "ania@example.pl")
+
+    keys = ["cyrus@example.ir", "ania@example.pl", "ben@example.pl", "nobody@example.pl", "ania@example.pl"]
+    read = prepared.all_in(Customer, {"store": store.pk}, "email_key", keys, order_by=("-id",))
+    orm = list(Customer.objects.filter(store=store, email_key__in=keys).order_by("-id"))
+
+    assert [row.pk for row in read] == [row.pk for row in orm] and len(read) == 3
+    for got, expected in zip(read, orm, strict=True):
+        for name in FIELDS_COMPARED:
+            assert getattr(got, name) == getattr(expected, name), name
+    assert prepared.all_in(Customer, {"store": store.pk}, "email_key", []) == []
+
+
+def test_a_second_reservation_in_a_batch_adds_to_the_ids_left(store):
+    with batch_cache.batch():
+        prepared.reserve_ids([Conversation], 2)
+        prepared.reserve_ids([Conversation], 3)
+        ids = [prepared.new_id(Conversation) for _ in range(6)]
+
+    if connection.vendor == "postgresql":
+        assert len(set(ids[:5])) == 5 and ids[5] is None
+    else:  # nothing is reserved elsewhere
+        assert ids == [None] * 6
