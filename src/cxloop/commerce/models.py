@@ -98,6 +98,15 @@ class Customer(StoreScopedModel):
                 name="customer_live_last_order",
                 condition=Q(erased_at__isnull=True),
             ),
+            # A language or a country (and an OR of the two: one index each, their rows joined).
+            models.Index(
+                fields=["store", "language"],
+                name="customer_live_language",
+                condition=Q(erased_at__isnull=True),
+            ),
+            models.Index(
+                fields=["store", "country"], name="customer_live_country", condition=Q(erased_at__isnull=True)
+            ),
             # The few erased, left out of a count made on the predictions (segments.query.count_matching).
             models.Index(fields=["store"], name="customer_erased", condition=Q(erased_at__isnull=False)),
         ]
