@@ -88,9 +88,11 @@ class Customer(StoreScopedModel):
             # A segment's count reads only these, never the table: every segment leaves the erased out
             # (segments.query.compile), so each condition on these columns is one range of a small
             # partial index (at a million customers 0.6 s -> 12 ms for amount_spent on SQLite).
+            # With the id, PostgreSQL joins it to the predictions from the index alone (an index-only
+            # scan): "rfm_group = 'AT_RISK' AND amount_spent > 50" 340 -> 170 ms at a million.
             models.Index(
-                fields=["store", "amount_spent"],
-                name="customer_live_spent",
+                fields=["store", "amount_spent", "id"],
+                name="customer_live_spent_id",
                 condition=Q(erased_at__isnull=True),
             ),
             models.Index(
