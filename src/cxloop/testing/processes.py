@@ -1,4 +1,4 @@
-"""Real cxloop processes for crash tests: an installation on a SQLite file, workers and chat servers to kill.
+"""Real cxloop processes for crash tests: an installation on a SQLite file, workers and web servers to kill.
 
     def test_work_survives_kill_9(installation):
         installation.python("from cxloop... import ...; ...")   # seed with the real services
@@ -41,7 +41,7 @@ FAST_RECOVERY = {
 class Installation:
     """An installation in `root`, on a SQLite file there, or on PostgreSQL at `database_url`.
 
-    Its processes (workers, and chat servers from `start_server`) are killed after the test.
+    Its processes (workers, and web servers from `start_server`) are killed after the test.
     """
 
     def __init__(self, root: Path, *, database_url: str = "", **env: str):
@@ -81,17 +81,22 @@ class Installation:
         self.workers.append(worker)
         return worker
 
-    def start_server(self, port: int, *, timeout: float = 60.0) -> subprocess.Popen:
-        """`cxloop serve --asgi` (the site and the chat's sockets) on 127.0.0.1:`port`, once it listens.
+    def start_server(
+        self, port: int, *, asgi: bool = True, threads: int = 4, timeout: float = 60.0
+    ) -> subprocess.Popen:
+        """`cxloop serve` on 127.0.0.1:`port`, once it listens: `--asgi` (the site and the chat's
+        sockets, uvicorn) by default; with `asgi=False`, gunicorn with one worker of `threads` threads,
+        as the site runs in production (one process, so its threads share what a process keeps).
 
         Killed like a worker (`kill`, `stop_all`); its output goes to server-<n>.log.
         """
         log_path = self.root / f"server-{len(self.workers)}.log"
         log = open(log_path, "wb")  # noqa: SIM115 (kept for the run)
+        how = ["--asgi"] if asgi else ["--workers", "1", "--threads", str(threads)]
+        command = [CXLOOP, "serve", *how, "--port", str(port), "--no-access-log"]
         server = subprocess.Popen(
-            [CXLOOP, "serve", "--asgi", "--port", str(port), "--no-access-log"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.workers.append(server)
         deadline = time.monotonic() + timeout
         while True:
@@ -102,7 +107,7 @@ class Installation:
                 if server.poll() is not None or time.monotonic() > deadline:
                     output = log_path.read_text(errors="replace")[-3000:]
                     raise AssertionError(
-                        f"cxloop serve --asgi is not listening on {port}:\n{output}"
+                        f"cxloop {' '.join(command[1:])} is not listening on {port}:\n{output}"
                     ) from None
                 time.sleep(0.05)
 
