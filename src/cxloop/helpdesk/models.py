@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cxloop.core.fields import EncryptedTextField
-from cxloop.core.models import StoreScopedModel
+from cxloop.core.models import Store, StoreScopedModel
 
 
 class Channel(models.TextChoices):
@@ -61,6 +61,9 @@ class Tag(StoreScopedModel):
 
 
 class Conversation(StoreScopedModel):
+    # Every arriving mail writes a row to each index of these tables: none is kept that another one
+    # already serves. The store's own index is left out, as every index of the table starts with it.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         PENDING = "pending", pgettext_lazy("conversation status", "Pending")  # waiting for the customer
@@ -157,7 +160,11 @@ class Message(StoreScopedModel):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Not delivered")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)  # as above
+    # Served by the index of (conversation, created_at).
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     author = models.ForeignKey(
@@ -240,7 +247,11 @@ class Activity(StoreScopedModel):
         RULE = "rule", _("Rule")  # what a rule did that is not a field change (webhook, survey)
         RULE_FAILED = "rule_failed", _("Rule failed")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="activities")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)  # as above
+    # Served by the index of (conversation, created_at).
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
