@@ -214,26 +214,29 @@ def find_thread_conversation_ids(store_id: int, asked: list[tuple[list[str], str
 
 @functools.cache
 def _thread_each_sql(vendor: str, count: int) -> str:
-    message, conversation = _q(Message._meta.db_table), _q(Conversation._meta.db_table)
-    conversation_id = _column(Message, "conversation")
-    return (
-        f"SELECT m.{_column(Message, 'message_id')}, m.{conversation_id},"
-        f" c.{_column(Conversation, 'contact_email')} FROM {message} m"
-        f" JOIN {conversation} c ON c.{_q('id')} = m.{conversation_id}"
-        f" WHERE m.{_column(Message, 'store')} = %s AND m.{_column(Message, 'message_id')}"
-        f" IN ({', '.join(['%s'] * count)})"
-        f" ORDER BY m.{_column(Message, 'created_at')} DESC, m.{_q('id')} DESC"
+    """Each message of the store with one of `count` message ids: (message id, conversation, its contact)."""
+    return _thread_select(
+        f"m.{_column(Message, 'message_id')}, m.{_column(Message, 'conversation')},"
+        f" c.{_column(Conversation, 'contact_email')}",
+        count,
+        "",
     )
 
 
 @functools.cache
 def _thread_sql(vendor: str, count: int) -> str:
+    """The newest message's conversation among `count` message ids whose contact is the sender."""
+    sender = f" AND c.{_column(Conversation, 'contact_email')} = %s"
+    return _thread_select(f"m.{_column(Message, 'conversation')}", count, sender) + " LIMIT 1"
+
+
+def _thread_select(columns: str, count: int, also: str) -> str:
     message, conversation = _q(Message._meta.db_table), _q(Conversation._meta.db_table)
     conversation_id = _column(Message, "conversation")
     return (
-        f"SELECT m.{conversation_id} FROM {message} m"
+        f"SELECT {columns} FROM {message} m"
         f" JOIN {conversation} c ON c.{_q('id')} = m.{conversation_id}"
         f" WHERE m.{_column(Message, 'store')} = %s AND m.{_column(Message, 'message_id')}"
-        f" IN ({', '.join(['%s'] * count)}) AND c.{_column(Conversation, 'contact_email')} = %s"
-        f" ORDER BY m.{_column(Message, 'created_at')} DESC, m.{_q('id')} DESC LIMIT 1"
+        f" IN ({', '.join(['%s'] * count)}){also}"
+        f" ORDER BY m.{_column(Message, 'created_at')} DESC, m.{_q('id')} DESC"
     )

@@ -39,6 +39,15 @@ def create(apps, schema_editor):
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {quote(table)} ({quote(column)})")
 
 
+FIELDS = [  # (model, field, what it points to, related_name): the fields whose index is dropped
+    ("conversation", "store", "core.store", "+"),
+    ("message", "store", "core.store", "+"),
+    ("message", "conversation", "helpdesk.conversation", "messages"),
+    ("activity", "store", "core.store", "+"),
+    ("activity", "conversation", "helpdesk.conversation", "activities"),
+]
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("helpdesk", "0014_conversation_updated_index"),
@@ -49,55 +58,16 @@ class Migration(migrations.Migration):
             database_operations=[migrations.RunPython(drop, create)],
             state_operations=[
                 migrations.AlterField(
-                    model_name="conversation",
-                    name="store",
+                    model_name=model,
+                    name=name,
                     field=models.ForeignKey(
                         db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="core.store",
+                        related_name=related,
+                        to=to,
                     ),
-                ),
-                migrations.AlterField(
-                    model_name="message",
-                    name="store",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="core.store",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="message",
-                    name="conversation",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="messages",
-                        to="helpdesk.conversation",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="activity",
-                    name="store",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="core.store",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="activity",
-                    name="conversation",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="activities",
-                        to="helpdesk.conversation",
-                    ),
-                ),
+                )
+                for model, name, to, related in FIELDS
             ],
         ),
     ]

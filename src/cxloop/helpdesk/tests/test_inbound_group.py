@@ -53,18 +53,23 @@ def arrive_together(items):
     def request(index, store, raw):
         try:
             outcomes[index] = inbound_group.receive(store=store, raw=raw)
-        except Exception as error:
+        except BaseException as error:
             outcomes[index] = error
         finally:
             connection.close()
 
+    held_then_released([threading.Thread(target=request, args=(n, *item)) for n, item in enumerate(items)])
+    return outcomes
+
+
+def held_then_released(threads):
+    """Start `threads` (each sends one mail) while a group is being stored; release once all wait."""
     with inbound_group._turn:
         inbound_group._storing = True
-    threads = [threading.Thread(target=request, args=(n, *item)) for n, item in enumerate(items)]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 10
-    while len(inbound_group._waiting) < len(items):
+    while len(inbound_group._waiting) < len(threads):
         assert time.monotonic() < deadline, "the requests never queued"
         time.sleep(0.01)
     with inbound_group._turn:
@@ -72,7 +77,6 @@ def arrive_together(items):
         inbound_group._turn.notify_all()
     for thread in threads:
         thread.join(timeout=30)
-    return outcomes
 
 
 def test_mails_that_arrive_together_are_stored_in_one_group_each_once_for_its_own_request(store, groups):
@@ -194,28 +198,8 @@ def test_a_failure_of_the_whole_group_reaches_every_request_still_waiting(store,
         raise KeyboardInterrupt
 
     monkeypatch.setattr(inbound_group, "_together", broken)
-    outcomes = []
 
-    def request(raw):
-        try:
-            inbound_group.receive(store=store, raw=raw)
-        except BaseException as error:
-            outcomes.append(type(error))
-        finally:
-            connection.close()
+    outcomes = arrive_together([(store, mail(1)), (store, mail(2))])
 
-    with inbound_group._turn:
-        inbound_group._storing = True
-    threads = [threading.Thread(target=request, args=(mail(n),)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    while len(inbound_group._waiting) < 2:
-        time.sleep(0.01)
-    with inbound_group._turn:
-        inbound_group._storing = False
-        inbound_group._turn.notify_all()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert outcomes == [KeyboardInterrupt, KeyboardInterrupt]
+    assert [type(outcome) for outcome in outcomes] == [KeyboardInterrupt, KeyboardInterrupt]
     assert not inbound_group._storing and not inbound_group._waiting
