@@ -27,7 +27,7 @@ def test_the_sqlite_planner_gets_statistics_of_every_index_and_postgresql_is_lef
 
     assert refresh_statistics_task.call() is True
 
-    assert {"customer_live_spent", "customer_live_last_order", "customer_email_idx"} <= set(
+    assert {"customer_live_spent_id", "customer_live_last_order", "customer_email_idx"} <= set(
         _customer_statistics()
     )
 
