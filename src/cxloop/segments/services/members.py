@@ -205,13 +205,16 @@ def _settle_chunk(segment: Segment, matched, lower: int, upper: int | None, now:
     )
     held = rows.filter(customer_id=OuterRef("customer_id"))
     joining = in_chunk.filter(Exists(present)).filter(~Exists(held))
+    # In the customers' order, whatever plan the query took: the rows (and the changes after them) are
+    # written in the same order on every database.
     entered = _insert_select(
-        SegmentMember, ["store", "segment", "customer", "joined_at"], joining.values_list(*ids, _time(now))
-    )
+        SegmentMember, ["store", "segment", "customer", "joined_at"],
+        joining.order_by("customer_id").values_list(*ids, _time(now)),
+    )  # fmt: skip
     if entered:
         # The ids grow (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), and only this chunk adds rows
         # of the segment while it holds the segment's turn: the rows past `before` are the ones it added.
-        added = SegmentMember.objects.filter(pk__gt=before, segment=segment)
+        added = SegmentMember.objects.filter(pk__gt=before, segment=segment).order_by("pk")
         _insert_select(SegmentChange, CHANGE_COLUMNS, added.values_list(*ids, _text(ENTERED), _time(now)))
     return left, entered
 
