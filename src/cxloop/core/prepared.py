@@ -51,7 +51,7 @@ def first(model: type[Model], where: dict, *, order_by: Iterable[str] = ("pk",))
     meta = model._meta
     params = [_field(meta, name).get_db_prep_value(value, db) for name, value in where.items()]
     with db.cursor() as cursor:
-        cursor.execute(sql + " LIMIT 1", params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -63,7 +63,7 @@ def all_in(model: type[Model], where: dict, field: str, values: list, *, order_b
     """Every row of `model` whose fields equal `where`'s values and whose `field` is one of
     `values` (by `order_by`), as model instances: `first`'s query for a batch's many keys at once
     (the SQL is made once per number of values)."""
-    values = list(dict.fromkeys(values))
+    values = in_list(values)
     if not values:
         return []
     db = _db()
@@ -77,6 +77,16 @@ def all_in(model: type[Model], where: dict, field: str, values: list, *, order_b
         rows = cursor.fetchall()
     names = [each.attname for each in fields]
     return [model.from_db(db.alias, names, _row(fields, row, db)) for row in rows]
+
+
+def in_list(values) -> list:
+    """`values` without repeats, padded with its last value to a power of two: the values of an
+    `IN (...)` whose SQL is made once per length, so at most a few lengths are ever made (a batch's
+    lookups may ask for thousands of keys; a repeated value in an IN changes nothing)."""
+    values = list(dict.fromkeys(values))
+    if values:
+        values.extend([values[-1]] * ((1 << (len(values) - 1).bit_length()) - len(values)))
+    return values
 
 
 def _row(fields: tuple, row: tuple, db) -> list:
@@ -233,7 +243,7 @@ def _select_sql(
     vendor: str, model: type[Model], where: tuple, order_by: tuple, among: tuple | None
 ) -> tuple[str, tuple]:
     """The SELECT of every concrete field, equal to `where`'s fields and, with `among` (a field and
-    a count), that field IN so many values."""
+    a count), that field IN so many values; without it, the first row only (LIMIT 1)."""
     quote = connection.ops.quote_name
     meta = model._meta
     fields = tuple(meta.concrete_fields)
@@ -250,6 +260,8 @@ def _select_sql(
         f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(meta.db_table)}"
         f" WHERE {conditions}" + (f" ORDER BY {order}" if order else "")
     )
+    if among is None:
+        sql += " LIMIT 1"
     return sql, fields
 
 

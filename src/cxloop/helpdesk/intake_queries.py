@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
-from cxloop.core import batch_cache
+from cxloop.core import batch_cache, prepared
 
 from .models import Conversation, Mailbox, Message
 
@@ -108,7 +108,7 @@ def stored_key(store_id: int, external_id: str) -> tuple:
 
 def find_stored_message_ids(store_id: int, external_ids: list[str]) -> dict[str, int]:
     """The messages stored under any of `external_ids` (a batch's deliveries), by delivery id."""
-    wanted = [external_id for external_id in dict.fromkeys(external_ids) if external_id]
+    wanted = prepared.in_list(external_id for external_id in external_ids if external_id)
     if not wanted:
         return {}
     with connection.cursor() as cursor:
@@ -136,10 +136,11 @@ def count_recent_from_each(store_id: int, senders: list[str], since: datetime) -
     found = {sender: (0, None) for sender in senders}
     if not found:
         return found
+    wanted = prepared.in_list(found)
     with connection.cursor() as cursor:
         cursor.execute(
-            _recent_each_sql(connection.vendor, len(found)),
-            [store_id, *found, Message.Kind.INCOMING, connection.ops.adapt_datetimefield_value(since)],
+            _recent_each_sql(connection.vendor, len(wanted)),
+            [store_id, *wanted, Message.Kind.INCOMING, connection.ops.adapt_datetimefield_value(since)],
         )
         rows = cursor.fetchall()
     for sender, count, oldest in rows:
@@ -198,7 +199,7 @@ def thread_key(store_id: int, message_ids: list[str], sender: str) -> tuple:
 
 def find_thread_conversation_ids(store_id: int, asked: list[tuple[list[str], str]]) -> list[int | None]:
     """`find_thread_conversation_id` for each (message_ids, sender) of a batch, in one query."""
-    wanted = list(dict.fromkeys(message_id for message_ids, _sender in asked for message_id in message_ids))
+    wanted = prepared.in_list(message_id for message_ids, _sender in asked for message_id in message_ids)
     rows = []
     if wanted:
         with connection.cursor() as cursor:

@@ -64,6 +64,7 @@ class Conversation(StoreScopedModel):
     # Every arriving mail writes a row to each index of these tables: none is kept that another one
     # already serves. The store's own index is left out, as every index of the table starts with it.
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         PENDING = "pending", pgettext_lazy("conversation status", "Pending")  # waiting for the customer

@@ -187,3 +187,28 @@ def test_a_second_reservation_in_a_batch_adds_to_the_ids_left(store):
         assert len(set(ids[:5])) == 5 and ids[5] is None
     else:  # nothing is reserved elsewhere
         assert ids == [None] * 6
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([], []),
+        (["a"], ["a"]),
+        (["a", "b", "a", "c"], ["a", "b", "c", "c"]),
+        (["a", "b", "c", "d", "e"], ["a", "b", "c", "d", "e", "e", "e", "e"]),
+    ],
+)
+def test_an_in_list_has_no_repeats_but_its_last_value_up_to_a_power_of_two(values, expected):
+    assert prepared.in_list(values) == expected
+
+
+def test_all_in_with_many_keys_makes_few_statements(store):
+    customer(store, "ania@example.pl")
+    prepared._select_sql.cache_clear()
+
+    for count in range(1, 130):
+        keys = ["ania@example.pl"] + [f"nobody{n}@example.pl" for n in range(count)]
+        found = prepared.all_in(Customer, {"store": store.pk}, "email_key", keys)
+        assert [row.email_key for row in found] == ["ania@example.pl"]
+
+    assert prepared._select_sql.cache_info().currsize <= 8  # one per power of two, not one per length

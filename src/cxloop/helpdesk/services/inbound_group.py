@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 GROUP_MAILS = 50  # as a poll's fetch (services.mailboxes.FETCH_BATCH) ...
 GROUP_BYTES = 32 * 1024 * 1024  # ... and its bytes; a larger mail goes alone
+GROUP_WAIT = 0.002  # seconds a group waits for as many mails as the last group had, at most
 
 
 @dataclass(eq=False)
@@ -59,8 +60,6 @@ class _Waiting:
     error: BaseException | None = None
     done: bool = False
 
-
-GROUP_WAIT = 0.002  # seconds a group waits for as many mails as the last group had, at most
 
 _turn = threading.Condition()
 _waiting: list[_Waiting] = []
