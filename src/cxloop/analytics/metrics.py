@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 from ibis import _
 from ibis.common.exceptions import TableNotFound
 from ibis.expr import types as ir
@@ -45,14 +46,25 @@ class Tables:
     session_days: ir.Table | None = None
     engine: str = ""  # the backend's name ("duckdb", "postgres", "pyspark"): a few functions differ
 
+    def columns(self) -> dict[str, list[str]]:
+        """The column names of each table the expressions read by name."""
+        found = {}
+        for table in self._all():
+            if table is not None:
+                for node in table.op().find((ops.UnboundTable, ops.DatabaseTable)):
+                    found[node.name] = list(node.schema.names)
+        return found
+
+    def _all(self) -> tuple:
+        return (self.orders, self.customers, self.events, self.responses, self.referrer_hosts,
+                self.conversations, self.messages, self.conversation_tags, self.customer_orders,
+                self.session_days)  # fmt: skip
+
     @property
     def shape(self) -> tuple:
         """What a metric's compiled SQL depends on besides its arguments: the engine and every table's
         schema (reports caches the SQL by it)."""
-        tables = (self.orders, self.customers, self.events, self.responses, self.referrer_hosts,
-                  self.conversations, self.messages, self.conversation_tags, self.customer_orders,
-                  self.session_days)  # fmt: skip
-        return (self.engine, *(None if table is None else table.schema() for table in tables))
+        return (self.engine, *(None if table is None else table.schema() for table in self._all()))
 
 
 WAREHOUSE_TABLES = (

@@ -3,11 +3,12 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import ibis
 import pytest
 from django.db import connection
 
 from cxloop.analytics import metrics
-from cxloop.analytics.reports import build_dashboard, close_database_backend, database_backend
+from cxloop.analytics.reports import build_dashboard, close_database_backend, database_backend, flattened
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.analytics.warehouse import reading
 from cxloop.commerce.models import Customer, Order
@@ -84,3 +85,27 @@ def test_on_postgresql_the_database_gives_the_same_rate(desk):
         close_database_backend()
 
     assert (report.contact_rate.current, report.contact_rate.previous) == (Decimal("75.0"), Decimal("100.0"))
+
+
+def test_the_compiled_sql_reads_the_table_without_a_derived_one_and_answers_the_same(desk):
+    sync_warehouse(now=NOW)
+    since, until = NOW - timedelta(days=7), NOW
+    with reading() as con:
+        backend = ibis.duckdb.from_connection(con)
+        tables = metrics.warehouse_tables(backend)
+        ibis_sql = backend.compile(metrics.support_contacts(tables, desk.pk, since, until))
+        flat = flattened(ibis_sql, tables)
+        answers = [con.execute(sql).fetchall() for sql in (ibis_sql, flat)]
+
+    assert "(SELECT" in ibis_sql and "(SELECT" not in flat
+    assert answers[0] == answers[1] == [(3, 1)]
+
+
+def test_a_query_with_a_join_is_left_as_ibis_wrote_it(desk):
+    sync_warehouse(now=NOW)
+    with reading() as con:
+        backend = ibis.duckdb.from_connection(con)
+        tables = metrics.warehouse_tables(backend)
+        ibis_sql = backend.compile(metrics.referral_rate(tables, desk.pk, NOW - timedelta(days=7), NOW))
+
+    assert " JOIN " in ibis_sql and flattened(ibis_sql, tables) == ibis_sql
