@@ -239,6 +239,9 @@ def _cases(store, now: datetime) -> list[Case]:
              [100, 2, before, "vip", "HIGH", "AT_RISK"], prediction=True),
         Case("language fa OR country IR", "customer_language = 'fa' OR country = 'IR'",
              "(c.language = %s OR c.country = %s)", ["fa", "IR"]),
+        Case("(language fa OR country IR) AND amount_spent > 10",
+             "(customer_language = 'fa' OR country = 'IR') AND amount_spent > 10",
+             "(c.language = %s OR c.country = %s) AND c.amount_spent > %s", ["fa", "IR", 10]),
     ]  # fmt: skip
 
 

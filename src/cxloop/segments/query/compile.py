@@ -51,20 +51,47 @@ def customers_matching(store, text: str, *, now: datetime | None = None) -> Quer
     return Customer.objects.filter(live_customers(store, compile_query(store, text, now=now)))
 
 
+MAX_BRANCHES = 8  # an OR under an AND is multiplied out into at most this many branches
+
+
 def live_customers(store, condition: Q) -> Q:
     """`condition` on the store's customers who are not erased.
 
-    An OR at the top gets the store and "not erased" in each of its branches:
-    `(live AND a) OR (live AND b)`, not `live AND (a OR b)`. SQLite then searches
-    one index per branch and joins their rows (MULTI-INDEX OR); it never takes
-    the OR apart itself and scanned the whole table (a million customers:
-    `customer_language = 'fa' OR country = 'IR'` 190 ms -> 16 ms).
+    An OR gets the store and "not erased" in each of its branches: `(live AND
+    a) OR (live AND b)`, not `live AND (a OR b)`. SQLite then searches one index
+    per branch and joins their rows (MULTI-INDEX OR); it never takes the OR
+    apart itself and scanned the whole table (a million customers:
+    `customer_language = 'fa' OR country = 'IR'` 190 ms -> 16 ms). An OR under
+    an AND is first multiplied out, `(a OR b) AND c` as `(a AND c) OR (b AND
+    c)`, while that makes at most MAX_BRANCHES branches: SQLite otherwise walked
+    the index of `c` alone (`... AND amount_spent > 10`: 1.4 s at a million).
     """
     live = Q(store=store, erased_at__isnull=True)
-    if condition.negated or condition.connector != Q.OR or len(condition.children) < 2:
+    branches = _branches(condition)
+    if branches is None or len(branches) < 2:
         return live & condition
-    branches = [live & (child if isinstance(child, Q) else Q(child)) for child in condition.children]
-    return functools.reduce(operator.or_, branches)
+    return functools.reduce(operator.or_, (live & branch for branch in branches))
+
+
+def _branches(condition: Q) -> list[Q] | None:
+    """The condition as an OR of ANDs (NOT and lookups kept whole), or None past MAX_BRANCHES."""
+    if condition.negated:
+        return [condition]
+    parts = []
+    for child in condition.children:
+        found = _branches(child) if isinstance(child, Q) else [Q(child)]
+        if found is None:
+            return None
+        parts.append(found)
+    if condition.connector == Q.OR:
+        branches = [branch for found in parts for branch in found]
+    else:
+        branches = [Q()]
+        for found in parts:
+            branches = [branch & part for branch in branches for part in found]
+            if len(branches) > MAX_BRANCHES:
+                return None
+    return branches if len(branches) <= MAX_BRANCHES else None
 
 
 def count_matching(store, text: str, *, now: datetime | None = None) -> int:

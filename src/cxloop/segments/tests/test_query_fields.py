@@ -4,10 +4,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxloop.commerce.models import Customer, Event, LineItem, Order, Product
 from cxloop.segments.models import CustomerPrediction
-from cxloop.segments.query import SegmentQueryError, count_matching, customers_matching
+from cxloop.segments.query import SegmentQueryError, compile_query, count_matching, customers_matching
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +119,39 @@ def test_an_or_at_the_top_asks_for_the_stores_live_customers_in_each_branch(stor
 
     assert where.count('"erased_at" IS NULL') == 2 and where.count('"store_id" =') == 2
     assert where.startswith("((") and ") OR (" in where
+
+
+def test_an_or_under_an_and_is_multiplied_out_into_branches_that_each_name_the_live_customers(store, people):
+    text = "(customer_language = 'pl' OR country = 'CN') AND amount_spent > 10"
+    where = str(customers_matching(store, text, now=NOW).query).split(" WHERE ", 1)[1]
+
+    assert where.count('"erased_at" IS NULL') == 2 and where.count('"amount_spent" >') == 2
+    assert names(store, text) == ["ania"]
+
+
+ATOMS = [
+    "amount_spent > 100", "customer_language = 'pl'", "country = 'CN'", "customer_tags CONTAINS 'vip'",
+    "number_of_orders >= 1", "predicted_spend_tier = 'HIGH'", "last_order_date IS NULL",
+]  # fmt: skip
+
+
+@st.composite
+def queries(draw, depth=3):
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(ATOMS))
+    parts = draw(st.lists(queries(depth=depth - 1), min_size=2, max_size=3))
+    return "(" + f" {draw(st.sampled_from(['AND', 'OR']))} ".join(parts) + ")"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=queries())
+def test_the_branches_match_the_customers_the_condition_matches(store, people, text):
+    # the condition as written, with the store and "not erased" outside it
+    live = Customer.objects.filter(store=store, erased_at__isnull=True)
+    plain = live.filter(compile_query(store, text, now=NOW))
+
+    assert names(store, text) == sorted(plain.values_list("first_name", flat=True))
+    assert count_matching(store, text, now=NOW) == plain.count()
 
 
 @pytest.mark.parametrize(
