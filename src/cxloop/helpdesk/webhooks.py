@@ -107,7 +107,35 @@ def connect() -> None:
     inbound.connect(take_inbound, dispatch_uid="cxloop.helpdesk.inbound")
 
 
-class MailgunInbound(MailgunInboundWebhookView):
+class UnreadablePayload(AnymailError):
+    """The provider's post could not be parsed (answered 400, as anymail's own parse errors are)."""
+
+
+class ParsedSafely:
+    """A provider view whose parsing of the post raises only AnymailError.
+
+    The standard library's mail parser, which anymail calls, raises IndexError and the like on some
+    malformed headers (a Content-Type of `;0*`): that reached the provider as a 500, which it retries
+    for days. Errors after parsing (storing the mail) are not caught here: a 5xx there is right."""
+
+    def parse_events(self, request):
+        try:
+            return super().parse_events(request)
+        except AnymailError:
+            raise
+        except Exception as error:
+            raise UnreadablePayload(f"{type(error).__name__}: {error}") from error
+
+
+class PostmarkInbound(ParsedSafely, PostmarkInboundWebhookView):
+    pass
+
+
+class SendGridInbound(ParsedSafely, SendGridInboundWebhookView):
+    pass
+
+
+class MailgunInbound(ParsedSafely, MailgunInboundWebhookView):
     """Mailgun's requests are signed: its signing key is their proof, without the basic auth of the others."""
 
     def __init__(self, **kwargs):
@@ -115,7 +143,7 @@ class MailgunInbound(MailgunInboundWebhookView):
         self.basic_auth = []
 
 
-class AmazonSESInbound(AmazonSESInboundWebhookView):
+class AmazonSESInbound(ParsedSafely, AmazonSESInboundWebhookView):
     """SNS posts SES's mail: besides the basic auth, its message signature and topic are checked."""
 
     def validate_request(self, request):
@@ -172,10 +200,10 @@ urlpatterns = [
         r"^mailgun/(?:mime/)?$", _inbound_view("mailgun", MailgunInbound), name="helpdesk-inbound-mailgun"
     ),
     path(
-        "postmark/", _inbound_view("postmark", PostmarkInboundWebhookView), name="helpdesk-inbound-postmark"
+        "postmark/", _inbound_view("postmark", PostmarkInbound), name="helpdesk-inbound-postmark"
     ),
     path(
-        "sendgrid/", _inbound_view("sendgrid", SendGridInboundWebhookView), name="helpdesk-inbound-sendgrid"
+        "sendgrid/", _inbound_view("sendgrid", SendGridInbound), name="helpdesk-inbound-sendgrid"
     ),
     path(
         "amazon-ses/",
