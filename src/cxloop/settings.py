@@ -425,6 +425,9 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     "cxloop.helpdesk.tasks.purge_expired_attachments_task": int(
         os.environ.get("CXLOOP_HELPDESK_PURGE_SECONDS", "3600")
     ),
+    "cxloop.helpdesk.tasks.sweep_orphan_files_task": int(
+        os.environ.get("CXLOOP_HELPDESK_ORPHAN_SWEEP_SECONDS", "86400")
+    ),
 }
 # Attachments purged per transaction by the retention sweep (DeskSettings.attachment_retention_months).
 CXLOOP_HELPDESK_PURGE_BATCH = int(os.environ.get("CXLOOP_HELPDESK_PURGE_BATCH", "200"))

@@ -231,6 +231,10 @@ class Attachment(StoreScopedModel):
     purged_at = models.DateTimeField(null=True, blank=True)
     removed_after_months = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    class Meta:
+        # The orphan sweep (services.orphan_files) asks which of a batch of stored names a row holds.
+        indexes = [models.Index(fields=["file"], name="attachment_file")]
+
 
 class Activity(StoreScopedModel):
     """What happened to a conversation, by whom: a person (actor) or a rule (rule_name)."""

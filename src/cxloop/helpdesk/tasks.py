@@ -122,3 +122,11 @@ def purge_expired_attachments_task() -> int:
     from .services.attachments import purge_expired_attachments
 
     return purge_expired_attachments(batch_size=settings.CXLOOP_HELPDESK_PURGE_BATCH)
+
+
+@task()
+def sweep_orphan_files_task() -> int:
+    """Periodic: delete attachment files left in storage without a row (a rollback or a crash left them)."""
+    from .services.orphan_files import sweep_orphan_files
+
+    return sweep_orphan_files()
