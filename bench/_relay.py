@@ -48,7 +48,7 @@ async def handle(socket):
 
 
 async def main(port: int) -> None:
-    async with websockets.serve(handle, "127.0.0.1", port, max_size=65536):
+    async with websockets.serve(handle, "127.0.0.1", port, max_size=65536, compression=None):
         print("ready", flush=True)
         await asyncio.Future()
 

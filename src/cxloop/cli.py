@@ -40,6 +40,9 @@ def _serve(argv: list[str]) -> None:
                 sys.executable, "-m", "uvicorn", "cxloop.asgi:application",
                 "--host", args.host, "--port", str(args.port),
                 "--ws-max-size", "65536", "--proxy-headers", "--lifespan", "off",
+                # Not compressed: a chat frame is a few hundred bytes, and deflate kept ~40 KB of state
+                # per socket and cost CPU on every frame (docs/chat.md, "Serving").
+                "--ws-per-message-deflate", "false",
                 *(["--no-access-log"] if args.no_access_log else []),
             ],
         )  # fmt: skip
