@@ -22,6 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.utils import timezone
+from sqlglot import exp
+from sqlglot.optimizer.merge_subqueries import merge_subqueries
+from sqlglot.optimizer.qualify import qualify
 
 from cxloop.web.queries import Comparison
 
@@ -183,10 +186,6 @@ def flattened(sql: str, tables: metrics.Tables) -> str:
     merging a LEFT JOINed subquery's constant column (`TRUE AS hit`) put the constant in the outer
     query, where an unmatched row must read NULL (referral_rate's answer changed), and the UNION of
     active_customers ran no faster merged."""
-    from sqlglot import exp
-    from sqlglot.optimizer.merge_subqueries import merge_subqueries
-    from sqlglot.optimizer.qualify import qualify
-
     tree = sqlglot.parse_one(sql, read="duckdb")
     if tree.find(exp.Join, exp.SetOperation) is not None:
         return sql

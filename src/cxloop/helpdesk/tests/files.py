@@ -1,4 +1,4 @@
-"""Files for tests of what staff attach: real first bytes of each type, and uploads made of them."""
+"""Files for tests of attachments: real first bytes of each type, uploads of them, and mail carrying them."""
 
 from pathlib import Path
 
@@ -19,3 +19,19 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 
 def stored_files(media: Path) -> list[Path]:
     return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
+
+
+def mail_with_pdfs(n: int, files: int = 1) -> bytes:
+    """Mail number `n` from ania<n>@example.pl to the test store, with `files` small PDFs attached."""
+    parts = "".join(
+        "--B\r\nContent-Type: application/pdf\r\n"
+        f'Content-Disposition: attachment; filename="faktura-{n}-{i}.pdf"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+        for i in range(files)
+    )
+    return (
+        f"From: Ania <ania{n}@example.pl>\r\nTo: sklep-ania@in.cxloop.localhost\r\nSubject: Faktura {n}\r\n"
+        f"Message-ID: <r{n}@example.pl>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        f"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFaktura w załączniku.\r\n{parts}--B--\r\n"
+    ).encode()

@@ -16,7 +16,7 @@ from cxloop.helpdesk.services.conversations import merge
 from cxloop.helpdesk.services.inbound import receive_email
 from cxloop.helpdesk.services.orphan_files import sweep_orphan_files
 
-from .files import stored_files
+from .files import mail_with_pdfs, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -27,24 +27,9 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def mail(n: int, files: int = 1) -> bytes:
-    parts = "".join(
-        "--B\r\nContent-Type: application/pdf\r\n"
-        f'Content-Disposition: attachment; filename="faktura-{n}-{i}.pdf"\r\n'
-        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
-        for i in range(files)
-    )
-    return (
-        f"From: Ania <ania{n}@example.pl>\r\nTo: sklep-ania@in.cxloop.localhost\r\nSubject: Faktura {n}\r\n"
-        f"Message-ID: <orphan{n}@example.pl>\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
-        f"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFaktura w załączniku.\r\n{parts}--B--\r\n"
-    ).encode()
-
-
 def attached_files(store, n: int, files: int = 1, hours_old: float = 48) -> list[str]:
     """Store a mail with `files` attachments; return their stored names, last written `hours_old` ago."""
-    message = receive_email(store=store, raw=mail(n, files))
+    message = receive_email(store=store, raw=mail_with_pdfs(n, files))
     names = list(Attachment.objects.filter(message=message).values_list("file", flat=True))
     assert len(names) == files
     for name in names:
@@ -167,7 +152,7 @@ def test_the_file_of_a_mail_whose_transaction_rolled_back_is_deleted_after_the_c
     # given a mail with an attachment stored in a transaction that is then rolled back
     with pytest.raises(RolledBack):
         with transaction.atomic():
-            receive_email(store=store, raw=mail(1))
+            receive_email(store=store, raw=mail_with_pdfs(1))
             assert Attachment.objects.count() == 1
             raise RolledBack
     assert Attachment.objects.count() == 0
@@ -199,7 +184,7 @@ def test_the_sweep_runs_daily_as_a_task(store):
 def test_a_file_kept_under_its_first_conversation_after_a_merge_moved_its_message_is_kept(store, owner):
     moved = attached_files(store, 7)  # stored under the conversation the mail opened
     source = Attachment.objects.get(file=moved[0]).message.conversation
-    other = receive_email(store=store, raw=mail(8).replace(b"ania8@", b"ania7@")).conversation
+    other = receive_email(store=store, raw=mail_with_pdfs(8).replace(b"ania8@", b"ania7@")).conversation
     merge(source=source, target=other, actor=owner)
 
     assert Attachment.objects.get(file=moved[0]).message.conversation_id == other.pk

@@ -13,6 +13,8 @@ from cxloop.helpdesk.services import conversations as staff
 from cxloop.helpdesk.services.desk import settings_for
 from cxloop.helpdesk.services.inbound import receive_email
 
+from .files import mail_with_pdfs
+
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
@@ -23,23 +25,8 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def mail(n: int, files: int = 1) -> bytes:
-    parts = "".join(
-        "--B\r\nContent-Type: application/pdf\r\n"
-        f'Content-Disposition: attachment; filename="faktura-{n}-{i}.pdf"\r\n'
-        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
-        for i in range(files)
-    )
-    return (
-        f"From: Ania <ania{n}@example.pl>\r\nTo: sklep-ania@in.cxloop.localhost\r\nSubject: Faktura {n}\r\n"
-        f"Message-ID: <r{n}@example.pl>\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
-        f"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFaktura w załączniku.\r\n{parts}--B--\r\n"
-    ).encode()
-
-
 def conversation_with_files(store, n, *, resolved_at=None, files=1) -> Conversation:
-    conversation = receive_email(store=store, raw=mail(n, files)).conversation
+    conversation = receive_email(store=store, raw=mail_with_pdfs(n, files)).conversation
     if resolved_at is not None:
         with_time(conversation, resolved_at)
     return conversation
@@ -93,7 +80,7 @@ def test_a_file_an_agent_attached_to_a_reply_is_removed_after_the_retention_too(
     from cxloop.helpdesk.tests.files import PDF, upload
 
     keep_months(store, 12)
-    conversation = receive_email(store=store, raw=mail(1, files=0)).conversation
+    conversation = receive_email(store=store, raw=mail_with_pdfs(1, files=0)).conversation
     reply = staff.reply(
         conversation=conversation, author=owner, text="Korekta faktury.", files=[upload("korekta.pdf", PDF)]
     )
