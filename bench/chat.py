@@ -12,7 +12,9 @@ sockets  A real `cxloop serve --asgi` process (uvicorn, Channels' in-memory laye
            heard of per second.
          The same client code runs the same phases against the baseline, `bench/_relay.py`: a bare
          `websockets` server that acks and passes each message on, storing nothing. The server's
-         memory (RSS) is read before and after the sockets open: memory per open connection.
+         memory (RSS, with its workers') is read before and after the sockets open: memory per
+         open connection. --server-workers N runs N processes (`serve --asgi --workers N`) that
+         meet through Redis (--redis-url); the relay stays one process.
          Goals: p99 <= 100 ms; >= 30 % of the relay's throughput.
 size     The widget's script, raw and gzipped (budget: 35 KB gzipped).
 search   The help centre's search over 10,000 articles in five languages: `cxloop bench helpcenter`
@@ -53,6 +55,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--burst", type=int, default=3, help="messages each visitor sends in the burst phase")
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument(
+        "--server-workers", type=int, default=1,
+        help="cxloop's processes (`serve --asgi --workers`); above 1 they meet through Redis",
+    )  # fmt: skip
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="the layer's, with --server-workers above 1"
+    )
     parser.add_argument("--postgres-url", default="", help="a scratch database whose name contains 'bench'")
     args = parser.parse_args(argv)
     parts = parse_parts(parser, args.parts, PARTS)
@@ -91,6 +100,9 @@ def _sockets(args) -> dict:
         env["ALLOWED_HOSTS"] = "127.0.0.1"
         env["CXLOOP_CHAT_CONNECTS_PER_MINUTE"] = str(10 * args.connections + 100)
         env.pop("CXLOOP_REDIS_URL", None)
+        if args.server_workers > 1:  # the processes' sockets reach each other through Redis
+            env["CXLOOP_REDIS_URL"] = args.redis_url
+            env["CXLOOP_CHAT_PREFIX"] = f"cxbench-chat-{port}"
         env["DATABASE_URL"] = args.postgres_url or f"sqlite:///{tmp}/bench.sqlite3"
         if args.postgres_url and "bench" not in args.postgres_url.rsplit("/", 1)[-1]:
             sys.exit("--postgres-url: the database's name must contain 'bench' (it is emptied)")
@@ -106,7 +118,8 @@ def _sockets(args) -> dict:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         server_log = open(log_path, "wb")  # noqa: SIM115 (closed when the server has ended)
         server = subprocess.Popen(
-            [sys.executable, "-m", "cxloop.cli", "serve", "--asgi", "--port", str(port), "--no-access-log"],
+            [sys.executable, "-m", "cxloop.cli", "serve", "--asgi", "--port", str(port), "--no-access-log",
+             "--workers", str(args.server_workers)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=server_log,
         )  # fmt: skip
         relay_port = _free_port()
@@ -294,10 +307,15 @@ async def _settle(heard: dict, expected, timeout: float = 30.0) -> None:
 
 
 def _rss_kb(pid: int) -> int:
+    """The resident memory of the process and its children (uvicorn's workers)."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+            total = int(line.split()[1])
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += _rss_kb(int(child))
+    return total
 
 
 def _free_port() -> int:

@@ -24,16 +24,28 @@ def _serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="cxloop serve", description="Run the web server.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument(
+        "--workers", type=int, default=None,
+        help="processes (default: WEB_CONCURRENCY or 2; with --asgi, 1 unless CXLOOP_REDIS_URL is set)",
+    )  # fmt: skip
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request to stdout")
     parser.add_argument(
         "--asgi", action="store_true", help="serve under ASGI with the chat's WebSockets (one process)"
     )
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers: at least 1")
     if args.asgi:
-        # One process, so Channels' in-memory layer reaches every socket (docs/chat.md); a frame
-        # larger than 64 KiB is refused by the server before the chat reads it.
+        # Several processes only with Redis: Channels' in-memory layer reaches the sockets of its own
+        # process alone, so an agent would not hear a shopper whose socket another process holds
+        # (docs/chat.md, "Serving"). A frame larger than 64 KiB is refused before the chat reads it.
+        workers = args.workers or 1
+        if workers > 1 and not os.environ.get("CXLOOP_REDIS_URL"):
+            parser.error(
+                "--asgi --workers above 1 needs CXLOOP_REDIS_URL: the chat's sockets in different "
+                "processes reach each other through Redis"
+            )
         os.execvp(
             sys.executable,
             [
@@ -43,6 +55,7 @@ def _serve(argv: list[str]) -> None:
                 # Not compressed: a chat frame is a few hundred bytes, and deflate kept ~40 KB of state
                 # per socket and cost CPU on every frame (docs/chat.md, "Serving").
                 "--ws-per-message-deflate", "false",
+                "--workers", str(workers),
                 *(["--no-access-log"] if args.no_access_log else []),
             ],
         )  # fmt: skip
@@ -52,7 +65,7 @@ def _serve(argv: list[str]) -> None:
         [
             sys.executable, "-m", "gunicorn", "cxloop.wsgi:application",
             "--bind", f"{args.host}:{args.port}",
-            "--workers", str(args.workers),
+            "--workers", str(args.workers or int(os.environ.get("WEB_CONCURRENCY", "2"))),
             "--threads", str(args.threads),
             "--worker-class", "gthread",
             *access_log,

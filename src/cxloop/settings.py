@@ -211,7 +211,7 @@ else:
 if CXLOOP_REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "cxloop.chat.layers.RedisChannelLayer",  # a pool that waits for a connection
             "CONFIG": {
                 "hosts": [CXLOOP_REDIS_URL],
                 "prefix": os.environ.get("CXLOOP_CHAT_PREFIX", "cxchat"),

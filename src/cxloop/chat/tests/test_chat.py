@@ -390,13 +390,35 @@ def redis_layer(settings):
 
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "cxloop.chat.layers.RedisChannelLayer",  # as settings.py configures it
             "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": f"cxtest{time.time_ns()}"},
         }
     }
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+def test_the_redis_layer_takes_many_more_commands_at_once_than_it_has_connections(redis_layer):
+    """A thousand widgets opening together each join a group: redis-py's own pool failed the commands
+    past its 100th connection (chat.layers); this pool makes them wait for one."""
+    from channels.layers import get_channel_layer
+
+    from cxloop.chat import layers
+
+    layer = get_channel_layer()
+    many = 3 * layers.MAX_CONNECTIONS + 100  # above redis-py's 100 too
+
+    async def run():
+        channels = [await layer.new_channel() for _ in range(many)]
+        await asyncio.gather(*(layer.group_add("many", channel) for channel in channels))
+        await layer.group_send("many", {"type": "chat.event", "event": {"type": "typing"}})
+        heard = await asyncio.gather(*(layer.receive(channel) for channel in channels))
+        await layer.flush()
+        return heard
+
+    heard = async_to_sync(run)()
+    assert len(heard) == many and all(message["event"] == {"type": "typing"} for message in heard)
 
 
 @pytest.mark.django_db(transaction=True)
