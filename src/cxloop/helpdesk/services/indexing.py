@@ -16,10 +16,11 @@ of it (an FTS5 table filled by triggers on SQLite, a generated tsvector on
 PostgreSQL), so no write path touches FTS5 or tsvector SQL itself.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cxloop.core import batch_cache
@@ -100,7 +101,6 @@ def _add(added: dict[int, list[Message]]) -> int:
     texts = dict(
         SearchDocument.objects.filter(conversation_id__in=ids).values_list("conversation_id", "text")
     )
-    now = timezone.now()
     documents, rewrite = [], []
     for pk in ids:
         text = texts.get(pk)
@@ -108,12 +108,32 @@ def _add(added: dict[int, list[Message]]) -> int:
         if grown is None:
             rewrite.append(pk)
         elif grown != text:
-            documents.append(SearchDocument(conversation_id=pk, store_id=added[pk][0].store_id, text=grown,
-                                            updated_at=now))  # fmt: skip
-    SearchDocument.objects.bulk_create(
-        documents, update_conflicts=True, unique_fields=["conversation"], update_fields=["text", "updated_at"]
-    )
+            documents.append((pk, added[pk][0].store_id, grown))
+    _upsert(documents, timezone.now())
     return len(documents) + write_documents(Conversation, Message, SearchDocument, rewrite)
+
+
+def _upsert(documents: list[tuple[int, int, str]], now) -> None:
+    """Write (conversation id, store id, text) documents, as `bulk_create(update_conflicts=True)` does,
+    with SQL made once: the ORM compiled every value of every row, a tenth of the chat's database
+    thread under a burst (cxloop bench chat)."""
+    if not documents:
+        return
+    updated_at = SearchDocument._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(_upsert_sql(connection.vendor), [(*row, updated_at) for row in documents])
+
+
+@functools.cache
+def _upsert_sql(vendor: str) -> str:
+    meta, quote = SearchDocument._meta, connection.ops.quote_name
+    key, store, text, updated = (
+        quote(meta.get_field(name).column) for name in ("conversation", "store", "text", "updated_at")
+    )
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({key}, {store}, {text}, {updated}) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {text} = EXCLUDED.{text}, {updated} = EXCLUDED.{updated}"
+    )
 
 
 def _grown(text: str, messages: list[Message]) -> str | None:
