@@ -290,7 +290,8 @@ class Order(StoreScopedModel):
     refunded_amount = models.DecimalField(default=0, **MONEY)
     # When cxloop last changed the row (save() sets it; every .update() of orders sets it too): the
     # analytics warehouse copies the orders changed since its last sync by this (analytics.sync).
-    updated_at = models.DateTimeField(auto_now=True, null=True)
+    # Never empty: a writer of raw rows that left it out would have its orders missed by that sync.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

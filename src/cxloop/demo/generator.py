@@ -360,6 +360,9 @@ def _order_tables(plan: _Planner, orders: OrderBatch, people: CustomerBatch) -> 
         "checkout_token": orders.checkout_token, "note": orders.note, "created_at": created,
         "processed_at": created, "cancelled_at": plan.times(orders.cancelled),
         "fulfilled_at": plan.times(orders.fulfilled), "source_updated_at": plan.times(orders.updated),
+        # What the ORM's auto_now would have set, as migration 0009 filled it for older rows: the
+        # warehouse copies orders changed since its last sync by this column.
+        "updated_at": plan.times(orders.updated),
         "refunded_amount": money(orders.refunded),
     }  # fmt: skip
     refunded = orders.refund_order

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from cxloop.commerce.models import (
     Checkout,
@@ -177,6 +177,16 @@ def test_some_orders_are_cancelled_and_recent_ones_are_unfulfilled(store):
     assert not orders.filter(fulfillment_status="fulfilled", fulfilled_at__isnull=True).exists()
     newest = orders.exclude(source_channel="pos").order_by("-created_at")[0]
     assert newest.fulfillment_status == "unfulfilled"
+
+
+def test_every_order_has_its_last_change_for_the_warehouse_to_copy_it_by(store):
+    # The warehouse copies orders changed since its last sync by updated_at (analytics.sync), which
+    # the generator writes itself (no auto_now): the platform's own last change, never empty.
+    _generate(store)
+    orders = Order.objects.filter(store=store)
+    assert orders.exists() and not orders.filter(updated_at__isnull=True).exists()
+    assert not orders.filter(updated_at__lt=F("created_at")).exists()
+    assert not orders.exclude(updated_at=F("source_updated_at")).exists()
 
 
 def test_order_placed_events_match_the_orders(store):
