@@ -10,7 +10,6 @@ with the same event ids must store each event exactly once.
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,14 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cxloop.testing.apiserver import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CXLOOP = str(Path(sys.executable).parent / "cxloop")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cxloop(env, *args) -> str:

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from cxloop.testing.apiserver import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 CONFIG = """\
@@ -72,12 +74,6 @@ service anvil {{
   chroot = {chroot}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_certificate(directory: Path, host: str = "127.0.0.1") -> None:

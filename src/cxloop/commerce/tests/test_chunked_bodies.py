@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,17 +22,12 @@ from django.test import RequestFactory
 
 from cxloop.commerce.tests.helpers import hmac_b64
 from cxloop.core.middleware import BodySizeLimitMiddleware
+from cxloop.testing.apiserver import free_port
 
 CXLOOP = str(Path(sys.executable).parent / "cxloop")
 PAYLOADS = Path(__file__).parent / "payloads" / "shopify"
 SECRET = "shpss_chunked_secret_0123456789"
 OVER_THE_LIMIT = 1_200_000  # CXLOOP_MAX_BODY_BYTES is 1 MB
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cxloop(env, *args) -> str:
