@@ -11,7 +11,7 @@ It also makes the youngest generation's threshold YOUNG_COLLECTION_EVERY tracked
 CPython's 700. A chat server with 1,000 open sockets ran a young collection every 700 new containers
 (a message makes hundreds) and, from those, full collections of every socket's objects (120-165 ms
 each) whenever survivors had grown the heap by a quarter. `cxloop bench chat` measured a fifth more
-messages a second with 20,000 (about 1,480 against 1,230, three runs and five runs); the young
+messages a second with 20,000 (1,424-1,523 against 1,099-1,331, five runs each); the young
 collections that remain take longer only when many of their objects survive (while a thousand
 sockets open: 20-45 ms).
 
