@@ -31,8 +31,9 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request to stdout")
     parser.add_argument(
-        "--asgi", action="store_true", help="serve under ASGI with the chat's WebSockets (one process)"
-    )
+        "--asgi", action="store_true",
+        help="serve under ASGI with the chat's WebSockets (one process; --workers above 1 needs Redis)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
         parser.error("--workers: at least 1")
