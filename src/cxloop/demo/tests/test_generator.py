@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 
+from cxloop.analytics.reports import build_dashboard
 from cxloop.commerce.models import (
     Checkout,
     ConsentRecord,
@@ -25,7 +26,9 @@ from cxloop.core.services import create_store
 from cxloop.demo import generator
 from cxloop.demo.generator import StoreNotEmpty, generate_store
 from cxloop.demo.journeys import ANONYMOUS_DAYS
+from cxloop.demo.services import DEMO_SEGMENTS
 from cxloop.helpdesk.models import Conversation, Team
+from cxloop.segments.models import CustomerPrediction, PredictionRun, Segment
 from cxloop.surveys.models import Response, Survey
 
 TODAY = date(2025, 6, 1)
@@ -320,6 +323,20 @@ def test_demo_setup_creates_the_demo_store_once(db, capsys):
     assert sorted(Team.objects.filter(store=store).values_list("name", flat=True)) == [
         "Persian-speaking", "Returns", "Wholesale",
     ]  # fmt: skip
+    # The understanding half is ready at once: predictions fitted, the segments filled, the reports'
+    # warehouse synced with the last 30 days' orders.
+    run = PredictionRun.objects.filter(store=store).latest("pk")
+    assert run.status == PredictionRun.Status.FITTED and run.repeat_buyers >= 20
+    assert CustomerPrediction.objects.filter(store=store).count() == run.customers
+    members = dict(
+        Segment.objects.filter(store=store).annotate(n=Count("memberships")).values_list("name", "n")
+    )
+    assert set(members) == {name for name, _query in DEMO_SEGMENTS}
+    assert members["Repeat buyers"] == Customer.objects.filter(store=store, orders_count__gte=2).count() > 0
+    assert members["Predicted high spenders"] > 0
+    report = build_dashboard(store, days=30)
+    assert report.orders.current > 0 and report.net.current > 0
+    assert any(day.orders for day in report.days)
     out = capsys.readouterr().out
     assert "1500 help-desk conversations" in out
     assert out.count("API key") == 1
