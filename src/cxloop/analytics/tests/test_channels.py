@@ -11,6 +11,8 @@ from cxloop.analytics.reports import build_channels, close_database_backend, dat
 from cxloop.analytics.sync import sync_warehouse
 from cxloop.commerce.models import Order
 
+from .test_metrics import spark, warehouse_on_spark  # noqa: F401 (spark: the module's Spark session)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -63,3 +65,9 @@ def test_on_postgresql_the_database_gives_the_same_channels(orders):
         close_database_backend()
 
     assert rows(direct) == EXPECTED
+
+
+def test_on_spark_the_same_definitions_give_the_same_channels(orders, spark, tmp_path):  # noqa: F811
+    backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
+
+    assert rows(build_channels(orders, days=7, now=NOW, backend=backend, tables=tables)) == EXPECTED

@@ -16,6 +16,8 @@ from cxloop.commerce.services.erasure import erase_customer
 from cxloop.helpdesk.models import Conversation
 from cxloop.helpdesk.tests.factories import open_conversation
 
+from .test_metrics import spark, warehouse_on_spark  # noqa: F401 (spark: the module's Spark session)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)  # the 7-day period: 27 November to 3 December (UTC)
@@ -109,3 +111,11 @@ def test_a_query_with_a_join_is_left_as_ibis_wrote_it(desk):
         ibis_sql = backend.compile(metrics.referral_rate(tables, desk.pk, NOW - timedelta(days=7), NOW))
 
     assert " JOIN " in ibis_sql and flattened(ibis_sql, tables) == ibis_sql
+
+
+def test_on_spark_the_same_definitions_give_the_same_rate(desk, spark, tmp_path):  # noqa: F811
+    backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
+
+    report = build_dashboard(desk, days=7, now=NOW, backend=backend, tables=tables)
+
+    assert (report.contact_rate.current, report.contact_rate.previous) == (Decimal("75.0"), Decimal("100.0"))

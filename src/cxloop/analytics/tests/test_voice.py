@@ -13,6 +13,8 @@ from cxloop.commerce.models import Customer, Order
 from cxloop.surveys.models import Response
 from cxloop.surveys.tests.factories import make_survey
 
+from .test_metrics import spark, warehouse_on_spark  # noqa: F401 (spark: the module's Spark session)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -89,3 +91,11 @@ def test_on_postgresql_the_same_answers_from_the_database(answered):
         close_database_backend()
 
     assert rows(direct) == EXPECTED
+
+
+def test_on_spark_the_same_definitions_give_the_same_answers(answered, spark, tmp_path):  # noqa: F811
+    backend, tables = warehouse_on_spark(spark, tmp_path, NOW)
+
+    on_spark = build_voice(answered, days=30, lookback=60, now=NOW, backend=backend, tables=tables)
+
+    assert rows(on_spark) == EXPECTED
