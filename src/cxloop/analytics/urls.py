@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_cohorts
 
 app_name = "analytics"
 urlpatterns = [
@@ -8,5 +8,6 @@ urlpatterns = [
     path("revenue.csv", views.dashboard_csv, name="dashboard-csv"),
     path("paths.csv", views.paths_csv, name="paths-csv"),
     path("help-desk.csv", views.support_csv, name="support-csv"),
+    path("cohorts.csv", views_cohorts.cohorts_csv, name="cohorts-csv"),
     path("sync/", views.sync_now, name="sync-now"),
 ]

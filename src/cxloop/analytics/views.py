@@ -20,6 +20,7 @@ from cxloop.surveys.exports import neutralize, stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
+from . import views_cohorts
 from .reports import (
     ATTRIBUTION_DAYS,
     CHURN_DAYS_DEFAULT,
@@ -105,6 +106,7 @@ def dashboard(request):
         "voice_days": VOICE_DAYS,
         "voice_answered": any(outcome.customers for outcome in voice[:3]),
         "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
+        "cohort_revenue_rows": views_cohorts.revenue_rows(cohorts),
         "support": support,
         "support_rows": list(zip(SUPPORT_GROUPS, (support.after, support.baseline), strict=True)),
     }
@@ -165,7 +167,7 @@ def _churn_days(request) -> int | None:
     return int(raw) if raw.isdigit() and low <= int(raw) <= high else 0
 
 
-COHORT_MONTHS = 12
+COHORT_MONTHS = views_cohorts.COHORT_MONTHS  # the CSV holds the same months
 VOICE_DAYS = 90
 BAND_NAMES = {
     "high": gettext_lazy("Promoters (9–10)"),

@@ -1,0 +1,64 @@
+"""The cohorts' numbers behind the Reports page's matrix: retention and net revenue, as a CSV."""
+
+from django.contrib import messages as flash
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from cxloop.surveys.exports import stream_csv
+from cxloop.web.access import store_required
+
+from .reports import build_cohorts
+from .warehouse import WarehouseBusy, WarehouseMissing
+
+COHORT_MONTHS = 12  # as the page shows
+
+
+def revenue_rows(cohorts) -> list:
+    """Each cohort row with its cells as (net, shade 0-10 by the net against the largest cell's), or
+    None where the month has not come yet: the revenue matrix of the page."""
+    top = max((cell[1] for row in cohorts.rows for cell in row.cells if cell is not None), default=0)
+    return [
+        (row, [None if cell is None else (cell[1], _shade(cell[1], top)) for cell in row.cells])
+        for row in cohorts.rows
+    ]
+
+
+def _shade(net, top) -> int:
+    if net <= 0 or top <= 0:
+        return 0
+    return max(1, min(10, int(net * 10 / top)))
+
+
+@store_required
+def cohorts_csv(request):
+    """A row per month of first orders: its customers, then for each month since, the share of them
+    who ordered (%) and the net revenue of that month's orders."""
+    try:
+        cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
+    except (WarehouseMissing, WarehouseBusy):
+        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
+        return redirect("analytics:dashboard")
+    currency = request.store.currency
+    head = [_("First order"), _("Customers")]
+    for age in cohorts.ages:
+        head += [
+            _("Month %(age)s: ordered (%%)") % {"age": age},
+            _("Month %(age)s: net revenue (%(currency)s)") % {"age": age, "currency": currency},
+        ]
+    rows = (
+        [
+            row.month.strftime("%Y-%m"),
+            row.customers,
+            *(
+                value
+                for cell in row.cells
+                for value in (("", "") if cell is None else ("" if cell[0] is None else cell[0], cell[1]))
+            ),
+        ]
+        for row in cohorts.rows
+    )
+    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cohorts-by-month-of-first-order.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
