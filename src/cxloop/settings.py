@@ -153,7 +153,16 @@ CXLOOP_WAREHOUSE_PATH = Path(
 )
 # Where the reports' numbers are computed: "warehouse" (the DuckDB copy, the default) or "database"
 # (straight on the PostgreSQL database, for small installs that run no sync; docs/analytics.md).
+# "spark": the warehouse's tables published as Parquet (analytics.publish) and read by a Spark cluster.
 CXLOOP_ANALYTICS_ENGINE = os.environ.get("CXLOOP_ANALYTICS_ENGINE", "warehouse")
+if CXLOOP_ANALYTICS_ENGINE not in ("warehouse", "database", "spark"):
+    raise ImproperlyConfigured(
+        f"CXLOOP_ANALYTICS_ENGINE={CXLOOP_ANALYTICS_ENGINE!r}: choose warehouse, database or spark."
+    )
+# With "spark": the cluster (a master URL; local[*] runs Spark inside the web process) and the folder
+# every executor can read where the worker publishes the tables, every CXLOOP_SPARK_PUBLISH_SECONDS.
+CXLOOP_SPARK_MASTER = os.environ.get("CXLOOP_SPARK_MASTER", "local[*]")
+CXLOOP_SPARK_TABLES = Path(os.environ.get("CXLOOP_SPARK_TABLES", VAR_DIR / "warehouse-parquet"))
 # Rows the sync reads and commits at once.
 CXLOOP_WAREHOUSE_CHUNK = int(os.environ.get("CXLOOP_WAREHOUSE_CHUNK", "50000"))
 DATABASES = {
@@ -421,6 +430,9 @@ CXLOOP_PERIODIC_TASKS: dict[str, int] = {
     ),
     "cxloop.segments.tasks.prune_segment_changes_task": 86400,
     "cxloop.analytics.tasks.sync_warehouse_task": int(os.environ.get("CXLOOP_WAREHOUSE_SYNC_SECONDS", "30")),
+    "cxloop.analytics.tasks.publish_warehouse_task": int(
+        os.environ.get("CXLOOP_SPARK_PUBLISH_SECONDS", "300")
+    ),
     "cxloop.helpdesk.tasks.poll_mailboxes_task": int(os.environ.get("CXLOOP_IMAP_POLL_SECONDS", "60")),
     "cxloop.helpdesk.tasks.requeue_stranded_replies_task": 60,
     "cxloop.helpdesk.tasks.wake_snoozed_conversations_task": 60,

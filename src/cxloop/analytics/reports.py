@@ -243,6 +243,11 @@ def engine(backend=None, tables=None):
     elif settings.CXLOOP_ANALYTICS_ENGINE == "database":
         backend = database_backend()
         yield backend, metrics.database_tables(backend)
+    elif settings.CXLOOP_ANALYTICS_ENGINE == "spark":
+        from .publish import spark_backend
+
+        backend = spark_backend()
+        yield backend, metrics.warehouse_tables(backend)
     else:
         with reading() as con:
             backend = ibis.duckdb.from_connection(con)

@@ -277,9 +277,17 @@ def _drop_gone_stores(con) -> None:
 
 
 def sync_status() -> dict | None:
-    """When each table was last synced (None before the first sync); read by the dashboard."""
+    """When each table was last synced (None before the first sync); read by the dashboard. On Spark,
+    when the published set the reports read was synced (None before the first publish)."""
     from .warehouse import WarehouseBusy, WarehouseMissing, reading
 
+    if settings.CXLOOP_ANALYTICS_ENGINE == "spark":
+        from .publish import current_set
+
+        manifest = current_set()
+        if manifest is None:
+            return None
+        return {"synced_at": datetime.fromisoformat(manifest["synced_at"]), "tables": manifest["rows"]}
     try:
         with reading() as con:
             rows = con.execute("SELECT table_name, synced_at, rows_copied FROM sync_state").fetchall()
