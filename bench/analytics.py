@@ -37,6 +37,13 @@ lag
     it also seeds the source with --customers and --orders (and
     --source-events events) and times the first full sync into an empty
     warehouse.
+publish
+    On the warehouse the tiles part seeded (or --warehouse), times
+    `analytics.publish.publish_warehouse` (CXLOOP_ANALYTICS_ENGINE=spark: every
+    table as Parquet into a new set) against DuckDB's own EXPORT DATABASE to
+    Parquet of the same file, and `build_dashboard(days=30)` on Spark in local
+    mode (--spark-master) over the set against the same on DuckDB, answers
+    compared.
 
     cxloop bench analytics --parts tiles,lag                     # the full sizes
     cxloop bench analytics --customers 20000 --orders 100000 --events 1000000 --seconds 20 --repeat 3
@@ -59,7 +66,7 @@ from pathlib import Path
 from bench._timing import parse_parts
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("tiles", "lag")
+PARTS = ("tiles", "lag", "publish")
 SEED = 20261204
 SMALL_STORE_ID = 2
 
@@ -76,6 +83,8 @@ def main(argv: list[str]) -> None:
     try:
         if "tiles" in args.parts:
             results["tiles"] = _tiles(args, run_dir, warehouse)
+        if "publish" in args.parts:
+            results["publish"] = _publish(args, run_dir, warehouse)
         if "lag" in args.parts:
             from bench import _analytics_lag
 
@@ -108,6 +117,9 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--db", choices=["sqlite", "postgres", "postgresql"], default="sqlite")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/anbench",
                         help="lag: the server (scratch databases anbench_<time>_* are created)")  # fmt: skip
+    parser.add_argument("--publish-repeat", type=int, default=3, help="publish: sets published")
+    parser.add_argument("--dashboard-repeat", type=int, default=3, help="publish: dashboards per engine")
+    parser.add_argument("--spark-master", default="local[2]", help="publish: CXLOOP_SPARK_MASTER")
     parser.add_argument("--rate", type=int, default=10_000, help="lag: events per second")
     parser.add_argument("--batch", type=int, default=100, help="lag: events per record_events call")
     parser.add_argument("--writers", type=int, default=2, help="lag: ingest processes")
@@ -167,6 +179,11 @@ def _child(kind: str, config: dict) -> None:
 
         _analytics_tiles.run(config)
         return
+    if kind == "publish":
+        from bench import _analytics_publish
+
+        _analytics_publish.run(config)
+        return
     from bench import _analytics_lag
 
     _analytics_lag.child(kind, config)
@@ -186,6 +203,21 @@ def _tiles(args, run_dir: Path, warehouse: Path) -> dict:
     child = run_child("tiles", config, _env(run_dir, warehouse))
     if child.wait():
         sys.exit("the tiles child failed")
+    return json.loads(out.read_text())
+
+
+def _publish(args, run_dir: Path, warehouse: Path) -> dict:
+    """The tables published as Parquet for CXLOOP_ANALYTICS_ENGINE=spark, and the dashboard on Spark."""
+    out = run_dir / "publish.json"
+    env = _env(run_dir, warehouse) | {
+        "CXLOOP_SPARK_TABLES": str(run_dir / "published"),
+        "CXLOOP_SPARK_MASTER": args.spark_master,
+    }
+    config = {"repeat": args.publish_repeat, "dashboard_repeat": args.dashboard_repeat, "out": str(out)}
+    print(f"== publish: warehouse {warehouse}", flush=True)
+    child = run_child("publish", config, env)
+    if child.wait():
+        sys.exit("the publish child failed")
     return json.loads(out.read_text())
 
 
@@ -211,6 +243,10 @@ def _print_summary(results: dict) -> None:
         from bench import _analytics_lag
 
         _analytics_lag.print_results(results["lag"])
+    if "publish" in results:
+        from bench import _analytics_publish
+
+        _analytics_publish.print_results(results["publish"])
 
 
 def _print_tiles(tiles: dict) -> None:
