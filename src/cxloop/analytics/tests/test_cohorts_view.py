@@ -1,7 +1,7 @@
 """The cohorts card: its net revenue matrix beside the retention one, and the CSV behind both."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -79,3 +79,20 @@ def test_the_csv_before_the_first_sync_sends_back_to_the_page(staff_client):
     response = staff_client.get(reverse("analytics:cohorts-csv"))
 
     assert response.status_code == 302 and response["Location"] == reverse("analytics:dashboard")
+
+
+def test_the_daily_chart_has_its_numbers_as_a_table_in_the_store_currency(staff_client, store):
+    placed = timezone.now() - timedelta(hours=1)
+    Order.objects.create(
+        store=store, platform="shopify", external_id="1", number="#1", currency=store.currency,
+        total=Decimal("120.50"), created_at=placed,
+    )  # fmt: skip
+    sync_warehouse()
+
+    response = staff_client.get(reverse("analytics:dashboard"), {"days": "7"})
+    html = response.content.decode().replace("\u00a0", " ")
+
+    table = html.split('class="chart-table"', 1)[1].split("</details>", 1)[0]
+    rows = re.findall(r'<tr><td class="nowrap">([^<]*)</td><td class="num">([^<]*)</td>', table)
+    assert len(rows) == 7 and sorted(orders for _day, orders in rows) == ["0"] * 6 + ["1"]
+    assert "120.50 PLN" in table and table.count("0.00 PLN") == 6
