@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_funnels
 
 app_name = "analytics"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("paths.csv", views.paths_csv, name="paths-csv"),
     path("help-desk.csv", views.support_csv, name="support-csv"),
     path("sync/", views.sync_now, name="sync-now"),
+    path("funnel-by-day.csv", views_funnels.funnel_trend_csv, name="funnel-trend-csv"),
+    path("funnel-by-channel.csv", views_funnels.funnel_groups_csv, name="funnel-groups-csv"),
 ]
