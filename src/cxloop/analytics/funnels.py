@@ -73,32 +73,41 @@ def funnel_by_bucket(t: Tables, store_id: int, starts: list[datetime], until: da
 def funnel_by_source(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
     """Per (channel, country) of the period's sessions a column per step of FUNNEL_STEPS: the sessions
     that reached it in the period. `channel` is the source of the session's first event (null: direct),
-    `country` the country of the customer of its first identified event (null: unknown). Sessions
-    without a step are left out."""
+    `country` the country of the customer of its first identified event (null: unknown), each first by
+    (time, id). Sessions without a step are left out.
+
+    A session's first event is found by its time (an aggregate) and then its events at that time (a
+    join): a window over every event of the period, ranked per session, took three times as long."""
     events = t.events
     events = events.filter(
         events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != ""
     )
-    in_order = ibis.window(group_by="session_id", order_by=["occurred_at", "id"])
-    firsts = events.mutate(rank=ibis.row_number().over(in_order))
-    firsts = firsts.filter(firsts.rank == 0).select("session_id", channel=firsts.source)
-    known = events.filter(events.customer_id.notnull())
-    known = known.mutate(rank=ibis.row_number().over(in_order))
-    known = known.filter(known.rank == 0).select(session=known.session_id, customer=known.customer_id)
+    sessions = events.group_by("session_id").aggregate(
+        first_at=_.occurred_at.min(),
+        known_at=_.occurred_at.min(where=_.customer_id.notnull()),
+        **{step: ibis.ifelse(_.type == step, 1, 0).max() for step in FUNNEL_STEPS},
+    )
+    sessions = sessions.filter(ibis.greatest(*(sessions[step] for step in FUNNEL_STEPS)) > 0)
+    channels = _first_of(events, sessions, "first_at", "source", "channel")
+    identified = events.filter(events.customer_id.notnull())
+    known = _first_of(identified, sessions, "known_at", "customer_id", "customer")
     customers = t.customers.filter(t.customers.store_id == store_id)
     customers = customers.select(customer=customers.id, country=customers.country.strip().upper().nullif(""))
-    steps = events.group_by("session_id").aggregate(
-        **{step: ibis.ifelse(_.type == step, 1, 0).max() for step in FUNNEL_STEPS}
-    )
-    sessions = steps.join(firsts, "session_id")
-    sessions = sessions.left_join(known, sessions.session_id == known.session)
-    sessions = sessions.left_join(customers, sessions.customer == customers.customer)
-    sessions = sessions.filter(
-        sum((sessions[step] for step in FUNNEL_STEPS[1:]), sessions[FUNNEL_STEPS[0]]) > 0
-    )
+    sessions = sessions.join(channels, "session_id")
+    sessions = sessions.left_join(known, "session_id").left_join(customers, "customer")
     return sessions.group_by(["channel", "country"]).aggregate(
         **{step: _[step].sum() for step in FUNNEL_STEPS}
     )
+
+
+def _first_of(events: ir.Table, sessions: ir.Table, at: str, column: str, name: str) -> ir.Table:
+    """(session_id, `name`): per session of `sessions`, `column` of its event at the instant in its
+    column `at`, of the lowest id."""
+    marks = sessions.select(session=sessions.session_id, at=sessions[at])
+    hits = events.join(marks, [events.session_id == marks.session, events.occurred_at == marks.at])
+    hits = hits.select("session_id", "id", value=hits[column])
+    hits = hits.mutate(rank=ibis.row_number().over(group_by="session_id", order_by="id"))
+    return hits.filter(hits.rank == 0).select("session_id", **{name: hits.value})
 
 
 @dataclass

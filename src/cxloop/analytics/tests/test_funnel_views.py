@@ -1,6 +1,7 @@
 """The funnel cards of the reports page and their CSVs: this store's sessions only, the drop between
 steps, the chart (mirrored on right-to-left pages), formula-safe CSVs."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -133,3 +134,15 @@ def test_on_a_right_to_left_page_the_chart_runs_right_to_left_with_its_own_digit
     assert [label.x for label in chart.group_labels] == sorted(
         [label.x for label in chart.group_labels], reverse=True
     )
+
+
+def test_a_persian_page_writes_the_funnel_cards_figures_and_tooltips_in_persian_digits(staff_client, visits):
+    staff_client.cookies["django_language"] = "fa"
+
+    html = staff_client.get(reverse("analytics:dashboard"), {"days": "7"}).content.decode()
+
+    cards = html[html.index('id="funnel-trend-title"') : html.index('id="journey-title"')]
+    cells = re.findall(r'<td class="num">(.*?)</td>', cards) + re.findall(r"<title>(.*?)</title>", cards)
+    assert len(cells) > 40 and not [text for text in cells if re.search("[0-9]", text)]
+    assert "<title>" in cards and any(re.search("[۰-۹]", text) for text in cells)
+    assert "قیف بر اساس کانال" in cards and "کشور نامشخص" in cards
