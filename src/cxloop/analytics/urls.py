@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cohorts
+from . import views, views_cohorts, views_funnels
 
 app_name = "analytics"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("help-desk.csv", views.support_csv, name="support-csv"),
     path("cohorts.csv", views_cohorts.cohorts_csv, name="cohorts-csv"),
     path("sync/", views.sync_now, name="sync-now"),
+    path("funnel-by-day.csv", views_funnels.funnel_trend_csv, name="funnel-trend-csv"),
+    path("funnel-by-channel.csv", views_funnels.funnel_groups_csv, name="funnel-groups-csv"),
 ]

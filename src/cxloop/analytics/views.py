@@ -36,6 +36,7 @@ from .reports import (
 )
 from .support import build_support
 from .sync import sync_status
+from .views_funnels import funnel_context, funnel_rows
 from .warehouse import WarehouseBusy, WarehouseMissing
 
 STEP_NAMES = {
@@ -74,6 +75,7 @@ def dashboard(request):
         satisfaction = build_satisfaction(request.store, days=days)
         journeys = build_journeys(request.store, days=days)
         support = build_support(request.store, days=days)
+        context |= funnel_context(request.store, days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -82,7 +84,7 @@ def dashboard(request):
         context["lag_seconds"] = int((timezone.now() - context["status"]["synced_at"]).total_seconds())
     context |= {
         "report": report,
-        "funnel": [(STEP_NAMES[step], sessions, share) for step, sessions, share in report.funnel],
+        "funnel": funnel_rows(report.funnel, STEP_NAMES),
         "chart": charts.build_bar_chart(report.days, label_every=max(1, days // 6)),
         # Phones get the narrow chart (the wide one is hidden there, as on the overview).
         "compact_chart": charts.build_bar_chart(
