@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_retention
 
 app_name = "analytics"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("paths.csv", views.paths_csv, name="paths-csv"),
     path("help-desk.csv", views.support_csv, name="support-csv"),
     path("sync/", views.sync_now, name="sync-now"),
+    path("time-between-orders.csv", views_retention.order_gaps_csv, name="order-gaps-csv"),
+    path("monthly-active.csv", views_retention.monthly_active_csv, name="monthly-active-csv"),
 ]

@@ -35,6 +35,7 @@ from .reports import (
 )
 from .support import build_support
 from .sync import sync_status
+from .views_retention import retention_context
 from .warehouse import WarehouseBusy, WarehouseMissing
 
 STEP_NAMES = {
@@ -73,6 +74,7 @@ def dashboard(request):
         satisfaction = build_satisfaction(request.store, days=days)
         journeys = build_journeys(request.store, days=days)
         support = build_support(request.store, days=days)
+        retention = retention_context(request.store, churn)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -108,6 +110,7 @@ def dashboard(request):
         "support": support,
         "support_rows": list(zip(SUPPORT_GROUPS, (support.after, support.baseline), strict=True)),
     }
+    context |= retention
     return render(request, "analytics/dashboard.html", context)
 
 
