@@ -16,7 +16,9 @@ Monthly active customers
     included), the distinct customers with a storefront event or an order (not cancelled) in
     it, and how many of them ordered. A month runs from midnight on its first day to midnight
     on the next month's first, each in the store's zone as it was then (summer time or not):
-    the bounds are worked out in Python and compared with, so every engine cuts them alike.
+    the bounds are worked out in Python and compared with, so every engine cuts them alike. A
+    Persian page counts Solar Hijri months (Azar, Dey ...), as it writes its dates, unless the
+    reader chose the Gregorian calendar.
 """
 
 from dataclasses import dataclass
@@ -24,9 +26,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import ibis
+import jdatetime
 from django.utils import timezone
 from ibis import _
 from ibis.expr import types as ir
+
+from cxloop.core.formats import GREGORIAN, JALALI
 
 from . import metrics
 from .metrics import Tables, _instant, _placed, _within
@@ -112,17 +117,24 @@ def _month_of(column, starts: list[datetime]):
     return ibis.cases(*cases, else_=len(starts) - 2) if cases else ibis.literal(0, "int64")
 
 
-def month_starts(store, months: int, now: datetime | None = None) -> list[date]:
+def month_starts(store, months: int, now: datetime | None = None, calendar: str = GREGORIAN) -> list[date]:
     """The first days of the last `months` calendar months in the store's timezone (this one last), and
-    the first day of the next month after them."""
+    the first day of the next month after them: Gregorian months, or Solar Hijri ones (JALALI, the
+    calendar a Persian page reads in), each as the Gregorian day it begins on."""
     today = (now or timezone.now()).astimezone(_zone(store)).date()
+    if calendar == JALALI:
+        local = jdatetime.date.fromgregorian(date=today)
+        index = local.year * 12 + local.month - 1
+        return [
+            jdatetime.date(n // 12, n % 12 + 1, 1).togregorian() for n in range(index - months + 1, index + 2)
+        ]
     index = today.year * 12 + today.month - 1
     return [date(n // 12, n % 12 + 1, 1) for n in range(index - months + 1, index + 2)]
 
 
 @dataclass
 class ActiveMonth:
-    month: date  # its first day
+    month: date  # its first day (Gregorian, also of a Solar Hijri month)
     active: int  # customers with a storefront event or an order in it
     buyers: int  # of them, with an order
 
@@ -132,10 +144,17 @@ class ActiveMonth:
 
 
 def build_monthly_active(
-    store, *, months: int = 12, now: datetime | None = None, backend=None, tables=None
+    store,
+    *,
+    months: int = 12,
+    calendar: str = GREGORIAN,
+    now: datetime | None = None,
+    backend=None,
+    tables=None,
 ) -> list[ActiveMonth]:
-    """Monthly active customers of the last `months` calendar months (this one so far), oldest first."""
-    days = month_starts(store, months, now)
+    """Monthly active customers of the last `months` months of `calendar` (this one so far), oldest
+    first."""
+    days = month_starts(store, months, now, calendar)
     zone = _zone(store)
     starts = [datetime.combine(day, time.min, tzinfo=zone) for day in days]
     with engine(backend, tables) as (backend, tables):

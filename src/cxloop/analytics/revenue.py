@@ -30,8 +30,9 @@ class Revenue:
 
 
 def compare_revenue(current, previous) -> Revenue:
-    """The Revenue card from two periods' reports.Figures. An amount of a period before without an
-    order is no earlier data (as the key numbers' net revenue), not a change from zero."""
+    """The Revenue card from two periods' reports.Figures. A period before without an order is no
+    earlier data (as the key numbers' net revenue); one with orders is, even where a figure of it is
+    zero (nothing refunded, no guest): the page shows that zero, without a per cent of change."""
     had_orders = previous.orders > 0
 
     def amount(now: Decimal, before: Decimal) -> Comparison:
@@ -41,7 +42,7 @@ def compare_revenue(current, previous) -> Revenue:
         gross=amount(current.gross, previous.gross),
         refunds=amount(current.refunds, previous.refunds),
         net=amount(current.net, previous.net),
-        orders=Comparison(current.orders, previous.orders),
+        orders=Comparison(current.orders, previous.orders if had_orders else None),
         average_order=Comparison(current.average_order, previous.average_order),
         new_net=amount(current.new_net, previous.new_net),
         returning_net=amount(current.returning_net, previous.returning_net),

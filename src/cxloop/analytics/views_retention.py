@@ -24,7 +24,7 @@ def retention_context(store, churn) -> dict:
     """The two cards' part of the page's context. The time between orders is read from the histogram
     the churn card already has; the monthly active customers are one more query."""
     gaps = order_gaps(churn.histogram)
-    months = build_monthly_active(store, months=ACTIVE_MONTHS)
+    months = build_monthly_active(store, months=ACTIVE_MONTHS, calendar=formats.calendar_for())
     gap_series = [_("Repeat orders")]
     active_series = [_("Active customers")]
     wide_gaps = [(gap_label(bucket), [bucket.orders]) for bucket in gaps.buckets]
@@ -33,12 +33,12 @@ def retention_context(store, churn) -> dict:
     return {
         "order_gaps": gaps,
         "gap_rows": [(gap_label(bucket), bucket) for bucket in gaps.buckets],
-        "gap_chart": charts.build_grouped_chart(wide_gaps, gap_series),
-        "gap_compact_chart": charts.build_grouped_chart(short_gaps, gap_series, **COMPACT),
+        "gap_chart": _counts(charts.build_grouped_chart(wide_gaps, gap_series)),
+        "gap_compact_chart": _counts(charts.build_grouped_chart(short_gaps, gap_series, **COMPACT)),
         "active_months": months[::-1],  # the table: the newest first
-        "active_chart": charts.build_grouped_chart(by_month, active_series),
+        "active_chart": _counts(charts.build_grouped_chart(by_month, active_series)),
         "active_compact_chart": _every_third_label(
-            charts.build_grouped_chart(by_month, active_series, **COMPACT)
+            _counts(charts.build_grouped_chart(by_month, active_series, **COMPACT))
         ),
         "has_active": any(month.active for month in months),
     }
@@ -53,6 +53,15 @@ def gap_label(bucket, *, short: bool = False) -> str:
     if short:
         return f"{low}–{high}"
     return _("%(low)s–%(high)s days") % {"low": low, "high": high}
+
+
+def _counts(chart):
+    """A chart of counts keeps the grid lines of whole numbers only (no 0.25 of an order), labelled
+    without decimals."""
+    chart.ticks = [tick for tick in chart.ticks if tick.value == tick.value.to_integral_value()]
+    for tick in chart.ticks:
+        tick.decimals = 0
+    return chart
 
 
 def _every_third_label(chart):
@@ -103,13 +112,17 @@ def order_gaps_csv(request):
 
 @store_required
 def monthly_active_csv(request):
-    """The rows behind the monthly active customers: each month (the store's), its active customers and
-    those of them who ordered."""
+    """The rows behind the monthly active customers: each month (the store's; Solar Hijri on a Persian
+    page), the day it began on, its active customers and those of them who ordered."""
     try:
-        months = build_monthly_active(request.store, months=ACTIVE_MONTHS)
+        months = build_monthly_active(request.store, months=ACTIVE_MONTHS, calendar=formats.calendar_for())
     except (WarehouseMissing, WarehouseBusy):
         return _not_ready(request)
-    rows = [[month.month.strftime("%Y-%m"), month.active, month.buyers] for month in months]
-    head = [_("Month"), _("Active customers"), _("Of them ordered")]
-    name = f"monthly-active-customers-{months[0].month:%Y-%m}-{months[-1].month:%Y-%m}.csv"
+    # The month as the page names it (a Solar Hijri one on a Persian page) and the day it began on.
+    rows = [
+        [formats.month_text(month.month), month.month.isoformat(), month.active, month.buyers]
+        for month in months
+    ]
+    head = [_("Month"), _("First day"), _("Active customers"), _("Of them ordered")]
+    name = f"monthly-active-customers-{months[0].month}-{months[-1].month}.csv"
     return _csv_response(rows, head, name)

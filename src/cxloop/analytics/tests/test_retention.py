@@ -168,12 +168,11 @@ def test_the_page_shows_both_cards_and_their_csvs_hold_the_rows(shop, agent_clie
         "0–7 days,0,7,2,28.6", "8–30 days,8,30,1,14.3", "31–60 days,31,60,1,14.3", "61–90 days,61,90,0,0.0",
         "91–180 days,91,180,1,14.3", "181–365 days,181,365,1,14.3", "Over 365 days,366,,1,14.3",
     ]  # fmt: skip
-    assert active_lines == ["Month,Active customers,Of them ordered"] + [
-        f"{month},{n},{buyers}" for month, n, buyers in MONTHS
+    assert active_lines == ["Month,First day,Active customers,Of them ordered"] + [
+        f"{datetime.strptime(month, '%Y-%m'):%b %Y},{month}-01,{n},{buyers}" for month, n, buyers in MONTHS
     ]
-    assert (
-        active["Content-Disposition"] == 'attachment; filename="monthly-active-customers-2026-01-2026-12.csv"'
-    )
+    name = "monthly-active-customers-2026-01-01-2026-12-01.csv"
+    assert active["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
 def test_in_persian_the_charts_run_right_to_left_in_persian_digits(shop, staff_client):
@@ -188,6 +187,7 @@ def test_in_persian_the_charts_run_right_to_left_in_persian_digits(shop, staff_c
     assert chart.bars[0].x > chart.bars[-1].x  # 0–7 days on the right
     assert months.bars[0].x > months.bars[-1].x  # January on the right, December on the left
     assert chart.tick_anchor == "start" and chart.tick_x > chart.plot_end - 1  # the axis on the right
+    assert [tick.label for tick in chart.ticks] == ["۰", "۱", "۲"]  # whole orders: no 0.5 of one
     assert "۲۸٫۶٪" in html  # 28.6 %
 
 
@@ -210,6 +210,10 @@ def test_the_csvs_in_persian_hold_no_cell_a_spreadsheet_would_run(shop, staff_cl
 
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
     assert "بیش از ۳۶۵ روز,366,,1,14.3" in text  # the label in Persian, the figures as numbers
+    # a Persian page counts Solar Hijri months: Dey 1404 began on 22 December 2025 (gosia's 31 December
+    # counts there), Aban 1405 on 23 October, Azar 1405 on 22 November
+    assert "دی ۱۴۰۴,2025-12-22,4,2" in text and "آبان ۱۴۰۵,2026-10-23,2,1" in text
+    assert text.strip().endswith("آذر ۱۴۰۵,2026-11-22,1,0")
 
 
 def test_before_the_first_sync_the_csvs_send_back_to_the_page(agent_client):
@@ -231,7 +235,7 @@ def test_another_stores_staff_see_none_of_these_customers(shop, other_store, cli
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     gap_lines = b"".join(gaps.streaming_content).decode("utf-8-sig").strip().splitlines()
 
-    assert lines[1:] == [
-        f"2026-{month:02d},{1 if month == 10 else 0},{1 if month == 10 else 0}" for month in range(1, 13)
+    assert [line.split(",", 1)[1] for line in lines[1:]] == [
+        f"2026-{month:02d}-01,{1 if month == 10 else 0},{1 if month == 10 else 0}" for month in range(1, 13)
     ]
     assert gap_lines[1] == "0–7 days,0,7,1,100.0"  # the stranger's 4 days, and nothing of the shop's

@@ -10,7 +10,8 @@ from django.db import connection
 from django.urls import reverse
 
 from cxloop.analytics import metrics
-from cxloop.analytics.reports import build_dashboard, close_database_backend, database_backend
+from cxloop.analytics.reports import Figures, build_dashboard, close_database_backend, database_backend
+from cxloop.analytics.revenue import compare_revenue
 from cxloop.analytics.sync import sync_warehouse
 
 from .test_metrics import NOW, shop, spark, warehouse_on_spark  # noqa: F401 (fixtures)
@@ -59,6 +60,24 @@ def test_from_the_warehouse_the_card_matches_the_hand_computed_answers(shop):  #
     assert report.revenue.refunds.change is None  # nothing refunded before: no per cent of it
 
 
+def test_without_an_order_before_every_figure_before_is_no_earlier_data():
+    def figures(orders, gross, refunds, new_net, returning_net):
+        return Figures(
+            orders=orders, gross=Decimal(gross), refunds=Decimal(refunds),
+            net=Decimal(gross) - Decimal(refunds),
+            customers=0, new_customers=0, buyers=0, repeat_buyers=0, active=0, first_buyers=0, referred=0,
+            referred_by=(0, 0, 0), conversations=0, funnel={}, buckets={}, new_net=Decimal(new_net),
+            returning_net=Decimal(returning_net),
+        )  # fmt: skip
+
+    card = compare_revenue(figures(2, "90.00", "10.00", "50.00", "20.00"), figures(0, "0", "0", "0", "0"))
+
+    shown = (card.gross, card.orders, card.average_order, card.guest_net)
+    assert [(figure.current, figure.previous) for figure in shown] == [
+        (Decimal("90.00"), None), (2, None), (Decimal("45.00"), None), (Decimal("10.00"), None),
+    ]  # fmt: skip
+
+
 def test_on_postgresql_the_database_gives_the_same_card(shop):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (make test-postgres)")
@@ -89,13 +108,13 @@ def test_the_page_shows_each_figure_with_the_one_before_and_the_change(shop, age
 
     assert tiles(html) == [
         "Gross sales 205.00 PLN ▲ up 412.5% before: 40.00 PLN",
-        "Refunds 10.00 PLN no earlier data",
+        "Refunds 10.00 PLN before: 0.00 PLN",  # nothing refunded before: no per cent of a zero
         "Net revenue 195.00 PLN ▲ up 387.5% before: 40.00 PLN",
         "Orders 5 ▲ up 400% before: 1",
         "Average order 41.00 PLN ▲ up 2.5% before: 40.00 PLN",
         "From new customers 125.00 PLN ▲ up 212.5% before: 40.00 PLN",
-        "From returning customers 40.00 PLN no earlier data",
-        "From guest checkouts 30.00 PLN no earlier data",
+        "From returning customers 40.00 PLN before: 0.00 PLN",
+        "From guest checkouts 30.00 PLN before: 0.00 PLN",
     ]
     assert html.index("Revenue</h2>") > html.index("New customers referred")  # after the key numbers
 
