@@ -29,6 +29,7 @@ from sqlglot.optimizer.qualify import qualify
 from cxloop.web.queries import Comparison
 
 from . import metrics, rollups
+from .revenue import Revenue, compare_revenue
 from .warehouse import reading
 
 PERIODS = (7, 30, 90)
@@ -63,6 +64,7 @@ class Dashboard:
     # The period's referred new customers: (by a referral link only, by a code on the order only, both).
     referred_by: tuple[int, int, int] = (0, 0, 0)
     days: list[Day] = field(default_factory=list)
+    revenue: Revenue | None = None  # the Revenue card: gross, refunds, net ... against the period before
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Figures:
     conversations: int  # help desk conversations opened in the period
     funnel: dict[str, int]
     buckets: dict[int, tuple[int, Decimal]]
+    new_net: Decimal = Decimal(0)  # of customers whose first order is in the period (metrics.customer_mix)
+    returning_net: Decimal = Decimal(0)  # of customers who had ordered before it
 
     @property
     def average_order(self) -> Decimal | None:
@@ -145,6 +149,7 @@ def compute_figures(
         conversations=contacts.get("conversations") or 0,
         funnel={step: steps[step] for step in metrics.FUNNEL_STEPS if steps.get(step)},
         buckets={row["bucket"]: (row["orders"], Decimal(row["net"] or 0)) for row in found["net_by_bucket"]},
+        new_net=Decimal(mix.get("new_net") or 0), returning_net=Decimal(mix.get("returning_net") or 0),
     )  # fmt: skip
 
 
@@ -232,6 +237,7 @@ def build_dashboard(
         contact_rate=Comparison(current.contact_rate, previous.contact_rate),
         funnel=_funnel_rows(current.funnel), referred_by=current.referred_by,
         days=_days(current.buckets, first, last, _zone(store)),
+        revenue=compare_revenue(current, previous),
     )  # fmt: skip
 
 
@@ -660,6 +666,7 @@ class Churn:
     gaps: int  # the repeat orders the suggestion is read from
     buyers: int
     churned: int
+    histogram: dict[int, int] = field(default_factory=dict)  # repeat orders per whole day since the last
 
     @property
     def rate(self) -> Decimal | None:
@@ -695,6 +702,7 @@ def build_churn(
     return Churn(
         days=threshold, suggested=suggested, gaps=sum(histogram.values()),
         buyers=counted.get("buyers") or 0, churned=counted.get("churned") or 0,
+        histogram=histogram,
     )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cohorts, views_funnels
+from . import views, views_cohorts, views_funnels, views_retention
 
 app_name = "analytics"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("sync/", views.sync_now, name="sync-now"),
     path("funnel-by-day.csv", views_funnels.funnel_trend_csv, name="funnel-trend-csv"),
     path("funnel-by-channel.csv", views_funnels.funnel_groups_csv, name="funnel-groups-csv"),
+    path("time-between-orders.csv", views_retention.order_gaps_csv, name="order-gaps-csv"),
+    path("monthly-active.csv", views_retention.monthly_active_csv, name="monthly-active-csv"),
 ]

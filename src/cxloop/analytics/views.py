@@ -37,6 +37,7 @@ from .reports import (
 from .support import build_support
 from .sync import sync_status
 from .views_funnels import funnel_context, funnel_rows
+from .views_retention import retention_context
 from .warehouse import WarehouseBusy, WarehouseMissing
 
 STEP_NAMES = {
@@ -76,6 +77,7 @@ def dashboard(request):
         journeys = build_journeys(request.store, days=days)
         support = build_support(request.store, days=days)
         context |= funnel_context(request.store, days)
+        retention = retention_context(request.store, churn)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -112,6 +114,7 @@ def dashboard(request):
         "support": support,
         "support_rows": list(zip(SUPPORT_GROUPS, (support.after, support.baseline), strict=True)),
     }
+    context |= retention
     return render(request, "analytics/dashboard.html", context)
 
 
