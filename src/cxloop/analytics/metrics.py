@@ -582,6 +582,24 @@ def cohorts(t: Tables, store_id: int, first_month: int, last_month: int, offset_
     return joined.group_by(["cohort", "age"]).aggregate(customers=_.customer_id.nunique(), net=_.net.sum())
 
 
+def cohorts_by_starts(t: Tables, store_id: int, starts: list[datetime]) -> ir.Table:
+    """`cohorts` for months given by the instants they begin at, and after them the end of the last:
+    a calendar Python works out (the Solar Hijri months a Persian page reads in). Months are numbered
+    0, 1, ... from starts[0]; a customer whose first order came before starts[0] is in no cohort."""
+    orders = _placed(t, store_id)
+    orders = orders.filter(orders.customer_id.notnull(), orders.created_at < _instant(starts[-1]))
+    months = len(starts) - 1
+    month = ibis.cases(
+        *((orders.created_at < _instant(start), number - 1) for number, start in enumerate(starts[:-1])),
+        else_=months - 1,
+    )
+    orders = orders.mutate(month=month, net=orders.total - orders.refunded_amount)
+    firsts = orders.group_by("customer_id").aggregate(cohort=_.month.min())
+    firsts = firsts.filter(firsts.cohort >= 0)
+    joined = orders.join(firsts, "customer_id").mutate(age=_.month - _.cohort)
+    return joined.group_by(["cohort", "age"]).aggregate(customers=_.customer_id.nunique(), net=_.net.sum())
+
+
 def outcomes_by_nps_band(t: Tables, store_id: int, since: datetime, until: datetime, days: int) -> ir.Table:
     """Do promoters buy again more? Per band of the customers' NPS answers given in [since, until): the
     customers, how many ordered within `days` after answering, and the net they spent in those days.

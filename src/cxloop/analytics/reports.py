@@ -26,6 +26,7 @@ from sqlglot import exp
 from sqlglot.optimizer.merge_subqueries import merge_subqueries
 from sqlglot.optimizer.qualify import qualify
 
+from cxloop.core import formats
 from cxloop.web.queries import Comparison
 
 from . import metrics, rollups
@@ -274,9 +275,12 @@ class Cohorts:
 
 
 def build_cohorts(
-    store, *, months: int = 12, now: datetime | None = None, backend=None, tables=None
+    store, *, months: int = 12, now: datetime | None = None, backend=None, tables=None, calendar: str = ""
 ) -> Cohorts:
-    """Monthly first-order cohorts of the last `months` months (this one included): retention and net."""
+    """Monthly first-order cohorts of the last `months` months (this one included): retention and net.
+    With calendar JALALI, Solar Hijri months (a Persian page's), each named by the day it begins on."""
+    if calendar == formats.JALALI:
+        return _cohorts_by_starts(store, months, now, backend, tables, calendar)
     zone = _zone(store)
     local_now = (now or timezone.now()).astimezone(zone)
     offset = int(local_now.utcoffset().total_seconds())
@@ -296,6 +300,29 @@ def build_cohorts(
             customers, net = cells.get((cohort, age), (0, Decimal(0)))
             line.append((_rate(customers, size), net))
         result.append(CohortRow(month=date(cohort // 12, cohort % 12 + 1, 1), customers=size, cells=line))
+    return Cohorts(ages=list(range(months)), rows=result)
+
+
+def _cohorts_by_starts(store, months: int, now, backend, tables, calendar: str) -> Cohorts:
+    from .retention import month_starts
+
+    days = month_starts(store, months, now, calendar)
+    zone = _zone(store)
+    starts = [datetime.combine(day, time.min, tzinfo=zone) for day in days]
+    with engine(backend, tables) as (backend, tables):
+        rows = backend.to_pyarrow(metrics.cohorts_by_starts(tables, store.pk, starts)).to_pylist()
+    cells = {(row["cohort"], row["age"]): (row["customers"], Decimal(row["net"] or 0)) for row in rows}
+    result = []
+    for cohort in range(months - 1, -1, -1):  # the newest first
+        size = cells.get((cohort, 0), (0, Decimal(0)))[0]
+        line = []
+        for age in range(months):
+            if cohort + age > months - 1:
+                line.append(None)
+                continue
+            customers, net = cells.get((cohort, age), (0, Decimal(0)))
+            line.append((_rate(customers, size), net))
+        result.append(CohortRow(month=days[cohort], customers=size, cells=line))
     return Cohorts(ages=list(range(months)), rows=result)
 
 

@@ -70,7 +70,7 @@ def dashboard(request):
     try:
         churn = build_churn(request.store, days=churn_days)
         report = build_dashboard(request.store, days=days)
-        cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
+        cohorts = build_cohorts(request.store, months=COHORT_MONTHS, calendar=formats.calendar_for())
         voice = build_voice(request.store, days=VOICE_DAYS)
         channels = build_channels(request.store, days=days)
         satisfaction = build_satisfaction(request.store, days=days)

@@ -5,6 +5,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from cxloop.core import formats
 from cxloop.surveys.exports import stream_csv
 from cxloop.web.access import store_required
 
@@ -32,15 +33,16 @@ def _shade(net, top) -> int:
 
 @store_required
 def cohorts_csv(request):
-    """A row per month of first orders: its customers, then for each month since, the share of them
-    who ordered (%) and the net revenue of that month's orders."""
+    """A row per month of first orders (the reader's calendar, as the page): its name and first day, its
+    customers, then for each month since, the share of them who ordered (%) and the net revenue of
+    that month's orders."""
     try:
-        cohorts = build_cohorts(request.store, months=COHORT_MONTHS)
+        cohorts = build_cohorts(request.store, months=COHORT_MONTHS, calendar=formats.calendar_for())
     except (WarehouseMissing, WarehouseBusy):
         flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
         return redirect("analytics:dashboard")
     currency = request.store.currency
-    head = [_("First order"), _("Customers")]
+    head = [_("First order"), _("First day"), _("Customers")]
     for age in cohorts.ages:
         head += [
             _("Month %(age)s: ordered (%%)") % {"age": age},
@@ -48,7 +50,8 @@ def cohorts_csv(request):
         ]
     rows = (
         [
-            row.month.strftime("%Y-%m"),
+            formats.month_text(row.month),  # the month as the page names it (Solar Hijri in Persian)
+            row.month.isoformat(),
             row.customers,
             *(
                 value

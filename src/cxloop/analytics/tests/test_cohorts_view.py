@@ -1,5 +1,6 @@
 """The cohorts card: its net revenue matrix beside the retention one, and the CSV behind both."""
 
+import csv
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -47,14 +48,14 @@ def test_the_csv_has_each_months_share_and_net_revenue(staff_client, cohorts):
     response = staff_client.get(reverse("analytics:cohorts-csv"))
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
 
-    head = lines[0].split(",")
-    assert head[:6] == [
-        "First order", "Customers", "Month 0: ordered (%)", "Month 0: net revenue (PLN)",
+    head = next(csv.reader(lines[:1]))
+    assert head[:7] == [
+        "First order", "First day", "Customers", "Month 0: ordered (%)", "Month 0: net revenue (PLN)",
         "Month 1: ordered (%)", "Month 1: net revenue (PLN)",
     ]  # fmt: skip
-    assert len(head) == 2 + 2 * 12 and len(lines) == 1 + 12
-    rows = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
-    two_ago, one_ago = (month_start(cohorts, back).strftime("%Y-%m") for back in (2, 1))
+    assert len(head) == 3 + 2 * 12 and len(lines) == 1 + 12
+    rows = {row[1]: row[2:] for row in csv.reader(lines[1:])}
+    two_ago, one_ago = (month_start(cohorts, back).date().isoformat() for back in (2, 1))
     assert rows[two_ago][:5] == ["1", "100.0", "100.00", "100.0", "40.00"]
     assert rows[two_ago][5:7] == ["0.0", "0"]  # this month: nobody yet
     assert rows[two_ago][7:] == [""] * 18  # months still to come
