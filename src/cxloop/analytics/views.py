@@ -20,6 +20,7 @@ from cxloop.surveys.exports import neutralize, stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
+from .products import build_products
 from .reports import (
     ATTRIBUTION_DAYS,
     CHURN_DAYS_DEFAULT,
@@ -35,6 +36,7 @@ from .reports import (
 )
 from .support import build_support
 from .sync import sync_status
+from .views_products import labelled
 from .warehouse import WarehouseBusy, WarehouseMissing
 
 STEP_NAMES = {
@@ -73,6 +75,7 @@ def dashboard(request):
         satisfaction = build_satisfaction(request.store, days=days)
         journeys = build_journeys(request.store, days=days)
         support = build_support(request.store, days=days)
+        products = build_products(request.store, days=days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -107,6 +110,7 @@ def dashboard(request):
         "cohort_rows": [(row, [_shade(cell) for cell in row.cells]) for row in cohorts.rows],
         "support": support,
         "support_rows": list(zip(SUPPORT_GROUPS, (support.after, support.baseline), strict=True)),
+        "products": labelled(products),
     }
     return render(request, "analytics/dashboard.html", context)
 
