@@ -136,13 +136,13 @@ def _current(table) -> list[Sales]:
     return [
         Sales(
             key=None if row["position"] >= TOP else row["key"],
-            title=row.get("title"),
+            title=None if row["position"] >= TOP else row.get("title"),
             orders=row["orders"] or 0,
             units=row["units"] or 0,
             net=_money(row["net"]),
             previous=None,
             groups=row["groups"] or 0,
-        )  # fmt: skip
+        )
         for row in found
     ]
 
