@@ -293,7 +293,8 @@ def _list(values) -> str:
 
 
 def seed_warehouse(con, shop: Shop, notify=print) -> None:
-    """Fill the warehouse's customers, orders and events tables (sources.TABLES) in time order."""
+    """Fill the warehouse's customers, orders and events tables (sources.TABLES) in time order, then
+    products and line items (seed_catalogue)."""
     import pyarrow as pa
 
     c = shop.customers
@@ -338,6 +339,33 @@ def seed_warehouse(con, shop: Shop, notify=print) -> None:
         written += len(chunk["id"])
         notify(f"warehouse: {written:,} of {shop.event_count:,} events", end="\r")
     notify("")
+    seed_catalogue(con)
+    notify("warehouse: products and line items")
+
+
+PRODUCTS = 500  # per store, in PRODUCT_TYPES types; a few sell most (the square of a uniform draw)
+PRODUCT_TYPES = 20
+
+
+def seed_catalogue(con) -> None:
+    """Products per store and one to three lines per order (from the orders copied), their amounts adding
+    up to the order's total: what the Products card reads (analytics.products)."""
+    con.execute(
+        f"INSERT INTO products (id, store_id, title, product_type, vendor) "
+        f"SELECT row_number() OVER (ORDER BY s.store_id, r.n), s.store_id, 'Product ' || r.n, "
+        f"CASE WHEN r.n % {PRODUCT_TYPES} = 0 THEN '' ELSE 'Type ' || (r.n % {PRODUCT_TYPES}) END, "
+        f"'Vendor ' || (r.n % 7) FROM (SELECT DISTINCT store_id FROM orders) s, range({PRODUCTS}) r(n)"
+    )
+    draw = "(hash(o.id * 3 + k.k) % 1000000) / 1000000.0"  # deterministic, in [0, 1)
+    con.execute(
+        "INSERT INTO line_items (id, store_id, order_id, product_id, variant_id, quantity, price, "
+        "total_discount) "
+        "SELECT row_number() OVER (ORDER BY o.id, k.k), o.store_id, o.id, "
+        f"(SELECT min(p.id) FROM products p WHERE p.store_id = o.store_id) + CAST(floor({PRODUCTS} * "
+        f"{draw} * {draw}) AS BIGINT), NULL, 1, "
+        "CAST(o.total / (1 + o.id % 3) AS DECIMAL(18, 2)), 0 "
+        "FROM orders o, range(3) k(k) WHERE k.k <= o.id % 3"
+    )
 
 
 # Session and anonymous ids are UUIDs, as the storefront snippet makes them (a hash of the number here).

@@ -410,9 +410,7 @@ def test_an_agent_attaches_a_pdf_to_a_chat_reply_and_the_shopper_downloads_it(
     chosen = form.get_by_role("list", name="Files to send")
     expect(chosen.get_by_role("listitem")).to_have_count(1)
     # choosing again adds to the list (the input itself, as the picker would fill it)
-    attach.set_input_files(
-        files=[{"name": "照片.png", "mimeType": "image/png", "buffer": a_png()}]
-    )
+    attach.set_input_files(files=[{"name": "照片.png", "mimeType": "image/png", "buffer": a_png()}])
     expect(chosen.get_by_role("listitem")).to_have_count(2)
     expect(chosen.get_by_role("listitem").first).to_contain_text("发票.pdf")
     expect(chosen.get_by_role("listitem").first).to_contain_text("KB")

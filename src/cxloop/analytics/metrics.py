@@ -44,6 +44,8 @@ class Tables:
     # The tables the sync keeps beside its copies (analytics.rollups); None: worked out from the above.
     customer_orders: ir.Table | None = None
     session_days: ir.Table | None = None
+    line_items: ir.Table | None = None  # an order's lines: product, quantity, price, discount
+    products: ir.Table | None = None  # (id, store_id, title, product_type, vendor)
     engine: str = ""  # the backend's name ("duckdb", "postgres", "pyspark"): a few functions differ
 
     def columns(self) -> dict[str, list[str]]:
@@ -58,7 +60,7 @@ class Tables:
     def _all(self) -> tuple:
         return (self.orders, self.customers, self.events, self.responses, self.referrer_hosts,
                 self.conversations, self.messages, self.conversation_tags, self.customer_orders,
-                self.session_days)  # fmt: skip
+                self.session_days, self.line_items, self.products)  # fmt: skip
 
     @property
     def shape(self) -> tuple:
@@ -69,6 +71,7 @@ class Tables:
 
 WAREHOUSE_TABLES = (
     "orders", "customers", "events", "responses", "conversations", "messages", "conversation_tags",
+    "line_items", "products",
 )  # fmt: skip
 ROLLUP_TABLES = ("customer_orders", "session_days")
 
@@ -82,7 +85,7 @@ def warehouse_tables(backend) -> Tables:
     # A warehouse made by an earlier version gets them at its next sync (analytics.warehouse), with the
     # conversations' merged_into_id: until then, there are none.
     recent = "merged_into_id" in conversations.columns
-    messages, tags = (found.get(name) if recent else None for name in WAREHOUSE_TABLES[5:])
+    messages, tags = (found.get(name) if recent else None for name in WAREHOUSE_TABLES[5:7])
     added = {  # columns a warehouse made by an earlier version lacks until its next sync
         "source": ibis.null("string"), "referred": ibis.literal(False), "path": ibis.null("string"),
         "amount": ibis.null("decimal(18, 2)"),
@@ -99,6 +102,8 @@ def warehouse_tables(backend) -> Tables:
     return Tables(
         orders, customers, events, responses, conversations=conversations, messages=messages,
         conversation_tags=tags, engine=backend.name, **rollups,
+        # a warehouse made by an earlier version has them after its next sync (analytics.products: none)
+        line_items=found.get("line_items"), products=found.get("products"),
     )  # fmt: skip
 
 
@@ -168,10 +173,22 @@ def database_tables(backend) -> Tables:
         responses=responses,
         conversations=backend.sql(DATABASE_CONVERSATIONS_SQL, schema=DATABASE_CONVERSATIONS_SCHEMA),
         messages=backend.table("helpdesk_message").select(
-            "id", "store_id", "conversation_id", "kind", "channel", "author_id", "created_at",
+            "id",
+            "store_id",
+            "conversation_id",
+            "kind",
+            "channel",
+            "author_id",
+            "created_at",
             automatic=_.auto_submitted | _.bounce,
         ),
         conversation_tags=_database_conversation_tags(backend),
+        line_items=backend.table("commerce_lineitem").select(
+            "id", "store_id", "order_id", "product_id", "variant_id", "quantity", "price", "total_discount"
+        ),
+        products=backend.table("commerce_product").select(
+            "id", "store_id", "title", "product_type", "vendor"
+        ),
         engine=backend.name,
     )
 
@@ -537,8 +554,11 @@ def first_order_journeys(t: Tables, store_id: int, since: datetime, until: datet
             (count == 0, "0"), (count == 1, "1"), (count == 2, "2"), (count <= 5, "3"), else_="6"
         ),
         days=ibis.cases(
-            (per.first_seen.isnull(), "none"), (seconds < DAY_SECONDS, "0"),
-            (seconds <= 7 * DAY_SECONDS, "1"), (seconds <= 30 * DAY_SECONDS, "8"), else_="31",
+            (per.first_seen.isnull(), "none"),
+            (seconds < DAY_SECONDS, "0"),
+            (seconds <= 7 * DAY_SECONDS, "1"),
+            (seconds <= 30 * DAY_SECONDS, "8"),
+            else_="31",
         ),  # fmt: skip
     )
     return per.group_by(["sessions", "days"]).aggregate(

@@ -645,8 +645,13 @@ class Channel:
 
 
 def build_channels(
-    store, *, days: int = 30, window_days: int = ATTRIBUTION_DAYS, now: datetime | None = None,
-    backend=None, tables=None,
+    store,
+    *,
+    days: int = 30,
+    window_days: int = ATTRIBUTION_DAYS,
+    now: datetime | None = None,
+    backend=None,
+    tables=None,
 ) -> list[Channel]:
     """Net revenue of the last `days` days per channel under the last-touch, first-touch and linear
     models (metrics.attributed_revenue over `window_days`), by last-touch net, largest first."""

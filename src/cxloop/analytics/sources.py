@@ -10,7 +10,7 @@ last ran: "updated_at" (rows changed in place: orders, customers, answers,
 conversations) or "id" (rows only ever added: storefront events). A table with
 a `parent` has no watermark of its own: its rows are copied again with each
 parent row the sync copies (a conversation's messages and tags: every message,
-tag change and merge moves the conversation's `updated_at`). Deleted rows are
+tag change and merge moves the conversation's `updated_at`; an order's line items). Deleted rows are
 told apart by erasures (models.WarehouseErasure) and by the stores that remain.
 """
 
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from cxloop.commerce.models import Customer, Event, Order
+from cxloop.commerce.models import Customer, Event, LineItem, Order, Product
 from cxloop.helpdesk.models import Activity, Conversation, Message
 from cxloop.surveys.models import Response
 
@@ -76,8 +76,10 @@ def event_source(properties) -> str | None:
 def event_referred(properties) -> bool:
     """The visit came through a referral link: the page's address had a `ref` parameter (the storefront
     snippet records it). Only that it did, never the code: the code names the customer who referred."""
-    return isinstance(properties, dict) and isinstance(properties.get("ref"), str) and bool(
-        properties["ref"].strip()
+    return (
+        isinstance(properties, dict)
+        and isinstance(properties.get("ref"), str)
+        and bool(properties["ref"].strip())
     )
 
 
@@ -173,6 +175,21 @@ TABLES = {
         ),
         "updated_at",
     ),  # fmt: skip
+    # The catalogue (the store's own data, no person's): products are only ever added to the store mirror
+    # (commerce.services.orders keeps a product's first title), so new ids are what changed. Before the
+    # orders, so a copied order's lines find their product.
+    "products": Table(
+        "products",
+        Product,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("title", "VARCHAR", "title"),
+            ("product_type", "VARCHAR", "product_type"),
+            ("vendor", "VARCHAR", "vendor"),
+        ),
+        "id",
+    ),  # fmt: skip
     "orders": Table(
         "orders",
         Order,
@@ -194,6 +211,25 @@ TABLES = {
         ),
         "updated_at",
         {"referrer_host": referrer_host, "referred": order_referred},
+    ),  # fmt: skip
+    # An order's lines come with it (an order's lines are replaced with the order, which moves its
+    # `updated_at`): ids, quantities and amounts, never the line's title or a customisation.
+    "line_items": Table(
+        "line_items",
+        LineItem,
+        (
+            ("id", "BIGINT", "id"),
+            ("store_id", "BIGINT", "store_id"),
+            ("order_id", "BIGINT", "order_id"),
+            ("product_id", "BIGINT", "product_id"),
+            ("variant_id", "BIGINT", "variant_id"),
+            ("quantity", "INTEGER", "quantity"),
+            ("price", MONEY, "price"),
+            ("total_discount", MONEY, "total_discount"),
+        ),
+        "parent",
+        parent="orders",
+        parent_key="order_id",
     ),  # fmt: skip
     "events": Table(
         "events",

@@ -15,7 +15,7 @@ would leave its rows behind a watermark; every sync therefore reads again
 the last OVERLAP of changes (by time for updated_at, by the ids seen that
 long ago for events), which covers any write transaction shorter than that.
 
-A table with a parent (a conversation's messages and tags, sources.TABLES)
+A table with a parent (a conversation's messages and tags, an order's line items, sources.TABLES)
 keeps no watermark: with each chunk of parent rows, in the same transaction,
 their child rows are replaced by what the source holds now, so a message moved
 by a merge follows it and a removed tag goes.
@@ -23,8 +23,9 @@ by a merge follows it and a removed tag goes.
 Erasures (models.WarehouseErasure, written by the erasure itself) remove the
 person's rows from every table: their customer row, their storefront
 events (also those of their anonymous ids) and answers; their orders and help
-desk conversations stay for the counts with no customer. Orders a platform
-deleted (models.WarehouseDeletion) go. Rows of stores that no longer exist go
+desk conversations stay for the counts with no customer (and the orders' line
+items, which name no one). Orders a platform deleted (models.WarehouseDeletion) go, with their
+line items. Rows of stores that no longer exist go
 too. The erasure and deletion rows are deleted only after the warehouse
 committed.
 
@@ -231,6 +232,11 @@ def _apply_deletions(con) -> int:
         whose = "SELECT store_id, customer_id FROM orders WHERE store_id = ? AND id = ?"
         rollups.touch_customers(con, whose, [deletion.store_id, deletion.row_id])
         con.execute("DELETE FROM orders WHERE store_id = ? AND id = ?", [deletion.store_id, deletion.row_id])
+        for child in (table for table in TABLES.values() if table.parent == "orders"):  # its line items
+            con.execute(
+                f"DELETE FROM {child.name} WHERE store_id = ? AND {child.parent_key} = ?",
+                [deletion.store_id, deletion.row_id],
+            )
     rollups.refresh_customers(con)
     con.commit()
     WarehouseDeletion.objects.filter(pk__in=[deletion.pk for deletion in deletions]).delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cohorts, views_funnels, views_retention
+from . import views, views_cohorts, views_funnels, views_products, views_retention
 
 app_name = "analytics"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("funnel-by-channel.csv", views_funnels.funnel_groups_csv, name="funnel-groups-csv"),
     path("time-between-orders.csv", views_retention.order_gaps_csv, name="order-gaps-csv"),
     path("monthly-active.csv", views_retention.monthly_active_csv, name="monthly-active-csv"),
+    path("products.csv", views_products.products_csv, name="products-csv"),
 ]

@@ -21,6 +21,7 @@ from cxloop.web import charts
 from cxloop.web.access import store_required
 
 from . import views_cohorts
+from .products import build_products
 from .reports import (
     ATTRIBUTION_DAYS,
     CHURN_DAYS_DEFAULT,
@@ -37,6 +38,7 @@ from .reports import (
 from .support import build_support
 from .sync import sync_status
 from .views_funnels import funnel_context, funnel_rows
+from .views_products import labelled
 from .views_retention import retention_context
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -78,6 +80,7 @@ def dashboard(request):
         support = build_support(request.store, days=days)
         context |= funnel_context(request.store, days)
         retention = retention_context(request.store, churn)
+        products = build_products(request.store, days=days)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -113,6 +116,7 @@ def dashboard(request):
         "cohort_revenue_rows": views_cohorts.revenue_rows(cohorts),
         "support": support,
         "support_rows": list(zip(SUPPORT_GROUPS, (support.after, support.baseline), strict=True)),
+        "products": labelled(products),
     }
     context |= retention
     return render(request, "analytics/dashboard.html", context)

@@ -69,13 +69,14 @@ def writing() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _create_tables(con) -> None:
-    """Make the tables a warehouse lacks. A new table with a parent (sources.Table.parent) is filled by
-    copying its parent again from the start: the child has no watermark of its own."""
+    """Make the tables a warehouse lacks. A new table is copied from the start (whatever watermark a
+    table of its name left); one with a parent (sources.Table.parent) by copying its parent again from
+    the start: the child has no watermark of its own."""
     have = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     for table in TABLES.values():
         con.execute(table.ddl())
-        if table.parent and table.name not in have:
-            con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.parent])
+        if table.name not in have:
+            con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.parent or table.name])
 
 
 def _add_new_columns(con) -> None:

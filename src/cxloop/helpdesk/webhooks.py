@@ -199,12 +199,8 @@ urlpatterns = [
     re_path(
         r"^mailgun/(?:mime/)?$", _inbound_view("mailgun", MailgunInbound), name="helpdesk-inbound-mailgun"
     ),
-    path(
-        "postmark/", _inbound_view("postmark", PostmarkInbound), name="helpdesk-inbound-postmark"
-    ),
-    path(
-        "sendgrid/", _inbound_view("sendgrid", SendGridInbound), name="helpdesk-inbound-sendgrid"
-    ),
+    path("postmark/", _inbound_view("postmark", PostmarkInbound), name="helpdesk-inbound-postmark"),
+    path("sendgrid/", _inbound_view("sendgrid", SendGridInbound), name="helpdesk-inbound-sendgrid"),
     path(
         "amazon-ses/",
         _inbound_view("amazon-ses", AmazonSESInbound),

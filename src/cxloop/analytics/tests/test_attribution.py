@@ -98,9 +98,7 @@ EXPECTED = {
 
 
 def credits(channels) -> dict:
-    return {
-        c.name: tuple((str(m.orders), str(m.net)) for m in (c.last, c.first, c.linear)) for c in channels
-    }
+    return {c.name: tuple((str(m.orders), str(m.net)) for m in (c.last, c.first, c.linear)) for c in channels}
 
 
 def test_where_a_visit_came_from():

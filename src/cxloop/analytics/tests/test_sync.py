@@ -56,7 +56,7 @@ def test_a_first_sync_copies_everything_in_chunks_and_keeps_no_personal_text(sto
 
     assert result.copied == {
         "customers": 1, "orders": 7, "events": 7, "conversations": 0, "messages": 0, "conversation_tags": 0,
-        "responses": 0,
+        "responses": 0, "products": 0, "line_items": 0,
     }  # fmt: skip
     assert warehouse("SELECT count(*), sum(total) FROM orders") == [(7, Decimal("70.00"))]
     assert warehouse("SELECT DISTINCT referrer_host FROM orders") == [("www.google.com",)]  # never the query

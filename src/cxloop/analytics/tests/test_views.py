@@ -94,7 +94,7 @@ def test_the_page_shows_satisfaction_by_group_with_customer_text_inert(agent_cli
 
     assert "Satisfaction by customer group" in html and "By the channel of their first order" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
-    assert "100 <span class=\"muted\">± 73.5</span>" in html  # one promoter: NPS 100, range ± 73.5
+    assert '100 <span class="muted">± 73.5</span>' in html  # one promoter: NPS 100, range ± 73.5
 
 
 def test_without_answers_the_satisfaction_card_says_so(agent_client, store):
