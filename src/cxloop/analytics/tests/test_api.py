@@ -253,3 +253,25 @@ def test_the_schema_states_the_parameters_and_answers():
     assert names == {"days", "from", "to"}
     assert {200, 401, 409, 422, 503} <= set(summary["responses"])
     assert "Retry-After" in summary["responses"][503]["headers"]
+
+
+@pytest.mark.django_db(transaction=True)  # Ibis reads over its own connection: the rows must be committed
+def test_on_postgresql_directly_the_reports_answer_the_same_as_from_the_warehouse(
+    api_client, orders, settings
+):
+    from django.db import connection
+
+    from cxloop.analytics.reports import close_database_backend
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (make test-postgres)")
+    paths = ["summary", "channels", "journeys", "satisfaction", "support"]
+    from_warehouse = [api_client.get(f"/api/v1/reports/{path}", WEEK).json() for path in paths]
+    settings.CXLOOP_ANALYTICS_ENGINE = "database"
+    try:
+        direct = [api_client.get(f"/api/v1/reports/{path}", WEEK).json() for path in paths]
+    finally:
+        close_database_backend()
+
+    assert direct == from_warehouse
+    assert direct[0]["net"] == {"current": "150.00", "previous": "50.00"}
