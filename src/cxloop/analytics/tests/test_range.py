@@ -172,3 +172,19 @@ def test_before_the_first_sync_the_csv_of_a_range_sends_back_to_the_page_with_it
 
     assert response.status_code == 302
     assert response["Location"] == reverse("analytics:dashboard") + "?from=2026-11-08&to=2026-11-15"
+
+
+@pytest.mark.django_db
+def test_in_persian_the_range_form_is_translated_and_a_long_range_is_named_in_persian_digits(
+    staff_client, orders
+):
+    staff_client.post(reverse("set_language"), {"language": "fa", "next": "/"})
+
+    page = staff_client.get(reverse("analytics:dashboard"), {"from": "2026-11-08", "to": "2026-11-14"})
+    refused = staff_client.get(reverse("analytics:dashboard"), {"from": "2024-01-01", "to": "2026-01-01"})
+
+    html = page.content.decode()
+    assert '<html lang="fa" dir="rtl">' in html and 'aria-label="بازهٔ تاریخ"' in html
+    assert 'name="from" value="2026-11-08"' in html  # a date input's value is ISO whatever the language
+    assert refused.status_code == 400
+    assert refused.content.decode() == "حداکثر ۳۶۶ روز انتخاب کنید؛ این بازه ۷۳۲ روز است."
