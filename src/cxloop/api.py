@@ -108,6 +108,7 @@ def http_error(request, exc: HttpError):
 
 
 def _mount():
+    from cxloop.analytics.api import router as reports_router
     from cxloop.commerce.api import router as commerce_router
     from cxloop.core.api import router as team_router
     from cxloop.helpdesk.api import router as helpdesk_router
@@ -115,7 +116,10 @@ def _mount():
     from cxloop.segments.api import router as segments_router
     from cxloop.surveys.api import router as surveys_router
 
-    routers = [commerce_router, surveys_router, hooks_router, helpdesk_router, segments_router, team_router]
+    routers = [
+        commerce_router, surveys_router, hooks_router, helpdesk_router, segments_router, team_router,
+        reports_router,
+    ]  # fmt: skip
     document_error_responses(routers, api_auth=api.auth)
     for router in routers:
         api.add_router("/v1/", router)

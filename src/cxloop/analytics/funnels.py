@@ -164,10 +164,14 @@ def trend_days(first: date, last: date, *, weekly: bool) -> list[tuple[date, dat
 
 
 def build_funnel_trend(
-    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None, period=None
 ) -> FunnelTrend:
-    """The funnel of the last `days` days per day of the store (per week from WEEKLY_FROM days)."""
-    first, last, _since, until = period_bounds(store, days, now=now)
+    """The funnel of the last `days` days (or of `period`, a reports.Period) per day of the store (per
+    week from WEEKLY_FROM days)."""
+    if period is not None:
+        first, last, until, days = period.first, period.last, period.until, period.days
+    else:
+        first, last, _since, until = period_bounds(store, days, now=now)
     weekly = days >= WEEKLY_FROM
     spans = trend_days(first, last, weekly=weekly)
     zone = _zone(store)
@@ -205,10 +209,14 @@ def top_groups(found: dict[str, Steps], top: int = CHANNELS) -> list[GroupRow]:
 
 
 def build_funnel_groups(
-    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None, period=None
 ) -> FunnelGroups:
-    """The funnel of the last `days` days by the channel of its sessions and by their country."""
-    _first, _last, since, until = period_bounds(store, days, now=now)
+    """The funnel of the last `days` days (or of `period`) by the channel of its sessions and by their
+    country."""
+    if period is not None:
+        since, until = period.since, period.until
+    else:
+        _first, _last, since, until = period_bounds(store, days, now=now)
     with engine(backend, tables) as (backend, tables):
         rows = backend.to_pyarrow(funnel_by_source(tables, store.pk, since, until)).to_pylist()
     channels: dict[str, Steps] = {}

@@ -113,11 +113,21 @@ class Products:
 
 
 def build_products(
-    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None, period=None
 ) -> Products:
-    """Sales by product and by product type of the last `days` days, with the days before's beside."""
-    first, last, since, until = period_bounds(store, days, now=now)
-    before = datetime.combine(first - timedelta(days=days), time.min, tzinfo=_zone(store))
+    """Sales by product and by product type of the last `days` days (or of `period`, a reports.Period),
+    with as many days before beside."""
+    if period is not None:
+        first, last, since, until, before = (
+            period.first,
+            period.last,
+            period.since,
+            period.until,
+            period.previous_since,
+        )
+    else:
+        first, last, since, until = period_bounds(store, days, now=now)
+        before = datetime.combine(first - timedelta(days=days), time.min, tzinfo=_zone(store))
     report = Products(since=first, until=last)
     with engine(backend, tables) as (backend, tables):
         if tables.line_items is None or tables.products is None:  # a warehouse before its next sync

@@ -8,6 +8,7 @@ included); the previous period is the same number of days before it.
 """
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -66,6 +67,8 @@ class Dashboard:
     referred_by: tuple[int, int, int] = (0, 0, 0)
     days: list[Day] = field(default_factory=list)
     revenue: Revenue | None = None  # the Revenue card: gross, refunds, net ... against the period before
+    gross: Comparison | None = None
+    refunds: Comparison | None = None
 
 
 @dataclass
@@ -215,18 +218,23 @@ def period_bounds(store, days: int, *, now: datetime | None = None) -> tuple[dat
 
 
 def build_dashboard(
-    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
-) -> Dashboard:
-    """The dashboard from the warehouse (or from `backend`/`tables`, e.g. PostgreSQL directly)."""
-    first, last, since, until = period_bounds(store, days, now=now)
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None,
+    period: "Period | None" = None,
+) -> Dashboard:  # fmt: skip
+    """The dashboard from the warehouse (or from `backend`/`tables`, e.g. PostgreSQL directly), of the
+    last `days` days or of `period` (range_bounds)."""
     # the same number of the store's days before (not of hours: a summer-time change lies between)
-    before_since = datetime.combine(first - timedelta(days=days), time.min, tzinfo=_zone(store))
+    period = period or days_period(store, days, now=now)
+    first, last, since, until = period.first, period.last, period.since, period.until
+    before_since = period.previous_since
     with engine(backend, tables) as (backend, tables):
         current = compute_figures(backend, tables, store.pk, since, until)
         previous = compute_figures(backend, tables, store.pk, before_since, since)
     return Dashboard(
         since=first, until=last,
         net=Comparison(current.net, previous.net if previous.orders else None),
+        gross=Comparison(current.gross, previous.gross if previous.orders else None),
+        refunds=Comparison(current.refunds, previous.refunds if previous.orders else None),
         orders=Comparison(current.orders, previous.orders),
         average_order=Comparison(current.average_order, previous.average_order),
         new_customers=Comparison(current.new_customers, previous.new_customers),
@@ -438,12 +446,13 @@ def _points(value: float) -> Decimal:
 
 
 def build_satisfaction(
-    store, *, days: int = 90, months: int = 6, now: datetime | None = None, backend=None, tables=None
-) -> Satisfaction:
+    store, *, days: int = 90, months: int = 6, now: datetime | None = None, backend=None, tables=None,
+    period: "Period | None" = None,
+) -> Satisfaction:  # fmt: skip
     """NPS and CSAT of the answers of the last `days` days per group of customers: the channel of their
     first order, the month of their first order (the last `months`; earlier ones together), and their
     predicted spend tier (segments' predictions, as of the last refresh)."""
-    _first, _last, since, until = period_bounds(store, days, now=now)
+    since, until = _range(store, days, period, now)
     zone = _zone(store)
     local_now = (now or timezone.now()).astimezone(zone)
     offset = int(local_now.utcoffset().total_seconds())
@@ -553,11 +562,12 @@ DAY_BUCKETS = ("0", "1", "8", "31", "none")
 
 
 def build_journeys(
-    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
-) -> Journeys:
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None,
+    period: "Period | None" = None,
+) -> Journeys:  # fmt: skip
     """The customer journey of the last `days` days: entry pages and how often their sessions ordered,
     sessions and time up to a first order, and the checkouts left without an order."""
-    _first, _last, since, until = period_bounds(store, days, now=now)
+    since, until = _range(store, days, period, now)
     with engine(backend, tables) as (backend, tables):
         entries = backend.to_pyarrow(metrics.entry_pages(tables, store.pk, since, until)).to_pylist()
         firsts = backend.to_pyarrow(metrics.first_order_journeys(tables, store.pk, since, until)).to_pylist()
@@ -645,17 +655,12 @@ class Channel:
 
 
 def build_channels(
-    store,
-    *,
-    days: int = 30,
-    window_days: int = ATTRIBUTION_DAYS,
-    now: datetime | None = None,
-    backend=None,
-    tables=None,
-) -> list[Channel]:
+    store, *, days: int = 30, window_days: int = ATTRIBUTION_DAYS, now: datetime | None = None,
+    backend=None, tables=None, period: "Period | None" = None,
+) -> list[Channel]:  # fmt: skip
     """Net revenue of the last `days` days per channel under the last-touch, first-touch and linear
     models (metrics.attributed_revenue over `window_days`), by last-touch net, largest first."""
-    _first, _last, since, until = period_bounds(store, days, now=now)
+    since, until = _range(store, days, period, now)
     with engine(backend, tables) as (backend, tables):
         expr = metrics.attributed_revenue(tables, store.pk, since, until, window_days)
         rows = backend.to_pyarrow(expr).to_pylist()
@@ -785,3 +790,100 @@ def _days(buckets: dict[int, tuple[int, Decimal]], first: date, last: date, zone
 
 def _zone(store) -> ZoneInfo:
     return rollups.zone_of(store.timezone)  # the days session_days was cut in
+
+
+MAX_RANGE_DAYS = 366
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EARLIEST_DAY = date(1970, 1, 1)  # the day buckets count from; nothing a store mirrors is older
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of whole store-local days, first and last included, and the same number of days before.
+
+    `since`/`until` are the range's [since, until) instants, `previous_since` where the period before
+    begins (it ends at `since`); each a midnight in the store's timezone, so a summer-time change
+    between them moves no day."""
+
+    first: date
+    last: date
+    since: datetime
+    until: datetime
+    previous_since: datetime
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+class InvalidRange(ValueError):
+    """A date range that cannot be reported on; `field` is the parameter at fault ("from" or "to")."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def range_bounds(store, first: date, last: date, *, now: datetime | None = None) -> Period:
+    """The period from `first` to `last` (store-local days, both included) and the period before it.
+
+    Raises InvalidRange naming the day at fault: a first day after the last, a last day after today
+    (store-local), more than MAX_RANGE_DAYS days, or a first day before EARLIEST_DAY."""
+    from django.utils.translation import gettext as _
+
+    from cxloop.core import formats
+
+    zone = _zone(store)
+    today = (now or timezone.now()).astimezone(zone).date()
+    if last > today:
+        message = _("The last day, %(day)s, is after today (%(today)s) in the store's timezone.")
+        raise InvalidRange(
+            message % {"day": formats.date_text(last), "today": formats.date_text(today)}, "to"
+        )
+    if first > last:
+        raise InvalidRange(_("The first day is after the last day."), "from")
+    length = (last - first).days + 1
+    if length > MAX_RANGE_DAYS:
+        message = _("Choose at most %(most)s days; this range has %(days)s.")
+        raise InvalidRange(
+            message % {"most": formats.number_text(MAX_RANGE_DAYS), "days": formats.number_text(length)},
+            "from",
+        )
+    earliest = EARLIEST_DAY + timedelta(days=length)  # the period before starts on EARLIEST_DAY or later
+    if first < earliest:
+        message = _("Choose a first day on or after %(earliest)s (the period before counts too).")
+        raise InvalidRange(message % {"earliest": formats.date_text(earliest)}, "from")
+    return Period(
+        first=first, last=last,
+        since=datetime.combine(first, time.min, tzinfo=zone),
+        until=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+        previous_since=datetime.combine(first - timedelta(days=length), time.min, tzinfo=zone),
+    )  # fmt: skip
+
+
+def parse_range(store, raw_first: str, raw_last: str, *, now: datetime | None = None) -> Period:
+    """`range_bounds` of two YYYY-MM-DD texts (`from`, `to`); InvalidRange names one that is not a date."""
+    from django.utils.translation import gettext as _
+
+    days = []
+    for raw, name in ((raw_first, "from"), (raw_last, "to")):
+        try:  # only YYYY-MM-DD in ASCII digits (fromisoformat takes 20261101 and 2026-W01-1 too)
+            days.append(date.fromisoformat(raw.strip()) if ISO_DAY.fullmatch(raw.strip()) else None)
+        except ValueError:
+            days.append(None)
+        if days[-1] is None:
+            raise InvalidRange(_("“%(name)s” is not a date written as YYYY-MM-DD.") % {"name": name}, name)
+    return range_bounds(store, days[0], days[1], now=now)
+
+
+def days_period(store, days: int, *, now: datetime | None = None) -> Period:
+    """The last `days` days (today included) as a Period: what `period_bounds` gives, and the days before."""
+    first, last, since, until = period_bounds(store, days, now=now)
+    before = datetime.combine(first - timedelta(days=days), time.min, tzinfo=_zone(store))
+    return Period(first=first, last=last, since=since, until=until, previous_since=before)
+
+
+def _range(store, days: int, period: Period | None, now: datetime | None) -> tuple[datetime, datetime]:
+    """[since, until) of `period` if given, else of the last `days` days."""
+    return (period.since, period.until) if period else period_bounds(store, days, now=now)[2:]

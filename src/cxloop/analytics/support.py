@@ -36,7 +36,7 @@ from ibis.expr import types as ir
 from cxloop.web.queries import Comparison
 
 from .metrics import Tables, _placed, _within
-from .reports import _one, _rate, _zone, engine, period_bounds, wilson
+from .reports import Period, _one, _rate, _zone, engine, period_bounds, wilson
 
 WINDOW_DAYS = 90  # helpdesk.reports.outcomes.WINDOW
 LOOKBACK_DAYS = 365  # the card's year of resolved conversations
@@ -172,16 +172,18 @@ def resolution_period(store, now: datetime) -> tuple[date, date, datetime, datet
 
 
 def build_support(
-    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None
-) -> Support:
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None,
+    period: Period | None = None,
+) -> Support:  # fmt: skip
     """The help desk card: the contact rate of the last `days` days against the days before, and the
     orders after the conversations resolved in the year up to WINDOW_DAYS + 1 days ago."""
     now = now or timezone.now()
-    _first, _last, since, until = period_bounds(store, days, now=now)
+    since, until = (period.since, period.until) if period else period_bounds(store, days, now=now)[2:]
     first, last, resolved_since, resolved_until = resolution_period(store, now)
     with engine(backend, tables) as (backend, tables):
         current = _one(backend, buyers_contacting(tables, store.pk, since, until))
-        previous = _one(backend, buyers_contacting(tables, store.pk, since - (until - since), since))
+        before = period.previous_since if period else since - (until - since)
+        previous = _one(backend, buyers_contacting(tables, store.pk, before, since))
         after, baseline = count_outcomes(tables, backend, store.pk, resolved_since, resolved_until, now)
     buyers, contacted = current.get("buyers") or 0, current.get("contacted") or 0
     return Support(

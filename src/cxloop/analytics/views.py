@@ -5,6 +5,8 @@ Every member reads it. The numbers come from the analytics warehouse
 warehouse is being built, or busy for longer than a moment, the page says so.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages as flash
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +29,7 @@ from .reports import (
     CHURN_DAYS_DEFAULT,
     CHURN_DAYS_RANGE,
     PERIODS,
+    InvalidRange,
     build_channels,
     build_churn,
     build_cohorts,
@@ -34,6 +37,7 @@ from .reports import (
     build_journeys,
     build_satisfaction,
     build_voice,
+    parse_range,
 )
 from .support import build_support
 from .sync import sync_status
@@ -58,7 +62,11 @@ def _days(request) -> int | None:
 
 @store_required
 def dashboard(request):
-    days = _days(request)
+    try:
+        period = _range(request)
+    except InvalidRange as error:
+        return HttpResponseBadRequest(error.message)
+    days = period.days if period else _days(request)
     if days is None:
         return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
     churn_days = _churn_days(request)
@@ -68,19 +76,22 @@ def dashboard(request):
             _("Choose a churn threshold between %(low)s and %(high)s days.")
             % {"low": formats.number_text(low), "high": formats.number_text(high)}
         )
-    context = {"section": "analytics", "days": days, "periods": PERIODS, "status": sync_status()}
+    context = {
+        "section": "analytics", "days": days, "periods": PERIODS, "status": sync_status(), "range": period,
+        "period_query": _period_query(period, days),
+    }  # fmt: skip
     try:
         churn = build_churn(request.store, days=churn_days)
-        report = build_dashboard(request.store, days=days)
+        report = build_dashboard(request.store, days=days, period=period)
         cohorts = build_cohorts(request.store, months=COHORT_MONTHS, calendar=formats.calendar_for())
         voice = build_voice(request.store, days=VOICE_DAYS)
-        channels = build_channels(request.store, days=days)
-        satisfaction = build_satisfaction(request.store, days=days)
-        journeys = build_journeys(request.store, days=days)
-        support = build_support(request.store, days=days)
-        context |= funnel_context(request.store, days)
+        channels = build_channels(request.store, days=days, period=period)
+        satisfaction = build_satisfaction(request.store, days=days, period=period)
+        journeys = build_journeys(request.store, days=days, period=period)
+        support = build_support(request.store, days=days, period=period)
+        context |= funnel_context(request.store, days, period=period)
         retention = retention_context(request.store, churn)
-        products = build_products(request.store, days=days)
+        products = build_products(request.store, days=days, period=period)
     except WarehouseMissing:
         return render(request, "analytics/dashboard.html", context | {"state": "missing"})
     except WarehouseBusy:
@@ -203,14 +214,18 @@ def _shade(cell):
 @store_required
 def dashboard_csv(request):
     """The daily rows behind the chart: day, orders, net revenue."""
-    days = _days(request)
+    try:
+        period = _range(request)
+    except InvalidRange as error:
+        return HttpResponseBadRequest(error.message)
+    days = period.days if period else _days(request)
     if days is None:
         return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
     try:
-        report = build_dashboard(request.store, days=days)
+        report = build_dashboard(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
         flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect(f"{reverse('analytics:dashboard')}?days={days}")
+        return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
     rows = ([day.day.isoformat(), day.orders, day.net] for day in report.days)
     head = [_("Day"), _("Orders"), _("Net revenue (%(currency)s)") % {"currency": request.store.currency}]
     response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
@@ -223,14 +238,18 @@ def dashboard_csv(request):
 def paths_csv(request):
     """The rows behind the paths to a first order: the path, customers, share of new customers, and the
     median seconds from its first step to the order."""
-    days = _days(request)
+    try:
+        period = _range(request)
+    except InvalidRange as error:
+        return HttpResponseBadRequest(error.message)
+    days = period.days if period else _days(request)
     if days is None:
         return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
     try:
-        journeys = build_journeys(request.store, days=days)
+        journeys = build_journeys(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
         flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect(f"{reverse('analytics:dashboard')}?days={days}")
+        return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
     rows = (
         [
             neutralize(" → ".join([text for text, _is_path in _path_steps(path)] + (["…"] * path.more))),
@@ -241,7 +260,8 @@ def paths_csv(request):
     )  # fmt: skip
     head = [_("Path"), _("Customers"), _("Of new customers (%)"), _("Median seconds to the order")]
     response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="paths-to-first-order-{days}-days.csv"'
+    name = f"{period.first}-{period.last}" if period else f"{days}-days"
+    response["Content-Disposition"] = f'attachment; filename="paths-to-first-order-{name}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -286,3 +306,17 @@ def sync_now(request):
     sync_warehouse_task.enqueue()
     flash.success(request, _("The worker is updating the reports' data; reload in a moment."))
     return redirect("analytics:dashboard")
+
+
+def _range(request):
+    """The period of `?from=YYYY-MM-DD&to=YYYY-MM-DD` (reports.parse_range), None without either; raises
+    InvalidRange naming a bad one."""
+    raw_first, raw_last = request.GET.get("from"), request.GET.get("to")
+    if raw_first is None and raw_last is None:
+        return None
+    return parse_range(request.store, raw_first or "", raw_last or "")
+
+
+def _period_query(period, days: int) -> str:
+    """The query string that asks for the same period again (the CSV links, the churn form's return)."""
+    return urlencode({"from": period.first, "to": period.last} if period else {"days": days})

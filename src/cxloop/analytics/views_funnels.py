@@ -17,7 +17,6 @@ from cxloop.web import charts
 from cxloop.web.access import store_required
 
 from .funnels import CHANNELS, FunnelTrend, GroupRow, build_funnel_groups, build_funnel_trend, step_drops
-from .reports import PERIODS
 from .warehouse import WarehouseBusy, WarehouseMissing
 
 # The steps' names, in metrics.FUNNEL_STEPS order (the funnel card's, views.STEP_NAMES)
@@ -41,11 +40,11 @@ def funnel_rows(funnel, names) -> list[tuple]:
     ]
 
 
-def funnel_context(store, days: int) -> dict:
+def funnel_context(store, days: int, period=None) -> dict:
     """The cards' part of the reports page (raises WarehouseMissing or WarehouseBusy as the page's other
     builders do)."""
-    trend = build_funnel_trend(store, days=days)
-    groups = build_funnel_groups(store, days=days)
+    trend = build_funnel_trend(store, days=days, period=period)
+    groups = build_funnel_groups(store, days=days, period=period)
     every = max(1, len(trend.rows) // 6)
     compact = len(trend.rows) <= COMPACT_GROUPS
     return {
@@ -97,11 +96,6 @@ def group_name(row: GroupRow, kind: str) -> str:
     return row.name if kind == "channel" else names.country_name(row.name)
 
 
-def _days(request) -> int | None:
-    raw = request.GET.get("days", "30")
-    return int(raw) if raw.isdigit() and int(raw) in PERIODS else None
-
-
 def _csv(rows, head, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -109,22 +103,41 @@ def _csv(rows, head, filename: str) -> StreamingHttpResponse:
     return response
 
 
-def _not_ready(request, days: int):
+def _not_ready(request, period, days: int):
+    from .views import _period_query
+
     flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-    return redirect(f"{reverse('analytics:dashboard')}?days={days}")
+    return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
+
+
+def _asked(request):
+    """(period or None, days) a CSV is asked for (`from`/`to`, else `days`), or the 400 naming what is
+    wrong, as the page answers."""
+    from .reports import InvalidRange
+    from .views import _days, _range
+
+    try:
+        period = _range(request)
+    except InvalidRange as error:
+        return HttpResponseBadRequest(error.message)
+    days = period.days if period else _days(request)
+    if days is None:
+        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    return period, days
 
 
 @store_required
 def funnel_trend_csv(request):
     """The rows behind the funnel over time: per day (per week: its first and last day), the sessions
     of each step and the share that ordered."""
-    days = _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    asked = _asked(request)
+    if isinstance(asked, HttpResponseBadRequest):
+        return asked
+    period, days = asked
     try:
-        trend = build_funnel_trend(request.store, days=days)
+        trend = build_funnel_trend(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
-        return _not_ready(request, days)
+        return _not_ready(request, period, days)
     rows = (
         [row.first.isoformat(), row.last.isoformat(), *row.steps.counts, _blank(row.steps.conversion)]
         for row in trend.rows
@@ -137,13 +150,14 @@ def funnel_trend_csv(request):
 def funnel_groups_csv(request):
     """The rows behind the funnel by channel and by country: the group, its name, the sessions of each
     step and the share that ordered. A name is text a storefront sent (a UTM source): neutralised."""
-    days = _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    asked = _asked(request)
+    if isinstance(asked, HttpResponseBadRequest):
+        return asked
+    period, days = asked
     try:
-        groups = build_funnel_groups(request.store, days=days)
+        groups = build_funnel_groups(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
-        return _not_ready(request, days)
+        return _not_ready(request, period, days)
     parts = [(_("Channel"), "channel", groups.channels), (_("Country"), "country", groups.countries)]
     rows = (
         [group, neutralize(_csv_name(row, kind)), *row.steps.counts, _blank(row.steps.conversion)]

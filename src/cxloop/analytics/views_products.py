@@ -41,16 +41,18 @@ def labelled(report: Products) -> Products:
 @store_required
 def products_csv(request):
     """The rows of both of the card's tables: by product, then by product type."""
-    from .views import _days
+    from .views import _period_query
+    from .views_funnels import _asked
 
-    days = _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    asked = _asked(request)
+    if isinstance(asked, HttpResponseBadRequest):
+        return asked
+    period, days = asked
     try:
-        report = labelled(build_products(request.store, days=days))
+        report = labelled(build_products(request.store, days=days, period=period))
     except (WarehouseMissing, WarehouseBusy):
         flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect(f"{reverse('analytics:dashboard')}?days={days}")
+        return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
     currency = {"currency": request.store.currency}
     rows = (
         [group, neutralize(str(row.label)), row.orders, row.units, row.net, _blank(row.previous)]

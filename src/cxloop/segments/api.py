@@ -47,7 +47,16 @@ class PredictionOut(Schema):
     probability_alive: float | None
     expected_orders_90: float | None
     expected_orders_365: float | None
+    expected_orders_365_low: float | None = Field(
+        description="The 80 % interval of expected_orders_365 from the fits' uncertainty: its low end; "
+        "null when not computed (docs/predictions.md)."
+    )
+    expected_orders_365_high: float | None
     predicted_value_365: Decimal | None
+    predicted_value_365_low: Decimal | None = Field(
+        description="The 80 % interval of predicted_value_365: its low end; null when not computed."
+    )
+    predicted_value_365_high: Decimal | None
     next_order_expected_at: datetime | None = Field(
         description="When the customer's next order is due at their expected rate; null when they are "
         "more likely gone than not, or without numbers (docs/predictions.md)."

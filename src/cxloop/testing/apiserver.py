@@ -9,8 +9,9 @@ The installation has its own database (a SQLite file in the test's tmp
 directory, or a PostgreSQL database of its own when the suite runs on
 PostgreSQL), seeded with the real services: a store with a secret API key,
 an owner with a signed-in session (cookie and CSRF token), a customer, an
-order, an event and an active NPS survey with one invitation. The server is
-gunicorn, as in production, so requests cross a real socket.
+order, an event and an active NPS survey with one invitation; the analytics
+warehouse is copied once, for the reports. The server is gunicorn, as in
+production, so requests cross a real socket.
 """
 
 import http.client
@@ -58,6 +59,8 @@ events.record_events(store=store, events=events.parse_events([{"event_id": "e-1"
 survey = surveys.create_survey(store=store, name="NPS", kind="nps")
 surveys.activate_survey(survey=survey)
 invitation = surveys.invite_customer(survey=survey, customer=customer)
+from cxloop.analytics.sync import sync_warehouse
+sync_warehouse()  # the reports read it: without a first copy they answer 409
 session = SessionStore()
 session[SESSION_KEY] = str(owner.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

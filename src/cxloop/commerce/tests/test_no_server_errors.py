@@ -49,8 +49,9 @@ FUZZ = settings(
 PAGE_PARAMETERS = [
     "page", "since", "until", "bucket", "band", "language", "q", "comments", "status", "consent",
     "has_orders", "sort", "score", "k", "c", "lang", "embed", "kind", "next", "rfm_group", "spend_tier",
+    "from", "to",
 ]  # fmt: skip
-SWEPT_PAGE_PARAMETERS = ["since", "until", "page", "score", "q", "status", "k", "c"]
+SWEPT_PAGE_PARAMETERS = ["since", "until", "page", "score", "q", "status", "k", "c", "from", "to"]
 PAGE_EDGES = ["0001-01-01", "9999-12-31", str(2**63), "-1", "a\x00"]
 PATH_EDGES = [str(2**63), "a\x00", "\u0661", "%"]
 SKIPPED_ROUTES = ("api/", "webhooks/", "i18n/", "logout/")
