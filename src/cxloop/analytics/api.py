@@ -5,6 +5,7 @@
     GET /api/v1/reports/channels?model=last|first|linear
     GET /api/v1/reports/journeys   /reports/satisfaction   /reports/support
     GET /api/v1/reports/cohorts?months=12   /reports/churn?churn_days=90   /reports/voice
+    GET /api/v1/reports/products   /reports/funnel   (a period)       /reports/retention
 
 A period is `days` (7, 30 or 90: the last days, today included) or `from` and `to` (store-local days,
 both included, at most 366, not after today); without either, the last 30 days. Money is a decimal
@@ -187,6 +188,11 @@ class SummaryOut(Schema):
     conversion: RateCompared
     referral_rate: RateCompared
     contact_rate: RateCompared = Field(description="Help desk conversations per 100 orders.")
+    net_from_new: MoneyCompared = Field(description="Net of the orders of customers new in the period.")
+    net_from_returning: MoneyCompared = Field(
+        description="Net of the orders of customers who ordered before."
+    )
+    net_from_guests: MoneyCompared = Field(description="Net of the orders placed without a customer.")
     referred_by: ReferredOut = Field(description="The period's new customers who came through a referral.")
     funnel: list[FunnelStep]
     days: list[DayOut]
@@ -216,6 +222,9 @@ def get_summary(request, query: Query[PeriodQuery]):
         **{name: _compared(MoneyCompared, getattr(report, name)) for name in money},
         **{name: _compared(CountCompared, getattr(report, name)) for name in counts},
         **{name: _compared(RateCompared, getattr(report, name)) for name in rates},
+        net_from_new=_compared(MoneyCompared, report.revenue.new_net),
+        net_from_returning=_compared(MoneyCompared, report.revenue.returning_net),
+        net_from_guests=_compared(MoneyCompared, report.revenue.guest_net),
         referred_by=ReferredOut(**dict(zip(REFERRED, report.referred_by, strict=True))),
         funnel=[FunnelStep(step=step, sessions=n, share=share) for step, n, share in report.funnel],
         days=[DayOut(day=day.day, orders=day.orders, net=_cents(day.net)) for day in report.days],
@@ -504,4 +513,151 @@ def get_support(request, query: Query[PeriodQuery]):
         buyers=support.buyers, contacted=support.contacted, resolved_from=support.resolved_since,
         resolved_to=support.resolved_until, window_days=support.window_days,
         after=_support_cohort(support.after), baseline=_support_cohort(support.baseline),
+    )  # fmt: skip
+
+
+class SalesOut(Schema):
+    product_id: int | None = Field(description="The product (0: lines without one); null for the rest.")
+    title: str | None = Field(description="The product's title; null for the rest together.")
+    product_type: str | None = Field(description="By type: the type ('' for none); null for the rest.")
+    rest: bool = Field(description="The products (types) after the first ten, together.")
+    groups: int = Field(description="How many products (types) the row holds.")
+    orders: int
+    units: int
+    net: Decimal = Field(description="Lines' price x quantity less their discount, before refunds.")
+    previous: Decimal | None = Field(description="The period before, the same products; null if none sold.")
+
+
+class ProductsOut(Schema):
+    period: PeriodOut
+    currency: str
+    by_product: list[SalesOut] = Field(description="The ten best sellers by net, then the rest.")
+    by_type: list[SalesOut]
+
+
+def _sales(rows, by: str) -> list[SalesOut]:
+    return [
+        SalesOut(
+            product_id=row.key if by == "product" and not row.other else None,
+            title=row.title if by == "product" and not row.other else None,
+            product_type=row.key if by == "type" and not row.other else None,
+            rest=row.other,
+            groups=row.groups,
+            orders=row.orders,
+            units=row.units,
+            net=_cents(row.net),
+            previous=_cents(row.previous),
+        )  # fmt: skip
+        for row in rows
+    ]
+
+
+@router.get("/reports/products", response={200: ProductsOut, **ERRORS}, summary="Sales by product and type")
+@from_warehouse
+def get_products(request, query: Query[PeriodQuery]):
+    from .products import build_products
+
+    period = _period(request.store, query)
+    found = build_products(request.store, period=period)
+    return ProductsOut(
+        period=_period_out(period), currency=request.store.currency,
+        by_product=_sales(found.by_product, "product"), by_type=_sales(found.by_type, "type"),
+    )  # fmt: skip
+
+
+class StepsOut(Schema):
+    sessions: int
+    product_view: int
+    add_to_cart: int
+    checkout_started: int
+    order_placed: int
+    conversion: Decimal | None = Field(description="Sessions that ordered, per cent.")
+
+
+def _steps_out(steps) -> StepsOut:
+    counts = dict(zip(metrics.FUNNEL_STEPS, steps.counts, strict=True))
+    return StepsOut(
+        sessions=counts["page_view"], product_view=counts["product_view"], add_to_cart=counts["add_to_cart"],
+        checkout_started=counts["checkout_started"], order_placed=counts["order_placed"],
+        conversion=steps.conversion,
+    )  # fmt: skip
+
+
+class TrendRowOut(StepsOut):
+    first_day: date
+    last_day: date
+
+
+class GroupRowOut(StepsOut):
+    name: str = Field(description="The channel or country code; '' for direct / not known, or the rest.")
+    rest: bool
+
+
+class FunnelOut(Schema):
+    period: PeriodOut
+    weekly: bool = Field(
+        description="Rows per week of seven days from the first day (90 days), else per day."
+    )
+    over_time: list[TrendRowOut]
+    by_channel: list[GroupRowOut] = Field(description="The 8 with the most sessions, then the rest.")
+    by_country: list[GroupRowOut]
+
+
+def _group_rows(rows) -> list[GroupRowOut]:
+    return [GroupRowOut(name=row.name, rest=row.other, **vars(_steps_out(row.steps))) for row in rows]
+
+
+@router.get(
+    "/reports/funnel", response={200: FunnelOut, **ERRORS}, summary="The funnel over time and by group"
+)
+@from_warehouse
+def get_funnel(request, query: Query[PeriodQuery]):
+    from .funnels import build_funnel_groups, build_funnel_trend
+
+    period = _period(request.store, query)
+    trend = build_funnel_trend(request.store, period=period)
+    groups = build_funnel_groups(request.store, period=period)
+    return FunnelOut(
+        period=_period_out(period), weekly=trend.weekly,
+        over_time=[
+            TrendRowOut(first_day=row.first, last_day=row.last, **vars(_steps_out(row.steps)))
+            for row in trend.rows
+        ],
+        by_channel=_group_rows(groups.channels), by_country=_group_rows(groups.countries),
+    )  # fmt: skip
+
+
+class GapOut(Schema):
+    from_days: int
+    to_days: int | None = Field(description="Included; null: and more.")
+    orders: int
+    share: Decimal | None
+
+
+class ActiveMonthOut(Schema):
+    month: date = Field(description="The month's first day (Gregorian).")
+    active: int = Field(description="Customers with a storefront visit or an order in it.")
+    buyers: int = Field(description="Of them, with an order.")
+
+
+class RetentionOut(Schema):
+    repeat_orders: int
+    median_days_between_orders: Decimal | None
+    days_between_orders: list[GapOut]
+    monthly_active: list[ActiveMonthOut] = Field(description="The last 12 calendar months, oldest first.")
+
+
+@router.get("/reports/retention", response={200: RetentionOut, **ERRORS}, summary="Time between orders, MAC")
+@from_warehouse
+def get_retention(request):
+    from .retention import build_monthly_active, build_order_gaps
+
+    gaps = build_order_gaps(request.store)
+    months = build_monthly_active(request.store, months=12)
+    return RetentionOut(
+        repeat_orders=gaps.repeat_orders, median_days_between_orders=gaps.median,
+        days_between_orders=[
+            GapOut(from_days=b.low, to_days=b.high, orders=b.orders, share=b.share) for b in gaps.buckets
+        ],
+        monthly_active=[ActiveMonthOut(month=m.month, active=m.active, buyers=m.buyers) for m in months],
     )  # fmt: skip
