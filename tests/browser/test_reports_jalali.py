@@ -74,3 +74,11 @@ def test_a_persian_owner_types_a_solar_hijri_range_and_reads_its_days(
     expect(form.get_by_label("تا", exact=True)).to_have_attribute("dir", "ltr")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path="/tmp/analytics-range-jalali.png", full_page=False)
+
+    # and on a phone the form fits the screen, each day whole in its field
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for name in ("jfrom", "jto"):
+        field = form.locator(f"input[name={name}]")
+        assert field.evaluate("input => input.scrollWidth <= input.clientWidth"), name
+    page.screenshot(path="/tmp/analytics-range-jalali-390.png", full_page=False)
