@@ -22,7 +22,7 @@ from cxloop.surveys.exports import neutralize, stream_csv
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
-from . import views_cohorts
+from . import views_cohorts, views_range
 from .products import build_products
 from .reports import (
     ATTRIBUTION_DAYS,
@@ -62,6 +62,8 @@ def _days(request) -> int | None:
 
 @store_required
 def dashboard(request):
+    if views_range.asks_jalali_range(request):  # typed Solar Hijri days: to the same range as ISO days
+        return views_range.redirect_to_iso_range(request)
     try:
         period = _range(request)
     except InvalidRange as error:
@@ -78,7 +80,7 @@ def dashboard(request):
         )
     context = {
         "section": "analytics", "days": days, "periods": PERIODS, "status": sync_status(), "range": period,
-        "period_query": _period_query(period, days),
+        "period_query": _period_query(period, days), "range_form": views_range.range_form(period),
     }  # fmt: skip
     try:
         churn = build_churn(request.store, days=churn_days)
