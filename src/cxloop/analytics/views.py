@@ -5,12 +5,10 @@ Every member reads it. The numbers come from the analytics warehouse
 warehouse is being built, or busy for longer than a moment, the page says so.
 """
 
-from urllib.parse import urlencode
 
 from django.contrib import messages as flash
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,18 +16,18 @@ from django.views.decorators.http import require_POST
 
 from cxloop.core import formats
 from cxloop.segments.models import SPEND_TIER_LABELS
-from cxloop.surveys.exports import neutralize, stream_csv
+from cxloop.surveys.exports import neutralize
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
 from . import views_cohorts, views_range
+from .downloads import asked_period, csv_download, not_ready, period_query
 from .products import build_products
 from .reports import (
     ATTRIBUTION_DAYS,
     CHURN_DAYS_DEFAULT,
     CHURN_DAYS_RANGE,
     PERIODS,
-    InvalidRange,
     build_channels,
     build_churn,
     build_cohorts,
@@ -37,7 +35,6 @@ from .reports import (
     build_journeys,
     build_satisfaction,
     build_voice,
-    parse_range,
 )
 from .support import build_support
 from .sync import sync_status
@@ -55,22 +52,15 @@ STEP_NAMES = {
 }
 
 
-def _days(request) -> int | None:
-    raw = request.GET.get("days", "30")
-    return int(raw) if raw.isdigit() and int(raw) in PERIODS else None
-
 
 @store_required
 def dashboard(request):
     if views_range.asks_jalali_range(request):  # typed Solar Hijri days: to the same range as ISO days
         return views_range.redirect_to_iso_range(request)
-    try:
-        period = _range(request)
-    except InvalidRange as error:
-        return HttpResponseBadRequest(error.message)
-    days = period.days if period else _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    asked = asked_period(request)
+    if isinstance(asked, HttpResponseBadRequest):
+        return asked
+    period, days = asked
     churn_days = _churn_days(request)
     if churn_days == 0:
         low, high = CHURN_DAYS_RANGE
@@ -80,7 +70,7 @@ def dashboard(request):
         )
     context = {
         "section": "analytics", "days": days, "periods": PERIODS, "status": sync_status(), "range": period,
-        "period_query": _period_query(period, days), "range_form": views_range.range_form(period),
+        "period_query": period_query(period, days), "range_form": views_range.range_form(period),
     }  # fmt: skip
     try:
         churn = build_churn(request.store, days=churn_days)
@@ -216,42 +206,31 @@ def _shade(cell):
 @store_required
 def dashboard_csv(request):
     """The daily rows behind the chart: day, orders, net revenue."""
-    try:
-        period = _range(request)
-    except InvalidRange as error:
-        return HttpResponseBadRequest(error.message)
-    days = period.days if period else _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    asked = asked_period(request)
+    if isinstance(asked, HttpResponseBadRequest):
+        return asked
+    period, days = asked
     try:
         report = build_dashboard(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
-        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
+        return not_ready(request, period, days)
     rows = ([day.day.isoformat(), day.orders, day.net] for day in report.days)
     head = [_("Day"), _("Orders"), _("Net revenue (%(currency)s)") % {"currency": request.store.currency}]
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="revenue-{report.since}-{report.until}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(rows, head, f"revenue-{report.since}-{report.until}.csv")
 
 
 @store_required
 def paths_csv(request):
     """The rows behind the paths to a first order: the path, customers, share of new customers, and the
     median seconds from its first step to the order."""
-    try:
-        period = _range(request)
-    except InvalidRange as error:
-        return HttpResponseBadRequest(error.message)
-    days = period.days if period else _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
+    asked = asked_period(request)
+    if isinstance(asked, HttpResponseBadRequest):
+        return asked
+    period, days = asked
     try:
         journeys = build_journeys(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
-        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
+        return not_ready(request, period, days)
     rows = (
         [
             neutralize(" → ".join([text for text, _is_path in _path_steps(path)] + (["…"] * path.more))),
@@ -261,11 +240,8 @@ def paths_csv(request):
         for path in journeys.paths
     )  # fmt: skip
     head = [_("Path"), _("Customers"), _("Of new customers (%)"), _("Median seconds to the order")]
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
     name = f"{period.first}-{period.last}" if period else f"{days}-days"
-    response["Content-Disposition"] = f'attachment; filename="paths-to-first-order-{name}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(rows, head, f"paths-to-first-order-{name}.csv")
 
 
 @store_required
@@ -275,8 +251,7 @@ def support_csv(request):
     try:
         support = build_support(request.store)
     except (WarehouseMissing, WarehouseBusy):
-        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect("analytics:dashboard")
+        return not_ready(request)
     groups = [
         (_("Customers after a resolved conversation"), support.after),
         (_("Other customers (baseline)"), support.baseline),
@@ -292,11 +267,9 @@ def support_csv(request):
         _("Group"), _("Windows"), _("Complete windows"), _("Ordered within the window"), _("Ordered (%)"),
         _("Range from (%)"), _("Range to (%)"),
     ]  # fmt: skip
-    name = f"orders-after-help-desk-{support.resolved_since}-{support.resolved_until}.csv"
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(
+        rows, head, f"orders-after-help-desk-{support.resolved_since}-{support.resolved_until}.csv"
+    )
 
 
 @require_POST
@@ -310,15 +283,5 @@ def sync_now(request):
     return redirect("analytics:dashboard")
 
 
-def _range(request):
-    """The period of `?from=YYYY-MM-DD&to=YYYY-MM-DD` (reports.parse_range), None without either; raises
-    InvalidRange naming a bad one."""
-    raw_first, raw_last = request.GET.get("from"), request.GET.get("to")
-    if raw_first is None and raw_last is None:
-        return None
-    return parse_range(request.store, raw_first or "", raw_last or "")
 
 
-def _period_query(period, days: int) -> str:
-    """The query string that asks for the same period again (the CSV links, the churn form's return)."""
-    return urlencode({"from": period.first, "to": period.last} if period else {"days": days})

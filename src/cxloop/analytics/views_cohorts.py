@@ -1,14 +1,11 @@
 """The cohorts' numbers behind the Reports page's matrix: retention and net revenue, as a CSV."""
 
-from django.contrib import messages as flash
-from django.http import StreamingHttpResponse
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from cxloop.core import formats
-from cxloop.surveys.exports import stream_csv
 from cxloop.web.access import store_required
 
+from .downloads import csv_download, not_ready
 from .reports import build_cohorts
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -39,8 +36,7 @@ def cohorts_csv(request):
     try:
         cohorts = build_cohorts(request.store, months=COHORT_MONTHS, calendar=formats.calendar_for())
     except (WarehouseMissing, WarehouseBusy):
-        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect("analytics:dashboard")
+        return not_ready(request)
     currency = request.store.currency
     head = [_("First order"), _("First day"), _("Customers")]
     for age in cohorts.ages:
@@ -61,7 +57,4 @@ def cohorts_csv(request):
         ]
         for row in cohorts.rows
     )
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cohorts-by-month-of-first-order.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(rows, head, "cohorts-by-month-of-first-order.csv")

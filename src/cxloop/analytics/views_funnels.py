@@ -4,18 +4,16 @@ Every member reads them, as the rest of the page. The dashboard view asks
 `funnel_context` for the cards' part (analytics/_funnel_more.html).
 """
 
-from django.contrib import messages as flash
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxloop.core import formats, names
-from cxloop.surveys.exports import neutralize, stream_csv
+from cxloop.surveys.exports import neutralize
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
+from .downloads import asked_period, csv_download, not_ready
 from .funnels import CHANNELS, FunnelTrend, GroupRow, build_funnel_groups, build_funnel_trend, step_drops
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -96,68 +94,38 @@ def group_name(row: GroupRow, kind: str) -> str:
     return row.name if kind == "channel" else names.country_name(row.name)
 
 
-def _csv(rows, head, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _not_ready(request, period, days: int):
-    from .views import _period_query
-
-    flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-    return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
-
-
-def _asked(request):
-    """(period or None, days) a CSV is asked for (`from`/`to`, else `days`), or the 400 naming what is
-    wrong, as the page answers."""
-    from .reports import InvalidRange
-    from .views import _days, _range
-
-    try:
-        period = _range(request)
-    except InvalidRange as error:
-        return HttpResponseBadRequest(error.message)
-    days = period.days if period else _days(request)
-    if days is None:
-        return HttpResponseBadRequest(_("Choose a period of 7, 30 or 90 days."))
-    return period, days
-
-
 @store_required
 def funnel_trend_csv(request):
     """The rows behind the funnel over time: per day (per week: its first and last day), the sessions
     of each step and the share that ordered."""
-    asked = _asked(request)
+    asked = asked_period(request)
     if isinstance(asked, HttpResponseBadRequest):
         return asked
     period, days = asked
     try:
         trend = build_funnel_trend(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
-        return _not_ready(request, period, days)
+        return not_ready(request, period, days)
     rows = (
         [row.first.isoformat(), row.last.isoformat(), *row.steps.counts, _blank(row.steps.conversion)]
         for row in trend.rows
     )
     head = [_("From"), _("To"), *(str(name) for name in SERIES), _("Ordered (%)")]
-    return _csv(rows, head, f"funnel-by-{'week' if trend.weekly else 'day'}-{days}-days.csv")
+    return csv_download(rows, head, f"funnel-by-{'week' if trend.weekly else 'day'}-{days}-days.csv")
 
 
 @store_required
 def funnel_groups_csv(request):
     """The rows behind the funnel by channel and by country: the group, its name, the sessions of each
     step and the share that ordered. A name is text a storefront sent (a UTM source): neutralised."""
-    asked = _asked(request)
+    asked = asked_period(request)
     if isinstance(asked, HttpResponseBadRequest):
         return asked
     period, days = asked
     try:
         groups = build_funnel_groups(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
-        return _not_ready(request, period, days)
+        return not_ready(request, period, days)
     parts = [(_("Channel"), "channel", groups.channels), (_("Country"), "country", groups.countries)]
     rows = (
         [group, neutralize(_csv_name(row, kind)), *row.steps.counts, _blank(row.steps.conversion)]
@@ -165,7 +133,7 @@ def funnel_groups_csv(request):
         for row in found
     )
     head = [_("Group"), _("Name"), *(str(name) for name in SERIES), _("Ordered (%)")]
-    return _csv(rows, head, f"funnel-by-channel-{days}-days.csv")
+    return csv_download(rows, head, f"funnel-by-channel-{days}-days.csv")
 
 
 def _csv_name(row: GroupRow, kind: str) -> str:

@@ -1,16 +1,14 @@
 """The reports page's "Products" card (analytics/_products.html) and its CSV: sales by product and type."""
 
-from django.contrib import messages as flash
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cxloop.core import formats
-from cxloop.surveys.exports import neutralize, stream_csv
+from cxloop.surveys.exports import neutralize
 from cxloop.web.access import store_required
 
+from .downloads import asked_period, csv_download, not_ready
 from .products import NO_TYPE, Products, build_products
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -41,18 +39,14 @@ def labelled(report: Products) -> Products:
 @store_required
 def products_csv(request):
     """The rows of both of the card's tables: by product, then by product type."""
-    from .views import _period_query
-    from .views_funnels import _asked
-
-    asked = _asked(request)
+    asked = asked_period(request)
     if isinstance(asked, HttpResponseBadRequest):
         return asked
     period, days = asked
     try:
         report = labelled(build_products(request.store, days=days, period=period))
     except (WarehouseMissing, WarehouseBusy):
-        flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-        return redirect(f"{reverse('analytics:dashboard')}?{_period_query(period, days)}")
+        return not_ready(request, period, days)
     currency = {"currency": request.store.currency}
     rows = (
         [group, neutralize(str(row.label)), row.orders, row.units, row.net, _blank(row.previous)]
@@ -63,10 +57,7 @@ def products_csv(request):
         _("Table"), _("Name"), _("Orders"), _("Units"), _("Sales (%(currency)s)") % currency,
         _("Days before (%(currency)s)") % currency,
     ]  # fmt: skip
-    response = StreamingHttpResponse(stream_csv(rows, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="products-{report.since}-{report.until}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(rows, head, f"products-{report.since}-{report.until}.csv")
 
 
 def _blank(value):

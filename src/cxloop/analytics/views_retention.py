@@ -3,16 +3,15 @@
 Every member reads them, as the rest of the page; each store sees only its own customers.
 """
 
-from django.contrib import messages as flash
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from cxloop.core import formats
-from cxloop.surveys.exports import neutralize, stream_csv
+from cxloop.surveys.exports import neutralize
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
+from .downloads import csv_download, not_ready
 from .retention import build_monthly_active, build_order_gaps, order_gaps
 from .warehouse import WarehouseBusy, WarehouseMissing
 
@@ -79,16 +78,7 @@ def safe_cells(row: list) -> list:
 
 
 def _csv_response(rows, head: list[str], filename: str) -> StreamingHttpResponse:
-    lines = (safe_cells(row) for row in rows)
-    response = StreamingHttpResponse(stream_csv(lines, head=head), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _not_ready(request):
-    flash.info(request, _("The reports' data is not ready yet; the CSV will be there once it is."))
-    return redirect("analytics:dashboard")
+    return csv_download((safe_cells(row) for row in rows), head, filename)
 
 
 @store_required
@@ -97,7 +87,7 @@ def order_gaps_csv(request):
     try:
         gaps = build_order_gaps(request.store)
     except (WarehouseMissing, WarehouseBusy):
-        return _not_ready(request)
+        return not_ready(request)
     # A list, not a generator: the labels are translated now, in the request's language.
     rows = [
         [
@@ -117,7 +107,7 @@ def monthly_active_csv(request):
     try:
         months = build_monthly_active(request.store, months=ACTIVE_MONTHS, calendar=formats.calendar_for())
     except (WarehouseMissing, WarehouseBusy):
-        return _not_ready(request)
+        return not_ready(request)
     # The month as the page names it (a Solar Hijri one on a Persian page) and the day it began on.
     rows = [
         [formats.month_text(month.month), month.month.isoformat(), month.active, month.buyers]
