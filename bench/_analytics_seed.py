@@ -45,6 +45,7 @@ VISIT_SOURCES = ("google", "newsletter", "instagram.com", "facebook.com", "duckd
 # The device classes of sessions (commerce.devices), one per session by its number: 58% phones, 8%
 # tablets, 32% computers, 2% crawlers
 DEVICE_MIX = ("mobile",) * 29 + ("tablet",) * 4 + ("desktop",) * 16 + ("bot",)
+DEVICE_STRIDE = 7919  # a prime: neighbouring sessions get devices spread over the mix
 VISIT_PATHS = ("/", "/collections/all", "/collections/new", "/products/boots", "/pages/about")
 IDENTIFY = EVENT_TYPES.index("identify")  # sent by the store's server: no session
 TYPE_START_SECONDS = (0, 80, 40, 240, 380, 560, 570)  # when in a session each kind of step begins
@@ -395,7 +396,8 @@ def _insert_events(con, chunk: dict) -> None:
         f"CASE WHEN type = 0 AND id % 5 = 0 THEN {_list(VISIT_SOURCES)}[id % {len(VISIT_SOURCES)} + 1] END, "
         "type = 0 AND id % 50 = 0, "
         f"CASE WHEN type = 0 THEN {_list(VISIT_PATHS)}[id % {len(VISIT_PATHS)} + 1] END, "
-        f"CASE WHEN session < 0 THEN '' ELSE {_list(DEVICE_MIX)}[session % {len(DEVICE_MIX)} + 1] END "
+        f"CASE WHEN session < 0 THEN '' "
+        f"ELSE {_list(DEVICE_MIX)}[session * {DEVICE_STRIDE} % {len(DEVICE_MIX)} + 1] END "
         "FROM incoming"
     )
     con.unregister("incoming")
@@ -497,7 +499,7 @@ def _event_columns(chunk: dict, keep: np.ndarray, writer) -> dict:
     customer[e["customer_id"] == 0] = None
     session = concat(texts(e["store_id"]), "-s", texts(e["session"]))
     session[e["session"] < 0] = ""
-    device = objects(list(DEVICE_MIX))[e["session"] % len(DEVICE_MIX)]
+    device = objects(list(DEVICE_MIX))[e["session"] * DEVICE_STRIDE % len(DEVICE_MIX)]
     device[e["session"] < 0] = ""
     return {
         "id": e["id"], "store_id": e["store_id"], "event_id": concat("e", texts(e["id"])),
