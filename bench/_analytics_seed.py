@@ -42,6 +42,10 @@ EVENT_TYPES = (
     "page_view", "product_view", "search", "add_to_cart", "checkout_started", "order_placed", "identify",
 )  # fmt: skip
 VISIT_SOURCES = ("google", "newsletter", "instagram.com", "facebook.com", "duckduckgo.com")
+# The device classes of sessions (commerce.devices), one per session by its number: 58% phones, 8%
+# tablets, 32% computers, 2% crawlers
+DEVICE_MIX = ("mobile",) * 29 + ("tablet",) * 4 + ("desktop",) * 16 + ("bot",)
+DEVICE_STRIDE = 7919  # a prime: neighbouring sessions get devices spread over the mix
 VISIT_PATHS = ("/", "/collections/all", "/collections/new", "/products/boots", "/pages/about")
 IDENTIFY = EVENT_TYPES.index("identify")  # sent by the store's server: no session
 TYPE_START_SECONDS = (0, 80, 40, 240, 380, 560, 570)  # when in a session each kind of step begins
@@ -385,13 +389,15 @@ def _insert_events(con, chunk: dict) -> None:
     con.register("incoming", incoming)
     con.execute(
         "INSERT INTO events (id, store_id, customer_id, anonymous_id, session_id, type, occurred_at, "
-        "source, referred, path) "
+        "source, referred, path, device) "
         f"SELECT id, store_id, customer_id, {VISITOR_UUID}, "
         f"CASE WHEN session < 0 THEN '' ELSE {SESSION_UUID} END, {_list(EVENT_TYPES)}[type + 1], occurred, "
         # page views: one in five from a source, one in fifty through a referral link, a few paths
         f"CASE WHEN type = 0 AND id % 5 = 0 THEN {_list(VISIT_SOURCES)}[id % {len(VISIT_SOURCES)} + 1] END, "
         "type = 0 AND id % 50 = 0, "
-        f"CASE WHEN type = 0 THEN {_list(VISIT_PATHS)}[id % {len(VISIT_PATHS)} + 1] END "
+        f"CASE WHEN type = 0 THEN {_list(VISIT_PATHS)}[id % {len(VISIT_PATHS)} + 1] END, "
+        f"CASE WHEN session < 0 THEN '' "
+        f"ELSE {_list(DEVICE_MIX)}[session * {DEVICE_STRIDE} % {len(DEVICE_MIX)} + 1] END "
         "FROM incoming"
     )
     con.unregister("incoming")
@@ -493,10 +499,12 @@ def _event_columns(chunk: dict, keep: np.ndarray, writer) -> dict:
     customer[e["customer_id"] == 0] = None
     session = concat(texts(e["store_id"]), "-s", texts(e["session"]))
     session[e["session"] < 0] = ""
+    device = objects(list(DEVICE_MIX))[e["session"] * DEVICE_STRIDE % len(DEVICE_MIX)]
+    device[e["session"] < 0] = ""
     return {
         "id": e["id"], "store_id": e["store_id"], "event_id": concat("e", texts(e["id"])),
         "type": objects(list(EVENT_TYPES))[e["type"]], "customer_id": customer,
         "anonymous_id": concat(texts(e["store_id"]), "-v", texts(e["visitor"])), "session_id": session,
         "properties": Constant('{"url": "https://shop.example/products/linen-shirt"}'),
-        "occurred_at": occurred, "received_at": occurred,
+        "occurred_at": occurred, "received_at": occurred, "device": device,
     }  # fmt: skip

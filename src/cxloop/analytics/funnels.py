@@ -11,8 +11,7 @@ else the host of a referrer on another site; none: direct). Its *country* is
 the country of the customer of its first identified event in the period, by
 (time, id); a session nobody identified has none (unknown).
 
-Device is not recorded: neither the storefront snippet nor the event API
-keeps a user agent or a screen size (docs/analytics.md).
+By device: analytics.devices (the class of the session's first event, as its channel).
 """
 
 from dataclasses import dataclass, field

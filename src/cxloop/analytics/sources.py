@@ -246,6 +246,7 @@ TABLES = {
             ("referred", "BOOLEAN", "properties"),
             ("path", "VARCHAR", "properties"),
             ("amount", MONEY, "properties"),
+            ("device", "VARCHAR", "device"),
         ),
         "id",
         {"source": event_source, "referred": event_referred, "path": event_path, "amount": event_amount},

@@ -13,6 +13,7 @@ from cxloop.surveys.exports import neutralize
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
+from .devices import build_funnel_devices
 from .downloads import asked_period, csv_download, not_ready
 from .funnels import CHANNELS, FunnelTrend, GroupRow, build_funnel_groups, build_funnel_trend, step_drops
 from .warehouse import WarehouseBusy, WarehouseMissing
@@ -25,6 +26,14 @@ SERIES = (
     gettext_lazy("Started checkout"),
     gettext_lazy("Ordered"),
 )
+# A device class's name, by the class commerce.devices gives ("": not known)
+DEVICE_NAMES = {
+    "mobile": gettext_lazy("Mobile"),
+    "tablet": gettext_lazy("Tablet"),
+    "desktop": gettext_lazy("Desktop"),
+    "bot": gettext_lazy("Bots"),
+    "": gettext_lazy("Device not known"),
+}
 COMPACT_GROUPS = 13  # more groups than this leave a phone's chart no room for five bars each
 
 
@@ -56,6 +65,9 @@ def funnel_context(store, days: int, period=None) -> dict:
         ),
         "funnel_channels": [(group_name(row, "channel"), row) for row in groups.channels],
         "funnel_countries": [(group_name(row, "country"), row) for row in groups.countries],
+        "funnel_devices": [
+            (group_name(row, "device"), row) for row in build_funnel_devices(store, days=days, period=period)
+        ],
         "funnel_top": CHANNELS,
     }
 
@@ -86,7 +98,9 @@ def span_text(trend: FunnelTrend, row) -> str:
 
 def group_name(row: GroupRow, kind: str) -> str:
     """A channel's or a country's name as shown: the rest together, direct, unknown, or the name itself
-    (a country by its name in the reader's language)."""
+    (a country by its name in the reader's language, a device class by its name)."""
+    if kind == "device":
+        return str(DEVICE_NAMES.get(row.name, row.name))
     if row.other:
         return str(_("Other channels") if kind == "channel" else _("Other countries"))
     if not row.name:
@@ -116,17 +130,23 @@ def funnel_trend_csv(request):
 
 @store_required
 def funnel_groups_csv(request):
-    """The rows behind the funnel by channel and by country: the group, its name, the sessions of each
-    step and the share that ordered. A name is text a storefront sent (a UTM source): neutralised."""
+    """The rows behind the funnel by channel, by country and by device: the group, its name, the
+    sessions of each step and the share that ordered. A name is text a storefront sent (a UTM source):
+    neutralised."""
     asked = asked_period(request)
     if isinstance(asked, HttpResponseBadRequest):
         return asked
     period, days = asked
     try:
         groups = build_funnel_groups(request.store, days=days, period=period)
+        devices = build_funnel_devices(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
         return not_ready(request, period, days)
-    parts = [(_("Channel"), "channel", groups.channels), (_("Country"), "country", groups.countries)]
+    parts = [
+        (_("Channel"), "channel", groups.channels),
+        (_("Country"), "country", groups.countries),
+        (_("Device"), "device", devices),
+    ]
     rows = (
         [group, neutralize(_csv_name(row, kind)), *row.steps.counts, _blank(row.steps.conversion)]
         for group, kind, found in parts

@@ -16,6 +16,7 @@ from cxloop.core.inputs import DbId, LimitOffsetPagination, QueryText
 from cxloop.core.models import ApiKey
 
 from . import queries
+from .devices import device_class
 from .services import events as event_services
 
 router = Router(tags=["store data"])
@@ -107,14 +108,13 @@ def capture_events(request):
         items = [body]
     else:
         raise InvalidInput('The body must be an event object or {"events": [...]}.')
-    events = event_services.parse_events(items)
+    # A secret key is the store's own server; a publishable key is the storefront, in the
+    # shopper's browser, whose User-Agent tells the device the events came from.
+    trusted = request.api_key_kind == ApiKey.Kind.SECRET
+    device = "" if trusted else device_class(request.headers.get("User-Agent"))
+    events = event_services.parse_events(items, device=device)
     try:
-        result = event_services.record_events(
-            store=request.store,
-            events=events,
-            # A secret key is the store's own server; a publishable key is the storefront.
-            trusted=request.api_key_kind == ApiKey.Kind.SECRET,
-        )
+        result = event_services.record_events(store=request.store, events=events, trusted=trusted)
     except OperationalError:
         # The snippet (and any client) sends the same event ids again after Retry-After.
         busy = JsonResponse(_Busy().as_dict(), status=503)

@@ -425,6 +425,9 @@ class Event(StoreScopedModel):
     properties = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField()
+    # The class of the shopper's browser that sent it, from its User-Agent (commerce.devices):
+    # mobile, tablet, desktop, bot; "" unknown or sent by a server. Unverified, as the event.
+    device = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "event_id"], name="event_unique")]

@@ -388,16 +388,33 @@ def _lines(plan: _Planner, orders: OrderBatch) -> dict:
     }  # fmt: skip
 
 
+# The storefront's device classes (commerce.devices) and the share of sessions of each: phones most,
+# a few crawlers (which never order)
+DEVICES = objects(["mobile", "tablet", "desktop", "bot"])
+DEVICE_SHARES = (0.58, 0.08, 0.32, 0.02)
+
+
+def _session_devices(rng, sessions: int, events) -> np.ndarray:
+    """A device class per session, by DEVICE_SHARES; a session with an order is a person's."""
+    device = rng.choice(len(DEVICE_SHARES), size=sessions, p=DEVICE_SHARES)
+    ordered = np.zeros(sessions, dtype=bool)
+    ordered[events.session[TYPES[events.type] == "order_placed"]] = True
+    device[ordered & (device == len(DEVICE_SHARES) - 1)] = 2  # desktop
+    return DEVICES[device]
+
+
 def _journey_tables(plan: _Planner, chunk: int, journeys: Journeys, people: CustomerBatch) -> list:
     s, e, c = journeys.sessions, journeys.events, journeys.checkouts
     rng = np.random.default_rng([plan.seed, 3, chunk])
     store = Constant(plan.store_pk)
     received = e.at + rng.integers(50_000, 2_000_000, len(e.at))
+    device = _session_devices(rng, len(s.session_id), e)
     events = {
         "store_id": store, "event_id": concat(f"demo-{chunk:05d}-", _zero_padded(len(e.at), 7)),
         "type": TYPES[e.type], "customer_id": Ids(Customer, s.customer[e.session]),
         "anonymous_id": s.anonymous_id[e.session], "session_id": s.session_id[e.session],
         "properties": e.properties, "occurred_at": plan.times(e.at), "received_at": plan.times(received),
+        "device": device[e.session],
     }  # fmt: skip
     emails = np.where(c.customer >= 0, people.email[np.maximum(c.customer, 0)], "")
     checkouts = {

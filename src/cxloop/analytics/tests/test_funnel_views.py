@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def visits(store, other_store):
     """Two sessions of the store an hour ago: s1 from a UTM source written as a formula, a product and an
-    order, by ania (PL); s2 from google, nobody identified. And one of another store."""
+    order, by ania (PL), on a phone; s2 from google, nobody identified, a crawler. And one of another
+    store."""
     now = timezone.now() - timedelta(hours=1)
     ania = Customer.objects.create(
         store=store, email="ania@example.pl", email_key="ania@example.pl", country="PL", created_at=now,
@@ -42,6 +43,7 @@ def visits(store, other_store):
         Event.objects.create(
             store=shop, event_id=f"e{n}", type=kind, session_id=session, anonymous_id=f"a-{session}",
             customer=who, occurred_at=now + timedelta(minutes=n), received_at=now, properties=properties,
+            device={"s1": "mobile", "s2": "bot"}.get(session, "desktop"),
         )  # fmt: skip
     sync_warehouse()
     return store
@@ -70,6 +72,10 @@ def test_the_page_shows_the_drops_the_funnel_over_time_and_by_channel_of_this_st
     assert "<bdi>=cmd|&#x27; /c calc&#x27;!a0</bdi>" in html and "<bdi>google.com</bdi>" in html
     assert "<bdi>Poland</bdi>" in html and "<bdi>Country not known</bdi>" in html
     assert "elsewhere-shop" not in html
+    # by device: the crawler after the phone, and another store's computer not at all
+    devices = html[html.index("funnel-devices") :]
+    assert "<td>Mobile</td>" in devices and "<td>Bots</td>" in devices and "Desktop" not in devices
+    assert devices.index("<td>Mobile</td>") < devices.index("<td>Bots</td>")
 
 
 def test_the_funnel_over_time_csv_holds_a_row_per_day(staff_client, visits):
@@ -97,6 +103,8 @@ def test_the_funnel_by_channel_csv_is_formula_safe_and_this_stores_only(staff_cl
         "Channel,google.com,1,0,0,0,0,0.0",
         "Country,Country not known,1,0,0,0,0,0.0",
         "Country,PL,1,1,0,0,1,100.0",
+        "Device,Mobile,1,1,0,0,1,100.0",
+        "Device,Bots,1,0,0,0,0,0.0",
     ]
 
 
@@ -146,3 +154,4 @@ def test_a_persian_page_writes_the_funnel_cards_figures_and_tooltips_in_persian_
     assert len(cells) > 40 and not [text for text in cells if re.search("[0-9]", text)]
     assert "<title>" in cards and any(re.search("[۰-۹]", text) for text in cells)
     assert "قیف بر اساس کانال" in cards and "کشور نامشخص" in cards
+    assert "<td>تلفن همراه</td>" in cards and "<td>ربات‌ها</td>" in cards

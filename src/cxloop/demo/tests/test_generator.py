@@ -199,6 +199,21 @@ def test_order_placed_events_match_the_orders(store):
     assert events.values("event_id").distinct().count() == events.count()
 
 
+def test_each_session_has_one_device_in_a_plausible_mix_and_crawlers_never_order(store):
+    _generate(store)
+    events = Event.objects.filter(store=store)
+    per_session = events.values("session_id").annotate(devices=Count("device", distinct=True))
+    assert {row["devices"] for row in per_session} == {1}
+    sessions = dict(
+        events.values_list("device").annotate(n=Count("session_id", distinct=True)).values_list("device", "n")
+    )
+    total = sum(sessions.values())
+    assert set(sessions) == {"mobile", "tablet", "desktop", "bot"}
+    assert sessions["mobile"] > sessions["desktop"] > sessions["tablet"] > sessions["bot"] > 0
+    assert sessions["bot"] / total < 0.05
+    assert not events.filter(device="bot", type="order_placed").exists()
+
+
 def test_conversion_rate_is_a_few_percent_of_online_sessions_in_the_anonymous_window(store):
     # given
     summary = _generate(store, customers=1000)

@@ -1,0 +1,67 @@
+"""The conversion funnel by the device its sessions came from.
+
+    rows = build_funnel_devices(store, days=30)  # GroupRow per device class, bots last
+
+A session's *device* is the class of its first event in the period, by (time, id), as its channel
+is (analytics.funnels): the class commerce.devices gave the browser that sent the event, from the
+request's User-Agent ("mobile", "tablet", "desktop", "bot"; "" when not known: no User-Agent, or
+an event a server sent). The steps are metrics.FUNNEL_STEPS, counted as the funnel by channel
+counts them. Crawlers are shown, as a store wants to know how many there are, but after the rest.
+"""
+
+from datetime import datetime
+
+import ibis
+from ibis import _
+from ibis.expr import types as ir
+
+from cxloop.commerce.devices import BOT
+
+from .funnels import GroupRow, Steps, _first_of, _steps
+from .metrics import FUNNEL_STEPS, Tables, _within
+from .reports import engine, period_bounds
+
+
+def funnel_by_device(t: Tables, store_id: int, since: datetime, until: datetime) -> ir.Table:
+    """Per device class of the period's sessions a column per step of FUNNEL_STEPS: the sessions that
+    reached it in the period. `device` is the class of the session's first event ("" or null: not
+    known). Sessions without a step are left out."""
+    events = t.events
+    events = events.filter(
+        events.store_id == store_id, _within(events.occurred_at, since, until), events.session_id != ""
+    )
+    sessions = events.group_by("session_id").aggregate(
+        first_at=_.occurred_at.min(),
+        **{step: ibis.ifelse(_.type == step, 1, 0).max() for step in FUNNEL_STEPS},
+    )
+    sessions = sessions.filter(ibis.greatest(*(sessions[step] for step in FUNNEL_STEPS)) > 0)
+    devices = _first_of(events, sessions, "first_at", "device", "device")
+    sessions = sessions.join(devices, "session_id")
+    return sessions.group_by("device").aggregate(**{step: _[step].sum() for step in FUNNEL_STEPS})
+
+
+def device_rows(found: dict[str, Steps]) -> list[GroupRow]:
+    """The classes with the most sessions first (a tie by name), then the unknown, then the bots."""
+
+    def order(item):
+        name, steps = item
+        return (name == BOT, name == "", -steps.sessions, name)
+
+    return [GroupRow(name, steps) for name, steps in sorted(found.items(), key=order)]
+
+
+def build_funnel_devices(
+    store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None, period=None
+) -> list[GroupRow]:
+    """The funnel of the last `days` days (or of `period`, a reports.Period) by device class."""
+    if period is not None:
+        since, until = period.since, period.until
+    else:
+        _first, _last, since, until = period_bounds(store, days, now=now)
+    with engine(backend, tables) as (backend, tables):
+        rows = backend.to_pyarrow(funnel_by_device(tables, store.pk, since, until)).to_pylist()
+    found: dict[str, Steps] = {}
+    for row in rows:
+        name = row["device"] or ""
+        found[name] = found.get(name, Steps()) + _steps(row)
+    return device_rows(found)
