@@ -88,7 +88,7 @@ def warehouse_tables(backend) -> Tables:
     messages, tags = (found.get(name) if recent else None for name in WAREHOUSE_TABLES[5:7])
     added = {  # columns a warehouse made by an earlier version lacks until its next sync
         "source": ibis.null("string"), "referred": ibis.literal(False), "path": ibis.null("string"),
-        "amount": ibis.null("decimal(18, 2)"), "device": ibis.null("string"),
+        "amount": ibis.null("decimal(18, 2)"), "device": ibis.null("string"), "medium": ibis.null("string"),
     }  # fmt: skip
     missing = {name: value for name, value in added.items() if name not in events.columns}
     if missing:
@@ -239,7 +239,7 @@ _AMOUNT = (  # analytics.sources.event_amount: a plain amount in `total`
 )
 DATABASE_EVENTS_SQL = (
     "SELECT id, store_id, customer_id, anonymous_id, session_id, type, occurred_at, device, "
-    + ", ".join(_json_text(key) for key in ("utm_source", "referrer", "url", "ref"))
+    + ", ".join(_json_text(key) for key in ("utm_source", "utm_medium", "referrer", "url", "ref"))
     + f", {_PATH}, {_AMOUNT} FROM commerce_event"
 )
 
@@ -247,7 +247,7 @@ DATABASE_EVENTS_SQL = (
 DATABASE_EVENTS_SCHEMA = {
     "id": "int64", "store_id": "int64", "customer_id": "int64", "anonymous_id": "string",
     "session_id": "string", "type": "string", "occurred_at": "timestamp('UTC')", "device": "string",
-    **dict.fromkeys(("utm_source", "referrer", "url", "ref", "path"), "string"),
+    **dict.fromkeys(("utm_source", "utm_medium", "referrer", "url", "ref", "path"), "string"),
     "amount": "decimal(18, 2)",
 }  # fmt: skip
 
@@ -265,7 +265,7 @@ def _database_events(backend) -> ir.Table:
         "id", "store_id", "customer_id", "anonymous_id", "session_id", "type", "occurred_at",
         source=ibis.coalesce(events.utm_source.strip().lower().nullif(""), host),
         referred=events.ref.strip().nullif("").notnull(), path=events.path, amount=events.amount,
-        device=events.device,
+        device=events.device, medium=events.utm_medium.strip().lower().substr(0, 200).nullif(""),
     )  # fmt: skip
 
 

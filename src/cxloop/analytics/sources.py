@@ -73,6 +73,14 @@ def event_source(properties) -> str | None:
     return host.removeprefix("www.") or None
 
 
+def event_medium(properties) -> str | None:
+    """The visit's `utm_medium` (trimmed, lower-cased: "cpc", "email", "social"), None without one."""
+    if not isinstance(properties, dict):
+        return None
+    medium = properties.get("utm_medium")
+    return medium.strip().lower()[:200] or None if isinstance(medium, str) else None
+
+
 def event_referred(properties) -> bool:
     """The visit came through a referral link: the page's address had a `ref` parameter (the storefront
     snippet records it). Only that it did, never the code: the code names the customer who referred."""
@@ -247,9 +255,13 @@ TABLES = {
             ("path", "VARCHAR", "properties"),
             ("amount", MONEY, "properties"),
             ("device", "VARCHAR", "device"),
+            ("medium", "VARCHAR", "properties"),
         ),
         "id",
-        {"source": event_source, "referred": event_referred, "path": event_path, "amount": event_amount},
+        {
+            "source": event_source, "medium": event_medium, "referred": event_referred, "path": event_path,
+            "amount": event_amount,
+        },
     ),  # fmt: skip
     "conversations": Table(
         "conversations",

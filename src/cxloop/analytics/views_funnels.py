@@ -13,7 +13,7 @@ from cxloop.surveys.exports import neutralize
 from cxloop.web import charts
 from cxloop.web.access import store_required
 
-from .devices import build_funnel_devices
+from .devices import build_funnel_devices, build_funnel_mediums
 from .downloads import asked_period, csv_download, not_ready
 from .funnels import CHANNELS, FunnelTrend, GroupRow, build_funnel_groups, build_funnel_trend, step_drops
 from .warehouse import WarehouseBusy, WarehouseMissing
@@ -68,6 +68,9 @@ def funnel_context(store, days: int, period=None) -> dict:
         "funnel_devices": [
             (group_name(row, "device"), row) for row in build_funnel_devices(store, days=days, period=period)
         ],
+        "funnel_mediums": [
+            (group_name(row, "medium"), row) for row in build_funnel_mediums(store, days=days, period=period)
+        ],
         "funnel_top": CHANNELS,
     }
 
@@ -101,6 +104,8 @@ def group_name(row: GroupRow, kind: str) -> str:
     (a country by its name in the reader's language, a device class by its name)."""
     if kind == "device":
         return str(DEVICE_NAMES.get(row.name, row.name))
+    if kind == "medium":
+        return str(_("Other media") if row.other else row.name or _("No UTM medium"))
     if row.other:
         return str(_("Other channels") if kind == "channel" else _("Other countries"))
     if not row.name:
@@ -140,12 +145,14 @@ def funnel_groups_csv(request):
     try:
         groups = build_funnel_groups(request.store, days=days, period=period)
         devices = build_funnel_devices(request.store, days=days, period=period)
+        mediums = build_funnel_mediums(request.store, days=days, period=period)
     except (WarehouseMissing, WarehouseBusy):
         return not_ready(request, period, days)
     parts = [
         (_("Channel"), "channel", groups.channels),
         (_("Country"), "country", groups.countries),
         (_("Device"), "device", devices),
+        (_("UTM medium"), "medium", mediums),
     ]
     rows = (
         [group, neutralize(_csv_name(row, kind)), *row.steps.counts, _blank(row.steps.conversion)]
