@@ -12,6 +12,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from cxloop.analytics.downloads import csv_download
 from cxloop.core import formats
 from cxloop.core.models import Membership
 from cxloop.core.roles import check_role, has_role
@@ -54,6 +55,22 @@ def prediction_report(request):
         context["chart"] = build_grouped_chart(groups, series)
         context["compact_chart"] = build_grouped_chart(groups, series, width=420, height=300)
     return render(request, "segments/predictions.html", context)
+
+
+@store_required
+def calibration_csv(request):
+    """The rows behind the calibration chart: repeat orders before, customers, and orders per customer
+    expected and placed in the held-out days. A store without a check gets the head only."""
+    run = queries.latest_run(request.store)
+    rows = (
+        [row["repeat_orders_before"], row["customers"], row["predicted"], row["actual"]]
+        for row in calibration_rows(run)
+    )
+    head = [
+        _("Repeat orders before (at least)"), _("Customers"), _("Predicted orders per customer"),
+        _("Actual orders per customer"),
+    ]  # fmt: skip
+    return csv_download(rows, head, "predictions-holdout-check.csv")
 
 
 def calibration_rows(run) -> list[dict]:

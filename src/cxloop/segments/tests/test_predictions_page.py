@@ -84,3 +84,20 @@ def test_in_persian_the_chart_runs_right_to_left_with_persian_digits(store, staf
     wide = page[page.index("chart chart--wide") : page.index("chart chart--compact")]
     xs = [float(part.split('"')[1]) for part in wide.split("<rect x=")[1:]]
     assert xs[0] > xs[-1]  # the first group (no repeat order) on the right
+
+
+def test_the_check_as_a_csv_of_this_store_only(store, other_store, agent_client):
+    run(store, calibration=CHECK)
+    run(
+        other_store,
+        calibration={**CHECK, "by_repeat_orders": [{**CHECK["by_repeat_orders"][0], "customers": 9}]},
+    )
+
+    response = agent_client.get(reverse("segments:predictions-csv"))
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+
+    assert response["Content-Disposition"] == 'attachment; filename="predictions-holdout-check.csv"'
+    assert lines == [
+        "Repeat orders before (at least),Customers,Predicted orders per customer,Actual orders per customer",
+        "0,700,0.1234,0.1129", "1,300,0.3456,0.3671", "7,200,0.8001,0.7802",
+    ]  # fmt: skip
