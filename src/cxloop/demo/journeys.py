@@ -31,9 +31,10 @@ PAGES = [
     "/", "/collections/all", "/collections/new-arrivals", "/pages/about", "/blogs/news", "/search?q=gift",
 ]  # fmt: skip
 REFERRERS = ["", "", "", "https://www.google.com/", "https://www.instagram.com/", "https://duckduckgo.com/"]
-# What else a landing page's address carried, beside each referrer above: a newsletter's UTM source and a
-# customer's referral link (`ref`) for two of the visits with no referrer (analytics' touches and referrals).
-VISIT_TAGS = [', "utm_source": "newsletter"', ', "ref": "friend-42"', "", "", "", ""]
+# What else a landing page's address carried, beside each referrer above: a newsletter's UTM source and
+# medium and a customer's referral link (`ref`) for two of the visits with no referrer (analytics' touches,
+# media and referrals).
+VISIT_TAGS = [', "utm_source": "newsletter", "utm_medium": "email"', ', "ref": "friend-42"', "", "", "", ""]
 SECOND = 1_000_000
 DAY = 24 * HOUR
 ANONYMOUS_DAYS = 60
