@@ -33,7 +33,7 @@ FUZZ = settings(
 
 
 def test_every_report_is_fuzzed():
-    assert len(REPORTS) == 8
+    assert len(REPORTS) == 11
 
 
 @pytest.mark.parametrize(("path", "method"), sorted(REPORTS))

@@ -105,6 +105,7 @@ def test_the_funnel_by_channel_csv_is_formula_safe_and_this_stores_only(staff_cl
         "Country,PL,1,1,0,0,1,100.0",
         "Device,Mobile,1,1,0,0,1,100.0",
         "Device,Bots,1,0,0,0,0,0.0",
+        "UTM medium,No UTM medium,2,1,0,0,1,50.0",  # neither visit's first event had a utm_medium
     ]
 
 
