@@ -20,7 +20,7 @@ from cxloop.commerce.devices import BOT
 
 from .funnels import GroupRow, Steps, _first_of, _steps, top_groups
 from .metrics import FUNNEL_STEPS, Tables, _within
-from .reports import engine, period_bounds
+from .reports import _range, engine
 
 
 def funnel_by_device(
@@ -58,17 +58,7 @@ def build_funnel_devices(
     store, *, days: int = 30, now: datetime | None = None, backend=None, tables=None, period=None
 ) -> list[GroupRow]:
     """The funnel of the last `days` days (or of `period`, a reports.Period) by device class."""
-    if period is not None:
-        since, until = period.since, period.until
-    else:
-        _first, _last, since, until = period_bounds(store, days, now=now)
-    with engine(backend, tables) as (backend, tables):
-        rows = backend.to_pyarrow(funnel_by_device(tables, store.pk, since, until)).to_pylist()
-    found: dict[str, Steps] = {}
-    for row in rows:
-        name = row["device"] or ""
-        found[name] = found.get(name, Steps()) + _steps(row)
-    return device_rows(found)
+    return device_rows(_by_first(store, "device", days, now, backend, tables, period))
 
 
 def build_funnel_mediums(
@@ -76,15 +66,17 @@ def build_funnel_mediums(
 ) -> list[GroupRow]:
     """The funnel of the last `days` days (or of `period`) by the UTM medium of the sessions' first
     events: the CHANNELS with the most sessions (a tie by name), then the rest together; "" for none."""
-    if period is not None:
-        since, until = period.since, period.until
-    else:
-        _first, _last, since, until = period_bounds(store, days, now=now)
+    return top_groups(_by_first(store, "medium", days, now, backend, tables, period))
+
+
+def _by_first(store, column: str, days: int, now, backend, tables, period) -> dict[str, Steps]:
+    """The steps per value of the sessions' first events' `column` ("" for none)."""
+    since, until = _range(store, days, period, now)
     with engine(backend, tables) as (backend, tables):
-        expr = funnel_by_device(tables, store.pk, since, until, column="medium")
+        expr = funnel_by_device(tables, store.pk, since, until, column=column)
         rows = backend.to_pyarrow(expr).to_pylist()
     found: dict[str, Steps] = {}
     for row in rows:
         name = row["device"] or ""
         found[name] = found.get(name, Steps()) + _steps(row)
-    return top_groups(found)
+    return found

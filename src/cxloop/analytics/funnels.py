@@ -24,7 +24,7 @@ from ibis.expr import types as ir
 
 from . import metrics
 from .metrics import FUNNEL_STEPS, Tables, _instant, _within
-from .reports import _rate, _zone, engine, period_bounds
+from .reports import _range, _rate, _zone, engine, period_bounds
 
 WEEKLY_FROM = 90  # a period this long is shown per week, shorter ones per day
 CHANNELS = 8  # the channels (and countries) with the most sessions; the rest together as "other"
@@ -212,10 +212,7 @@ def build_funnel_groups(
 ) -> FunnelGroups:
     """The funnel of the last `days` days (or of `period`) by the channel of its sessions and by their
     country."""
-    if period is not None:
-        since, until = period.since, period.until
-    else:
-        _first, _last, since, until = period_bounds(store, days, now=now)
+    since, until = _range(store, days, period, now)
     with engine(backend, tables) as (backend, tables):
         rows = backend.to_pyarrow(funnel_by_source(tables, store.pk, since, until)).to_pylist()
     channels: dict[str, Steps] = {}

@@ -296,19 +296,7 @@ def build_cohorts(
     first = last - months + 1
     with engine(backend, tables) as (backend, tables):
         rows = backend.to_pyarrow(metrics.cohorts(tables, store.pk, first, last, offset)).to_pylist()
-    cells = {(row["cohort"], row["age"]): (row["customers"], Decimal(row["net"] or 0)) for row in rows}
-    result = []
-    for cohort in range(last, first - 1, -1):  # the newest first
-        size = cells.get((cohort, 0), (0, Decimal(0)))[0]
-        line = []
-        for age in range(months):
-            if cohort + age > last:
-                line.append(None)
-                continue
-            customers, net = cells.get((cohort, age), (0, Decimal(0)))
-            line.append((_rate(customers, size), net))
-        result.append(CohortRow(month=date(cohort // 12, cohort % 12 + 1, 1), customers=size, cells=line))
-    return Cohorts(ages=list(range(months)), rows=result)
+    return _cohort_table(rows, first, last, lambda cohort: date(cohort // 12, cohort % 12 + 1, 1))
 
 
 def _cohorts_by_starts(store, months: int, now, backend, tables, calendar: str) -> Cohorts:
@@ -319,18 +307,25 @@ def _cohorts_by_starts(store, months: int, now, backend, tables, calendar: str) 
     starts = [datetime.combine(day, time.min, tzinfo=zone) for day in days]
     with engine(backend, tables) as (backend, tables):
         rows = backend.to_pyarrow(metrics.cohorts_by_starts(tables, store.pk, starts)).to_pylist()
+    return _cohort_table(rows, 0, months - 1, days.__getitem__)
+
+
+def _cohort_table(rows: list[dict], first: int, last: int, month_of) -> Cohorts:
+    """The matrix of the metric's (cohort, age) rows for cohorts numbered first..last (month_of: a
+    cohort's first day), the newest first; a month still to come is None."""
+    months = last - first + 1
     cells = {(row["cohort"], row["age"]): (row["customers"], Decimal(row["net"] or 0)) for row in rows}
     result = []
-    for cohort in range(months - 1, -1, -1):  # the newest first
+    for cohort in range(last, first - 1, -1):
         size = cells.get((cohort, 0), (0, Decimal(0)))[0]
         line = []
         for age in range(months):
-            if cohort + age > months - 1:
+            if cohort + age > last:
                 line.append(None)
                 continue
             customers, net = cells.get((cohort, age), (0, Decimal(0)))
             line.append((_rate(customers, size), net))
-        result.append(CohortRow(month=days[cohort], customers=size, cells=line))
+        result.append(CohortRow(month=month_of(cohort), customers=size, cells=line))
     return Cohorts(ages=list(range(months)), rows=result)
 
 
