@@ -37,6 +37,14 @@ and carried on from there (it marks the transaction for rollback); code that
 retries after an error checks `in_item()` and lets the error go, and the
 batch runs its items again the ordinary way, one by one (`clear()` first:
 what it cached may be what failed).
+
+On PostgreSQL, rows an `all_items()` block inserts with ids known in advance
+(`prepared.insert_all`) are kept (`defer_write`) and sent together, as one
+statement list: before any other statement the block runs (a read then sees
+them), and at the block's end, inside its savepoint. A batch of fifty mails
+then waits for the server once for its new rows, not fifty times. An insert
+that fails fails the block, as any item's error does: everything is rolled
+back and the caller runs the items one by one, each writing at once.
 """
 
 from collections.abc import Callable, Hashable, Iterator
@@ -44,13 +52,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import connections, transaction
 
 T = TypeVar("T")
 
 _memory: ContextVar[dict | None] = ContextVar("cxloop_batch_cache", default=None)
 _in_item: ContextVar[bool] = ContextVar("cxloop_batch_item", default=False)
 _undo: ContextVar[list | None] = ContextVar("cxloop_batch_undo", default=None)
+_pending: ContextVar[list | None] = ContextVar("cxloop_batch_pending", default=None)
 
 
 @contextmanager
@@ -164,20 +173,63 @@ def all_items() -> Iterator[Callable[[], None]]:
     run, the batch's memory is cleared, and ItemsRolledBack is raised (from the
     cause): the caller then runs the items again the ordinary way, one by one.
     """
+    db = transaction.get_connection()
+    pending, pending_token = None, None
+    if db.vendor == "postgresql":
+        send_deferred()  # an enclosing block's rows go before this block's savepoint
+        pending = []
+        pending_token = _pending.set(pending)
     log: list = []
     token = _undo.set(log)
 
     def check() -> None:
-        if transaction.get_connection().needs_rollback:
+        if db.needs_rollback:
             raise ItemsRolledBack("an item needed a rollback")
 
     try:
         with item():
-            yield check
+            if pending is None:
+                yield check
+            else:
+                with db.execute_wrapper(_send_first):
+                    yield check
+                    send_deferred()
     except Exception as error:
         for undo in reversed(log):
             undo()
         clear()
         raise ItemsRolledBack(str(error)) from error
     finally:
+        if pending_token is not None:
+            pending.clear()  # rolled back: nothing of it is sent
+            _pending.reset(pending_token)
         _undo.reset(token)
+
+
+def defer_write(sql: str, params: list) -> bool:
+    """Keep an INSERT that returns nothing for the open `all_items()` block to send with the others
+    (PostgreSQL); True if kept, False when no block defers writes (the caller executes it)."""
+    pending = _pending.get()
+    if pending is None:
+        return False
+    pending.append((sql, params))
+    return True
+
+
+def send_deferred() -> None:
+    """Send the writes `defer_write` kept, as one statement list (one round trip)."""
+    pending = _pending.get()
+    if not pending:
+        return
+    taken = list(pending)
+    pending.clear()  # before executing: the wrapper below finds nothing left to send first
+    with connections["default"].cursor() as cursor:
+        params = [value for _sql, values in taken for value in values]
+        cursor.execute("; ".join(sql for sql, _values in taken), params)
+
+
+def _send_first(execute, sql, params, many, context):
+    """Every statement of an `all_items()` block on PostgreSQL: the kept writes go first."""
+    if _pending.get():
+        send_deferred()
+    return execute(sql, params, many, context)

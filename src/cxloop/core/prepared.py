@@ -98,6 +98,9 @@ def insert(obj: Model) -> Model:
     makes it (an auto field, by RETURNING); return it."""
     model = type(obj)
     db = _db()
+    if obj.pk is not None and model._meta.auto_field is not None and db.vendor == "postgresql":
+        insert_all([obj])  # its id reserved (`new_id`): written with the rest of an all_items block
+        return obj
     sql, fields = _insert_sql(db.vendor, model)
     with db.cursor() as cursor:
         cursor.execute(sql, _values(obj, fields, _plain_types(db.vendor, model), db))
@@ -158,7 +161,8 @@ def new_id(model: type[Model]) -> int | None:
 def insert_all(objs: list[Model]) -> None:
     """`insert` each of `objs` in order. On PostgreSQL, when none of them waits for an id from the
     database (each has its primary key already, or nobody needs it back), they are sent as one
-    statement list: one round trip."""
+    statement list: one round trip, or none of their own inside a `batch_cache.all_items()` block,
+    which sends its rows together (`batch_cache.defer_write`)."""
     db = _db()
     if db.vendor != "postgresql" or any(
         obj.pk is None and type(obj)._meta.auto_field is not None and not _id_unneeded(obj) for obj in objs
@@ -174,8 +178,9 @@ def insert_all(objs: list[Model]) -> None:
         sql, fields = _insert_sql(db.vendor, model, mode)
         statements.append(sql)
         params.extend(_values(obj, fields, _plain_types(db.vendor, model, mode), db))
-    with db.cursor() as cursor:
-        cursor.execute("; ".join(statements), params)
+    if not batch_cache.defer_write("; ".join(statements), params):
+        with db.cursor() as cursor:
+            cursor.execute("; ".join(statements), params)
     for obj in objs:
         _saved(obj, db)
 

@@ -212,3 +212,50 @@ def test_all_in_with_many_keys_makes_few_statements(store):
         assert [row.email_key for row in found] == ["ania@example.pl"]
 
     assert prepared._select_sql.cache_info().currsize <= 8  # one per power of two, not one per length
+
+
+def inserts_sent(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("INSERT")]
+
+
+def test_rows_of_an_all_items_block_go_together_before_a_read_and_at_its_end(store):
+    with batch_cache.batch(), CaptureQueriesContext(connection) as queries:
+        prepared.reserve_ids([Conversation], 3)
+        first, second, third = new_rows(store, 1), new_rows(store, 2), new_rows(store, 3)
+        with batch_cache.all_items():
+            prepared.insert_all(list(first))
+            prepared.insert_all(list(second))
+            before_read = len(inserts_sent(queries))
+            seen = Conversation.objects.filter(store=store).count()  # a read sees the rows kept so far
+            after_read = len(inserts_sent(queries))
+            prepared.insert_all(list(third))
+            before_end = len(inserts_sent(queries))
+        at_end = len(inserts_sent(queries))
+
+    assert seen == 2
+    assert sorted(Conversation.objects.filter(store=store).values_list("number", flat=True)) == [1, 2, 3]
+    assert SearchDocument.objects.filter(store=store).count() == 3
+    if connection.vendor == "postgresql":  # kept, then sent as one statement list each time
+        assert (before_read, after_read, before_end, at_end) == (0, 1, 1, 2)
+        assert inserts_sent(queries)[0].count("INSERT INTO") == 6
+    else:  # SQLite has no round trip to save: each row is written at once
+        assert (before_read, after_read, before_end, at_end) == (6, 6, 9, 9)
+
+
+def test_a_kept_row_that_fails_rolls_the_whole_block_back(store):
+    Conversation.objects.create(
+        store=store, number=7, subject="taken", channel="email", reply_key="k" * 20,
+        created_at=datetime(2026, 1, 2, tzinfo=UTC), updated_at=datetime(2026, 1, 2, tzinfo=UTC),
+        last_message_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )  # fmt: skip
+    with batch_cache.batch():
+        prepared.reserve_ids([Conversation], 2)
+        good, clash = new_rows(store, 1), new_rows(store, 7)  # number 7 is taken
+        with pytest.raises(batch_cache.ItemsRolledBack), batch_cache.all_items():
+            prepared.insert_all(list(good))
+            prepared.insert_all(list(clash))
+        # The block is gone, and the batch carries on: a row kept and not sent is not sent later.
+        prepared.insert_all([new_rows(store, 8)[0]])
+
+    assert sorted(Conversation.objects.filter(store=store).values_list("number", flat=True)) == [7, 8]
+    assert not SearchDocument.objects.filter(store=store).exists()
