@@ -12,7 +12,8 @@ to the last record.
 
 The baseline, in the same run, against a fresh sink: the same number of
 pre-built minimal messages sent over one smtplib connection (the
-`cxloop bench surveys` baseline). Goal: replies/s >= 30 % of it.
+`cxloop bench surveys` baseline), timed before and after the replies, the
+faster of the two counting. Goal: replies/s >= 30 % of it.
 
 Checks: the sink received every reply once, with the Message-IDs recorded on
 the replies, and every reply is "sent".
@@ -54,6 +55,9 @@ def run(database: str, args: argparse.Namespace) -> dict:
         try:
             print(f"== replies ({database}): {args.replies:,} conversations, a queued reply each", flush=True)
             _child(env, workdir, action="prepare", replies=args.replies)
+            print(f"== replies ({database}): baseline, smtplib alone (before)", flush=True)
+            with _Sink(workdir, "baseline-before") as sink:
+                baseline_before = _smtplib_baseline(sink.port, args.replies)
             with _Sink(workdir, "replies") as sink:
                 send_env = {**env, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                             "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port)}  # fmt: skip
@@ -61,10 +65,13 @@ def run(database: str, args: argparse.Namespace) -> dict:
                 sent = _send_with_workers(send_env, workdir, args.reply_workers)
             recorded = _child(env, workdir, action="check")
             received = sink.received
-            print(f"== replies ({database}): baseline, smtplib alone", flush=True)
+            print(f"== replies ({database}): baseline, smtplib alone (after)", flush=True)
             with _Sink(workdir, "baseline") as sink:
-                baseline_seconds = _smtplib_baseline(sink.port, args.replies)
+                baseline_after = _smtplib_baseline(sink.port, args.replies)
             baseline_received = sink.received
+            # The faster of the two baseline runs counts: a machine that slowed down during one of
+            # them never flatters the ratio.
+            baseline_seconds = min(baseline_before, baseline_after)
         finally:
             if scratch is not None and not args.keep:
                 scratch.drop()

@@ -75,7 +75,7 @@ def deliver_reply(*, message_id: int, take_over: bool = False) -> str:
     return statuses.get(message_id, Message.Delivery.SENDING)
 
 
-BATCH = 20
+BATCH = 50
 
 
 def _status(message_id: int) -> str:
