@@ -93,9 +93,19 @@ def gregorian_query(data: QueryDict, labels: dict, *, required: bool = False) ->
     return query
 
 
-def redirect_to_gregorian(request, labels: dict):
-    """The same page at the address of the same days as ISO days; InvalidInput for a field at fault."""
-    return redirect(f"{request.path}?{gregorian_query(request.GET, labels).urlencode()}")
+def redirect_to_gregorian(request, labels: dict) -> tuple:
+    """For typed Solar Hijri days: (a redirect to the same page at their ISO days, None).
+
+    For a field at fault (None, the InvalidInput naming it), for the page to
+    show as a form error; (None, None) when the request typed no day.
+    """
+    if not has_jalali(request.GET, labels):
+        return None, None
+    try:
+        query = gregorian_query(request.GET, labels)
+    except InvalidInput as error:
+        return None, error
+    return redirect(f"{request.path}?{query.urlencode()}"), None
 
 
 def example_day() -> str:
