@@ -6,8 +6,8 @@ Where the reader's calendar is Solar Hijri, a form has a text field named
 `<name>` before anything else sees the request, so addresses, exports, forms
 and services only ever carry Gregorian values:
 
-    gregorian_query(QueryDict("jsince=۱۴۰۵/۰۹/۱۵&team=3"), {"since": "From"})
-        == QueryDict("since=2026-12-06&team=3")
+    gregorian_query(QueryDict("jsince=۱۴۰۵/۰۹/۱۵&team=3"), {"since": "From"}).dict()
+        == {"team": "3", "since": "2026-12-06"}
 
 A value that is not a Solar Hijri day (month 13, Esfand 30 of a common year,
 letters) raises InvalidInput naming the field `j<name>`, with a message in the
