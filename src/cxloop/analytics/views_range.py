@@ -7,16 +7,16 @@ as ISO `from`/`to`, after the same checks, so the address, the CSV links and the
 API only ever carry Gregorian days, and a link reads alike in either calendar.
 """
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from cxloop.core import formats, jalali_dates
+from cxloop.core import jalali_dates, jalali_inputs
+from cxloop.core.errors import InvalidInput
 
 from .reports import InvalidRange, range_bounds
 
@@ -30,43 +30,31 @@ def asks_jalali_range(request) -> bool:
 def redirect_to_iso_range(request):
     """The page of the typed Solar Hijri range, at its ISO address; 400 naming a field at fault."""
     try:
-        first, last = (_day(request.GET.get(name, ""), name) for name in JALALI_FIELDS)
+        first, last = (_day(request, name) for name in ("from", "to"))
         period = range_bounds(request.store, first, last)
-    except InvalidRange as error:
+    except (InvalidInput, InvalidRange) as error:
         return HttpResponseBadRequest(error.message)
     query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat()})
     return redirect(f"{reverse('analytics:dashboard')}?{query}")
 
 
-def _day(raw: str, name: str):
+def _day(request, name: str) -> date:
     label = (
         pgettext("the first day of a date range", "From")
-        if name == "jfrom"
+        if name == "from"
         else pgettext("the last day of a date range", "To")
     )
-    try:
-        return jalali_dates.parse_day(raw)
-    except jalali_dates.NoSuchDay as error:
-        message = _("“%(name)s”: the Solar Hijri calendar has no day %(day)s.")
-        raise InvalidRange(
-            message % {"name": label, "day": formats.localize_digits(error.written)}, name
-        ) from None
-    except jalali_dates.NotADay:
-        message = _("Write “%(name)s” as a Solar Hijri date such as %(example)s.")
-        raise InvalidRange(message % {"name": label, "example": _example()}, name) from None
-
-
-def _example() -> str:
-    return jalali_dates.day_text(timezone.localdate())
+    raw = request.GET.get(jalali_inputs.jalali_name(name), "")
+    return jalali_inputs.read_day(raw, name=name, label=label)
 
 
 def range_form(period) -> dict:
     """What the range form shows: Solar Hijri text fields when that is the reader's calendar."""
-    if formats.calendar_for() != formats.JALALI:
+    if not jalali_inputs.is_jalali():
         return {"jalali": False}
     return {
         "jalali": True,
         "first": jalali_dates.day_text(period.first) if period else "",
         "last": jalali_dates.day_text(period.last) if period else "",
-        "example": _example(),
+        "example": jalali_inputs.example_day(),
     }

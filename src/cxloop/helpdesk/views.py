@@ -28,6 +28,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from cxloop.commerce import queries as commerce_queries
+from cxloop.core import jalali_inputs
 from cxloop.core import queries as core_queries
 from cxloop.core.errors import DomainError
 from cxloop.core.inputs import parse_db_id, parse_text
@@ -241,6 +242,7 @@ def _conversation_context(request, conversation: Conversation, **extra) -> dict:
         "sla_clocks": queries_sla.list_clock_rows(conversation),
         "live_panel": live_channels.conversation_panel(request, conversation),
         "file_limits": _file_limits(),
+        "snooze_input": jalali_inputs.moment_input(),
         **extra,
     }
 
@@ -369,6 +371,16 @@ def _parse_until(raw: str) -> datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment  # the store's zone is active
 
 
+def _snoozed_until(post) -> datetime | None:
+    """The snooze time sent: a typed Solar Hijri day and time on a Persian page, else the ISO input's."""
+    typed = post.get(jalali_inputs.jalali_name("snoozed_until"))
+    if typed is None:
+        return _parse_until(post.get("snoozed_until", ""))
+    # the store's zone is active, as for the ISO input; InvalidInput names the field at fault
+    raw = parse_text(typed, max_length=60)
+    return jalali_inputs.read_moment(raw, name="snoozed_until", label=_("Snooze until"))
+
+
 @conversation_view("POST")
 def post_status(request, conversation):
     try:
@@ -376,7 +388,7 @@ def post_status(request, conversation):
             conversation=conversation,
             status=request.POST.get("status", ""),
             actor=request.user,
-            snoozed_until=_parse_until(request.POST.get("snoozed_until", "")),
+            snoozed_until=_snoozed_until(request.POST),
         )
     except DomainError as error:
         return _refuse(request, conversation, error)

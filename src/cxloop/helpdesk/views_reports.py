@@ -14,7 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxloop.core import formats
+from cxloop.core import formats, jalali_inputs
+from cxloop.core.errors import InvalidInput
 from cxloop.surveys.exports import neutralize, stream_csv
 from cxloop.web.access import store_required, wants_partial
 from cxloop.web.charts import build_bar_chart
@@ -26,12 +27,16 @@ from .reports.period import QUICK_DAYS
 from .reports.tables import WEEKDAYS
 
 HEAT_LEVELS = 4
+DAY_LABELS = {name: ReportForm.base_fields[name].label for name in ("since", "until")}
 
 
-def _form(request) -> ReportForm:
+def _form(request, typed: InvalidInput | None = None) -> ReportForm:
     today = timezone.localtime(timezone.now(), formats.store_zone(request.store)).date()
     team_ids = set(queries.list_teams(request.store).values_list("pk", flat=True))
-    return ReportForm(request.GET, today=today, team_ids=team_ids)
+    form = ReportForm(request.GET, today=today, team_ids=team_ids)
+    if typed is not None:  # a typed Solar Hijri day at fault, named in the message
+        form.add_error(None, typed.message)
+    return form
 
 
 def _values(form: ReportForm) -> dict:
@@ -47,7 +52,10 @@ def _values(form: ReportForm) -> dict:
 
 @store_required
 def reports(request):
-    form = _form(request)
+    moved, typed = jalali_inputs.redirect_to_gregorian(request, DAY_LABELS)  # typed Solar Hijri days
+    if moved:
+        return moved
+    form = _form(request, typed)
     context = {
         "section": "helpdesk",
         "form": form,
@@ -64,6 +72,7 @@ def reports(request):
     else:
         status = 400
     context["values"] = _values(form)
+    context["days"] = jalali_inputs.day_inputs(context["values"], request.GET)
     if wants_partial(request, "report-results"):
         return render(request, "helpdesk/reports.html#results", context, status=status)
     return render(request, "helpdesk/reports.html", context, status=status)

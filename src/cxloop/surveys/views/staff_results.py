@@ -18,7 +18,8 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from cxloop.core import formats
+from cxloop.core import formats, jalali_inputs
+from cxloop.core.errors import InvalidInput
 from cxloop.core.inputs import DateField
 from cxloop.core.models import Membership
 from cxloop.core.names import country_name, language_name
@@ -155,6 +156,18 @@ def _form_values(form: forms.Form) -> dict:
     return values
 
 
+DAY_LABELS = {name: RangeForm.base_fields[name].label for name in ("since", "until")}
+
+
+def _filter_form(form: forms.Form, typed: InvalidInput | None, request) -> tuple[bool, dict]:
+    """Whether the filters hold, and what their inputs show; a typed day at fault makes them not hold."""
+    if typed is not None:
+        form.add_error(None, typed.message)
+    valid = form.is_valid()
+    values = _form_values(form)
+    return valid, {"values": values, "days": jalali_inputs.day_inputs(values, request.GET)}
+
+
 def _today(request) -> date:
     return timezone.localtime(timezone.now(), store_timezone(request.store)).date()
 
@@ -173,11 +186,14 @@ def kind_results(request, kind: str):
 
 
 def _results_page(request, scope: Scope):
+    moved, typed = jalali_inputs.redirect_to_gregorian(request, DAY_LABELS)
+    if moved:
+        return moved
     form = RangeForm(request.GET, today=_today(request))
     context = {"section": "surveys", "scope": scope, "form": form, "can_export": _can_export(request)}
     status = 200
-    valid = form.is_valid()
-    context["values"] = _form_values(form)
+    valid, shown = _filter_form(form, typed, request)
+    context.update(shown)
     if valid:
         since, until, bucket = (
             form.cleaned_data["since"],
@@ -347,11 +363,14 @@ def kind_comments(request, kind: str):
 
 
 def _comments_page(request, scope: Scope):
+    moved, typed = jalali_inputs.redirect_to_gregorian(request, DAY_LABELS)
+    if moved:
+        return moved
     form = CommentFilterForm(request.GET, today=_today(request), kind=scope.kind)
     context = {"section": "surveys", "scope": scope, "form": form, "can_export": _can_export(request)}
     status = 200
-    valid = form.is_valid()
-    context["values"] = _form_values(form)
+    valid, shown = _filter_form(form, typed, request)
+    context.update(shown)
     if valid:
         filters = _comment_filters(form)
         context.update(_comments_context(request, scope, filters))
