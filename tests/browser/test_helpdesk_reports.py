@@ -1,5 +1,7 @@
 """An agent reading in Persian opens the help-desk reports, switches the grouping and downloads a table."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -59,3 +61,16 @@ def test_an_agent_reads_the_reports_in_persian_and_downloads_the_agents_table(pa
         page.locator("a[href*='/helpdesk/reports/agents.csv']").click()
     text = open(info.value.path(), encoding="utf-8-sig").read()
     assert "agent@forooshgah.test" in text.splitlines()[1]
+
+    # and a Solar Hijri day typed in the range: a month 13 is named where the results go, without a
+    # page load; a real day moves the page to its ISO address
+    since = page.locator("#report-since")
+    since.fill("۱۴۰۵/۱۳/۰۱")
+    since.press("Tab")
+    error = page.locator("#report-results [role=alert]")
+    expect(error).to_contain_text("۱۴۰۵/۱۳/۰۱")
+    expect(error).to_contain_text("از")
+    since.fill("۱۴۰۵/۰۹/۰۱")
+    since.press("Tab")
+    expect(error).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"since=2026-11-22"))

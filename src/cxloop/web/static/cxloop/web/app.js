@@ -16,6 +16,19 @@
     }
   });
 
+  // A form marked data-swap-errors shows the page's answer to a bad value (a 400 or 422 naming
+  // the field) where its results go, as a full page load would show it: htmx leaves error
+  // answers unshown, so a typed date at fault would otherwise change nothing on the screen.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var status = detail.xhr ? detail.xhr.status : 0;
+    var source = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    if ((status === 400 || status === 422) && source instanceof Element && source.closest("[data-swap-errors]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
   // Copy buttons: <button data-copy-target="id"> copies that element's text (a key
   // shown once, a survey link, a snippet). The button says so for a moment
   // (data-copied-label); without the Clipboard API (a page on plain http) the
