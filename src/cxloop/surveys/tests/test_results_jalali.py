@@ -44,9 +44,11 @@ def persian(client):
     return client
 
 
-@pytest.mark.parametrize(("page", "target"), [("results", "survey-results"), ("comments", "comment-results")])
-def test_typed_solar_hijri_days_are_the_page_of_the_same_iso_days(survey, agent_client, page, target):
-    url = f"/surveys/{survey.pk}/{page}/"
+@pytest.mark.parametrize(
+    ("section", "target"), [("results", "survey-results"), ("comments", "comment-results")]
+)
+def test_typed_solar_hijri_days_are_the_page_of_the_same_iso_days(survey, agent_client, section, target):
+    url = f"/surveys/{survey.pk}/{section}/"
 
     answer = persian(agent_client).get(
         url, {"jsince": "۱۴۰۵/۰۸/۳۰", "juntil": "١٤٠٥/٠٨/٣٠", "bucket": "week"}
@@ -73,7 +75,7 @@ def test_the_comments_of_typed_days_are_those_of_the_store_local_days(survey, ag
     assert 'name="juntil" value="۱۴۰۵/۰۸/۳۰"' in html and 'type="date"' not in html
 
 
-@pytest.mark.parametrize("page", ["results", "comments"])
+@pytest.mark.parametrize("section", ["results", "comments"])
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -82,16 +84,16 @@ def test_the_comments_of_typed_days_are_those_of_the_store_local_days(survey, ag
         ({"jsince": "1405/O8/17"}, "«از» را به شکل تاریخ هجری شمسی بنویسید، مانند ۱۴۰۵/۰۸/۳۰."),
     ],
 )
-def test_a_bad_solar_hijri_day_is_400_naming_the_field(survey, agent_client, page, query, message):
-    answer = persian(agent_client).get(f"/surveys/{survey.pk}/{page}/", query)
+def test_a_bad_solar_hijri_day_is_400_naming_the_field(survey, agent_client, section, query, message):
+    answer = persian(agent_client).get(f"/surveys/{survey.pk}/{section}/", query)
 
     assert answer.status_code == 400
     assert f"<p>{message}</p>" in answer.content.decode()
 
 
-@pytest.mark.parametrize(("page", "prefix"), [("results", "results"), ("comments", "comment")])
-def test_other_readers_keep_the_date_inputs(survey, agent_client, page, prefix):
-    url = f"/surveys/{survey.pk}/{page}/"
+@pytest.mark.parametrize(("section", "prefix"), [("results", "results"), ("comments", "comment")])
+def test_other_readers_keep_the_date_inputs(survey, agent_client, section, prefix):
+    url = f"/surveys/{survey.pk}/{section}/"
     english = agent_client.get(url, {"since": "2026-11-08", "until": "2026-11-21"}).content.decode()
     persian(agent_client).cookies["cxloop_calendar"] = "gregorian"
     gregorian = agent_client.get(url, {"since": "2026-11-08", "until": "2026-11-21"}).content.decode()
