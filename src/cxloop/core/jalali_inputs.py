@@ -42,15 +42,12 @@ def has_jalali(data: QueryDict, labels: dict) -> bool:
 
 def read_day(raw: str, *, name: str, label: str) -> date:
     """The Gregorian day of the Solar Hijri day typed for the input `name`; InvalidInput if it is none."""
-    try:
-        return jalali_dates.parse_day(raw)
-    except jalali_dates.NoSuchDay as error:
-        raise _no_such_day(error, name, label) from None
-    except jalali_dates.NotADay:
-        message = _("Write “%(name)s” as a Solar Hijri date such as %(example)s.")
-        raise InvalidInput(
-            message % {"name": label, "example": example_day()}, field=jalali_name(name)
-        ) from None
+    return _read(
+        jalali_dates.parse_day, raw, name, label,
+        lambda: _("Write “%(name)s” as a Solar Hijri date such as %(example)s.") % {
+            "name": label, "example": example_day(),
+        },
+    )  # fmt: skip
 
 
 def read_moment(raw: str, *, name: str, label: str) -> datetime:
@@ -58,23 +55,27 @@ def read_moment(raw: str, *, name: str, label: str) -> datetime:
 
     Raises InvalidInput naming the field `j<name>` when the text is not a day and a 24-hour time.
     """
-    try:
-        moment = jalali_dates.parse_moment(raw)
-    except jalali_dates.NoSuchDay as error:
-        raise _no_such_day(error, name, label) from None
-    except jalali_dates.NotADay:
-        message = _("Write “%(name)s” as a Solar Hijri date and time such as %(example)s.")
-        raise InvalidInput(
-            message % {"name": label, "example": example_moment()}, field=jalali_name(name)
-        ) from None
+    moment = _read(
+        jalali_dates.parse_moment, raw, name, label,
+        lambda: _("Write “%(name)s” as a Solar Hijri date and time such as %(example)s.") % {
+            "name": label, "example": example_moment(),
+        },
+    )  # fmt: skip
     return timezone.make_aware(moment)
 
 
-def _no_such_day(error: jalali_dates.NoSuchDay, name: str, label: str) -> InvalidInput:
-    message = _("“%(name)s”: the Solar Hijri calendar has no day %(day)s.")
-    return InvalidInput(
-        message % {"name": label, "day": formats.localize_digits(error.written)}, field=jalali_name(name)
-    )
+def _read(parse, raw: str, name: str, label: str, how_to_write):
+    """`parse(raw)`, or InvalidInput naming the field `j<name>`: the day the calendar lacks, or how
+    to write one (`how_to_write()`, the message)."""
+    try:
+        return parse(raw)
+    except jalali_dates.NoSuchDay as error:
+        message = _("“%(name)s”: the Solar Hijri calendar has no day %(day)s.")
+        raise InvalidInput(
+            message % {"name": label, "day": formats.localize_digits(error.written)}, field=jalali_name(name)
+        ) from None
+    except jalali_dates.NotADay:
+        raise InvalidInput(how_to_write(), field=jalali_name(name)) from None
 
 
 def gregorian_query(data: QueryDict, labels: dict, *, required: bool = False) -> QueryDict:
