@@ -192,16 +192,18 @@ def take(
     `attach(message)` runs in the same transaction for a new message only (a file stored with it),
     before the widget and the agents are told: they never see the message without it.
     """
-    incoming = Incoming(
-        text=text,
-        subject=subject,
-        from_email=visitor.email,
-        from_name=visitor.name,
-        link_customer=visitor.customer_id is not None or visitor.email_verified_at is not None,
-    )
     external_id = external_id_of(visitor, client_id)
     with batch_cache.atomic():  # in a group of messages (chat.writer), the group's savepoint covers it
         visitor = batch_cache.get(_locked_key(visitor.pk)) or lock_visitors([visitor.pk])[0]
+        # Who wrote, as the visitor's row says now (an address given in the widget's form since the
+        # socket said hello), not as the socket read it.
+        incoming = Incoming(
+            text=text,
+            subject=subject,
+            from_email=visitor.email,
+            from_name=visitor.name,
+            link_customer=visitor.customer_id is not None or visitor.email_verified_at is not None,
+        )
         conversation = visitor.conversation
         if conversation is not None and conversation.merged_into_id:
             conversation = Conversation.objects.get(pk=conversation.merged_into_id)

@@ -123,6 +123,18 @@ def test_a_typed_email_links_no_customer_but_a_signed_identity_does(client, stor
     assert visitor.customer == customer and visitor.conversation.customer == customer
 
 
+def test_a_message_is_from_the_name_and_address_the_visitor_gave_after_their_socket_said_hello(store):
+    visitor, _token = services.start(store=store, language="pl")
+    as_the_socket_read_it = Visitor.objects.get(pk=visitor.pk)  # at hello: no name, no address
+    services.set_contact(visitor=visitor, name="Ania", email="ania@example.pl")  # the widget's form
+
+    message, created = services.send(visitor=as_the_socket_read_it, text="Gdzie paczka?", client_id="c-1")
+
+    assert created
+    assert (message.from_name, message.from_email) == ("Ania", "ania@example.pl")
+    assert message.conversation.contact_email == "ania@example.pl"
+
+
 def test_forged_expired_and_foreign_tokens_are_refused(client, store, other_store):
     started = start(client, store)
     forged = started["token"][:-2] + ("AA" if not started["token"].endswith("AA") else "BB")
