@@ -47,6 +47,7 @@ MAX_RULES = 200
 MAX_IDLE_HOURS = 24 * 90
 IDLE_BATCH = 500  # conversations per store and sweep; the next sweep takes the rest
 UNRESOLVED = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
+TRIGGERS = frozenset(Rule.Trigger.values)  # (an enum's `values` builds its list again on every use)
 
 _running: ContextVar[bool] = ContextVar("helpdesk_rules_running", default=False)
 
@@ -152,7 +153,7 @@ def run_rules(conversation: Conversation, trigger: str, *, context: dict | None 
     while rules run (a rule's own change), it does nothing. Never raises for
     a failing rule: the failure is written on the conversation.
     """
-    if _running.get() or trigger not in Rule.Trigger.values:
+    if _running.get() or trigger not in TRIGGERS:
         return []
     rules = store_config.cached(  # read once while the store's configuration is unchanged
         conversation.store_id,
