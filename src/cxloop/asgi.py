@@ -43,3 +43,8 @@ from cxloop.core.startup import settle  # noqa: E402
 
 warm()  # the detector is built now, not while the first shopper's message waits (150 ms)
 settle()
+
+from cxloop.chat import writer_process  # noqa: E402
+
+if writer_process.enabled():
+    writer_process.start()  # ready before the first chat message (chat/writer_process.py)

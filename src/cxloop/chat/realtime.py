@@ -33,6 +33,12 @@ def store_group(store_id: int) -> str:
 
 
 def publish(group: str, event: dict) -> None:
+    """Push `event` to `group` now; inside `collecting()` (a group of widget messages being stored, in
+    the database thread or a writer process) it is added to the list the event loop pushes."""
+    events = _collecting.get()
+    if events is not None:
+        events.append((group, event))
+        return
     layer = get_channel_layer()
     if layer is None:
         return

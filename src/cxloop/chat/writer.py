@@ -35,7 +35,7 @@ from cxloop.core import batch_cache
 from cxloop.helpdesk import intake_queries
 from cxloop.helpdesk.services import indexing
 
-from . import realtime, services
+from . import realtime, services, writer_process
 from .models import Visitor
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,10 @@ class Writer:
         while self.waiting:
             group, self.waiting = self.waiting[:MAX_GROUP], self.waiting[MAX_GROUP:]
             try:
-                outcomes, events = await database_sync_to_async(store_group)(group)
+                if writer_process.enabled():  # on another core than this event loop
+                    outcomes, events = await writer_process.store(group)
+                else:
+                    outcomes, events = await database_sync_to_async(store_group)(group)
             except BaseException as error:  # the call itself failed (the loop is closing): tell them all
                 for waiting in group:
                     if not waiting.future.done():
