@@ -220,7 +220,7 @@ def take(
             changes = {"last_seen_at": timezone.now()}
             if visitor.conversation_id != conversation.pk:
                 changes["conversation"] = conversation
-            prepared.update(Visitor, visitor.pk, changes)
+            prepared.update(Visitor, visitor.pk, changes, defer=True)
             for name, value in changes.items():  # the next message of a group finds it as it is now
                 setattr(visitor, name, value)
             files = None if attach is not None else []  # a text message has no files: none to look up

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.db import transaction
 
-from cxloop.core import batch_cache
+from cxloop.core import batch_cache, prepared
 from cxloop.helpdesk import intake_queries
+from cxloop.helpdesk.models import Conversation, Message
 from cxloop.helpdesk.services import indexing
 
 from . import realtime, services, writer_process
@@ -137,7 +138,10 @@ def store_group(group: list[_Waiting]) -> tuple[list, list[tuple[str, dict]]]:
 def _prepare(group: list[_Waiting]) -> None:
     """Read what the group's messages will each ask, in one query each: their visitors (locked), and
     which of their client ids were stored before (a widget's retry)."""
-    services.lock_visitors(sorted({waiting.visitor.pk for waiting in group}))
+    visitors = services.lock_visitors(sorted({waiting.visitor.pk for waiting in group}))
+    # Ids known before the rows are written: the group's rows go together (core.prepared, batch_cache).
+    prepared.reserve_ids([Message], len(group))
+    prepared.reserve_ids([Conversation], sum(1 for visitor in visitors if visitor.conversation_id is None))
     by_store = defaultdict(list)
     for waiting in group:
         by_store[waiting.visitor.store_id].append(services.external_id_of(waiting.visitor, waiting.client_id))

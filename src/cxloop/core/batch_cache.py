@@ -38,13 +38,20 @@ retries after an error checks `in_item()` and lets the error go, and the
 batch runs its items again the ordinary way, one by one (`clear()` first:
 what it cached may be what failed).
 
-On PostgreSQL, rows an `all_items()` block inserts with ids known in advance
-(`prepared.insert_all`) are kept (`defer_write`) and sent together, as one
-statement list: before any other statement the block runs (a read then sees
-them), and at the block's end, inside its savepoint. A batch of fifty mails
-then waits for the server once for its new rows, not fifty times. An insert
-that fails fails the block, as any item's error does: everything is rolled
-back and the caller runs the items one by one, each writing at once.
+Rows an `all_items()` block inserts with ids known in advance
+(`prepared.insert_all`, ids from `prepared.reserve_ids`) and the updates it
+asks to defer (`prepared.update(..., defer=True)`) are kept (`defer_write`)
+and sent together: before any other statement the block runs (a read then
+sees them), and at the block's end, inside its savepoint. PostgreSQL gets them
+as one statement list, in order: a batch of fifty mails waits for the server
+once for its new rows, not fifty times. SQLite gets one `executemany` per
+statement, in the order each statement was first kept: a group of two hundred
+chat messages is three statements, not six hundred, each with the cost of
+Django's cursor and wrappers. That order is safe because the rows are
+distinct: a kept statement for a row that already has a different one kept
+(an update of a row inserted in the block, say) sends what is kept first.
+A statement that fails fails the block, as any item's error does: everything
+is rolled back and the caller runs the items one by one, each writing at once.
 """
 
 from collections.abc import Callable, Hashable, Iterator
@@ -59,7 +66,23 @@ T = TypeVar("T")
 _memory: ContextVar[dict | None] = ContextVar("cxloop_batch_cache", default=None)
 _in_item: ContextVar[bool] = ContextVar("cxloop_batch_item", default=False)
 _undo: ContextVar[list | None] = ContextVar("cxloop_batch_undo", default=None)
-_pending: ContextVar[list | None] = ContextVar("cxloop_batch_pending", default=None)
+_pending: ContextVar["_Kept | None"] = ContextVar("cxloop_batch_pending", default=None)
+
+
+class _Kept:
+    """The writes an `all_items()` block keeps: (sql, params) in order, and the statement kept for
+    each row (table, primary key)."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, list]] = []
+        self.rows: dict[tuple, str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.writes)
+
+    def clear(self) -> None:
+        self.writes.clear()
+        self.rows.clear()
 
 
 @contextmanager
@@ -175,9 +198,9 @@ def all_items() -> Iterator[Callable[[], None]]:
     """
     db = transaction.get_connection()
     pending, pending_token = None, None
-    if db.vendor == "postgresql":
+    if db.vendor in ("postgresql", "sqlite"):
         send_deferred()  # an enclosing block's rows go before this block's savepoint
-        pending = []
+        pending = _Kept()
         pending_token = _pending.set(pending)
     log: list = []
     token = _undo.set(log)
@@ -206,30 +229,48 @@ def all_items() -> Iterator[Callable[[], None]]:
         _undo.reset(token)
 
 
-def defer_write(sql: str, params: list) -> bool:
-    """Keep an INSERT that returns nothing for the open `all_items()` block to send with the others
-    (PostgreSQL); True if kept, False when no block defers writes (the caller executes it)."""
+def defer_write(sql: str, params: list, *, row: tuple | None = None) -> bool:
+    """Keep a write that returns nothing (an INSERT, an UPDATE by primary key) for the open
+    `all_items()` block to send with the others; True if kept, False when no block defers writes
+    (the caller executes it). `row`: the (table, primary key) it writes, when known."""
     pending = _pending.get()
     if pending is None:
         return False
-    pending.append((sql, params))
+    if row is not None:
+        kept = pending.rows.get(row)
+        if kept is not None and kept != sql:  # SQLite's executemany order could put this one first
+            send_deferred()
+        pending.rows[row] = sql
+    pending.writes.append((sql, params))
     return True
 
 
 def send_deferred() -> None:
-    """Send the writes `defer_write` kept, as one statement list (one round trip)."""
+    """Send the writes `defer_write` kept: one statement list on PostgreSQL (one round trip), one
+    executemany a statement on SQLite (in the order each was first kept)."""
     pending = _pending.get()
     if not pending:
         return
-    taken = list(pending)
+    taken = list(pending.writes)
     pending.clear()  # before executing: the wrapper below finds nothing left to send first
-    with connections["default"].cursor() as cursor:
-        params = [value for _sql, values in taken for value in values]
-        cursor.execute("; ".join(sql for sql, _values in taken), params)
+    db = connections["default"]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            params = [value for _sql, values in taken for value in values]
+            cursor.execute("; ".join(sql for sql, _values in taken), params)
+            return
+        by_statement: dict[str, list] = {}
+        for sql, values in taken:
+            by_statement.setdefault(sql, []).append(values)
+        for sql, rows in by_statement.items():
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
 
 
 def _send_first(execute, sql, params, many, context):
-    """Every statement of an `all_items()` block on PostgreSQL: the kept writes go first."""
+    """Every statement of an `all_items()` block: the kept writes go first."""
     if _pending.get():
         send_deferred()
     return execute(sql, params, many, context)

@@ -98,7 +98,7 @@ def insert(obj: Model) -> Model:
     makes it (an auto field, by RETURNING); return it."""
     model = type(obj)
     db = _db()
-    if obj.pk is not None and model._meta.auto_field is not None and db.vendor == "postgresql":
+    if obj.pk is not None and model._meta.auto_field is not None:
         insert_all([obj])  # its id reserved (`new_id`): written with the rest of an all_items block
         return obj
     sql, fields = _insert_sql(db.vendor, model)
@@ -110,10 +110,14 @@ def insert(obj: Model) -> Model:
     return obj
 
 
-def update(model: type[Model], pk, values: dict) -> int:
+def update(model: type[Model], pk, values: dict, *, defer: bool = False) -> int | None:
     """UPDATE the row of `model` with this primary key, setting `values` ({field name: value}, a
     related object or its id for a foreign key); the number of rows changed (0 or 1), as
-    `QuerySet.filter(pk=pk).update(**values)` does (no signals, no auto_now)."""
+    `QuerySet.filter(pk=pk).update(**values)` does (no signals, no auto_now).
+
+    With `defer`, inside a `batch_cache.all_items()` block, the statement is kept and sent with the
+    block's other rows (`batch_cache.defer_write`): None then, as nobody is told how many rows changed.
+    """
     names = tuple(values)
     db = _db()
     sql, fields = _update_sql(db.vendor, model, names)
@@ -124,32 +128,62 @@ def update(model: type[Model], pk, values: dict) -> int:
             value = value.pk
         params.append(None if value is None else field.get_db_prep_save(value, db))
     params.append(model._meta.pk.get_db_prep_value(pk, db))
+    if defer and batch_cache.defer_write(sql, params, row=(model._meta.db_table, pk)):
+        return None
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
 def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
-    """On PostgreSQL, take `count` ids of each model's sequence, all in one statement, kept for the
-    open batch (core.batch_cache) for `new_id` to hand out; elsewhere, or outside a batch, nothing.
+    """Take `count` ids of each model's sequence, kept for the open batch (core.batch_cache) for
+    `new_id` to hand out; outside a batch (or, on SQLite, outside a transaction) nothing.
 
-    Rows whose ids are known before they are written can be written together (`insert_all`):
-    one round trip for several inserts. Ids a batch reserves and does not use are skipped, as
-    a rolled-back insert's are. Reserving again in the same batch adds to what is left.
+    PostgreSQL takes them from the sequences in one statement; SQLite moves each table's
+    AUTOINCREMENT counter (`sqlite_sequence`) past them, inside the transaction, which holds the
+    database's one write lock (BEGIN IMMEDIATE) until it ends: nobody else can take them, and a
+    rollback gives them back. Rows whose ids are known before they are written can be written
+    together (`insert_all`): one round trip for several inserts on PostgreSQL, one executemany a
+    statement on SQLite. Ids a batch reserves and does not use are skipped, as a rolled-back
+    insert's are. Reserving again in the same batch adds to what is left.
     """
     models_ = list(models_)
-    if connection.vendor != "postgresql" or count <= 0 or not models_ or not batch_cache.active():
+    if count <= 0 or not models_ or not batch_cache.active():
         return
-    columns = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(models_))
-    params = [name for model in models_ for name in (model._meta.db_table, model._meta.pk.column)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM generate_series(1, %s)", [*params, count])
-        rows = cursor.fetchall()
-    for index, model in enumerate(models_):
+    if connection.vendor == "postgresql":
+        columns = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(models_))
+        params = [name for model in models_ for name in (model._meta.db_table, model._meta.pk.column)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM generate_series(1, %s)", [*params, count])
+            rows = cursor.fetchall()
+        taken = {model: [row[index] for row in rows] for index, model in enumerate(models_)}
+    elif connection.vendor == "sqlite" and connection.in_atomic_block:
+        taken = {model: _sqlite_ids(model, count) for model in models_}
+    else:
+        return
+    for model, ids in taken.items():
         reserved = batch_cache.get(("prepared.ids", model))
         if reserved is None:
             batch_cache.put(("prepared.ids", model), reserved := collections.deque())
-        reserved.extend(row[index] for row in rows)  # a second reservation in one batch adds to the first
+        reserved.extend(ids)  # a second reservation in one batch adds to the first
+
+
+def _sqlite_ids(model: type[Model], count: int) -> range:
+    """The next `count` ids of an AUTOINCREMENT table, its counter moved past them (see reserve_ids)."""
+    batch_cache.send_deferred()  # rows kept with ids of their own move the counter first
+    table, column = model._meta.db_table, model._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+            f" COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0))",
+            [table],
+        )
+        last = cursor.fetchone()[0]
+        cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table])
+        if cursor.rowcount == 0:  # no row was ever inserted: the table has no counter yet
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count])
+    return range(last + 1, last + count + 1)
 
 
 def new_id(model: type[Model]) -> int | None:
@@ -159,28 +193,37 @@ def new_id(model: type[Model]) -> int | None:
 
 
 def insert_all(objs: list[Model]) -> None:
-    """`insert` each of `objs` in order. On PostgreSQL, when none of them waits for an id from the
-    database (each has its primary key already, or nobody needs it back), they are sent as one
-    statement list: one round trip, or none of their own inside a `batch_cache.all_items()` block,
-    which sends its rows together (`batch_cache.defer_write`)."""
+    """`insert` each of `objs` in order. When none of them waits for an id from the database (each
+    has its primary key already, or nobody needs it back), inside a `batch_cache.all_items()` block
+    they are kept and sent with the block's other rows (`batch_cache.defer_write`); elsewhere
+    PostgreSQL sends them as one statement list (one round trip)."""
     db = _db()
-    if db.vendor != "postgresql" or any(
+    if any(
         obj.pk is None and type(obj)._meta.auto_field is not None and not _id_unneeded(obj) for obj in objs
     ):
         for obj in objs:
             _take_related_ids(obj)  # a row made before the one it points to had its id
             insert(obj)
         return
-    statements, params = [], []
+    statements = []
     for obj in objs:
+        _take_related_ids(obj)
         model = type(obj)
-        mode = "with_pk" if obj.pk is not None and model._meta.auto_field is not None else "silent"
+        with_pk = obj.pk is not None and model._meta.auto_field is not None
+        mode = "with_pk" if with_pk else "silent"
         sql, fields = _insert_sql(db.vendor, model, mode)
-        statements.append(sql)
-        params.extend(_values(obj, fields, _plain_types(db.vendor, model, mode), db))
-    if not batch_cache.defer_write("; ".join(statements), params):
+        params = _values(obj, fields, _plain_types(db.vendor, model, mode), db)
+        row = (model._meta.db_table, obj.pk) if obj.pk is not None else None
+        if not batch_cache.defer_write(sql, params, row=row):
+            statements.append((sql, params))
+    if statements:
         with db.cursor() as cursor:
-            cursor.execute("; ".join(statements), params)
+            if db.vendor == "postgresql":
+                params = [value for _sql, values in statements for value in values]
+                cursor.execute("; ".join(sql for sql, _values in statements), params)
+            else:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
     for obj in objs:
         _saved(obj, db)
 

@@ -155,10 +155,11 @@ def test_insert_all_in_a_batch_uses_the_reserved_ids(store):
     assert stored == [first[0].pk, second[0].pk]
     assert Activity.objects.filter(conversation_id__in=stored).count() == 2
     assert SearchDocument.objects.filter(pk__in=stored).count() == 2
-    if connection.vendor == "postgresql":  # three rows in one round trip, ids from the sequence
-        assert len(inserts) == 2 and first[0].pk < second[0].pk and left is None
-    else:  # elsewhere nothing is reserved and each row is its own statement
-        assert len(inserts) == 6 and left is None
+    assert first[0].pk < second[0].pk and left is None  # the ids reserved, in order
+    if connection.vendor == "postgresql":  # three rows in one round trip
+        assert len(inserts) == 2
+    else:  # outside an all_items block SQLite writes each row at once
+        assert len(inserts) == 6
 
 
 def test_all_in_reads_the_rows_whose_field_is_one_of_the_values_as_the_orm_does(store, other_store):
@@ -183,10 +184,22 @@ def test_a_second_reservation_in_a_batch_adds_to_the_ids_left(store):
         prepared.reserve_ids([Conversation], 3)
         ids = [prepared.new_id(Conversation) for _ in range(6)]
 
-    if connection.vendor == "postgresql":
-        assert len(set(ids[:5])) == 5 and ids[5] is None
-    else:  # nothing is reserved elsewhere
-        assert ids == [None] * 6
+    assert len(set(ids[:5])) == 5 and None not in ids[:5] and ids[5] is None
+
+
+def test_an_ordinary_insert_after_a_reservation_takes_an_id_past_the_reserved_ones(store):
+    at = datetime(2026, 12, 4, 10, 30, tzinfo=UTC)
+    with batch_cache.batch():
+        prepared.reserve_ids([Conversation], 3)
+        reserved = [prepared.new_id(Conversation) for _ in range(3)]
+        ordinary = Conversation.objects.create(
+            store=store, number=1, subject="Zwrot", reply_key="k" * 20,
+            created_at=at, updated_at=at, last_message_at=at,
+        )  # fmt: skip
+        prepared.insert_all([new_rows(store, 2)[0]])  # no reservation left: the database gives the id
+
+    assert ordinary.pk > max(reserved)
+    assert Conversation.objects.filter(store=store).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -215,7 +228,9 @@ def test_all_in_with_many_keys_makes_few_statements(store):
 
 
 def inserts_sent(queries) -> list[str]:
-    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("INSERT")]
+    """The INSERT statements sent (an executemany is recorded as "N times: INSERT ...")."""
+    sent = [q["sql"].split(" times: ", 1)[-1].lstrip() for q in queries.captured_queries]
+    return [sql for sql in sent if sql.startswith("INSERT")]
 
 
 def test_rows_of_an_all_items_block_go_together_before_a_read_and_at_its_end(store):
@@ -238,8 +253,33 @@ def test_rows_of_an_all_items_block_go_together_before_a_read_and_at_its_end(sto
     if connection.vendor == "postgresql":  # kept, then sent as one statement list each time
         assert (before_read, after_read, before_end, at_end) == (0, 1, 1, 2)
         assert inserts_sent(queries)[0].count("INSERT INTO") == 6
-    else:  # SQLite has no round trip to save: each row is written at once
-        assert (before_read, after_read, before_end, at_end) == (6, 6, 9, 9)
+    else:  # kept, then one executemany per table: three statements for the six rows before the read
+        assert (before_read, after_read, before_end, at_end) == (0, 3, 3, 6)
+        sent = [q["sql"] for q in queries.captured_queries]
+        many = [sql.split(" times: ")[0] for sql in sent if " times: INSERT" in sql]
+        assert many == ["2", "2", "2"]
+
+
+def test_updates_kept_in_a_block_are_applied_in_the_order_asked(store):
+    at = datetime(2026, 12, 4, 10, 30, tzinfo=UTC)
+    with batch_cache.batch():
+        prepared.reserve_ids([Conversation], 2)
+        with batch_cache.all_items():
+            (one, *rest), (two, *_) = new_rows(store, 1), new_rows(store, 2)
+            prepared.insert_all([one, *rest, two])
+            prepared.update(Conversation, one.pk, {"subject": "a"}, defer=True)  # a row inserted in the block
+            prepared.update(Conversation, two.pk, {"subject": "b", "priority": "high"}, defer=True)
+            prepared.update(Conversation, one.pk, {"subject": "c", "priority": "low"}, defer=True)
+            prepared.update(Conversation, two.pk, {"subject": "d"}, defer=True)
+            prepared.update(Conversation, one.pk, {"subject": "e"}, defer=True)  # after a different one
+            prepared.update(Conversation, two.pk, {"last_message_at": at}, defer=True)
+
+    rows = dict(Conversation.objects.filter(store=store).values_list("number", "subject"))
+    assert rows == {1: "e", 2: "d"}
+    assert dict(Conversation.objects.filter(store=store).values_list("number", "priority")) == {
+        1: "low",
+        2: "high",
+    }
 
 
 def test_a_kept_row_that_fails_rolls_the_whole_block_back(store):
