@@ -2,8 +2,9 @@
 
 Parts (--parts, comma-separated; all by default):
 
-sockets  A real `cxloop serve --asgi` process (uvicorn, Channels' in-memory layer, SQLite in a temp
-         dir, or --postgres-url) with --connections widget sockets open (each a visitor made through
+sockets  A real `cxloop serve --asgi` process (uvicorn, Channels' in-memory layer, the messages
+         stored by its writer process or, with --writer thread, its database thread; SQLite in a
+         temp dir, or --postgres-url) with --connections widget sockets open (each a visitor made through
          `chat.services.start`, each saying hello with its token) and one agent socket (a signed-in
          owner's session cookie, this site's Origin). Then:
          - steady: --rate messages a second for --seconds from random visitors; for each, the time
@@ -63,6 +64,11 @@ def main(argv: list[str]) -> None:
         "--redis-url", default="redis://127.0.0.1:6379/0", help="the layer's, with --server-workers above 1"
     )
     parser.add_argument("--postgres-url", default="", help="a scratch database whose name contains 'bench'")
+    parser.add_argument(
+        "--writer", choices=("process", "thread"), default="process",
+        help="who stores the messages (CXLOOP_CHAT_WRITER): each server's writer process, as "
+        "`serve --asgi` runs, or its own database thread",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     parts = parse_parts(parser, args.parts, PARTS)
     results: dict = {}
@@ -100,6 +106,7 @@ def _sockets(args) -> dict:
         env["ALLOWED_HOSTS"] = "127.0.0.1"
         env["CXLOOP_CHAT_CONNECTS_PER_MINUTE"] = str(10 * args.connections + 100)
         env.pop("CXLOOP_REDIS_URL", None)
+        env["CXLOOP_CHAT_WRITER"] = args.writer
         if args.server_workers > 1:  # the processes' sockets reach each other through Redis
             env["CXLOOP_REDIS_URL"] = args.redis_url
             env["CXLOOP_CHAT_PREFIX"] = f"cxbench-chat-{port}"
@@ -191,7 +198,7 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
                     heard[one["message_id"]] = now
 
     listener = asyncio.create_task(listen_agent())
-    rss_before = _rss_kb(pid)
+    rss_before = await _settled_rss_kb(pid)  # the server's writer process (chat/writer_process.py) loaded
     visitors = []
     opening = time.perf_counter()
     for start in range(0, len(made["tokens"]), 20):
@@ -316,6 +323,19 @@ def _rss_kb(pid: int) -> int:
         for child in (task / "children").read_text().split():
             total += _rss_kb(int(child))
     return total
+
+
+async def _settled_rss_kb(pid: int, timeout: float = 30.0) -> int:
+    """The memory of the process and its children once it stops growing (a child still starting)."""
+    deadline = time.perf_counter() + timeout
+    last = _rss_kb(pid)
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(0.5)
+        now = _rss_kb(pid)
+        if abs(now - last) <= last // 100:
+            return now
+        last = now
+    return last
 
 
 def _free_port() -> int:
