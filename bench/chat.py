@@ -198,7 +198,7 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
                     heard[one["message_id"]] = now
 
     listener = asyncio.create_task(listen_agent())
-    rss_before = await _settled_rss_kb(pid)  # the server's writer process (chat/writer_process.py) loaded
+    rss_before = _rss_kb(pid)
     visitors = []
     opening = time.perf_counter()
     for start in range(0, len(made["tokens"]), 20):
@@ -264,6 +264,7 @@ async def _drive(port: int, pid: int, made: dict, args) -> dict:
         "rss_before_kb": rss_before,
         "rss_after_kb": rss_after,
         "kb_per_connection": round((rss_after - rss_before) / max(1, len(visitors)), 1),
+        "writer_rss_kb": _rss_kb(pid, writers=True),
         "opened_per_second": round(len(visitors) / opened_in, 1),
         "steady": {"messages": steady_count, "lost": lost, **percentiles(latencies), "slowest": slowest},
         "burst": {
@@ -313,29 +314,20 @@ async def _settle(heard: dict, expected, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def _rss_kb(pid: int) -> int:
-    """The resident memory of the process and its children (uvicorn's workers)."""
+def _rss_kb(pid: int, *, writers: bool = False) -> int:
+    """The resident memory of the process and its children (uvicorn's workers), without the chat's
+    writer processes (multiprocessing's, chat/writer_process.py), which hold no socket; with
+    `writers`, theirs alone."""
     total = 0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            total = int(line.split()[1])
+    is_writer = b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    if is_writer == writers:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = int(line.split()[1])
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
-            total += _rss_kb(int(child))
+            total += _rss_kb(int(child), writers=writers)
     return total
-
-
-async def _settled_rss_kb(pid: int, timeout: float = 30.0) -> int:
-    """The memory of the process and its children once it stops growing (a child still starting)."""
-    deadline = time.perf_counter() + timeout
-    last = _rss_kb(pid)
-    while time.perf_counter() < deadline:
-        await asyncio.sleep(0.5)
-        now = _rss_kb(pid)
-        if abs(now - last) <= last // 100:
-            return now
-        last = now
-    return last
 
 
 def _free_port() -> int:
@@ -367,6 +359,7 @@ def _print_sockets(result: dict, args) -> None:
         ("lost (burst)", cx["burst"]["lost"], bare["burst"]["lost"]),
         ("burst throughput", f"{cx['burst']['per_second']}/s", f"{bare['burst']['per_second']}/s"),
         ("memory per socket", f"{cx['kb_per_connection']} KB", f"{bare['kb_per_connection']} KB"),
+        ("writer processes", f"{cx.get('writer_rss_kb', 0) // 1024} MB", "-"),
         ("sockets opened", f"{cx['opened_per_second']}/s", f"{bare['opened_per_second']}/s"),
     ]
     for name, ours, theirs in rows:

@@ -3,9 +3,10 @@ stores the group; every widget gets its acks on the same socket, each message st
 
 `cxloop serve --asgi` stores the widgets' messages in a writer process of its own
 (chat/writer_process.py). Forty widgets send their messages as fast as the acks come; after
-the first acks the test takes the database's write lock, so the writer stops at its next
-group's first write with that group in hand, and kills the writer there (kill -9, the server
-itself untouched). The lock is given back; no widget reconnects or sends anything again.
+the first acks the test takes the database's write lock (on PostgreSQL, the messages' table),
+so the writer stops at its next group's first write with that group in hand, and kills the
+writer there (kill -9, the server itself untouched). The lock is given back; no widget
+reconnects or sends anything again.
 """
 
 import asyncio
@@ -29,7 +30,8 @@ import json
 from cxloop.chat import services
 from cxloop.core import services as core_services
 store, _ = core_services.create_store(name="Czat Shop", currency="PLN", slug="czat-shop")
-print(json.dumps([[v.key, token] for v, token in (services.start(store=store, language="pl") for _ in range(40))]))
+made = [services.start(store=store, language="pl") for _ in range(40)]
+print(json.dumps([[visitor.key, token] for visitor, token in made]))
 """
 CHAT_ROWS = "SELECT external_id, id, text FROM helpdesk_message WHERE external_id LIKE 'chat:%'"
 
@@ -84,11 +86,12 @@ async def chat(installation, server, port: int, made: list) -> tuple[dict, dict]
             if len(acks) >= KILL_AFTER_ACKS:
                 enough.set()
 
-    chats = asyncio.gather(*(widget(key, socket) for (key, _token), socket in zip(made, sockets, strict=True)))
+    pairs = zip(made, sockets, strict=True)
+    chats = asyncio.gather(*(widget(key, socket) for (key, _token), socket in pairs))
     await asyncio.wait([chats, asyncio.ensure_future(enough.wait())], return_when=asyncio.FIRST_COMPLETED)
     assert enough.is_set(), "every widget finished before the kill"
     old = writer_pid(server.pid)
-    lock = installation.write_lock()  # the writer stops at its next write (this loop waits for the turn)
+    lock = installation.write_lock("helpdesk_message")  # the writer stops at its next write (this loop waits)
     try:
         await asyncio.sleep(0.5)  # the widgets' next messages reach the writer and wait there
         waiting = VISITORS * MESSAGES - len(acks)
@@ -103,6 +106,14 @@ async def chat(installation, server, port: int, made: list) -> tuple[dict, dict]
 
 
 def test_a_writer_killed_mid_group_is_replaced_and_every_message_is_stored_once_and_acked(installation):
+    writer_killed_mid_group(installation)
+
+
+def test_on_postgresql_a_writer_killed_mid_group_stores_every_message_once(postgres_installation):
+    writer_killed_mid_group(postgres_installation)
+
+
+def writer_killed_mid_group(installation) -> None:
     # given forty visitors of a store and a chat server, whose messages its writer process stores
     made = json.loads(installation.python(SEED).splitlines()[-1])
     installation.env["CXLOOP_CHAT_CONNECTS_PER_MINUTE"] = str(10 * VISITORS)  # all from 127.0.0.1

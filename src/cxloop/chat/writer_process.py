@@ -108,7 +108,7 @@ def _set_up(server_pid: int) -> None:
     from cxloop.core.startup import settle
 
     warm()
-    settle()
+    settle(views=False)  # it serves no page: the views' imports would only take memory (80 MB)
 
 
 def _end_with(server_pid: int) -> None:

@@ -24,13 +24,14 @@ import gc
 YOUNG_COLLECTION_EVERY = 20_000  # tracked allocations (less deallocations) between young collections
 
 
-def settle() -> int:
-    """Import what the first request would (every app's URLs and views), collect what start-up left as
-    garbage, then freeze what is alive and collect the young generation less often; the number of
-    objects frozen."""
-    from django.urls import get_resolver
+def settle(*, views: bool = True) -> int:
+    """Import what the first request would (every app's URLs and views; not with `views=False`, for a
+    process that serves no page), collect what start-up left as garbage, then freeze what is alive
+    and collect the young generation less often; the number of objects frozen."""
+    if views:
+        from django.urls import get_resolver
 
-    get_resolver().url_patterns  # noqa: B018 (the URLconf imports the views: 90,000 objects more)
+        get_resolver().url_patterns  # noqa: B018 (the URLconf imports the views: 90,000 objects more)
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
