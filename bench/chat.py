@@ -3,7 +3,7 @@
 Parts (--parts, comma-separated; all by default):
 
 sockets  A real `cxloop serve --asgi` process (uvicorn, Channels' in-memory layer, the messages
-         stored by its writer process or, with --writer thread, its database thread; SQLite in a
+         stored by its database thread or, with --writer process, a writer process; SQLite in a
          temp dir, or --postgres-url) with --connections widget sockets open (each a visitor made through
          `chat.services.start`, each saying hello with its token) and one agent socket (a signed-in
          owner's session cookie, this site's Origin). Then:
@@ -65,9 +65,9 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--postgres-url", default="", help="a scratch database whose name contains 'bench'")
     parser.add_argument(
-        "--writer", choices=("process", "thread"), default="process",
-        help="who stores the messages (CXLOOP_CHAT_WRITER): each server's writer process, as "
-        "`serve --asgi` runs, or its own database thread",
+        "--writer", choices=("thread", "process"), default="thread",
+        help="who stores the messages (CXLOOP_CHAT_WRITER): the server's database thread (the "
+        "default), or a writer process of its own",
     )  # fmt: skip
     args = parser.parse_args(argv)
     parts = parse_parts(parser, args.parts, PARTS)

@@ -47,9 +47,6 @@ def _serve(argv: list[str]) -> None:
                 "--asgi --workers above 1 needs CXLOOP_REDIS_URL: the chat's sockets in different "
                 "processes reach each other through Redis"
             )
-        # Each server process stores the chat's messages in a writer process of its own, on another
-        # core than its sockets (chat/writer_process.py).
-        os.environ.setdefault("CXLOOP_CHAT_WRITER", "process")
         os.execvp(
             sys.executable,
             [

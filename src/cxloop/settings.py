@@ -35,7 +35,7 @@ service. Production differs only by its environment variables:
     CXLOOP_CHAT_CONNECTS_PER_MINUTE  new chat sockets one address may open a minute (120)
     CXLOOP_CHAT_MAX_FILE_BYTES  the largest file a shopper may send in the chat (10485760: 10 MB)
     CXLOOP_CHAT_FILES_PER_HOUR  files one chat visitor may send an hour (20)
-    CXLOOP_CHAT_WRITER  who stores chat messages: thread, or process (set by `cxloop serve --asgi`)
+    CXLOOP_CHAT_WRITER  who stores chat messages: thread (default), or a writer process (process)
     CXLOOP_REPLY_MAX_FILE_BYTES  the largest file staff may attach to a reply or note (10485760: 10 MB)
     CXLOOP_REPLY_MAX_TOTAL_BYTES  the most one reply or note may carry in all (26214400: 25 MB)
 """
@@ -242,8 +242,7 @@ ASGI_APPLICATION = "cxloop.asgi.application"
 # New chat sockets one address may open a minute (a shop's visitors behind one NAT share it).
 CXLOOP_CHAT_CONNECTS_PER_MINUTE = int(os.environ.get("CXLOOP_CHAT_CONNECTS_PER_MINUTE", "120"))
 # Who stores the chat's messages: "thread" (the process's database thread) or "process" (a writer
-# process of each server process, on another core: chat/writer_process.py). `cxloop serve --asgi`
-# sets "process".
+# process of each chat server process, on another core: chat/writer_process.py, docs/chat.md).
 CXLOOP_CHAT_WRITER = os.environ.get("CXLOOP_CHAT_WRITER", "thread")
 if CXLOOP_CHAT_WRITER not in ("thread", "process"):
     raise ImproperlyConfigured("CXLOOP_CHAT_WRITER: thread or process")

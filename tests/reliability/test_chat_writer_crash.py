@@ -1,8 +1,8 @@
 """The chat's writer process killed with SIGKILL mid-group: the server starts a new one, which
 stores the group; every widget gets its acks on the same socket, each message stored once.
 
-`cxloop serve --asgi` stores the widgets' messages in a writer process of its own
-(chat/writer_process.py). Forty widgets send their messages as fast as the acks come; after
+With CXLOOP_CHAT_WRITER=process, `cxloop serve --asgi` stores the widgets' messages in a writer
+process of its own (chat/writer_process.py). Forty widgets send their messages as fast as the acks come; after
 the first acks the test takes the database's write lock (on PostgreSQL, the messages' table),
 so the writer stops at its next group's first write with that group in hand, and kills the
 writer there (kill -9, the server itself untouched). The lock is given back; no widget
@@ -116,6 +116,7 @@ def test_on_postgresql_a_writer_killed_mid_group_stores_every_message_once(postg
 def writer_killed_mid_group(installation) -> None:
     # given forty visitors of a store and a chat server, whose messages its writer process stores
     made = json.loads(installation.python(SEED).splitlines()[-1])
+    installation.env["CXLOOP_CHAT_WRITER"] = "process"
     installation.env["CXLOOP_CHAT_CONNECTS_PER_MINUTE"] = str(10 * VISITORS)  # all from 127.0.0.1
     port = free_port()
     server = installation.start_server(port)

@@ -3,19 +3,20 @@
     outcomes, events = await writer_process.store(group)      # as chat.writer.store_group answers
 
 Python runs one thread of a process at a time. With the sockets' event loop and the thread that
-stores the messages in one process, the two took turns on one core: under a burst the database
+stores the messages in one process, the two take turns on one core: under a burst the database
 thread held it four fifths of the time (`cxloop bench chat`, docs/benchmarks.md), and every
-frame, ack and push waited for it. `cxloop serve --asgi` sets CXLOOP_CHAT_WRITER=process: each
-server process then starts one writer process (`spawn`, its own Django and database connection)
+frame, ack and push waited for it. With CXLOOP_CHAT_WRITER=process, each chat server process
+starts one writer process (`spawn`, its own Django and database connection) with the server
 and hands it each group (chat.writer) as plain values: the visitor's id, store and key, the text
-and the client id. The writer stores the group exactly as the thread would (`store_group`:
-one transaction, the same intake) and answers with each message's outcome and the pushes to send;
-the event loop acknowledges and pushes them.
+and the client id. The writer stores the group exactly as the thread would (`store_group`: one
+transaction, the same intake) and answers with each message's outcome and the pushes to send;
+the event loop acknowledges and pushes them. It costs a second Django process (about 220 MB) for
+about a tenth more messages a second on two cores (docs/benchmarks.md), more where cores are spare.
 
 A writer that dies mid-group (killed, out of memory) acknowledged nothing of it: the group goes to a
 new writer process. What the dead one had committed is found there by its client ids (a widget's
 retry is stored once, chat.services.take), so each message is stored once and answered with its row.
-Without the setting (tests, `cxloop shell`) or on an in-memory database (which another process
+By default (CXLOOP_CHAT_WRITER=thread), and always on an in-memory database (which another process
 cannot open), groups are stored by the process's own database thread.
 """
 
