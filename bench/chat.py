@@ -165,6 +165,7 @@ def _child(argv: list[str]) -> None:
 
     count, _port = int(argv[0]), int(argv[1])
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("flush", verbosity=0, interactive=False)  # a scratch PostgreSQL database: emptied
     call_command("createcachetable", verbosity=0)
     store, _ = core_services.create_store(name="Chat bench", currency="EUR", slug="chat-bench")
     owner, _ = core_services.add_staff(
