@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cxloop.commerce.models import Customer
@@ -299,3 +299,22 @@ def test_a_kept_row_that_fails_rolls_the_whole_block_back(store):
 
     assert sorted(Conversation.objects.filter(store=store).values_list("number", flat=True)) == [7, 8]
     assert not SearchDocument.objects.filter(store=store).exists()
+
+
+def test_an_update_asked_to_wait_inside_a_savepoint_that_rolls_back_is_not_written(store):
+    # The savepoint's rollback is a statement like any: the writes kept go before it, and roll back.
+    with batch_cache.batch():
+        prepared.reserve_ids([Conversation], 1)
+        with batch_cache.all_items():
+            one, *rest = new_rows(store, 1)
+            prepared.insert_all([one, *rest])
+            try:
+                with transaction.atomic():  # a savepoint of its own, rolled back alone
+                    prepared.update(Conversation, one.pk, {"subject": "rolled back"}, defer=True)
+                    raise LookupError
+            except LookupError:
+                pass
+            prepared.update(Conversation, one.pk, {"priority": "high"}, defer=True)
+
+    kept = Conversation.objects.get(pk=one.pk)
+    assert (kept.subject, kept.priority) == ("Zwrot", "high")
