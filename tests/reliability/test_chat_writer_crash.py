@@ -16,10 +16,10 @@ import signal
 import time
 from pathlib import Path
 
-import websockets
-
 from cxloop.testing import aio
 from cxloop.testing.apiserver import free_port
+
+from .test_chat_crash import CHAT_ROWS, open_socket
 
 VISITORS = 40
 MESSAGES = 8  # within a socket's burst (chat.consumers.MESSAGE_BURST): none waits on the rate limit
@@ -33,7 +33,6 @@ store, _ = core_services.create_store(name="Czat Shop", currency="PLN", slug="cz
 made = [services.start(store=store, language="pl") for _ in range(40)]
 print(json.dumps([[visitor.key, token] for visitor, token in made]))
 """
-CHAT_ROWS = "SELECT external_id, id, text FROM helpdesk_message WHERE external_id LIKE 'chat:%'"
 
 
 def writer_pid(server_pid: int, timeout: float = 60.0) -> int:
@@ -50,16 +49,6 @@ def writer_pid(server_pid: int, timeout: float = 60.0) -> int:
                     return int(child)
         time.sleep(0.05)
     raise AssertionError("the chat server started no writer process")
-
-
-async def open_socket(port: int, token: str):
-    socket = await websockets.connect(
-        f"ws://127.0.0.1:{port}/chat/ws/visitor/", open_timeout=60, ping_interval=None
-    )
-    await socket.send(json.dumps({"type": "hello", "token": token, "after": 0}))
-    while json.loads(await socket.recv())["type"] != "ready":
-        pass
-    return socket
 
 
 def text(key: str, n: int) -> str:

@@ -253,14 +253,21 @@ def send_deferred() -> None:
         return
     taken = list(pending.writes)
     pending.clear()  # before executing: the wrapper below finds nothing left to send first
+    write_all(taken)
+
+
+def write_all(writes: list[tuple[str, list]]) -> None:
+    """Execute (sql, params) writes that return nothing: one statement list on PostgreSQL (one round
+    trip), one executemany a statement on SQLite (in the order each statement first comes; the
+    caller keeps one row's writes from being reordered, as `defer_write` does)."""
     db = connections["default"]
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
-            params = [value for _sql, values in taken for value in values]
-            cursor.execute("; ".join(sql for sql, _values in taken), params)
+            params = [value for _sql, values in writes for value in values]
+            cursor.execute("; ".join(sql for sql, _values in writes), params)
             return
         by_statement: dict[str, list] = {}
-        for sql, values in taken:
+        for sql, values in writes:
             by_statement.setdefault(sql, []).append(values)
         for sql, rows in by_statement.items():
             if len(rows) == 1:

@@ -170,7 +170,6 @@ def reserve_ids(models_: Iterable[type[Model]], count: int) -> None:
 
 def _sqlite_ids(model: type[Model], count: int) -> range:
     """The next `count` ids of an AUTOINCREMENT table, its counter moved past them (see reserve_ids)."""
-    batch_cache.send_deferred()  # rows kept with ids of their own move the counter first
     table, column = model._meta.db_table, model._meta.pk.column
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -216,14 +215,8 @@ def insert_all(objs: list[Model]) -> None:
         row = (model._meta.db_table, obj.pk) if obj.pk is not None else None
         if not batch_cache.defer_write(sql, params, row=row):
             statements.append((sql, params))
-    if statements:
-        with db.cursor() as cursor:
-            if db.vendor == "postgresql":
-                params = [value for _sql, values in statements for value in values]
-                cursor.execute("; ".join(sql for sql, _values in statements), params)
-            else:
-                for sql, params in statements:
-                    cursor.execute(sql, params)
+    if statements:  # distinct rows of their own tables: nothing to reorder
+        batch_cache.write_all(statements)
     for obj in objs:
         _saved(obj, db)
 
