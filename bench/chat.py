@@ -17,6 +17,9 @@ sockets  A real `cxloop serve --asgi` process (uvicorn, Channels' in-memory laye
          open connection. --server-workers N runs N processes (`serve --asgi --workers N`) that
          meet through Redis (--redis-url); the relay stays one process.
          Goals: p99 <= 100 ms; >= 30 % of the relay's throughput.
+         --ceiling adds a third run: the same server with the groups' storing replaced by an
+         instant made-up answer (`bench/_ceiling_asgi.py`), the most the sockets' path carries
+         before any row is written.
 size     The widget's script, raw and gzipped (budget: 35 KB gzipped).
 search   The help centre's search over 10,000 articles in five languages: `cxloop bench helpcenter`
          (goal: the page's p99 <= 50 ms).
@@ -68,6 +71,10 @@ def main(argv: list[str]) -> None:
         "--writer", choices=("thread", "process"), default="thread",
         help="who stores the messages (CXLOOP_CHAT_WRITER): the server's database thread (the "
         "default), or a writer process of its own",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ceiling", action="store_true",
+        help="also run the server with nothing stored (bench/_ceiling_asgi.py): the sockets' path alone",
     )  # fmt: skip
     args = parser.parse_args(argv)
     parts = parse_parts(parser, args.parts, PARTS)
@@ -140,15 +147,32 @@ def _sockets(args) -> dict:
             bare = asyncio.run(_drive(relay_port, relay.pid, made, args))
         finally:
             for process in (server, relay):
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:  # sockets still open: no graceful end needed here
-                    process.kill()
-                    process.wait()
-    result = {"cxloop": cx, "relay": bare}
+                _end(process)
+        result = {"cxloop": cx, "relay": bare}
+        if args.ceiling:  # the same store and sockets, served by a server that stores nothing
+            ceiling = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "bench._ceiling_asgi:application", "--port", str(port),
+                 "--ws-max-size", "65536", "--proxy-headers", "--lifespan", "off",
+                 "--ws-per-message-deflate", "false", "--no-access-log"],
+                env={**env, "CXLOOP_CHAT_WRITER": "thread"}, cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=server_log,
+            )  # fmt: skip
+            try:
+                _wait_for(port)
+                result["nothing_stored"] = asyncio.run(_drive(port, ceiling.pid, made, args))
+            finally:
+                _end(ceiling)
     _print_sockets(result, args)
     return result
+
+
+def _end(process) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:  # sockets still open: no graceful end needed here
+        process.kill()
+        process.wait()
 
 
 def _child(argv: list[str]) -> None:
@@ -349,24 +373,33 @@ def _wait_for(port: int, timeout: float = 60.0) -> None:
 
 
 def _print_sockets(result: dict, args) -> None:
-    cx, bare = result["cxloop"], result["relay"]
+    cx, bare, ceiling = result["cxloop"], result["relay"], result.get("nothing_stored")
+    runs = [cx, bare] + ([ceiling] if ceiling else [])
     steady = f"steady {args.rate:g}/s for {args.seconds:g} s"
     print(f"\n{cx['connections']:,} widget sockets open, one agent; {steady}")
-    print(f"{'':24}{'cxloop':>14}{'bare relay':>14}")
+    print(f"{'':24}{'cxloop':>14}{'bare relay':>14}" + (f"{'nothing stored':>16}" if ceiling else ""))
     rows = [
-        ("customer -> agent p50", f"{cx['steady']['p50_ms']} ms", f"{bare['steady']['p50_ms']} ms"),
-        ("customer -> agent p99", f"{cx['steady']['p99_ms']} ms", f"{bare['steady']['p99_ms']} ms"),
-        ("lost (steady)", cx["steady"]["lost"], bare["steady"]["lost"]),
-        ("lost (burst)", cx["burst"]["lost"], bare["burst"]["lost"]),
-        ("burst throughput", f"{cx['burst']['per_second']}/s", f"{bare['burst']['per_second']}/s"),
-        ("memory per socket", f"{cx['kb_per_connection']} KB", f"{bare['kb_per_connection']} KB"),
-        ("writer processes", f"{cx.get('writer_rss_kb', 0) // 1024} MB", "-"),
-        ("sockets opened", f"{cx['opened_per_second']}/s", f"{bare['opened_per_second']}/s"),
+        ("customer -> agent p50", [f"{run['steady']['p50_ms']} ms" for run in runs]),
+        ("customer -> agent p99", [f"{run['steady']['p99_ms']} ms" for run in runs]),
+        ("lost (steady)", [run["steady"]["lost"] for run in runs]),
+        ("lost (burst)", [run["burst"]["lost"] for run in runs]),
+        ("burst throughput", [f"{run['burst']['per_second']}/s" for run in runs]),
+        ("memory per socket", [f"{run['kb_per_connection']} KB" for run in runs]),
+        ("writer processes", [f"{cx.get('writer_rss_kb', 0) // 1024} MB", "-", "-"][: len(runs)]),
+        ("sockets opened", [f"{run['opened_per_second']}/s" for run in runs]),
     ]
-    for name, ours, theirs in rows:
-        print(f"{name:24}{ours!s:>14}{theirs!s:>14}")
-    share = cx["burst"]["per_second"] / bare["burst"]["per_second"] if bare["burst"]["per_second"] else 0
-    print(f"throughput: {share:.1%} of the relay's (goal >= 30 %); p99 goal <= 100 ms")
+    for name, values in rows:
+        print(f"{name:24}" + "".join(f"{value!s:>{14 if n < 2 else 16}}" for n, value in enumerate(values)))
+
+    def share(run) -> float:
+        return run["burst"]["per_second"] / bare["burst"]["per_second"] if bare["burst"]["per_second"] else 0
+
+    print(f"throughput: {share(cx):.1%} of the relay's (goal >= 30 %); p99 goal <= 100 ms")
+    if ceiling:
+        print(
+            f"nothing stored: {share(ceiling):.1%} of the relay's; storing costs "
+            f"{1 - cx['burst']['per_second'] / ceiling['burst']['per_second']:.0%} of that"
+        )
 
 
 if __name__ == "__main__":
