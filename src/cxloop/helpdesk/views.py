@@ -352,12 +352,13 @@ def _back(conversation: Conversation):
     return redirect("helpdesk:conversation", conversation_id=conversation.pk)
 
 
-def _refuse(request, conversation, error: DomainError):
+def _refuse(request, conversation, error: DomainError, **extra):
+    """The conversation again, with the error said and `extra` for the page (what the agent typed)."""
     flash.error(request, error.message)
     response = render(
         request,
         "helpdesk/conversation.html",
-        _conversation_context(request, conversation),
+        _conversation_context(request, conversation, **extra),
         status=error.status,
     )
     return response
@@ -390,8 +391,12 @@ def post_status(request, conversation):
             actor=request.user,
             snoozed_until=_snoozed_until(request.POST),
         )
-    except DomainError as error:
-        return _refuse(request, conversation, error)
+    except DomainError as error:  # the snooze time comes back as typed, to be corrected
+        post = request.POST
+        jalali = jalali_inputs.jalali_name("snoozed_until")
+        typed = post.get(jalali, post.get("snoozed_until", ""))
+        wrong = error.field in ("snoozed_until", jalali)
+        return _refuse(request, conversation, error, snooze_typed=typed[:60], snooze_wrong=wrong)
     return _back(conversation)
 
 

@@ -142,7 +142,27 @@ def test_a_bad_solar_hijri_snooze_is_422_naming_the_field_and_changes_nothing(
     answer = snooze(persian(agent_client), conversation, jsnoozed_until=typed)
 
     assert answer.status_code == 422
-    assert message in answer.content.decode()
+    html = answer.content.decode()
+    assert message in html
+    # what was typed comes back in the field, marked, to be corrected rather than typed again
+    assert 'name="jsnoozed_until" placeholder="۱۴۰۵/۰۹/۰۱ ۰۹:۰۰" dir="ltr" autocomplete="off" ' in html
+    assert f'aria-describedby="snooze-hint" required value="{typed}" aria-invalid="true">' in html
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.OPEN and conversation.snoozed_until is None
+
+
+def test_a_snooze_time_in_the_past_comes_back_as_typed_in_the_date_input(tehran, agent_client):
+    conversation, _message = open_conversation(tehran)
+
+    answer = snooze(agent_client, conversation, snoozed_until="2020-01-02T03:04")
+
+    assert answer.status_code == 422
+    html = answer.content.decode()
+    assert "Choose a time in the future to snooze until." in html
+    assert (
+        '<input type="datetime-local" id="snooze-until" name="snoozed_until" required '
+        'value="2020-01-02T03:04" aria-invalid="true">' in html
+    )
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.OPEN and conversation.snoozed_until is None
 
