@@ -1,6 +1,6 @@
 """A ceiling for `cxloop bench chat --ceiling`: cxloop's own chat sockets, with nothing stored.
 
-    python -m uvicorn bench._ceiling_asgi:application ...   (the flags `cxloop serve --asgi` uses)
+    cxloop.cli.uvicorn_command(app="bench._ceiling_asgi:application", ...)   (as `cxloop serve --asgi`)
 
 The same ASGI application, consumers, checks, channel layer and pushes as `cxloop.asgi`, and the
 same hop to the database thread for each group of messages; only the group's storing is replaced

@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench._timing import parse_parts, percentiles
+from cxloop.cli import uvicorn_command
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET = ROOT / "src" / "cxloop" / "chat" / "static" / "cxloop" / "chat" / "widget.js"
@@ -151,9 +152,8 @@ def _sockets(args) -> dict:
         result = {"cxloop": cx, "relay": bare}
         if args.ceiling:  # the same store and sockets, served by a server that stores nothing
             ceiling = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "bench._ceiling_asgi:application", "--port", str(port),
-                 "--ws-max-size", "65536", "--proxy-headers", "--lifespan", "off",
-                 "--ws-per-message-deflate", "false", "--no-access-log"],
+                uvicorn_command(app="bench._ceiling_asgi:application", host="127.0.0.1", port=port,
+                                access_log=False),
                 env={**env, "CXLOOP_CHAT_WRITER": "thread"}, cwd=ROOT, stdout=subprocess.DEVNULL,
                 stderr=server_log,
             )  # fmt: skip

@@ -18,6 +18,22 @@ import os
 import sys
 
 
+def uvicorn_command(
+    *, app: str = "cxloop.asgi:application", host: str, port: int, workers: int = 1, access_log: bool = True
+) -> list[str]:
+    """The command `cxloop serve --asgi` runs (the chat's benchmark serves its variants with it too)."""
+    return [
+        sys.executable, "-m", "uvicorn", app,
+        "--host", host, "--port", str(port),
+        "--ws-max-size", "65536", "--proxy-headers", "--lifespan", "off",
+        # Not compressed: a chat frame is a few hundred bytes, and deflate kept ~40 KB of state
+        # per socket and cost CPU on every frame (docs/chat.md, "Serving").
+        "--ws-per-message-deflate", "false",
+        "--workers", str(workers),
+        *([] if access_log else ["--no-access-log"]),
+    ]  # fmt: skip
+
+
 def _serve(argv: list[str]) -> None:
     import argparse
 
@@ -49,17 +65,10 @@ def _serve(argv: list[str]) -> None:
             )
         os.execvp(
             sys.executable,
-            [
-                sys.executable, "-m", "uvicorn", "cxloop.asgi:application",
-                "--host", args.host, "--port", str(args.port),
-                "--ws-max-size", "65536", "--proxy-headers", "--lifespan", "off",
-                # Not compressed: a chat frame is a few hundred bytes, and deflate kept ~40 KB of state
-                # per socket and cost CPU on every frame (docs/chat.md, "Serving").
-                "--ws-per-message-deflate", "false",
-                "--workers", str(workers),
-                *(["--no-access-log"] if args.no_access_log else []),
-            ],
-        )  # fmt: skip
+            uvicorn_command(
+                host=args.host, port=args.port, workers=workers, access_log=not args.no_access_log
+            ),
+        )
     access_log = [] if args.no_access_log else ["--access-logfile", "-"]
     os.execvp(
         sys.executable,
